@@ -1,0 +1,227 @@
+#include "emulator/Engine.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <utility>
+
+#include "kernel/mm/SystemLayout.h"
+
+namespace ntoy::emu {
+namespace {
+
+constexpr std::array<int, static_cast<std::size_t>(hal::Reg::Count)> kUcRegs = {
+    UC_X86_REG_RAX,    UC_X86_REG_RCX,    UC_X86_REG_RDX, UC_X86_REG_RBX, UC_X86_REG_RSP,
+    UC_X86_REG_RBP,    UC_X86_REG_RSI,    UC_X86_REG_RDI, UC_X86_REG_R8,  UC_X86_REG_R9,
+    UC_X86_REG_R10,    UC_X86_REG_R11,    UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14,
+    UC_X86_REG_R15,    UC_X86_REG_RIP,    UC_X86_REG_RFLAGS, UC_X86_REG_CS, UC_X86_REG_SS,
+    UC_X86_REG_DS,     UC_X86_REG_ES,     UC_X86_REG_FS,  UC_X86_REG_GS,  UC_X86_REG_FS_BASE,
+    UC_X86_REG_GS_BASE, UC_X86_REG_MXCSR,
+};
+
+std::string ucError(uc_err e) { return uc_strerror(e); }
+
+}  // namespace
+
+std::expected<std::unique_ptr<Engine>, std::string> Engine::create(const ContextLayout& layout,
+                                                                   const GuestRam& ram,
+                                                                   SystemMmu& system,
+                                                                   hal::TrapHandler& traps) {
+    auto userWindow = AliasWindow::reserve(ram, VirtualAddress(0), mm::kUserSpaceEnd);
+    if (!userWindow) return std::unexpected(userWindow.error());
+    uc_engine* uc = nullptr;
+    if (uc_err e = uc_open(UC_ARCH_X86, UC_MODE_64, &uc); e != UC_ERR_OK)
+        return std::unexpected("uc_open: " + ucError(e));
+    std::unique_ptr<Engine> engine(new Engine(uc, layout, std::move(*userWindow), system, traps));
+    if (auto ok = engine->mapRegions(ram, system.kernelWindow()); !ok)
+        return std::unexpected(ok.error());
+    return engine;
+}
+
+Engine::Engine(uc_engine* uc, const ContextLayout& layout, AliasWindow userWindow,
+               SystemMmu& system, hal::TrapHandler& traps)
+    : uc_(uc), patcher_(uc, layout), userWindow_(std::move(userWindow)), system_(system),
+      traps_(traps) {
+    system_.attach(this);
+}
+
+Engine::~Engine() {
+    system_.detach(this);
+    uc_close(uc_);
+}
+
+std::expected<void, std::string> Engine::mapRegions(const GuestRam& ram,
+                                                    const AliasWindow& kernelWindow) {
+    auto check = [](uc_err e, const char* what) -> std::expected<void, std::string> {
+        if (e == UC_ERR_OK) return {};
+        return std::unexpected(fmt::format("mapping {}: {}", what, ucError(e)));
+    };
+    const std::uint64_t ramEnd = mm::kRamPhysicalBase + ram.bytes();
+    // Everything that is not user space, RAM or the kernel window is covered by MMIO, so
+    // that every access is walked (and faults) instead of failing Unicorn's region check.
+    // The TLB-flush dummy page and the last page of the address space stay uncovered.
+    struct Cover {
+        std::uint64_t begin, end;
+    };
+    const Cover covers[] = {
+        {ramEnd, kTlbFlushDummyPage},
+        {kTlbFlushDummyPage + kPageSize, mm::kKernelWindowBase},
+        {mm::kKernelWindowBase + mm::kKernelWindowSize, 0xFFFF'FFFF'FFFF'F000},
+    };
+    static_assert(kTlbFlushDummyPage < mm::kSystemSpaceStart);
+    if (auto ok = check(uc_mem_map_ptr(uc_, 0, mm::kUserSpaceEnd, UC_PROT_ALL, userWindow_.host()),
+                        "user space");
+        !ok)
+        return ok;
+    if (auto ok = check(uc_mem_map_ptr(uc_, mm::kRamPhysicalBase, ram.bytes(), UC_PROT_ALL,
+                                       ram.hostView()),
+                        "guest RAM");
+        !ok)
+        return ok;
+    if (auto ok = check(uc_mem_map_ptr(uc_, kernelWindow.base().value(), kernelWindow.size(),
+                                       UC_PROT_ALL, kernelWindow.host()),
+                        "the kernel window");
+        !ok)
+        return ok;
+    for (const Cover& c : covers) {
+        if (auto ok = check(uc_mmio_map(uc_, c.begin, c.end - c.begin, onCoverRead, this,
+                                        onCoverWrite, this),
+                            "the MMIO cover");
+            !ok)
+            return ok;
+        // Fetches too must reach the page walk, not fail the region's permission check.
+        if (auto ok = check(uc_mem_protect(uc_, c.begin, c.end - c.begin, UC_PROT_ALL),
+                            "the MMIO cover");
+            !ok)
+            return ok;
+    }
+    uc_hook h;
+    if (auto ok = check(uc_hook_add(uc_, &h, UC_HOOK_INTR, reinterpret_cast<void*>(&onInterrupt),
+                                    this, 1, 0),
+                        "the interrupt hook");
+        !ok)
+        return ok;
+    if (auto ok = check(uc_hook_add(uc_, &h, UC_HOOK_INSN, reinterpret_cast<void*>(&onSyscall),
+                                    this, 1, 0, UC_X86_INS_SYSCALL),
+                        "the syscall hook");
+        !ok)
+        return ok;
+    return check(uc_hook_add(uc_, &h, UC_HOOK_MEM_UNMAPPED, reinterpret_cast<void*>(&onUnmapped),
+                             this, 1, 0),
+                 "the unmapped-memory hook");
+}
+
+std::uint64_t Engine::reg(hal::Reg r) {
+    std::uint64_t v = 0;
+    uc_reg_read(uc_, kUcRegs[static_cast<std::size_t>(r)], &v);
+    return v;
+}
+
+void Engine::setReg(hal::Reg r, std::uint64_t value) {
+    uc_reg_write(uc_, kUcRegs[static_cast<std::size_t>(r)], &value);
+}
+
+hal::Cpu::Vector128 Engine::xmm(unsigned index) {
+    Vector128 v{};
+    uc_reg_read(uc_, UC_X86_REG_XMM0 + static_cast<int>(index), v.data());
+    return v;
+}
+
+void Engine::setXmm(unsigned index, const Vector128& value) {
+    uc_reg_write(uc_, UC_X86_REG_XMM0 + static_cast<int>(index), value.data());
+}
+
+void Engine::requestStop() {
+    stopRequested_ = true;
+    uc_emu_stop(uc_);
+}
+
+void Engine::mapped(VirtualAddress va, Pfn pfn) { mappedRun(va, pfn, 1); }
+
+void Engine::mappedRun(VirtualAddress va, Pfn pfn, std::uint64_t count) {
+    if (!userWindow_.alias(va, pfn, count))
+        machineCheck(fmt::format(
+            "the host refused to map guest page {:#x}: too many host mappings (see "
+            "/proc/sys/vm/max_map_count)",
+            va.value()));
+}
+
+void Engine::unmapped(VirtualAddress va, bool wasExecutable) {
+    userWindow_.unalias(va, 1);
+    if (wasExecutable) uc_ctl_remove_cache(uc_, va.value(), va.value() + kPageSize);
+    flushPending_ = true;
+}
+
+void Engine::downgraded(VirtualAddress) { flushPending_ = true; }
+
+void Engine::flushTlb() {
+    if (!flushPending_) return;
+    emu::flushTlb(uc_);
+    flushPending_ = false;
+}
+
+void Engine::loadSystemRegisters(const hal::SystemRegisters& regs) {
+    uc_x86_mmr gdtr{0, regs.gdtBase, regs.gdtLimit, 0};
+    uc_reg_write(uc_, UC_X86_REG_GDTR, &gdtr);
+    uc_x86_mmr tr{regs.trSelector, regs.tssBase, regs.tssLimit, 0x89};
+    uc_reg_write(uc_, UC_X86_REG_TR, &tr);
+    uc_reg_write(uc_, UC_X86_REG_CR4, &regs.cr4);
+    uc_reg_write(uc_, UC_X86_REG_CR3, &regs.cr3);
+    uc_reg_write(uc_, UC_X86_REG_CR0, &regs.cr0);
+    patcher_.setEfer(regs.efer);
+}
+
+std::expected<void, std::string> Engine::run() {
+    stopRequested_ = false;
+    while (!stopRequested_ && !machineCheck_) {
+        const std::uint64_t rip = reg(hal::Reg::Rip);
+        if (uc_err e = uc_emu_start(uc_, rip, ~0ull, 0, 0); e != UC_ERR_OK && !machineCheck_)
+            machineCheck(fmt::format("the CPU stopped at rip {:#x}: {}", reg(hal::Reg::Rip),
+                                     ucError(e)));
+    }
+    if (machineCheck_) return std::unexpected(*std::exchange(machineCheck_, std::nullopt));
+    return {};
+}
+
+void Engine::machineCheck(std::string what) {
+    if (!machineCheck_) machineCheck_ = std::move(what);
+    uc_emu_stop(uc_);
+}
+
+void Engine::onInterrupt(uc_engine*, std::uint32_t vector, void* self) {
+    auto* e = static_cast<Engine*>(self);
+    hal::CpuException ex{static_cast<hal::Vector>(vector), e->patcher_.acknowledgeException(), 0};
+    if (ex.vector == hal::Vector::PageFault) uc_reg_read(e->uc_, UC_X86_REG_CR2, &ex.cr2);
+    e->traps_.exception(*e, ex);
+    e->flushTlb();
+}
+
+void Engine::onSyscall(uc_engine*, void* self) {
+    auto* e = static_cast<Engine*>(self);
+    e->traps_.systemCall(*e);
+    e->flushTlb();
+}
+
+bool Engine::onUnmapped(uc_engine*, uc_mem_type, std::uint64_t address, int, std::int64_t,
+                        void* self) {
+    static_cast<Engine*>(self)->machineCheck(fmt::format(
+        "internal error: an access to {:#x} reached no memory region (it should have been "
+        "walked)",
+        address));
+    return false;
+}
+
+std::uint64_t Engine::onCoverRead(uc_engine*, std::uint64_t offset, unsigned, void* self) {
+    static_cast<Engine*>(self)->machineCheck(fmt::format(
+        "internal error: a read reached the MMIO cover at offset {:#x}: a page table maps it",
+        offset));
+    return 0;
+}
+
+void Engine::onCoverWrite(uc_engine*, std::uint64_t offset, unsigned, std::uint64_t, void* self) {
+    static_cast<Engine*>(self)->machineCheck(fmt::format(
+        "internal error: a write reached the MMIO cover at offset {:#x}: a page table maps it",
+        offset));
+}
+
+}  // namespace ntoy::emu

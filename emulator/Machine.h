@@ -1,0 +1,31 @@
+// The emulated machine: guest RAM, the shared system half, and one engine per address space.
+#pragma once
+
+#include <memory>
+
+#include "emulator/GuestRam.h"
+#include "emulator/SystemMmu.h"
+#include "emulator/UnicornQuirks.h"
+#include "kernel/hal/Machine.h"
+
+namespace ntoy::emu {
+
+class Machine final : public hal::Machine {
+public:
+    // Checks the Unicorn library (probe and self-test) and the host's mapping limit first.
+    static std::expected<std::unique_ptr<Machine>, std::string> create(std::uint64_t ramBytes);
+
+    hal::PhysicalMemory physicalMemory() const override { return ram_.physicalMemory(); }
+    hal::Mmu& systemMmu() override { return systemMmu_; }
+    std::expected<std::unique_ptr<hal::Processor>, std::string> createProcessor(
+        hal::TrapHandler& traps) override;
+
+private:
+    Machine(ContextLayout layout, GuestRam ram, AliasWindow kernelWindow)
+        : layout_(layout), ram_(std::move(ram)), systemMmu_(std::move(kernelWindow)) {}
+    ContextLayout layout_;
+    GuestRam ram_;
+    SystemMmu systemMmu_;
+};
+
+}  // namespace ntoy::emu

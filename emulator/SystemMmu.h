@@ -1,0 +1,33 @@
+// The MMU of system space, which every address space shares. Only the kernel window is
+// backed for the CPU; a change there makes every engine's TLB stale.
+#pragma once
+
+#include <vector>
+
+#include "emulator/AliasWindow.h"
+#include "kernel/hal/Mmu.h"
+
+namespace ntoy::emu {
+
+class Engine;
+
+class SystemMmu final : public hal::Mmu {
+public:
+    explicit SystemMmu(AliasWindow kernelWindow) : kernelWindow_(std::move(kernelWindow)) {}
+
+    const AliasWindow& kernelWindow() const { return kernelWindow_; }
+    void attach(Engine* e) { engines_.push_back(e); }
+    void detach(Engine* e) { std::erase(engines_, e); }
+
+    void mapped(VirtualAddress va, Pfn pfn) override;
+    void unmapped(VirtualAddress va, bool wasExecutable) override;
+    void downgraded(VirtualAddress va) override;
+    void flushTlb() override;
+
+private:
+    void staleEverywhere();
+    AliasWindow kernelWindow_;
+    std::vector<Engine*> engines_;
+};
+
+}  // namespace ntoy::emu

@@ -1,0 +1,418 @@
+#include "emulator/UnicornQuirks.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "kernel/arch/X86.h"
+
+namespace ntoy::emu {
+namespace {
+
+using namespace ntoy::x86;
+
+// A scratch machine for probing: one identity-mapped 2 MiB RAM region with a single page
+// table, a GDT, an iretq stub and a user code page. Small on purpose; the real machine is
+// built by the kernel.
+class ScratchMachine {
+public:
+    static constexpr std::uint64_t kPml4 = 0x1000, kPdpt = 0x2000, kPd = 0x3000, kPt = 0x4000;
+    static constexpr std::uint64_t kGdt = 0x5000, kTss = 0x5800;
+    static constexpr std::uint64_t kStub = 0x6000, kKernelStack = 0x8000;
+    static constexpr std::uint64_t kCode = 0x10000, kUserStack = 0x12000;
+    static constexpr std::uint64_t kTarget = 0x20000;  // the page each probe faults on
+    static constexpr std::uint64_t kPresentRw = 0x3, kUser = 0x4, kNx = 1ull << 63;
+    static constexpr std::size_t kMaxInstructions = 100000;  // a bound, should a probe loop
+
+    ScratchMachine() {
+        if (uc_open(UC_ARCH_X86, UC_MODE_64, &uc_) != UC_ERR_OK) {
+            uc_ = nullptr;
+            return;
+        }
+        uc_mem_map(uc_, 0, 0x200000, UC_PROT_ALL);
+        write64(kPml4, kPdpt | kPresentRw | kUser);
+        write64(kPdpt, kPd | kPresentRw | kUser);
+        write64(kPd, kPt | kPresentRw | kUser);
+        for (std::uint64_t page : {kPml4, kPdpt, kPd, kPt, kGdt, kStub, kKernelStack - 0x1000})
+            setPte(page, page | kPresentRw);
+        setPte(kCode, kCode | kPresentRw | kUser);
+        setPte(kUserStack - 0x1000, (kUserStack - 0x1000) | kPresentRw | kUser | kNx);
+        const auto gdt = buildGdt(kTss);
+        uc_mem_write(uc_, kGdt, gdt.data(), gdt.size() * 8);
+        const std::uint8_t iretq[] = {0x48, 0xCF};
+        uc_mem_write(uc_, kStub, iretq, sizeof iretq);
+
+        uc_x86_mmr gdtr{0, kGdt, static_cast<std::uint32_t>(gdt.size() * 8 - 1), 0};
+        uc_reg_write(uc_, UC_X86_REG_GDTR, &gdtr);
+        std::uint64_t cr4 = kCr4Pae | kCr4Osfxsr | kCr4Osxmmexcpt, cr3 = kPml4;
+        std::uint64_t cr0 = kCr0Pe | kCr0Mp | kCr0Et | kCr0Ne | kCr0Wp | kCr0Pg;
+        uc_reg_write(uc_, UC_X86_REG_CR4, &cr4);
+        uc_reg_write(uc_, UC_X86_REG_CR3, &cr3);
+        uc_reg_write(uc_, UC_X86_REG_CR0, &cr0);
+        setEferThroughMsr(kEferLme | kEferLma);
+        uc_hook_add(uc_, &intrHook_, UC_HOOK_INTR, reinterpret_cast<void*>(&onInterrupt), this, 1,
+                    0);
+    }
+    ~ScratchMachine() {
+        if (uc_) uc_close(uc_);
+    }
+    ScratchMachine(const ScratchMachine&) = delete;
+    ScratchMachine& operator=(const ScratchMachine&) = delete;
+
+    uc_engine* uc() const { return uc_; }
+    explicit operator bool() const { return uc_ != nullptr; }
+
+    void write64(std::uint64_t pa, std::uint64_t v) { uc_mem_write(uc_, pa, &v, 8); }
+    std::uint64_t read64(std::uint64_t pa) {
+        std::uint64_t v = 0;
+        uc_mem_read(uc_, pa, &v, 8);
+        return v;
+    }
+    void setPte(std::uint64_t va, std::uint64_t pte) { write64(kPt + (va >> 12) * 8, pte); }
+    void setEferThroughMsr(std::uint64_t efer) {
+        uc_x86_msr msr{kMsrEfer, efer};
+        uc_reg_write(uc_, UC_X86_REG_MSR, &msr);
+    }
+
+    // Runs `code` at kCode, at CPL0 or (through the iretq stub) at CPL3. Each exception goes
+    // to `onException`, which returns true to resume the faulting instruction.
+    using ExceptionHandler = bool (*)(ScratchMachine&, std::uint32_t vector, void* context);
+    uc_err run(std::span<const std::uint8_t> code, bool user, ExceptionHandler handler,
+               void* context) {
+        handler_ = handler;
+        handlerContext_ = context;
+        std::vector<std::uint8_t> page(0x1000, 0xF4);  // hlt: privileged at CPL3, ends the run
+        std::memcpy(page.data(), code.data(), code.size());
+        uc_mem_write(uc_, kCode, page.data(), page.size());
+        uc_ctl_remove_cache(uc_, kCode, kCode + 0x1000);
+        if (!user) {
+            std::uint64_t rsp = kKernelStack - 0x100;
+            uc_reg_write(uc_, UC_X86_REG_RSP, &rsp);
+            return uc_emu_start(uc_, kCode, 0, 0, kMaxInstructions);
+        }
+        const std::uint64_t frame[5] = {kCode, std::uint64_t{kUserCs}, 0x202, kUserStack - 0x80, std::uint64_t{kUserSs}};
+        std::uint64_t rsp = kKernelStack - 0x100;
+        uc_mem_write(uc_, rsp, frame, sizeof frame);
+        uc_reg_write(uc_, UC_X86_REG_RSP, &rsp);
+        return uc_emu_start(uc_, kStub, 0, 0, kMaxInstructions);
+    }
+
+    // Runs the code already at kCode again, in whatever mode the last run ended in.
+    uc_err resume(ExceptionHandler handler, void* context) {
+        handler_ = handler;
+        handlerContext_ = context;
+        return uc_emu_start(uc_, kCode, 0, 0, kMaxInstructions);
+    }
+
+private:
+    static void onInterrupt(uc_engine* uc, std::uint32_t vector, void* self) {
+        auto* m = static_cast<ScratchMachine*>(self);
+        if (!m->handler_ || !m->handler_(*m, vector, m->handlerContext_)) uc_emu_stop(uc);
+    }
+
+    uc_engine* uc_ = nullptr;
+    uc_hook intrHook_ = 0;
+    ExceptionHandler handler_ = nullptr;
+    void* handlerContext_ = nullptr;
+};
+
+// A saved context as raw bytes, for diffing.
+std::vector<std::uint8_t> saveContext(uc_engine* uc) {
+    const std::size_t size = uc_context_size(uc);
+    uc_context* ctx = nullptr;
+    std::vector<std::uint8_t> bytes(size);
+    if (uc_context_alloc(uc, &ctx) != UC_ERR_OK) return {};
+    uc_context_save(uc, ctx);
+    std::memcpy(bytes.data(), ctx, size);
+    uc_context_free(ctx);
+    return bytes;
+}
+
+template <typename T>
+std::vector<std::size_t> offsetsThatWent(const std::vector<std::uint8_t>& before,
+                                         const std::vector<std::uint8_t>& after, T from, T to) {
+    std::vector<std::size_t> found;
+    for (std::size_t off = 0; off + sizeof(T) <= before.size() && off + sizeof(T) <= after.size();
+         off += sizeof(T)) {
+        T a, b;
+        std::memcpy(&a, &before[off], sizeof(T));
+        std::memcpy(&b, &after[off], sizeof(T));
+        if (a == from && b == to) found.push_back(off);
+    }
+    return found;
+}
+
+std::vector<std::size_t> intersect(const std::vector<std::size_t>& a,
+                                   const std::vector<std::size_t>& b) {
+    std::vector<std::size_t> r;
+    for (auto x : a)
+        for (auto y : b)
+            if (x == y) r.push_back(x);
+    return r;
+}
+
+struct FaultSnapshot {
+    std::vector<std::uint8_t> before, after;
+    std::uint32_t vector = 0xFFFFFFFF;
+};
+
+// Runs one kernel-mode write to kTarget with the given PTE, snapshotting the context before
+// the run and inside the #PF hook.
+std::optional<FaultSnapshot> snapshotKernelWriteFault(std::uint64_t targetPte) {
+    ScratchMachine m;
+    if (!m) return std::nullopt;
+    m.setPte(ScratchMachine::kTarget, targetPte);
+    FaultSnapshot snap;
+    snap.before = saveContext(m.uc());
+    const std::uint8_t code[] = {0xC6, 0x04, 0x25, 0x00, 0x00, 0x02, 0x00, 0x01};  // mov [0x20000],1
+    m.run(
+        code, false,
+        [](ScratchMachine& mm, std::uint32_t vector, void* ctx) {
+            auto* s = static_cast<FaultSnapshot*>(ctx);
+            s->vector = vector;
+            s->after = saveContext(mm.uc());
+            return false;
+        },
+        &snap);
+    return snap;
+}
+
+std::expected<std::size_t, std::string> exactlyOne(const std::vector<std::size_t>& c,
+                                                   const char* what) {
+    if (c.size() == 1) return c.front();
+    return std::unexpected(fmt::format(
+        "unicorn self-test: found {} candidate offsets for the {} field (want exactly 1)",
+        c.size(), what));
+}
+
+}  // namespace
+
+std::expected<ContextLayout, std::string> probeContextLayout() {
+    ContextLayout layout;
+    {
+        ScratchMachine m;
+        if (!m) return std::unexpected("unicorn self-test: uc_open(x86, 64) failed");
+        layout.contextSize = uc_context_size(m.uc());
+        m.setEferThroughMsr(kEferLme | kEferLma);
+        const auto a = saveContext(m.uc());
+        m.setEferThroughMsr(kEferLma);
+        const auto b = saveContext(m.uc());
+        auto efer = exactlyOne(offsetsThatWent<std::uint64_t>(a, b, 0x500, 0x400), "EFER");
+        if (!efer) return std::unexpected(efer.error());
+        layout.efer = *efer;
+    }
+
+    // Not-present write at CPL0: error code 2. Read-only present write with CR0.WP: 3.
+    const auto notPresent = snapshotKernelWriteFault(0);
+    const auto readOnly = snapshotKernelWriteFault(ScratchMachine::kTarget | 0x1);
+    if (!notPresent || !readOnly || notPresent->vector != 14 || readOnly->vector != 14)
+        return std::unexpected("unicorn self-test: a kernel write to a not-present page did not "
+                               "raise #PF through UC_HOOK_INTR");
+    auto inFlight = exactlyOne(
+        intersect(offsetsThatWent<std::int32_t>(notPresent->before, notPresent->after, -1, 14),
+                  offsetsThatWent<std::int32_t>(readOnly->before, readOnly->after, -1, 14)),
+        "exception-in-flight");
+    if (!inFlight) return std::unexpected(inFlight.error());
+    auto errorCode = exactlyOne(
+        intersect(offsetsThatWent<std::int32_t>(notPresent->before, notPresent->after, 0, 2),
+                  offsetsThatWent<std::int32_t>(readOnly->before, readOnly->after, 0, 3)),
+        "error-code");
+    if (!errorCode) return std::unexpected(errorCode.error());
+    layout.exceptionInFlight = *inFlight;
+    layout.errorCode = *errorCode;
+    return layout;
+}
+
+CpuStatePatcher::CpuStatePatcher(uc_engine* uc, const ContextLayout& layout)
+    : uc_(uc), layout_(layout) {
+    uc_context_alloc(uc_, &context_);
+}
+
+CpuStatePatcher::~CpuStatePatcher() {
+    if (context_) uc_context_free(context_);
+}
+
+std::uint32_t CpuStatePatcher::acknowledgeException() {
+    uc_context_save(uc_, context_);
+    auto* bytes = reinterpret_cast<std::uint8_t*>(context_);
+    std::uint32_t errorCode;
+    std::memcpy(&errorCode, bytes + layout_.errorCode, 4);
+    const std::int32_t none = -1;
+    std::memcpy(bytes + layout_.exceptionInFlight, &none, 4);
+    uc_context_restore(uc_, context_);
+    return errorCode;
+}
+
+void CpuStatePatcher::setEfer(std::uint64_t efer) {
+    // The MSR path sets the derived mode flags (long mode active); then patch the bits it drops.
+    uc_x86_msr msr{kMsrEfer, efer & ~(kEferNxe | kEferSce)};
+    uc_reg_write(uc_, UC_X86_REG_MSR, &msr);
+    uc_context_save(uc_, context_);
+    std::memcpy(reinterpret_cast<std::uint8_t*>(context_) + layout_.efer, &efer, 8);
+    uc_context_restore(uc_, context_);
+}
+
+std::uint64_t CpuStatePatcher::efer() {
+    uc_context_save(uc_, context_);
+    std::uint64_t efer;
+    std::memcpy(&efer, reinterpret_cast<std::uint8_t*>(context_) + layout_.efer, 8);
+    return efer;
+}
+
+void flushTlb(uc_engine* uc) {
+    uc_mem_map(uc, kTlbFlushDummyPage, 0x1000, UC_PROT_READ);
+    uc_mem_unmap(uc, kTlbFlushDummyPage, 0x1000);
+}
+
+namespace {
+
+struct Recorded {
+    CpuStatePatcher* patcher;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> exceptions;  // vector, error code
+    std::uint64_t cr2 = 0;
+    int fixups = 0;  // how many faults to resolve by mapping the page, before stopping
+};
+
+bool recordAndMaybeFix(ScratchMachine& m, std::uint32_t vector, void* ctx) {
+    auto* r = static_cast<Recorded*>(ctx);
+    const std::uint32_t error = r->patcher->acknowledgeException();
+    r->exceptions.emplace_back(vector, error);
+    uc_reg_read(m.uc(), UC_X86_REG_CR2, &r->cr2);
+    if (vector != 14 || r->fixups-- <= 0) return false;
+    // Resolve by making the faulting page present, writable and user.
+    m.setPte(r->cr2 & ~0xFFFull, (r->cr2 & ~0xFFFull) | 0x7);
+    return true;
+}
+
+std::string describe(const Recorded& r) {
+    std::string s;
+    for (auto [v, e] : r.exceptions) s += fmt::format(" vector {} error {:#x};", v, e);
+    return s.empty() ? " none" : s;
+}
+
+}  // namespace
+
+std::expected<void, std::string> selfTest(const ContextLayout& layout) {
+    auto fail = [](std::string what) {
+        return std::unexpected("unicorn self-test: " + std::move(what));
+    };
+
+    // 1. CPL3 entry by iretq, then 200 not-present user writes in a row, each resolved by
+    //    the handler: every one must arrive as #PF with error code 6 and CR2, none as #DF.
+    {
+        ScratchMachine m;
+        CpuStatePatcher patcher(m.uc(), layout);
+        for (std::uint64_t p = 0; p < 200; ++p) m.setPte(0x100000 + p * 0x1000, 0);
+        // rdi = 0x100000; loop: mov [rdi], dil; add rdi, 0x1000; cmp rdi, 0x1C8000; jb loop; hlt
+        const std::uint8_t code[] = {0x48, 0xC7, 0xC7, 0x00, 0x00, 0x10, 0x00,  // mov rdi, 0x100000
+                                     0x40, 0x88, 0x3F,                          // mov [rdi], dil
+                                     0x48, 0x81, 0xC7, 0x00, 0x10, 0x00, 0x00,  // add rdi, 0x1000
+                                     0x48, 0x81, 0xFF, 0x00, 0x80, 0x1C, 0x00,  // cmp rdi, 0x1C8000
+                                     0x72, 0xEE,                                // jb loop
+                                     0xF4};                                     // hlt
+        Recorded r{&patcher, {}, 0, 200};
+        m.run(code, true, recordAndMaybeFix, &r);
+        if (r.exceptions.size() != 201)
+            return fail(fmt::format("200 user page faults in a row gave{}", describe(r)));
+        for (std::size_t i = 0; i < 200; ++i)
+            if (r.exceptions[i] != std::pair<std::uint32_t, std::uint32_t>{14, 6})
+                return fail(fmt::format("fault {} of 200 gave{}", i + 1, describe(r)));
+        // The final hlt is privileged at CPL3: #GP proves the code really ran in user mode.
+        if (r.exceptions.back().first != 13)
+            return fail("hlt at CPL3 did not raise #GP: the CPU is not in user mode");
+    }
+
+    // Each remaining check runs on a fresh machine with NXE on: a run ends at CPL3, and
+    // CPL survives into the next uc_emu_start.
+    struct Fresh {
+        ScratchMachine m;
+        CpuStatePatcher patcher;
+        explicit Fresh(const ContextLayout& l) : patcher(m.uc(), l) {
+            patcher.setEfer(kEferLme | kEferLma | kEferNxe | kEferSce);
+        }
+        Recorded run(std::span<const std::uint8_t> code) {
+            Recorded r{&patcher, {}, 0, 0};
+            m.run(code, true, recordAndMaybeFix, &r);
+            return r;
+        }
+        Recorded resume() {
+            Recorded r{&patcher, {}, 0, 0};
+            m.resume(recordAndMaybeFix, &r);
+            return r;
+        }
+    };
+    using Exception = std::pair<std::uint32_t, std::uint32_t>;
+    const std::uint8_t readTarget[] = {0x8A, 0x04, 0x25, 0x00, 0x00, 0x02, 0x00};  // mov al,[]
+
+    // 2. U/S: a user read of a supervisor page faults with error code 5.
+    {
+        Fresh f(layout);
+        if ((f.patcher.efer() & kEferNxe) == 0) return fail("EFER.NXE did not stick");
+        f.m.setPte(ScratchMachine::kTarget, ScratchMachine::kTarget | 0x3);
+        auto r = f.run(readTarget);
+        if (r.exceptions.empty() || r.exceptions[0] != Exception{14, 5})
+            return fail(fmt::format("user read of a supervisor page gave{} (want #PF 5)",
+                                    describe(r)));
+    }
+    // 3. NX: with NXE patched into EFER, a user fetch from an NX page faults with 0x15.
+    {
+        Fresh f(layout);
+        const std::uint64_t nxPage = ScratchMachine::kUserStack - 0x1000;
+        static_assert(nxPage == 0x11000);
+        const std::uint8_t callNx[] = {0x48, 0xB8, 0x00, 0x10, 0x01, 0x00, 0x00, 0x00,
+                                       0x00, 0x00, 0xFF, 0xD0};  // mov rax, 0x11000; call rax
+        auto r = f.run(callNx);
+        if (r.exceptions.empty() || r.exceptions[0] != Exception{14, 0x15} || r.cr2 != nxPage)
+            return fail(fmt::format("user fetch from an NX page gave{} cr2 {:#x} (want #PF 0x15 "
+                                    "at {:#x})",
+                                    describe(r), r.cr2, nxPage));
+    }
+    // 4. The identity shortcut ntoy's host aliasing relies on (removed in Unicorn 2.1): with
+    //    the PTE naming another frame, a write still lands at its virtual address.
+    {
+        Fresh f(layout);
+        f.m.setPte(ScratchMachine::kTarget, 0x30000 | 0x7);
+        const std::uint8_t writeByte[] = {0xC6, 0x04, 0x25, 0x00, 0x00, 0x02, 0x00, 0x5A};
+        f.run(writeByte);
+        std::uint8_t atVirtual = 0, atFrame = 0;
+        uc_mem_read(f.m.uc(), ScratchMachine::kTarget, &atVirtual, 1);
+        uc_mem_read(f.m.uc(), 0x30000, &atFrame, 1);
+        if (atVirtual != 0x5A || atFrame != 0)
+            return fail("a data access went to the frame its PTE names, not to its virtual "
+                        "address: this is not the Unicorn 2.0.1 ntoy was built for");
+    }
+    // 5. TLB flush: after a page is used, clearing its PTE and flushing makes it fault again.
+    //    The second run starts at CPL3 (see above), so it enters at the user code directly.
+    {
+        Fresh f(layout);
+        f.m.setPte(ScratchMachine::kTarget, ScratchMachine::kTarget | 0x7);
+        auto first = f.run(readTarget);  // fills the TLB, ends at hlt (#GP)
+        if (first.exceptions.empty() || first.exceptions[0].first != 13)
+            return fail(fmt::format("hlt at CPL3 gave{} (want #GP)", describe(first)));
+        f.m.setPte(ScratchMachine::kTarget, 0);
+        flushTlb(f.m.uc());
+        auto second = f.resume();
+        if (second.exceptions.empty() || second.exceptions[0] != Exception{14, 4})
+            return fail(fmt::format("a cleared PTE still translated after the TLB flush:{}",
+                                    describe(second)));
+    }
+    return {};
+}
+
+const std::expected<ContextLayout, std::string>& checkedContextLayout() {
+    static const std::expected<ContextLayout, std::string> result =
+        []() -> std::expected<ContextLayout, std::string> {
+        auto layout = probeContextLayout();
+        if (!layout) return layout;
+        if (auto ok = selfTest(*layout); !ok) return std::unexpected(ok.error());
+        return layout;
+    }();
+    return result;
+}
+
+}  // namespace ntoy::emu

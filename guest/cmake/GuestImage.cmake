@@ -1,0 +1,140 @@
+# Building guest PE images (DLLs and programs) with the mingw-w64 cross compiler.
+#
+# The host compiler builds the emulator, so CMake's own C compiler is not the guest's: each
+# guest object and image is an add_custom_command that runs x86_64-w64-mingw32-gcc. Every
+# image gets a target guest_<name> and becomes a dependency of guest_images (ALL). Images are
+# written to NTOY_IMAGES_DIR.
+#
+#   ntoy_add_guest_dll(<name> DEF <file.def> IMAGE_BASE <address> SOURCES <files...>
+#                      [FLAGS <compiler flags...>] [LINK_DLLS <guest dll names...>]
+#                      [CHECK_SOURCES <files...>])
+#   ntoy_add_guest_program(<name> SOURCES <files...> [FLAGS <compiler flags...>])
+#
+# Programs are linked exactly as a third-party guest would be, against mingw-w64's standard
+# import libraries (-lkernel32 -lntdll), never against ours, so the same .exe runs on
+# Windows, on Wine and on ntoy.
+include_guard(GLOBAL)
+
+find_program(NTOY_MINGW_GCC x86_64-w64-mingw32-gcc)
+if(NOT NTOY_MINGW_GCC)
+  message(FATAL_ERROR
+    "x86_64-w64-mingw32-gcc not found. The guest images (ntdll.dll, kernel32.dll and the "
+    "guest programs) are built with mingw-w64: install it (Debian/Ubuntu: "
+    "gcc-mingw-w64-x86-64) or configure with -DNTOY_GUESTS=OFF.")
+endif()
+
+if(NOT DEFINED NTOY_IMAGES_DIR)
+  set(NTOY_IMAGES_DIR ${CMAKE_BINARY_DIR}/images)
+endif()
+file(MAKE_DIRECTORY ${NTOY_IMAGES_DIR})
+
+set(NTOY_GUEST_DIR ${CMAKE_CURRENT_LIST_DIR}/..)
+cmake_path(NORMAL_PATH NTOY_GUEST_DIR)
+
+# No red zone: the kernel may build an exception frame right below a thread's RSP.
+set(NTOY_GUEST_CFLAGS
+  -O2 -Wall -Wextra -Werror -ffreestanding -fno-stack-protector
+  -fno-asynchronous-unwind-tables -mno-red-zone)
+
+# Relocatable and NX-compatible, as Windows expects of any image today.
+set(NTOY_GUEST_IMAGE_LINK_FLAGS -nostdlib -Wl,--dynamicbase,--nxcompat)
+
+if(NOT TARGET guest_images)
+  add_custom_target(guest_images ALL)
+endif()
+
+# Compiles SOURCES (relative to the calling directory) for image IMAGE; sets OUT_VAR to the
+# object files.
+function(_ntoy_guest_compile out_var image)
+  cmake_parse_arguments(PARSE_ARGV 2 ARG "" "" "SOURCES;FLAGS")
+  set(objects)
+  foreach(source IN LISTS ARG_SOURCES)
+    cmake_path(ABSOLUTE_PATH source BASE_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}
+               NORMALIZE OUTPUT_VARIABLE source_path)
+    file(RELATIVE_PATH relative ${CMAKE_CURRENT_SOURCE_DIR} ${source_path})
+    string(MAKE_C_IDENTIFIER ${relative} object_name)
+    set(object ${CMAKE_CURRENT_BINARY_DIR}/${image}.objects/${object_name}.o)
+    add_custom_command(
+      OUTPUT ${object}
+      COMMAND ${NTOY_MINGW_GCC} ${NTOY_GUEST_CFLAGS} ${ARG_FLAGS}
+              -MD -MF ${object}.d -c ${source_path} -o ${object}
+      DEPENDS ${source_path}
+      DEPFILE ${object}.d
+      COMMENT "Compiling guest ${image}: ${relative}"
+      VERBATIM COMMAND_EXPAND_LISTS)
+    list(APPEND objects ${object})
+  endforeach()
+  set(${out_var} ${objects} PARENT_SCOPE)
+endfunction()
+
+# A guest DLL: exports from its .def file (and any .drectve directives in its objects), no
+# entry point, the given preferred base. LINK_DLLS names guest DLLs built earlier that this
+# one imports from; it links against those DLL files directly. CHECK_SOURCES are compiled
+# (they must compile) but not linked: compile-time checks such as prototype comparisons.
+function(ntoy_add_guest_dll name)
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "DEF;IMAGE_BASE"
+                        "SOURCES;FLAGS;LINK_DLLS;CHECK_SOURCES")
+  if(NOT ARG_DEF OR NOT ARG_IMAGE_BASE OR NOT ARG_SOURCES)
+    message(FATAL_ERROR "ntoy_add_guest_dll(${name}) needs DEF, IMAGE_BASE and SOURCES")
+  endif()
+  _ntoy_guest_compile(objects ${name} SOURCES ${ARG_SOURCES} FLAGS ${ARG_FLAGS})
+  set(check_objects)
+  if(ARG_CHECK_SOURCES)
+    _ntoy_guest_compile(check_objects ${name}
+      SOURCES ${ARG_CHECK_SOURCES} FLAGS ${ARG_FLAGS})
+  endif()
+  cmake_path(ABSOLUTE_PATH ARG_DEF BASE_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}
+             OUTPUT_VARIABLE def_path)
+
+  set(imported_dlls)
+  set(imported_targets)
+  foreach(dll IN LISTS ARG_LINK_DLLS)
+    list(APPEND imported_dlls ${NTOY_IMAGES_DIR}/${dll}.dll)
+    list(APPEND imported_targets guest_${dll})
+  endforeach()
+
+  set(output ${NTOY_IMAGES_DIR}/${name}.dll)
+  add_custom_command(
+    OUTPUT ${output}
+    COMMAND ${NTOY_MINGW_GCC} -shared ${NTOY_GUEST_IMAGE_LINK_FLAGS}
+            -Wl,--image-base,${ARG_IMAGE_BASE} -Wl,--entry=0
+            -o ${output} ${objects} ${def_path} ${imported_dlls} -lgcc
+    DEPENDS ${objects} ${check_objects} ${def_path} ${imported_dlls}
+    COMMENT "Linking guest ${name}.dll"
+    VERBATIM COMMAND_EXPAND_LISTS)
+  add_custom_target(guest_${name} DEPENDS ${output})
+  if(imported_targets)
+    add_dependencies(guest_${name} ${imported_targets})
+  endif()
+  add_dependencies(guest_images guest_${name})
+endfunction()
+
+# A guest program, linked like any third-party one:
+#   x86_64-w64-mingw32-gcc -nostdlib -e start <objects> -lkernel32 -lntdll -lgcc
+# Its entry point is `start`, which RtlUserThreadStart (Windows: BaseThreadInitThunk) calls
+# with the PEB; returning from it ends the process with the returned value. Sources may
+# include <windows.h> and the helpers in guest/programs/common/ as "common/<header>.h".
+#
+# mingw-w64's kernel32 and ntdll import libraries have no memset, memcpy or strlen (Windows
+# programs get those from a C runtime), so gcc is told not to turn loops into calls to them.
+# An aggregate initialiser or copy large enough to become such a call still fails to link.
+function(ntoy_add_guest_program name)
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "" "SOURCES;FLAGS")
+  if(NOT ARG_SOURCES)
+    message(FATAL_ERROR "ntoy_add_guest_program(${name}) needs SOURCES")
+  endif()
+  _ntoy_guest_compile(objects ${name}
+    SOURCES ${ARG_SOURCES}
+    FLAGS -fno-tree-loop-distribute-patterns -I${NTOY_GUEST_DIR}/programs ${ARG_FLAGS})
+
+  set(output ${NTOY_IMAGES_DIR}/${name}.exe)
+  add_custom_command(
+    OUTPUT ${output}
+    COMMAND ${NTOY_MINGW_GCC} ${NTOY_GUEST_IMAGE_LINK_FLAGS} -e start
+            -o ${output} ${objects} -lkernel32 -lntdll -lgcc
+    DEPENDS ${objects}
+    COMMENT "Linking guest ${name}.exe"
+    VERBATIM COMMAND_EXPAND_LISTS)
+  add_custom_target(guest_${name} DEPENDS ${output})
+  add_dependencies(guest_images guest_${name})
+endfunction()

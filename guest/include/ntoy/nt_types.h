@@ -1,0 +1,376 @@
+/* The NT types and structures the guest runtime (our ntdll.dll and kernel32.dll) works with,
+ * laid out exactly as 64-bit Windows lays them out. We define them ourselves rather than take
+ * mingw's <windows.h> so that the runtime owns its ABI; the static assertions pin every
+ * offset that the kernel or a program can observe. Guest-only: the host compiler's LP64
+ * model would give these typedefs other sizes. */
+#ifndef NTOY_NT_TYPES_H
+#define NTOY_NT_TYPES_H
+
+#if !defined(_WIN64)
+#error "nt_types.h describes the 64-bit Windows ABI; include it only from mingw-w64 guest code"
+#endif
+
+#include <stddef.h>
+
+/* Scalar types, with the same underlying C types as the Windows SDK (LLP64: long is 32-bit),
+ * so that our prototypes are compatible with the SDK's. */
+typedef unsigned char BYTE;
+typedef unsigned char UCHAR;
+typedef unsigned char BOOLEAN;
+typedef char CHAR;
+typedef char CCHAR;
+typedef unsigned short WORD;
+typedef unsigned short USHORT;
+typedef short SHORT;
+typedef wchar_t WCHAR;
+typedef int BOOL;
+typedef int INT;
+typedef unsigned int UINT;
+typedef long LONG;
+typedef unsigned long ULONG;
+typedef unsigned long DWORD;
+typedef long long LONGLONG;
+typedef unsigned long long ULONGLONG;
+typedef unsigned long long DWORD64;
+typedef long long LONG_PTR;
+typedef unsigned long long ULONG_PTR;
+typedef unsigned long long DWORD_PTR;
+typedef unsigned long long SIZE_T;
+typedef void VOID;
+typedef void* PVOID;
+typedef void* LPVOID;
+typedef const void* LPCVOID;
+typedef void* HANDLE;
+typedef HANDLE* PHANDLE;
+typedef LONG NTSTATUS;
+typedef ULONG* PULONG;
+typedef DWORD* PDWORD;
+typedef DWORD* LPDWORD;
+typedef SIZE_T* PSIZE_T;
+typedef ULONG_PTR* PULONG_PTR;
+typedef PVOID* PPVOID;
+typedef CHAR* LPSTR;
+typedef const CHAR* LPCSTR;
+typedef WCHAR* PWSTR;
+typedef WCHAR* LPWSTR;
+typedef const WCHAR* LPCWSTR;
+
+#define TRUE 1
+#define FALSE 0
+
+#define NT_SUCCESS(status) ((NTSTATUS)(status) >= 0)
+#define NT_WARNING(status) (((ULONG)(status) >> 30) == 2)
+
+/* The pseudo-handle every process uses for itself. */
+#define NtCurrentProcess() ((HANDLE)(LONG_PTR)-1)
+#define INVALID_HANDLE_VALUE ((HANDLE)(LONG_PTR)-1)
+
+typedef union _LARGE_INTEGER {
+    struct {
+        DWORD LowPart;
+        LONG HighPart;
+    } u;
+    LONGLONG QuadPart;
+} LARGE_INTEGER, *PLARGE_INTEGER;
+
+typedef struct _LIST_ENTRY {
+    struct _LIST_ENTRY* Flink;
+    struct _LIST_ENTRY* Blink;
+} LIST_ENTRY, *PLIST_ENTRY;
+
+typedef struct _UNICODE_STRING {
+    USHORT Length; /* in bytes, without a terminator */
+    USHORT MaximumLength;
+    PWSTR Buffer;
+} UNICODE_STRING, *PUNICODE_STRING;
+_Static_assert(sizeof(UNICODE_STRING) == 0x10, "UNICODE_STRING size");
+_Static_assert(offsetof(UNICODE_STRING, Buffer) == 0x8, "UNICODE_STRING.Buffer");
+
+/* ---- Exceptions -------------------------------------------------------------------------- */
+
+typedef struct __attribute__((aligned(16))) _M128A {
+    ULONGLONG Low;
+    LONGLONG High;
+} M128A, *PM128A;
+
+/* The FXSAVE image. */
+typedef struct __attribute__((aligned(16))) _XSAVE_FORMAT {
+    WORD ControlWord;
+    WORD StatusWord;
+    BYTE TagWord;
+    BYTE Reserved1;
+    WORD ErrorOpcode;
+    DWORD ErrorOffset;
+    WORD ErrorSelector;
+    WORD Reserved2;
+    DWORD DataOffset;
+    WORD DataSelector;
+    WORD Reserved3;
+    DWORD MxCsr;
+    DWORD MxCsr_Mask;
+    M128A FloatRegisters[8];
+    M128A XmmRegisters[16];
+    BYTE Reserved4[96];
+} XSAVE_FORMAT, XMM_SAVE_AREA32;
+_Static_assert(sizeof(XMM_SAVE_AREA32) == 0x200, "XMM_SAVE_AREA32 size");
+_Static_assert(offsetof(XMM_SAVE_AREA32, MxCsr) == 0x18, "XMM_SAVE_AREA32.MxCsr");
+_Static_assert(offsetof(XMM_SAVE_AREA32, XmmRegisters) == 0xA0, "XMM_SAVE_AREA32.XmmRegisters");
+
+#define CONTEXT_AMD64 0x00100000L
+#define CONTEXT_CONTROL (CONTEXT_AMD64 | 0x1L)
+#define CONTEXT_INTEGER (CONTEXT_AMD64 | 0x2L)
+#define CONTEXT_SEGMENTS (CONTEXT_AMD64 | 0x4L)
+#define CONTEXT_FLOATING_POINT (CONTEXT_AMD64 | 0x8L)
+#define CONTEXT_DEBUG_REGISTERS (CONTEXT_AMD64 | 0x10L)
+#define CONTEXT_FULL (CONTEXT_CONTROL | CONTEXT_INTEGER | CONTEXT_FLOATING_POINT)
+#define CONTEXT_ALL                                                                  \
+    (CONTEXT_CONTROL | CONTEXT_INTEGER | CONTEXT_SEGMENTS | CONTEXT_FLOATING_POINT | \
+     CONTEXT_DEBUG_REGISTERS)
+
+typedef struct __attribute__((aligned(16))) _CONTEXT {
+    /* Register home space for the callee of whoever holds the context. */
+    DWORD64 P1Home;
+    DWORD64 P2Home;
+    DWORD64 P3Home;
+    DWORD64 P4Home;
+    DWORD64 P5Home;
+    DWORD64 P6Home;
+
+    DWORD ContextFlags;
+    DWORD MxCsr;
+
+    WORD SegCs;
+    WORD SegDs;
+    WORD SegEs;
+    WORD SegFs;
+    WORD SegGs;
+    WORD SegSs;
+    DWORD EFlags;
+
+    DWORD64 Dr0;
+    DWORD64 Dr1;
+    DWORD64 Dr2;
+    DWORD64 Dr3;
+    DWORD64 Dr6;
+    DWORD64 Dr7;
+
+    DWORD64 Rax;
+    DWORD64 Rcx;
+    DWORD64 Rdx;
+    DWORD64 Rbx;
+    DWORD64 Rsp;
+    DWORD64 Rbp;
+    DWORD64 Rsi;
+    DWORD64 Rdi;
+    DWORD64 R8;
+    DWORD64 R9;
+    DWORD64 R10;
+    DWORD64 R11;
+    DWORD64 R12;
+    DWORD64 R13;
+    DWORD64 R14;
+    DWORD64 R15;
+
+    DWORD64 Rip;
+
+    union {
+        XMM_SAVE_AREA32 FltSave;
+        struct {
+            M128A Header[2];
+            M128A Legacy[8];
+            M128A Xmm0;
+            M128A Xmm1;
+            M128A Xmm2;
+            M128A Xmm3;
+            M128A Xmm4;
+            M128A Xmm5;
+            M128A Xmm6;
+            M128A Xmm7;
+            M128A Xmm8;
+            M128A Xmm9;
+            M128A Xmm10;
+            M128A Xmm11;
+            M128A Xmm12;
+            M128A Xmm13;
+            M128A Xmm14;
+            M128A Xmm15;
+        } s;
+    } u;
+
+    M128A VectorRegister[26];
+    DWORD64 VectorControl;
+
+    DWORD64 DebugControl;
+    DWORD64 LastBranchToRip;
+    DWORD64 LastBranchFromRip;
+    DWORD64 LastExceptionToRip;
+    DWORD64 LastExceptionFromRip;
+} CONTEXT, *PCONTEXT;
+_Static_assert(sizeof(CONTEXT) == 0x4D0, "CONTEXT size");
+_Static_assert(_Alignof(CONTEXT) == 16, "CONTEXT alignment");
+_Static_assert(offsetof(CONTEXT, ContextFlags) == 0x30, "CONTEXT.ContextFlags");
+_Static_assert(offsetof(CONTEXT, MxCsr) == 0x34, "CONTEXT.MxCsr");
+_Static_assert(offsetof(CONTEXT, SegCs) == 0x38, "CONTEXT.SegCs");
+_Static_assert(offsetof(CONTEXT, SegSs) == 0x42, "CONTEXT.SegSs");
+_Static_assert(offsetof(CONTEXT, EFlags) == 0x44, "CONTEXT.EFlags");
+_Static_assert(offsetof(CONTEXT, Dr0) == 0x48, "CONTEXT.Dr0");
+_Static_assert(offsetof(CONTEXT, Dr7) == 0x70, "CONTEXT.Dr7");
+_Static_assert(offsetof(CONTEXT, Rax) == 0x78, "CONTEXT.Rax");
+_Static_assert(offsetof(CONTEXT, Rsp) == 0x98, "CONTEXT.Rsp");
+_Static_assert(offsetof(CONTEXT, R15) == 0xF0, "CONTEXT.R15");
+_Static_assert(offsetof(CONTEXT, Rip) == 0xF8, "CONTEXT.Rip");
+_Static_assert(offsetof(CONTEXT, u.FltSave) == 0x100, "CONTEXT.FltSave");
+_Static_assert(offsetof(CONTEXT, u.s.Xmm0) == 0x1A0, "CONTEXT.Xmm0");
+_Static_assert(offsetof(CONTEXT, VectorRegister) == 0x300, "CONTEXT.VectorRegister");
+_Static_assert(offsetof(CONTEXT, VectorControl) == 0x4A0, "CONTEXT.VectorControl");
+_Static_assert(offsetof(CONTEXT, DebugControl) == 0x4A8, "CONTEXT.DebugControl");
+_Static_assert(offsetof(CONTEXT, LastExceptionFromRip) == 0x4C8, "CONTEXT.LastExceptionFromRip");
+
+#define EXCEPTION_NONCONTINUABLE 0x1
+#define EXCEPTION_MAXIMUM_PARAMETERS 15
+
+typedef struct _EXCEPTION_RECORD {
+    DWORD ExceptionCode;
+    DWORD ExceptionFlags;
+    struct _EXCEPTION_RECORD* ExceptionRecord;
+    PVOID ExceptionAddress;
+    DWORD NumberParameters;
+    ULONG_PTR ExceptionInformation[EXCEPTION_MAXIMUM_PARAMETERS];
+} EXCEPTION_RECORD, *PEXCEPTION_RECORD;
+_Static_assert(sizeof(EXCEPTION_RECORD) == 0x98, "EXCEPTION_RECORD size");
+_Static_assert(offsetof(EXCEPTION_RECORD, ExceptionFlags) == 0x4, "EXCEPTION_RECORD.Flags");
+_Static_assert(offsetof(EXCEPTION_RECORD, ExceptionRecord) == 0x8, "EXCEPTION_RECORD.Record");
+_Static_assert(offsetof(EXCEPTION_RECORD, ExceptionAddress) == 0x10, "EXCEPTION_RECORD.Address");
+_Static_assert(offsetof(EXCEPTION_RECORD, NumberParameters) == 0x18, "EXCEPTION_RECORD.Params");
+_Static_assert(offsetof(EXCEPTION_RECORD, ExceptionInformation) == 0x20,
+               "EXCEPTION_RECORD.ExceptionInformation");
+
+typedef struct _EXCEPTION_POINTERS {
+    PEXCEPTION_RECORD ExceptionRecord;
+    PCONTEXT ContextRecord;
+} EXCEPTION_POINTERS, *PEXCEPTION_POINTERS;
+
+/* Vectored handler return values. */
+#define EXCEPTION_CONTINUE_EXECUTION (-1)
+#define EXCEPTION_CONTINUE_SEARCH 0
+
+typedef LONG (*PVECTORED_EXCEPTION_HANDLER)(struct _EXCEPTION_POINTERS* ExceptionInfo);
+
+/* ---- I/O --------------------------------------------------------------------------------- */
+
+typedef struct _IO_STATUS_BLOCK {
+    union {
+        NTSTATUS Status;
+        PVOID Pointer;
+    } u;
+    ULONG_PTR Information;
+} IO_STATUS_BLOCK, *PIO_STATUS_BLOCK;
+_Static_assert(sizeof(IO_STATUS_BLOCK) == 0x10, "IO_STATUS_BLOCK size");
+
+typedef VOID (*PIO_APC_ROUTINE)(PVOID ApcContext, PIO_STATUS_BLOCK IoStatusBlock, ULONG Reserved);
+
+/* ---- Virtual memory ---------------------------------------------------------------------- */
+
+#define MEM_COMMIT 0x00001000
+#define MEM_RESERVE 0x00002000
+#define MEM_DECOMMIT 0x00004000
+#define MEM_RELEASE 0x00008000
+#define MEM_FREE 0x00010000
+#define MEM_PRIVATE 0x00020000
+#define MEM_MAPPED 0x00040000
+#define MEM_RESET 0x00080000
+#define MEM_TOP_DOWN 0x00100000
+#define MEM_IMAGE 0x01000000
+
+#define PAGE_NOACCESS 0x01
+#define PAGE_READONLY 0x02
+#define PAGE_READWRITE 0x04
+#define PAGE_WRITECOPY 0x08
+#define PAGE_EXECUTE 0x10
+#define PAGE_EXECUTE_READ 0x20
+#define PAGE_EXECUTE_READWRITE 0x40
+#define PAGE_EXECUTE_WRITECOPY 0x80
+#define PAGE_GUARD 0x100
+#define PAGE_NOCACHE 0x200
+#define PAGE_WRITECOMBINE 0x400
+
+typedef enum _MEMORY_INFORMATION_CLASS {
+    MemoryBasicInformation = 0,
+} MEMORY_INFORMATION_CLASS;
+
+typedef struct _MEMORY_BASIC_INFORMATION {
+    PVOID BaseAddress;
+    PVOID AllocationBase;
+    DWORD AllocationProtect;
+    WORD PartitionId;
+    SIZE_T RegionSize;
+    DWORD State;
+    DWORD Protect;
+    DWORD Type;
+} MEMORY_BASIC_INFORMATION, *PMEMORY_BASIC_INFORMATION;
+_Static_assert(sizeof(MEMORY_BASIC_INFORMATION) == 0x30, "MEMORY_BASIC_INFORMATION size");
+_Static_assert(offsetof(MEMORY_BASIC_INFORMATION, AllocationProtect) == 0x10, "MBI.AllocProtect");
+_Static_assert(offsetof(MEMORY_BASIC_INFORMATION, RegionSize) == 0x18, "MBI.RegionSize");
+_Static_assert(offsetof(MEMORY_BASIC_INFORMATION, State) == 0x20, "MBI.State");
+_Static_assert(offsetof(MEMORY_BASIC_INFORMATION, Protect) == 0x24, "MBI.Protect");
+_Static_assert(offsetof(MEMORY_BASIC_INFORMATION, Type) == 0x28, "MBI.Type");
+
+/* ---- System information ------------------------------------------------------------------ */
+
+typedef enum _SYSTEM_INFORMATION_CLASS {
+    SystemBasicInformation = 0,
+} SYSTEM_INFORMATION_CLASS;
+
+typedef struct _SYSTEM_BASIC_INFORMATION {
+    ULONG Reserved;
+    ULONG TimerResolution;
+    ULONG PageSize;
+    ULONG NumberOfPhysicalPages;
+    ULONG LowestPhysicalPageNumber;
+    ULONG HighestPhysicalPageNumber;
+    ULONG AllocationGranularity;
+    ULONG_PTR MinimumUserModeAddress;
+    ULONG_PTR MaximumUserModeAddress;
+    ULONG_PTR ActiveProcessorsAffinityMask;
+    CCHAR NumberOfProcessors;
+} SYSTEM_BASIC_INFORMATION, *PSYSTEM_BASIC_INFORMATION;
+_Static_assert(sizeof(SYSTEM_BASIC_INFORMATION) == 0x40, "SYSTEM_BASIC_INFORMATION size");
+_Static_assert(offsetof(SYSTEM_BASIC_INFORMATION, PageSize) == 0x8, "SBI.PageSize");
+_Static_assert(offsetof(SYSTEM_BASIC_INFORMATION, AllocationGranularity) == 0x18,
+               "SBI.AllocationGranularity");
+_Static_assert(offsetof(SYSTEM_BASIC_INFORMATION, MinimumUserModeAddress) == 0x20,
+               "SBI.MinimumUserModeAddress");
+_Static_assert(offsetof(SYSTEM_BASIC_INFORMATION, MaximumUserModeAddress) == 0x28,
+               "SBI.MaximumUserModeAddress");
+_Static_assert(offsetof(SYSTEM_BASIC_INFORMATION, ActiveProcessorsAffinityMask) == 0x30,
+               "SBI.ActiveProcessorsAffinityMask");
+_Static_assert(offsetof(SYSTEM_BASIC_INFORMATION, NumberOfProcessors) == 0x38,
+               "SBI.NumberOfProcessors");
+
+/* ---- Loader data (PEB->Ldr), the parts module lookup reads -------------------------------- */
+
+typedef struct _PEB_LDR_DATA {
+    ULONG Length;
+    BOOLEAN Initialized;
+    PVOID SsHandle;
+    LIST_ENTRY InLoadOrderModuleList;
+    LIST_ENTRY InMemoryOrderModuleList;
+    LIST_ENTRY InInitializationOrderModuleList;
+} PEB_LDR_DATA, *PPEB_LDR_DATA;
+_Static_assert(offsetof(PEB_LDR_DATA, InLoadOrderModuleList) == 0x10, "PEB_LDR_DATA.InLoadOrder");
+
+typedef struct _LDR_DATA_TABLE_ENTRY {
+    LIST_ENTRY InLoadOrderLinks;
+    LIST_ENTRY InMemoryOrderLinks;
+    LIST_ENTRY InInitializationOrderLinks;
+    PVOID DllBase;
+    PVOID EntryPoint;
+    ULONG SizeOfImage;
+    UNICODE_STRING FullDllName;
+    UNICODE_STRING BaseDllName;
+} LDR_DATA_TABLE_ENTRY, *PLDR_DATA_TABLE_ENTRY;
+_Static_assert(offsetof(LDR_DATA_TABLE_ENTRY, DllBase) == 0x30, "LDR_DATA_TABLE_ENTRY.DllBase");
+_Static_assert(offsetof(LDR_DATA_TABLE_ENTRY, FullDllName) == 0x48, "LDR_DATA_TABLE_ENTRY.Full");
+_Static_assert(offsetof(LDR_DATA_TABLE_ENTRY, BaseDllName) == 0x58, "LDR_DATA_TABLE_ENTRY.Base");
+
+#endif

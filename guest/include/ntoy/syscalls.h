@@ -1,0 +1,23 @@
+/* The system-call table: the one list shared by the host kernel (dispatch by number) and the
+ * guest ntdll (one stub per entry). Plain C so that both compilers can read it.
+ *
+ *   X(number, name, argument count)
+ *
+ * The guest stub is the x64 NT one: mov r10, rcx; mov eax, number; syscall; ret. Arguments
+ * 1-4 arrive in r10, rdx, r8, r9 and the rest on the user stack at rsp+0x28 onwards, as the
+ * Windows x64 calling convention leaves them. Numbers are ntoy's own and never reused. */
+#ifndef NTOY_SYSCALLS_H
+#define NTOY_SYSCALLS_H
+
+#define NTOY_SYSCALLS(X)                  \
+    X(0, NtTerminateProcess, 2)           \
+    X(1, NtWriteFile, 9)                  \
+    X(2, NtAllocateVirtualMemory, 6)      \
+    X(3, NtFreeVirtualMemory, 4)          \
+    X(4, NtProtectVirtualMemory, 5)       \
+    X(5, NtQueryVirtualMemory, 6)         \
+    X(6, NtQuerySystemInformation, 4)     \
+    X(7, NtContinue, 2)                   \
+    X(8, NtRaiseException, 3)
+
+#endif

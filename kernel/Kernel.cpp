@@ -1,0 +1,212 @@
+#include "kernel/Kernel.h"
+
+#include <fmt/format.h>
+
+#include "kernel/arch/X86.h"
+#include "kernel/ke/SystemCall.h"
+#include "kernel/ldr/ImageLoader.h"
+#include "kernel/mm/SystemLayout.h"
+#include "kernel/ps/ProcessEnvironment.h"
+#include "ntoy/process_layout.h"
+
+namespace ntoy {
+namespace {
+
+using mm::MmProtection;
+
+// The kernel window's pages.
+constexpr std::uint64_t kGdtOffset = 0x0000;
+constexpr std::uint64_t kTssOffset = 0x1000;
+constexpr std::uint64_t kStubOffset = 0x2000;
+constexpr std::uint64_t kKernelStackOffset = 0x10000;  // the page below stays unmapped
+constexpr std::uint64_t kKernelStackPages = 4;
+
+constexpr std::uint64_t kUserFlags = 0x202;  // IF and the reserved bit 1
+
+}  // namespace
+
+Kernel::Kernel(hal::Machine& machine)
+    : machine_(machine), mm_(std::make_unique<mm::MemoryManager>(machine.physicalMemory(), machine.systemMmu())) {}
+
+std::expected<std::unique_ptr<Kernel>, std::string> Kernel::boot(hal::Machine& machine) {
+    std::unique_ptr<Kernel> kernel(new Kernel(machine));
+    if (auto ok = kernel->buildKernelWindow(); !ok) return std::unexpected(ok.error());
+    return kernel;
+}
+
+std::expected<void, std::string> Kernel::buildKernelWindow() {
+    const VirtualAddress base(mm::kKernelWindowBase);
+    const auto rw = *MmProtection::fromWin32(mm::page::kReadWrite);
+    const auto rx = *MmProtection::fromWin32(mm::page::kExecuteRead);
+    auto gdt = mm_->mapSystemPage(base + kGdtOffset, rw);
+    auto tss = mm_->mapSystemPage(base + kTssOffset, rw);
+    auto stub = mm_->mapSystemPage(base + kStubOffset, rx);
+    if (!gdt || !tss || !stub) return std::unexpected("not enough RAM to boot");
+    for (std::uint64_t i = 0; i < kKernelStackPages; ++i)
+        if (!mm_->mapSystemPage(base + kKernelStackOffset + i * kPageSize, rw))
+            return std::unexpected("not enough RAM to boot");
+
+    const auto& ram = mm_->pfns().memory();
+    const auto table = x86::buildGdt((base + kTssOffset).value());
+    std::memcpy(ram.frame(*gdt).data(), table.data(), sizeof table);
+    kernelStackTop_ = base + kKernelStackOffset + kKernelStackPages * kPageSize;
+    ram.write(tss->address() + 4, kernelStackTop_.value());  // RSP0
+    ram.write(tss->address() + 0x66, std::uint16_t{0x68});  // no I/O permission bitmap
+    // The ring-0 stub that enters user mode: iretq.
+    const std::uint8_t iretq[] = {0x48, 0xCF};
+    std::memcpy(ram.frame(*stub).data(), iretq, sizeof iretq);
+    userEntryStub_ = base + kStubOffset;
+
+    systemRegisters_.cr0 = x86::kCr0Pe | x86::kCr0Mp | x86::kCr0Et | x86::kCr0Ne | x86::kCr0Wp | x86::kCr0Pg;
+    systemRegisters_.cr4 = x86::kCr4Pae | x86::kCr4Osfxsr | x86::kCr4Osxmmexcpt;
+    systemRegisters_.efer = (1u << 0) | (1u << 8) | (1u << 10) | (1u << 11);  // SCE LME LMA NXE
+    systemRegisters_.gdtBase = (base + kGdtOffset).value();
+    systemRegisters_.gdtLimit = sizeof table - 1;
+    systemRegisters_.trSelector = x86::kTssSelector;
+    systemRegisters_.tssBase = (base + kTssOffset).value();
+    systemRegisters_.tssLimit = x86::kTssLimit;
+    return {};
+}
+
+std::expected<std::unique_ptr<ps::Process>, RunError> Kernel::createProcess(
+    const std::filesystem::path& image, const std::vector<std::string>& argv,
+    const std::filesystem::path& systemDir) {
+    auto machineError = [](std::string m) { return std::unexpected(RunError{RunError::Kind::Machine, std::move(m)}); };
+    auto cpu = machine_.createProcessor(*this);
+    if (!cpu) return machineError(cpu.error());
+    auto space = mm::AddressSpace::create(*mm_, **cpu);
+    if (!space) return machineError("not enough memory for a new address space");
+    hal::SystemRegisters regs = systemRegisters_;
+    regs.cr3 = space->tables().root().address().value();
+    (*cpu)->loadSystemRegisters(regs);
+    auto process = std::make_unique<ps::Process>(nextProcessId_, std::move(*cpu), std::move(space));
+    nextProcessId_ += 4;
+
+    ldr::ImageLoader loader(*process, systemDir);
+    auto exe = loader.loadExecutable(image);
+    if (!exe) return std::unexpected(RunError{RunError::Kind::BadImage, exe.error().message});
+    const auto* ntdll = loader.find("ntdll.dll");
+    auto threadStart = loader.resolveExport(*ntdll, NTOY_THREAD_START_EXPORT, 0, false);
+    if (!threadStart)
+        return std::unexpected(RunError{RunError::Kind::BadImage,
+                                        fmt::format("{} does not export {}", ntdll->path.string(), NTOY_THREAD_START_EXPORT)});
+    if (auto dispatcher = loader.resolveExport(*ntdll, "KiUserExceptionDispatcher", 0, false))
+        process->exceptionDispatcher = *dispatcher;
+
+    auto thread = ps::buildEnvironment(*process, *(*exe)->image, (*exe)->base, image.string(),
+                                       ps::buildCommandLine(argv));
+    if (!thread) return machineError(thread.error());
+
+    // Enter user mode the way the CPU allows: iretq from ring 0, with the frame on the kernel
+    // stack. The thread starts in ntdll!RtlUserThreadStart(entry, PEB), its stack pointer as
+    // after a call, with home space above it.
+    hal::Processor& p = process->cpu();
+    const std::uint64_t userRsp = thread->stackBase.value() - 0x38;
+    const std::uint64_t frame[5] = {threadStart->value(), x86::kUserCs, kUserFlags, userRsp, x86::kUserSs};
+    const VirtualAddress frameAt = kernelStackTop_ - sizeof frame;
+    const auto pte = mm_->systemTables().pteAt(frameAt);
+    std::memcpy(mm_->pfns().memory().at(pte.pfn().address() + frameAt.pageOffset()), frame, sizeof frame);
+    p.setReg(hal::Reg::Rsp, frameAt.value());
+    p.setReg(hal::Reg::Rip, userEntryStub_.value());
+    p.setReg(hal::Reg::Rcx, ((*exe)->base + (*exe)->image->entryPointRva()).value());
+    p.setReg(hal::Reg::Rdx, thread->peb.value());
+    // A DPL3 data selector in GS survives the privilege change; its base is the TEB.
+    p.setReg(hal::Reg::Gs, x86::kUserSs);
+    p.setReg(hal::Reg::GsBase, thread->teb.value());
+    return process;
+}
+
+std::expected<std::uint32_t, RunError> Kernel::run(const std::filesystem::path& image,
+                                                   const std::vector<std::string>& argv,
+                                                   const std::filesystem::path& systemDir) {
+    auto process = createProcess(image, argv, systemDir);
+    if (!process) return std::unexpected(process.error());
+    current_ = process->get();
+    auto ran = (*process)->cpu().run();
+    current_ = nullptr;
+    if (!ran) return std::unexpected(RunError{RunError::Kind::Machine, ran.error()});
+    const std::uint32_t status = (*process)->exitStatus().value_or(raw(NtStatus::Unsuccessful));
+    process->reset();
+    return status;
+}
+
+void Kernel::systemCall(hal::Cpu& cpu) {
+    ++stats_.syscalls;
+    ps::Process& process = *current_;
+    const std::uint64_t number = cpu.reg(hal::Reg::Rax);
+    const ke::SystemCallEntry* entry = ke::findSystemCall(number);
+    if (!entry) {
+        cpu.setReg(hal::Reg::Rax, raw(NtStatus::InvalidSystemService));
+        return;
+    }
+    ke::SystemCall call{process, cpu, mm::UserMemory(process.space()), exceptions_};
+    const hal::Reg registerArgs[] = {hal::Reg::R10, hal::Reg::Rdx, hal::Reg::R8, hal::Reg::R9};
+    for (std::size_t i = 0; i < entry->argumentCount && i < 4; ++i) call.args[i] = cpu.reg(registerArgs[i]);
+    // The rest sit above the return address and the 32-byte home space.
+    const std::uint64_t rsp = cpu.reg(hal::Reg::Rsp);
+    for (std::size_t i = 4; i < entry->argumentCount; ++i) {
+        auto v = call.user.read<std::uint64_t>(VirtualAddress(rsp + 0x28 + (i - 4) * 8));
+        if (!v) {
+            cpu.setReg(hal::Reg::Rax, raw(NtStatus::AccessViolation));
+            return;
+        }
+        call.args[i] = *v;
+    }
+    const NtStatus status = entry->handler(call);
+    if (!call.replacesContext) cpu.setReg(hal::Reg::Rax, raw(status));
+}
+
+void Kernel::raiseFromCpu(hal::Cpu& cpu, NtStatus code, std::initializer_list<std::uint64_t> info) {
+    const ke::Context context = ke::captureContext(cpu);
+    exceptions_.dispatch(*current_, cpu, ke::makeRecord(code, context.rip, info), context);
+}
+
+void Kernel::exception(hal::Cpu& cpu, const hal::CpuException& e) {
+    ps::Process& process = *current_;
+    const std::uint64_t rip = cpu.reg(hal::Reg::Rip);
+    if (mm::isSystemAddress(rip) && e.vector != hal::Vector::PageFault) {
+        fmt::print(stderr, "ntoy: internal error: vector {} in kernel code at rip {:#x}\n",
+                   static_cast<int>(e.vector), rip);
+        process.terminate(raw(NtStatus::Unsuccessful));
+        return;
+    }
+    switch (e.vector) {
+        case hal::Vector::PageFault: {
+            const auto o = process.space().handleFault(VirtualAddress(e.cr2), e.errorCode);
+            const std::uint64_t access = static_cast<std::uint64_t>(o.access);
+            switch (o.response) {
+                case mm::PageFaultResponse::Resolved: return;
+                case mm::PageFaultResponse::AccessViolation: raiseFromCpu(cpu, NtStatus::AccessViolation, {access, e.cr2}); return;
+                case mm::PageFaultResponse::GuardPage: raiseFromCpu(cpu, NtStatus::GuardPageViolation, {access, e.cr2}); return;
+                case mm::PageFaultResponse::StackOverflow: raiseFromCpu(cpu, NtStatus::StackOverflow, {access, e.cr2}); return;
+                case mm::PageFaultResponse::OutOfMemory:
+                    fmt::print(stderr, "ntoy: internal error: no frame for committed page {:#x}\n", e.cr2);
+                    process.terminate(raw(NtStatus::NoMemory));
+                    return;
+            }
+            return;
+        }
+        case hal::Vector::DivideError: raiseFromCpu(cpu, NtStatus::IntegerDivideByZero, {}); return;
+        case hal::Vector::Overflow: raiseFromCpu(cpu, NtStatus::IntegerOverflow, {}); return;
+        case hal::Vector::BoundRange: raiseFromCpu(cpu, NtStatus::ArrayBoundsExceeded, {}); return;
+        case hal::Vector::InvalidOpcode: raiseFromCpu(cpu, NtStatus::IllegalInstruction, {}); return;
+        case hal::Vector::Breakpoint: raiseFromCpu(cpu, NtStatus::Breakpoint, {0}); return;
+        case hal::Vector::Debug: raiseFromCpu(cpu, NtStatus::SingleStep, {}); return;
+        case hal::Vector::AlignmentCheck: raiseFromCpu(cpu, NtStatus::DatatypeMisalignment, {}); return;
+        case hal::Vector::X87Fp: raiseFromCpu(cpu, NtStatus::FloatInvalidOperation, {}); return;
+        case hal::Vector::SimdFp: raiseFromCpu(cpu, NtStatus::FloatMultipleTraps, {}); return;
+        case hal::Vector::GeneralProtection:
+        case hal::Vector::StackFault:
+        case hal::Vector::SegmentNotPresent:
+            // As on Windows: an access violation whose address is unknown.
+            raiseFromCpu(cpu, NtStatus::AccessViolation, {0, ~0ull});
+            return;
+        default:
+            fmt::print(stderr, "ntoy: internal error: unexpected vector {} at rip {:#x}\n",
+                       static_cast<int>(e.vector), rip);
+            process.terminate(raw(NtStatus::Unsuccessful));
+            return;
+    }
+}
+
+}  // namespace ntoy

@@ -1,0 +1,67 @@
+// The hosted kernel: boots system space on a machine, runs a process from a PE image, and
+// handles its traps (system calls and CPU exceptions).
+#pragma once
+
+#include <expected>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kernel/hal/Machine.h"
+#include "kernel/ke/ExceptionDispatch.h"
+#include "kernel/mm/MemoryManager.h"
+#include "kernel/ps/Process.h"
+
+namespace ntoy {
+
+struct KernelStatistics {
+    std::uint64_t syscalls = 0;
+};
+
+// Why a run did not produce an exit status: the image could not be loaded (exit status 2 in
+// the CLI), or the machine failed.
+struct RunError {
+    enum class Kind { BadImage, Machine } kind;
+    std::string message;
+};
+
+class Kernel final : public hal::TrapHandler {
+public:
+    static std::expected<std::unique_ptr<Kernel>, std::string> boot(hal::Machine& machine);
+
+    // Loads `image` with `argv` (argv[0] is the image path) and runs it to its end. Returns
+    // the process's exit status.
+    std::expected<std::uint32_t, RunError> run(const std::filesystem::path& image,
+                                               const std::vector<std::string>& argv,
+                                               const std::filesystem::path& systemDir);
+
+    mm::MemoryManager& memoryManager() { return *mm_; }
+    const mm::MemoryManager& memoryManager() const { return *mm_; }
+    const KernelStatistics& statistics() const { return stats_; }
+    ke::ExceptionDispatcher& exceptions() { return exceptions_; }
+
+    void systemCall(hal::Cpu& cpu) override;
+    void exception(hal::Cpu& cpu, const hal::CpuException& e) override;
+
+private:
+    explicit Kernel(hal::Machine& machine);
+    std::expected<void, std::string> buildKernelWindow();
+    std::expected<std::unique_ptr<ps::Process>, RunError> createProcess(
+        const std::filesystem::path& image, const std::vector<std::string>& argv,
+        const std::filesystem::path& systemDir);
+    void raiseFromCpu(hal::Cpu& cpu, NtStatus code, std::initializer_list<std::uint64_t> info);
+
+    hal::Machine& machine_;
+    std::unique_ptr<mm::MemoryManager> mm_;
+    hal::SystemRegisters systemRegisters_;
+    VirtualAddress userEntryStub_;
+    VirtualAddress kernelStackTop_;
+    ps::Process* current_ = nullptr;
+    ke::ExceptionDispatcher exceptions_;
+    KernelStatistics stats_;
+    std::uint32_t nextProcessId_ = 4;
+};
+
+}  // namespace ntoy

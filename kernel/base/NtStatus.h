@@ -1,0 +1,59 @@
+// NTSTATUS values the kernel returns and raises, with their names for traces and messages.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace ntoy {
+
+enum class NtStatus : std::uint32_t {
+    Success = 0x00000000,
+    GuardPageViolation = 0x80000001,
+    DatatypeMisalignment = 0x80000002,
+    Breakpoint = 0x80000003,
+    SingleStep = 0x80000004,
+    Unsuccessful = 0xC0000001,
+    NotImplemented = 0xC0000002,
+    InvalidInfoClass = 0xC0000003,
+    InfoLengthMismatch = 0xC0000004,
+    AccessViolation = 0xC0000005,
+    InvalidHandle = 0xC0000008,
+    InvalidParameter = 0xC000000D,
+    NoMemory = 0xC0000017,
+    ConflictingAddresses = 0xC0000018,
+    UnableToFreeVm = 0xC000001A,
+    UnableToDeleteSection = 0xC000001B,
+    IllegalInstruction = 0xC000001D,
+    AlreadyCommitted = 0xC0000021,
+    AccessDenied = 0xC0000022,
+    ObjectTypeMismatch = 0xC0000024,
+    NoncontinuableException = 0xC0000025,
+    InvalidDisposition = 0xC0000026,
+    NotCommitted = 0xC000002D,
+    InvalidPageProtection = 0xC0000045,
+    FreeVmNotAtBase = 0xC000009F,
+    MemoryNotAllocated = 0xC00000A0,
+    ArrayBoundsExceeded = 0xC000008C,
+    FloatDivideByZero = 0xC000008E,
+    FloatInvalidOperation = 0xC0000090,
+    FloatMultipleTraps = 0xC00002B5,
+    IntegerDivideByZero = 0xC0000094,
+    IntegerOverflow = 0xC0000095,
+    PrivilegedInstruction = 0xC0000096,
+    InvalidParameter1 = 0xC00000EF,
+    InvalidParameter2 = 0xC00000F0,
+    InvalidParameter3 = 0xC00000F1,
+    InvalidParameter4 = 0xC00000F2,
+    InvalidParameter5 = 0xC00000F3,
+    InvalidParameter6 = 0xC00000F4,
+    StackOverflow = 0xC00000FD,
+    CommitmentLimit = 0xC000012D,
+    InvalidSystemService = 0xC000001C,
+};
+
+constexpr std::uint32_t raw(NtStatus s) { return static_cast<std::uint32_t>(s); }
+constexpr bool ntSuccess(NtStatus s) { return static_cast<std::int32_t>(raw(s)) >= 0; }
+
+std::string_view ntStatusName(NtStatus s);
+
+}  // namespace ntoy

@@ -1,0 +1,56 @@
+// The machine as the kernel sees it: physical memory, the MMU of system space, and one
+// processor per address space. The emulator implements it on Unicorn; tests implement it
+// with plain memory.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <memory>
+#include <string>
+
+#include "kernel/hal/Cpu.h"
+#include "kernel/hal/Mmu.h"
+#include "kernel/hal/PhysicalMemory.h"
+
+namespace ntoy::hal {
+
+// Where the CPU goes when user code traps. Handlers run on the host, with the user context
+// still in the CPU; they edit it and return, and the CPU resumes where RIP points.
+class TrapHandler {
+public:
+    virtual ~TrapHandler() = default;
+    virtual void systemCall(Cpu& cpu) = 0;
+    virtual void exception(Cpu& cpu, const CpuException& e) = 0;
+};
+
+// The system registers a new processor starts with, chosen by the kernel.
+struct SystemRegisters {
+    std::uint64_t cr0 = 0, cr3 = 0, cr4 = 0, efer = 0;
+    std::uint64_t gdtBase = 0;
+    std::uint16_t gdtLimit = 0;
+    std::uint16_t trSelector = 0;
+    std::uint64_t tssBase = 0;
+    std::uint32_t tssLimit = 0;
+};
+
+// One address space's processor: its registers, TLB and translated-code cache, and the MMU
+// of its user half.
+class Processor : public Cpu, public Mmu {
+public:
+    virtual void loadSystemRegisters(const SystemRegisters& regs) = 0;
+    // Runs from the current RIP until a trap handler calls requestStop(). An error is a
+    // machine failure (not a guest fault), worded for the user.
+    virtual std::expected<void, std::string> run() = 0;
+};
+
+class Machine {
+public:
+    virtual ~Machine() = default;
+    virtual PhysicalMemory physicalMemory() const = 0;
+    // The MMU of system space, shared by every address space.
+    virtual Mmu& systemMmu() = 0;
+    virtual std::expected<std::unique_ptr<Processor>, std::string> createProcessor(
+        TrapHandler& traps) = 0;
+};
+
+}  // namespace ntoy::hal

@@ -1,0 +1,56 @@
+#include "kernel/ke/Context.h"
+
+#include <cstring>
+
+#include "kernel/arch/X86.h"
+
+namespace ntoy::ke {
+namespace {
+
+using hal::Reg;
+constexpr Reg kIntegerOrder[] = {Reg::Rax, Reg::Rcx, Reg::Rdx, Reg::Rbx, Reg::Rsp, Reg::Rbp,
+                                 Reg::Rsi, Reg::Rdi, Reg::R8,  Reg::R9,  Reg::R10, Reg::R11,
+                                 Reg::R12, Reg::R13, Reg::R14, Reg::R15};
+// CF PF AF ZF SF TF DF OF: what user code may set through NtContinue.
+constexpr std::uint64_t kUserFlags = 0x0DD5;
+constexpr std::uint64_t kInterruptFlag = 0x200;
+
+std::uint64_t* integerSlot(Context& c, std::size_t i) { return &c.rax + i; }
+
+}  // namespace
+
+Context captureContext(hal::Cpu& cpu) {
+    Context c{};
+    c.contextFlags = kContextFull | kContextSegments;
+    for (std::size_t i = 0; i < std::size(kIntegerOrder); ++i) *integerSlot(c, i) = cpu.reg(kIntegerOrder[i]);
+    c.rip = cpu.reg(Reg::Rip);
+    c.eFlags = static_cast<std::uint32_t>(cpu.reg(Reg::Rflags));
+    c.segCs = x86::kUserCs;
+    c.segSs = c.segDs = c.segEs = c.segGs = x86::kUserSs;
+    c.segFs = 0x53;
+    c.mxCsr = c.fltSave.mxCsr = static_cast<std::uint32_t>(cpu.reg(Reg::MxCsr));
+    c.fltSave.mxCsrMask = 0xFFFF;
+    c.fltSave.controlWord = 0x27F;
+    for (unsigned i = 0; i < 16; ++i) {
+        const auto v = cpu.xmm(i);
+        std::memcpy(c.fltSave.xmm[i], v.data(), 16);
+    }
+    return c;
+}
+
+void restoreContext(hal::Cpu& cpu, const Context& c) {
+    for (std::size_t i = 0; i < std::size(kIntegerOrder); ++i)
+        cpu.setReg(kIntegerOrder[i], *integerSlot(const_cast<Context&>(c), i));
+    cpu.setReg(Reg::Rflags, (c.eFlags & kUserFlags) | kInterruptFlag);
+    if (c.contextFlags & 0x8) {  // CONTEXT_FLOATING_POINT
+        cpu.setReg(Reg::MxCsr, c.mxCsr & 0xFFFF);
+        for (unsigned i = 0; i < 16; ++i) {
+            hal::Cpu::Vector128 v;
+            std::memcpy(v.data(), c.fltSave.xmm[i], 16);
+            cpu.setXmm(i, v);
+        }
+    }
+    cpu.setReg(Reg::Rip, c.rip);
+}
+
+}  // namespace ntoy::ke

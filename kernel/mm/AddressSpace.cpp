@@ -1,0 +1,299 @@
+#include "kernel/mm/AddressSpace.h"
+
+#include "kernel/hal/Cpu.h"
+#include "kernel/mm/SystemLayout.h"
+
+namespace ntoy::mm {
+
+std::unique_ptr<AddressSpace> AddressSpace::create(MemoryManager& mm, hal::Mmu& userMmu) {
+    auto tables = PageTables::create(mm.pfns(), mm.commit());
+    if (!tables) return nullptr;
+    tables->shareSystemHalf(mm.systemTables());
+    return std::unique_ptr<AddressSpace>(new AddressSpace(mm, *tables, userMmu));
+}
+
+AddressSpace::~AddressSpace() {
+    while (vads_.size() != 0) {
+        const Vad vad = vads_.begin()->second;
+        release(vad, vad.start(), vad.end());
+    }
+    mmu_.flushTlb();
+    tables_.destroy();
+}
+
+void AddressSpace::setPte(VirtualAddress va, PhysicalAddress at, Pte pte) {
+    const Pte old = tables_.read(at);
+    tables_.write(at, pte);
+    if (pte.isValid()) {
+        mm_.pfns().entry(pte.pfn()).pteAddress = at;
+        if (!old.isValid() || old.pfn() != pte.pfn()) mmu_.mapped(va, pte.pfn());
+        // Fewer rights on the same frame: cached translations may still grant them.
+        if (old.isValid() && old.pfn() == pte.pfn() &&
+            ((old.has(PteBit::Write) && !pte.has(PteBit::Write)) ||
+             (!old.has(PteBit::NoExecute) && pte.has(PteBit::NoExecute))))
+            mmu_.downgraded(va);
+    } else if (old.isValid()) {
+        // Invalid now. If the page keeps its frame (NOACCESS, GUARD) its host alias may stay:
+        // only the translation must go.
+        if (pte.hasFrame() && pte.pfn() == old.pfn())
+            mmu_.downgraded(va);
+        else
+            mmu_.unmapped(va, !old.has(PteBit::NoExecute));
+    }
+}
+
+Vad& AddressSpace::reserve(VirtualAddress start, std::uint64_t pages, std::uint32_t allocationProtect,
+                           VadType type) {
+    Vad vad;
+    vad.startVpn = start.pageNumber();
+    vad.endVpn = vad.startVpn + pages - 1;
+    vad.allocationProtect = allocationProtect;
+    vad.type = type;
+    return vads_.insert(vad);
+}
+
+void AddressSpace::markThreadStack(const Vad& vad) { vads_.find(vad.start())->threadStack = true; }
+
+NtStatus AddressSpace::commit(VirtualAddress start, VirtualAddress end, MmProtection prot) {
+    std::uint64_t fresh = 0;
+    for (VirtualAddress va = start; va < end; va = va + kPageSize)
+        if (!tables_.pteAt(va).isCommitted()) ++fresh;
+    if (!mm_.commit().tryCharge(fresh)) return NtStatus::CommitmentLimit;
+    // Tables first, so that running out of frames or commit for them undoes everything.
+    for (VirtualAddress va = start; va < end; va = va + kPageSize) {
+        if (tables_.ensurePte(va)) continue;
+        for (VirtualAddress undo = start; undo <= va; undo = undo + kPageSize)
+            tables_.pruneEmptyTables(undo);
+        mm_.commit().release(fresh);
+        return NtStatus::CommitmentLimit;
+    }
+    committedPages_ += fresh;
+    for (VirtualAddress va = start; va < end; va = va + kPageSize) {
+        const PhysicalAddress at = *tables_.findPte(va);
+        const Pte pte = tables_.read(at);
+        if (!pte.isCommitted())
+            tables_.write(at, Pte::demandZero(prot));
+        else
+            protect(va, va + kPageSize, prot);
+    }
+    return NtStatus::Success;
+}
+
+void AddressSpace::freePage(VirtualAddress va, PhysicalAddress at, Pte pte) {
+    setPte(va, at, Pte());
+    if (pte.hasFrame()) mm_.pfns().release(pte.pfn());
+    mm_.commit().release(1);
+    --committedPages_;
+}
+
+template <typename F>
+void AddressSpace::forEachCommitted(VirtualAddress start, VirtualAddress end, F&& f) {
+    for (VirtualAddress va = start; va < end;) {
+        const VirtualAddress next = tables_.nextPossiblyMapped(va);
+        if (next != va.pageBase()) {  // no leaf table here: skip its whole span
+            va = next;
+            continue;
+        }
+        const PhysicalAddress at = *tables_.findPte(va);
+        const Pte pte = tables_.read(at);
+        if (pte.isCommitted()) f(va, at, pte);
+        va = va + kPageSize;
+    }
+}
+
+void AddressSpace::decommit(VirtualAddress start, VirtualAddress end) {
+    forEachCommitted(start, end,
+                     [&](VirtualAddress va, PhysicalAddress at, Pte pte) { freePage(va, at, pte); });
+    // One leaf table covers 2 MiB: prune each one the range touches.
+    constexpr std::uint64_t kLeafSpan = 1ull << 21;
+    for (std::uint64_t va = alignDown(start.value(), kLeafSpan); va < end.value(); va += kLeafSpan)
+        tables_.pruneEmptyTables(VirtualAddress(va));
+}
+
+void AddressSpace::release(const Vad& vad, VirtualAddress start, VirtualAddress end) {
+    const Vad whole = vad;
+    decommit(start, end);
+    vads_.remove(whole);
+    if (whole.start() < start) {
+        Vad left = whole;
+        left.endVpn = start.pageNumber() - 1;
+        vads_.insert(left);
+    }
+    if (end < whole.end()) {
+        Vad right = whole;
+        right.startVpn = end.pageNumber();
+        vads_.insert(right);
+    }
+}
+
+void AddressSpace::protect(VirtualAddress start, VirtualAddress end, MmProtection prot) {
+    const bool accessible = !prot.isNoAccess() && !prot.isGuard();
+    forEachCommitted(start, end, [&](VirtualAddress va, PhysicalAddress at, Pte pte) {
+        if (!pte.hasFrame())
+            setPte(va, at, Pte::demandZero(prot));
+        else if (accessible)
+            setPte(va, at, Pte::valid(pte.pfn(), prot, true));
+        else
+            setPte(va, at, Pte::residentInaccessible(pte.pfn(), prot));
+    });
+}
+
+std::expected<Pfn, NtStatus> AddressSpace::materialize(VirtualAddress va) {
+    const auto at = tables_.findPte(va);
+    if (!at) return std::unexpected(NtStatus::NotCommitted);
+    const Pte pte = tables_.read(*at);
+    if (pte.hasFrame()) return pte.pfn();
+    if (!pte.isCommitted()) return std::unexpected(NtStatus::NotCommitted);
+    auto frame = mm_.pfns().allocateZeroed(PageUse::UserPrivate);
+    if (!frame) return std::unexpected(NtStatus::NoMemory);
+    const MmProtection prot = pte.protection();
+    if (prot.isNoAccess() || prot.isGuard())
+        setPte(va, *at, Pte::residentInaccessible(*frame, prot));
+    else
+        setPte(va, *at, Pte::valid(*frame, prot, true));
+    mm_.pfns().entry(*frame).pteAddress = *at;
+    return *frame;
+}
+
+void AddressSpace::disarmGuard(VirtualAddress va, PhysicalAddress at, Pte pte) {
+    const MmProtection prot = pte.protection().withoutGuard();
+    if (!pte.hasFrame())
+        setPte(va, at, Pte::demandZero(prot));
+    else if (prot.isNoAccess())
+        setPte(va, at, Pte::residentInaccessible(pte.pfn(), prot));
+    else
+        setPte(va, at, Pte::valid(pte.pfn(), prot, true));
+}
+
+PageFaultOutcome AddressSpace::growStack(const Vad& vad, PageFaultOutcome outcome) {
+    // The guard page just hit becomes part of the stack; the page below it becomes the new
+    // guard. The lowest page of the reservation is never committed: reaching it is overflow.
+    const VirtualAddress newGuard = outcome.address.pageBase() - kPageSize;
+    if (newGuard <= vad.start() ||
+        commit(newGuard, newGuard + kPageSize,
+               MmProtection(static_cast<std::uint8_t>(outcome.before.protection().bits()))) !=
+            NtStatus::Success) {
+        outcome.response = PageFaultResponse::StackOverflow;
+        return outcome;
+    }
+    if (onStackGrowth_) onStackGrowth_(outcome.address.pageBase());
+    outcome.kind = FaultKind::StackGrowth;
+    outcome.response = PageFaultResponse::Resolved;
+    ++mm_.faults().stackGrowth;
+    return outcome;
+}
+
+PageFaultOutcome AddressSpace::handleFault(VirtualAddress address, std::uint32_t errorCode) {
+    PageFaultOutcome o;
+    o.address = address;
+    const VirtualAddress va = address.pageBase();
+    o.access = (errorCode & hal::pf::kFetch)   ? AccessKind::Execute
+               : (errorCode & hal::pf::kWrite) ? AccessKind::Write
+                                               : AccessKind::Read;
+    auto refuse = [&](FaultKind kind) {
+        o.kind = kind;
+        o.response = PageFaultResponse::AccessViolation;
+        o.after = o.before;
+        ++mm_.faults().accessViolation;
+        return o;
+    };
+    if (!isUserAddress(va.value())) return refuse(FaultKind::SystemAddress);
+    if (errorCode & hal::pf::kReserved) {
+        ++mm_.faults().other;
+        o.kind = FaultKind::Reserved;
+        o.response = PageFaultResponse::AccessViolation;
+        return o;
+    }
+    const auto at = tables_.findPte(va);
+    o.before = at ? tables_.read(*at) : Pte();
+    const Pte pte = o.before;
+    if (!pte.isCommitted()) return refuse(FaultKind::NotCommitted);
+    const MmProtection prot = pte.protection();
+
+    if (prot.isGuard()) {
+        disarmGuard(va, *at, pte);
+        o.kind = FaultKind::Guard;
+        o.after = tables_.read(*at);
+        if (const Vad* vad = vads_.find(va); vad && vad->threadStack) {
+            o = growStack(*vad, o);
+            o.after = tables_.read(*at);
+            if (o.response == PageFaultResponse::Resolved) return o;
+            ++mm_.faults().guard;
+            return o;
+        }
+        ++mm_.faults().guard;
+        o.response = PageFaultResponse::GuardPage;
+        return o;
+    }
+    if (prot.isNoAccess()) return refuse(FaultKind::NoAccess);
+    if (o.access == AccessKind::Write && !prot.writable()) return refuse(FaultKind::ReadOnly);
+    if (o.access == AccessKind::Execute && !prot.executable()) return refuse(FaultKind::NoExecute);
+
+    // Copy-on-write: the first write makes the page writable (WRITECOPY becomes READWRITE, as
+    // a query shows on Windows). Image frames are private to their process, so the copy is
+    // the frame itself.
+    if (o.access == AccessKind::Write && prot.copyOnWrite()) {
+        const MmProtection written(static_cast<std::uint8_t>(
+            (prot.bits() & ~7) |
+            (prot.base() == MmProtection::WriteCopy ? MmProtection::ReadWrite
+                                                    : MmProtection::ExecuteReadWrite)));
+        if (pte.isValid()) {
+            setPte(va, *at, Pte::valid(pte.pfn(), written, true));
+            o.kind = FaultKind::CopyOnWrite;
+            o.frame = pte.pfn();
+            o.after = tables_.read(*at);
+            o.response = PageFaultResponse::Resolved;
+            ++mm_.faults().copyOnWrite;
+            return o;
+        }
+        tables_.write(*at, Pte::demandZero(written));
+        return handleFault(address, errorCode);
+    }
+    if (pte.isDemandZero()) {
+        const bool zeroed = mm_.pfns().count(PageState::Zeroed) != 0;
+        auto frame = mm_.pfns().allocateZeroed(PageUse::UserPrivate);
+        if (!frame) {
+            o.response = PageFaultResponse::OutOfMemory;
+            ++mm_.faults().other;
+            return o;
+        }
+        setPte(va, *at, Pte::valid(*frame, prot, true));
+        o.kind = FaultKind::DemandZero;
+        o.frame = *frame;
+        o.fromZeroedList = zeroed;
+        o.after = tables_.read(*at);
+        o.response = PageFaultResponse::Resolved;
+        ++mm_.faults().demandZero;
+        return o;
+    }
+    // A valid page whose rights allow the access: a translation cached before a change that
+    // has since been flushed. Retrying is right.
+    ++mm_.faults().other;
+    o.kind = FaultKind::DemandZero;
+    o.after = pte;
+    o.response = PageFaultResponse::Resolved;
+    return o;
+}
+
+std::expected<Pfn, NtStatus> AddressSpace::frameForKernelAccess(VirtualAddress va, AccessKind access) {
+    if (!isUserAddress(va.value())) return std::unexpected(NtStatus::AccessViolation);
+    const auto at = tables_.findPte(va);
+    const Pte pte = at ? tables_.read(*at) : Pte();
+    if (pte.isValid() && (access != AccessKind::Write || pte.has(PteBit::Write))) return pte.pfn();
+    if (!pte.isCommitted()) return std::unexpected(NtStatus::AccessViolation);
+    std::uint32_t errorCode = hal::pf::kUser | (pte.isValid() ? hal::pf::kPresent : 0);
+    if (access == AccessKind::Write) errorCode |= hal::pf::kWrite;
+    const MmProtection prot = pte.protection();
+    if (prot.isGuard()) {
+        disarmGuard(va, *at, pte);
+        ++mm_.faults().guard;
+        return std::unexpected(NtStatus::AccessViolation);
+    }
+    if (prot.isNoAccess() || (access == AccessKind::Write && !prot.writable()))
+        return std::unexpected(NtStatus::AccessViolation);
+    auto o = handleFault(va, errorCode);
+    if (o.response != PageFaultResponse::Resolved) return std::unexpected(NtStatus::AccessViolation);
+    return tables_.pteAt(va).pfn();
+}
+
+}  // namespace ntoy::mm

@@ -1,0 +1,84 @@
+// A process's user address space: its page tables, its allocations (VADs), its commit, and
+// the page operations every system call and the fault handler are built from. Arguments are
+// validated by the callers (the system calls); these operations keep the invariants:
+//   - every committed page holds a protection in its PTE, and is charged to commit once;
+//   - every valid user PTE has been announced to the MMU, and every invalidation flushed
+//     before the guest runs again.
+#pragma once
+
+#include <expected>
+#include <functional>
+#include <memory>
+
+#include "kernel/base/NtStatus.h"
+#include "kernel/hal/Mmu.h"
+#include "kernel/mm/MemoryManager.h"
+#include "kernel/mm/PageFault.h"
+#include "kernel/mm/VadTree.h"
+
+namespace ntoy::mm {
+
+class AddressSpace {
+public:
+    static std::unique_ptr<AddressSpace> create(MemoryManager& mm, hal::Mmu& userMmu);
+    ~AddressSpace();
+    AddressSpace(const AddressSpace&) = delete;
+    AddressSpace& operator=(const AddressSpace&) = delete;
+
+    MemoryManager& memoryManager() { return mm_; }
+    PageTables& tables() { return tables_; }
+    const PageTables& tables() const { return tables_; }
+    const VadTree& vads() const { return vads_; }
+    hal::Mmu& mmu() { return mmu_; }
+    // Pages committed in this process: its commit charge.
+    std::uint64_t committedPages() const { return committedPages_; }
+
+    // --- allocations
+    Vad& reserve(VirtualAddress start, std::uint64_t pages, std::uint32_t allocationProtect,
+                 VadType type);
+    // Commits [start, end), inside one allocation. New pages are demand-zero; committed ones
+    // keep their contents and take `prot`. COMMITMENT_LIMIT changes nothing.
+    NtStatus commit(VirtualAddress start, VirtualAddress end, MmProtection prot);
+    // Decommits [start, end): frames and charge go back at once.
+    void decommit(VirtualAddress start, VirtualAddress end);
+    // Releases [start, end) of `vad`, splitting it if that leaves pages on both sides.
+    void release(const Vad& vad, VirtualAddress start, VirtualAddress end);
+    // Sets the protection of committed pages [start, end); contents survive.
+    void protect(VirtualAddress start, VirtualAddress end, MmProtection prot);
+    Vad* findVad(VirtualAddress va) { return vads_.find(va); }
+    void markThreadStack(const Vad& vad);
+
+    // Gives a committed page its frame now (the loader and process set-up fill pages before
+    // the guest runs, so they never fault). Returns the frame.
+    std::expected<Pfn, NtStatus> materialize(VirtualAddress va);
+
+    // --- faults
+    PageFaultOutcome handleFault(VirtualAddress va, std::uint32_t errorCode);
+    // The frame behind `va` for a kernel access on the guest's behalf, resolving demand-zero
+    // pages as a fault would. Guard pages are disarmed and refused, as on Windows.
+    std::expected<Pfn, NtStatus> frameForKernelAccess(VirtualAddress va, AccessKind access);
+
+    // Told the new lowest committed stack page when a thread stack grows (the TEB's StackLimit).
+    void setStackGrowthCallback(std::function<void(VirtualAddress newLimit)> onGrow) {
+        onStackGrowth_ = std::move(onGrow);
+    }
+
+private:
+    AddressSpace(MemoryManager& mm, PageTables tables, hal::Mmu& userMmu)
+        : mm_(mm), tables_(tables), mmu_(userMmu) {}
+    void setPte(VirtualAddress va, PhysicalAddress at, Pte pte);
+    void freePage(VirtualAddress va, PhysicalAddress at, Pte pte);
+    void disarmGuard(VirtualAddress va, PhysicalAddress at, Pte pte);
+    PageFaultOutcome growStack(const Vad& vad, PageFaultOutcome outcome);
+    template <typename F>
+    void forEachCommitted(VirtualAddress start, VirtualAddress end, F&& f);
+
+    MemoryManager& mm_;
+    PageTables tables_;
+    hal::Mmu& mmu_;
+    VadTree vads_;
+    std::uint64_t committedPages_ = 0;
+    std::function<void(VirtualAddress)> onStackGrowth_;
+};
+
+}  // namespace ntoy::mm

@@ -1,0 +1,50 @@
+// The system-wide half of memory management: the PFN database, commit, the master page
+// tables of system space, and fault statistics.
+#pragma once
+
+#include <cstdint>
+
+#include "kernel/hal/Mmu.h"
+#include "kernel/mm/CommitCharge.h"
+#include "kernel/mm/PageTables.h"
+#include "kernel/mm/PfnDatabase.h"
+
+namespace ntoy::mm {
+
+struct FaultCounters {
+    std::uint64_t demandZero = 0;
+    std::uint64_t accessViolation = 0;
+    std::uint64_t guard = 0;
+    std::uint64_t stackGrowth = 0;
+    std::uint64_t copyOnWrite = 0;
+    std::uint64_t other = 0;
+};
+
+class MemoryManager {
+public:
+    // All of RAM goes to the PFN database; the commit limit is what is free after the
+    // caller (boot) has taken the kernel's own frames, so it is set later by boot.
+    MemoryManager(hal::PhysicalMemory ram, hal::Mmu& systemMmu);
+
+    PfnDatabase& pfns() { return pfns_; }
+    const PfnDatabase& pfns() const { return pfns_; }
+    CommitCharge& commit() { return commit_; }
+    const CommitCharge& commit() const { return commit_; }
+    PageTables& systemTables() { return systemTables_; }
+    const PageTables& systemTables() const { return systemTables_; }
+    hal::Mmu& systemMmu() { return systemMmu_; }
+    FaultCounters& faults() { return faults_; }
+    const FaultCounters& faults() const { return faults_; }
+
+    // Maps a fresh zeroed frame at a system address (supervisor only), charged to commit.
+    std::optional<Pfn> mapSystemPage(VirtualAddress va, MmProtection prot);
+
+private:
+    PfnDatabase pfns_;
+    CommitCharge commit_;
+    PageTables systemTables_;
+    hal::Mmu& systemMmu_;
+    FaultCounters faults_;
+};
+
+}  // namespace ntoy::mm

@@ -1,0 +1,55 @@
+#include "kernel/mm/PageFault.h"
+
+#include <fmt/format.h>
+
+namespace ntoy::mm {
+
+std::string_view faultKindName(FaultKind k) {
+    switch (k) {
+        case FaultKind::DemandZero: return "demand-zero";
+        case FaultKind::CopyOnWrite: return "copy-on-write";
+        case FaultKind::Guard: return "guard page";
+        case FaultKind::StackGrowth: return "stack growth";
+        case FaultKind::NotCommitted: return "not committed";
+        case FaultKind::NoAccess: return "no access";
+        case FaultKind::ReadOnly: return "read-only";
+        case FaultKind::NoExecute: return "no execute";
+        case FaultKind::SystemAddress: return "system address";
+        case FaultKind::Reserved: return "reserved PTE bit";
+    }
+    return "?";
+}
+
+std::string_view accessKindName(AccessKind a) {
+    switch (a) {
+        case AccessKind::Read: return "read";
+        case AccessKind::Write: return "write";
+        case AccessKind::Execute: return "execute";
+    }
+    return "?";
+}
+
+std::string PageFaultOutcome::describe() const {
+    switch (response) {
+        case PageFaultResponse::Resolved:
+            if (kind == FaultKind::DemandZero)
+                return fmt::format("demand-zero: frame {:#x} from the {} list", frame.value(),
+                                   fromZeroedList ? "zeroed" : "free");
+            if (kind == FaultKind::StackGrowth)
+                return "stack growth: guard page moved down one page";
+            if (kind == FaultKind::CopyOnWrite)
+                return fmt::format("copy-on-write: frame {:#x} made writable", frame.value());
+            return "resolved: retry";
+        case PageFaultResponse::GuardPage:
+            return "guard page: raise STATUS_GUARD_PAGE_VIOLATION";
+        case PageFaultResponse::StackOverflow:
+            return "stack overflow: raise STATUS_STACK_OVERFLOW";
+        case PageFaultResponse::OutOfMemory:
+            return "no frame for a committed page";
+        case PageFaultResponse::AccessViolation:
+            return fmt::format("access violation ({}): {}", accessKindName(access), faultKindName(kind));
+    }
+    return "?";
+}
+
+}  // namespace ntoy::mm

@@ -1,0 +1,50 @@
+// The page-fault handler's result: what the fault was, what was decided, and what changed.
+// The trap layer acts on `response`; the debugger and the tracer print the rest.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "kernel/mm/Pte.h"
+
+namespace ntoy::mm {
+
+enum class PageFaultResponse : std::uint8_t {
+    Resolved,         // retry the instruction
+    AccessViolation,  // raise STATUS_ACCESS_VIOLATION
+    GuardPage,        // raise STATUS_GUARD_PAGE_VIOLATION (the guard is now cleared)
+    StackOverflow,    // raise STATUS_STACK_OVERFLOW (the stack grew into its last page)
+    OutOfMemory,      // no frame for a committed page: a kernel accounting bug
+};
+
+enum class AccessKind : std::uint8_t { Read = 0, Write = 1, Execute = 8 };
+
+enum class FaultKind : std::uint8_t {
+    DemandZero,
+    CopyOnWrite,
+    Guard,
+    StackGrowth,
+    NotCommitted,   // free or reserved
+    NoAccess,       // PAGE_NOACCESS
+    ReadOnly,       // write to a page without write access
+    NoExecute,      // fetch from a page without execute access
+    SystemAddress,  // user access to system space
+    Reserved,       // a reserved PTE bit was set: a kernel bug
+};
+
+struct PageFaultOutcome {
+    PageFaultResponse response = PageFaultResponse::AccessViolation;
+    FaultKind kind = FaultKind::NotCommitted;
+    AccessKind access = AccessKind::Read;
+    VirtualAddress address;
+    Pte before, after;
+    Pfn frame;                  // the frame now mapped, for demand-zero
+    bool fromZeroedList = false;
+    // "demand-zero: frame 0x1a3 from the zeroed list"
+    std::string describe() const;
+};
+
+std::string_view faultKindName(FaultKind k);
+std::string_view accessKindName(AccessKind a);
+
+}  // namespace ntoy::mm

@@ -1,0 +1,94 @@
+// The PFN database: one entry per physical frame, with Windows' page states, and the lists
+// that frames move between. Frames are handed out zeroed, from the zeroed list first and
+// else from the free list, zeroed on the spot.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "kernel/base/Types.h"
+#include "kernel/hal/PhysicalMemory.h"
+
+namespace ntoy::mm {
+
+// Windows' MMLISTS, in its order.
+enum class PageState : std::uint8_t {
+    Zeroed,
+    Free,
+    Standby,
+    Modified,
+    ModifiedNoWrite,
+    Bad,
+    Active,
+    Transition,
+};
+inline constexpr std::size_t kPageStateCount = 8;
+std::string_view pageStateName(PageState s);
+
+// What an active frame holds.
+enum class PageUse : std::uint8_t {
+    None,
+    UserPrivate,  // a private user page
+    UserImage,    // a page of a mapped image
+    PageTable,    // a page-table page at any level
+    Kernel,       // system space: the kernel window, process structures
+};
+std::string_view pageUseName(PageUse u);
+
+struct PfnEntry {
+    static constexpr std::uint32_t kNone = ~0u;
+    PageState state = PageState::Zeroed;
+    PageUse use = PageUse::None;
+    std::uint16_t shareCount = 0;
+    std::uint32_t usedEntries = 0;   // page tables: entries that are not zero
+    PhysicalAddress pteAddress;      // the entry that maps this frame, if any
+    std::uint32_t next = kNone, prev = kNone;
+};
+
+class PfnDatabase {
+public:
+    explicit PfnDatabase(hal::PhysicalMemory memory);
+
+    const hal::PhysicalMemory& memory() const { return memory_; }
+    // A zeroed frame, now Active with the given use; empty if no frame is left.
+    std::optional<Pfn> allocateZeroed(PageUse use);
+    // An Active frame goes back to the free list.
+    void release(Pfn pfn);
+
+    const PfnEntry& entry(Pfn pfn) const { return entries_[index(pfn)]; }
+    PfnEntry& entry(Pfn pfn) { return entries_[index(pfn)]; }
+    bool contains(Pfn pfn) const { return memory_.contains(pfn); }
+
+    std::uint64_t total() const { return entries_.size(); }
+    std::uint64_t count(PageState s) const { return lists_[static_cast<std::size_t>(s)].count; }
+    std::uint64_t count(PageUse u) const { return useCounts_[static_cast<std::size_t>(u)]; }
+    // Frames that can still be handed out.
+    std::uint64_t available() const { return count(PageState::Zeroed) + count(PageState::Free); }
+    // How many demand-zero allocations had to zero a free frame themselves.
+    std::uint64_t zeroedOnDemand() const { return zeroedOnDemand_; }
+
+    // Walks every list and entry and checks that the counts add up; returns a description of
+    // the first inconsistency.
+    std::optional<std::string> verify() const;
+
+private:
+    struct List {
+        std::uint32_t head = PfnEntry::kNone, tail = PfnEntry::kNone;
+        std::uint64_t count = 0;
+    };
+    std::size_t index(Pfn pfn) const { return pfn - memory_.firstPfn(); }
+    Pfn pfnAt(std::uint32_t i) const { return memory_.firstPfn() + i; }
+    void pushBack(PageState list, std::uint32_t i);
+    std::uint32_t popFront(PageState list);
+
+    hal::PhysicalMemory memory_;
+    std::vector<PfnEntry> entries_;
+    std::array<List, kPageStateCount> lists_{};
+    std::array<std::uint64_t, 5> useCounts_{};
+    std::uint64_t zeroedOnDemand_ = 0;
+};
+
+}  // namespace ntoy::mm

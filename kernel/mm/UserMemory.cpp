@@ -1,0 +1,50 @@
+#include "kernel/mm/UserMemory.h"
+
+#include "kernel/mm/SystemLayout.h"
+
+namespace ntoy::mm {
+
+NtStatus UserMemory::resolve(VirtualAddress va, std::uint64_t size, AccessKind access) {
+    if (size == 0) return NtStatus::Success;
+    const std::uint64_t last = va.value() + size - 1;
+    if (last < va.value() || !isUserAddress(last)) return NtStatus::AccessViolation;
+    for (std::uint64_t page = va.pageBase().value(); page <= last; page += kPageSize) {
+        if (auto f = space_.frameForKernelAccess(VirtualAddress(page), access); !f) return f.error();
+    }
+    return NtStatus::Success;
+}
+
+template <typename F>
+void UserMemory::forEachPiece(VirtualAddress va, std::uint64_t size, F&& f) {
+    const auto& memory = space_.tables().memory();
+    std::uint64_t done = 0;
+    while (done < size) {
+        const VirtualAddress at = va + done;
+        const std::uint64_t n = std::min(size - done, kPageSize - at.pageOffset());
+        const Pfn frame = space_.tables().pteAt(at).pfn();
+        f(memory.at(frame.address() + at.pageOffset()), done, n);
+        done += n;
+    }
+}
+
+NtStatus UserMemory::read(VirtualAddress va, std::span<std::byte> out) {
+    if (auto s = resolve(va, out.size(), AccessKind::Read); s != NtStatus::Success) return s;
+    forEachPiece(va, out.size(), [&](std::byte* host, std::uint64_t off, std::uint64_t n) {
+        std::memcpy(out.data() + off, host, n);
+    });
+    return NtStatus::Success;
+}
+
+NtStatus UserMemory::write(VirtualAddress va, std::span<const std::byte> in) {
+    if (auto s = resolve(va, in.size(), AccessKind::Write); s != NtStatus::Success) return s;
+    forEachPiece(va, in.size(), [&](std::byte* host, std::uint64_t off, std::uint64_t n) {
+        std::memcpy(host, in.data() + off, n);
+    });
+    return NtStatus::Success;
+}
+
+NtStatus UserMemory::probeForWrite(VirtualAddress va, std::uint64_t size) {
+    return resolve(va, size, AccessKind::Write);
+}
+
+}  // namespace ntoy::mm

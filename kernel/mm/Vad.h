@@ -1,0 +1,29 @@
+// A virtual address descriptor: one allocation in a process's user space. Its pages' commit
+// state and protection live in their PTEs; the VAD holds what is common to all of them.
+#pragma once
+
+#include <cstdint>
+
+#include "kernel/base/Types.h"
+
+namespace ntoy::mm {
+
+enum class VadType : std::uint8_t { Private, Image };
+
+struct Vad {
+    std::uint64_t startVpn = 0;
+    std::uint64_t endVpn = 0;  // inclusive, as in Windows
+    std::uint32_t allocationProtect = 0;  // PAGE_*, as given when the allocation was made
+    VadType type = VadType::Private;
+    // The stack reservation of a thread: its guard page grows it (see PageFault).
+    bool threadStack = false;
+
+    VirtualAddress start() const { return VirtualAddress(startVpn << kPageShift); }
+    VirtualAddress end() const { return VirtualAddress((endVpn + 1) << kPageShift); }  // exclusive
+    std::uint64_t pages() const { return endVpn - startVpn + 1; }
+    bool contains(VirtualAddress va) const {
+        return va.pageNumber() >= startVpn && va.pageNumber() <= endVpn;
+    }
+};
+
+}  // namespace ntoy::mm

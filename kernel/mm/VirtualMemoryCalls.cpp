@@ -1,0 +1,285 @@
+// NtAllocateVirtualMemory, NtFreeVirtualMemory, NtProtectVirtualMemory and
+// NtQueryVirtualMemory, with the rounding, checks (in order) and status codes of
+// shared/spec/nt-virtual-memory.md. Pointer arguments are captured first, outputs probed
+// before anything changes and written once, after the work succeeds.
+#include <optional>
+
+#include "kernel/ke/SystemCall.h"
+#include "kernel/mm/SystemLayout.h"
+
+namespace ntoy::ke {
+namespace {
+
+using mm::MmProtection;
+namespace page = mm::page;
+
+inline constexpr std::uint32_t kMemCommit = 0x1000, kMemReserve = 0x2000, kMemDecommit = 0x4000,
+                               kMemRelease = 0x8000, kMemFree = 0x10000, kMemPrivate = 0x20000,
+                               kMemReset = 0x80000, kMemTopDown = 0x100000,
+                               kMemImage = 0x1000000;
+inline constexpr std::uint64_t kFirstNonUser = mm::kHighestUserAddress + 1;
+
+// A page protection for private memory: one base value with at most one modifier, and no
+// copy-on-write.
+std::optional<MmProtection> privateProtection(std::uint32_t protect) {
+    auto prot = MmProtection::fromWin32(protect);
+    if (!prot || prot->copyOnWrite()) return std::nullopt;
+    return prot;
+}
+
+// The highest address a NULL-based reservation may reach under ZeroBits: 1-21 count high
+// zero bits of a 32-bit address; 32 and up are a mask of the allowed bits.
+std::optional<std::uint64_t> zeroBitsLimit(std::uint64_t zeroBits) {
+    if (zeroBits == 0) return mm::kHighestUserAddress;
+    if (zeroBits <= 21) return (1ull << (32 - zeroBits)) - 1;
+    if (zeroBits < 32) return std::nullopt;
+    std::uint64_t mask = zeroBits;
+    for (unsigned shift = 1; shift < 64; shift <<= 1) mask |= mask >> shift;
+    return std::min(mask, mm::kHighestUserAddress);
+}
+
+struct CapturedRange {
+    std::uint64_t base = 0, size = 0;
+};
+
+// Captures *Base and *Size and checks both are writable, before any check that needs them.
+std::expected<CapturedRange, NtStatus> captureRange(SystemCall& call, std::size_t baseArg,
+                                                    std::size_t sizeArg) {
+    auto base = call.user.read<std::uint64_t>(call.pointer(baseArg));
+    if (!base) return std::unexpected(base.error());
+    auto size = call.user.read<std::uint64_t>(call.pointer(sizeArg));
+    if (!size) return std::unexpected(size.error());
+    if (auto s = call.user.probeForWrite(call.pointer(baseArg), 8); s != NtStatus::Success)
+        return std::unexpected(s);
+    if (auto s = call.user.probeForWrite(call.pointer(sizeArg), 8); s != NtStatus::Success)
+        return std::unexpected(s);
+    return CapturedRange{*base, *size};
+}
+
+void writeRange(SystemCall& call, std::size_t baseArg, std::size_t sizeArg, std::uint64_t base,
+                std::uint64_t size) {
+    // Probed writable above; nothing since can have made them unwritable.
+    (void)call.user.write(call.pointer(baseArg), base);
+    (void)call.user.write(call.pointer(sizeArg), size);
+}
+
+bool isValidProcessHandle(SystemCall& call, std::uint64_t handle) {
+    return call.process.isCurrentProcessHandle(handle);
+}
+
+}  // namespace
+
+NtStatus NtAllocateVirtualMemory(SystemCall& call) {
+    const std::uint64_t zeroBits = call.arg(2);
+    const auto type = static_cast<std::uint32_t>(call.arg(4));
+    const auto protect = static_cast<std::uint32_t>(call.arg(5));
+
+    const auto limit = zeroBitsLimit(zeroBits);
+    if (!limit) return NtStatus::InvalidParameter3;
+    if (type & ~(kMemCommit | kMemReserve | kMemReset | kMemTopDown))
+        return NtStatus::InvalidParameter5;
+    if ((type & (kMemCommit | kMemReserve | kMemReset)) == 0) return NtStatus::InvalidParameter5;
+    if ((type & kMemReset) && type != kMemReset) return NtStatus::InvalidParameter5;
+    const auto prot = privateProtection(protect);
+    if (!prot) return NtStatus::InvalidPageProtection;
+
+    auto range = captureRange(call, 1, 3);
+    if (!range) return range.error();
+    const auto [base, size] = *range;
+    if (size == 0) return NtStatus::InvalidParameter4;
+    if (base > mm::kHighestUserAddress) return NtStatus::InvalidParameter2;
+    if (kFirstNonUser - base < size) return NtStatus::InvalidParameter4;
+    if (!isValidProcessHandle(call, call.arg(0))) return NtStatus::InvalidHandle;
+
+    mm::AddressSpace& space = call.process.space();
+    const bool reserving = (type & kMemReserve) || ((type & kMemCommit) && base == 0);
+
+    if (type == kMemReset || !reserving) {
+        // Within one existing allocation: commit (or reset) pages.
+        const VirtualAddress start(alignDown(base, kPageSize));
+        const VirtualAddress end(alignUp(base + size, kPageSize));
+        const mm::Vad* vad = space.findVad(start);
+        if (!vad || end > vad->end()) return NtStatus::ConflictingAddresses;
+        if (type != kMemReset) {
+            if (auto s = space.commit(start, end, *prot); s != NtStatus::Success) return s;
+        }
+        // MEM_RESET: the contents may be discarded. With no pagefile there is nothing to
+        // save them from, so they stay, which Windows allows too.
+        writeRange(call, 1, 3, start.value(), end - start);
+        return NtStatus::Success;
+    }
+
+    VirtualAddress start;
+    VirtualAddress end;
+    if (base != 0) {
+        start = VirtualAddress(alignDown(base, kAllocationGranularity));
+        end = VirtualAddress(alignUp(base + size, kPageSize));
+        if (start.value() < mm::kLowestUserAddress || space.vads().overlaps(start, end))
+            return NtStatus::ConflictingAddresses;
+    } else {
+        const std::uint64_t bytes = alignUp(size, kPageSize);
+        auto found = space.vads().findFree(bytes, kAllocationGranularity,
+                                           VirtualAddress(mm::kLowestUserAddress),
+                                           VirtualAddress(*limit + 1), (type & kMemTopDown) != 0);
+        if (!found) return NtStatus::NoMemory;
+        start = *found;
+        end = start + bytes;
+    }
+    mm::Vad& vad = space.reserve(start, (end - start) / kPageSize, protect, mm::VadType::Private);
+    if (type & kMemCommit) {
+        if (auto s = space.commit(start, end, *prot); s != NtStatus::Success) {
+            space.release(vad, start, end);
+            return s;
+        }
+    }
+    writeRange(call, 1, 3, start.value(), end - start);
+    return NtStatus::Success;
+}
+
+NtStatus NtFreeVirtualMemory(SystemCall& call) {
+    const auto freeType = static_cast<std::uint32_t>(call.arg(3));
+    if (freeType != kMemDecommit && freeType != kMemRelease) return NtStatus::InvalidParameter4;
+    auto range = captureRange(call, 1, 2);
+    if (!range) return range.error();
+    const auto [base, size] = *range;
+    if (base > mm::kHighestUserAddress) return NtStatus::InvalidParameter2;
+    if (kFirstNonUser - base < size) return NtStatus::InvalidParameter3;
+    if (!isValidProcessHandle(call, call.arg(0))) return NtStatus::InvalidHandle;
+
+    mm::AddressSpace& space = call.process.space();
+    const mm::Vad* found = space.findVad(VirtualAddress(base));
+    if (!found) return NtStatus::MemoryNotAllocated;
+    const mm::Vad vad = *found;
+    if (vad.type != mm::VadType::Private) return NtStatus::UnableToDeleteSection;
+
+    if (size == 0) {
+        if (VirtualAddress(base).pageBase() != vad.start()) return NtStatus::FreeVmNotAtBase;
+        if (freeType == kMemRelease) {
+            space.release(vad, vad.start(), vad.end());
+            writeRange(call, 1, 2, vad.start().value(), vad.end() - vad.start());
+        } else {
+            space.decommit(vad.start(), vad.end());
+            writeRange(call, 1, 2, vad.start().value(), 0);
+        }
+        return NtStatus::Success;
+    }
+    const VirtualAddress start(alignDown(base, kPageSize));
+    const VirtualAddress end(alignUp(base + size, kPageSize));
+    if (end > vad.end()) return NtStatus::UnableToFreeVm;
+    if (freeType == kMemRelease)
+        space.release(vad, start, end);
+    else
+        space.decommit(start, end);
+    writeRange(call, 1, 2, start.value(), end - start);
+    return NtStatus::Success;
+}
+
+NtStatus NtProtectVirtualMemory(SystemCall& call) {
+    const auto newProtect = static_cast<std::uint32_t>(call.arg(3));
+    const auto anyProt = MmProtection::fromWin32(newProtect);
+    if (!anyProt) return NtStatus::InvalidPageProtection;
+    auto range = captureRange(call, 1, 2);
+    if (!range) return range.error();
+    if (auto s = call.user.probeForWrite(call.pointer(4), 4); s != NtStatus::Success) return s;
+    const auto [base, size] = *range;
+    if (base > mm::kHighestUserAddress) return NtStatus::InvalidParameter2;
+    if (kFirstNonUser - base < size) return NtStatus::InvalidParameter3;
+    if (!isValidProcessHandle(call, call.arg(0))) return NtStatus::InvalidHandle;
+
+    mm::AddressSpace& space = call.process.space();
+    const VirtualAddress start(alignDown(base, kPageSize));
+    const VirtualAddress end(alignUp(base + std::max<std::uint64_t>(size, 1), kPageSize));
+    const mm::Vad* vad = space.findVad(start);
+    if (!vad || end > vad->end()) return NtStatus::ConflictingAddresses;
+    if (vad->type == mm::VadType::Private && anyProt->copyOnWrite())
+        return NtStatus::InvalidPageProtection;
+    for (VirtualAddress va = start; va < end; va = va + kPageSize)
+        if (!space.tables().pteAt(va).isCommitted()) return NtStatus::NotCommitted;
+
+    const std::uint32_t old = space.tables().pteAt(start).protection().toWin32();
+    space.protect(start, end, *anyProt);
+    (void)call.user.write(call.pointer(4), old);
+    writeRange(call, 1, 2, start.value(), end - start);
+    return NtStatus::Success;
+}
+
+namespace {
+
+// MEMORY_BASIC_INFORMATION, x64 layout.
+struct MemoryBasicInformation {
+    std::uint64_t baseAddress;
+    std::uint64_t allocationBase;
+    std::uint32_t allocationProtect;
+    std::uint16_t partitionId;
+    std::uint16_t reserved0;
+    std::uint64_t regionSize;
+    std::uint32_t state;
+    std::uint32_t protect;
+    std::uint32_t type;
+    std::uint32_t reserved1;
+};
+static_assert(sizeof(MemoryBasicInformation) == 48);
+
+MemoryBasicInformation queryRegion(mm::AddressSpace& space, VirtualAddress address) {
+    MemoryBasicInformation info{};
+    const VirtualAddress page = address.pageBase();
+    info.baseAddress = page.value();
+    const mm::Vad* vad = space.findVad(page);
+    if (!vad) {
+        const mm::Vad* next = space.vads().firstEndingAbove(page);
+        const std::uint64_t end = next ? next->start().value() : kFirstNonUser;
+        info.regionSize = end - page.value();
+        info.state = kMemFree;
+        info.protect = page::kNoAccess;
+        return info;
+    }
+    info.allocationBase = vad->start().value();
+    info.allocationProtect = vad->allocationProtect;
+    info.type = vad->type == mm::VadType::Image ? kMemImage : kMemPrivate;
+    auto stateOf = [&](mm::Pte pte) {
+        return pte.isCommitted() ? std::pair{kMemCommit, pte.protection().toWin32()}
+                                 : std::pair{kMemReserve, 0u};
+    };
+    const auto first = stateOf(space.tables().pteAt(page));
+    VirtualAddress va = page + kPageSize;
+    while (va < vad->end()) {
+        const VirtualAddress next = space.tables().nextPossiblyMapped(va);
+        if (next != va.pageBase()) {  // no table: a run of uncommitted pages
+            if (first.first != kMemReserve) break;
+            va = std::min(next, vad->end());
+            continue;
+        }
+        if (stateOf(space.tables().pteAt(va)) != first) break;
+        va = va + kPageSize;
+    }
+    info.regionSize = va - page;
+    info.state = first.first;
+    info.protect = first.second;
+    return info;
+}
+
+}  // namespace
+
+NtStatus NtQueryVirtualMemory(SystemCall& call) {
+    const std::uint64_t address = call.arg(1);
+    const std::uint64_t infoClass = call.arg(2);
+    const std::uint64_t length = call.arg(4);
+    const VirtualAddress returnLength = call.pointer(5);
+    if (infoClass != 0) return NtStatus::InvalidInfoClass;
+    if (length < sizeof(MemoryBasicInformation)) return NtStatus::InfoLengthMismatch;
+    if (address > mm::kHighestUserAddress) return NtStatus::InvalidParameter;
+    if (!isValidProcessHandle(call, call.arg(0))) return NtStatus::InvalidHandle;
+    if (auto s = call.user.probeForWrite(call.pointer(3), sizeof(MemoryBasicInformation));
+        s != NtStatus::Success)
+        return s;
+    if (returnLength.value() != 0) {
+        if (auto s = call.user.probeForWrite(returnLength, 8); s != NtStatus::Success) return s;
+    }
+    const auto info = queryRegion(call.process.space(), VirtualAddress(address));
+    (void)call.user.write(call.pointer(3), info);
+    if (returnLength.value() != 0)
+        (void)call.user.write(returnLength, std::uint64_t{sizeof(MemoryBasicInformation)});
+    return NtStatus::Success;
+}
+
+}  // namespace ntoy::ke

@@ -1,0 +1,144 @@
+#include "kernel/ps/ProcessEnvironment.h"
+
+#include <fmt/format.h>
+
+#include "kernel/mm/SystemLayout.h"
+#include "kernel/mm/UserMemory.h"
+#include "ntoy/process_layout.h"
+
+namespace ntoy::ps {
+namespace {
+
+using mm::MmProtection;
+
+std::u16string widen(const std::string& s) {
+    std::u16string w;
+    for (unsigned char c : s) w.push_back(c);  // paths and arguments are taken as Latin-1
+    return w;
+}
+
+// Reserves and commits `bytes` for process structures, top-down as Windows places them, and
+// gives every page its frame now so the guest never faults on them.
+std::expected<VirtualAddress, std::string> allocateResident(Process& p, std::uint64_t bytes) {
+    auto& space = p.space();
+    auto at = space.vads().findFree(bytes, kAllocationGranularity, VirtualAddress(mm::kLowestUserAddress),
+                                    VirtualAddress(mm::kHighestUserAddress + 1), true);
+    if (!at) return std::unexpected("no room for the process environment");
+    space.reserve(*at, bytes / kPageSize, mm::page::kReadWrite, mm::VadType::Private);
+    if (space.commit(*at, *at + bytes, *MmProtection::fromWin32(mm::page::kReadWrite)) != NtStatus::Success)
+        return std::unexpected("not enough memory for the process environment (commit limit)");
+    for (std::uint64_t off = 0; off < bytes; off += kPageSize)
+        if (!space.materialize(*at + off)) return std::unexpected("not enough memory for the process environment");
+    return *at;
+}
+
+}  // namespace
+
+std::string buildCommandLine(const std::vector<std::string>& argv) {
+    std::string line;
+    for (const std::string& arg : argv) {
+        if (!line.empty()) line += ' ';
+        if (!arg.empty() && arg.find_first_of(" \t\"") == std::string::npos) {
+            line += arg;
+            continue;
+        }
+        line += '"';
+        std::size_t backslashes = 0;
+        for (char c : arg) {
+            if (c == '\\') {
+                ++backslashes;
+                continue;
+            }
+            line.append(c == '"' ? backslashes * 2 + 1 : backslashes, '\\');
+            backslashes = 0;
+            line += c;
+        }
+        line.append(backslashes * 2, '\\');
+        line += '"';
+    }
+    return line;
+}
+
+std::expected<InitialThread, std::string> buildEnvironment(Process& process, const ldr::PeImage& exe,
+                                                           VirtualAddress imageBase,
+                                                           const std::string& imagePath,
+                                                           const std::string& commandLine) {
+    auto& space = process.space();
+    mm::UserMemory user(space);
+
+    // The stack: reserved in full, committed at the top, a guard page below that, and the
+    // lowest page never committed (reaching it is a stack overflow).
+    const std::uint64_t reserve = alignUp(std::max<std::uint64_t>(exe.sizeOfStackReserve(), 0x10000), kAllocationGranularity);
+    const std::uint64_t commit = std::min(alignUp(std::max<std::uint64_t>(exe.sizeOfStackCommit(), kPageSize), kPageSize),
+                                          reserve - 2 * kPageSize);
+    auto stack = space.vads().findFree(reserve, kAllocationGranularity, VirtualAddress(mm::kLowestUserAddress),
+                                       VirtualAddress(mm::kHighestUserAddress + 1), false);
+    if (!stack) return std::unexpected("no room for the initial thread's stack");
+    const auto rw = *MmProtection::fromWin32(mm::page::kReadWrite);
+    const auto guard = *MmProtection::fromWin32(mm::page::kReadWrite | mm::page::kGuard);
+    auto& vad = space.reserve(*stack, reserve / kPageSize, mm::page::kReadWrite, mm::VadType::Private);
+    space.markThreadStack(vad);
+    const VirtualAddress stackBase = *stack + reserve;
+    const VirtualAddress stackLimit = stackBase - commit;
+    if (space.commit(stackLimit, stackBase, rw) != NtStatus::Success ||
+        space.commit(stackLimit - kPageSize, stackLimit, guard) != NtStatus::Success)
+        return std::unexpected("not enough memory for the initial thread's stack (commit limit)");
+    for (VirtualAddress va = stackLimit; va < stackBase; va = va + kPageSize)
+        if (!space.materialize(va)) return std::unexpected("not enough memory for the stack");
+
+    // PEB, process parameters (with the strings after them) and TEB.
+    const std::u16string wideImage = widen(imagePath), wideCommand = widen(commandLine);
+    const std::uint64_t paramsBytes =
+        alignUp(NTOY_PARAMS_SIZE + (wideImage.size() + wideCommand.size() + 2) * 2, kPageSize);
+    auto peb = allocateResident(process, NTOY_PEB_SIZE);
+    if (!peb) return std::unexpected(peb.error());
+    auto params = allocateResident(process, paramsBytes);
+    if (!params) return std::unexpected(params.error());
+    auto teb = allocateResident(process, NTOY_TEB_SIZE);
+    if (!teb) return std::unexpected(teb.error());
+
+    auto put = [&](VirtualAddress va, auto value) { (void)user.write(va, value); };
+    put(*peb + NTOY_PEB_IMAGE_BASE, imageBase.value());
+    put(*peb + NTOY_PEB_PROCESS_PARAMETERS, params->value());
+    put(*peb + NTOY_PEB_NUMBER_OF_PROCESSORS, std::uint32_t{1});
+
+    put(*params + NTOY_PARAMS_MAXIMUM_LENGTH, static_cast<std::uint32_t>(paramsBytes));
+    put(*params + NTOY_PARAMS_LENGTH, static_cast<std::uint32_t>(paramsBytes));
+    put(*params + NTOY_PARAMS_FLAGS, std::uint32_t{1});  // normalized: pointers, not offsets
+    put(*params + NTOY_PARAMS_STANDARD_INPUT, std::uint64_t{NTOY_HANDLE_STDIN});
+    put(*params + NTOY_PARAMS_STANDARD_OUTPUT, std::uint64_t{NTOY_HANDLE_STDOUT});
+    put(*params + NTOY_PARAMS_STANDARD_ERROR, std::uint64_t{NTOY_HANDLE_STDERR});
+    VirtualAddress strings = *params + NTOY_PARAMS_SIZE;
+    auto putString = [&](std::uint64_t field, const std::u16string& s) {
+        const auto bytes = static_cast<std::uint16_t>(std::min<std::size_t>(s.size() * 2, 0xFFFC));
+        put(*params + field, bytes);
+        put(*params + field + 2, static_cast<std::uint16_t>(bytes + 2));
+        put(*params + field + 8, strings.value());
+        (void)user.write(strings, std::as_bytes(std::span(s.data(), bytes / 2)));
+        strings = strings + bytes + 2;  // the page is zero: the terminator is there
+    };
+    putString(NTOY_PARAMS_IMAGE_PATH_NAME, wideImage);
+    putString(NTOY_PARAMS_COMMAND_LINE, wideCommand);
+
+    put(*teb + NTOY_TEB_STACK_BASE, stackBase.value());
+    put(*teb + NTOY_TEB_STACK_LIMIT, stackLimit.value());
+    put(*teb + NTOY_TEB_SELF, teb->value());
+    put(*teb + NTOY_TEB_CLIENT_ID, std::uint64_t{process.id()});
+    put(*teb + NTOY_TEB_CLIENT_ID + 8, std::uint64_t{process.id() + 4});
+    put(*teb + NTOY_TEB_PEB, peb->value());
+    put(*teb + NTOY_TEB_DEALLOCATION_STACK, stack->value());
+
+    const VirtualAddress tebAddress = *teb;
+    space.setStackGrowthCallback([&space, tebAddress](VirtualAddress newLimit) {
+        (void)mm::UserMemory(space).write(tebAddress + NTOY_TEB_STACK_LIMIT, newLimit.value());
+    });
+
+    process.handles().insert(NTOY_HANDLE_STDIN, ObjectKind::ConsoleInput);
+    process.handles().insert(NTOY_HANDLE_STDOUT, ObjectKind::ConsoleOutput);
+    process.handles().insert(NTOY_HANDLE_STDERR, ObjectKind::ConsoleError);
+    process.teb = *teb;
+    process.peb = *peb;
+    return InitialThread{stackBase, *teb, *peb};
+}
+
+}  // namespace ntoy::ps

@@ -1,0 +1,13 @@
+// Parses --ram sizes: a number of bytes with an optional K, M or G suffix (KiB, MiB, GiB).
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <string>
+#include <string_view>
+
+namespace ntoy::cli {
+
+std::expected<std::uint64_t, std::string> parseRamSize(std::string_view text);
+
+}  // namespace ntoy::cli

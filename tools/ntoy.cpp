@@ -1,0 +1,116 @@
+// The ntoy command line.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+
+#include "emulator/Machine.h"
+#include "kernel/Kernel.h"
+#include "tools/RamSize.h"
+
+#ifndef NTOY_VERSION
+#define NTOY_VERSION "0.0.0"
+#endif
+#ifndef NTOY_IMAGES_DIR
+#define NTOY_IMAGES_DIR "images"
+#endif
+
+namespace {
+
+constexpr int kExitBadImage = 2;
+constexpr int kExitMachine = 3;
+
+std::string statsJson(const ntoy::Kernel& kernel, std::uint32_t exitCode) {
+    const auto& mm = kernel.memoryManager();
+    const auto& faults = mm.faults();
+    const auto& pfns = mm.pfns();
+    using ntoy::mm::PageState;
+    nlohmann::ordered_json j;
+    j["exit_code"] = exitCode;
+    j["page_faults"] = {{"demand_zero", faults.demandZero},
+                        {"access_violation", faults.accessViolation},
+                        {"guard", faults.guard},
+                        {"other", faults.other},
+                        {"stack_growth", faults.stackGrowth},
+                        {"copy_on_write", faults.copyOnWrite}};
+    j["syscalls"] = kernel.statistics().syscalls;
+    j["frames"] = {{"total", pfns.total()},
+                   {"free", pfns.count(PageState::Free)},
+                   {"zeroed", pfns.count(PageState::Zeroed)},
+                   {"active", pfns.count(PageState::Active)},
+                   {"page_tables", pfns.count(ntoy::mm::PageUse::PageTable)},
+                   {"zeroed_on_demand", pfns.zeroedOnDemand()}};
+    j["commit"] = {{"charge", mm.commit().charge()},
+                   {"limit", mm.commit().limit()},
+                   {"peak", mm.commit().peak()}};
+    return j.dump();
+}
+
+std::filesystem::path imagesDir() {
+    if (const char* env = std::getenv("NTOY_IMAGES")) return env;
+    return NTOY_IMAGES_DIR;
+}
+
+int run(const std::string& image, const std::vector<std::string>& args, std::uint64_t ram, bool stats) {
+    auto machine = ntoy::emu::Machine::create(ram);
+    if (!machine) {
+        fmt::print(stderr, "ntoy: {}\n", machine.error());
+        return kExitMachine;
+    }
+    auto kernel = ntoy::Kernel::boot(**machine);
+    if (!kernel) {
+        fmt::print(stderr, "ntoy: {}\n", kernel.error());
+        return kExitMachine;
+    }
+    std::vector<std::string> argv{image};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::fflush(stdout);
+    auto status = (*kernel)->run(image, argv, imagesDir());
+    if (!status) {
+        fmt::print(stderr, "ntoy: {}: {}\n", image, status.error().message);
+        return status.error().kind == ntoy::RunError::Kind::BadImage ? kExitBadImage : kExitMachine;
+    }
+    if (stats) fmt::print(stderr, "{}\n", statsJson(**kernel, *status));
+    return static_cast<int>(*status & 0xFF);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"ntoy: an x86-64 emulator with a toy NT kernel, for PE32+ guests built with mingw-w64"};
+    app.set_version_flag("--version", "ntoy " NTOY_VERSION);
+    app.require_subcommand(1);
+    app.footer(
+        "Examples:\n"
+        "  ntoy run images/hello.exe\n"
+        "  ntoy run --stats images/touch_pages.exe 10000\n"
+        "  ntoy run --ram 512M images/touch_pages.exe 100000\n"
+        "\nGuest DLLs (ntdll.dll, kernel32.dll) come from " NTOY_IMAGES_DIR
+        " or $NTOY_IMAGES.\nExit status: the guest's exit code modulo 256; 2 for an image that cannot be loaded; 3 when the machine cannot run.");
+
+    auto* runCmd = app.add_subcommand("run", "Run a guest program");
+    std::string ramText = "64M";
+    bool stats = false;
+    std::string image;
+    std::vector<std::string> guestArgs;
+    runCmd->add_option("--ram", ramText, "Guest RAM, e.g. 64M or 1G")->capture_default_str();
+    runCmd->add_flag("--stats", stats, "End stderr with one JSON line of statistics");
+    runCmd->add_option("image", image, "The PE32+ image to run")->required();
+    runCmd->add_option("args", guestArgs, "Arguments for the guest");
+    runCmd->positionals_at_end();
+    runCmd->prefix_command();  // everything after the image goes to the guest
+
+    CLI11_PARSE(app, argc, argv);
+    if (runCmd->parsed()) {
+        // prefix_command leaves the guest's arguments unparsed.
+        for (auto& extra : runCmd->remaining()) guestArgs.push_back(extra);
+        auto ram = ntoy::cli::parseRamSize(ramText);
+        if (!ram) {
+            fmt::print(stderr, "ntoy: {}\n", ram.error());
+            return kExitBadImage;
+        }
+        return run(image, guestArgs, *ram, stats);
+    }
+    return 0;
+}
