@@ -198,7 +198,12 @@ void Engine::onInterrupt(uc_engine*, std::uint32_t vector, void* self) {
 
 void Engine::onSyscall(uc_engine*, void* self) {
     auto* e = static_cast<Engine*>(self);
+    const std::uint64_t rip = e->reg(hal::Reg::Rip);
     e->traps_.systemCall(*e);
+    // 2.0.1 advances RIP past the SYSCALL after the hook returns, whatever the hook set it
+    // to: a handler that moved RIP (NtContinue, exception dispatch) must land where it said.
+    if (const std::uint64_t target = e->reg(hal::Reg::Rip); target != rip)
+        e->setReg(hal::Reg::Rip, target - kSyscallInstructionLength);
     e->flushTlb();
 }
 

@@ -67,6 +67,10 @@ private:
 // this; mapping and unmapping a dummy page far from all other regions does it.
 void flushTlb(uc_engine* uc);
 
+// 2.0.1 adds the SYSCALL instruction's length to RIP after the UC_HOOK_INSN callback
+// returns, even when the callback wrote RIP; the hook sees RIP at the SYSCALL itself.
+inline constexpr std::uint64_t kSyscallInstructionLength = 2;
+
 // The dummy page used by flushTlb(): it must overlap no region of any engine.
 inline constexpr std::uint64_t kTlbFlushDummyPage = 0x7FFF'FFFF'0000;
 

@@ -10,47 +10,29 @@ LPWSTR GetCommandLineW(VOID) {
     return process_command_line()->Buffer;
 }
 
-/* Built on first use; Windows builds it at process start, so callers expect it to neither
- * fail nor change the last error, and to stay valid for the life of the process. */
-static LPSTR ansi_command_line;
-
-/* What GetCommandLineA returns if no memory is left for the copy. */
-static CHAR empty_command_line[1];
+/* Built on first use into kernel32's own data: Windows builds it at process start, so
+ * callers expect it to neither fail nor change the last error, and to stay valid for the life
+ * of the process. A static buffer (UNICODE_STRING lengths cap a command line at 32767
+ * characters) keeps it from allocating: the guest's own page-fault counts stay exact. */
+static CHAR ansi_command_line[32768];
+static LONG ansi_command_line_ready;
 
 LPSTR GetCommandLineA(VOID) {
-    LPSTR existing = __atomic_load_n(&ansi_command_line, __ATOMIC_ACQUIRE);
-    if (existing != NULL) {
-        return existing;
+    if (__atomic_load_n(&ansi_command_line_ready, __ATOMIC_ACQUIRE)) {
+        return ansi_command_line;
     }
-
     PUNICODE_STRING line = process_command_line();
     SIZE_T length = line->Buffer != NULL ? line->Length / sizeof(WCHAR) : 0;
-    PVOID copy = NULL;
-    SIZE_T copy_size = length + 1;
-    /* NtAllocateVirtualMemory rather than VirtualAlloc: a failure must not touch the last
-     * error. */
-    NTSTATUS status = NtAllocateVirtualMemory(NtCurrentProcess(), &copy, 0, &copy_size,
-                                              MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
-    if (!NT_SUCCESS(status)) {
-        return empty_command_line;
+    if (length >= sizeof ansi_command_line) {
+        length = sizeof ansi_command_line - 1;
     }
-
     /* The ANSI code page here is ASCII; other characters become '?', as unmappable ones do
-     * in any Windows code page. */
-    LPSTR text = copy;
+     * in any Windows code page. Threads racing here write the same bytes. */
     for (SIZE_T i = 0; i < length; ++i) {
         WCHAR c = line->Buffer[i];
-        text[i] = c < 0x80 ? (CHAR)c : '?';
+        ansi_command_line[i] = c < 0x80 ? (CHAR)c : '?';
     }
-    text[length] = '\0';
-
-    LPSTR expected = NULL;
-    if (!__atomic_compare_exchange_n(&ansi_command_line, &expected, text, FALSE, __ATOMIC_ACQ_REL,
-                                     __ATOMIC_ACQUIRE)) {
-        /* Another thread published its copy first; use that one. */
-        SIZE_T no_size = 0;
-        NtFreeVirtualMemory(NtCurrentProcess(), &copy, &no_size, MEM_RELEASE);
-        return expected;
-    }
-    return text;
+    ansi_command_line[length] = '\0';
+    __atomic_store_n(&ansi_command_line_ready, 1, __ATOMIC_RELEASE);
+    return ansi_command_line;
 }

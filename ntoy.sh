@@ -1,0 +1,33 @@
+#!/bin/sh
+# The project's own set-up: installs what is missing with apt-get, builds, and then
+#   ./ntoy.sh demo   runs the default demo guest
+#   ./ntoy.sh test   runs every test (CTest's summary at the end)
+# Extra CMake options go in NTOY_CMAKE_ARGS, e.g. NTOY_CMAKE_ARGS=-DNTOY_SANITIZE=ON.
+set -eu
+cd "$(dirname "$0")"
+action=${1:-demo}
+build=${NTOY_BUILD_DIR:-build}
+
+packages="cmake ninja-build g++ pkg-config libunicorn-dev libcapstone-dev libcli11-dev
+googletest libgtest-dev libgmock-dev libfmt-dev nlohmann-json3-dev gcc-mingw-w64-x86-64"
+missing=""
+for p in $packages; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "ntoy: installing$missing"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing
+fi
+
+cmake -S . -B "$build" -G Ninja -DNTOY_GUESTS=ON ${NTOY_CMAKE_ARGS:-}
+cmake --build "$build" -j2
+
+case "$action" in
+    demo) exec "$build/ntoy" run --stats images/touch_demo.exe ;;
+    test) exec ctest --test-dir "$build" -j2 --output-on-failure ;;
+    build) ;;
+    *) echo "usage: $0 [demo|test|build]" >&2; exit 2 ;;
+esac
