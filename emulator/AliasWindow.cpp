@@ -9,7 +9,8 @@
 
 namespace ntoy::emu {
 
-std::expected<AliasWindow, std::string> AliasWindow::reserve(const GuestRam& ram, VirtualAddress base,
+std::expected<AliasWindow, std::string> AliasWindow::reserve(const GuestRam& ram,
+                                                             VirtualAddress base,
                                                              std::uint64_t size) {
     void* host = mmap(nullptr, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (host == MAP_FAILED)
@@ -19,10 +20,15 @@ std::expected<AliasWindow, std::string> AliasWindow::reserve(const GuestRam& ram
 }
 
 AliasWindow::AliasWindow(AliasWindow&& o) noexcept
-    : ramFd_(o.ramFd_), ramFirstPfn_(o.ramFirstPfn_), base_(o.base_), size_(o.size_), host_(std::exchange(o.host_, nullptr)) {}
+    : ramFd_(o.ramFd_),
+      ramFirstPfn_(o.ramFirstPfn_),
+      base_(o.base_),
+      size_(o.size_),
+      host_(std::exchange(o.host_, nullptr)) {}
 
 AliasWindow::~AliasWindow() {
-    if (host_) munmap(host_, size_);
+    if (host_)
+        munmap(host_, size_);
 }
 
 bool AliasWindow::alias(VirtualAddress va, Pfn pfn, std::uint64_t count) {

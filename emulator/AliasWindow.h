@@ -36,7 +36,10 @@ public:
 
 private:
     AliasWindow(const GuestRam& ram, VirtualAddress base, std::uint64_t size, std::byte* host)
-        : ramFd_(ram.fd()), ramFirstPfn_(ram.physicalMemory().firstPfn()), base_(base), size_(size),
+        : ramFd_(ram.fd()),
+          ramFirstPfn_(ram.physicalMemory().firstPfn()),
+          base_(base),
+          size_(size),
           host_(host) {}
     // The RAM file outlives every window (the machine owns both); its descriptor is copied,
     // not the GuestRam, which moves.

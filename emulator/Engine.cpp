@@ -11,15 +11,17 @@ namespace ntoy::emu {
 namespace {
 
 constexpr std::array<int, static_cast<std::size_t>(hal::Reg::Count)> kUcRegs = {
-    UC_X86_REG_RAX,    UC_X86_REG_RCX,    UC_X86_REG_RDX, UC_X86_REG_RBX, UC_X86_REG_RSP,
-    UC_X86_REG_RBP,    UC_X86_REG_RSI,    UC_X86_REG_RDI, UC_X86_REG_R8,  UC_X86_REG_R9,
-    UC_X86_REG_R10,    UC_X86_REG_R11,    UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14,
-    UC_X86_REG_R15,    UC_X86_REG_RIP,    UC_X86_REG_RFLAGS, UC_X86_REG_CS, UC_X86_REG_SS,
-    UC_X86_REG_DS,     UC_X86_REG_ES,     UC_X86_REG_FS,  UC_X86_REG_GS,  UC_X86_REG_FS_BASE,
+    UC_X86_REG_RAX,     UC_X86_REG_RCX,   UC_X86_REG_RDX,    UC_X86_REG_RBX, UC_X86_REG_RSP,
+    UC_X86_REG_RBP,     UC_X86_REG_RSI,   UC_X86_REG_RDI,    UC_X86_REG_R8,  UC_X86_REG_R9,
+    UC_X86_REG_R10,     UC_X86_REG_R11,   UC_X86_REG_R12,    UC_X86_REG_R13, UC_X86_REG_R14,
+    UC_X86_REG_R15,     UC_X86_REG_RIP,   UC_X86_REG_RFLAGS, UC_X86_REG_CS,  UC_X86_REG_SS,
+    UC_X86_REG_DS,      UC_X86_REG_ES,    UC_X86_REG_FS,     UC_X86_REG_GS,  UC_X86_REG_FS_BASE,
     UC_X86_REG_GS_BASE, UC_X86_REG_MXCSR,
 };
 
-std::string ucError(uc_err e) { return uc_strerror(e); }
+std::string ucError(uc_err e) {
+    return uc_strerror(e);
+}
 
 }  // namespace
 
@@ -28,7 +30,8 @@ std::expected<std::unique_ptr<Engine>, std::string> Engine::create(const Context
                                                                    SystemMmu& system,
                                                                    hal::TrapHandler& traps) {
     auto userWindow = AliasWindow::reserve(ram, VirtualAddress(0), mm::kUserSpaceEnd);
-    if (!userWindow) return std::unexpected(userWindow.error());
+    if (!userWindow)
+        return std::unexpected(userWindow.error());
     uc_engine* uc = nullptr;
     if (uc_err e = uc_open(UC_ARCH_X86, UC_MODE_64, &uc); e != UC_ERR_OK)
         return std::unexpected("uc_open: " + ucError(e));
@@ -40,7 +43,10 @@ std::expected<std::unique_ptr<Engine>, std::string> Engine::create(const Context
 
 Engine::Engine(uc_engine* uc, const ContextLayout& layout, AliasWindow userWindow,
                SystemMmu& system, hal::TrapHandler& traps)
-    : uc_(uc), patcher_(uc, layout), userWindow_(std::move(userWindow)), system_(system),
+    : uc_(uc),
+      patcher_(uc, layout),
+      userWindow_(std::move(userWindow)),
+      system_(system),
       traps_(traps) {
     system_.attach(this);
 }
@@ -53,7 +59,8 @@ Engine::~Engine() {
 std::expected<void, std::string> Engine::mapRegions(const GuestRam& ram,
                                                     const AliasWindow& kernelWindow) {
     auto check = [](uc_err e, const char* what) -> std::expected<void, std::string> {
-        if (e == UC_ERR_OK) return {};
+        if (e == UC_ERR_OK)
+            return {};
         return std::unexpected(fmt::format("mapping {}: {}", what, ucError(e)));
     };
     const std::uint64_t ramEnd = mm::kRamPhysicalBase + ram.bytes();
@@ -73,9 +80,9 @@ std::expected<void, std::string> Engine::mapRegions(const GuestRam& ram,
                         "user space");
         !ok)
         return ok;
-    if (auto ok = check(uc_mem_map_ptr(uc_, mm::kRamPhysicalBase, ram.bytes(), UC_PROT_ALL,
-                                       ram.hostView()),
-                        "guest RAM");
+    if (auto ok = check(
+            uc_mem_map_ptr(uc_, mm::kRamPhysicalBase, ram.bytes(), UC_PROT_ALL, ram.hostView()),
+            "guest RAM");
         !ok)
         return ok;
     if (auto ok = check(uc_mem_map_ptr(uc_, kernelWindow.base().value(), kernelWindow.size(),
@@ -84,21 +91,21 @@ std::expected<void, std::string> Engine::mapRegions(const GuestRam& ram,
         !ok)
         return ok;
     for (const Cover& c : covers) {
-        if (auto ok = check(uc_mmio_map(uc_, c.begin, c.end - c.begin, onCoverRead, this,
-                                        onCoverWrite, this),
-                            "the MMIO cover");
+        if (auto ok = check(
+                uc_mmio_map(uc_, c.begin, c.end - c.begin, onCoverRead, this, onCoverWrite, this),
+                "the MMIO cover");
             !ok)
             return ok;
         // Fetches too must reach the page walk, not fail the region's permission check.
-        if (auto ok = check(uc_mem_protect(uc_, c.begin, c.end - c.begin, UC_PROT_ALL),
-                            "the MMIO cover");
+        if (auto ok =
+                check(uc_mem_protect(uc_, c.begin, c.end - c.begin, UC_PROT_ALL), "the MMIO cover");
             !ok)
             return ok;
     }
     uc_hook h;
-    if (auto ok = check(uc_hook_add(uc_, &h, UC_HOOK_INTR, reinterpret_cast<void*>(&onInterrupt),
-                                    this, 1, 0),
-                        "the interrupt hook");
+    if (auto ok = check(
+            uc_hook_add(uc_, &h, UC_HOOK_INTR, reinterpret_cast<void*>(&onInterrupt), this, 1, 0),
+            "the interrupt hook");
         !ok)
         return ok;
     if (auto ok = check(uc_hook_add(uc_, &h, UC_HOOK_INSN, reinterpret_cast<void*>(&onSyscall),
@@ -136,26 +143,32 @@ void Engine::requestStop() {
     uc_emu_stop(uc_);
 }
 
-void Engine::mapped(VirtualAddress va, Pfn pfn) { mappedRun(va, pfn, 1); }
+void Engine::mapped(VirtualAddress va, Pfn pfn) {
+    mappedRun(va, pfn, 1);
+}
 
 void Engine::mappedRun(VirtualAddress va, Pfn pfn, std::uint64_t count) {
     if (!userWindow_.alias(va, pfn, count))
-        machineCheck(fmt::format(
-            "the host refused to map guest page {:#x}: too many host mappings (see "
-            "/proc/sys/vm/max_map_count)",
-            va.value()));
+        machineCheck(
+            fmt::format("the host refused to map guest page {:#x}: too many host mappings (see "
+                        "/proc/sys/vm/max_map_count)",
+                        va.value()));
 }
 
 void Engine::unmapped(VirtualAddress va, bool wasExecutable) {
     userWindow_.unalias(va, 1);
-    if (wasExecutable) uc_ctl_remove_cache(uc_, va.value(), va.value() + kPageSize);
+    if (wasExecutable)
+        uc_ctl_remove_cache(uc_, va.value(), va.value() + kPageSize);
     flushPending_ = true;
 }
 
-void Engine::downgraded(VirtualAddress) { flushPending_ = true; }
+void Engine::downgraded(VirtualAddress) {
+    flushPending_ = true;
+}
 
 void Engine::flushTlb() {
-    if (!flushPending_) return;
+    if (!flushPending_)
+        return;
     emu::flushTlb(uc_);
     flushPending_ = false;
 }
@@ -176,22 +189,25 @@ std::expected<void, std::string> Engine::run() {
     while (!stopRequested_ && !machineCheck_) {
         const std::uint64_t rip = reg(hal::Reg::Rip);
         if (uc_err e = uc_emu_start(uc_, rip, ~0ull, 0, 0); e != UC_ERR_OK && !machineCheck_)
-            machineCheck(fmt::format("the CPU stopped at rip {:#x}: {}", reg(hal::Reg::Rip),
-                                     ucError(e)));
+            machineCheck(
+                fmt::format("the CPU stopped at rip {:#x}: {}", reg(hal::Reg::Rip), ucError(e)));
     }
-    if (machineCheck_) return std::unexpected(*std::exchange(machineCheck_, std::nullopt));
+    if (machineCheck_)
+        return std::unexpected(*std::exchange(machineCheck_, std::nullopt));
     return {};
 }
 
 void Engine::machineCheck(std::string what) {
-    if (!machineCheck_) machineCheck_ = std::move(what);
+    if (!machineCheck_)
+        machineCheck_ = std::move(what);
     uc_emu_stop(uc_);
 }
 
 void Engine::onInterrupt(uc_engine*, std::uint32_t vector, void* self) {
     auto* e = static_cast<Engine*>(self);
     hal::CpuException ex{static_cast<hal::Vector>(vector), e->patcher_.acknowledgeException(), 0};
-    if (ex.vector == hal::Vector::PageFault) uc_reg_read(e->uc_, UC_X86_REG_CR2, &ex.cr2);
+    if (ex.vector == hal::Vector::PageFault)
+        uc_reg_read(e->uc_, UC_X86_REG_CR2, &ex.cr2);
     e->traps_.exception(*e, ex);
     e->flushTlb();
 }

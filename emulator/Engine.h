@@ -49,16 +49,18 @@ public:
 private:
     Engine(uc_engine* uc, const ContextLayout& layout, AliasWindow userWindow, SystemMmu& system,
            hal::TrapHandler& traps);
-    std::expected<void, std::string> mapRegions(const GuestRam& ram, const AliasWindow& kernelWindow);
+    std::expected<void, std::string> mapRegions(const GuestRam& ram,
+                                                const AliasWindow& kernelWindow);
     void machineCheck(std::string what);
 
     static void onInterrupt(uc_engine* uc, std::uint32_t vector, void* self);
     static void onSyscall(uc_engine* uc, void* self);
     static bool onUnmapped(uc_engine* uc, uc_mem_type type, std::uint64_t address, int size,
                            std::int64_t value, void* self);
-    static std::uint64_t onCoverRead(uc_engine* uc, std::uint64_t offset, unsigned size, void* self);
-    static void onCoverWrite(uc_engine* uc, std::uint64_t offset, unsigned size, std::uint64_t value,
-                             void* self);
+    static std::uint64_t onCoverRead(uc_engine* uc, std::uint64_t offset, unsigned size,
+                                     void* self);
+    static void onCoverWrite(uc_engine* uc, std::uint64_t offset, unsigned size,
+                             std::uint64_t value, void* self);
 
     uc_engine* uc_;
     CpuStatePatcher patcher_;

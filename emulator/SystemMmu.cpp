@@ -7,22 +7,28 @@ namespace ntoy::emu {
 // System pages outside the kernel window are reached only by the host kernel, through its
 // direct view of RAM, so they need no alias.
 void SystemMmu::mapped(VirtualAddress va, Pfn pfn) {
-    if (kernelWindow_.contains(va)) kernelWindow_.alias(va, pfn, 1);
+    if (kernelWindow_.contains(va))
+        kernelWindow_.alias(va, pfn, 1);
 }
 
 void SystemMmu::unmapped(VirtualAddress va, bool) {
-    if (kernelWindow_.contains(va)) kernelWindow_.unalias(va, 1);
+    if (kernelWindow_.contains(va))
+        kernelWindow_.unalias(va, 1);
     staleEverywhere();
 }
 
-void SystemMmu::downgraded(VirtualAddress) { staleEverywhere(); }
+void SystemMmu::downgraded(VirtualAddress) {
+    staleEverywhere();
+}
 
 void SystemMmu::flushTlb() {
-    for (Engine* e : engines_) e->flushTlb();
+    for (Engine* e : engines_)
+        e->flushTlb();
 }
 
 void SystemMmu::staleEverywhere() {
-    for (Engine* e : engines_) e->invalidateSystemTranslations();
+    for (Engine* e : engines_)
+        e->invalidateSystemTranslations();
 }
 
 }  // namespace ntoy::emu

@@ -59,7 +59,8 @@ public:
                     0);
     }
     ~ScratchMachine() {
-        if (uc_) uc_close(uc_);
+        if (uc_)
+            uc_close(uc_);
     }
     ScratchMachine(const ScratchMachine&) = delete;
     ScratchMachine& operator=(const ScratchMachine&) = delete;
@@ -95,7 +96,8 @@ public:
             uc_reg_write(uc_, UC_X86_REG_RSP, &rsp);
             return uc_emu_start(uc_, kCode, 0, 0, kMaxInstructions);
         }
-        const std::uint64_t frame[5] = {kCode, std::uint64_t{kUserCs}, 0x202, kUserStack - 0x80, std::uint64_t{kUserSs}};
+        const std::uint64_t frame[5] = {kCode, std::uint64_t{kUserCs}, 0x202, kUserStack - 0x80,
+                                        std::uint64_t{kUserSs}};
         std::uint64_t rsp = kKernelStack - 0x100;
         uc_mem_write(uc_, rsp, frame, sizeof frame);
         uc_reg_write(uc_, UC_X86_REG_RSP, &rsp);
@@ -112,7 +114,8 @@ public:
 private:
     static void onInterrupt(uc_engine* uc, std::uint32_t vector, void* self) {
         auto* m = static_cast<ScratchMachine*>(self);
-        if (!m->handler_ || !m->handler_(*m, vector, m->handlerContext_)) uc_emu_stop(uc);
+        if (!m->handler_ || !m->handler_(*m, vector, m->handlerContext_))
+            uc_emu_stop(uc);
     }
 
     uc_engine* uc_ = nullptr;
@@ -126,7 +129,8 @@ std::vector<std::uint8_t> saveContext(uc_engine* uc) {
     const std::size_t size = uc_context_size(uc);
     uc_context* ctx = nullptr;
     std::vector<std::uint8_t> bytes(size);
-    if (uc_context_alloc(uc, &ctx) != UC_ERR_OK) return {};
+    if (uc_context_alloc(uc, &ctx) != UC_ERR_OK)
+        return {};
     uc_context_save(uc, ctx);
     std::memcpy(bytes.data(), ctx, size);
     uc_context_free(ctx);
@@ -142,7 +146,8 @@ std::vector<std::size_t> offsetsThatWent(const std::vector<std::uint8_t>& before
         T a, b;
         std::memcpy(&a, &before[off], sizeof(T));
         std::memcpy(&b, &after[off], sizeof(T));
-        if (a == from && b == to) found.push_back(off);
+        if (a == from && b == to)
+            found.push_back(off);
     }
     return found;
 }
@@ -152,7 +157,8 @@ std::vector<std::size_t> intersect(const std::vector<std::size_t>& a,
     std::vector<std::size_t> r;
     for (auto x : a)
         for (auto y : b)
-            if (x == y) r.push_back(x);
+            if (x == y)
+                r.push_back(x);
     return r;
 }
 
@@ -165,11 +171,13 @@ struct FaultSnapshot {
 // the run and inside the #PF hook.
 std::optional<FaultSnapshot> snapshotKernelWriteFault(std::uint64_t targetPte) {
     ScratchMachine m;
-    if (!m) return std::nullopt;
+    if (!m)
+        return std::nullopt;
     m.setPte(ScratchMachine::kTarget, targetPte);
     FaultSnapshot snap;
     snap.before = saveContext(m.uc());
-    const std::uint8_t code[] = {0xC6, 0x04, 0x25, 0x00, 0x00, 0x02, 0x00, 0x01};  // mov [0x20000],1
+    const std::uint8_t code[] = {0xC6, 0x04, 0x25, 0x00,
+                                 0x00, 0x02, 0x00, 0x01};  // mov [0x20000],1
     m.run(
         code, false,
         [](ScratchMachine& mm, std::uint32_t vector, void* ctx) {
@@ -184,10 +192,11 @@ std::optional<FaultSnapshot> snapshotKernelWriteFault(std::uint64_t targetPte) {
 
 std::expected<std::size_t, std::string> exactlyOne(const std::vector<std::size_t>& c,
                                                    const char* what) {
-    if (c.size() == 1) return c.front();
+    if (c.size() == 1)
+        return c.front();
     return std::unexpected(fmt::format(
-        "unicorn self-test: found {} candidate offsets for the {} field (want exactly 1)",
-        c.size(), what));
+        "unicorn self-test: found {} candidate offsets for the {} field (want exactly 1)", c.size(),
+        what));
 }
 
 }  // namespace
@@ -196,14 +205,16 @@ std::expected<ContextLayout, std::string> probeContextLayout() {
     ContextLayout layout;
     {
         ScratchMachine m;
-        if (!m) return std::unexpected("unicorn self-test: uc_open(x86, 64) failed");
+        if (!m)
+            return std::unexpected("unicorn self-test: uc_open(x86, 64) failed");
         layout.contextSize = uc_context_size(m.uc());
         m.setEferThroughMsr(kEferLme | kEferLma);
         const auto a = saveContext(m.uc());
         m.setEferThroughMsr(kEferLma);
         const auto b = saveContext(m.uc());
         auto efer = exactlyOne(offsetsThatWent<std::uint64_t>(a, b, 0x500, 0x400), "EFER");
-        if (!efer) return std::unexpected(efer.error());
+        if (!efer)
+            return std::unexpected(efer.error());
         layout.efer = *efer;
     }
 
@@ -211,18 +222,21 @@ std::expected<ContextLayout, std::string> probeContextLayout() {
     const auto notPresent = snapshotKernelWriteFault(0);
     const auto readOnly = snapshotKernelWriteFault(ScratchMachine::kTarget | 0x1);
     if (!notPresent || !readOnly || notPresent->vector != 14 || readOnly->vector != 14)
-        return std::unexpected("unicorn self-test: a kernel write to a not-present page did not "
-                               "raise #PF through UC_HOOK_INTR");
+        return std::unexpected(
+            "unicorn self-test: a kernel write to a not-present page did not "
+            "raise #PF through UC_HOOK_INTR");
     auto inFlight = exactlyOne(
         intersect(offsetsThatWent<std::int32_t>(notPresent->before, notPresent->after, -1, 14),
                   offsetsThatWent<std::int32_t>(readOnly->before, readOnly->after, -1, 14)),
         "exception-in-flight");
-    if (!inFlight) return std::unexpected(inFlight.error());
+    if (!inFlight)
+        return std::unexpected(inFlight.error());
     auto errorCode = exactlyOne(
         intersect(offsetsThatWent<std::int32_t>(notPresent->before, notPresent->after, 0, 2),
                   offsetsThatWent<std::int32_t>(readOnly->before, readOnly->after, 0, 3)),
         "error-code");
-    if (!errorCode) return std::unexpected(errorCode.error());
+    if (!errorCode)
+        return std::unexpected(errorCode.error());
     layout.exceptionInFlight = *inFlight;
     layout.errorCode = *errorCode;
     return layout;
@@ -234,7 +248,8 @@ CpuStatePatcher::CpuStatePatcher(uc_engine* uc, const ContextLayout& layout)
 }
 
 CpuStatePatcher::~CpuStatePatcher() {
-    if (context_) uc_context_free(context_);
+    if (context_)
+        uc_context_free(context_);
 }
 
 std::uint32_t CpuStatePatcher::acknowledgeException() {
@@ -283,7 +298,8 @@ bool recordAndMaybeFix(ScratchMachine& m, std::uint32_t vector, void* ctx) {
     const std::uint32_t error = r->patcher->acknowledgeException();
     r->exceptions.emplace_back(vector, error);
     uc_reg_read(m.uc(), UC_X86_REG_CR2, &r->cr2);
-    if (vector != 14 || r->fixups-- <= 0) return false;
+    if (vector != 14 || r->fixups-- <= 0)
+        return false;
     // Resolve by making the faulting page present, writable and user.
     m.setPte(r->cr2 & ~0xFFFull, (r->cr2 & ~0xFFFull) | 0x7);
     return true;
@@ -291,7 +307,8 @@ bool recordAndMaybeFix(ScratchMachine& m, std::uint32_t vector, void* ctx) {
 
 std::string describe(const Recorded& r) {
     std::string s;
-    for (auto [v, e] : r.exceptions) s += fmt::format(" vector {} error {:#x};", v, e);
+    for (auto [v, e] : r.exceptions)
+        s += fmt::format(" vector {} error {:#x};", v, e);
     return s.empty() ? " none" : s;
 }
 
@@ -307,7 +324,8 @@ std::expected<void, std::string> selfTest(const ContextLayout& layout) {
     {
         ScratchMachine m;
         CpuStatePatcher patcher(m.uc(), layout);
-        for (std::uint64_t p = 0; p < 200; ++p) m.setPte(0x100000 + p * 0x1000, 0);
+        for (std::uint64_t p = 0; p < 200; ++p)
+            m.setPte(0x100000 + p * 0x1000, 0);
         // rdi = 0x100000; loop: mov [rdi], dil; add rdi, 0x1000; cmp rdi, 0x1C8000; jb loop; hlt
         const std::uint8_t code[] = {0x48, 0xC7, 0xC7, 0x00, 0x00, 0x10, 0x00,  // mov rdi, 0x100000
                                      0x40, 0x88, 0x3F,                          // mov [rdi], dil
@@ -352,25 +370,27 @@ std::expected<void, std::string> selfTest(const ContextLayout& layout) {
     // 2. U/S: a user read of a supervisor page faults with error code 5.
     {
         Fresh f(layout);
-        if ((f.patcher.efer() & kEferNxe) == 0) return fail("EFER.NXE did not stick");
+        if ((f.patcher.efer() & kEferNxe) == 0)
+            return fail("EFER.NXE did not stick");
         f.m.setPte(ScratchMachine::kTarget, ScratchMachine::kTarget | 0x3);
         auto r = f.run(readTarget);
         if (r.exceptions.empty() || r.exceptions[0] != Exception{14, 5})
-            return fail(fmt::format("user read of a supervisor page gave{} (want #PF 5)",
-                                    describe(r)));
+            return fail(
+                fmt::format("user read of a supervisor page gave{} (want #PF 5)", describe(r)));
     }
     // 3. NX: with NXE patched into EFER, a user fetch from an NX page faults with 0x15.
     {
         Fresh f(layout);
         const std::uint64_t nxPage = ScratchMachine::kUserStack - 0x1000;
         static_assert(nxPage == 0x11000);
-        const std::uint8_t callNx[] = {0x48, 0xB8, 0x00, 0x10, 0x01, 0x00, 0x00, 0x00,
-                                       0x00, 0x00, 0xFF, 0xD0};  // mov rax, 0x11000; call rax
+        const std::uint8_t callNx[] = {0x48, 0xB8, 0x00, 0x10, 0x01, 0x00, 0x00,
+                                       0x00, 0x00, 0x00, 0xFF, 0xD0};  // mov rax, 0x11000; call rax
         auto r = f.run(callNx);
         if (r.exceptions.empty() || r.exceptions[0] != Exception{14, 0x15} || r.cr2 != nxPage)
-            return fail(fmt::format("user fetch from an NX page gave{} cr2 {:#x} (want #PF 0x15 "
-                                    "at {:#x})",
-                                    describe(r), r.cr2, nxPage));
+            return fail(
+                fmt::format("user fetch from an NX page gave{} cr2 {:#x} (want #PF 0x15 "
+                            "at {:#x})",
+                            describe(r), r.cr2, nxPage));
     }
     // 4. The identity shortcut ntoy's host aliasing relies on (removed in Unicorn 2.1): with
     //    the PTE naming another frame, a write still lands at its virtual address.
@@ -383,8 +403,9 @@ std::expected<void, std::string> selfTest(const ContextLayout& layout) {
         uc_mem_read(f.m.uc(), ScratchMachine::kTarget, &atVirtual, 1);
         uc_mem_read(f.m.uc(), 0x30000, &atFrame, 1);
         if (atVirtual != 0x5A || atFrame != 0)
-            return fail("a data access went to the frame its PTE names, not to its virtual "
-                        "address: this is not the Unicorn 2.0.1 ntoy was built for");
+            return fail(
+                "a data access went to the frame its PTE names, not to its virtual "
+                "address: this is not the Unicorn 2.0.1 ntoy was built for");
     }
     // 5. TLB flush: after a page is used, clearing its PTE and flushing makes it fault again.
     //    The second run starts at CPL3 (see above), so it enters at the user code directly.
@@ -408,8 +429,10 @@ const std::expected<ContextLayout, std::string>& checkedContextLayout() {
     static const std::expected<ContextLayout, std::string> result =
         []() -> std::expected<ContextLayout, std::string> {
         auto layout = probeContextLayout();
-        if (!layout) return layout;
-        if (auto ok = selfTest(*layout); !ok) return std::unexpected(ok.error());
+        if (!layout)
+            return layout;
+        if (auto ok = selfTest(*layout); !ok)
+            return std::unexpected(ok.error());
         return layout;
     }();
     return result;

@@ -26,11 +26,13 @@ constexpr std::uint64_t kUserFlags = 0x202;  // IF and the reserved bit 1
 }  // namespace
 
 Kernel::Kernel(hal::Machine& machine)
-    : machine_(machine), mm_(std::make_unique<mm::MemoryManager>(machine.physicalMemory(), machine.systemMmu())) {}
+    : machine_(machine),
+      mm_(std::make_unique<mm::MemoryManager>(machine.physicalMemory(), machine.systemMmu())) {}
 
 std::expected<std::unique_ptr<Kernel>, std::string> Kernel::boot(hal::Machine& machine) {
     std::unique_ptr<Kernel> kernel(new Kernel(machine));
-    if (auto ok = kernel->buildKernelWindow(); !ok) return std::unexpected(ok.error());
+    if (auto ok = kernel->buildKernelWindow(); !ok)
+        return std::unexpected(ok.error());
     return kernel;
 }
 
@@ -41,7 +43,8 @@ std::expected<void, std::string> Kernel::buildKernelWindow() {
     auto gdt = mm_->mapSystemPage(base + kGdtOffset, rw);
     auto tss = mm_->mapSystemPage(base + kTssOffset, rw);
     auto stub = mm_->mapSystemPage(base + kStubOffset, rx);
-    if (!gdt || !tss || !stub) return std::unexpected("not enough RAM to boot");
+    if (!gdt || !tss || !stub)
+        return std::unexpected("not enough RAM to boot");
     for (std::uint64_t i = 0; i < kKernelStackPages; ++i)
         if (!mm_->mapSystemPage(base + kKernelStackOffset + i * kPageSize, rw))
             return std::unexpected("not enough RAM to boot");
@@ -51,13 +54,14 @@ std::expected<void, std::string> Kernel::buildKernelWindow() {
     std::memcpy(ram.frame(*gdt).data(), table.data(), sizeof table);
     kernelStackTop_ = base + kKernelStackOffset + kKernelStackPages * kPageSize;
     ram.write(tss->address() + 4, kernelStackTop_.value());  // RSP0
-    ram.write(tss->address() + 0x66, std::uint16_t{0x68});  // no I/O permission bitmap
+    ram.write(tss->address() + 0x66, std::uint16_t{0x68});   // no I/O permission bitmap
     // The ring-0 stub that enters user mode: iretq.
     const std::uint8_t iretq[] = {0x48, 0xCF};
     std::memcpy(ram.frame(*stub).data(), iretq, sizeof iretq);
     userEntryStub_ = base + kStubOffset;
 
-    systemRegisters_.cr0 = x86::kCr0Pe | x86::kCr0Mp | x86::kCr0Et | x86::kCr0Ne | x86::kCr0Wp | x86::kCr0Pg;
+    systemRegisters_.cr0 =
+        x86::kCr0Pe | x86::kCr0Mp | x86::kCr0Et | x86::kCr0Ne | x86::kCr0Wp | x86::kCr0Pg;
     systemRegisters_.cr4 = x86::kCr4Pae | x86::kCr4Osfxsr | x86::kCr4Osxmmexcpt;
     systemRegisters_.efer = (1u << 0) | (1u << 8) | (1u << 10) | (1u << 11);  // SCE LME LMA NXE
     systemRegisters_.gdtBase = (base + kGdtOffset).value();
@@ -71,11 +75,15 @@ std::expected<void, std::string> Kernel::buildKernelWindow() {
 std::expected<std::unique_ptr<ps::Process>, RunError> Kernel::createProcess(
     const std::filesystem::path& image, const std::vector<std::string>& argv,
     const std::filesystem::path& systemDir) {
-    auto machineError = [](std::string m) { return std::unexpected(RunError{RunError::Kind::Machine, std::move(m)}); };
+    auto machineError = [](std::string m) {
+        return std::unexpected(RunError{RunError::Kind::Machine, std::move(m)});
+    };
     auto cpu = machine_.createProcessor(*this);
-    if (!cpu) return machineError(cpu.error());
+    if (!cpu)
+        return machineError(cpu.error());
     auto space = mm::AddressSpace::create(*mm_, **cpu);
-    if (!space) return machineError("not enough memory for a new address space");
+    if (!space)
+        return machineError("not enough memory for a new address space");
     hal::SystemRegisters regs = systemRegisters_;
     regs.cr3 = space->tables().root().address().value();
     (*cpu)->loadSystemRegisters(regs);
@@ -84,28 +92,33 @@ std::expected<std::unique_ptr<ps::Process>, RunError> Kernel::createProcess(
 
     ldr::ImageLoader loader(*process, systemDir);
     auto exe = loader.loadExecutable(image);
-    if (!exe) return std::unexpected(RunError{RunError::Kind::BadImage, exe.error().message});
+    if (!exe)
+        return std::unexpected(RunError{RunError::Kind::BadImage, exe.error().message});
     const auto* ntdll = loader.find("ntdll.dll");
     auto threadStart = loader.resolveExport(*ntdll, NTOY_THREAD_START_EXPORT, 0, false);
     if (!threadStart)
-        return std::unexpected(RunError{RunError::Kind::BadImage,
-                                        fmt::format("{} does not export {}", ntdll->path.string(), NTOY_THREAD_START_EXPORT)});
+        return std::unexpected(RunError{
+            RunError::Kind::BadImage,
+            fmt::format("{} does not export {}", ntdll->path.string(), NTOY_THREAD_START_EXPORT)});
     if (auto dispatcher = loader.resolveExport(*ntdll, "KiUserExceptionDispatcher", 0, false))
         process->exceptionDispatcher = *dispatcher;
 
     auto thread = ps::buildEnvironment(*process, *(*exe)->image, (*exe)->base, image.string(),
                                        ps::buildCommandLine(argv));
-    if (!thread) return machineError(thread.error());
+    if (!thread)
+        return machineError(thread.error());
 
     // Enter user mode the way the CPU allows: iretq from ring 0, with the frame on the kernel
     // stack. The thread starts in ntdll!RtlUserThreadStart(entry, PEB), its stack pointer as
     // after a call, with home space above it.
     hal::Processor& p = process->cpu();
     const std::uint64_t userRsp = thread->stackBase.value() - 0x38;
-    const std::uint64_t frame[5] = {threadStart->value(), x86::kUserCs, kUserFlags, userRsp, x86::kUserSs};
+    const std::uint64_t frame[5] = {threadStart->value(), x86::kUserCs, kUserFlags, userRsp,
+                                    x86::kUserSs};
     const VirtualAddress frameAt = kernelStackTop_ - sizeof frame;
     const auto pte = mm_->systemTables().pteAt(frameAt);
-    std::memcpy(mm_->pfns().memory().at(pte.pfn().address() + frameAt.pageOffset()), frame, sizeof frame);
+    std::memcpy(mm_->pfns().memory().at(pte.pfn().address() + frameAt.pageOffset()), frame,
+                sizeof frame);
     p.setReg(hal::Reg::Rsp, frameAt.value());
     p.setReg(hal::Reg::Rip, userEntryStub_.value());
     p.setReg(hal::Reg::Rcx, ((*exe)->base + (*exe)->image->entryPointRva()).value());
@@ -120,11 +133,13 @@ std::expected<std::uint32_t, RunError> Kernel::run(const std::filesystem::path& 
                                                    const std::vector<std::string>& argv,
                                                    const std::filesystem::path& systemDir) {
     auto process = createProcess(image, argv, systemDir);
-    if (!process) return std::unexpected(process.error());
+    if (!process)
+        return std::unexpected(process.error());
     current_ = process->get();
     auto ran = (*process)->cpu().run();
     current_ = nullptr;
-    if (!ran) return std::unexpected(RunError{RunError::Kind::Machine, ran.error()});
+    if (!ran)
+        return std::unexpected(RunError{RunError::Kind::Machine, ran.error()});
     const std::uint32_t status = (*process)->exitStatus().value_or(raw(NtStatus::Unsuccessful));
     process->reset();
     return status;
@@ -141,7 +156,8 @@ void Kernel::systemCall(hal::Cpu& cpu) {
     }
     ke::SystemCall call{process, cpu, mm::UserMemory(process.space()), exceptions_};
     const hal::Reg registerArgs[] = {hal::Reg::R10, hal::Reg::Rdx, hal::Reg::R8, hal::Reg::R9};
-    for (std::size_t i = 0; i < entry->argumentCount && i < 4; ++i) call.args[i] = cpu.reg(registerArgs[i]);
+    for (std::size_t i = 0; i < entry->argumentCount && i < 4; ++i)
+        call.args[i] = cpu.reg(registerArgs[i]);
     // The rest sit above the return address and the 32-byte home space.
     const std::uint64_t rsp = cpu.reg(hal::Reg::Rsp);
     for (std::size_t i = 4; i < entry->argumentCount; ++i) {
@@ -153,7 +169,8 @@ void Kernel::systemCall(hal::Cpu& cpu) {
         call.args[i] = *v;
     }
     const NtStatus status = entry->handler(call);
-    if (!call.replacesContext) cpu.setReg(hal::Reg::Rax, raw(status));
+    if (!call.replacesContext)
+        cpu.setReg(hal::Reg::Rax, raw(status));
 }
 
 void Kernel::raiseFromCpu(hal::Cpu& cpu, NtStatus code, std::initializer_list<std::uint64_t> info) {
@@ -175,26 +192,52 @@ void Kernel::exception(hal::Cpu& cpu, const hal::CpuException& e) {
             const auto o = process.space().handleFault(VirtualAddress(e.cr2), e.errorCode);
             const std::uint64_t access = static_cast<std::uint64_t>(o.access);
             switch (o.response) {
-                case mm::PageFaultResponse::Resolved: return;
-                case mm::PageFaultResponse::AccessViolation: raiseFromCpu(cpu, NtStatus::AccessViolation, {access, e.cr2}); return;
-                case mm::PageFaultResponse::GuardPage: raiseFromCpu(cpu, NtStatus::GuardPageViolation, {access, e.cr2}); return;
-                case mm::PageFaultResponse::StackOverflow: raiseFromCpu(cpu, NtStatus::StackOverflow, {access, e.cr2}); return;
+                case mm::PageFaultResponse::Resolved:
+                    return;
+                case mm::PageFaultResponse::AccessViolation:
+                    raiseFromCpu(cpu, NtStatus::AccessViolation, {access, e.cr2});
+                    return;
+                case mm::PageFaultResponse::GuardPage:
+                    raiseFromCpu(cpu, NtStatus::GuardPageViolation, {access, e.cr2});
+                    return;
+                case mm::PageFaultResponse::StackOverflow:
+                    raiseFromCpu(cpu, NtStatus::StackOverflow, {access, e.cr2});
+                    return;
                 case mm::PageFaultResponse::OutOfMemory:
-                    fmt::print(stderr, "ntoy: internal error: no frame for committed page {:#x}\n", e.cr2);
+                    fmt::print(stderr, "ntoy: internal error: no frame for committed page {:#x}\n",
+                               e.cr2);
                     process.terminate(raw(NtStatus::NoMemory));
                     return;
             }
             return;
         }
-        case hal::Vector::DivideError: raiseFromCpu(cpu, NtStatus::IntegerDivideByZero, {}); return;
-        case hal::Vector::Overflow: raiseFromCpu(cpu, NtStatus::IntegerOverflow, {}); return;
-        case hal::Vector::BoundRange: raiseFromCpu(cpu, NtStatus::ArrayBoundsExceeded, {}); return;
-        case hal::Vector::InvalidOpcode: raiseFromCpu(cpu, NtStatus::IllegalInstruction, {}); return;
-        case hal::Vector::Breakpoint: raiseFromCpu(cpu, NtStatus::Breakpoint, {0}); return;
-        case hal::Vector::Debug: raiseFromCpu(cpu, NtStatus::SingleStep, {}); return;
-        case hal::Vector::AlignmentCheck: raiseFromCpu(cpu, NtStatus::DatatypeMisalignment, {}); return;
-        case hal::Vector::X87Fp: raiseFromCpu(cpu, NtStatus::FloatInvalidOperation, {}); return;
-        case hal::Vector::SimdFp: raiseFromCpu(cpu, NtStatus::FloatMultipleTraps, {}); return;
+        case hal::Vector::DivideError:
+            raiseFromCpu(cpu, NtStatus::IntegerDivideByZero, {});
+            return;
+        case hal::Vector::Overflow:
+            raiseFromCpu(cpu, NtStatus::IntegerOverflow, {});
+            return;
+        case hal::Vector::BoundRange:
+            raiseFromCpu(cpu, NtStatus::ArrayBoundsExceeded, {});
+            return;
+        case hal::Vector::InvalidOpcode:
+            raiseFromCpu(cpu, NtStatus::IllegalInstruction, {});
+            return;
+        case hal::Vector::Breakpoint:
+            raiseFromCpu(cpu, NtStatus::Breakpoint, {0});
+            return;
+        case hal::Vector::Debug:
+            raiseFromCpu(cpu, NtStatus::SingleStep, {});
+            return;
+        case hal::Vector::AlignmentCheck:
+            raiseFromCpu(cpu, NtStatus::DatatypeMisalignment, {});
+            return;
+        case hal::Vector::X87Fp:
+            raiseFromCpu(cpu, NtStatus::FloatInvalidOperation, {});
+            return;
+        case hal::Vector::SimdFp:
+            raiseFromCpu(cpu, NtStatus::FloatMultipleTraps, {});
+            return;
         case hal::Vector::GeneralProtection:
         case hal::Vector::StackFault:
         case hal::Vector::SegmentNotPresent:

@@ -1,6 +1,6 @@
 // The ntoy command line.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -48,11 +48,13 @@ std::string statsJson(const ntoy::Kernel& kernel, std::uint32_t exitCode) {
 }
 
 std::filesystem::path imagesDir() {
-    if (const char* env = std::getenv("NTOY_IMAGES")) return env;
+    if (const char* env = std::getenv("NTOY_IMAGES"))
+        return env;
     return NTOY_IMAGES_DIR;
 }
 
-int run(const std::string& image, const std::vector<std::string>& args, std::uint64_t ram, bool stats) {
+int run(const std::string& image, const std::vector<std::string>& args, std::uint64_t ram,
+        bool stats) {
     auto machine = ntoy::emu::Machine::create(ram);
     if (!machine) {
         fmt::print(stderr, "ntoy: {}\n", machine.error());
@@ -71,14 +73,16 @@ int run(const std::string& image, const std::vector<std::string>& args, std::uin
         fmt::print(stderr, "ntoy: {}: {}\n", image, status.error().message);
         return status.error().kind == ntoy::RunError::Kind::BadImage ? kExitBadImage : kExitMachine;
     }
-    if (stats) fmt::print(stderr, "{}\n", statsJson(**kernel, *status));
+    if (stats)
+        fmt::print(stderr, "{}\n", statsJson(**kernel, *status));
     return static_cast<int>(*status & 0xFF);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"ntoy: an x86-64 emulator with a toy NT kernel, for PE32+ guests built with mingw-w64"};
+    CLI::App app{
+        "ntoy: an x86-64 emulator with a toy NT kernel, for PE32+ guests built with mingw-w64"};
     app.set_version_flag("--version", "ntoy " NTOY_VERSION);
     app.require_subcommand(1);
     app.footer(
@@ -87,7 +91,8 @@ int main(int argc, char** argv) {
         "  ntoy run --stats images/touch_pages.exe 10000\n"
         "  ntoy run --ram 512M images/touch_pages.exe 100000\n"
         "\nGuest DLLs (ntdll.dll, kernel32.dll) come from " NTOY_IMAGES_DIR
-        " or $NTOY_IMAGES.\nExit status: the guest's exit code modulo 256; 2 for an image that cannot be loaded; 3 when the machine cannot run.");
+        " or $NTOY_IMAGES.\nExit status: the guest's exit code modulo 256; 2 for an image that "
+        "cannot be loaded; 3 when the machine cannot run.");
 
     auto* runCmd = app.add_subcommand("run", "Run a guest program");
     std::string ramText = "64M";
@@ -104,7 +109,8 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
     if (runCmd->parsed()) {
         // prefix_command leaves the guest's arguments unparsed.
-        for (auto& extra : runCmd->remaining()) guestArgs.push_back(extra);
+        for (auto& extra : runCmd->remaining())
+            guestArgs.push_back(extra);
         auto ram = ntoy::cli::parseRamSize(ramText);
         if (!ram) {
             fmt::print(stderr, "ntoy: {}\n", ram.error());

@@ -9,8 +9,7 @@ namespace ntoy::x86 {
 
 inline constexpr std::uint64_t kCr0Pe = 1u << 0, kCr0Mp = 1u << 1, kCr0Et = 1u << 4,
                                kCr0Ne = 1u << 5, kCr0Wp = 1u << 16, kCr0Pg = 1u << 31;
-inline constexpr std::uint64_t kCr4Pae = 1u << 5, kCr4Osfxsr = 1u << 9,
-                               kCr4Osxmmexcpt = 1u << 10;
+inline constexpr std::uint64_t kCr4Pae = 1u << 5, kCr4Osfxsr = 1u << 9, kCr4Osxmmexcpt = 1u << 10;
 
 // GDT slots, as on 64-bit Windows.
 inline constexpr std::uint16_t kKernelCs = 0x10, kKernelSs = 0x18;
@@ -24,11 +23,11 @@ inline constexpr std::size_t kGdtEntries = 10;  // 0x00 … 0x48; the TSS takes 
 // Unicorn delivers exceptions to the host, not through the IDT).
 constexpr std::array<std::uint64_t, kGdtEntries> buildGdt(std::uint64_t tssBase) {
     std::array<std::uint64_t, kGdtEntries> gdt{};
-    gdt[kKernelCs / 8] = 0x00209B0000000000;          // P, DPL0, code, L
-    gdt[kKernelSs / 8] = 0x00CF93000000FFFF;          // P, DPL0, data RW
-    gdt[kUserCompatCs / 8] = 0x00CFFB000000FFFF;      // P, DPL3, 32-bit code
-    gdt[kUserSs / 8] = 0x00CFF3000000FFFF;            // P, DPL3, data RW
-    gdt[kUserCs / 8] = 0x0020FB0000000000;            // P, DPL3, code, L
+    gdt[kKernelCs / 8] = 0x00209B0000000000;      // P, DPL0, code, L
+    gdt[kKernelSs / 8] = 0x00CF93000000FFFF;      // P, DPL0, data RW
+    gdt[kUserCompatCs / 8] = 0x00CFFB000000FFFF;  // P, DPL3, 32-bit code
+    gdt[kUserSs / 8] = 0x00CFF3000000FFFF;        // P, DPL3, data RW
+    gdt[kUserCs / 8] = 0x0020FB0000000000;        // P, DPL3, code, L
     gdt[kTssSelector / 8] = kTssLimit | ((tssBase & 0xFFFFFF) << 16) | (0x89ull << 40) |
                             (((tssBase >> 24) & 0xFF) << 56);
     gdt[kTssSelector / 8 + 1] = tssBase >> 32;

@@ -51,8 +51,12 @@ enum class NtStatus : std::uint32_t {
     InvalidSystemService = 0xC000001C,
 };
 
-constexpr std::uint32_t raw(NtStatus s) { return static_cast<std::uint32_t>(s); }
-constexpr bool ntSuccess(NtStatus s) { return static_cast<std::int32_t>(raw(s)) >= 0; }
+constexpr std::uint32_t raw(NtStatus s) {
+    return static_cast<std::uint32_t>(s);
+}
+constexpr bool ntSuccess(NtStatus s) {
+    return static_cast<std::int32_t>(raw(s)) >= 0;
+}
 
 std::string_view ntStatusName(NtStatus s);
 

@@ -14,8 +14,12 @@ inline constexpr unsigned kPageShift = 12;
 inline constexpr std::uint64_t kPageMask = kPageSize - 1;
 inline constexpr std::uint64_t kAllocationGranularity = 0x10000;
 
-constexpr std::uint64_t alignDown(std::uint64_t v, std::uint64_t a) { return v & ~(a - 1); }
-constexpr std::uint64_t alignUp(std::uint64_t v, std::uint64_t a) { return (v + a - 1) & ~(a - 1); }
+constexpr std::uint64_t alignDown(std::uint64_t v, std::uint64_t a) {
+    return v & ~(a - 1);
+}
+constexpr std::uint64_t alignUp(std::uint64_t v, std::uint64_t a) {
+    return (v + a - 1) & ~(a - 1);
+}
 
 class Pfn;
 class PhysicalAddress;
@@ -42,7 +46,9 @@ public:
     constexpr PhysicalAddress() = default;
     constexpr explicit PhysicalAddress(std::uint64_t v) : value_(v) {}
     constexpr std::uint64_t value() const { return value_; }
-    constexpr PhysicalAddress operator+(std::uint64_t d) const { return PhysicalAddress(value_ + d); }
+    constexpr PhysicalAddress operator+(std::uint64_t d) const {
+        return PhysicalAddress(value_ + d);
+    }
     constexpr Pfn pfn() const;
     constexpr auto operator<=>(const PhysicalAddress&) const = default;
 
@@ -65,7 +71,9 @@ private:
     std::uint64_t value_ = 0;
 };
 
-constexpr Pfn PhysicalAddress::pfn() const { return Pfn(value_ >> kPageShift); }
+constexpr Pfn PhysicalAddress::pfn() const {
+    return Pfn(value_ >> kPageShift);
+}
 
 }  // namespace ntoy
 

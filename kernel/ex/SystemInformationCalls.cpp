@@ -32,8 +32,10 @@ NtStatus NtQuerySystemInformation(SystemCall& call) {
     const VirtualAddress buffer = call.pointer(1);
     const auto length = static_cast<std::uint32_t>(call.arg(2));
     const VirtualAddress returnLength = call.pointer(3);
-    if (infoClass != kSystemBasicInformation) return NtStatus::InvalidInfoClass;
-    if (length != sizeof(SystemBasicInformation)) return NtStatus::InfoLengthMismatch;
+    if (infoClass != kSystemBasicInformation)
+        return NtStatus::InvalidInfoClass;
+    if (length != sizeof(SystemBasicInformation))
+        return NtStatus::InfoLengthMismatch;
 
     const auto& pfns = call.process.space().memoryManager().pfns();
     SystemBasicInformation info{};
@@ -47,7 +49,8 @@ NtStatus NtQuerySystemInformation(SystemCall& call) {
     info.maximumUserModeAddress = mm::kHighestUserAddress;
     info.activeProcessorsAffinityMask = 1;
     info.numberOfProcessors = 1;
-    if (auto s = call.user.write(buffer, info); s != NtStatus::Success) return s;
+    if (auto s = call.user.write(buffer, info); s != NtStatus::Success)
+        return s;
     if (returnLength.value() != 0)
         return call.user.write(returnLength, static_cast<std::uint32_t>(sizeof info));
     return NtStatus::Success;

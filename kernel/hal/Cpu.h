@@ -9,9 +9,33 @@ namespace ntoy::hal {
 
 // Order matches the x64 CONTEXT integer block (Rax … R15), then the rest.
 enum class Reg : std::uint8_t {
-    Rax, Rcx, Rdx, Rbx, Rsp, Rbp, Rsi, Rdi,
-    R8, R9, R10, R11, R12, R13, R14, R15,
-    Rip, Rflags, Cs, Ss, Ds, Es, Fs, Gs, FsBase, GsBase, MxCsr,
+    Rax,
+    Rcx,
+    Rdx,
+    Rbx,
+    Rsp,
+    Rbp,
+    Rsi,
+    Rdi,
+    R8,
+    R9,
+    R10,
+    R11,
+    R12,
+    R13,
+    R14,
+    R15,
+    Rip,
+    Rflags,
+    Cs,
+    Ss,
+    Ds,
+    Es,
+    Fs,
+    Gs,
+    FsBase,
+    GsBase,
+    MxCsr,
     Count
 };
 

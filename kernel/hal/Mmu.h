@@ -14,7 +14,8 @@ public:
     virtual void mapped(VirtualAddress va, Pfn pfn) = 0;
     // `count` consecutive valid PTEs from `va` name consecutive frames from `pfn`.
     virtual void mappedRun(VirtualAddress va, Pfn pfn, std::uint64_t count) {
-        for (std::uint64_t i = 0; i < count; ++i) mapped(va + i * kPageSize, pfn + i);
+        for (std::uint64_t i = 0; i < count; ++i)
+            mapped(va + i * kPageSize, pfn + i);
     }
     // The valid PTE for `va` was invalidated or re-pointed. `wasExecutable` says whether
     // code may have been translated from it. The TLB is stale until flushTlb().

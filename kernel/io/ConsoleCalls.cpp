@@ -17,8 +17,10 @@ struct IoStatusBlock {
 bool writeAll(int fd, const std::byte* data, std::size_t n) {
     while (n > 0) {
         const ssize_t w = ::write(fd, data, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return false;
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
         data += w;
         n -= static_cast<std::size_t>(w);
     }
@@ -34,17 +36,21 @@ NtStatus NtWriteFile(SystemCall& call) {
     const auto length = static_cast<std::uint32_t>(call.arg(6));
 
     const auto object = call.process.handles().lookup(handle);
-    if (!object) return NtStatus::InvalidHandle;
-    if (*object == ps::ObjectKind::ConsoleInput) return NtStatus::AccessDenied;
+    if (!object)
+        return NtStatus::InvalidHandle;
+    if (*object == ps::ObjectKind::ConsoleInput)
+        return NtStatus::AccessDenied;
     if (auto s = call.user.probeForWrite(ioStatus, sizeof(IoStatusBlock)); s != NtStatus::Success)
         return s;
     std::vector<std::byte> data(length);
-    if (auto s = call.user.read(buffer, data); s != NtStatus::Success) return s;
+    if (auto s = call.user.read(buffer, data); s != NtStatus::Success)
+        return s;
 
     const int fd = *object == ps::ObjectKind::ConsoleOutput ? STDOUT_FILENO : STDERR_FILENO;
-    const NtStatus status = writeAll(fd, data.data(), data.size()) ? NtStatus::Success
-                                                                   : NtStatus::Unsuccessful;
-    (void)call.user.write(ioStatus, IoStatusBlock{raw(status), status == NtStatus::Success ? length : 0u});
+    const NtStatus status =
+        writeAll(fd, data.data(), data.size()) ? NtStatus::Success : NtStatus::Unsuccessful;
+    (void)call.user.write(ioStatus,
+                          IoStatusBlock{raw(status), status == NtStatus::Success ? length : 0u});
     return status;
 }
 

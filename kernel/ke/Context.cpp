@@ -15,14 +15,17 @@ constexpr Reg kIntegerOrder[] = {Reg::Rax, Reg::Rcx, Reg::Rdx, Reg::Rbx, Reg::Rs
 constexpr std::uint64_t kUserFlags = 0x0DD5;
 constexpr std::uint64_t kInterruptFlag = 0x200;
 
-std::uint64_t* integerSlot(Context& c, std::size_t i) { return &c.rax + i; }
+std::uint64_t* integerSlot(Context& c, std::size_t i) {
+    return &c.rax + i;
+}
 
 }  // namespace
 
 Context captureContext(hal::Cpu& cpu) {
     Context c{};
     c.contextFlags = kContextFull | kContextSegments;
-    for (std::size_t i = 0; i < std::size(kIntegerOrder); ++i) *integerSlot(c, i) = cpu.reg(kIntegerOrder[i]);
+    for (std::size_t i = 0; i < std::size(kIntegerOrder); ++i)
+        *integerSlot(c, i) = cpu.reg(kIntegerOrder[i]);
     c.rip = cpu.reg(Reg::Rip);
     c.eFlags = static_cast<std::uint32_t>(cpu.reg(Reg::Rflags));
     c.segCs = x86::kUserCs;

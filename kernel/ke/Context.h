@@ -14,7 +14,8 @@ inline constexpr std::uint32_t kContextControl = kContextAmd64 | 0x1;
 inline constexpr std::uint32_t kContextInteger = kContextAmd64 | 0x2;
 inline constexpr std::uint32_t kContextSegments = kContextAmd64 | 0x4;
 inline constexpr std::uint32_t kContextFloatingPoint = kContextAmd64 | 0x8;
-inline constexpr std::uint32_t kContextFull = kContextControl | kContextInteger | kContextFloatingPoint;
+inline constexpr std::uint32_t kContextFull =
+    kContextControl | kContextInteger | kContextFloatingPoint;
 
 struct alignas(16) Context {
     std::uint64_t pHome[6];

@@ -5,7 +5,8 @@ namespace ntoy::ke {
 
 NtStatus NtContinue(SystemCall& call) {
     auto context = call.user.read<Context>(call.pointer(0));
-    if (!context) return context.error();
+    if (!context)
+        return context.error();
     restoreContext(call.cpu, *context);
     call.replacesContext = true;
     return NtStatus::Success;
@@ -13,10 +14,13 @@ NtStatus NtContinue(SystemCall& call) {
 
 NtStatus NtRaiseException(SystemCall& call) {
     auto record = call.user.read<ExceptionRecord>(call.pointer(0));
-    if (!record) return record.error();
+    if (!record)
+        return record.error();
     auto context = call.user.read<Context>(call.pointer(1));
-    if (!context) return context.error();
-    if (record->numberParameters > 15) return NtStatus::InvalidParameter;
+    if (!context)
+        return context.error();
+    if (record->numberParameters > 15)
+        return NtStatus::InvalidParameter;
     const bool firstChance = call.arg(2) != 0;
     call.replacesContext = true;
     if (firstChance)

@@ -14,18 +14,20 @@ constexpr std::uint64_t kFrameSize = alignUp(kRecordOffset + sizeof(ExceptionRec
 
 }  // namespace
 
-ExceptionRecord makeRecord(NtStatus code, std::uint64_t rip, std::initializer_list<std::uint64_t> info) {
+ExceptionRecord makeRecord(NtStatus code, std::uint64_t rip,
+                           std::initializer_list<std::uint64_t> info) {
     ExceptionRecord r{};
     r.exceptionCode = raw(code);
     r.exceptionAddress = rip;
-    for (std::uint64_t v : info) r.exceptionInformation[r.numberParameters++] = v;
+    for (std::uint64_t v : info)
+        r.exceptionInformation[r.numberParameters++] = v;
     return r;
 }
 
 std::string describeUnhandled(const ExceptionRecord& r) {
-    std::string line = fmt::format("ntoy: unhandled exception {:#010x} ({}) at rip {:#x}", r.exceptionCode,
-                                   ntStatusName(static_cast<NtStatus>(r.exceptionCode)),
-                                   r.exceptionAddress);
+    std::string line =
+        fmt::format("ntoy: unhandled exception {:#010x} ({}) at rip {:#x}", r.exceptionCode,
+                    ntStatusName(static_cast<NtStatus>(r.exceptionCode)), r.exceptionAddress);
     const auto code = static_cast<NtStatus>(r.exceptionCode);
     if ((code == NtStatus::AccessViolation || code == NtStatus::GuardPageViolation ||
          code == NtStatus::StackOverflow) &&
@@ -38,8 +40,8 @@ std::string describeUnhandled(const ExceptionRecord& r) {
     return line;
 }
 
-void ExceptionDispatcher::dispatch(ps::Process& process, hal::Cpu& cpu, const ExceptionRecord& record,
-                                   const Context& context) {
+void ExceptionDispatcher::dispatch(ps::Process& process, hal::Cpu& cpu,
+                                   const ExceptionRecord& record, const Context& context) {
     const std::uint64_t frame = alignDown(context.rsp - kFrameSize, 16);
     mm::UserMemory user(process.space());
     const bool ok = process.exceptionDispatcher.value() != 0 && frame < context.rsp &&
@@ -49,13 +51,15 @@ void ExceptionDispatcher::dispatch(ps::Process& process, hal::Cpu& cpu, const Ex
         unhandled(process, record);
         return;
     }
-    if (onException) onException({record, true, true});
+    if (onException)
+        onException({record, true, true});
     cpu.setReg(hal::Reg::Rsp, frame);
     cpu.setReg(hal::Reg::Rip, process.exceptionDispatcher.value());
 }
 
 void ExceptionDispatcher::unhandled(ps::Process& process, const ExceptionRecord& record) {
-    if (onException) onException({record, false, false});
+    if (onException)
+        onException({record, false, false});
     fmt::print(stderr, "{}\n", describeUnhandled(record));
     std::fflush(stderr);
     process.terminate(record.exceptionCode);

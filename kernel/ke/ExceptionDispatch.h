@@ -30,7 +30,8 @@ public:
 };
 
 // A record for a CPU fault at `rip`, with the access-violation parameters if any.
-ExceptionRecord makeRecord(NtStatus code, std::uint64_t rip, std::initializer_list<std::uint64_t> info = {});
+ExceptionRecord makeRecord(NtStatus code, std::uint64_t rip,
+                           std::initializer_list<std::uint64_t> info = {});
 
 // "ntoy: unhandled exception 0xc0000005 (STATUS_ACCESS_VIOLATION) at rip 0x140001010: read of
 // address 0xffff800000001000"

@@ -13,26 +13,30 @@ constexpr Numbered kEntries[] = {NTOY_SYSCALLS(NTOY_TABLE_ENTRY)};
 
 constexpr std::size_t tableSize() {
     std::size_t n = 0;
-    for (const auto& e : kEntries) n = std::max<std::size_t>(n, e.number + 1);
+    for (const auto& e : kEntries)
+        n = std::max<std::size_t>(n, e.number + 1);
     return n;
 }
 
 constexpr auto kTable = [] {
     std::array<SystemCallEntry, tableSize()> table{};
-    for (const auto& e : kEntries) table[e.number] = e.entry;
+    for (const auto& e : kEntries)
+        table[e.number] = e.entry;
     return table;
 }();
 
 static_assert([] {
     for (const auto& e : kEntries)
-        if (e.entry.argumentCount > kMaxSystemCallArgs) return false;
+        if (e.entry.argumentCount > kMaxSystemCallArgs)
+            return false;
     return true;
 }());
 
 }  // namespace
 
 const SystemCallEntry* findSystemCall(std::uint64_t number) {
-    if (number >= kTable.size() || kTable[number].handler == nullptr) return nullptr;
+    if (number >= kTable.size() || kTable[number].handler == nullptr)
+        return nullptr;
     return &kTable[number];
 }
 

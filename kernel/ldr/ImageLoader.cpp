@@ -120,9 +120,11 @@ std::expected<VirtualAddress, LoadError> ImageLoader::chooseBase(const PeImage& 
                                !process_.space().vads().overlaps(preferred, preferred + size);
     if (preferredFits)
         return preferred;
-    if (image.relocationsStripped() || !image.hasRelocations())
-        return std::unexpected(LoadError{fmt::format(
-            "its preferred base {:#x} is taken and it has no relocations", preferred.value())});
+    // An image with no fixups moves freely unless the linker marked it as unable to.
+    if (image.relocationsStripped())
+        return std::unexpected(LoadError{
+            fmt::format("its preferred base {:#x} is taken and its relocations were stripped",
+                        preferred.value())});
     auto base = process_.space().vads().findFree(
         size, kAllocationGranularity, VirtualAddress(mm::kLowestUserAddress),
         VirtualAddress(mm::kHighestUserAddress + 1), false);

@@ -7,7 +7,8 @@ namespace ntoy::mm {
 
 std::unique_ptr<AddressSpace> AddressSpace::create(MemoryManager& mm, hal::Mmu& userMmu) {
     auto tables = PageTables::create(mm.pfns(), mm.commit());
-    if (!tables) return nullptr;
+    if (!tables)
+        return nullptr;
     tables->shareSystemHalf(mm.systemTables());
     return std::unique_ptr<AddressSpace>(new AddressSpace(mm, *tables, userMmu));
 }
@@ -26,7 +27,8 @@ void AddressSpace::setPte(VirtualAddress va, PhysicalAddress at, Pte pte) {
     tables_.write(at, pte);
     if (pte.isValid()) {
         mm_.pfns().entry(pte.pfn()).pteAddress = at;
-        if (!old.isValid() || old.pfn() != pte.pfn()) mmu_.mapped(va, pte.pfn());
+        if (!old.isValid() || old.pfn() != pte.pfn())
+            mmu_.mapped(va, pte.pfn());
         // Fewer rights on the same frame: cached translations may still grant them.
         if (old.isValid() && old.pfn() == pte.pfn() &&
             ((old.has(PteBit::Write) && !pte.has(PteBit::Write)) ||
@@ -42,8 +44,8 @@ void AddressSpace::setPte(VirtualAddress va, PhysicalAddress at, Pte pte) {
     }
 }
 
-Vad& AddressSpace::reserve(VirtualAddress start, std::uint64_t pages, std::uint32_t allocationProtect,
-                           VadType type) {
+Vad& AddressSpace::reserve(VirtualAddress start, std::uint64_t pages,
+                           std::uint32_t allocationProtect, VadType type) {
     Vad vad;
     vad.startVpn = start.pageNumber();
     vad.endVpn = vad.startVpn + pages - 1;
@@ -52,16 +54,21 @@ Vad& AddressSpace::reserve(VirtualAddress start, std::uint64_t pages, std::uint3
     return vads_.insert(vad);
 }
 
-void AddressSpace::markThreadStack(const Vad& vad) { vads_.find(vad.start())->threadStack = true; }
+void AddressSpace::markThreadStack(const Vad& vad) {
+    vads_.find(vad.start())->threadStack = true;
+}
 
 NtStatus AddressSpace::commit(VirtualAddress start, VirtualAddress end, MmProtection prot) {
     std::uint64_t fresh = 0;
     for (VirtualAddress va = start; va < end; va = va + kPageSize)
-        if (!tables_.pteAt(va).isCommitted()) ++fresh;
-    if (!mm_.commit().tryCharge(fresh)) return NtStatus::CommitmentLimit;
+        if (!tables_.pteAt(va).isCommitted())
+            ++fresh;
+    if (!mm_.commit().tryCharge(fresh))
+        return NtStatus::CommitmentLimit;
     // Tables first, so that running out of frames or commit for them undoes everything.
     for (VirtualAddress va = start; va < end; va = va + kPageSize) {
-        if (tables_.ensurePte(va)) continue;
+        if (tables_.ensurePte(va))
+            continue;
         for (VirtualAddress undo = start; undo <= va; undo = undo + kPageSize)
             tables_.pruneEmptyTables(undo);
         mm_.commit().release(fresh);
@@ -81,7 +88,8 @@ NtStatus AddressSpace::commit(VirtualAddress start, VirtualAddress end, MmProtec
 
 void AddressSpace::freePage(VirtualAddress va, PhysicalAddress at, Pte pte) {
     setPte(va, at, Pte());
-    if (pte.hasFrame()) mm_.pfns().release(pte.pfn());
+    if (pte.hasFrame())
+        mm_.pfns().release(pte.pfn());
     mm_.commit().release(1);
     --committedPages_;
 }
@@ -96,14 +104,15 @@ void AddressSpace::forEachCommitted(VirtualAddress start, VirtualAddress end, F&
         }
         const PhysicalAddress at = *tables_.findPte(va);
         const Pte pte = tables_.read(at);
-        if (pte.isCommitted()) f(va, at, pte);
+        if (pte.isCommitted())
+            f(va, at, pte);
         va = va + kPageSize;
     }
 }
 
 void AddressSpace::decommit(VirtualAddress start, VirtualAddress end) {
-    forEachCommitted(start, end,
-                     [&](VirtualAddress va, PhysicalAddress at, Pte pte) { freePage(va, at, pte); });
+    forEachCommitted(
+        start, end, [&](VirtualAddress va, PhysicalAddress at, Pte pte) { freePage(va, at, pte); });
     // One leaf table covers 2 MiB: prune each one the range touches.
     constexpr std::uint64_t kLeafSpan = 1ull << 21;
     for (std::uint64_t va = alignDown(start.value(), kLeafSpan); va < end.value(); va += kLeafSpan)
@@ -140,12 +149,16 @@ void AddressSpace::protect(VirtualAddress start, VirtualAddress end, MmProtectio
 
 std::expected<Pfn, NtStatus> AddressSpace::materialize(VirtualAddress va) {
     const auto at = tables_.findPte(va);
-    if (!at) return std::unexpected(NtStatus::NotCommitted);
+    if (!at)
+        return std::unexpected(NtStatus::NotCommitted);
     const Pte pte = tables_.read(*at);
-    if (pte.hasFrame()) return pte.pfn();
-    if (!pte.isCommitted()) return std::unexpected(NtStatus::NotCommitted);
+    if (pte.hasFrame())
+        return pte.pfn();
+    if (!pte.isCommitted())
+        return std::unexpected(NtStatus::NotCommitted);
     auto frame = mm_.pfns().allocateZeroed(PageUse::UserPrivate);
-    if (!frame) return std::unexpected(NtStatus::NoMemory);
+    if (!frame)
+        return std::unexpected(NtStatus::NoMemory);
     const MmProtection prot = pte.protection();
     if (prot.isNoAccess() || prot.isGuard())
         setPte(va, *at, Pte::residentInaccessible(*frame, prot));
@@ -176,7 +189,8 @@ PageFaultOutcome AddressSpace::growStack(const Vad& vad, PageFaultOutcome outcom
         outcome.response = PageFaultResponse::StackOverflow;
         return outcome;
     }
-    if (onStackGrowth_) onStackGrowth_(outcome.address.pageBase());
+    if (onStackGrowth_)
+        onStackGrowth_(outcome.address.pageBase());
     outcome.kind = FaultKind::StackGrowth;
     outcome.response = PageFaultResponse::Resolved;
     ++mm_.faults().stackGrowth;
@@ -197,7 +211,8 @@ PageFaultOutcome AddressSpace::handleFault(VirtualAddress address, std::uint32_t
         ++mm_.faults().accessViolation;
         return o;
     };
-    if (!isUserAddress(va.value())) return refuse(FaultKind::SystemAddress);
+    if (!isUserAddress(va.value()))
+        return refuse(FaultKind::SystemAddress);
     if (errorCode & hal::pf::kReserved) {
         ++mm_.faults().other;
         o.kind = FaultKind::Reserved;
@@ -207,7 +222,8 @@ PageFaultOutcome AddressSpace::handleFault(VirtualAddress address, std::uint32_t
     const auto at = tables_.findPte(va);
     o.before = at ? tables_.read(*at) : Pte();
     const Pte pte = o.before;
-    if (!pte.isCommitted()) return refuse(FaultKind::NotCommitted);
+    if (!pte.isCommitted())
+        return refuse(FaultKind::NotCommitted);
     const MmProtection prot = pte.protection();
 
     if (prot.isGuard()) {
@@ -217,7 +233,8 @@ PageFaultOutcome AddressSpace::handleFault(VirtualAddress address, std::uint32_t
         if (const Vad* vad = vads_.find(va); vad && vad->threadStack) {
             o = growStack(*vad, o);
             o.after = tables_.read(*at);
-            if (o.response == PageFaultResponse::Resolved) return o;
+            if (o.response == PageFaultResponse::Resolved)
+                return o;
             ++mm_.faults().guard;
             return o;
         }
@@ -225,18 +242,21 @@ PageFaultOutcome AddressSpace::handleFault(VirtualAddress address, std::uint32_t
         o.response = PageFaultResponse::GuardPage;
         return o;
     }
-    if (prot.isNoAccess()) return refuse(FaultKind::NoAccess);
-    if (o.access == AccessKind::Write && !prot.writable()) return refuse(FaultKind::ReadOnly);
-    if (o.access == AccessKind::Execute && !prot.executable()) return refuse(FaultKind::NoExecute);
+    if (prot.isNoAccess())
+        return refuse(FaultKind::NoAccess);
+    if (o.access == AccessKind::Write && !prot.writable())
+        return refuse(FaultKind::ReadOnly);
+    if (o.access == AccessKind::Execute && !prot.executable())
+        return refuse(FaultKind::NoExecute);
 
     // Copy-on-write: the first write makes the page writable (WRITECOPY becomes READWRITE, as
     // a query shows on Windows). Image frames are private to their process, so the copy is
     // the frame itself.
     if (o.access == AccessKind::Write && prot.copyOnWrite()) {
-        const MmProtection written(static_cast<std::uint8_t>(
-            (prot.bits() & ~7) |
-            (prot.base() == MmProtection::WriteCopy ? MmProtection::ReadWrite
-                                                    : MmProtection::ExecuteReadWrite)));
+        const MmProtection written(
+            static_cast<std::uint8_t>((prot.bits() & ~7) | (prot.base() == MmProtection::WriteCopy
+                                                                ? MmProtection::ReadWrite
+                                                                : MmProtection::ExecuteReadWrite)));
         if (pte.isValid()) {
             setPte(va, *at, Pte::valid(pte.pfn(), written, true));
             o.kind = FaultKind::CopyOnWrite;
@@ -275,14 +295,19 @@ PageFaultOutcome AddressSpace::handleFault(VirtualAddress address, std::uint32_t
     return o;
 }
 
-std::expected<Pfn, NtStatus> AddressSpace::frameForKernelAccess(VirtualAddress va, AccessKind access) {
-    if (!isUserAddress(va.value())) return std::unexpected(NtStatus::AccessViolation);
+std::expected<Pfn, NtStatus> AddressSpace::frameForKernelAccess(VirtualAddress va,
+                                                                AccessKind access) {
+    if (!isUserAddress(va.value()))
+        return std::unexpected(NtStatus::AccessViolation);
     const auto at = tables_.findPte(va);
     const Pte pte = at ? tables_.read(*at) : Pte();
-    if (pte.isValid() && (access != AccessKind::Write || pte.has(PteBit::Write))) return pte.pfn();
-    if (!pte.isCommitted()) return std::unexpected(NtStatus::AccessViolation);
+    if (pte.isValid() && (access != AccessKind::Write || pte.has(PteBit::Write)))
+        return pte.pfn();
+    if (!pte.isCommitted())
+        return std::unexpected(NtStatus::AccessViolation);
     std::uint32_t errorCode = hal::pf::kUser | (pte.isValid() ? hal::pf::kPresent : 0);
-    if (access == AccessKind::Write) errorCode |= hal::pf::kWrite;
+    if (access == AccessKind::Write)
+        errorCode |= hal::pf::kWrite;
     const MmProtection prot = pte.protection();
     if (prot.isGuard()) {
         disarmGuard(va, *at, pte);
@@ -292,7 +317,8 @@ std::expected<Pfn, NtStatus> AddressSpace::frameForKernelAccess(VirtualAddress v
     if (prot.isNoAccess() || (access == AccessKind::Write && !prot.writable()))
         return std::unexpected(NtStatus::AccessViolation);
     auto o = handleFault(va, errorCode);
-    if (o.response != PageFaultResponse::Resolved) return std::unexpected(NtStatus::AccessViolation);
+    if (o.response != PageFaultResponse::Resolved)
+        return std::unexpected(NtStatus::AccessViolation);
     return tables_.pteAt(va).pfn();
 }
 

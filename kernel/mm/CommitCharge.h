@@ -12,9 +12,11 @@ public:
     explicit CommitCharge(std::uint64_t limit) : limit_(limit) {}
 
     [[nodiscard]] bool tryCharge(std::uint64_t pages) {
-        if (pages > limit_ - charge_) return false;
+        if (pages > limit_ - charge_)
+            return false;
         charge_ += pages;
-        if (charge_ > peak_) peak_ = charge_;
+        if (charge_ > peak_)
+            peak_ = charge_;
         return true;
     }
     void release(std::uint64_t pages) { charge_ -= pages; }

@@ -19,7 +19,8 @@ MemoryManager::MemoryManager(hal::PhysicalMemory ram, hal::Mmu& systemMmu)
 }
 
 std::optional<Pfn> MemoryManager::mapSystemPage(VirtualAddress va, MmProtection prot) {
-    if (!commit_.tryCharge(1)) return std::nullopt;
+    if (!commit_.tryCharge(1))
+        return std::nullopt;
     auto pte = systemTables_.ensurePte(va);
     auto frame = pte ? pfns_.allocateZeroed(PageUse::Kernel) : std::nullopt;
     if (!frame) {

@@ -6,25 +6,38 @@ namespace ntoy::mm {
 
 std::string_view faultKindName(FaultKind k) {
     switch (k) {
-        case FaultKind::DemandZero: return "demand-zero";
-        case FaultKind::CopyOnWrite: return "copy-on-write";
-        case FaultKind::Guard: return "guard page";
-        case FaultKind::StackGrowth: return "stack growth";
-        case FaultKind::NotCommitted: return "not committed";
-        case FaultKind::NoAccess: return "no access";
-        case FaultKind::ReadOnly: return "read-only";
-        case FaultKind::NoExecute: return "no execute";
-        case FaultKind::SystemAddress: return "system address";
-        case FaultKind::Reserved: return "reserved PTE bit";
+        case FaultKind::DemandZero:
+            return "demand-zero";
+        case FaultKind::CopyOnWrite:
+            return "copy-on-write";
+        case FaultKind::Guard:
+            return "guard page";
+        case FaultKind::StackGrowth:
+            return "stack growth";
+        case FaultKind::NotCommitted:
+            return "not committed";
+        case FaultKind::NoAccess:
+            return "no access";
+        case FaultKind::ReadOnly:
+            return "read-only";
+        case FaultKind::NoExecute:
+            return "no execute";
+        case FaultKind::SystemAddress:
+            return "system address";
+        case FaultKind::Reserved:
+            return "reserved PTE bit";
     }
     return "?";
 }
 
 std::string_view accessKindName(AccessKind a) {
     switch (a) {
-        case AccessKind::Read: return "read";
-        case AccessKind::Write: return "write";
-        case AccessKind::Execute: return "execute";
+        case AccessKind::Read:
+            return "read";
+        case AccessKind::Write:
+            return "write";
+        case AccessKind::Execute:
+            return "execute";
     }
     return "?";
 }
@@ -47,7 +60,8 @@ std::string PageFaultOutcome::describe() const {
         case PageFaultResponse::OutOfMemory:
             return "no frame for a committed page";
         case PageFaultResponse::AccessViolation:
-            return fmt::format("access violation ({}): {}", accessKindName(access), faultKindName(kind));
+            return fmt::format("access violation ({}): {}", accessKindName(access),
+                               faultKindName(kind));
     }
     return "?";
 }

@@ -38,7 +38,7 @@ struct PageFaultOutcome {
     AccessKind access = AccessKind::Read;
     VirtualAddress address;
     Pte before, after;
-    Pfn frame;                  // the frame now mapped, for demand-zero
+    Pfn frame;  // the frame now mapped, for demand-zero
     bool fromZeroedList = false;
     // "demand-zero: frame 0x1a3 from the zeroed list"
     std::string describe() const;

@@ -14,7 +14,8 @@ unsigned indexAt(VirtualAddress va, int level) {
 }  // namespace
 
 std::optional<PageTables> PageTables::create(PfnDatabase& pfns, CommitCharge& commit) {
-    if (!commit.tryCharge(1)) return std::nullopt;
+    if (!commit.tryCharge(1))
+        return std::nullopt;
     auto root = pfns.allocateZeroed(PageUse::PageTable);
     if (!root) {
         commit.release(1);
@@ -30,7 +31,8 @@ PageTables::Walk PageTables::walk(VirtualAddress va) const {
         Level l{table, indexAt(va, level), Pte()};
         l.entry = read(l.entryAddress());
         w.levels[level] = l;
-        if (!l.entry.isValid()) break;
+        if (!l.entry.isValid())
+            break;
         table = l.entry.pfn();
     }
     return w;
@@ -40,7 +42,8 @@ std::optional<PhysicalAddress> PageTables::findPte(VirtualAddress va) const {
     Pfn table = root_;
     for (int level = 0; level < 3; ++level) {
         const Pte e = read(table.address() + indexAt(va, level) * 8ull);
-        if (!e.isValid()) return std::nullopt;
+        if (!e.isValid())
+            return std::nullopt;
         table = e.pfn();
     }
     return table.address() + indexAt(va, 3) * 8ull;
@@ -57,14 +60,16 @@ VirtualAddress PageTables::nextPossiblyMapped(VirtualAddress va) const {
     constexpr std::uint64_t kSpan[] = {1ull << 39, 1ull << 30, 1ull << 21};
     for (int level = 0; level < 3; ++level) {
         const Pte e = read(table.address() + indexAt(va, level) * 8ull);
-        if (!e.isValid()) return VirtualAddress(alignDown(va.value(), kSpan[level]) + kSpan[level]);
+        if (!e.isValid())
+            return VirtualAddress(alignDown(va.value(), kSpan[level]) + kSpan[level]);
         table = e.pfn();
     }
     return va.pageBase();
 }
 
 std::optional<Pfn> PageTables::newTable(PhysicalAddress parentEntry, bool user) {
-    if (!commit_->tryCharge(1)) return std::nullopt;
+    if (!commit_->tryCharge(1))
+        return std::nullopt;
     auto table = pfns_->allocateZeroed(PageUse::PageTable);
     if (!table) {
         commit_->release(1);
@@ -99,8 +104,10 @@ std::optional<PhysicalAddress> PageTables::ensurePte(VirtualAddress va) {
 void PageTables::write(PhysicalAddress pteAddress, Pte pte) {
     const Pte old = read(pteAddress);
     auto& table = pfns_->entry(pteAddress.pfn());
-    if (old.isZero() && !pte.isZero()) ++table.usedEntries;
-    if (!old.isZero() && pte.isZero()) --table.usedEntries;
+    if (old.isZero() && !pte.isZero())
+        ++table.usedEntries;
+    if (!old.isZero() && pte.isZero())
+        --table.usedEntries;
     memory().write(pteAddress, pte.raw());
 }
 
@@ -121,12 +128,14 @@ void PageTables::pruneEmptyTables(VirtualAddress va) {
     for (; depth < 3; ++depth) {
         const PhysicalAddress at = table.address() + indexAt(va, depth) * 8ull;
         const Pte e = read(at);
-        if (!e.isValid()) break;
+        if (!e.isValid())
+            break;
         parentEntry[depth] = at;
         tables[depth] = table = e.pfn();
     }
     for (int i = depth - 1; i >= 0; --i) {
-        if (pfns_->entry(tables[i]).usedEntries != 0) break;
+        if (pfns_->entry(tables[i]).usedEntries != 0)
+            break;
         freeTable(tables[i], parentEntry[i]);
     }
 }
@@ -135,15 +144,18 @@ void PageTables::destroyLevel(Pfn table, int level, unsigned firstIndex, unsigne
     for (unsigned i = firstIndex; i < endIndex; ++i) {
         const PhysicalAddress at = table.address() + i * 8ull;
         const Pte e = read(at);
-        if (!e.isValid()) continue;
-        if (level < 2) destroyLevel(e.pfn(), level + 1, 0, 512);
+        if (!e.isValid())
+            continue;
+        if (level < 2)
+            destroyLevel(e.pfn(), level + 1, 0, 512);
         freeTable(e.pfn(), at);
     }
 }
 
 void PageTables::destroy() {
     destroyLevel(root_, 0, 0, 256);  // the user half; the system half is shared
-    for (unsigned i = 256; i < 512; ++i) memory().write(root_.address() + i * 8ull, std::uint64_t{0});
+    for (unsigned i = 256; i < 512; ++i)
+        memory().write(root_.address() + i * 8ull, std::uint64_t{0});
     pfns_->entry(root_).usedEntries = 0;
     pfns_->release(root_);
     commit_->release(1);
@@ -152,7 +164,8 @@ void PageTables::destroy() {
 void PageTables::shareSystemHalf(const PageTables& master) {
     for (unsigned i = 256; i < 512; ++i) {
         const auto e = master.memory().read<std::uint64_t>(master.root().address() + i * 8ull);
-        if (e != 0) write(root_.address() + i * 8ull, Pte(e));
+        if (e != 0)
+            write(root_.address() + i * 8ull, Pte(e));
     }
 }
 

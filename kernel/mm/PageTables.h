@@ -46,7 +46,9 @@ public:
     // callers skip large unmapped stretches. Returns va's page itself if the table exists.
     VirtualAddress nextPossiblyMapped(VirtualAddress va) const;
 
-    Pte read(PhysicalAddress pteAddress) const { return Pte(memory().read<std::uint64_t>(pteAddress)); }
+    Pte read(PhysicalAddress pteAddress) const {
+        return Pte(memory().read<std::uint64_t>(pteAddress));
+    }
     // Writes a leaf entry and keeps its table's count of entries in use.
     void write(PhysicalAddress pteAddress, Pte pte);
     // Frees the tables on `va`'s path that hold no entries any more.

@@ -5,9 +5,8 @@
 namespace ntoy::mm {
 
 std::string_view pageStateName(PageState s) {
-    static constexpr std::string_view kNames[] = {"Zeroed",   "Free", "Standby", "Modified",
-                                                  "ModifiedNoWrite", "Bad", "Active",
-                                                  "Transition"};
+    static constexpr std::string_view kNames[] = {
+        "Zeroed", "Free", "Standby", "Modified", "ModifiedNoWrite", "Bad", "Active", "Transition"};
     return kNames[static_cast<std::size_t>(s)];
 }
 
@@ -21,7 +20,8 @@ PfnDatabase::PfnDatabase(hal::PhysicalMemory memory)
     : memory_(memory), entries_(memory.frameCount()) {
     // Fresh guest RAM is zero: every frame starts on the zeroed list, in ascending order so
     // that consecutive allocations get consecutive frames (their host aliases then merge).
-    for (std::uint32_t i = 0; i < entries_.size(); ++i) pushBack(PageState::Zeroed, i);
+    for (std::uint32_t i = 0; i < entries_.size(); ++i)
+        pushBack(PageState::Zeroed, i);
 }
 
 void PfnDatabase::pushBack(PageState list, std::uint32_t i) {
@@ -41,7 +41,8 @@ void PfnDatabase::pushBack(PageState list, std::uint32_t i) {
 std::uint32_t PfnDatabase::popFront(PageState list) {
     List& l = lists_[static_cast<std::size_t>(list)];
     const std::uint32_t i = l.head;
-    if (i == PfnEntry::kNone) return i;
+    if (i == PfnEntry::kNone)
+        return i;
     l.head = entries_[i].next;
     if (l.head != PfnEntry::kNone)
         entries_[l.head].prev = PfnEntry::kNone;
@@ -56,7 +57,8 @@ std::optional<Pfn> PfnDatabase::allocateZeroed(PageUse use) {
     std::uint32_t i = popFront(PageState::Zeroed);
     if (i == PfnEntry::kNone) {
         i = popFront(PageState::Free);
-        if (i == PfnEntry::kNone) return std::nullopt;
+        if (i == PfnEntry::kNone)
+            return std::nullopt;
         memory_.zero(pfnAt(i));
         ++zeroedOnDemand_;
     }
@@ -85,7 +87,8 @@ void PfnDatabase::release(Pfn pfn) {
 
 std::optional<std::string> PfnDatabase::verify() const {
     std::array<std::uint64_t, kPageStateCount> seen{};
-    for (const auto& e : entries_) ++seen[static_cast<std::size_t>(e.state)];
+    for (const auto& e : entries_)
+        ++seen[static_cast<std::size_t>(e.state)];
     for (std::size_t s = 0; s < kPageStateCount; ++s) {
         if (seen[s] != lists_[s].count)
             return fmt::format("{} frames are {} but the list count says {}", seen[s],
@@ -100,14 +103,16 @@ std::optional<std::string> PfnDatabase::verify() const {
                 return fmt::format("frame {:#x} is linked into the {} list wrongly",
                                    pfnAt(i).value(), pageStateName(s));
             prev = i;
-            if (++n > entries_.size()) return fmt::format("the {} list loops", pageStateName(s));
+            if (++n > entries_.size())
+                return fmt::format("the {} list loops", pageStateName(s));
         }
         if (n != count(s))
             return fmt::format("the {} list links {} frames but counts {}", pageStateName(s), n,
                                count(s));
     }
     std::uint64_t byUse = 0;
-    for (auto c : useCounts_) byUse += c;
+    for (auto c : useCounts_)
+        byUse += c;
     if (byUse != count(PageState::Active))
         return fmt::format("{} active frames but {} by use", count(PageState::Active), byUse);
     if (total() != available() + count(PageState::Active))

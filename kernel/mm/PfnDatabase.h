@@ -43,8 +43,8 @@ struct PfnEntry {
     PageState state = PageState::Zeroed;
     PageUse use = PageUse::None;
     std::uint16_t shareCount = 0;
-    std::uint32_t usedEntries = 0;   // page tables: entries that are not zero
-    PhysicalAddress pteAddress;      // the entry that maps this frame, if any
+    std::uint32_t usedEntries = 0;  // page tables: entries that are not zero
+    PhysicalAddress pteAddress;     // the entry that maps this frame, if any
     std::uint32_t next = kNone, prev = kNone;
 };
 

@@ -12,8 +12,8 @@ namespace ntoy::mm {
 namespace page {
 inline constexpr std::uint32_t kNoAccess = 0x01, kReadOnly = 0x02, kReadWrite = 0x04,
                                kWriteCopy = 0x08, kExecute = 0x10, kExecuteRead = 0x20,
-                               kExecuteReadWrite = 0x40, kExecuteWriteCopy = 0x80,
-                               kGuard = 0x100, kNoCache = 0x200, kWriteCombine = 0x400;
+                               kExecuteReadWrite = 0x40, kExecuteWriteCopy = 0x80, kGuard = 0x100,
+                               kNoCache = 0x200, kWriteCombine = 0x400;
 }  // namespace page
 
 // The MM protection: base access in bits 0-2, NOCACHE 0x8, GUARD 0x10. NOACCESS is 0x18, and
@@ -53,13 +53,13 @@ public:
     constexpr bool readable() const { return !isNoAccess() && base() != ZeroAccess; }
     constexpr bool writable() const {
         const Base b = base();
-        return !isNoAccess() && (b == ReadWrite || b == ExecuteReadWrite || b == WriteCopy ||
-                                 b == ExecuteWriteCopy);
+        return !isNoAccess() &&
+               (b == ReadWrite || b == ExecuteReadWrite || b == WriteCopy || b == ExecuteWriteCopy);
     }
     constexpr bool executable() const {
         const Base b = base();
-        return !isNoAccess() && (b == Execute || b == ExecuteRead || b == ExecuteReadWrite ||
-                                 b == ExecuteWriteCopy);
+        return !isNoAccess() &&
+               (b == Execute || b == ExecuteRead || b == ExecuteReadWrite || b == ExecuteWriteCopy);
     }
     constexpr bool copyOnWrite() const {
         return !isNoAccess() && (base() == WriteCopy || base() == ExecuteWriteCopy);

@@ -49,11 +49,16 @@ public:
     static constexpr Pte valid(Pfn pfn, MmProtection prot, bool user) {
         std::uint64_t raw = (pfn.address().value() & kFrameMask) | bit(PteBit::Present) |
                             (std::uint64_t{prot.bits()} << kValidProtectionShift);
-        if (user) raw |= bit(PteBit::User);
-        if (prot.writable() && !prot.copyOnWrite()) raw |= bit(PteBit::Write);
-        if (prot.copyOnWrite()) raw |= bit(PteBit::CopyOnWrite);
-        if (!prot.executable()) raw |= bit(PteBit::NoExecute);
-        if (prot.isNoCache()) raw |= bit(PteBit::CacheDisable);
+        if (user)
+            raw |= bit(PteBit::User);
+        if (prot.writable() && !prot.copyOnWrite())
+            raw |= bit(PteBit::Write);
+        if (prot.copyOnWrite())
+            raw |= bit(PteBit::CopyOnWrite);
+        if (!prot.executable())
+            raw |= bit(PteBit::NoExecute);
+        if (prot.isNoCache())
+            raw |= bit(PteBit::CacheDisable);
         return Pte(raw);
     }
     // A non-leaf entry: permissive, so that the leaf alone decides.

@@ -26,7 +26,11 @@ inline constexpr std::uint64_t kKernelWindowSize = 64ull << 20;
 inline constexpr std::uint64_t kRamPhysicalBase = 0xFF'0000'0000;
 inline constexpr std::uint64_t kMaxRamBytes = (1ull << 40) - kRamPhysicalBase;
 
-constexpr bool isUserAddress(std::uint64_t va) { return va < kUserSpaceEnd; }
-constexpr bool isSystemAddress(std::uint64_t va) { return va >= kSystemSpaceStart; }
+constexpr bool isUserAddress(std::uint64_t va) {
+    return va < kUserSpaceEnd;
+}
+constexpr bool isSystemAddress(std::uint64_t va) {
+    return va >= kSystemSpaceStart;
+}
 
 }  // namespace ntoy::mm

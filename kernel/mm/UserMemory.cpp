@@ -5,11 +5,14 @@
 namespace ntoy::mm {
 
 NtStatus UserMemory::resolve(VirtualAddress va, std::uint64_t size, AccessKind access) {
-    if (size == 0) return NtStatus::Success;
+    if (size == 0)
+        return NtStatus::Success;
     const std::uint64_t last = va.value() + size - 1;
-    if (last < va.value() || !isUserAddress(last)) return NtStatus::AccessViolation;
+    if (last < va.value() || !isUserAddress(last))
+        return NtStatus::AccessViolation;
     for (std::uint64_t page = va.pageBase().value(); page <= last; page += kPageSize) {
-        if (auto f = space_.frameForKernelAccess(VirtualAddress(page), access); !f) return f.error();
+        if (auto f = space_.frameForKernelAccess(VirtualAddress(page), access); !f)
+            return f.error();
     }
     return NtStatus::Success;
 }
@@ -28,7 +31,8 @@ void UserMemory::forEachPiece(VirtualAddress va, std::uint64_t size, F&& f) {
 }
 
 NtStatus UserMemory::read(VirtualAddress va, std::span<std::byte> out) {
-    if (auto s = resolve(va, out.size(), AccessKind::Read); s != NtStatus::Success) return s;
+    if (auto s = resolve(va, out.size(), AccessKind::Read); s != NtStatus::Success)
+        return s;
     forEachPiece(va, out.size(), [&](std::byte* host, std::uint64_t off, std::uint64_t n) {
         std::memcpy(out.data() + off, host, n);
     });
@@ -36,7 +40,8 @@ NtStatus UserMemory::read(VirtualAddress va, std::span<std::byte> out) {
 }
 
 NtStatus UserMemory::write(VirtualAddress va, std::span<const std::byte> in) {
-    if (auto s = resolve(va, in.size(), AccessKind::Write); s != NtStatus::Success) return s;
+    if (auto s = resolve(va, in.size(), AccessKind::Write); s != NtStatus::Success)
+        return s;
     forEachPiece(va, in.size(), [&](std::byte* host, std::uint64_t off, std::uint64_t n) {
         std::memcpy(host, in.data() + off, n);
     });

@@ -12,7 +12,7 @@ enum class VadType : std::uint8_t { Private, Image };
 
 struct Vad {
     std::uint64_t startVpn = 0;
-    std::uint64_t endVpn = 0;  // inclusive, as in Windows
+    std::uint64_t endVpn = 0;             // inclusive, as in Windows
     std::uint32_t allocationProtect = 0;  // PAGE_*, as given when the allocation was made
     VadType type = VadType::Private;
     // The stack reservation of a thread: its guard page grows it (see PageFault).

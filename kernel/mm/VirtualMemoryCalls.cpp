@@ -15,26 +15,30 @@ namespace page = mm::page;
 
 inline constexpr std::uint32_t kMemCommit = 0x1000, kMemReserve = 0x2000, kMemDecommit = 0x4000,
                                kMemRelease = 0x8000, kMemFree = 0x10000, kMemPrivate = 0x20000,
-                               kMemReset = 0x80000, kMemTopDown = 0x100000,
-                               kMemImage = 0x1000000;
+                               kMemReset = 0x80000, kMemTopDown = 0x100000, kMemImage = 0x1000000;
 inline constexpr std::uint64_t kFirstNonUser = mm::kHighestUserAddress + 1;
 
 // A page protection for private memory: one base value with at most one modifier, and no
 // copy-on-write.
 std::optional<MmProtection> privateProtection(std::uint32_t protect) {
     auto prot = MmProtection::fromWin32(protect);
-    if (!prot || prot->copyOnWrite()) return std::nullopt;
+    if (!prot || prot->copyOnWrite())
+        return std::nullopt;
     return prot;
 }
 
 // The highest address a NULL-based reservation may reach under ZeroBits: 1-21 count high
 // zero bits of a 32-bit address; 32 and up are a mask of the allowed bits.
 std::optional<std::uint64_t> zeroBitsLimit(std::uint64_t zeroBits) {
-    if (zeroBits == 0) return mm::kHighestUserAddress;
-    if (zeroBits <= 21) return (1ull << (32 - zeroBits)) - 1;
-    if (zeroBits < 32) return std::nullopt;
+    if (zeroBits == 0)
+        return mm::kHighestUserAddress;
+    if (zeroBits <= 21)
+        return (1ull << (32 - zeroBits)) - 1;
+    if (zeroBits < 32)
+        return std::nullopt;
     std::uint64_t mask = zeroBits;
-    for (unsigned shift = 1; shift < 64; shift <<= 1) mask |= mask >> shift;
+    for (unsigned shift = 1; shift < 64; shift <<= 1)
+        mask |= mask >> shift;
     return std::min(mask, mm::kHighestUserAddress);
 }
 
@@ -46,9 +50,11 @@ struct CapturedRange {
 std::expected<CapturedRange, NtStatus> captureRange(SystemCall& call, std::size_t baseArg,
                                                     std::size_t sizeArg) {
     auto base = call.user.read<std::uint64_t>(call.pointer(baseArg));
-    if (!base) return std::unexpected(base.error());
+    if (!base)
+        return std::unexpected(base.error());
     auto size = call.user.read<std::uint64_t>(call.pointer(sizeArg));
-    if (!size) return std::unexpected(size.error());
+    if (!size)
+        return std::unexpected(size.error());
     if (auto s = call.user.probeForWrite(call.pointer(baseArg), 8); s != NtStatus::Success)
         return std::unexpected(s);
     if (auto s = call.user.probeForWrite(call.pointer(sizeArg), 8); s != NtStatus::Success)
@@ -75,21 +81,30 @@ NtStatus NtAllocateVirtualMemory(SystemCall& call) {
     const auto protect = static_cast<std::uint32_t>(call.arg(5));
 
     const auto limit = zeroBitsLimit(zeroBits);
-    if (!limit) return NtStatus::InvalidParameter3;
+    if (!limit)
+        return NtStatus::InvalidParameter3;
     if (type & ~(kMemCommit | kMemReserve | kMemReset | kMemTopDown))
         return NtStatus::InvalidParameter5;
-    if ((type & (kMemCommit | kMemReserve | kMemReset)) == 0) return NtStatus::InvalidParameter5;
-    if ((type & kMemReset) && type != kMemReset) return NtStatus::InvalidParameter5;
+    if ((type & (kMemCommit | kMemReserve | kMemReset)) == 0)
+        return NtStatus::InvalidParameter5;
+    if ((type & kMemReset) && type != kMemReset)
+        return NtStatus::InvalidParameter5;
     const auto prot = privateProtection(protect);
-    if (!prot) return NtStatus::InvalidPageProtection;
+    if (!prot)
+        return NtStatus::InvalidPageProtection;
 
     auto range = captureRange(call, 1, 3);
-    if (!range) return range.error();
+    if (!range)
+        return range.error();
     const auto [base, size] = *range;
-    if (size == 0) return NtStatus::InvalidParameter4;
-    if (base > mm::kHighestUserAddress) return NtStatus::InvalidParameter2;
-    if (kFirstNonUser - base < size) return NtStatus::InvalidParameter4;
-    if (!isValidProcessHandle(call, call.arg(0))) return NtStatus::InvalidHandle;
+    if (size == 0)
+        return NtStatus::InvalidParameter4;
+    if (base > mm::kHighestUserAddress)
+        return NtStatus::InvalidParameter2;
+    if (kFirstNonUser - base < size)
+        return NtStatus::InvalidParameter4;
+    if (!isValidProcessHandle(call, call.arg(0)))
+        return NtStatus::InvalidHandle;
 
     mm::AddressSpace& space = call.process.space();
     const bool reserving = (type & kMemReserve) || ((type & kMemCommit) && base == 0);
@@ -99,9 +114,11 @@ NtStatus NtAllocateVirtualMemory(SystemCall& call) {
         const VirtualAddress start(alignDown(base, kPageSize));
         const VirtualAddress end(alignUp(base + size, kPageSize));
         const mm::Vad* vad = space.findVad(start);
-        if (!vad || end > vad->end()) return NtStatus::ConflictingAddresses;
+        if (!vad || end > vad->end())
+            return NtStatus::ConflictingAddresses;
         if (type != kMemReset) {
-            if (auto s = space.commit(start, end, *prot); s != NtStatus::Success) return s;
+            if (auto s = space.commit(start, end, *prot); s != NtStatus::Success)
+                return s;
         }
         // MEM_RESET: the contents may be discarded. With no pagefile there is nothing to
         // save them from, so they stay, which Windows allows too.
@@ -121,7 +138,8 @@ NtStatus NtAllocateVirtualMemory(SystemCall& call) {
         auto found = space.vads().findFree(bytes, kAllocationGranularity,
                                            VirtualAddress(mm::kLowestUserAddress),
                                            VirtualAddress(*limit + 1), (type & kMemTopDown) != 0);
-        if (!found) return NtStatus::NoMemory;
+        if (!found)
+            return NtStatus::NoMemory;
         start = *found;
         end = start + bytes;
     }
@@ -138,22 +156,30 @@ NtStatus NtAllocateVirtualMemory(SystemCall& call) {
 
 NtStatus NtFreeVirtualMemory(SystemCall& call) {
     const auto freeType = static_cast<std::uint32_t>(call.arg(3));
-    if (freeType != kMemDecommit && freeType != kMemRelease) return NtStatus::InvalidParameter4;
+    if (freeType != kMemDecommit && freeType != kMemRelease)
+        return NtStatus::InvalidParameter4;
     auto range = captureRange(call, 1, 2);
-    if (!range) return range.error();
+    if (!range)
+        return range.error();
     const auto [base, size] = *range;
-    if (base > mm::kHighestUserAddress) return NtStatus::InvalidParameter2;
-    if (kFirstNonUser - base < size) return NtStatus::InvalidParameter3;
-    if (!isValidProcessHandle(call, call.arg(0))) return NtStatus::InvalidHandle;
+    if (base > mm::kHighestUserAddress)
+        return NtStatus::InvalidParameter2;
+    if (kFirstNonUser - base < size)
+        return NtStatus::InvalidParameter3;
+    if (!isValidProcessHandle(call, call.arg(0)))
+        return NtStatus::InvalidHandle;
 
     mm::AddressSpace& space = call.process.space();
     const mm::Vad* found = space.findVad(VirtualAddress(base));
-    if (!found) return NtStatus::MemoryNotAllocated;
+    if (!found)
+        return NtStatus::MemoryNotAllocated;
     const mm::Vad vad = *found;
-    if (vad.type != mm::VadType::Private) return NtStatus::UnableToDeleteSection;
+    if (vad.type != mm::VadType::Private)
+        return NtStatus::UnableToDeleteSection;
 
     if (size == 0) {
-        if (VirtualAddress(base).pageBase() != vad.start()) return NtStatus::FreeVmNotAtBase;
+        if (VirtualAddress(base).pageBase() != vad.start())
+            return NtStatus::FreeVmNotAtBase;
         if (freeType == kMemRelease) {
             space.release(vad, vad.start(), vad.end());
             writeRange(call, 1, 2, vad.start().value(), vad.end() - vad.start());
@@ -165,7 +191,8 @@ NtStatus NtFreeVirtualMemory(SystemCall& call) {
     }
     const VirtualAddress start(alignDown(base, kPageSize));
     const VirtualAddress end(alignUp(base + size, kPageSize));
-    if (end > vad.end()) return NtStatus::UnableToFreeVm;
+    if (end > vad.end())
+        return NtStatus::UnableToFreeVm;
     if (freeType == kMemRelease)
         space.release(vad, start, end);
     else
@@ -177,24 +204,32 @@ NtStatus NtFreeVirtualMemory(SystemCall& call) {
 NtStatus NtProtectVirtualMemory(SystemCall& call) {
     const auto newProtect = static_cast<std::uint32_t>(call.arg(3));
     const auto anyProt = MmProtection::fromWin32(newProtect);
-    if (!anyProt) return NtStatus::InvalidPageProtection;
+    if (!anyProt)
+        return NtStatus::InvalidPageProtection;
     auto range = captureRange(call, 1, 2);
-    if (!range) return range.error();
-    if (auto s = call.user.probeForWrite(call.pointer(4), 4); s != NtStatus::Success) return s;
+    if (!range)
+        return range.error();
+    if (auto s = call.user.probeForWrite(call.pointer(4), 4); s != NtStatus::Success)
+        return s;
     const auto [base, size] = *range;
-    if (base > mm::kHighestUserAddress) return NtStatus::InvalidParameter2;
-    if (kFirstNonUser - base < size) return NtStatus::InvalidParameter3;
-    if (!isValidProcessHandle(call, call.arg(0))) return NtStatus::InvalidHandle;
+    if (base > mm::kHighestUserAddress)
+        return NtStatus::InvalidParameter2;
+    if (kFirstNonUser - base < size)
+        return NtStatus::InvalidParameter3;
+    if (!isValidProcessHandle(call, call.arg(0)))
+        return NtStatus::InvalidHandle;
 
     mm::AddressSpace& space = call.process.space();
     const VirtualAddress start(alignDown(base, kPageSize));
     const VirtualAddress end(alignUp(base + std::max<std::uint64_t>(size, 1), kPageSize));
     const mm::Vad* vad = space.findVad(start);
-    if (!vad || end > vad->end()) return NtStatus::ConflictingAddresses;
+    if (!vad || end > vad->end())
+        return NtStatus::ConflictingAddresses;
     if (vad->type == mm::VadType::Private && anyProt->copyOnWrite())
         return NtStatus::InvalidPageProtection;
     for (VirtualAddress va = start; va < end; va = va + kPageSize)
-        if (!space.tables().pteAt(va).isCommitted()) return NtStatus::NotCommitted;
+        if (!space.tables().pteAt(va).isCommitted())
+            return NtStatus::NotCommitted;
 
     const std::uint32_t old = space.tables().pteAt(start).protection().toWin32();
     space.protect(start, end, *anyProt);
@@ -245,11 +280,13 @@ MemoryBasicInformation queryRegion(mm::AddressSpace& space, VirtualAddress addre
     while (va < vad->end()) {
         const VirtualAddress next = space.tables().nextPossiblyMapped(va);
         if (next != va.pageBase()) {  // no table: a run of uncommitted pages
-            if (first.first != kMemReserve) break;
+            if (first.first != kMemReserve)
+                break;
             va = std::min(next, vad->end());
             continue;
         }
-        if (stateOf(space.tables().pteAt(va)) != first) break;
+        if (stateOf(space.tables().pteAt(va)) != first)
+            break;
         va = va + kPageSize;
     }
     info.regionSize = va - page;
@@ -265,15 +302,20 @@ NtStatus NtQueryVirtualMemory(SystemCall& call) {
     const std::uint64_t infoClass = call.arg(2);
     const std::uint64_t length = call.arg(4);
     const VirtualAddress returnLength = call.pointer(5);
-    if (infoClass != 0) return NtStatus::InvalidInfoClass;
-    if (length < sizeof(MemoryBasicInformation)) return NtStatus::InfoLengthMismatch;
-    if (address > mm::kHighestUserAddress) return NtStatus::InvalidParameter;
-    if (!isValidProcessHandle(call, call.arg(0))) return NtStatus::InvalidHandle;
+    if (infoClass != 0)
+        return NtStatus::InvalidInfoClass;
+    if (length < sizeof(MemoryBasicInformation))
+        return NtStatus::InfoLengthMismatch;
+    if (address > mm::kHighestUserAddress)
+        return NtStatus::InvalidParameter;
+    if (!isValidProcessHandle(call, call.arg(0)))
+        return NtStatus::InvalidHandle;
     if (auto s = call.user.probeForWrite(call.pointer(3), sizeof(MemoryBasicInformation));
         s != NtStatus::Success)
         return s;
     if (returnLength.value() != 0) {
-        if (auto s = call.user.probeForWrite(returnLength, 8); s != NtStatus::Success) return s;
+        if (auto s = call.user.probeForWrite(returnLength, 8); s != NtStatus::Success)
+            return s;
     }
     const auto info = queryRegion(call.process.space(), VirtualAddress(address));
     (void)call.user.write(call.pointer(3), info);

@@ -8,7 +8,7 @@
 
 namespace ntoy::ps {
 
-inline constexpr std::uint64_t kCurrentProcessHandle = ~0ull;  // (HANDLE)-1
+inline constexpr std::uint64_t kCurrentProcessHandle = ~0ull;     // (HANDLE)-1
 inline constexpr std::uint64_t kCurrentThreadHandle = ~0ull - 1;  // (HANDLE)-2
 
 enum class ObjectKind : std::uint8_t { ConsoleInput, ConsoleOutput, ConsoleError };
@@ -18,7 +18,8 @@ public:
     void insert(std::uint64_t handle, ObjectKind kind) { objects_[handle] = kind; }
     std::optional<ObjectKind> lookup(std::uint64_t handle) const {
         auto it = objects_.find(handle);
-        if (it == objects_.end()) return std::nullopt;
+        if (it == objects_.end())
+            return std::nullopt;
         return it->second;
     }
 

@@ -44,7 +44,8 @@ public:
     VirtualAddress exceptionDispatcher;  // ntdll!KiUserExceptionDispatcher, if exported
 
     void terminate(std::uint32_t status) {
-        if (!exitStatus_) exitStatus_ = status;
+        if (!exitStatus_)
+            exitStatus_ = status;
         cpu_->requestStop();
     }
     std::optional<std::uint32_t> exitStatus() const { return exitStatus_; }

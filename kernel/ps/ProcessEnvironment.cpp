@@ -13,7 +13,8 @@ using mm::MmProtection;
 
 std::u16string widen(const std::string& s) {
     std::u16string w;
-    for (unsigned char c : s) w.push_back(c);  // paths and arguments are taken as Latin-1
+    for (unsigned char c : s)
+        w.push_back(c);  // paths and arguments are taken as Latin-1
     return w;
 }
 
@@ -21,14 +22,18 @@ std::u16string widen(const std::string& s) {
 // gives every page its frame now so the guest never faults on them.
 std::expected<VirtualAddress, std::string> allocateResident(Process& p, std::uint64_t bytes) {
     auto& space = p.space();
-    auto at = space.vads().findFree(bytes, kAllocationGranularity, VirtualAddress(mm::kLowestUserAddress),
-                                    VirtualAddress(mm::kHighestUserAddress + 1), true);
-    if (!at) return std::unexpected("no room for the process environment");
+    auto at =
+        space.vads().findFree(bytes, kAllocationGranularity, VirtualAddress(mm::kLowestUserAddress),
+                              VirtualAddress(mm::kHighestUserAddress + 1), true);
+    if (!at)
+        return std::unexpected("no room for the process environment");
     space.reserve(*at, bytes / kPageSize, mm::page::kReadWrite, mm::VadType::Private);
-    if (space.commit(*at, *at + bytes, *MmProtection::fromWin32(mm::page::kReadWrite)) != NtStatus::Success)
+    if (space.commit(*at, *at + bytes, *MmProtection::fromWin32(mm::page::kReadWrite)) !=
+        NtStatus::Success)
         return std::unexpected("not enough memory for the process environment (commit limit)");
     for (std::uint64_t off = 0; off < bytes; off += kPageSize)
-        if (!space.materialize(*at + off)) return std::unexpected("not enough memory for the process environment");
+        if (!space.materialize(*at + off))
+            return std::unexpected("not enough memory for the process environment");
     return *at;
 }
 
@@ -37,7 +42,8 @@ std::expected<VirtualAddress, std::string> allocateResident(Process& p, std::uin
 std::string buildCommandLine(const std::vector<std::string>& argv) {
     std::string line;
     for (const std::string& arg : argv) {
-        if (!line.empty()) line += ' ';
+        if (!line.empty())
+            line += ' ';
         if (!arg.empty() && arg.find_first_of(" \t\"") == std::string::npos) {
             line += arg;
             continue;
@@ -59,7 +65,8 @@ std::string buildCommandLine(const std::vector<std::string>& argv) {
     return line;
 }
 
-std::expected<InitialThread, std::string> buildEnvironment(Process& process, const ldr::PeImage& exe,
+std::expected<InitialThread, std::string> buildEnvironment(Process& process,
+                                                           const ldr::PeImage& exe,
                                                            VirtualAddress imageBase,
                                                            const std::string& imagePath,
                                                            const std::string& commandLine) {
@@ -68,15 +75,20 @@ std::expected<InitialThread, std::string> buildEnvironment(Process& process, con
 
     // The stack: reserved in full, committed at the top, a guard page below that, and the
     // lowest page never committed (reaching it is a stack overflow).
-    const std::uint64_t reserve = alignUp(std::max<std::uint64_t>(exe.sizeOfStackReserve(), 0x10000), kAllocationGranularity);
-    const std::uint64_t commit = std::min(alignUp(std::max<std::uint64_t>(exe.sizeOfStackCommit(), kPageSize), kPageSize),
-                                          reserve - 2 * kPageSize);
-    auto stack = space.vads().findFree(reserve, kAllocationGranularity, VirtualAddress(mm::kLowestUserAddress),
+    const std::uint64_t reserve =
+        alignUp(std::max<std::uint64_t>(exe.sizeOfStackReserve(), 0x10000), kAllocationGranularity);
+    const std::uint64_t commit =
+        std::min(alignUp(std::max<std::uint64_t>(exe.sizeOfStackCommit(), kPageSize), kPageSize),
+                 reserve - 2 * kPageSize);
+    auto stack = space.vads().findFree(reserve, kAllocationGranularity,
+                                       VirtualAddress(mm::kLowestUserAddress),
                                        VirtualAddress(mm::kHighestUserAddress + 1), false);
-    if (!stack) return std::unexpected("no room for the initial thread's stack");
+    if (!stack)
+        return std::unexpected("no room for the initial thread's stack");
     const auto rw = *MmProtection::fromWin32(mm::page::kReadWrite);
     const auto guard = *MmProtection::fromWin32(mm::page::kReadWrite | mm::page::kGuard);
-    auto& vad = space.reserve(*stack, reserve / kPageSize, mm::page::kReadWrite, mm::VadType::Private);
+    auto& vad =
+        space.reserve(*stack, reserve / kPageSize, mm::page::kReadWrite, mm::VadType::Private);
     space.markThreadStack(vad);
     const VirtualAddress stackBase = *stack + reserve;
     const VirtualAddress stackLimit = stackBase - commit;
@@ -84,18 +96,22 @@ std::expected<InitialThread, std::string> buildEnvironment(Process& process, con
         space.commit(stackLimit - kPageSize, stackLimit, guard) != NtStatus::Success)
         return std::unexpected("not enough memory for the initial thread's stack (commit limit)");
     for (VirtualAddress va = stackLimit; va < stackBase; va = va + kPageSize)
-        if (!space.materialize(va)) return std::unexpected("not enough memory for the stack");
+        if (!space.materialize(va))
+            return std::unexpected("not enough memory for the stack");
 
     // PEB, process parameters (with the strings after them) and TEB.
     const std::u16string wideImage = widen(imagePath), wideCommand = widen(commandLine);
     const std::uint64_t paramsBytes =
         alignUp(NTOY_PARAMS_SIZE + (wideImage.size() + wideCommand.size() + 2) * 2, kPageSize);
     auto peb = allocateResident(process, NTOY_PEB_SIZE);
-    if (!peb) return std::unexpected(peb.error());
+    if (!peb)
+        return std::unexpected(peb.error());
     auto params = allocateResident(process, paramsBytes);
-    if (!params) return std::unexpected(params.error());
+    if (!params)
+        return std::unexpected(params.error());
     auto teb = allocateResident(process, NTOY_TEB_SIZE);
-    if (!teb) return std::unexpected(teb.error());
+    if (!teb)
+        return std::unexpected(teb.error());
 
     auto put = [&](VirtualAddress va, auto value) { (void)user.write(va, value); };
     put(*peb + NTOY_PEB_IMAGE_BASE, imageBase.value());

@@ -22,7 +22,8 @@ struct InitialThread {
 // backslashes before quotes doubled.
 std::string buildCommandLine(const std::vector<std::string>& argv);
 
-std::expected<InitialThread, std::string> buildEnvironment(Process& process, const ldr::PeImage& exe,
+std::expected<InitialThread, std::string> buildEnvironment(Process& process,
+                                                           const ldr::PeImage& exe,
                                                            VirtualAddress imageBase,
                                                            const std::string& imagePath,
                                                            const std::string& commandLine);
