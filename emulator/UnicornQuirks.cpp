@@ -407,6 +407,18 @@ std::expected<void, std::string> selfTest(const ContextLayout& layout) {
                 "a data access went to the frame its PTE names, not to its virtual "
                 "address: this is not the Unicorn 2.0.1 ntoy was built for");
     }
+    // 6. #UD: the run stops with kInvalidOpcodeStop, RIP at the ud2, no hook called.
+    {
+        Fresh f(layout);
+        const std::uint8_t ud2[] = {0x0F, 0x0B};
+        Recorded r{&f.patcher, {}, 0, 0};
+        const uc_err e = f.m.run(ud2, true, recordAndMaybeFix, &r);
+        std::uint64_t rip = 0;
+        uc_reg_read(f.m.uc(), UC_X86_REG_RIP, &rip);
+        if (e != kInvalidOpcodeStop || rip != ScratchMachine::kCode || !r.exceptions.empty())
+            return fail(fmt::format("ud2 at CPL3 gave {} at rip {:#x} and{}", uc_strerror(e), rip,
+                                    describe(r)));
+    }
     // 5. TLB flush: after a page is used, clearing its PTE and flushing makes it fault again.
     //    The second run starts at CPL3 (see above), so it enters at the user code directly.
     {

@@ -34,9 +34,9 @@ inline constexpr std::uint64_t kEferNxe = 1u << 11;
 std::expected<ContextLayout, std::string> probeContextLayout();
 
 // Runs the behaviours ntoy depends on against a scratch machine built with the workarounds:
-// user-mode entry by iretq, #PF delivery with the right error code and CR2, many faults in a
-// row without #DF, NX enforcement, U/S enforcement, the identity data-address shortcut, and
-// the TLB flush. Returns the first deviation found.
+// user-mode entry by iretq, #UD stopping the run, #PF delivery with the right error code and CR2,
+// many faults in a row without #DF, NX enforcement, U/S enforcement, the identity data-address
+// shortcut, and the TLB flush. Returns the first deviation found.
 std::expected<void, std::string> selfTest(const ContextLayout& layout);
 
 // The probe and self-test together, run once per host process.
@@ -70,6 +70,10 @@ void flushTlb(uc_engine* uc);
 // 2.0.1 adds the SYSCALL instruction's length to RIP after the UC_HOOK_INSN callback
 // returns, even when the callback wrote RIP; the hook sees RIP at the SYSCALL itself.
 inline constexpr std::uint64_t kSyscallInstructionLength = 2;
+
+// 2.0.1 does not deliver #UD (an invalid or undefined opcode) to UC_HOOK_INTR: uc_emu_start
+// returns this error with RIP still at the instruction.
+inline constexpr uc_err kInvalidOpcodeStop = UC_ERR_INSN_INVALID;
 
 // The dummy page used by flushTlb(): it must overlap no region of any engine.
 inline constexpr std::uint64_t kTlbFlushDummyPage = 0x7FFF'FFFF'0000;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "kernel/arch/X86.h"
+#include "kernel/ke/PrivilegedInstruction.h"
 #include "kernel/ke/SystemCall.h"
 #include "kernel/ldr/ImageLoader.h"
 #include "kernel/mm/SystemLayout.h"
@@ -224,6 +225,9 @@ void Kernel::exception(hal::Cpu& cpu, const hal::CpuException& e) {
             raiseFromCpu(cpu, NtStatus::IllegalInstruction, {});
             return;
         case hal::Vector::Breakpoint:
+            // A trap: the CPU is past the int3. Windows reports it at the int3 itself, in
+            // both the record and the context.
+            cpu.setReg(hal::Reg::Rip, rip - 1);
             raiseFromCpu(cpu, NtStatus::Breakpoint, {0});
             return;
         case hal::Vector::Debug:
@@ -238,10 +242,24 @@ void Kernel::exception(hal::Cpu& cpu, const hal::CpuException& e) {
         case hal::Vector::SimdFp:
             raiseFromCpu(cpu, NtStatus::FloatMultipleTraps, {});
             return;
-        case hal::Vector::GeneralProtection:
+        case hal::Vector::GeneralProtection: {
+            std::array<std::uint8_t, 15> code{};
+            mm::UserMemory user(process.space());
+            std::size_t n = 0;  // as many bytes as can be read, up to the end of the page
+            while (n < code.size() &&
+                   user.read(VirtualAddress(rip + n),
+                             std::as_writable_bytes(std::span(&code[n], 1))) == NtStatus::Success)
+                ++n;
+            if (ke::isPrivilegedInstruction(std::span(code.data(), n))) {
+                raiseFromCpu(cpu, NtStatus::PrivilegedInstruction, {});
+                return;
+            }
+            // As on Windows: an access violation whose address is unknown.
+            raiseFromCpu(cpu, NtStatus::AccessViolation, {0, ~0ull});
+            return;
+        }
         case hal::Vector::StackFault:
         case hal::Vector::SegmentNotPresent:
-            // As on Windows: an access violation whose address is unknown.
             raiseFromCpu(cpu, NtStatus::AccessViolation, {0, ~0ull});
             return;
         default:

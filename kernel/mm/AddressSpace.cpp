@@ -310,6 +310,13 @@ std::expected<Pfn, NtStatus> AddressSpace::frameForKernelAccess(VirtualAddress v
         errorCode |= hal::pf::kWrite;
     const MmProtection prot = pte.protection();
     if (prot.isGuard()) {
+        // A thread stack grows for the kernel too (an exception frame pushed below the
+        // committed stack); any other guard page is disarmed and refused, as on Windows.
+        if (const Vad* vad = vads_.find(va); vad && vad->threadStack) {
+            if (handleFault(va, errorCode).response != PageFaultResponse::Resolved)
+                return std::unexpected(NtStatus::AccessViolation);
+            return frameForKernelAccess(va, access);
+        }
         disarmGuard(va, *at, pte);
         ++mm_.faults().guard;
         return std::unexpected(NtStatus::AccessViolation);

@@ -1,0 +1,58 @@
+/* Each CPU exception reaches a vectored handler with the code and the instruction address
+ * Windows gives it: int3 at the int3 itself, ud2, divide by zero, and a privileged
+ * instruction at CPL3. The handler steps over the instruction and the program goes on.
+ * Prints one line per case and exits with the number of mismatches. */
+#include <windows.h>
+
+#include "common/print.h"
+
+static volatile DWORD seen_code;
+static volatile DWORD64 seen_rip, seen_address;
+
+static LONG WINAPI step_over(EXCEPTION_POINTERS* pointers) {
+    seen_code = pointers->ExceptionRecord->ExceptionCode;
+    seen_address = (DWORD64)pointers->ExceptionRecord->ExceptionAddress;
+    seen_rip = pointers->ContextRecord->Rip;
+    /* Step over the instruction: int3 and hlt are one byte, ud2 and div ecx two. */
+    BYTE* at = (BYTE*)seen_rip;
+    pointers->ContextRecord->Rip += at[0] == 0xCC || at[0] == 0xF4 ? 1 : 2;
+    return EXCEPTION_CONTINUE_EXECUTION;
+}
+
+static int check(const char* name, DWORD want_code, DWORD64 want_rip) {
+    int bad = seen_code != want_code || seen_rip != want_rip || seen_address != want_rip;
+    print_str(bad ? "not ok " : "ok ");
+    print_str(name);
+    print_str(": code ");
+    print_hex(seen_code);
+    print_str(" at ");
+    print_hex(seen_rip);
+    if (bad) {
+        print_str(" (want ");
+        print_hex(want_code);
+        print_str(" at ");
+        print_hex(want_rip);
+        print_str(")");
+    }
+    print_str("\n");
+    seen_code = 0;
+    return bad;
+}
+
+int start(void) {
+    AddVectoredExceptionHandler(1, step_over);
+    int failures = 0;
+    DWORD64 at;
+    __asm__ volatile("lea 0f(%%rip), %0\n0: int3\n" : "=r"(at));
+    failures += check("int3", EXCEPTION_BREAKPOINT, at);
+    __asm__ volatile("lea 0f(%%rip), %0\n0: ud2\n" : "=r"(at));
+    failures += check("ud2", EXCEPTION_ILLEGAL_INSTRUCTION, at);
+    __asm__ volatile("xor %%ecx, %%ecx\nlea 0f(%%rip), %0\n0: div %%ecx\n"
+                     : "=r"(at)
+                     :
+                     : "eax", "ecx", "edx");
+    failures += check("divide by zero", EXCEPTION_INT_DIVIDE_BY_ZERO, at);
+    __asm__ volatile("lea 0f(%%rip), %0\n0: hlt\n" : "=r"(at));
+    failures += check("hlt at CPL3", EXCEPTION_PRIV_INSTRUCTION, at);
+    return failures;
+}
