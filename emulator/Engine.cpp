@@ -139,8 +139,7 @@ void Engine::setXmm(unsigned index, const Vector128& value) {
 }
 
 void Engine::requestStop() {
-    stopRequested_ = true;
-    uc_emu_stop(uc_);
+    stopFor({StopCause::Requested, reg(hal::Reg::Rip)});
 }
 
 void Engine::mapped(VirtualAddress va, Pfn pfn) {
@@ -166,6 +165,10 @@ void Engine::downgraded(VirtualAddress) {
     flushPending_ = true;
 }
 
+void Engine::codeModified(VirtualAddress va, std::uint64_t length) {
+    uc_ctl_remove_cache(uc_, va.value(), va.value() + length);
+}
+
 void Engine::flushTlb() {
     if (!flushPending_)
         return;
@@ -185,10 +188,44 @@ void Engine::loadSystemRegisters(const hal::SystemRegisters& regs) {
 }
 
 std::expected<void, std::string> Engine::run() {
+    return runFrom();
+}
+
+std::expected<void, std::string> Engine::step() {
+    // uc_emu_start's instruction count stops only at the end of a translation block in
+    // 2.0.1; a stop from a code hook lands exactly before the instruction. So: a hook on
+    // every address that lets the first instruction run and stops at the next one.
+    instructionsSeen_ = 0;
+    discardTranslations();
+    uc_hook h;
+    if (uc_hook_add(uc_, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&onStep), this, 1, 0) !=
+        UC_ERR_OK)
+        return std::unexpected("cannot single-step: uc_hook_add failed");
+    auto r = runFrom();
+    uc_hook_del(uc_, h);
+    return r;
+}
+
+void Engine::discardTranslations() {
+    // Hooks are compiled into translated code, so code translated before a hook was added
+    // would not call it.
+    uc_ctl(uc_, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
+}
+
+void Engine::onStep(uc_engine*, std::uint64_t address, std::uint32_t, void* self) {
+    auto* e = static_cast<Engine*>(self);
+    if (++e->instructionsSeen_ == 2)
+        e->stopFor({StopCause::Step, address});
+}
+
+std::expected<void, std::string> Engine::runFrom() {
     stopRequested_ = false;
-    while (!stopRequested_ && !machineCheck_) {
-        const std::uint64_t rip = reg(hal::Reg::Rip);
-        const uc_err e = uc_emu_start(uc_, rip, ~0ull, 0, 0);
+    lastStop_ = {};
+    const std::uint64_t rip = reg(hal::Reg::Rip);
+    if (breakpoints_.contains(rip))
+        skipBreakpointAt_ = rip;
+    do {
+        const uc_err e = uc_emu_start(uc_, reg(hal::Reg::Rip), ~0ull, 0, 0);
         if (e == UC_ERR_OK || machineCheck_)
             continue;
         if (e == kInvalidOpcodeStop) {
@@ -200,10 +237,80 @@ std::expected<void, std::string> Engine::run() {
         }
         machineCheck(
             fmt::format("the CPU stopped at rip {:#x}: {}", reg(hal::Reg::Rip), ucError(e)));
-    }
+    } while (!stopRequested_ && !machineCheck_);
+    skipBreakpointAt_.reset();
     if (machineCheck_)
         return std::unexpected(*std::exchange(machineCheck_, std::nullopt));
     return {};
+}
+
+void Engine::stopFor(Stop stop) {
+    if (lastStop_.cause == StopCause::None)
+        lastStop_ = stop;
+    stopRequested_ = true;
+    uc_emu_stop(uc_);
+}
+
+bool Engine::addBreakpoint(std::uint64_t va) {
+    if (breakpoints_.contains(va))
+        return false;
+    uc_hook h;
+    if (uc_hook_add(uc_, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&onBreakpoint), this, va, va) !=
+        UC_ERR_OK)
+        return false;
+    breakpoints_[va] = h;
+    // Code translated before the hook existed would run past it.
+    uc_ctl_remove_cache(uc_, va, va + 1);
+    return true;
+}
+
+bool Engine::removeBreakpoint(std::uint64_t va) {
+    auto it = breakpoints_.find(va);
+    if (it == breakpoints_.end())
+        return false;
+    uc_hook_del(uc_, it->second);
+    breakpoints_.erase(it);
+    return true;
+}
+
+void Engine::onBreakpoint(uc_engine*, std::uint64_t address, std::uint32_t, void* self) {
+    auto* e = static_cast<Engine*>(self);
+    if (e->skipBreakpointAt_ == address) {
+        e->skipBreakpointAt_.reset();
+        return;
+    }
+    e->stopFor({StopCause::Breakpoint, address});
+}
+
+bool Engine::addWatchpoint(std::uint64_t va, std::uint64_t length, WatchKind kind) {
+    if (length == 0 || va + length < va)
+        return false;
+    const int types = kind == WatchKind::Write  ? UC_HOOK_MEM_WRITE
+                      : kind == WatchKind::Read ? UC_HOOK_MEM_READ
+                                                : UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE;
+    uc_hook h;
+    if (uc_hook_add(uc_, &h, types, reinterpret_cast<void*>(&onWatch), this, va, va + length - 1) !=
+        UC_ERR_OK)
+        return false;
+    watchpoints_.push_back({va, length, kind, h});
+    discardTranslations();  // any translated code may touch the watched bytes
+    return true;
+}
+
+bool Engine::removeWatchpoint(std::uint64_t va, std::uint64_t length, WatchKind kind) {
+    for (auto it = watchpoints_.begin(); it != watchpoints_.end(); ++it) {
+        if (it->va == va && it->length == length && it->kind == kind) {
+            uc_hook_del(uc_, it->hook);
+            watchpoints_.erase(it);
+            return true;
+        }
+    }
+    return false;
+}
+
+void Engine::onWatch(uc_engine*, uc_mem_type type, std::uint64_t address, int, std::int64_t,
+                     void* self) {
+    static_cast<Engine*>(self)->stopFor({StopCause::Watchpoint, address, type == UC_MEM_WRITE});
 }
 
 void Engine::machineCheck(std::string what) {

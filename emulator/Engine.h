@@ -4,9 +4,11 @@
 
 #include <unicorn/unicorn.h>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "emulator/AliasWindow.h"
 #include "emulator/SystemMmu.h"
@@ -36,11 +38,32 @@ public:
     void mappedRun(VirtualAddress va, Pfn pfn, std::uint64_t count) override;
     void unmapped(VirtualAddress va, bool wasExecutable) override;
     void downgraded(VirtualAddress va) override;
+    void codeModified(VirtualAddress va, std::uint64_t length) override;
     void flushTlb() override;
 
     // hal::Processor
     void loadSystemRegisters(const hal::SystemRegisters& regs) override;
     std::expected<void, std::string> run() override;
+
+    // --- Debug controls, for the debugger and the gdb stub.
+    enum class StopCause : std::uint8_t { None, Requested, Breakpoint, Watchpoint, Step };
+    struct Stop {
+        StopCause cause = StopCause::None;
+        std::uint64_t address = 0;  // the breakpoint, or the watched address accessed
+        bool write = false;         // for a watchpoint
+    };
+    // Executes one instruction. A fault it raises is handled by the kernel first; the
+    // instruction then has not completed and RIP still points at it (or at the handler the
+    // kernel entered).
+    std::expected<void, std::string> step();
+    // Stops before executing the instruction at `va`. Returns false if one is there already.
+    bool addBreakpoint(std::uint64_t va);
+    bool removeBreakpoint(std::uint64_t va);
+    enum class WatchKind : std::uint8_t { Write, Read, Access };
+    bool addWatchpoint(std::uint64_t va, std::uint64_t length, WatchKind kind);
+    bool removeWatchpoint(std::uint64_t va, std::uint64_t length, WatchKind kind);
+    // Why the last run() or step() returned.
+    const Stop& lastStop() const { return lastStop_; }
 
     // For the machine: a change in system space makes this engine's TLB stale too.
     void invalidateSystemTranslations() { flushPending_ = true; }
@@ -67,6 +90,25 @@ private:
     AliasWindow userWindow_;
     SystemMmu& system_;
     hal::TrapHandler& traps_;
+    static void onBreakpoint(uc_engine* uc, std::uint64_t address, std::uint32_t size, void* self);
+    static void onWatch(uc_engine* uc, uc_mem_type type, std::uint64_t address, int size,
+                        std::int64_t value, void* self);
+    void stopFor(Stop stop);
+    static void onStep(uc_engine* uc, std::uint64_t address, std::uint32_t size, void* self);
+    std::expected<void, std::string> runFrom();
+    void discardTranslations();
+
+    struct Watchpoint {
+        std::uint64_t va, length;
+        WatchKind kind;
+        uc_hook hook;
+    };
+    std::map<std::uint64_t, uc_hook> breakpoints_;
+    std::vector<Watchpoint> watchpoints_;
+    // Resuming at a breakpoint executes its instruction once instead of stopping again.
+    std::optional<std::uint64_t> skipBreakpointAt_;
+    Stop lastStop_;
+    std::uint64_t instructionsSeen_ = 0;
     bool flushPending_ = false;
     bool stopRequested_ = false;
     std::optional<std::string> machineCheck_;

@@ -21,6 +21,11 @@ void SystemMmu::downgraded(VirtualAddress) {
     staleEverywhere();
 }
 
+void SystemMmu::codeModified(VirtualAddress va, std::uint64_t length) {
+    for (Engine* e : engines_)
+        e->codeModified(va, length);
+}
+
 void SystemMmu::flushTlb() {
     for (Engine* e : engines_)
         e->flushTlb();

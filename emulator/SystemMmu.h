@@ -22,6 +22,7 @@ public:
     void mapped(VirtualAddress va, Pfn pfn) override;
     void unmapped(VirtualAddress va, bool wasExecutable) override;
     void downgraded(VirtualAddress va) override;
+    void codeModified(VirtualAddress va, std::uint64_t length) override;
     void flushTlb() override;
 
 private:

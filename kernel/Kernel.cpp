@@ -130,25 +130,63 @@ std::expected<std::unique_ptr<ps::Process>, RunError> Kernel::createProcess(
     return process;
 }
 
-std::expected<std::uint32_t, RunError> Kernel::run(const std::filesystem::path& image,
-                                                   const std::vector<std::string>& argv,
-                                                   const std::filesystem::path& systemDir) {
+std::expected<void, RunError> Kernel::load(const std::filesystem::path& image,
+                                           const std::vector<std::string>& argv,
+                                           const std::filesystem::path& systemDir) {
+    process_.reset();
+    exitStatus_.reset();
+    faultNumber_ = 0;
     auto process = createProcess(image, argv, systemDir);
     if (!process)
         return std::unexpected(process.error());
-    current_ = process->get();
-    auto ran = (*process)->cpu().run();
-    current_ = nullptr;
-    if (!ran)
+    process_ = std::move(*process);
+    return {};
+}
+
+std::expected<Kernel::RunState, RunError> Kernel::resume() {
+    if (!process_)
+        return RunState::Exited;
+    auto ran = process_->cpu().run();
+    if (!ran) {
+        process_.reset();
         return std::unexpected(RunError{RunError::Kind::Machine, ran.error()});
-    const std::uint32_t status = (*process)->exitStatus().value_or(raw(NtStatus::Unsuccessful));
-    process->reset();
-    return status;
+    }
+    if (!process_->exitStatus())
+        return RunState::Paused;
+    exitStatus_ = process_->exitStatus();
+    if (observer_)
+        observer_->processExit(*exitStatus_);
+    process_.reset();  // every frame and charge goes back
+    return RunState::Exited;
+}
+
+void Kernel::requestPause() {
+    if (process_)
+        process_->cpu().requestStop();
+}
+
+void Kernel::setObserver(ke::KernelObserver* observer) {
+    observer_ = observer;
+    exceptions_.observer = observer;
+}
+
+std::expected<std::uint32_t, RunError> Kernel::run(const std::filesystem::path& image,
+                                                   const std::vector<std::string>& argv,
+                                                   const std::filesystem::path& systemDir) {
+    if (auto loaded = load(image, argv, systemDir); !loaded)
+        return std::unexpected(loaded.error());
+    for (;;) {
+        auto state = resume();
+        if (!state)
+            return std::unexpected(state.error());
+        if (*state == RunState::Exited)
+            return *exitStatus_;
+    }
 }
 
 void Kernel::systemCall(hal::Cpu& cpu) {
     ++stats_.syscalls;
-    ps::Process& process = *current_;
+    ps::Process& process = *process_;
     const std::uint64_t number = cpu.reg(hal::Reg::Rax);
     const ke::SystemCallEntry* entry = ke::findSystemCall(number);
     if (!entry) {
@@ -176,12 +214,14 @@ void Kernel::systemCall(hal::Cpu& cpu) {
 
 void Kernel::raiseFromCpu(hal::Cpu& cpu, NtStatus code, std::initializer_list<std::uint64_t> info) {
     const ke::Context context = ke::captureContext(cpu);
-    exceptions_.dispatch(*current_, cpu, ke::makeRecord(code, context.rip, info), context);
+    exceptions_.dispatch(*process_, cpu, ke::makeRecord(code, context.rip, info), context);
 }
 
 void Kernel::exception(hal::Cpu& cpu, const hal::CpuException& e) {
-    ps::Process& process = *current_;
+    ps::Process& process = *process_;
     const std::uint64_t rip = cpu.reg(hal::Reg::Rip);
+    if (observer_ && e.vector != hal::Vector::PageFault)
+        observer_->cpuException(e, rip);
     if (mm::isSystemAddress(rip) && e.vector != hal::Vector::PageFault) {
         fmt::print(stderr, "ntoy: internal error: vector {} in kernel code at rip {:#x}\n",
                    static_cast<int>(e.vector), rip);
@@ -190,7 +230,17 @@ void Kernel::exception(hal::Cpu& cpu, const hal::CpuException& e) {
     }
     switch (e.vector) {
         case hal::Vector::PageFault: {
+            ++faultNumber_;
+            std::optional<mm::PageTables::Walk> walk;
+            std::optional<mm::Vad> vad;
+            if (observer_) {
+                walk = process.space().tables().walk(VirtualAddress(e.cr2));
+                if (const mm::Vad* v = process.space().findVad(VirtualAddress(e.cr2)))
+                    vad = *v;
+            }
             const auto o = process.space().handleFault(VirtualAddress(e.cr2), e.errorCode);
+            if (observer_)
+                observer_->pageFault({faultNumber_, rip, e.cr2, e.errorCode, *walk, vad, o});
             const std::uint64_t access = static_cast<std::uint64_t>(o.access);
             switch (o.response) {
                 case mm::PageFaultResponse::Resolved:

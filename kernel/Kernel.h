@@ -11,6 +11,7 @@
 
 #include "kernel/hal/Machine.h"
 #include "kernel/ke/ExceptionDispatch.h"
+#include "kernel/ke/KernelObserver.h"
 #include "kernel/mm/MemoryManager.h"
 #include "kernel/ps/Process.h"
 
@@ -37,6 +38,21 @@ public:
                                                const std::vector<std::string>& argv,
                                                const std::filesystem::path& systemDir);
 
+    // The same in steps, for the debugger: load, then resume until the process ends or
+    // someone asked for a pause.
+    std::expected<void, RunError> load(const std::filesystem::path& image,
+                                       const std::vector<std::string>& argv,
+                                       const std::filesystem::path& systemDir);
+    enum class RunState { Paused, Exited };
+    std::expected<RunState, RunError> resume();
+    // Stops the guest once the current trap (or instruction) is done; resume() returns Paused.
+    void requestPause();
+    // The loaded process, until it has ended.
+    ps::Process* process() { return process_.get(); }
+    std::optional<std::uint32_t> exitStatus() const { return exitStatus_; }
+
+    void setObserver(ke::KernelObserver* observer);
+
     mm::MemoryManager& memoryManager() { return *mm_; }
     const mm::MemoryManager& memoryManager() const { return *mm_; }
     const KernelStatistics& statistics() const { return stats_; }
@@ -58,7 +74,10 @@ private:
     hal::SystemRegisters systemRegisters_;
     VirtualAddress userEntryStub_;
     VirtualAddress kernelStackTop_;
-    ps::Process* current_ = nullptr;
+    std::unique_ptr<ps::Process> process_;
+    std::optional<std::uint32_t> exitStatus_;
+    ke::KernelObserver* observer_ = nullptr;
+    std::uint64_t faultNumber_ = 0;
     ke::ExceptionDispatcher exceptions_;
     KernelStatistics stats_;
     std::uint32_t nextProcessId_ = 4;

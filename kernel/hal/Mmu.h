@@ -22,6 +22,9 @@ public:
     virtual void unmapped(VirtualAddress va, bool wasExecutable) = 0;
     // A valid PTE lost rights (write or execute) but keeps its frame.
     virtual void downgraded(VirtualAddress va) = 0;
+    // Bytes in [va, va+length) changed behind the CPU's back (a debugger's write): code
+    // translated from them is stale.
+    virtual void codeModified(VirtualAddress va, std::uint64_t length) = 0;
     // Make every earlier unmapped/downgraded change visible to the CPU. Cheap when nothing
     // is pending, so callers flush at the end of every kernel entry.
     virtual void flushTlb() = 0;

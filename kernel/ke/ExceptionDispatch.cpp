@@ -51,15 +51,15 @@ void ExceptionDispatcher::dispatch(ps::Process& process, hal::Cpu& cpu,
         unhandled(process, record);
         return;
     }
-    if (onException)
-        onException({record, true, true});
+    if (observer)
+        observer->exception({record, true, true});
     cpu.setReg(hal::Reg::Rsp, frame);
     cpu.setReg(hal::Reg::Rip, process.exceptionDispatcher.value());
 }
 
 void ExceptionDispatcher::unhandled(ps::Process& process, const ExceptionRecord& record) {
-    if (onException)
-        onException({record, false, false});
+    if (observer)
+        observer->exception({record, false, false});
     fmt::print(stderr, "{}\n", describeUnhandled(record));
     std::fflush(stderr);
     process.terminate(record.exceptionCode);

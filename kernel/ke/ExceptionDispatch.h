@@ -3,23 +3,16 @@
 // process with the exception code as its exit status and one line on stderr.
 #pragma once
 
-#include <functional>
-
 #include "kernel/ke/Context.h"
+#include "kernel/ke/KernelObserver.h"
 #include "kernel/ps/Process.h"
 
 namespace ntoy::ke {
 
-struct ExceptionEvent {
-    const ExceptionRecord& record;
-    bool firstChance;
-    bool delivered;  // to KiUserExceptionDispatcher; false when the process ends
-};
-
 class ExceptionDispatcher {
 public:
     // Told about every exception on its way (the tracer and debugger listen here).
-    std::function<void(const ExceptionEvent&)> onException;
+    KernelObserver* observer = nullptr;
 
     // First chance: builds CONTEXT and EXCEPTION_RECORD on the user stack and enters the
     // dispatcher; ends the process if there is none or the stack cannot take the frame.
