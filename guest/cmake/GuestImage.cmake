@@ -13,7 +13,7 @@
 # Programs are linked exactly as a third-party guest would be, against mingw-w64's standard
 # import libraries (-lkernel32 -lntdll), never against ours, so the same .exe runs on
 # Windows, on Wine and on ntoy.
-include_guard(GLOBAL)
+include_guard(DIRECTORY)  # its variables are per directory; each guest folder includes it
 
 find_program(NTOY_MINGW_GCC x86_64-w64-mingw32-gcc)
 if(NOT NTOY_MINGW_GCC)

@@ -1,0 +1,22 @@
+// The other side of each benchmark pair: the same work on bare Unicorn (flat memory, no
+// paging, no kernel), natively on the host, and under qemu-x86_64.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace ntoy::bench {
+
+// Seconds for the compute loop (bench/guest/compute_loop.h) with `iterations`.
+double bareUnicornCompute(std::uint64_t iterations);
+double nativeCompute(std::uint64_t iterations);
+// Seconds to mmap, touch and unmap `pages` fresh anonymous pages.
+double nativeDemandZero(std::uint64_t pages);
+// Seconds for `rounds` of mmap 64 KB, touch its 16 pages, munmap.
+double nativeReserveCommitTouchRelease(std::uint64_t rounds);
+// Writes a static x86-64 Linux ELF that runs the compute loop `iterations` times and exits 0.
+// Returns its path, or empty if it could not be written.
+std::optional<std::string> writeComputeElf(std::uint64_t iterations, const std::string& dir);
+
+}  // namespace ntoy::bench

@@ -1,0 +1,244 @@
+// bench/run: each pair runs the same work on ntoy and on a reference, alternating, several
+// times; medians and ratios go to stdout as a table and to bench/results.json.
+//
+// ntoy's side runs `ntoy run` as a child process. Its rates subtract a baseline run of the
+// same guest with a trivial count, so that they measure the work, not the start-up.
+#include <fmt/format.h>
+#include <unistd.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <optional>
+
+#include "bench/runner/Measure.h"
+#include "bench/runner/References.h"
+
+namespace {
+
+using namespace ntoy::bench;
+namespace fs = std::filesystem;
+
+struct Options {
+    fs::path ntoy, images, output;
+    int rounds = 5;
+};
+
+struct Row {
+    std::string name, ntoyText, referenceText, ratioText;
+};
+
+class Runner {
+public:
+    explicit Runner(Options o) : o_(std::move(o)) {}
+
+    // Seconds for one `ntoy run` of `guest` with `arg`; fails loudly on a bad exit status.
+    ChildRun ntoy(const std::string& guest, const std::string& arg,
+                  const std::string& ram = "64M") {
+        std::vector<std::string> argv{o_.ntoy.string(), "run", "--ram", ram,
+                                      (o_.images / guest).string()};
+        if (!arg.empty())
+            argv.push_back(arg);
+        auto run = runChild(argv);
+        if (!run || run->exitStatus != 0)
+            throw std::runtime_error(fmt::format("{} {} failed (exit status {})", guest, arg,
+                                                 run ? run->exitStatus : -1));
+        return *run;
+    }
+    // Work seconds for `guest N`: a run with N minus a run with `baseline`.
+    double ntoyWork(const std::string& guest, std::uint64_t n, std::uint64_t baseline,
+                    const std::string& ram = "64M") {
+        const double full = ntoy(guest, std::to_string(n), ram).seconds;
+        const double base = ntoy(guest, std::to_string(baseline), ram).seconds;
+        return std::max(full - base, 1e-6);
+    }
+
+    int rounds() const { return o_.rounds; }
+    const Options& options() const { return o_; }
+
+private:
+    Options o_;
+};
+
+// Runs `a` and `b` alternately, `rounds` times; returns their medians.
+std::pair<double, double> alternate(int rounds, const std::function<double()>& a,
+                                    const std::function<double()>& b) {
+    std::vector<double> as, bs;
+    for (int i = 0; i < rounds; ++i) {
+        as.push_back(a());
+        bs.push_back(b());
+    }
+    return {median(as), median(bs)};
+}
+
+std::string rate(double perSecond, const char* unit) {
+    if (perSecond >= 1e6)
+        return fmt::format("{:.2f} M{}", perSecond / 1e6, unit);
+    if (perSecond >= 1e3)
+        return fmt::format("{:.1f} k{}", perSecond / 1e3, unit);
+    return fmt::format("{:.1f} {}", perSecond, unit);
+}
+
+std::optional<Options> parse(int argc, char** argv) {
+    Options o;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+        if (a == "--ntoy")
+            o.ntoy = next();
+        else if (a == "--images")
+            o.images = next();
+        else if (a == "--output")
+            o.output = next();
+        else if (a == "--rounds")
+            o.rounds = std::max(1, std::atoi(next().c_str()));
+        else
+            return std::nullopt;
+    }
+    if (o.ntoy.empty() || o.images.empty() || o.output.empty())
+        return std::nullopt;
+    return o;
+}
+
+std::optional<std::string> findOnPath(const std::string& name) {
+    const char* path = std::getenv("PATH");
+    if (!path)
+        return std::nullopt;
+    std::string p = path;
+    for (std::size_t start = 0; start <= p.size();) {
+        const std::size_t end = std::min(p.find(':', start), p.size());
+        const fs::path candidate = fs::path(p.substr(start, end - start)) / name;
+        if (access(candidate.c_str(), X_OK) == 0)
+            return candidate.string();
+        start = end + 1;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const auto options = parse(argc, argv);
+    if (!options) {
+        fmt::print(stderr,
+                   "usage: ntoy_bench --ntoy PATH --images DIR --output FILE [--rounds N]\n");
+        return 2;
+    }
+    Runner r(*options);
+    const int rounds = r.rounds();
+    std::vector<Row> rows;
+    nlohmann::ordered_json results;
+
+    try {
+        // 1. compute: ntoy vs bare Unicorn (same machine code); native for the cycle ratio.
+        constexpr std::uint64_t kIterations = 300'000'000;
+        const auto [ntoyCompute, bareCompute] = alternate(
+            rounds, [&] { return r.ntoyWork("bench_compute.exe", kIterations, 1); },
+            [&] { return bareUnicornCompute(kIterations); });
+        const double nativeSeconds = median(
+            {nativeCompute(kIterations), nativeCompute(kIterations), nativeCompute(kIterations)});
+        results["compute_ratio"] = bareCompute / ntoyCompute;
+        results["cycle_ratio"] = ntoyCompute / nativeSeconds;
+        rows.push_back({"compute (300M iterations)", fmt::format("{:.3f} s", ntoyCompute),
+                        fmt::format("{:.3f} s bare Unicorn", bareCompute),
+                        fmt::format("{:.3f} of bare Unicorn", bareCompute / ntoyCompute)});
+        rows.push_back({"compute vs native", fmt::format("{:.3f} s", ntoyCompute),
+                        fmt::format("{:.3f} s native", nativeSeconds),
+                        fmt::format("{:.1f}x native time", ntoyCompute / nativeSeconds)});
+
+        // 2. demand-zero faults: 100,000 fresh pages.
+        constexpr std::uint64_t kPages = 100'000;
+        const auto [ntoyFaults, nativeFaults] = alternate(
+            rounds, [&] { return r.ntoyWork("fault_storm.exe", kPages, 1, "512M"); },
+            [&] { return nativeDemandZero(kPages); });
+        results["demand_zero_faults_per_s"] = kPages / ntoyFaults;
+        results["native_faults_per_s"] = kPages / nativeFaults;
+        rows.push_back({"demand-zero faults (100k pages)", rate(kPages / ntoyFaults, "faults/s"),
+                        rate(kPages / nativeFaults, "faults/s native"),
+                        fmt::format("{:.2f} of native", nativeFaults / ntoyFaults)});
+
+        // 3. system calls: NtQueryVirtualMemory on a committed page.
+        constexpr std::uint64_t kCalls = 2'000'000;
+        std::vector<double> calls;
+        for (int i = 0; i < rounds; ++i)
+            calls.push_back(r.ntoyWork("bench_syscalls.exe", kCalls, 1));
+        const double callSeconds = median(calls);
+        results["syscalls_per_s"] = kCalls / callSeconds;
+        rows.push_back({"system calls (NtQueryVirtualMemory)",
+                        rate(kCalls / callSeconds, "calls/s"), "-", "-"});
+
+        // 4. reserve, commit, touch, release 64 KB.
+        constexpr std::uint64_t kRounds = 5'000;
+        const auto [ntoyRctr, nativeRctr] = alternate(
+            rounds, [&] { return r.ntoyWork("bench_reserve_commit.exe", kRounds, 1); },
+            [&] { return nativeReserveCommitTouchRelease(kRounds); });
+        results["reserve_commit_touch_release_ratio"] = nativeRctr / ntoyRctr;
+        rows.push_back({"reserve+commit+touch+release 64 KB", rate(kRounds / ntoyRctr, "rounds/s"),
+                        rate(kRounds / nativeRctr, "rounds/s native"),
+                        fmt::format("{:.3f} of native", nativeRctr / ntoyRctr)});
+
+        // 5. start-up: hello.exe against /bin/true.
+        const auto [hello, truth] = alternate(
+            rounds, [&] { return r.ntoy("hello.exe", "").seconds; },
+            [&] { return runChild({"/bin/true"}).value_or(ChildRun{}).seconds; });
+        results["startup_ratio"] = hello / truth;
+        rows.push_back({"start-up (hello.exe)", fmt::format("{:.1f} ms", hello * 1e3),
+                        fmt::format("{:.2f} ms /bin/true", truth * 1e3),
+                        fmt::format("{:.0f}x /bin/true", hello / truth)});
+
+        // 6. the peer emulator: qemu-x86_64 on the same loop as a static ELF.
+        results["qemu_compute_ratio"] = nullptr;
+        if (auto qemu = findOnPath("qemu-x86_64")) {
+            const fs::path dir = fs::temp_directory_path();
+            auto full = writeComputeElf(kIterations, dir.string());
+            std::vector<double> qs;
+            for (int i = 0; full && i < rounds; ++i) {
+                auto run = runChild({*qemu, *full});
+                if (run && run->exitStatus == 0)
+                    qs.push_back(run->seconds);
+            }
+            if (!qs.empty()) {
+                const double q = median(qs);
+                results["qemu_compute_ratio"] = q / ntoyCompute;
+                rows.push_back({"compute vs qemu-x86_64", fmt::format("{:.3f} s", ntoyCompute),
+                                fmt::format("{:.3f} s qemu-x86_64", q),
+                                fmt::format("{:.2f} of qemu's time", ntoyCompute / q)});
+            }
+        } else {
+            rows.push_back({"compute vs qemu-x86_64", "-", "qemu-user not installed", "-"});
+        }
+
+        // Memory: peak RSS of hello and of the 100,000-page guest.
+        const double rssHello = r.ntoy("hello.exe", "").maxRssMib;
+        const double rss100k = r.ntoy("fault_storm.exe", std::to_string(kPages), "512M").maxRssMib;
+        results["rss_hello_mib"] = rssHello;
+        results["rss_100k_pages_mib"] = rss100k;
+        rows.push_back(
+            {"peak RSS: hello (64M RAM)", fmt::format("{:.1f} MiB", rssHello), "-", "-"});
+        rows.push_back(
+            {"peak RSS: 100k pages (512M RAM)", fmt::format("{:.1f} MiB", rss100k),
+             fmt::format("{:.1f} MiB guest pages", kPages * 4096.0 / (1 << 20)),
+             fmt::format("{:.1f} MiB host overhead", rss100k - kPages * 4096.0 / (1 << 20))});
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "bench: {}\n", e.what());
+        return 1;
+    }
+
+    std::size_t w[4] = {4, 4, 9, 5};
+    for (const Row& row : rows) {
+        w[0] = std::max(w[0], row.name.size());
+        w[1] = std::max(w[1], row.ntoyText.size());
+        w[2] = std::max(w[2], row.referenceText.size());
+        w[3] = std::max(w[3], row.ratioText.size());
+    }
+    fmt::print("{:<{}}  {:>{}}  {:>{}}  {:>{}}\n", "pair", w[0], "ntoy", w[1], "reference", w[2],
+               "ratio", w[3]);
+    for (const Row& row : rows)
+        fmt::print("{:<{}}  {:>{}}  {:>{}}  {:>{}}\n", row.name, w[0], row.ntoyText, w[1],
+                   row.referenceText, w[2], row.ratioText, w[3]);
+    fmt::print("medians of {} alternating rounds\n", rounds);
+
+    std::ofstream out(options->output);
+    out << results.dump(2) << '\n';
+    return out ? 0 : 1;
+}
