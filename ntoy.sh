@@ -9,7 +9,8 @@ action=${1:-demo}
 build=${NTOY_BUILD_DIR:-build}
 
 packages="cmake ninja-build g++ pkg-config libunicorn-dev libcapstone-dev libcli11-dev
-googletest libgtest-dev libgmock-dev libfmt-dev nlohmann-json3-dev gcc-mingw-w64-x86-64"
+googletest libgtest-dev libgmock-dev libfmt-dev nlohmann-json3-dev gcc-mingw-w64-x86-64
+libreadline-dev"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -28,8 +28,9 @@ std::string ucError(uc_err e) {
 std::expected<std::unique_ptr<Engine>, std::string> Engine::create(const ContextLayout& layout,
                                                                    const GuestRam& ram,
                                                                    SystemMmu& system,
+                                                                   FramePrefetcher* prefetcher,
                                                                    hal::TrapHandler& traps) {
-    auto userWindow = AliasWindow::reserve(ram, VirtualAddress(0), mm::kUserSpaceEnd);
+    auto userWindow = AliasWindow::reserve(ram, VirtualAddress(0), mm::kUserSpaceEnd, prefetcher);
     if (!userWindow)
         return std::unexpected(userWindow.error());
     uc_engine* uc = nullptr;
@@ -119,12 +120,19 @@ std::expected<void, std::string> Engine::mapRegions(const GuestRam& ram,
 }
 
 std::uint64_t Engine::reg(hal::Reg r) {
+    if (r == hal::Reg::Rflags && ownsTrapFlag_) {
+        std::uint64_t flags = 0;
+        uc_reg_read(uc_, UC_X86_REG_RFLAGS, &flags);
+        return flags & ~kTrapFlag;  // the guest's flags, not the debugger's
+    }
     std::uint64_t v = 0;
     uc_reg_read(uc_, kUcRegs[static_cast<std::size_t>(r)], &v);
     return v;
 }
 
 void Engine::setReg(hal::Reg r, std::uint64_t value) {
+    if (r == hal::Reg::Rflags && ownsTrapFlag_)
+        value |= kTrapFlag;
     uc_reg_write(uc_, kUcRegs[static_cast<std::size_t>(r)], &value);
 }
 
@@ -143,21 +151,16 @@ void Engine::requestStop() {
 }
 
 void Engine::mapped(VirtualAddress va, Pfn pfn) {
-    mappedRun(va, pfn, 1);
-}
-
-void Engine::mappedRun(VirtualAddress va, Pfn pfn, std::uint64_t count) {
-    if (!userWindow_.alias(va, pfn, count))
+    if (!userWindow_.alias(va, pfn))
         machineCheck(
             fmt::format("the host refused to map guest page {:#x}: too many host mappings (see "
                         "/proc/sys/vm/max_map_count)",
                         va.value()));
 }
 
-void Engine::unmapped(VirtualAddress va, bool wasExecutable) {
-    userWindow_.unalias(va, 1);
-    if (wasExecutable)
-        uc_ctl_remove_cache(uc_, va.value(), va.value() + kPageSize);
+void Engine::unmapped(VirtualAddress va, bool) {
+    // Translated code went already (codeModified, called while the page was present).
+    userWindow_.unalias(va);
     flushPending_ = true;
 }
 
@@ -166,7 +169,16 @@ void Engine::downgraded(VirtualAddress) {
 }
 
 void Engine::codeModified(VirtualAddress va, std::uint64_t length) {
+    // The caller guarantees the pages are present and executable: 2.0.1 looks the address up
+    // through the MMU (see UnicornQuirks.h).
     uc_ctl_remove_cache(uc_, va.value(), va.value() + length);
+}
+
+void Engine::dropCodeAt(std::uint64_t va) {
+    // Code is only ever translated from a present, executable page, and dropped before the
+    // page stops being one; so where nothing can be fetched, nothing is cached.
+    if (traps_.isCodePresent(VirtualAddress(va)))
+        uc_ctl_remove_cache(uc_, va, va + 1);
 }
 
 void Engine::flushTlb() {
@@ -192,39 +204,40 @@ std::expected<void, std::string> Engine::run() {
 }
 
 std::expected<void, std::string> Engine::step() {
-    // uc_emu_start's instruction count stops only at the end of a translation block in
-    // 2.0.1; a stop from a code hook lands exactly before the instruction. So: a hook on
-    // every address that lets the first instruction run and stops at the next one.
-    instructionsSeen_ = 0;
-    discardTranslations();
-    uc_hook h;
-    if (uc_hook_add(uc_, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&onStep), this, 1, 0) !=
-        UC_ERR_OK)
-        return std::unexpected("cannot single-step: uc_hook_add failed");
+    // The trap flag: #DB after one instruction. uc_emu_start's instruction count stops only at
+    // the end of a translation block in 2.0.1, and TF needs no retranslation (it is part of a
+    // block's key).
+    stepping_ = true;
+    updateTrapFlag();
     auto r = runFrom();
-    uc_hook_del(uc_, h);
+    stepping_ = false;
+    updateTrapFlag();
     return r;
 }
 
-void Engine::discardTranslations() {
-    // Hooks are compiled into translated code, so code translated before a hook was added
-    // would not call it.
-    uc_ctl(uc_, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
-}
-
-void Engine::onStep(uc_engine*, std::uint64_t address, std::uint32_t, void* self) {
-    auto* e = static_cast<Engine*>(self);
-    if (++e->instructionsSeen_ == 2)
-        e->stopFor({StopCause::Step, address});
+void Engine::updateTrapFlag() {
+    const bool want = stepping_ || !watchpoints_.empty();
+    if (want == ownsTrapFlag_)
+        return;
+    std::uint64_t flags = 0;
+    uc_reg_read(uc_, UC_X86_REG_RFLAGS, &flags);
+    flags = want ? flags | kTrapFlag : flags & ~kTrapFlag;
+    uc_reg_write(uc_, UC_X86_REG_RFLAGS, &flags);
+    ownsTrapFlag_ = want;
 }
 
 std::expected<void, std::string> Engine::runFrom() {
     stopRequested_ = false;
     lastStop_ = {};
+    watchHit_.reset();
     const std::uint64_t rip = reg(hal::Reg::Rip);
     if (breakpoints_.contains(rip))
         skipBreakpointAt_ = rip;
     do {
+        // After a stop requested from a trap handler (a debugger pausing on a fault), 2.0.1
+        // resumes with the handled exception still marked in flight, and the next fault
+        // would become a #DF. No run starts inside an exception, so clear the mark.
+        patcher_.acknowledgeException();
         const uc_err e = uc_emu_start(uc_, reg(hal::Reg::Rip), ~0ull, 0, 0);
         if (e == UC_ERR_OK || machineCheck_)
             continue;
@@ -239,6 +252,8 @@ std::expected<void, std::string> Engine::runFrom() {
             fmt::format("the CPU stopped at rip {:#x}: {}", reg(hal::Reg::Rip), ucError(e)));
     } while (!stopRequested_ && !machineCheck_);
     skipBreakpointAt_.reset();
+    if (stopAgainHook_)
+        uc_hook_del(uc_, *std::exchange(stopAgainHook_, std::nullopt));
     if (machineCheck_)
         return std::unexpected(*std::exchange(machineCheck_, std::nullopt));
     return {};
@@ -260,7 +275,7 @@ bool Engine::addBreakpoint(std::uint64_t va) {
         return false;
     breakpoints_[va] = h;
     // Code translated before the hook existed would run past it.
-    uc_ctl_remove_cache(uc_, va, va + 1);
+    dropCodeAt(va);
     return true;
 }
 
@@ -270,6 +285,8 @@ bool Engine::removeBreakpoint(std::uint64_t va) {
         return false;
     uc_hook_del(uc_, it->second);
     breakpoints_.erase(it);
+    // Code translated while the hook existed still calls it.
+    dropCodeAt(va);
     return true;
 }
 
@@ -293,7 +310,9 @@ bool Engine::addWatchpoint(std::uint64_t va, std::uint64_t length, WatchKind kin
         UC_ERR_OK)
         return false;
     watchpoints_.push_back({va, length, kind, h});
-    discardTranslations();  // any translated code may touch the watched bytes
+    // Memory hooks are checked as code runs, so nothing needs translating again; the trap
+    // flag brings the CPU back after each instruction to report a hit once it is done.
+    updateTrapFlag();
     return true;
 }
 
@@ -302,6 +321,7 @@ bool Engine::removeWatchpoint(std::uint64_t va, std::uint64_t length, WatchKind 
         if (it->va == va && it->length == length && it->kind == kind) {
             uc_hook_del(uc_, it->hook);
             watchpoints_.erase(it);
+            updateTrapFlag();
             return true;
         }
     }
@@ -310,7 +330,11 @@ bool Engine::removeWatchpoint(std::uint64_t va, std::uint64_t length, WatchKind 
 
 void Engine::onWatch(uc_engine*, uc_mem_type type, std::uint64_t address, int, std::int64_t,
                      void* self) {
-    static_cast<Engine*>(self)->stopFor({StopCause::Watchpoint, address, type == UC_MEM_WRITE});
+    // Stopping inside the access would leave RIP at an instruction whose store is already
+    // done, and running it again would repeat it (an `inc` would count twice).
+    auto* e = static_cast<Engine*>(self);
+    if (!e->watchHit_)
+        e->watchHit_ = Stop{StopCause::Watchpoint, address, type == UC_MEM_WRITE};
 }
 
 void Engine::machineCheck(std::string what) {
@@ -322,10 +346,22 @@ void Engine::machineCheck(std::string what) {
 void Engine::onInterrupt(uc_engine*, std::uint32_t vector, void* self) {
     auto* e = static_cast<Engine*>(self);
     hal::CpuException ex{static_cast<hal::Vector>(vector), e->patcher_.acknowledgeException(), 0};
+    if (ex.vector == hal::Vector::Debug && e->ownsTrapFlag_) {
+        // Our own trap flag: an instruction finished while stepping or watching.
+        if (e->watchHit_)
+            e->stopFor(*std::exchange(e->watchHit_, std::nullopt));
+        else if (e->stepping_)
+            e->stopFor({StopCause::Step, e->reg(hal::Reg::Rip)});
+        if (e->stopRequested_)
+            e->stopAgainAt(e->reg(hal::Reg::Rip));
+        return;
+    }
     if (ex.vector == hal::Vector::PageFault)
         uc_reg_read(e->uc_, UC_X86_REG_CR2, &ex.cr2);
     e->traps_.exception(*e, ex);
     e->flushTlb();
+    if (e->stopRequested_)
+        e->stopAgainAt(e->reg(hal::Reg::Rip));
 }
 
 void Engine::onSyscall(uc_engine*, void* self) {
@@ -334,9 +370,27 @@ void Engine::onSyscall(uc_engine*, void* self) {
     e->traps_.systemCall(*e);
     // 2.0.1 advances RIP past the SYSCALL after the hook returns, whatever the hook set it
     // to: a handler that moved RIP (NtContinue, exception dispatch) must land where it said.
-    if (const std::uint64_t target = e->reg(hal::Reg::Rip); target != rip)
+    const std::uint64_t target = e->reg(hal::Reg::Rip);
+    if (target != rip)
         e->setReg(hal::Reg::Rip, target - kSyscallInstructionLength);
     e->flushTlb();
+    if (e->stopRequested_)
+        e->stopAgainAt(target != rip ? target : rip + kSyscallInstructionLength);
+}
+
+void Engine::stopAgainAt(std::uint64_t rip) {
+    if (stopAgainHook_)
+        return;
+    uc_hook h;
+    if (uc_hook_add(uc_, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&onStopAgain), this, rip, rip) !=
+        UC_ERR_OK)
+        return;
+    stopAgainHook_ = h;
+    dropCodeAt(rip);  // translated without the hook
+}
+
+void Engine::onStopAgain(uc_engine*, std::uint64_t address, std::uint32_t, void* self) {
+    static_cast<Engine*>(self)->stopFor({StopCause::Requested, address});
 }
 
 bool Engine::onUnmapped(uc_engine*, uc_mem_type, std::uint64_t address, int, std::int64_t,

@@ -23,6 +23,7 @@ public:
     static std::expected<std::unique_ptr<Engine>, std::string> create(const ContextLayout& layout,
                                                                       const GuestRam& ram,
                                                                       SystemMmu& system,
+                                                                      FramePrefetcher* prefetcher,
                                                                       hal::TrapHandler& traps);
     ~Engine() override;
 
@@ -35,7 +36,6 @@ public:
 
     // hal::Mmu (user half)
     void mapped(VirtualAddress va, Pfn pfn) override;
-    void mappedRun(VirtualAddress va, Pfn pfn, std::uint64_t count) override;
     void unmapped(VirtualAddress va, bool wasExecutable) override;
     void downgraded(VirtualAddress va) override;
     void codeModified(VirtualAddress va, std::uint64_t length) override;
@@ -60,6 +60,8 @@ public:
     bool addBreakpoint(std::uint64_t va);
     bool removeBreakpoint(std::uint64_t va);
     enum class WatchKind : std::uint8_t { Write, Read, Access };
+    // Stops once the instruction that accessed the range is done, before the next one, as
+    // x86 debug registers do.
     bool addWatchpoint(std::uint64_t va, std::uint64_t length, WatchKind kind);
     bool removeWatchpoint(std::uint64_t va, std::uint64_t length, WatchKind kind);
     // Why the last run() or step() returned.
@@ -68,6 +70,7 @@ public:
     // For the machine: a change in system space makes this engine's TLB stale too.
     void invalidateSystemTranslations() { flushPending_ = true; }
     uc_engine* uc() const { return uc_; }
+    const AliasWindow& userWindow() const { return userWindow_; }
 
 private:
     Engine(uc_engine* uc, const ContextLayout& layout, AliasWindow userWindow, SystemMmu& system,
@@ -93,10 +96,18 @@ private:
     static void onBreakpoint(uc_engine* uc, std::uint64_t address, std::uint32_t size, void* self);
     static void onWatch(uc_engine* uc, uc_mem_type type, std::uint64_t address, int size,
                         std::int64_t value, void* self);
+    // 2.0.1 drops a uc_emu_stop made in a hook that also wrote RIP, and runs on from the new
+    // RIP: a stop a trap handler asked for is made again before the guest's next instruction.
+    void stopAgainAt(std::uint64_t rip);
+    static void onStopAgain(uc_engine* uc, std::uint64_t address, std::uint32_t size, void* self);
+    std::optional<uc_hook> stopAgainHook_;
     void stopFor(Stop stop);
-    static void onStep(uc_engine* uc, std::uint64_t address, std::uint32_t size, void* self);
     std::expected<void, std::string> runFrom();
-    void discardTranslations();
+    // Drops code translated from the instruction at `va`, if any can exist.
+    void dropCodeAt(std::uint64_t va);
+    // TF set while stepping or watching (and hidden from reg()/setReg()).
+    void updateTrapFlag();
+    static constexpr std::uint64_t kTrapFlag = 0x100;
 
     struct Watchpoint {
         std::uint64_t va, length;
@@ -105,11 +116,13 @@ private:
     };
     std::map<std::uint64_t, uc_hook> breakpoints_;
     std::vector<Watchpoint> watchpoints_;
+    std::optional<Stop> watchHit_;  // reported before the instruction after the access
     // Resuming at a breakpoint executes its instruction once instead of stopping again.
     std::optional<std::uint64_t> skipBreakpointAt_;
     Stop lastStop_;
-    std::uint64_t instructionsSeen_ = 0;
     bool flushPending_ = false;
+    bool stepping_ = false;
+    bool ownsTrapFlag_ = false;
     bool stopRequested_ = false;
     std::optional<std::string> machineCheck_;
 };

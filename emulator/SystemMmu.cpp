@@ -8,12 +8,12 @@ namespace ntoy::emu {
 // direct view of RAM, so they need no alias.
 void SystemMmu::mapped(VirtualAddress va, Pfn pfn) {
     if (kernelWindow_.contains(va))
-        kernelWindow_.alias(va, pfn, 1);
+        kernelWindow_.alias(va, pfn);
 }
 
 void SystemMmu::unmapped(VirtualAddress va, bool) {
     if (kernelWindow_.contains(va))
-        kernelWindow_.unalias(va, 1);
+        kernelWindow_.unalias(va);
     staleEverywhere();
 }
 

@@ -90,6 +90,8 @@ public:
         std::vector<std::uint8_t> page(0x1000, 0xF4);  // hlt: privileged at CPL3, ends the run
         std::memcpy(page.data(), code.data(), code.size());
         uc_mem_write(uc_, kCode, page.data(), page.size());
+        // The code page was rewritten; it is present and executable in every probe, so the
+        // address lookup of uc_ctl_remove_cache cannot fault here.
         uc_ctl_remove_cache(uc_, kCode, kCode + 0x1000);
         if (!user) {
             std::uint64_t rsp = kKernelStack - 0x100;

@@ -75,6 +75,11 @@ inline constexpr std::uint64_t kSyscallInstructionLength = 2;
 // returns this error with RIP still at the instruction.
 inline constexpr uc_err kInvalidOpcodeStop = UC_ERR_INSN_INVALID;
 
+// 2.0.1's uc_ctl_remove_cache translates its address through the guest MMU: for a page that
+// is not present it raises #PF by longjmp out of the caller (skipping C++ frames) and leaves
+// the exception in flight, so the next fault becomes #DF. ntoy never calls it; it drops the
+// whole translation cache (UC_CTL_TB_FLUSH) between runs instead.
+
 // The dummy page used by flushTlb(): it must overlap no region of any engine.
 inline constexpr std::uint64_t kTlbFlushDummyPage = 0x7FFF'FFFF'0000;
 

@@ -146,13 +146,18 @@ std::expected<void, RunError> Kernel::load(const std::filesystem::path& image,
 std::expected<Kernel::RunState, RunError> Kernel::resume() {
     if (!process_)
         return RunState::Exited;
-    auto ran = process_->cpu().run();
-    if (!ran) {
-        process_.reset();
-        return std::unexpected(RunError{RunError::Kind::Machine, ran.error()});
+    // An unhandled exception held for a debugger ends the process now.
+    exceptions_.endHeld(*process_);
+    // A debugger's single step may already have ended the process: then only finish it.
+    if (!process_->exitStatus()) {
+        auto ran = process_->cpu().run();
+        if (!ran) {
+            process_.reset();
+            return std::unexpected(RunError{RunError::Kind::Machine, ran.error()});
+        }
+        if (!process_->exitStatus())
+            return RunState::Paused;
     }
-    if (!process_->exitStatus())
-        return RunState::Paused;
     exitStatus_ = process_->exitStatus();
     if (observer_)
         observer_->processExit(*exitStatus_);
@@ -184,6 +189,14 @@ std::expected<std::uint32_t, RunError> Kernel::run(const std::filesystem::path& 
     }
 }
 
+bool Kernel::isCodePresent(VirtualAddress va) {
+    if (!process_)
+        return false;
+    // User pages only: the guest runs at CPL3, where a supervisor page cannot be fetched.
+    const mm::Pte pte = process_->space().tables().pteAt(va);
+    return pte.isValid() && pte.has(mm::PteBit::User) && !pte.has(mm::PteBit::NoExecute);
+}
+
 void Kernel::systemCall(hal::Cpu& cpu) {
     ++stats_.syscalls;
     ps::Process& process = *process_;
@@ -210,6 +223,10 @@ void Kernel::systemCall(hal::Cpu& cpu) {
     const NtStatus status = entry->handler(call);
     if (!call.replacesContext)
         cpu.setReg(hal::Reg::Rax, raw(status));
+    if (observer_)
+        observer_->systemCall(
+            {entry->name, number,
+             std::span<const std::uint64_t>(call.args.data(), entry->argumentCount), raw(status)});
 }
 
 void Kernel::raiseFromCpu(hal::Cpu& cpu, NtStatus code, std::initializer_list<std::uint64_t> info) {

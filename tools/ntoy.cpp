@@ -7,7 +7,10 @@
 
 #include "emulator/Machine.h"
 #include "kernel/Kernel.h"
+#include "tools/DebugCommand.h"
+#include "tools/GdbCommand.h"
 #include "tools/RamSize.h"
+#include "tools/TraceFile.h"
 
 #ifndef NTOY_VERSION
 #define NTOY_VERSION "0.0.0"
@@ -54,7 +57,16 @@ std::filesystem::path imagesDir() {
 }
 
 int run(const std::string& image, const std::vector<std::string>& args, std::uint64_t ram,
-        bool stats) {
+        bool stats, const std::string& traceFile, const std::string& gdbAddress) {
+    std::unique_ptr<ntoy::cli::TraceFile> trace;
+    if (!traceFile.empty()) {
+        auto opened = ntoy::cli::TraceFile::open(traceFile);
+        if (!opened) {
+            fmt::print(stderr, "ntoy: {}\n", opened.error());
+            return kExitBadImage;
+        }
+        trace = std::move(*opened);
+    }
     auto machine = ntoy::emu::Machine::create(ram);
     if (!machine) {
         fmt::print(stderr, "ntoy: {}\n", machine.error());
@@ -67,8 +79,13 @@ int run(const std::string& image, const std::vector<std::string>& args, std::uin
     }
     std::vector<std::string> argv{image};
     argv.insert(argv.end(), args.begin(), args.end());
+    if (trace)
+        (*kernel)->setObserver(&trace->writer());
     std::fflush(stdout);
-    auto status = (*kernel)->run(image, argv, imagesDir());
+    auto status = gdbAddress.empty()
+                      ? (*kernel)->run(image, argv, imagesDir())
+                      : ntoy::cli::runUnderGdb(**kernel, image, argv, imagesDir(), gdbAddress,
+                                               trace ? &trace->writer() : nullptr);
     if (!status) {
         fmt::print(stderr, "ntoy: {}: {}\n", image, status.error().message);
         return status.error().kind == ntoy::RunError::Kind::BadImage ? kExitBadImage : kExitMachine;
@@ -90,6 +107,8 @@ int main(int argc, char** argv) {
         "  ntoy run images/hello.exe\n"
         "  ntoy run --stats images/touch_pages.exe 10000\n"
         "  ntoy run --ram 512M images/touch_pages.exe 100000\n"
+        "  ntoy run --trace faults.jsonl images/touch_pages.exe 100\n"
+        "  ntoy debug images/touch_demo.exe\n"
         "\nGuest DLLs (ntdll.dll, kernel32.dll) come from " NTOY_IMAGES_DIR
         " or $NTOY_IMAGES.\nExit status: the guest's exit code modulo 256; 2 for an image that "
         "cannot be loaded; 3 when the machine cannot run.");
@@ -101,12 +120,22 @@ int main(int argc, char** argv) {
     std::vector<std::string> guestArgs;
     runCmd->add_option("--ram", ramText, "Guest RAM, e.g. 64M or 1G")->capture_default_str();
     runCmd->add_flag("--stats", stats, "End stderr with one JSON line of statistics");
+    std::string traceFile;
+    runCmd->add_option("--trace", traceFile, "Write every kernel event to FILE (JSON Lines)")
+        ->option_text("FILE");
+    std::string gdbAddress;
+    ntoy::cli::addGdbOption(*runCmd, gdbAddress);
     runCmd->add_option("image", image, "The PE32+ image to run")->required();
     runCmd->add_option("args", guestArgs, "Arguments for the guest");
     runCmd->positionals_at_end();
     runCmd->prefix_command();  // everything after the image goes to the guest
 
+    ntoy::cli::DebugOptions debugOptions;
+    auto* debugCmd = ntoy::cli::addDebugCommand(app, debugOptions);
+
     CLI11_PARSE(app, argc, argv);
+    if (debugCmd->parsed())
+        return ntoy::cli::runDebugCommand(*debugCmd, debugOptions, imagesDir());
     if (runCmd->parsed()) {
         // prefix_command leaves the guest's arguments unparsed.
         for (auto& extra : runCmd->remaining())
@@ -116,7 +145,7 @@ int main(int argc, char** argv) {
             fmt::print(stderr, "ntoy: {}\n", ram.error());
             return kExitBadImage;
         }
-        return run(image, guestArgs, *ram, stats);
+        return run(image, guestArgs, *ram, stats, traceFile, gdbAddress);
     }
     return 0;
 }

@@ -49,10 +49,16 @@ NtStatus NtQuerySystemInformation(SystemCall& call) {
     info.maximumUserModeAddress = mm::kHighestUserAddress;
     info.activeProcessorsAffinityMask = 1;
     info.numberOfProcessors = 1;
-    if (auto s = call.user.write(buffer, info); s != NtStatus::Success)
+    // Both outputs are checked before either is written.
+    if (auto s = call.user.probeForWrite(buffer, sizeof info); s != NtStatus::Success)
         return s;
+    if (returnLength.value() != 0) {
+        if (auto s = call.user.probeForWrite(returnLength, 4); s != NtStatus::Success)
+            return s;
+    }
+    (void)call.user.write(buffer, info);
     if (returnLength.value() != 0)
-        return call.user.write(returnLength, static_cast<std::uint32_t>(sizeof info));
+        (void)call.user.write(returnLength, static_cast<std::uint32_t>(sizeof info));
     return NtStatus::Success;
 }
 

@@ -21,6 +21,9 @@ public:
     virtual ~TrapHandler() = default;
     virtual void systemCall(Cpu& cpu) = 0;
     virtual void exception(Cpu& cpu, const CpuException& e) = 0;
+    // Whether the CPU could fetch code at `va` now (a valid, executable PTE): what the machine
+    // may translate, and what it must ask before looking up translated code by address.
+    virtual bool isCodePresent(VirtualAddress va) = 0;
 };
 
 // The system registers a new processor starts with, chosen by the kernel.

@@ -1,8 +1,9 @@
 // NtWriteFile to the console handles: guest stdout and stderr go to the host's.
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
-#include <vector>
 
 #include "kernel/ke/SystemCall.h"
 
@@ -42,13 +43,21 @@ NtStatus NtWriteFile(SystemCall& call) {
         return NtStatus::AccessDenied;
     if (auto s = call.user.probeForWrite(ioStatus, sizeof(IoStatusBlock)); s != NtStatus::Success)
         return s;
-    std::vector<std::byte> data(length);
-    if (auto s = call.user.read(buffer, data); s != NtStatus::Success)
+    // The whole buffer must be readable before any of it is written; then it goes out in
+    // pieces, so a large length costs the host no more than one piece.
+    if (auto s = call.user.probeForRead(buffer, length); s != NtStatus::Success)
         return s;
-
     const int fd = *object == ps::ObjectKind::ConsoleOutput ? STDOUT_FILENO : STDERR_FILENO;
-    const NtStatus status =
-        writeAll(fd, data.data(), data.size()) ? NtStatus::Success : NtStatus::Unsuccessful;
+    constexpr std::uint32_t kPiece = 64 << 10;
+    std::array<std::byte, kPiece> piece;
+    NtStatus status = NtStatus::Success;
+    for (std::uint32_t done = 0; done < length && status == NtStatus::Success;) {
+        const std::uint32_t n = std::min(kPiece, length - done);
+        if (call.user.read(buffer + done, std::span(piece.data(), n)) != NtStatus::Success ||
+            !writeAll(fd, piece.data(), n))
+            status = NtStatus::Unsuccessful;
+        done += n;
+    }
     (void)call.user.write(ioStatus,
                           IoStatusBlock{raw(status), status == NtStatus::Success ? length : 0u});
     return status;

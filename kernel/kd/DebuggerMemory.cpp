@@ -35,6 +35,17 @@ std::size_t transfer(const mm::AddressSpace& space, VirtualAddress va, std::size
 
 }  // namespace
 
+void dropWrittenCode(mm::AddressSpace& space, VirtualAddress va, std::uint64_t length) {
+    // Only pages the CPU can run from can have translated code (and only those can be looked
+    // up: see hal::Mmu::codeModified).
+    for (std::uint64_t page = va.pageBase().value(); page < va.value() + length;
+         page += kPageSize) {
+        const mm::Pte pte = space.tables().pteAt(VirtualAddress(page));
+        if (pte.isValid() && !pte.has(mm::PteBit::NoExecute))
+            space.mmu().codeModified(VirtualAddress(page), kPageSize);
+    }
+}
+
 std::size_t readVirtual(const mm::AddressSpace& space, VirtualAddress va,
                         std::span<std::byte> out) {
     return transfer(space, va, out.size(), [&](std::byte* host, std::size_t off, std::size_t n) {
@@ -48,8 +59,7 @@ std::size_t writeVirtual(mm::AddressSpace& space, VirtualAddress va,
         transfer(space, va, in.size(), [&](std::byte* host, std::size_t off, std::size_t len) {
             std::memcpy(host, in.data() + off, len);
         });
-    if (n != 0)
-        space.mmu().codeModified(va, n);
+    dropWrittenCode(space, va, n);
     return n;
 }
 

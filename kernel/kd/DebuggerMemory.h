@@ -20,4 +20,8 @@ std::size_t readPhysical(const hal::PhysicalMemory& ram, PhysicalAddress pa,
 std::size_t writePhysical(const hal::PhysicalMemory& ram, PhysicalAddress pa,
                           std::span<const std::byte> in);
 
+// After bytes were written behind the CPU's back: drops code translated from the written
+// pages that are present and executable.
+void dropWrittenCode(mm::AddressSpace& space, VirtualAddress va, std::uint64_t length);
+
 }  // namespace ntoy::kd

@@ -26,7 +26,7 @@ NtStatus NtRaiseException(SystemCall& call) {
     if (firstChance)
         call.exceptions.dispatch(call.process, call.cpu, *record, *context);
     else
-        call.exceptions.unhandled(call.process, *record);
+        call.exceptions.unhandled(call.process, call.cpu, *record, *context);
     return NtStatus::Success;
 }
 

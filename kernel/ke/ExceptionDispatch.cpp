@@ -48,7 +48,7 @@ void ExceptionDispatcher::dispatch(ps::Process& process, hal::Cpu& cpu,
                     user.write(VirtualAddress(frame), context) == NtStatus::Success &&
                     user.write(VirtualAddress(frame + kRecordOffset), record) == NtStatus::Success;
     if (!ok) {
-        unhandled(process, record);
+        unhandled(process, cpu, record, context);
         return;
     }
     if (observer)
@@ -57,9 +57,29 @@ void ExceptionDispatcher::dispatch(ps::Process& process, hal::Cpu& cpu,
     cpu.setReg(hal::Reg::Rip, process.exceptionDispatcher.value());
 }
 
-void ExceptionDispatcher::unhandled(ps::Process& process, const ExceptionRecord& record) {
+void ExceptionDispatcher::unhandled(ps::Process& process, hal::Cpu& cpu,
+                                    const ExceptionRecord& record, const Context& context) {
     if (observer)
         observer->exception({record, false, false});
+    if (stopBeforeUnhandledExit) {
+        restoreContext(cpu, context);
+        held_ = Held{process.id(), record};
+        cpu.requestStop();
+        return;
+    }
+    end(process, record);
+}
+
+bool ExceptionDispatcher::endHeld(ps::Process& process) {
+    if (!held_ || held_->processId != process.id())
+        return false;
+    const ExceptionRecord record = held_->record;
+    held_.reset();
+    end(process, record);
+    return true;
+}
+
+void ExceptionDispatcher::end(ps::Process& process, const ExceptionRecord& record) {
     fmt::print(stderr, "{}\n", describeUnhandled(record));
     std::fflush(stderr);
     process.terminate(record.exceptionCode);

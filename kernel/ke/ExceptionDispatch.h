@@ -3,6 +3,8 @@
 // process with the exception code as its exit status and one line on stderr.
 #pragma once
 
+#include <optional>
+
 #include "kernel/ke/Context.h"
 #include "kernel/ke/KernelObserver.h"
 #include "kernel/ps/Process.h"
@@ -13,13 +15,29 @@ class ExceptionDispatcher {
 public:
     // Told about every exception on its way (the tracer and debugger listen here).
     KernelObserver* observer = nullptr;
+    // Set by a debugger (the gdb stub): an unhandled exception then stops the guest, back in
+    // the context the exception was raised in, after the observer has heard of it; the
+    // process ends when it is next resumed (endHeld). Otherwise it ends at once.
+    bool stopBeforeUnhandledExit = false;
 
     // First chance: builds CONTEXT and EXCEPTION_RECORD on the user stack and enters the
     // dispatcher; ends the process if there is none or the stack cannot take the frame.
     void dispatch(ps::Process& process, hal::Cpu& cpu, const ExceptionRecord& record,
                   const Context& context);
-    // No handler took it: end the process.
-    void unhandled(ps::Process& process, const ExceptionRecord& record);
+    // No handler took it: end the process (or hold it, as above).
+    void unhandled(ps::Process& process, hal::Cpu& cpu, const ExceptionRecord& record,
+                   const Context& context);
+    // Ends `process` if an unhandled exception holds it stopped; true if it did.
+    bool endHeld(ps::Process& process);
+
+private:
+    void end(ps::Process& process, const ExceptionRecord& record);
+
+    struct Held {
+        std::uint32_t processId;
+        ExceptionRecord record;
+    };
+    std::optional<Held> held_;
 };
 
 // A record for a CPU fault at `rip`, with the access-violation parameters if any.

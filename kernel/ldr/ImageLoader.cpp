@@ -153,10 +153,9 @@ std::expected<void, LoadError> ImageLoader::commitAndCopy(const Module& module,
     }
     const auto& memory = space.tables().memory();
     for (std::uint64_t off = 0; off < size; off += kPageSize) {
-        auto frame = space.materialize(module.base + off);
+        auto frame = space.materialize(module.base + off, mm::PageUse::UserImage);
         if (!frame)
             return std::unexpected(LoadError{"not enough memory to map it"});
-        process_.space().memoryManager().pfns().entry(*frame).use = mm::PageUse::UserImage;
         const std::uint64_t n =
             std::min<std::uint64_t>(kPageSize, bytes.size() - std::min(bytes.size(), off));
         if (n)

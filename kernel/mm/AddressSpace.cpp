@@ -24,6 +24,10 @@ AddressSpace::~AddressSpace() {
 
 void AddressSpace::setPte(VirtualAddress va, PhysicalAddress at, Pte pte) {
     const Pte old = tables_.read(at);
+    // Code translated from an executable page goes while its PTE still says where it is.
+    const bool wasExecutable = old.isValid() && !old.has(PteBit::NoExecute);
+    if (wasExecutable && (!pte.isValid() || pte.pfn() != old.pfn() || pte.has(PteBit::NoExecute)))
+        mmu_.codeModified(va, kPageSize);
     tables_.write(at, pte);
     if (pte.isValid()) {
         mm_.pfns().entry(pte.pfn()).pteAddress = at;
@@ -34,13 +38,13 @@ void AddressSpace::setPte(VirtualAddress va, PhysicalAddress at, Pte pte) {
             ((old.has(PteBit::Write) && !pte.has(PteBit::Write)) ||
              (!old.has(PteBit::NoExecute) && pte.has(PteBit::NoExecute))))
             mmu_.downgraded(va);
+    } else if (old.hasFrame() && !(pte.hasFrame() && pte.pfn() == old.pfn())) {
+        // The frame leaves the page (decommit, release): the machine forgets its alias.
+        mmu_.unmapped(va, wasExecutable);
     } else if (old.isValid()) {
-        // Invalid now. If the page keeps its frame (NOACCESS, GUARD) its host alias may stay:
-        // only the translation must go.
-        if (pte.hasFrame() && pte.pfn() == old.pfn())
-            mmu_.downgraded(va);
-        else
-            mmu_.unmapped(va, !old.has(PteBit::NoExecute));
+        // Still the page's frame, but no longer accessible (NOACCESS, GUARD): only the
+        // translation must go.
+        mmu_.downgraded(va);
     }
 }
 
@@ -59,10 +63,11 @@ void AddressSpace::markThreadStack(const Vad& vad) {
 }
 
 NtStatus AddressSpace::commit(VirtualAddress start, VirtualAddress end, MmProtection prot) {
-    std::uint64_t fresh = 0;
-    for (VirtualAddress va = start; va < end; va = va + kPageSize)
-        if (!tables_.pteAt(va).isCommitted())
-            ++fresh;
+    // Count what is committed already by visiting existing tables only, so that a huge
+    // request fails on its charge at once instead of walking every page.
+    std::uint64_t already = 0;
+    forEachCommitted(start, end, [&](VirtualAddress, PhysicalAddress, Pte) { ++already; });
+    const std::uint64_t fresh = (end - start) / kPageSize - already;
     if (!mm_.commit().tryCharge(fresh))
         return NtStatus::CommitmentLimit;
     // Tables first, so that running out of frames or commit for them undoes everything.
@@ -147,7 +152,7 @@ void AddressSpace::protect(VirtualAddress start, VirtualAddress end, MmProtectio
     });
 }
 
-std::expected<Pfn, NtStatus> AddressSpace::materialize(VirtualAddress va) {
+std::expected<Pfn, NtStatus> AddressSpace::materialize(VirtualAddress va, PageUse use) {
     const auto at = tables_.findPte(va);
     if (!at)
         return std::unexpected(NtStatus::NotCommitted);
@@ -156,7 +161,7 @@ std::expected<Pfn, NtStatus> AddressSpace::materialize(VirtualAddress va) {
         return pte.pfn();
     if (!pte.isCommitted())
         return std::unexpected(NtStatus::NotCommitted);
-    auto frame = mm_.pfns().allocateZeroed(PageUse::UserPrivate);
+    auto frame = mm_.pfns().allocateZeroed(use);
     if (!frame)
         return std::unexpected(NtStatus::NoMemory);
     const MmProtection prot = pte.protection();
@@ -289,7 +294,7 @@ PageFaultOutcome AddressSpace::handleFault(VirtualAddress address, std::uint32_t
     // A valid page whose rights allow the access: a translation cached before a change that
     // has since been flushed. Retrying is right.
     ++mm_.faults().other;
-    o.kind = FaultKind::DemandZero;
+    o.kind = FaultKind::Spurious;
     o.after = pte;
     o.response = PageFaultResponse::Resolved;
     return o;

@@ -50,7 +50,7 @@ public:
 
     // Gives a committed page its frame now (the loader and process set-up fill pages before
     // the guest runs, so they never fault). Returns the frame.
-    std::expected<Pfn, NtStatus> materialize(VirtualAddress va);
+    std::expected<Pfn, NtStatus> materialize(VirtualAddress va, PageUse use = PageUse::UserPrivate);
 
     // --- faults
     PageFaultOutcome handleFault(VirtualAddress va, std::uint32_t errorCode);

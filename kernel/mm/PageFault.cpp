@@ -26,6 +26,8 @@ std::string_view faultKindName(FaultKind k) {
             return "system address";
         case FaultKind::Reserved:
             return "reserved PTE bit";
+        case FaultKind::Spurious:
+            return "spurious";
     }
     return "?";
 }
@@ -50,6 +52,8 @@ std::string PageFaultOutcome::describe() const {
                                    fromZeroedList ? "zeroed" : "free");
             if (kind == FaultKind::StackGrowth)
                 return "stack growth: guard page moved down one page";
+            if (kind == FaultKind::Spurious)
+                return "spurious: the PTE was already valid (a stale translation); retry";
             if (kind == FaultKind::CopyOnWrite)
                 return fmt::format("copy-on-write: frame {:#x} made writable", frame.value());
             return "resolved: retry";

@@ -30,6 +30,8 @@ enum class FaultKind : std::uint8_t {
     NoExecute,      // fetch from a page without execute access
     SystemAddress,  // user access to system space
     Reserved,       // a reserved PTE bit was set: a kernel bug
+    Spurious,       // the PTE already allowed the access: a translation the CPU cached before
+                    // a change that has since been flushed
 };
 
 struct PageFaultOutcome {

@@ -42,7 +42,8 @@ public:
     constexpr std::uint8_t bits() const { return bits_; }
     constexpr Base base() const { return static_cast<Base>(bits_ & 7); }
     constexpr bool isNoAccess() const { return bits_ == kNoAccess; }
-    constexpr bool isGuard() const { return !isNoAccess() && (bits_ & kGuard) != 0; }
+    // GUARD alone: GUARD with NOCACHE is WRITECOMBINE (or, with no base, NOACCESS).
+    constexpr bool isGuard() const { return (bits_ & 0x18) == kGuard; }
     constexpr bool isNoCache() const { return !isNoAccess() && (bits_ & 0x18) == kNoCache; }
     constexpr bool isWriteCombine() const { return !isNoAccess() && (bits_ & 0x18) == 0x18; }
     constexpr MmProtection withoutGuard() const {

@@ -44,12 +44,24 @@ NtStatus UserMemory::write(VirtualAddress va, std::span<const std::byte> in) {
         return s;
     forEachPiece(va, in.size(), [&](std::byte* host, std::uint64_t off, std::uint64_t n) {
         std::memcpy(host, in.data() + off, n);
+        // Written behind the CPU's back: code it translated from an executable page is stale.
+        const VirtualAddress at = va + off;
+        if (!space_.tables().pteAt(at).has(PteBit::NoExecute))
+            space_.mmu().codeModified(at.pageBase(), kPageSize);
     });
     return NtStatus::Success;
 }
 
 NtStatus UserMemory::probeForWrite(VirtualAddress va, std::uint64_t size) {
     return resolve(va, size, AccessKind::Write);
+}
+
+}  // namespace ntoy::mm
+
+namespace ntoy::mm {
+
+NtStatus UserMemory::probeForRead(VirtualAddress va, std::uint64_t size) {
+    return resolve(va, size, AccessKind::Read);
 }
 
 }  // namespace ntoy::mm

@@ -23,6 +23,8 @@ public:
     // Checks that [va, va+size) could be written, resolving demand-zero pages, without
     // writing: the probe that precedes any change.
     NtStatus probeForWrite(VirtualAddress va, std::uint64_t size);
+    // The same for reading: lets a large input be checked whole and then consumed piecewise.
+    NtStatus probeForRead(VirtualAddress va, std::uint64_t size);
 
     template <typename T>
     std::expected<T, NtStatus> read(VirtualAddress va) {

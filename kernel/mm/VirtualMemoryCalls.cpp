@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "kernel/ke/SystemCall.h"
+#include "kernel/mm/RegionQuery.h"
 #include "kernel/mm/SystemLayout.h"
 
 namespace ntoy::ke {
@@ -13,9 +14,9 @@ namespace {
 using mm::MmProtection;
 namespace page = mm::page;
 
-inline constexpr std::uint32_t kMemCommit = 0x1000, kMemReserve = 0x2000, kMemDecommit = 0x4000,
-                               kMemRelease = 0x8000, kMemFree = 0x10000, kMemPrivate = 0x20000,
-                               kMemReset = 0x80000, kMemTopDown = 0x100000, kMemImage = 0x1000000;
+inline constexpr std::uint32_t kMemCommit = mm::mem::kCommit, kMemReserve = mm::mem::kReserve,
+                               kMemDecommit = 0x4000, kMemRelease = 0x8000, kMemReset = 0x80000,
+                               kMemTopDown = 0x100000;
 inline constexpr std::uint64_t kFirstNonUser = mm::kHighestUserAddress + 1;
 
 // A page protection for private memory: one base value with at most one modifier, and no
@@ -46,7 +47,7 @@ struct CapturedRange {
     std::uint64_t base = 0, size = 0;
 };
 
-// Captures *Base and *Size and checks both are writable, before any check that needs them.
+// Reads *Base and *Size: the values every later check needs.
 std::expected<CapturedRange, NtStatus> captureRange(SystemCall& call, std::size_t baseArg,
                                                     std::size_t sizeArg) {
     auto base = call.user.read<std::uint64_t>(call.pointer(baseArg));
@@ -55,16 +56,20 @@ std::expected<CapturedRange, NtStatus> captureRange(SystemCall& call, std::size_
     auto size = call.user.read<std::uint64_t>(call.pointer(sizeArg));
     if (!size)
         return std::unexpected(size.error());
-    if (auto s = call.user.probeForWrite(call.pointer(baseArg), 8); s != NtStatus::Success)
-        return std::unexpected(s);
-    if (auto s = call.user.probeForWrite(call.pointer(sizeArg), 8); s != NtStatus::Success)
-        return std::unexpected(s);
     return CapturedRange{*base, *size};
+}
+
+// Checks that *Base and *Size can take the results, after the argument checks and before
+// anything changes.
+NtStatus probeRange(SystemCall& call, std::size_t baseArg, std::size_t sizeArg) {
+    if (auto s = call.user.probeForWrite(call.pointer(baseArg), 8); s != NtStatus::Success)
+        return s;
+    return call.user.probeForWrite(call.pointer(sizeArg), 8);
 }
 
 void writeRange(SystemCall& call, std::size_t baseArg, std::size_t sizeArg, std::uint64_t base,
                 std::uint64_t size) {
-    // Probed writable above; nothing since can have made them unwritable.
+    // Probed writable before the work; nothing since can have made them unwritable.
     (void)call.user.write(call.pointer(baseArg), base);
     (void)call.user.write(call.pointer(sizeArg), size);
 }
@@ -103,6 +108,8 @@ NtStatus NtAllocateVirtualMemory(SystemCall& call) {
         return NtStatus::InvalidParameter2;
     if (kFirstNonUser - base < size)
         return NtStatus::InvalidParameter4;
+    if (auto s = probeRange(call, 1, 3); s != NtStatus::Success)
+        return s;
     if (!isValidProcessHandle(call, call.arg(0)))
         return NtStatus::InvalidHandle;
 
@@ -166,6 +173,8 @@ NtStatus NtFreeVirtualMemory(SystemCall& call) {
         return NtStatus::InvalidParameter2;
     if (kFirstNonUser - base < size)
         return NtStatus::InvalidParameter3;
+    if (auto s = probeRange(call, 1, 2); s != NtStatus::Success)
+        return s;
     if (!isValidProcessHandle(call, call.arg(0)))
         return NtStatus::InvalidHandle;
 
@@ -209,13 +218,15 @@ NtStatus NtProtectVirtualMemory(SystemCall& call) {
     auto range = captureRange(call, 1, 2);
     if (!range)
         return range.error();
-    if (auto s = call.user.probeForWrite(call.pointer(4), 4); s != NtStatus::Success)
-        return s;
     const auto [base, size] = *range;
     if (base > mm::kHighestUserAddress)
         return NtStatus::InvalidParameter2;
     if (kFirstNonUser - base < size)
         return NtStatus::InvalidParameter3;
+    if (auto s = probeRange(call, 1, 2); s != NtStatus::Success)
+        return s;
+    if (auto s = call.user.probeForWrite(call.pointer(4), 4); s != NtStatus::Success)
+        return s;
     if (!isValidProcessHandle(call, call.arg(0)))
         return NtStatus::InvalidHandle;
 
@@ -238,65 +249,6 @@ NtStatus NtProtectVirtualMemory(SystemCall& call) {
     return NtStatus::Success;
 }
 
-namespace {
-
-// MEMORY_BASIC_INFORMATION, x64 layout.
-struct MemoryBasicInformation {
-    std::uint64_t baseAddress;
-    std::uint64_t allocationBase;
-    std::uint32_t allocationProtect;
-    std::uint16_t partitionId;
-    std::uint16_t reserved0;
-    std::uint64_t regionSize;
-    std::uint32_t state;
-    std::uint32_t protect;
-    std::uint32_t type;
-    std::uint32_t reserved1;
-};
-static_assert(sizeof(MemoryBasicInformation) == 48);
-
-MemoryBasicInformation queryRegion(mm::AddressSpace& space, VirtualAddress address) {
-    MemoryBasicInformation info{};
-    const VirtualAddress page = address.pageBase();
-    info.baseAddress = page.value();
-    const mm::Vad* vad = space.findVad(page);
-    if (!vad) {
-        const mm::Vad* next = space.vads().firstEndingAbove(page);
-        const std::uint64_t end = next ? next->start().value() : kFirstNonUser;
-        info.regionSize = end - page.value();
-        info.state = kMemFree;
-        info.protect = page::kNoAccess;
-        return info;
-    }
-    info.allocationBase = vad->start().value();
-    info.allocationProtect = vad->allocationProtect;
-    info.type = vad->type == mm::VadType::Image ? kMemImage : kMemPrivate;
-    auto stateOf = [&](mm::Pte pte) {
-        return pte.isCommitted() ? std::pair{kMemCommit, pte.protection().toWin32()}
-                                 : std::pair{kMemReserve, 0u};
-    };
-    const auto first = stateOf(space.tables().pteAt(page));
-    VirtualAddress va = page + kPageSize;
-    while (va < vad->end()) {
-        const VirtualAddress next = space.tables().nextPossiblyMapped(va);
-        if (next != va.pageBase()) {  // no table: a run of uncommitted pages
-            if (first.first != kMemReserve)
-                break;
-            va = std::min(next, vad->end());
-            continue;
-        }
-        if (stateOf(space.tables().pteAt(va)) != first)
-            break;
-        va = va + kPageSize;
-    }
-    info.regionSize = va - page;
-    info.state = first.first;
-    info.protect = first.second;
-    return info;
-}
-
-}  // namespace
-
 NtStatus NtQueryVirtualMemory(SystemCall& call) {
     const std::uint64_t address = call.arg(1);
     const std::uint64_t infoClass = call.arg(2);
@@ -304,23 +256,23 @@ NtStatus NtQueryVirtualMemory(SystemCall& call) {
     const VirtualAddress returnLength = call.pointer(5);
     if (infoClass != 0)
         return NtStatus::InvalidInfoClass;
-    if (length < sizeof(MemoryBasicInformation))
+    if (length < sizeof(mm::MemoryBasicInformation))
         return NtStatus::InfoLengthMismatch;
     if (address > mm::kHighestUserAddress)
         return NtStatus::InvalidParameter;
     if (!isValidProcessHandle(call, call.arg(0)))
         return NtStatus::InvalidHandle;
-    if (auto s = call.user.probeForWrite(call.pointer(3), sizeof(MemoryBasicInformation));
+    if (auto s = call.user.probeForWrite(call.pointer(3), sizeof(mm::MemoryBasicInformation));
         s != NtStatus::Success)
         return s;
     if (returnLength.value() != 0) {
         if (auto s = call.user.probeForWrite(returnLength, 8); s != NtStatus::Success)
             return s;
     }
-    const auto info = queryRegion(call.process.space(), VirtualAddress(address));
+    const auto info = mm::queryRegion(call.process.space(), VirtualAddress(address));
     (void)call.user.write(call.pointer(3), info);
     if (returnLength.value() != 0)
-        (void)call.user.write(returnLength, std::uint64_t{sizeof(MemoryBasicInformation)});
+        (void)call.user.write(returnLength, std::uint64_t{sizeof(mm::MemoryBasicInformation)});
     return NtStatus::Success;
 }
 

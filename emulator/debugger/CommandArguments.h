@@ -1,0 +1,32 @@
+// The words of a debugger command and what they mean: counts are decimal (as in gdb),
+// addresses hexadecimal (as in WinDbg; "0x" optional) or a register with an optional offset
+// ("rsp+10"), and x/xp take gdb's /N[bhwgq] suffix.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kernel/hal/Cpu.h"
+
+namespace ntoy::dbg {
+
+std::vector<std::string_view> splitWords(std::string_view line);
+
+// A decimal count (or 0x-prefixed hex), at least 1.
+std::expected<std::uint64_t, std::string> parseCount(std::string_view text);
+
+// A number, a register, or either plus or minus a hex offset.
+std::expected<std::uint64_t, std::string> parseAddress(std::string_view text, hal::Cpu& cpu);
+
+// x/NF: N units of size F: b (1), h (2), w (4), g or q (8). Defaults: 1 unit of 4 bytes.
+struct DumpFormat {
+    std::uint64_t count = 1;
+    unsigned unitSize = 4;
+};
+// `suffix` is what follows the slash in "x/16g", or empty for plain "x".
+std::expected<DumpFormat, std::string> parseDumpFormat(std::string_view suffix);
+
+}  // namespace ntoy::dbg

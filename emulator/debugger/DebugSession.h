@@ -1,0 +1,70 @@
+// `ntoy debug`: one debugging session over a loaded guest. Each command line runs here and
+// prints to `out`; the guest runs only inside c and si, so that its output and the
+// debugger's interleave in order.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <ostream>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "emulator/Engine.h"
+#include "emulator/debugger/Disassembler.h"
+#include "emulator/debugger/StopObserver.h"
+#include "kernel/Kernel.h"
+
+namespace ntoy::dbg {
+
+class DebugSession {
+public:
+    // The caller installs observer() on the kernel (alone, or next to a tracer).
+    DebugSession(Kernel& kernel, const Disassembler& disassembler, std::ostream& out);
+
+    StopObserver& observer() { return observer_; }
+
+    // Says what was loaded and where the guest stands. Call once, after Kernel::load.
+    void start(std::string_view imageName);
+    // Runs one command line. An empty line repeats the last c or si, as in gdb.
+    void execute(std::string_view line);
+    // After q, or once the guest has ended.
+    bool ended() const { return ended_; }
+    // The guest's exit status modulo 256 if it ended, 3 if the machine failed, else 0.
+    int exitCode() const { return exitCode_; }
+
+private:
+    using Words = std::span<const std::string_view>;
+    void dispatch(std::string_view line);
+    void continueCommand(Words args);
+    void stepCommand(Words args);
+    void breakpointCommand(Words args);
+    void deleteCommand(Words args);
+    void breakOnCommand(Words args);
+    void registersCommand(Words args);
+    void examineCommand(std::string_view format, Words args, bool physical);
+    void disassembleCommand(Words args);
+    void extensionCommand(std::string_view line);
+    void helpCommand();
+
+    emu::Engine& engine();
+    // Prints what the last run or step stopped on, or ends the session if the guest ended.
+    void reportRun(const std::expected<Kernel::RunState, RunError>& state);
+    void printReports();
+    void printLocation();
+    // Why `va` cannot be read: "no page table (PDE not valid)", "PTE not valid: ...".
+    std::string unreadableReason(std::uint64_t va);
+    void error(std::string_view message);
+
+    Kernel& kernel_;
+    const Disassembler& disassembler_;
+    std::ostream& out_;
+    StopObserver observer_;
+    std::map<unsigned, std::uint64_t> breakpoints_;
+    unsigned nextBreakpoint_ = 1;
+    std::string repeatable_;
+    bool ended_ = false;
+    int exitCode_ = 0;
+};
+
+}  // namespace ntoy::dbg

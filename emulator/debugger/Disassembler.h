@@ -1,0 +1,39 @@
+// x86-64 disassembly by Capstone, in Intel syntax, for `dis` and the fault stop.
+#pragma once
+
+#include <capstone/capstone.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <expected>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace ntoy::dbg {
+
+struct Instruction {
+    std::uint64_t address = 0;
+    std::vector<std::uint8_t> bytes;
+    std::string text;  // "mov byte ptr [rax], cl"
+};
+
+class Disassembler {
+public:
+    static std::expected<Disassembler, std::string> create();
+
+    // Up to `maxCount` instructions from `code`, which sits at `address`; stops early at
+    // bytes that do not decode.
+    std::vector<Instruction> disassemble(std::span<const std::byte> code, std::uint64_t address,
+                                         std::size_t maxCount) const;
+
+private:
+    struct Close {
+        void operator()(csh* handle) const;
+    };
+    explicit Disassembler(std::unique_ptr<csh, Close> handle) : handle_(std::move(handle)) {}
+    std::unique_ptr<csh, Close> handle_;
+};
+
+}  // namespace ntoy::dbg

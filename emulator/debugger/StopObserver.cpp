@@ -1,0 +1,53 @@
+#include "emulator/debugger/StopObserver.h"
+
+#include <fmt/format.h>
+
+#include "emulator/debugger/CodeView.h"
+#include "kernel/kd/PageFaultReport.h"
+
+namespace ntoy::dbg {
+
+void StopObserver::stopWith(std::string report) {
+    reports_.push_back(std::move(report));
+    kernel_.requestPause();
+}
+
+void StopObserver::pageFault(const ke::PageFaultEvent& e) {
+    if (!breakOn.fault && !stepping)
+        return;
+    std::string instruction;
+    if (ps::Process* p = kernel_.process())
+        instruction = instructionTextAt(p->space(), disassembler_, e.rip);
+    stopWith(kd::describePageFault(e, instruction));
+}
+
+void StopObserver::systemCall(const ke::SystemCallEvent& e) {
+    if (!breakOn.syscall)
+        return;
+    std::string args;
+    for (std::uint64_t a : e.args)
+        args += fmt::format("{}{:#x}", args.empty() ? "" : ", ", a);
+    stopWith(fmt::format("system call {}({}) = {:#010x} {}\n", e.name, args, e.status,
+                         ntStatusName(static_cast<NtStatus>(e.status))));
+}
+
+void StopObserver::exception(const ke::ExceptionEvent& e) {
+    if (!breakOn.exception && !stepping)
+        return;
+    const ke::ExceptionRecord& r = e.record;
+    std::string report =
+        fmt::format("exception {:#010x} {} at {:#x}: {}\n", r.exceptionCode,
+                    ntStatusName(static_cast<NtStatus>(r.exceptionCode)), r.exceptionAddress,
+                    e.delivered ? "first chance, delivered to KiUserExceptionDispatcher"
+                                : "not handled: the process ends");
+    if (r.numberParameters != 0) {
+        report += "  parameters:";
+        for (std::uint32_t i = 0; i < r.numberParameters && i < std::size(r.exceptionInformation);
+             ++i)
+            report += fmt::format(" {:#x}", r.exceptionInformation[i]);
+        report += '\n';
+    }
+    stopWith(std::move(report));
+}
+
+}  // namespace ntoy::dbg

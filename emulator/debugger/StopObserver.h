@@ -1,0 +1,47 @@
+// What the debugger listens for while the guest runs. On an event it breaks on (`break-on
+// fault|syscall|exception`) it writes the report printed at the stop and asks the kernel to
+// pause: the CPU stops once the trap is handled, before the guest runs again.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "emulator/debugger/Disassembler.h"
+#include "kernel/Kernel.h"
+
+namespace ntoy::dbg {
+
+struct BreakOn {
+    bool fault = true;
+    bool syscall = false;
+    bool exception = false;
+};
+
+class StopObserver final : public ke::KernelObserver {
+public:
+    StopObserver(Kernel& kernel, const Disassembler& disassembler)
+        : kernel_(kernel), disassembler_(disassembler) {}
+
+    BreakOn breakOn;
+    // While single-stepping every fault is reported, whatever breakOn says: a step that
+    // faults does not complete, and the report says why.
+    bool stepping = false;
+
+    // The reports of the events since the last call, oldest first.
+    std::vector<std::string> takeReports() { return std::exchange(reports_, {}); }
+    bool hasReports() const { return !reports_.empty(); }
+
+    void pageFault(const ke::PageFaultEvent& e) override;
+    void systemCall(const ke::SystemCallEvent& e) override;
+    void exception(const ke::ExceptionEvent& e) override;
+
+private:
+    void stopWith(std::string report);
+
+    Kernel& kernel_;
+    const Disassembler& disassembler_;
+    std::vector<std::string> reports_;
+};
+
+}  // namespace ntoy::dbg

@@ -1,0 +1,25 @@
+#include "emulator/gdb/MonitorCommand.h"
+
+#include "emulator/gdb/Hex.h"
+#include "emulator/gdb/PacketFraming.h"
+#include "kernel/kd/Extensions.h"
+
+namespace ntoy::gdb {
+
+std::string runMonitorCommand(Kernel& kernel, std::string_view line) {
+    auto output = kd::runExtension(kernel, line);
+    if (!output)
+        return output.error() + "\n";
+    return *output;
+}
+
+std::vector<std::string> consoleOutputPackets(std::string_view text) {
+    // Each byte takes two hex digits, after the `O`.
+    constexpr std::size_t kChunk = (kMaxPacketSize - 1) / 2;
+    std::vector<std::string> packets;
+    for (std::size_t at = 0; at < text.size(); at += kChunk)
+        packets.push_back("O" + toHex(text.substr(at, kChunk)));
+    return packets;
+}
+
+}  // namespace ntoy::gdb

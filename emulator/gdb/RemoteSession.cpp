@@ -1,0 +1,521 @@
+#include "emulator/gdb/RemoteSession.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "emulator/gdb/EngineRegisters.h"
+#include "emulator/gdb/Hex.h"
+#include "emulator/gdb/MonitorCommand.h"
+#include "emulator/gdb/PacketFraming.h"
+#include "emulator/gdb/TargetDescription.h"
+#include "kernel/kd/DebuggerMemory.h"
+#include "kernel/mm/SystemLayout.h"
+
+namespace ntoy::gdb {
+namespace {
+
+// The process's one thread, as gdb numbers it.
+constexpr std::uint64_t kThread = 1;
+// What a Windows debugger ends its debuggee with (DBG_TERMINATE_PROCESS).
+constexpr std::uint32_t kDebuggerTerminated = 0x40010004;
+
+// Error replies: gdb only shows the number.
+constexpr std::string_view kBadPacket = "E01";
+constexpr std::string_view kNoProcess = "E03";
+constexpr std::string_view kBadAddress = "E14";  // EFAULT: the page is not there
+
+// A hex number in `text` up to `separator` (or the end); the rest after it.
+struct Field {
+    std::uint64_t value;
+    std::string_view rest;
+};
+std::optional<Field> hexField(std::string_view text, char separator) {
+    const std::size_t end = text.find(separator);
+    const auto value = parseHexNumber(text.substr(0, end));
+    if (!value)
+        return std::nullopt;
+    return Field{*value, end == std::string_view::npos ? std::string_view() : text.substr(end + 1)};
+}
+
+// "ADDR,LENGTH" followed by `separator` or the end.
+struct Range {
+    std::uint64_t address, length;
+    std::string_view rest;
+};
+std::optional<Range> addressRange(std::string_view text, char separator) {
+    const auto address = hexField(text, ',');
+    if (!address)
+        return std::nullopt;
+    const auto length = hexField(address->rest, separator);
+    if (!length)
+        return std::nullopt;
+    return Range{address->value, length->value, length->rest};
+}
+
+// The ids gdb may use for our one thread: any (0), all (-1) or its own.
+bool isOurThread(std::string_view id) {
+    return id == "0" || id == "-1" || parseHexNumber(id) == kThread;
+}
+
+}  // namespace
+
+void RemoteSession::UnhandledExceptions::exception(const ke::ExceptionEvent& e) {
+    if (!e.firstChance && !e.delivered)
+        code = e.record.exceptionCode;
+}
+
+RemoteSession::RemoteSession(Kernel& kernel, RemoteConnection& connection, std::string executable,
+                             ke::KernelObserver* alsoNotify)
+    : kernel_(kernel),
+      connection_(connection),
+      executable_(std::move(executable)),
+      alsoNotify_(alsoNotify) {
+    observers_.add(unhandled_);
+    if (alsoNotify_)
+        observers_.add(*alsoNotify_);
+    kernel_.setObserver(&observers_);
+    kernel_.exceptions().stopBeforeUnhandledExit = true;
+}
+
+RemoteSession::~RemoteSession() {
+    kernel_.exceptions().stopBeforeUnhandledExit = false;
+    kernel_.setObserver(alsoNotify_);
+}
+
+emu::Engine& RemoteSession::engine() {
+    return dynamic_cast<emu::Engine&>(kernel_.process()->cpu());
+}
+
+std::expected<std::uint32_t, RunError> RemoteSession::serve() {
+    if (!alive())
+        return finish(Next::Detach);
+    poller_.emplace(engine(), connection_);
+    // gdb starts where the guest's thread does, in user mode: the kernel's iretq into it is
+    // not the guest's to debug.
+    if (mm::isSystemAddress(engine().reg(hal::Reg::Rip)))
+        if (auto entered = engine().step(); !entered)
+            return std::unexpected(RunError{RunError::Kind::Machine, entered.error()});
+    lastStop_ = stopReply(Signal::Trap, readRegisters(engine()), kThread);
+    for (;;) {
+        Next next = Next::Serve;
+        const auto packet = connection_.receive();
+        if (!packet) {
+            next = Next::Hangup;
+        } else if (auto reply = handle(*packet, next)) {
+            connection_.send(*reply);
+            // The OK still went out acknowledged; nothing after it is.
+            if (*packet == "QStartNoAckMode")
+                connection_.stopAcknowledging();
+        }
+        if (machineError_)
+            return std::unexpected(*machineError_);
+        if (hungUp_)
+            next = Next::Hangup;
+        if (next != Next::Serve)
+            return finish(next);
+    }
+}
+
+std::optional<std::string> RemoteSession::handle(std::string_view packet, Next& next) {
+    if (packet.empty())
+        return "";
+    const std::string_view args = packet.substr(1);
+    switch (packet.front()) {
+        case '?':
+            return lastStop_;
+        case 'g':
+            return alive() ? readRegisters(engine()).encode() : std::string(kNoProcess);
+        case 'G':
+            return writeAllRegisters(args);
+        case 'p':
+            return readRegisterPacket(args);
+        case 'P':
+            return writeRegisterPacket(args);
+        case 'm':
+            return readMemory(args);
+        case 'M':
+            return writeMemory(args, false);
+        case 'X':
+            return writeMemory(args, true);
+        case 'c':
+        case 's': {
+            const Resume how = packet.front() == 'c' ? Resume::Continue : Resume::Step;
+            if (args.empty())
+                return resume(how, std::nullopt);
+            const auto at = parseHexNumber(args);
+            return at ? resume(how, *at) : std::string(kBadPacket);
+        }
+        case 'C':
+        case 'S': {
+            // We cannot hand the guest a signal: C and S resume as c and s do.
+            const Resume how = packet.front() == 'C' ? Resume::Continue : Resume::Step;
+            const auto signal = hexField(args, ';');
+            if (!signal)
+                return std::string(kBadPacket);
+            if (signal->rest.empty())
+                return resume(how, std::nullopt);
+            const auto at = parseHexNumber(signal->rest);
+            return at ? resume(how, *at) : std::string(kBadPacket);
+        }
+        case 'Z':
+            return breakpoint(args, true);
+        case 'z':
+            return breakpoint(args, false);
+        case 'H':
+            return !args.empty() && isOurThread(args.substr(1)) ? "OK" : std::string(kBadPacket);
+        case 'T':
+            return isOurThread(args) ? "OK" : std::string(kBadPacket);
+        case 'k':
+            next = Next::Kill;  // gdb expects no reply
+            return std::nullopt;
+        case 'D':
+            next = Next::Detach;
+            return "OK";
+        case 'q':
+        case 'Q':
+            return query(packet);
+        case 'v':
+            if (packet == "vCont?")
+                return "vCont;c;C;s;S";
+            if (packet.starts_with("vCont;"))
+                return vCont(packet.substr(6));
+            if (packet.starts_with("vKill")) {
+                next = Next::Kill;
+                return "OK";
+            }
+            return "";
+        default:
+            return "";  // not supported
+    }
+}
+
+std::string RemoteSession::query(std::string_view packet) {
+    if (packet.starts_with("qSupported"))
+        return fmt::format(
+            "PacketSize={:x};QStartNoAckMode+;qXfer:features:read+;qXfer:exec-file:read+;"
+            "swbreak+;hwbreak+",
+            kMaxPacketSize);
+    if (packet == "QStartNoAckMode")
+        return "OK";
+    if (packet.starts_with("qXfer:")) {
+        // qXfer:OBJECT:read:ANNEX:OFFSET,LENGTH
+        std::string_view rest = packet.substr(6);
+        const std::size_t objectEnd = rest.find(':');
+        const std::string_view object = rest.substr(0, objectEnd);
+        rest = objectEnd == std::string_view::npos ? "" : rest.substr(objectEnd + 1);
+        if (!rest.starts_with("read:"))
+            return "";
+        rest = rest.substr(5);
+        const std::size_t annexEnd = rest.find(':');
+        if (annexEnd == std::string_view::npos)
+            return std::string(kBadPacket);
+        const auto range = addressRange(rest.substr(annexEnd + 1), '\0');
+        if (!range)
+            return std::string(kBadPacket);
+        return transfer(object, rest.substr(0, annexEnd), range->address, range->length);
+    }
+    if (packet.starts_with("qAttached"))
+        return "0";  // we created the process: gdb kills it when it quits
+    if (packet == "qC")
+        return fmt::format("QC{:x}", kThread);
+    if (packet == "qfThreadInfo")
+        return alive() ? fmt::format("m{:x}", kThread) : "l";
+    if (packet == "qsThreadInfo")
+        return "l";
+    if (packet.starts_with("qSymbol:"))
+        return "OK";  // we look up no symbols
+    if (packet.starts_with("qRcmd,"))
+        return monitor(packet.substr(6));
+    return "";
+}
+
+std::string RemoteSession::transfer(std::string_view object, std::string_view annex,
+                                    std::uint64_t offset, std::uint64_t length) {
+    if (object == "features")
+        return annex == "target.xml" ? xferChunk(targetDescriptionXml(), offset, length)
+                                     : "E00";  // no such annex
+    if (object == "exec-file")                 // the annex names a process: there is only ours
+        return xferChunk(executable_, offset, length);
+    return "";
+}
+
+std::string RemoteSession::readRegisterPacket(std::string_view args) {
+    const auto n = parseHexNumber(args);
+    if (!n)
+        return std::string(kBadPacket);
+    if (!alive())
+        return std::string(kNoProcess);
+    if (*n >= kRegisterCount)
+        return "E00";  // no such register
+    return *readRegisters(engine()).encodeOne(static_cast<unsigned>(*n));
+}
+
+std::string RemoteSession::writeRegisterPacket(std::string_view args) {
+    const auto n = hexField(args, '=');
+    if (!n || n->value >= kRegisterCount)
+        return std::string(kBadPacket);
+    if (!alive())
+        return std::string(kNoProcess);
+    const RegisterFile before = readRegisters(engine());
+    RegisterFile after = before;
+    if (!after.decodeOne(static_cast<unsigned>(n->value), n->rest))
+        return std::string(kBadPacket);
+    if (auto written = writeRegisters(engine(), before, after); !written) {
+        fmt::print(stderr, "ntoy: gdb: {}\n", written.error());
+        return std::string(kBadPacket);
+    }
+    return "OK";
+}
+
+std::string RemoteSession::writeAllRegisters(std::string_view hex) {
+    if (!alive())
+        return std::string(kNoProcess);
+    const RegisterFile before = readRegisters(engine());
+    RegisterFile after = before;
+    if (!after.decode(hex))
+        return std::string(kBadPacket);
+    if (auto written = writeRegisters(engine(), before, after); !written) {
+        fmt::print(stderr, "ntoy: gdb: {}\n", written.error());
+        return std::string(kBadPacket);
+    }
+    return "OK";
+}
+
+std::string RemoteSession::readMemory(std::string_view args) {
+    const auto range = addressRange(args, '\0');
+    if (!range)
+        return std::string(kBadPacket);
+    if (!alive())
+        return std::string(kNoProcess);
+    // Two hex digits a byte must fit in one packet.
+    std::vector<std::byte> data(std::min<std::uint64_t>(range->length, kMaxPacketSize / 2));
+    const std::size_t n =
+        kd::readVirtual(kernel_.process()->space(), VirtualAddress(range->address), data);
+    if (n == 0 && !data.empty())
+        return std::string(kBadAddress);
+    return toHex(std::span(data).first(n));  // a partial read stops at the missing page
+}
+
+std::string RemoteSession::writeMemory(std::string_view args, bool binary) {
+    const auto range = addressRange(args, ':');
+    if (!range)
+        return std::string(kBadPacket);
+    const auto data = binary ? unescapeBinary(range->rest) : fromHex(range->rest);
+    if (!data || data->size() != range->length)
+        return std::string(kBadPacket);
+    if (!alive())
+        return std::string(kNoProcess);
+    const std::size_t n =
+        kd::writeVirtual(kernel_.process()->space(), VirtualAddress(range->address), *data);
+    return n == data->size() ? "OK" : std::string(kBadAddress);
+}
+
+std::string RemoteSession::breakpoint(std::string_view args, bool insert) {
+    const auto type = hexField(args, ',');
+    if (!type)
+        return std::string(kBadPacket);
+    // Conditions and commands after `;` are not advertised, so gdb sends none.
+    const auto range = addressRange(type->rest.substr(0, type->rest.find(';')), '\0');
+    if (!range)
+        return std::string(kBadPacket);
+    if (type->value > 4)
+        return "";  // not a kind we know
+    if (!alive())
+        return std::string(kNoProcess);
+    emu::Engine& e = engine();
+    const std::uint64_t va = range->address;
+    if (type->value <= 1) {
+        // gdb's kind is the breakpoint instruction's length; the engine needs no instruction.
+        const bool software = type->value == 0;
+        auto it = breakpoints_.find(va);
+        if (insert) {
+            if (it == breakpoints_.end()) {
+                if (!e.addBreakpoint(va))
+                    return std::string(kBadPacket);
+                it = breakpoints_.emplace(va, BreakpointKinds{}).first;
+            }
+            (software ? it->second.software : it->second.hardware) = true;
+            return "OK";
+        }
+        if (it == breakpoints_.end())
+            return std::string(kBadPacket);
+        (software ? it->second.software : it->second.hardware) = false;
+        if (!it->second.software && !it->second.hardware) {
+            e.removeBreakpoint(va);
+            breakpoints_.erase(it);
+        }
+        return "OK";
+    }
+    const Watch watch{va, range->length,
+                      type->value == 2   ? emu::Engine::WatchKind::Write
+                      : type->value == 3 ? emu::Engine::WatchKind::Read
+                                         : emu::Engine::WatchKind::Access};
+    if (insert) {
+        if (!e.addWatchpoint(va, watch.length, watch.kind))
+            return std::string(kBadPacket);
+        watchpoints_.push_back(watch);
+        return "OK";
+    }
+    const auto it = std::ranges::find(watchpoints_, watch);
+    if (it == watchpoints_.end() || !e.removeWatchpoint(va, watch.length, watch.kind))
+        return std::string(kBadPacket);
+    watchpoints_.erase(it);
+    return "OK";
+}
+
+std::string RemoteSession::vCont(std::string_view actions) {
+    // Actions are tried in order; the first that names our thread (or no thread) is ours.
+    while (!actions.empty()) {
+        const std::size_t end = actions.find(';');
+        std::string_view action = actions.substr(0, end);
+        actions = end == std::string_view::npos ? std::string_view() : actions.substr(end + 1);
+        const std::size_t colon = action.find(':');
+        if (colon != std::string_view::npos) {
+            if (!isOurThread(action.substr(colon + 1)))
+                continue;
+            action = action.substr(0, colon);
+        }
+        if (action.empty())
+            return std::string(kBadPacket);
+        switch (action.front()) {
+            case 'c':
+            case 'C':  // with a signal we cannot deliver
+                return resume(Resume::Continue, std::nullopt);
+            case 's':
+            case 'S':
+                return resume(Resume::Step, std::nullopt);
+            default:
+                return std::string(kBadPacket);  // not among those vCont? offered
+        }
+    }
+    return std::string(kBadPacket);
+}
+
+std::string RemoteSession::monitor(std::string_view hexLine) {
+    const auto line = fromHex(hexLine);
+    if (!line)
+        return std::string(kBadPacket);
+    const std::string text(reinterpret_cast<const char*>(line->data()), line->size());
+    for (const std::string& packet : consoleOutputPackets(runMonitorCommand(kernel_, text)))
+        connection_.send(packet);
+    return "OK";
+}
+
+std::string RemoteSession::resume(Resume how, std::optional<std::uint64_t> at) {
+    if (!alive())
+        return lastStop_;  // it has ended: gdb hears how again
+    if (at)
+        engine().setReg(hal::Reg::Rip, *at);
+    // Stopped for an unhandled exception: resuming lets the kernel end the process.
+    if (unhandled_.code)
+        return stopAfterRun(kernel_.resume(), how);
+    if (how == Resume::Continue)
+        return stopAfterRun(kernel_.resume(), how);
+    if (auto stepped = engine().step(); !stepped) {
+        machineError_ = RunError{RunError::Kind::Machine, stepped.error()};
+        return lastStop_ = terminatedReply(Signal::Kill);
+    }
+    // The instruction may have been the exit call: then the kernel only finishes the process.
+    if (kernel_.process()->exitStatus())
+        return stopAfterRun(kernel_.resume(), how);
+    return describePause(how);
+}
+
+std::string RemoteSession::stopAfterRun(std::expected<Kernel::RunState, RunError> state,
+                                        Resume how) {
+    if (!state) {
+        processEnded();
+        machineError_ = state.error();
+        return lastStop_ = terminatedReply(Signal::Kill);
+    }
+    if (*state == Kernel::RunState::Paused)
+        return describePause(how);
+    processEnded();
+    lastStop_ = unhandled_.code ? terminatedReply(signalForException(*unhandled_.code))
+                                : exitedReply(*kernel_.exitStatus());
+    return lastStop_;
+}
+
+std::string RemoteSession::describePause(Resume how) {
+    const RegisterFile regs = readRegisters(engine());
+    if (unhandled_.code)
+        return lastStop_ = stopReply(signalForException(*unhandled_.code), regs, kThread);
+    const auto activity = poller_ ? poller_->take() : RemoteConnection::Activity::None;
+    if (activity == RemoteConnection::Activity::Closed)
+        hungUp_ = true;
+    const emu::Engine::Stop& stop = engine().lastStop();
+    StopReason reason;
+    if (stop.cause == emu::Engine::StopCause::Breakpoint && how == Resume::Continue) {
+        const auto it = breakpoints_.find(stop.address);
+        reason.kind = it != breakpoints_.end() && !it->second.software
+                          ? StopReason::Kind::HardwareBreakpoint
+                          : StopReason::Kind::SoftwareBreakpoint;
+    } else if (stop.cause == emu::Engine::StopCause::Watchpoint) {
+        reason = watchReason(stop);
+    } else if (activity == RemoteConnection::Activity::Interrupt) {
+        return lastStop_ = stopReply(Signal::Int, regs, kThread);
+    }
+    return lastStop_ = stopReply(Signal::Trap, regs, kThread, reason);
+}
+
+StopReason RemoteSession::watchReason(const emu::Engine::Stop& stop) const {
+    // The watchpoint gdb set that this access hit: one of the access's own kind first.
+    using Kind = emu::Engine::WatchKind;
+    const Kind accessKind = stop.write ? Kind::Write : Kind::Read;
+    const Watch* hit = nullptr;
+    for (const Watch& w : watchpoints_) {
+        if (stop.address < w.address || stop.address - w.address >= w.length)
+            continue;
+        if (w.kind == accessKind) {
+            hit = &w;
+            break;
+        }
+        if (w.kind == Kind::Access && !hit)
+            hit = &w;
+    }
+    if (!hit)
+        return {};
+    const auto kind = hit->kind == Kind::Write  ? StopReason::Kind::Watch
+                      : hit->kind == Kind::Read ? StopReason::Kind::ReadWatch
+                                                : StopReason::Kind::AccessWatch;
+    return {kind, stop.address};
+}
+
+void RemoteSession::processEnded() {
+    if (poller_) {
+        poller_->abandon();
+        poller_.reset();
+    }
+    breakpoints_.clear();
+    watchpoints_.clear();
+}
+
+std::expected<std::uint32_t, RunError> RemoteSession::finish(Next how) {
+    if (alive()) {
+        if (how == Next::Hangup)
+            fmt::print(stderr, "ntoy: gdb disconnected without detaching; ending the guest\n");
+        // gdb has let go: nothing stops the guest for it any more.
+        for (const auto& [va, kinds] : breakpoints_)
+            engine().removeBreakpoint(va);
+        for (const Watch& w : watchpoints_)
+            engine().removeWatchpoint(w.address, w.length, w.kind);
+        breakpoints_.clear();
+        watchpoints_.clear();
+        poller_.reset();
+        kernel_.exceptions().stopBeforeUnhandledExit = false;
+        // A held exception ends the process by itself, with its own code.
+        if (how != Next::Detach && !unhandled_.code)
+            kernel_.process()->terminate(kDebuggerTerminated);
+        for (;;) {
+            auto state = kernel_.resume();
+            if (!state)
+                return std::unexpected(state.error());
+            if (*state == Kernel::RunState::Exited)
+                break;
+        }
+    }
+    return kernel_.exitStatus().value_or(kDebuggerTerminated);
+}
+
+}  // namespace ntoy::gdb

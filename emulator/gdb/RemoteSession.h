@@ -1,0 +1,100 @@
+// One gdb session over a loaded process: answers gdb's packets, runs and steps the guest for
+// it, and reports each stop, from the thread's first user-mode instruction until the
+// process has ended and gdb has let go.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "emulator/Engine.h"
+#include "emulator/gdb/BreakInPoller.h"
+#include "emulator/gdb/RemoteConnection.h"
+#include "emulator/gdb/StopReply.h"
+#include "kernel/Kernel.h"
+#include "kernel/kd/ObserverFanOut.h"
+
+namespace ntoy::gdb {
+
+class RemoteSession {
+public:
+    // `executable` is the image's host path, which gdb reads symbols from; `alsoNotify`, if
+    // any, keeps hearing the kernel's events (the tracer).
+    RemoteSession(Kernel& kernel, RemoteConnection& connection, std::string executable,
+                  ke::KernelObserver* alsoNotify = nullptr);
+    ~RemoteSession();
+    RemoteSession(const RemoteSession&) = delete;
+    RemoteSession& operator=(const RemoteSession&) = delete;
+
+    // Serves gdb until it goes. A guest it detached from runs to its end; one it killed, or
+    // left behind by disconnecting, is ended. Returns the process's exit status.
+    std::expected<std::uint32_t, RunError> serve();
+
+private:
+    // What the session does once a packet is answered.
+    enum class Next : std::uint8_t { Serve, Detach, Kill, Hangup };
+    enum class Resume : std::uint8_t { Continue, Step };
+
+    // Hears of exceptions nobody handled: the kernel then holds the process stopped for us.
+    class UnhandledExceptions final : public ke::KernelObserver {
+    public:
+        void exception(const ke::ExceptionEvent& e) override;
+        std::optional<std::uint32_t> code;
+    };
+
+    struct BreakpointKinds {
+        bool software = false;  // Z0
+        bool hardware = false;  // Z1: the same engine breakpoint, reported as hwbreak
+    };
+    struct Watch {
+        std::uint64_t address, length;
+        emu::Engine::WatchKind kind;
+        bool operator==(const Watch&) const = default;
+    };
+
+    // The reply to `packet`, if it gets one.
+    std::optional<std::string> handle(std::string_view packet, Next& next);
+    std::string query(std::string_view packet);
+    std::string transfer(std::string_view object, std::string_view annex, std::uint64_t offset,
+                         std::uint64_t length);
+    std::string readRegisterPacket(std::string_view args);
+    std::string writeRegisterPacket(std::string_view args);
+    std::string writeAllRegisters(std::string_view hex);
+    std::string readMemory(std::string_view args);
+    std::string writeMemory(std::string_view args, bool binary);
+    std::string breakpoint(std::string_view packet, bool insert);
+    std::string vCont(std::string_view actions);
+    std::string monitor(std::string_view hexLine);
+    std::string resume(Resume how, std::optional<std::uint64_t> at);
+
+    // The stop reply for a pause, or for the end of the process.
+    std::string stopAfterRun(std::expected<Kernel::RunState, RunError> state, Resume how);
+    std::string describePause(Resume how);
+    StopReason watchReason(const emu::Engine::Stop& stop) const;
+    // The process has gone with its engine: forget what lived in it.
+    void processEnded();
+    // Ends or finishes the guest once gdb has let go.
+    std::expected<std::uint32_t, RunError> finish(Next how);
+
+    bool alive() { return kernel_.process() != nullptr; }
+    emu::Engine& engine();
+
+    Kernel& kernel_;
+    RemoteConnection& connection_;
+    std::string executable_;
+    ke::KernelObserver* alsoNotify_;
+    UnhandledExceptions unhandled_;
+    kd::ObserverFanOut observers_;
+    std::optional<BreakInPoller> poller_;
+    std::map<std::uint64_t, BreakpointKinds> breakpoints_;
+    std::vector<Watch> watchpoints_;
+    std::string lastStop_;  // the answer to `?`
+    std::optional<RunError> machineError_;
+    bool hungUp_ = false;  // gdb went while the guest ran
+};
+
+}  // namespace ntoy::gdb

@@ -1,0 +1,59 @@
+#include "kernel/kd/KernelState.h"
+
+#include <fmt/format.h>
+
+#include "kernel/Kernel.h"
+#include "kernel/mm/SystemLayout.h"
+
+namespace ntoy::kd {
+
+std::expected<ps::Process*, std::string> currentProcess(Kernel& kernel) {
+    if (ps::Process* p = kernel.process())
+        return p;
+    return std::unexpected("no process: the guest has not been loaded or has exited");
+}
+
+std::expected<const mm::PageTables*, std::string> tablesFor(Kernel& kernel, VirtualAddress va) {
+    if (!isCanonical(va.value()))
+        return std::unexpected(fmt::format(
+            "{:#x} is not a canonical address (bits 63-47 must all be equal)", va.value()));
+    if (ps::Process* p = kernel.process())
+        return &p->space().tables();
+    if (mm::isSystemAddress(va.value()))
+        return &kernel.memoryManager().systemTables();
+    return std::unexpected(currentProcess(kernel).error());
+}
+
+AllocationUsage allocationUsage(const ps::Process& process, const mm::Vad& vad) {
+    if (vad.type == mm::VadType::Image) {
+        for (const ps::LoadedImage& image : process.images())
+            if (vad.contains(image.base))
+                return {"Image", image.path};
+        return {"Image", ""};
+    }
+    if (vad.threadStack)
+        return {"Stack", ""};
+    if (vad.contains(process.peb))
+        return {"PEB", ""};
+    if (vad.contains(process.teb))
+        return {"TEB", ""};
+    return {"<unknown>", ""};
+}
+
+std::uint64_t committedPages(const mm::PageTables& tables, const mm::Vad& vad) {
+    std::uint64_t n = 0;
+    VirtualAddress va = vad.start();
+    while (va < vad.end()) {
+        const VirtualAddress next = tables.nextPossiblyMapped(va);
+        if (next != va.pageBase()) {  // no leaf table: nothing committed up to `next`
+            va = next;
+            continue;
+        }
+        if (tables.pteAt(va).isCommitted())
+            ++n;
+        va = va + kPageSize;
+    }
+    return n;
+}
+
+}  // namespace ntoy::kd

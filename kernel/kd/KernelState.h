@@ -1,0 +1,41 @@
+// What the extensions read from the live kernel, and the checks they all make first.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <string>
+
+#include "kernel/mm/AddressSpace.h"
+#include "kernel/ps/Process.h"
+
+namespace ntoy {
+class Kernel;
+}
+
+namespace ntoy::kd {
+
+// x86-64 addresses must sign-extend bit 47.
+constexpr bool isCanonical(std::uint64_t va) {
+    const std::uint64_t top = va >> 47;
+    return top == 0 || top == 0x1FFFF;
+}
+
+// The running process, or a message saying there is none.
+std::expected<ps::Process*, std::string> currentProcess(Kernel& kernel);
+
+// The page tables that map `va`: the process's; with no process, the system tables for a
+// system address.
+std::expected<const mm::PageTables*, std::string> tablesFor(Kernel& kernel, VirtualAddress va);
+
+// What an allocation holds, as !address names it ("Image", "Stack", "PEB", "TEB",
+// "<unknown>"), and for an image its path.
+struct AllocationUsage {
+    std::string usage;
+    std::string imagePath;
+};
+AllocationUsage allocationUsage(const ps::Process& process, const mm::Vad& vad);
+
+// Pages of the allocation that are committed (their PTEs hold a protection).
+std::uint64_t committedPages(const mm::PageTables& tables, const mm::Vad& vad);
+
+}  // namespace ntoy::kd

@@ -1,0 +1,42 @@
+#include "kernel/kd/NumberArgument.h"
+
+#include <fmt/format.h>
+
+namespace ntoy::kd {
+
+std::expected<std::uint64_t, std::string> parseWinDbgNumber(std::string_view text) {
+    std::string_view digits = text;
+    unsigned radix = 16;
+    if (digits.starts_with("0x") || digits.starts_with("0X")) {
+        digits.remove_prefix(2);
+    } else if (digits.starts_with("0n") || digits.starts_with("0N")) {
+        digits.remove_prefix(2);
+        radix = 10;
+    }
+    std::uint64_t value = 0;
+    bool any = false;
+    for (char c : digits) {
+        if (c == '`')
+            continue;
+        unsigned d = 0;
+        if (c >= '0' && c <= '9')
+            d = static_cast<unsigned>(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            d = static_cast<unsigned>(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            d = static_cast<unsigned>(c - 'A' + 10);
+        else
+            d = radix;
+        if (d >= radix)
+            return std::unexpected(fmt::format("'{}' is not a number", text));
+        if (value > (~0ull - d) / radix)
+            return std::unexpected(fmt::format("'{}' does not fit in 64 bits", text));
+        value = value * radix + d;
+        any = true;
+    }
+    if (!any)
+        return std::unexpected(fmt::format("'{}' is not a number", text));
+    return value;
+}
+
+}  // namespace ntoy::kd

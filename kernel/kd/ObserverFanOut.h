@@ -1,0 +1,40 @@
+// One kernel observer that passes every event on to several (the tracer and the debugger,
+// when both are on): the kernel has a single observer slot.
+#pragma once
+
+#include <vector>
+
+#include "kernel/ke/KernelObserver.h"
+
+namespace ntoy::kd {
+
+class ObserverFanOut final : public ke::KernelObserver {
+public:
+    void add(ke::KernelObserver& observer) { observers_.push_back(&observer); }
+
+    void pageFault(const ke::PageFaultEvent& e) override {
+        for (auto* o : observers_)
+            o->pageFault(e);
+    }
+    void systemCall(const ke::SystemCallEvent& e) override {
+        for (auto* o : observers_)
+            o->systemCall(e);
+    }
+    void exception(const ke::ExceptionEvent& e) override {
+        for (auto* o : observers_)
+            o->exception(e);
+    }
+    void cpuException(const hal::CpuException& e, std::uint64_t rip) override {
+        for (auto* o : observers_)
+            o->cpuException(e, rip);
+    }
+    void processExit(std::uint32_t status) override {
+        for (auto* o : observers_)
+            o->processExit(status);
+    }
+
+private:
+    std::vector<ke::KernelObserver*> observers_;
+};
+
+}  // namespace ntoy::kd

@@ -1,0 +1,237 @@
+// !pte, !vad, !address, !pfn, !vm and !memusage over a real kernel on the emulator, paused
+// at touch_pages' first demand-zero fault: the live state the debugger and gdb show.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include "kernel/kd/Extensions.h"
+#include "kernel/kd/PageFaultReport.h"
+#include "kernel/mm/SystemLayout.h"
+#include "tests/debug/LiveKernel.h"
+
+namespace ntoy::kd {
+namespace {
+
+using test::CapturedFault;
+using test::LiveKernel;
+
+bool isFirstDemandZero(const mm::PageFaultOutcome& o) {
+    return o.kind == mm::FaultKind::DemandZero && !isSpurious(o);
+}
+
+class ExtensionsTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        live = LiveKernel::load("touch_pages.exe", {"3"});
+        ASSERT_TRUE(live);
+        fault = live->runToFault(isFirstDemandZero);
+        ASSERT_TRUE(fault) << "touch_pages made no demand-zero fault";
+    }
+
+    std::string run(const std::string& line) {
+        auto r = runExtension(live->kernel(), line);
+        EXPECT_TRUE(r) << line << ": " << r.error();
+        return r.value_or("");
+    }
+    std::string fails(const std::string& line) {
+        auto r = runExtension(live->kernel(), line);
+        EXPECT_FALSE(r) << line << " gave:\n" << r.value_or("");
+        return r ? "" : r.error();
+    }
+    const mm::Vad& faultVad() { return *fault->vad; }
+
+    std::unique_ptr<LiveKernel> live;
+    std::optional<CapturedFault> fault;
+};
+
+// POSIX extended regular expressions (gtest's), searched anywhere in the text.
+#define EXPECT_MATCHES(text, pattern) EXPECT_THAT(text, ::testing::ContainsRegex(pattern))
+
+TEST_F(ExtensionsTest, PteShowsFourLevelsWithAddressesContentsAndFlags) {
+    const std::uint64_t va = fault->cr2 & ~0xFFFull;
+    const std::string out = run(fmt::format("!pte {:x}", va));
+    EXPECT_MATCHES(out, fmt::format(" VA {:016x}\n", va));
+    EXPECT_MATCHES(out, "^ +VA");
+    EXPECT_MATCHES(out,
+                   "\nPXE at [0-9A-F]{16} +PPE at [0-9A-F]{16} +PDE at [0-9A-F]{16} +"
+                   "PTE at [0-9A-F]{16}\n");
+    EXPECT_MATCHES(out,
+                   "\ncontains [0-9A-F]{16}  contains [0-9A-F]{16}  contains [0-9A-F]{16}  "
+                   "contains [0-9A-F]{16}\n");
+    // The leaf now maps the frame the fault took: user, writable, not executable, valid.
+    EXPECT_MATCHES(out, fmt::format("pfn {:<10x}-------UW-V\n$", fault->outcome.frame.value()));
+    // The walk's table addresses are the ones the fault saw.
+    const auto& pte = *fault->walkBefore.levels[3];
+    EXPECT_MATCHES(out, fmt::format("PTE at {:016X}", pte.entryAddress().value()));
+}
+
+TEST_F(ExtensionsTest, PteOfAnUntouchedCommittedPageIsDemandZero) {
+    const std::uint64_t next = (fault->cr2 & ~0xFFFull) + kPageSize;
+    ASSERT_TRUE(faultVad().contains(VirtualAddress(next)));
+    const std::string out = run(fmt::format("!pte 0x{:x}", next));
+    EXPECT_MATCHES(out, "contains 0000000000000080\n");
+    EXPECT_MATCHES(out, "  not valid\n +DemandZero\n +Protect: 4 - ReadWrite\n$");
+}
+
+TEST_F(ExtensionsTest, PteSaysReservedOrFreeForAZeroEntry) {
+    // The thread stack is reserved in full but committed only at its top.
+    const mm::Vad* stack = nullptr;
+    for (const auto& [start, vad] : live->process().space().vads())
+        if (vad.threadStack)
+            stack = &vad;
+    ASSERT_TRUE(stack);
+    EXPECT_MATCHES(run(fmt::format("!pte {:x}", stack->start().value())),
+                   "Reserved \\(not committed\\), in the allocation at VPN");
+    EXPECT_MATCHES(run("!pte 7000000000"), "Free: no allocation covers this address\n$");
+}
+
+TEST_F(ExtensionsTest, PteOfTheStackGuardPageSaysGuard) {
+    const mm::AddressSpace& space = live->process().space();
+    std::optional<VirtualAddress> guard;
+    for (const auto& [start, vad] : space.vads())
+        for (VirtualAddress va = vad.start(); vad.threadStack && va < vad.end();
+             va = va + kPageSize)
+            if (space.tables().pteAt(va).protection().isGuard())
+                guard = va;
+    ASSERT_TRUE(guard);
+    EXPECT_MATCHES(run(fmt::format("!pte {:x}", guard->value())),
+                   "DemandZero \\(guard page\\)\n +Protect: 14 - ReadWrite Guard\n");
+}
+
+TEST_F(ExtensionsTest, PteOfTheKernelWindowIsSupervisorOnly) {
+    // The GDT page: kernel, writable, not executable (the CPU may have set Accessed).
+    EXPECT_MATCHES(run(fmt::format("!pte {:x}", mm::kKernelWindowBase)),
+                   "pfn [0-9a-f]+ +----[-A]--KW-V\n$");
+}
+
+TEST_F(ExtensionsTest, PteRejectsBadArguments) {
+    EXPECT_EQ(fails("!pte"), "usage: !pte VA");
+    EXPECT_EQ(fails("!pte zz"), "'zz' is not a number");
+    EXPECT_EQ(fails("!pte 0x0000800000000000"),
+              "0x800000000000 is not a canonical address (bits 63-47 must all be equal)");
+}
+
+TEST_F(ExtensionsTest, VadListsEveryAllocationWithCommitTypeAndProtection) {
+    const std::string out = run("!vad");
+    EXPECT_MATCHES(out, "^VAD +start +end +commit\n");
+    const mm::Vad& v = faultVad();
+    EXPECT_MATCHES(out, fmt::format("\n +[0-9]+ +{:x} +{:x} +{} Private +READWRITE\n", v.startVpn,
+                                    v.endVpn, v.pages()));
+    EXPECT_MATCHES(out, "Mapped  Exe  EXECUTE_WRITECOPY  .*touch_pages.exe\n");
+    EXPECT_MATCHES(out, "Private +READWRITE  \\(Stack\\)\n");
+    EXPECT_MATCHES(out, fmt::format("\nTotal VADs: +{}\n$", live->process().space().vads().size()));
+}
+
+TEST_F(ExtensionsTest, VadOfOneAddress) {
+    const std::string out = run(fmt::format("!vad {:x}", fault->cr2));
+    EXPECT_MATCHES(
+        out, fmt::format("^VAD.*\n +[0-9]+ +{:x} +{:x} ", faultVad().startVpn, faultVad().endVpn));
+    EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2);
+    EXPECT_EQ(fails("!vad 7000000000"), "no allocation covers 0x7000000000");
+}
+
+TEST_F(ExtensionsTest, AddressDescribesTheRegionAsMemoryBasicInformation) {
+    const std::string out = run(fmt::format("!address {:x}", fault->cr2));
+    const std::uint64_t base = faultVad().start().value();
+    EXPECT_MATCHES(out, "^Usage:                  <unknown>\n");
+    EXPECT_MATCHES(out, fmt::format("\nBase Address:           {:08x}`{:08x}\n", base >> 32,
+                                    base & 0xFFFFFFFF));
+    EXPECT_MATCHES(out,
+                   fmt::format("\nRegion Size:            00000000`{:08x} \\( +[0-9.]+ kB\\)\n",
+                               faultVad().pages() * kPageSize));
+    EXPECT_MATCHES(out, "\nState:                  00001000          MEM_COMMIT\n");
+    EXPECT_MATCHES(out, "\nProtect:                00000004          PAGE_READWRITE\n");
+    EXPECT_MATCHES(out, "\nType:                   00020000          MEM_PRIVATE\n");
+    EXPECT_MATCHES(out, "\nAllocation Protect:     00000004          PAGE_READWRITE\n$");
+}
+
+TEST_F(ExtensionsTest, AddressOfFreeSpaceAndOfAnImage) {
+    EXPECT_MATCHES(
+        run("!address 7000000000"),
+        "^Usage:                  Free\n(.*\n)*State:                  00010000          "
+        "MEM_FREE\n");
+    const ps::LoadedImage& exe = live->process().images().front();
+    EXPECT_MATCHES(run(fmt::format("!address {:x}", exe.base.value())),
+                   "^Usage:                  Image\n(.*\n)*Type:                   01000000     "
+                   "     MEM_IMAGE\n(.*\n)*Image Path: +.*touch_pages.exe\n$");
+    EXPECT_MATCHES(fails(fmt::format("!address {:x}", mm::kKernelWindowBase)),
+                   "is not a user address");
+}
+
+TEST_F(ExtensionsTest, AddressAloneListsEveryRegion) {
+    const std::string out = run("!address");
+    EXPECT_MATCHES(out,
+                   "^ +BaseAddress +EndAddress\\+1 +RegionSize +Type +State +Protect +Usage\n");
+    EXPECT_MATCHES(out, fmt::format("\n\\+ +0`{:08x} +0`{:08x} +0`{:08x} MEM_PRIVATE MEM_COMMIT  "
+                                    "PAGE_READWRITE +<unknown>\n",
+                                    faultVad().start().value(), faultVad().end().value(),
+                                    faultVad().pages() * kPageSize));
+    EXPECT_MATCHES(out, "\n\\+ +0`00000000 +0`00010000 +0`00010000 +MEM_FREE");
+}
+
+TEST_F(ExtensionsTest, PfnOfTheFaultedFrame) {
+    const Pfn frame = fault->outcome.frame;
+    const std::string out = run(fmt::format("!pfn {:x}", frame.value()));
+    EXPECT_MATCHES(out, fmt::format("^    PFN {:08X} at physical address {:016X}\n", frame.value(),
+                                    frame.address().value()));
+    const auto& pte = *fault->walkBefore.levels[3];
+    EXPECT_MATCHES(out, fmt::format("blink / share count 00000001  pteaddress {:016X}\n",
+                                    pte.entryAddress().value()));
+    EXPECT_MATCHES(out, "use private\n");
+    EXPECT_MATCHES(out, fmt::format("containing page +{:X}  Active\n$", pte.table.value()));
+}
+
+TEST_F(ExtensionsTest, PfnOfAZeroedFrameAndOutOfRange) {
+    const auto& ram = live->kernel().memoryManager().pfns().memory();
+    const Pfn last = ram.endPfn() + static_cast<std::uint64_t>(-1);
+    EXPECT_MATCHES(run(fmt::format("!pfn {:x}", last.value())), "Zeroed\n$");
+    EXPECT_MATCHES(fails("!pfn 0"), "^PFN 0 is not a frame of RAM \\(frames ");
+    EXPECT_MATCHES(fails(fmt::format("!pfn {:x}", last.address().value())),
+                   "as a physical address it is in frame ");
+}
+
+TEST_F(ExtensionsTest, VmShowsFramesAndCommitInPagesAndKb) {
+    const std::string out = run("!vm");
+    const auto& mm = live->kernel().memoryManager();
+    EXPECT_MATCHES(out, "\\*\\*\\* Virtual Memory Usage \\*\\*\\*\n");
+    EXPECT_MATCHES(out, "\n      Physical Memory:     16384   \\(   65536 Kb\\)\n");
+    EXPECT_MATCHES(out, fmt::format("\n      Available Pages: +{}   \\( +{} Kb\\)\n",
+                                    mm.pfns().available(), mm.pfns().available() * 4));
+    EXPECT_MATCHES(out, fmt::format("\n      Committed pages: +{}   \\( +{} Kb\\)\n",
+                                    mm.commit().charge(), mm.commit().charge() * 4));
+    EXPECT_MATCHES(out, fmt::format("\n      Commit limit: +{}   \\( +{} Kb\\)\n",
+                                    mm.commit().limit(), mm.commit().limit() * 4));
+    EXPECT_MATCHES(out, fmt::format("\n +0004 touch_pages.exe +{} \\(",
+                                    live->process().space().committedPages()));
+}
+
+TEST_F(ExtensionsTest, MemusageCountsEveryFrameOnItsList) {
+    const std::string out = run("!memusage");
+    const auto& pfns = live->kernel().memoryManager().pfns();
+    EXPECT_MATCHES(out, fmt::format("^ +Zeroed: +{} \\(", pfns.count(mm::PageState::Zeroed)));
+    EXPECT_MATCHES(out,
+                   fmt::format("\n +Active/Valid: +{} \\(", pfns.count(mm::PageState::Active)));
+    EXPECT_MATCHES(out, "\n +TOTAL: +16384 \\(   65536 kb\\)\n");
+    EXPECT_MATCHES(out, "\n +private: +[1-9][0-9]* \\(");
+    EXPECT_MATCHES(out, "\n +page table: +[1-9][0-9]* \\(");
+}
+
+TEST_F(ExtensionsTest, UnknownCommandsNameTheKnownOnes) {
+    EXPECT_EQ(fails("!bogus 1"),
+              "unknown extension !bogus (try !pte, !vad, !address, !pfn, !vm, !memusage)");
+    EXPECT_MATCHES(fails("pte 1"), "^not an extension command");
+    EXPECT_MATCHES(fails("  "), "^not an extension command");
+    EXPECT_EQ(fails("!vm 1"), "usage: !vm");
+}
+
+TEST_F(ExtensionsTest, AfterTheProcessEndsOnlySystemStateRemains) {
+    ASSERT_EQ(live->runToExit(), 0u);
+    EXPECT_EQ(fails("!vad"), "no process: the guest has not been loaded or has exited");
+    EXPECT_EQ(fails("!pte 10000"), "no process: the guest has not been loaded or has exited");
+    EXPECT_MATCHES(run(fmt::format("!pte {:x}", mm::kKernelWindowBase)), "----[-A]--KW-V\n$");
+    EXPECT_MATCHES(run("!vm"), "Physical Memory:");
+}
+
+}  // namespace
+}  // namespace ntoy::kd

@@ -1,0 +1,66 @@
+#include "emulator/UnicornQuirks.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <utility>
+
+namespace ntoy::emu {
+namespace {
+
+TEST(UnicornQuirks, ProbeFindsExactlyOneOffsetForEachHiddenField) {
+    const auto layout = probeContextLayout();
+    ASSERT_TRUE(layout) << layout.error();
+    EXPECT_GT(layout->contextSize, 0u);
+    // Each field lies inside the saved context, and no two overlap.
+    std::pair<std::size_t, std::size_t> fields[] = {
+        {layout->exceptionInFlight, 4}, {layout->errorCode, 4}, {layout->efer, 8}};
+    std::sort(std::begin(fields), std::end(fields));
+    for (const auto& [offset, size] : fields)
+        EXPECT_LE(offset + size, layout->contextSize) << offset;
+    for (std::size_t i = 1; i < std::size(fields); ++i)
+        EXPECT_LE(fields[i - 1].first + fields[i - 1].second, fields[i].first);
+}
+
+TEST(UnicornQuirks, ProbeIsRepeatable) {
+    const auto a = probeContextLayout();
+    const auto b = probeContextLayout();
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->contextSize, b->contextSize);
+    EXPECT_EQ(a->exceptionInFlight, b->exceptionInFlight);
+    EXPECT_EQ(a->errorCode, b->errorCode);
+    EXPECT_EQ(a->efer, b->efer);
+}
+
+TEST(UnicornQuirks, SelfTestPasses) {
+    const auto layout = probeContextLayout();
+    ASSERT_TRUE(layout) << layout.error();
+    const auto ok = selfTest(*layout);
+    EXPECT_TRUE(ok) << ok.error();
+}
+
+TEST(UnicornQuirks, SelfTestCatchesAWrongLayout) {
+    // With the two int32 fields swapped, every exception is left "in flight": the second
+    // page fault becomes a double fault, which the self-test must notice.
+    auto layout = probeContextLayout();
+    ASSERT_TRUE(layout) << layout.error();
+    std::swap(layout->exceptionInFlight, layout->errorCode);
+    const auto ok = selfTest(*layout);
+    ASSERT_FALSE(ok);
+    EXPECT_NE(ok.error().find("unicorn self-test"), std::string::npos) << ok.error();
+    EXPECT_EQ(ok.error().find('\n'), std::string::npos) << "one line for the user";
+}
+
+TEST(UnicornQuirks, CheckedLayoutIsTheProbedOne) {
+    const auto& checked = checkedContextLayout();
+    ASSERT_TRUE(checked) << checked.error();
+    const auto probed = probeContextLayout();
+    ASSERT_TRUE(probed);
+    EXPECT_EQ(checked->exceptionInFlight, probed->exceptionInFlight);
+    EXPECT_EQ(checked->errorCode, probed->errorCode);
+    EXPECT_EQ(checked->efer, probed->efer);
+    EXPECT_EQ(&checkedContextLayout(), &checked) << "probed once per host process";
+}
+
+}  // namespace
+}  // namespace ntoy::emu

@@ -1,0 +1,64 @@
+// One process on a small test system, with helpers to reserve, commit and touch its pages
+// through the AddressSpace API, and to check the memory manager's invariants.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "kernel/hal/Cpu.h"
+#include "kernel/mm/AddressSpace.h"
+#include "tests/kernel/fakes/GuestView.h"
+#include "tests/kernel/fakes/Invariants.h"
+#include "tests/kernel/fakes/TestSystem.h"
+
+namespace ntoy::test {
+
+inline mm::MmProtection protection(std::uint32_t win32) {
+    return *mm::MmProtection::fromWin32(win32);
+}
+
+class AddressSpaceFixture : public ::testing::Test {
+protected:
+    explicit AddressSpaceFixture(std::uint64_t frames = 256) : system_(frames) {}
+
+    static constexpr std::uint64_t kBase = 0x5000'0000;
+
+    mm::AddressSpace& space() { return process_->space(); }
+    RecordingMmu& mmu() { return fakeCpu(*process_).mmu(); }
+    mm::MemoryManager& mm() { return system_.mm(); }
+    GuestView guest() { return GuestView(space()); }
+
+    static VirtualAddress page(std::uint64_t n) { return VirtualAddress(kBase + n * kPageSize); }
+
+    const mm::Vad& reserve(VirtualAddress start, std::uint64_t pages,
+                           std::uint32_t allocationProtect = mm::page::kReadWrite) {
+        return space().reserve(start, pages, allocationProtect, mm::VadType::Private);
+    }
+    NtStatus commit(VirtualAddress start, std::uint64_t pages, std::uint32_t win32) {
+        return space().commit(start, start + pages * kPageSize, protection(win32));
+    }
+    mm::Pte pte(VirtualAddress va) const { return process_->space().tables().pteAt(va); }
+
+    // A user-mode access, with the error code the CPU would give.
+    mm::PageFaultOutcome touch(VirtualAddress va, mm::AccessKind access) {
+        std::uint32_t code = hal::pf::kUser;
+        if (pte(va).isValid())
+            code |= hal::pf::kPresent;
+        if (access == mm::AccessKind::Write)
+            code |= hal::pf::kWrite;
+        if (access == mm::AccessKind::Execute)
+            code |= hal::pf::kFetch;
+        return space().handleFault(va, code);
+    }
+
+    std::optional<std::string> brokenInvariant() {
+        const ProcessView views[] = {{space(), mmu()}};
+        return checkMemoryInvariants(mm(), views);
+    }
+
+    TestSystem system_;
+    std::unique_ptr<ps::Process> process_ = system_.createProcess();
+};
+
+}  // namespace ntoy::test

@@ -1,0 +1,238 @@
+#include "tests/kernel/fakes/Invariants.h"
+
+#include <fmt/format.h>
+
+#include <unordered_set>
+
+#include "kernel/mm/SystemLayout.h"
+
+namespace ntoy::test {
+namespace {
+
+using mm::PageUse;
+using mm::Pte;
+
+constexpr unsigned kEntries = 512;
+
+std::uint64_t vaOf(unsigned pml4, unsigned pdpt, unsigned pd, unsigned pt) {
+    return (std::uint64_t{pml4} << 39) | (std::uint64_t{pdpt} << 30) | (std::uint64_t{pd} << 21) |
+           (std::uint64_t{pt} << 12);
+}
+
+Pte entryAt(const hal::PhysicalMemory& ram, Pfn table, unsigned i) {
+    return Pte(ram.read<std::uint64_t>(table.address() + i * 8ull));
+}
+
+std::optional<std::string> checkTableFrame(const mm::PfnDatabase& pfns, Pfn table,
+                                           std::uint32_t nonZero, std::string_view where) {
+    if (nonZero == 0 && where != "PML4")
+        return fmt::format("{}: table frame {:#x} is empty but was not freed", where,
+                           table.value());
+    if (!pfns.contains(table))
+        return fmt::format("{}: table frame {:#x} is not RAM", where, table.value());
+    const auto& e = pfns.entry(table);
+    if (e.state != mm::PageState::Active || e.use != PageUse::PageTable)
+        return fmt::format("{}: table frame {:#x} is {} / {}, not an active page table", where,
+                           table.value(), mm::pageStateName(e.state), mm::pageUseName(e.use));
+    if (e.usedEntries != nonZero)
+        return fmt::format("{}: table frame {:#x} counts {} entries in use but holds {}", where,
+                           table.value(), e.usedEntries, nonZero);
+    return std::nullopt;
+}
+
+std::uint32_t nonZeroEntries(const hal::PhysicalMemory& ram, Pfn table) {
+    std::uint32_t n = 0;
+    for (unsigned i = 0; i < kEntries; ++i)
+        n += !entryAt(ram, table, i).isZero();
+    return n;
+}
+
+// Leaf-level checks for one PTE of a user address space.
+std::optional<std::string> checkLeaf(const mm::MemoryManager& mm, ProcessView view,
+                                     VirtualAddress va, PhysicalAddress at, Pte pte,
+                                     std::unordered_set<std::uint64_t>& frames) {
+    const auto& pfns = mm.pfns();
+    if (pte.isZero())
+        return std::nullopt;
+    if (!pte.isCommitted())
+        return fmt::format("PTE of {:#x} is {:#x}: not zero but holds no protection", va.value(),
+                           pte.raw());
+    if (!view.space.vads().find(va))
+        return fmt::format("committed page {:#x} (PTE {:#x}) lies in no allocation", va.value(),
+                           pte.raw());
+    if (!pte.hasFrame()) {
+        if (!pte.isDemandZero())
+            return fmt::format("PTE of {:#x} is {:#x}: committed, no frame, not demand-zero",
+                               va.value(), pte.raw());
+        return std::nullopt;
+    }
+    const Pfn frame = pte.pfn();
+    if (!pfns.contains(frame))
+        return fmt::format("PTE of {:#x} names frame {:#x}, which is not RAM", va.value(),
+                           frame.value());
+    if (!frames.insert(frame.value()).second)
+        return fmt::format("frame {:#x} is named by two PTEs (one at {:#x})", frame.value(),
+                           va.value());
+    const auto& e = pfns.entry(frame);
+    if (e.state != mm::PageState::Active ||
+        (e.use != PageUse::UserPrivate && e.use != PageUse::UserImage))
+        return fmt::format("frame {:#x} of page {:#x} is {} / {}, not an active user frame",
+                           frame.value(), va.value(), mm::pageStateName(e.state),
+                           mm::pageUseName(e.use));
+    if (e.pteAddress != at)
+        return fmt::format("frame {:#x} of page {:#x} says its PTE is at {:#x}, not {:#x}",
+                           frame.value(), va.value(), e.pteAddress.value(), at.value());
+    if (pte.isValid()) {
+        const auto prot = pte.validProtection();
+        if (prot.isNoAccess() || prot.isGuard())
+            return fmt::format("page {:#x} is valid with inaccessible protection {:#x}", va.value(),
+                               prot.bits());
+        if (pte != Pte::valid(frame, prot, true))
+            return fmt::format("valid PTE of {:#x} is {:#x}, want {:#x}", va.value(), pte.raw(),
+                               Pte::valid(frame, prot, true).raw());
+        const auto alias = view.mmu.aliasOf(va);
+        if (!alias || *alias != frame)
+            return fmt::format(
+                "valid page {:#x} (frame {:#x}) was not announced to the MMU (alias: {})",
+                va.value(), frame.value(),
+                alias ? fmt::format("{:#x}", alias->value()) : std::string("none"));
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> checkAddressSpace(const mm::MemoryManager& mm, ProcessView view,
+                                             UserHalfCensus* census) {
+    const auto& ram = mm.pfns().memory();
+    const auto& pfns = mm.pfns();
+    const Pfn root = view.space.tables().root();
+    UserHalfCensus c;
+    std::unordered_set<std::uint64_t> frames;
+    {
+        std::uint32_t nonZero = 0;
+        for (unsigned i = 0; i < kEntries; ++i)
+            nonZero += !entryAt(ram, root, i).isZero();
+        if (auto bad = checkTableFrame(pfns, root, nonZero, "PML4"))
+            return bad;
+    }
+    for (unsigned i4 = 0; i4 < kEntries / 2; ++i4) {
+        const Pte e4 = entryAt(ram, root, i4);
+        if (e4.isZero())
+            continue;
+        if (!e4.isValid())
+            return fmt::format("PML4 entry {} is {:#x}: not zero and not present", i4, e4.raw());
+        const Pfn pdpt = e4.pfn();
+        ++c.tables;
+        if (auto bad = checkTableFrame(pfns, pdpt, nonZeroEntries(ram, pdpt), "PDPT"))
+            return bad;
+        for (unsigned i3 = 0; i3 < kEntries; ++i3) {
+            const Pte e3 = entryAt(ram, pdpt, i3);
+            if (e3.isZero())
+                continue;
+            const Pfn pd = e3.pfn();
+            ++c.tables;
+            if (auto bad = checkTableFrame(pfns, pd, nonZeroEntries(ram, pd), "PD"))
+                return bad;
+            for (unsigned i2 = 0; i2 < kEntries; ++i2) {
+                const Pte e2 = entryAt(ram, pd, i2);
+                if (e2.isZero())
+                    continue;
+                const Pfn pt = e2.pfn();
+                ++c.tables;
+                if (auto bad = checkTableFrame(pfns, pt, nonZeroEntries(ram, pt), "PT"))
+                    return bad;
+                for (unsigned i1 = 0; i1 < kEntries; ++i1) {
+                    const PhysicalAddress at = pt.address() + i1 * 8ull;
+                    const Pte pte(ram.read<std::uint64_t>(at));
+                    const VirtualAddress va(vaOf(i4, i3, i2, i1));
+                    if (auto bad = checkLeaf(mm, view, va, at, pte, frames))
+                        return bad;
+                    c.committedPages += pte.isCommitted();
+                }
+            }
+        }
+    }
+    c.frames = frames.size();
+    if (c.committedPages != view.space.committedPages())
+        return fmt::format("{} committed PTEs, but the process is charged for {}", c.committedPages,
+                           view.space.committedPages());
+    if (census)
+        *census = c;
+    return std::nullopt;
+}
+
+std::optional<std::string> checkMemoryInvariants(const mm::MemoryManager& mm,
+                                                 std::span<const ProcessView> processes) {
+    const auto& pfns = mm.pfns();
+    if (auto bad = pfns.verify())
+        return "PFN database: " + *bad;
+    std::uint64_t committed = 0, userFrames = 0, processTables = 0;
+    for (const ProcessView& view : processes) {
+        UserHalfCensus c;
+        if (auto bad = checkAddressSpace(mm, view, &c))
+            return bad;
+        committed += c.committedPages;
+        userFrames += c.frames;
+        processTables += c.tables + 1;  // and the root
+    }
+    // The system tables: the master root and everything below it.
+    const auto& ram = pfns.memory();
+    std::uint64_t systemTables = 1, kernelPages = 0;
+    const Pfn master = mm.systemTables().root();
+    for (unsigned i4 = 0; i4 < kEntries; ++i4) {
+        const Pte e4 = entryAt(ram, master, i4);
+        if (!e4.isValid())
+            continue;
+        ++systemTables;
+        for (unsigned i3 = 0; i3 < kEntries; ++i3) {
+            const Pte e3 = entryAt(ram, e4.pfn(), i3);
+            if (!e3.isValid())
+                continue;
+            ++systemTables;
+            for (unsigned i2 = 0; i2 < kEntries; ++i2) {
+                const Pte e2 = entryAt(ram, e3.pfn(), i2);
+                if (!e2.isValid())
+                    continue;
+                ++systemTables;
+                for (unsigned i1 = 0; i1 < kEntries; ++i1)
+                    kernelPages += entryAt(ram, e2.pfn(), i1).isValid();
+            }
+        }
+    }
+    if (pfns.count(PageUse::PageTable) != processTables + systemTables)
+        return fmt::format("{} page-table frames are in use but the tables hold {} ({} system)",
+                           pfns.count(PageUse::PageTable), processTables + systemTables,
+                           systemTables);
+    if (pfns.count(PageUse::Kernel) != kernelPages)
+        return fmt::format("{} kernel frames are in use but system space maps {}",
+                           pfns.count(PageUse::Kernel), kernelPages);
+    if (pfns.count(PageUse::UserPrivate) + pfns.count(PageUse::UserImage) != userFrames)
+        return fmt::format("{} user frames are in use but the page tables name {}",
+                           pfns.count(PageUse::UserPrivate) + pfns.count(PageUse::UserImage),
+                           userFrames);
+    const std::uint64_t promised =
+        pfns.count(PageUse::PageTable) + pfns.count(PageUse::Kernel) + committed;
+    if (mm.commit().charge() != promised)
+        return fmt::format(
+            "commit charge is {} but {} pages are promised ({} page tables + {} kernel + {} "
+            "committed)",
+            mm.commit().charge(), promised, pfns.count(PageUse::PageTable),
+            pfns.count(PageUse::Kernel), committed);
+    if (mm.commit().charge() > mm.commit().limit())
+        return fmt::format("commit charge {} is over the limit {}", mm.commit().charge(),
+                           mm.commit().limit());
+    return std::nullopt;
+}
+
+std::vector<VirtualAddress> staleAliases(const mm::AddressSpace& space, const RecordingMmu& mmu) {
+    std::vector<VirtualAddress> stale;
+    for (const auto& [va, pfn] : mmu.aliases()) {
+        const Pte pte = space.tables().pteAt(va);
+        if (!pte.hasFrame() || pte.pfn() != pfn)
+            stale.push_back(va);
+    }
+    return stale;
+}
+
+}  // namespace ntoy::test

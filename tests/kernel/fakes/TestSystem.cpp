@@ -1,0 +1,27 @@
+#include "tests/kernel/fakes/TestSystem.h"
+
+#include "ntoy/process_layout.h"
+
+namespace ntoy::test {
+
+TestSystem::TestSystem(std::uint64_t frames, std::uint64_t kernelPages) : ram_(frames) {
+    mm_ = std::make_unique<mm::MemoryManager>(ram_.physicalMemory(), systemMmu_);
+    const auto rw = *mm::MmProtection::fromWin32(mm::page::kReadWrite);
+    for (std::uint64_t i = 0; i < kernelPages; ++i)
+        (void)mm_->mapSystemPage(VirtualAddress(mm::kKernelWindowBase + i * kPageSize), rw);
+}
+
+std::unique_ptr<ps::Process> TestSystem::createProcess() {
+    auto cpu = std::make_unique<FakeProcessor>();
+    auto space = mm::AddressSpace::create(*mm_, *cpu);
+    if (!space)
+        return nullptr;
+    auto process = std::make_unique<ps::Process>(nextProcessId_, std::move(cpu), std::move(space));
+    nextProcessId_ += 4;
+    process->handles().insert(NTOY_HANDLE_STDIN, ps::ObjectKind::ConsoleInput);
+    process->handles().insert(NTOY_HANDLE_STDOUT, ps::ObjectKind::ConsoleOutput);
+    process->handles().insert(NTOY_HANDLE_STDERR, ps::ObjectKind::ConsoleError);
+    return process;
+}
+
+}  // namespace ntoy::test

@@ -1,0 +1,114 @@
+#include "tools/DebugCommand.h"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iostream>
+
+#include "emulator/Machine.h"
+#include "emulator/debugger/DebugSession.h"
+#include "emulator/debugger/LineInput.h"
+#include "kernel/Kernel.h"
+#include "kernel/kd/ObserverFanOut.h"
+#include "tools/RamSize.h"
+#include "tools/TraceFile.h"
+
+namespace ntoy::cli {
+namespace {
+
+constexpr int kExitBadArguments = 2;
+constexpr int kExitMachine = 3;
+constexpr std::string_view kPrompt = "ntoy> ";
+
+}  // namespace
+
+CLI::App* addDebugCommand(CLI::App& app, DebugOptions& options) {
+    auto* cmd = app.add_subcommand("debug", "Debug a guest: step through its page faults");
+    cmd->add_option("--ram", options.ram, "Guest RAM, e.g. 64M or 1G")->capture_default_str();
+    cmd->add_option("--batch", options.batchFile,
+                    "Run the debugger commands in FILE, echoed after the prompt, then exit")
+        ->option_text("FILE");
+    cmd->add_option("--trace", options.traceFile,
+                    "Also write every kernel event to FILE (JSON Lines)")
+        ->option_text("FILE");
+    cmd->add_option("image", options.image, "The PE32+ image to debug")->required();
+    cmd->add_option("args", options.guestArgs, "Arguments for the guest");
+    cmd->positionals_at_end();
+    cmd->prefix_command();  // everything after the image goes to the guest
+    return cmd;
+}
+
+int runDebugCommand(const CLI::App& command, DebugOptions options,
+                    const std::filesystem::path& systemDir) {
+    for (const auto& extra : command.remaining())
+        options.guestArgs.push_back(extra);
+    auto ram = parseRamSize(options.ram);
+    if (!ram) {
+        fmt::print(stderr, "ntoy: {}\n", ram.error());
+        return kExitBadArguments;
+    }
+    std::ifstream batch;
+    if (!options.batchFile.empty()) {
+        batch.open(options.batchFile);
+        if (!batch) {
+            fmt::print(stderr, "ntoy: cannot read the batch file {}\n", options.batchFile);
+            return kExitBadArguments;
+        }
+    }
+    std::unique_ptr<TraceFile> trace;
+    if (!options.traceFile.empty()) {
+        auto opened = TraceFile::open(options.traceFile);
+        if (!opened) {
+            fmt::print(stderr, "ntoy: {}\n", opened.error());
+            return kExitBadArguments;
+        }
+        trace = std::move(*opened);
+    }
+    auto disassembler = dbg::Disassembler::create();
+    if (!disassembler) {
+        fmt::print(stderr, "ntoy: {}\n", disassembler.error());
+        return kExitMachine;
+    }
+    auto machine = emu::Machine::create(*ram);
+    if (!machine) {
+        fmt::print(stderr, "ntoy: {}\n", machine.error());
+        return kExitMachine;
+    }
+    auto kernel = Kernel::boot(**machine);
+    if (!kernel) {
+        fmt::print(stderr, "ntoy: {}\n", kernel.error());
+        return kExitMachine;
+    }
+    std::vector<std::string> argv{options.image};
+    argv.insert(argv.end(), options.guestArgs.begin(), options.guestArgs.end());
+    if (auto loaded = (*kernel)->load(options.image, argv, systemDir); !loaded) {
+        fmt::print(stderr, "ntoy: {}: {}\n", options.image, loaded.error().message);
+        return loaded.error().kind == RunError::Kind::BadImage ? kExitBadArguments : kExitMachine;
+    }
+
+    dbg::DebugSession session(**kernel, *disassembler, std::cout);
+    kd::ObserverFanOut observers;
+    observers.add(session.observer());
+    if (trace)
+        observers.add(trace->writer());
+    (*kernel)->setObserver(&observers);
+
+    dbg::TerminalInput terminal;
+    dbg::BatchInput batchInput(batch, std::cout);
+    dbg::LineInput& input = batch.is_open() ? static_cast<dbg::LineInput&>(batchInput) : terminal;
+    session.start(std::filesystem::path(options.image).filename().string());
+    while (!session.ended()) {
+        auto line = input.next(kPrompt);
+        if (!line) {
+            if (!batch.is_open())
+                std::cout << "q\n";  // end of input at the terminal (^D): as if typed
+            break;
+        }
+        session.execute(*line);
+    }
+    (*kernel)->setObserver(nullptr);
+    std::cout.flush();
+    return session.exitCode();
+}
+
+}  // namespace ntoy::cli

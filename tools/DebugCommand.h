@@ -1,0 +1,30 @@
+// `ntoy debug [--ram SIZE] [--batch FILE] [--trace FILE] IMAGE [ARGS...]`: the subcommand's
+// options and its run, kept out of ntoy.cpp.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace ntoy::cli {
+
+struct DebugOptions {
+    std::string ram = "64M";
+    std::string batchFile;
+    std::string traceFile;
+    std::string image;
+    std::vector<std::string> guestArgs;
+};
+
+// Adds the subcommand to `app`, filling `options` when it is parsed.
+CLI::App* addDebugCommand(CLI::App& app, DebugOptions& options);
+
+// Runs the session; `command` is the parsed subcommand (its unparsed words are the guest's
+// arguments). Exit status: the guest's modulo 256 if it ended, 0 if the user quit first, 2
+// for bad arguments or an image that cannot be loaded, 3 when the machine fails.
+int runDebugCommand(const CLI::App& command, DebugOptions options,
+                    const std::filesystem::path& systemDir);
+
+}  // namespace ntoy::cli
