@@ -10,7 +10,7 @@ build=${NTOY_BUILD_DIR:-build}
 
 packages="cmake ninja-build g++ pkg-config libunicorn-dev libcapstone-dev libcli11-dev
 googletest libgtest-dev libgmock-dev libfmt-dev nlohmann-json3-dev gcc-mingw-w64-x86-64
-libreadline-dev"
+libreadline-dev gdb"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
