@@ -11,18 +11,16 @@ namespace ntoy::emu {
 
 std::expected<AliasWindow, std::string> AliasWindow::reserve(const GuestRam& ram,
                                                              VirtualAddress base,
-                                                             std::uint64_t size,
-                                                             FramePrefetcher* prefetcher) {
+                                                             std::uint64_t size) {
     void* host = mmap(nullptr, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (host == MAP_FAILED)
         return std::unexpected(fmt::format("reserving {} GiB of host address space: {}", size >> 30,
                                            std::strerror(errno)));
-    return AliasWindow(ram, base, size, static_cast<std::byte*>(host), prefetcher);
+    return AliasWindow(ram, base, size, static_cast<std::byte*>(host));
 }
 
 AliasWindow::AliasWindow(AliasWindow&& o) noexcept
-    : prefetcher_(o.prefetcher_),
-      ramFd_(o.ramFd_),
+    : ramFd_(o.ramFd_),
       ramFirstPfn_(o.ramFirstPfn_),
       ramEndPfn_(o.ramEndPfn_),
       base_(o.base_),
@@ -56,8 +54,6 @@ bool AliasWindow::alias(VirtualAddress va, Pfn pfn) {
         return false;
     for (std::uint64_t i = 0; i < run; ++i)
         aliases_[vpn + i] = pfn.value() + i;
-    if (prefetcher_)
-        prefetcher_->touchedUpTo((pfn + run - ramFirstPfn_) * kPageSize);
     return true;
 }
 

@@ -18,7 +18,6 @@
 #include <string>
 #include <unordered_map>
 
-#include "emulator/FramePrefetcher.h"
 #include "emulator/GuestRam.h"
 #include "kernel/base/Types.h"
 
@@ -26,10 +25,8 @@ namespace ntoy::emu {
 
 class AliasWindow {
 public:
-    // `prefetcher`, if any, is told which frames are coming into use.
     static std::expected<AliasWindow, std::string> reserve(const GuestRam& ram, VirtualAddress base,
-                                                           std::uint64_t size,
-                                                           FramePrefetcher* prefetcher = nullptr);
+                                                           std::uint64_t size);
     AliasWindow(AliasWindow&&) noexcept;
     AliasWindow& operator=(AliasWindow&&) = delete;
     AliasWindow(const AliasWindow&) = delete;
@@ -52,16 +49,13 @@ public:
     static constexpr std::uint64_t kMaxRun = 64;
 
 private:
-    AliasWindow(const GuestRam& ram, VirtualAddress base, std::uint64_t size, std::byte* host,
-                FramePrefetcher* prefetcher)
-        : prefetcher_(prefetcher),
-          ramFd_(ram.fd()),
+    AliasWindow(const GuestRam& ram, VirtualAddress base, std::uint64_t size, std::byte* host)
+        : ramFd_(ram.fd()),
           ramFirstPfn_(ram.physicalMemory().firstPfn()),
           ramEndPfn_(ram.physicalMemory().endPfn()),
           base_(base),
           size_(size),
           host_(host) {}
-    FramePrefetcher* prefetcher_;
     // The RAM file outlives every window (the machine owns both); its descriptor is copied,
     // not the GuestRam, which moves.
     int ramFd_;

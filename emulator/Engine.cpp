@@ -28,9 +28,8 @@ std::string ucError(uc_err e) {
 std::expected<std::unique_ptr<Engine>, std::string> Engine::create(const ContextLayout& layout,
                                                                    const GuestRam& ram,
                                                                    SystemMmu& system,
-                                                                   FramePrefetcher* prefetcher,
                                                                    hal::TrapHandler& traps) {
-    auto userWindow = AliasWindow::reserve(ram, VirtualAddress(0), mm::kUserSpaceEnd, prefetcher);
+    auto userWindow = AliasWindow::reserve(ram, VirtualAddress(0), mm::kUserSpaceEnd);
     if (!userWindow)
         return std::unexpected(userWindow.error());
     uc_engine* uc = nullptr;

@@ -23,7 +23,6 @@ public:
     static std::expected<std::unique_ptr<Engine>, std::string> create(const ContextLayout& layout,
                                                                       const GuestRam& ram,
                                                                       SystemMmu& system,
-                                                                      FramePrefetcher* prefetcher,
                                                                       hal::TrapHandler& traps);
     ~Engine() override;
 

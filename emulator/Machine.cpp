@@ -38,18 +38,16 @@ std::expected<std::unique_ptr<Machine>, std::string> Machine::create(std::uint64
     auto ram = GuestRam::create(ramBytes);
     if (!ram)
         return std::unexpected(ram.error());
-    auto prefetcher = std::make_unique<FramePrefetcher>(ram->fd(), ram->bytes());
     auto window =
         AliasWindow::reserve(*ram, VirtualAddress(mm::kKernelWindowBase), mm::kKernelWindowSize);
     if (!window)
         return std::unexpected(window.error());
-    return std::unique_ptr<Machine>(
-        new Machine(*layout, std::move(*ram), std::move(prefetcher), std::move(*window)));
+    return std::unique_ptr<Machine>(new Machine(*layout, std::move(*ram), std::move(*window)));
 }
 
 std::expected<std::unique_ptr<hal::Processor>, std::string> Machine::createProcessor(
     hal::TrapHandler& traps) {
-    auto engine = Engine::create(layout_, ram_, systemMmu_, prefetcher_.get(), traps);
+    auto engine = Engine::create(layout_, ram_, systemMmu_, traps);
     if (!engine)
         return std::unexpected(engine.error());
     return std::unique_ptr<hal::Processor>(std::move(*engine));

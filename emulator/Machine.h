@@ -3,7 +3,6 @@
 
 #include <memory>
 
-#include "emulator/FramePrefetcher.h"
 #include "emulator/GuestRam.h"
 #include "emulator/SystemMmu.h"
 #include "emulator/UnicornQuirks.h"
@@ -22,15 +21,10 @@ public:
         hal::TrapHandler& traps) override;
 
 private:
-    Machine(ContextLayout layout, GuestRam ram, std::unique_ptr<FramePrefetcher> prefetcher,
-            AliasWindow kernelWindow)
-        : layout_(layout),
-          ram_(std::move(ram)),
-          prefetcher_(std::move(prefetcher)),
-          systemMmu_(std::move(kernelWindow)) {}
+    Machine(ContextLayout layout, GuestRam ram, AliasWindow kernelWindow)
+        : layout_(layout), ram_(std::move(ram)), systemMmu_(std::move(kernelWindow)) {}
     ContextLayout layout_;
     GuestRam ram_;
-    std::unique_ptr<FramePrefetcher> prefetcher_;
     SystemMmu systemMmu_;
 };
 

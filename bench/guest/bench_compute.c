@@ -14,6 +14,8 @@ int start(void) {
         return 1;
     for (unsigned i = 0; i < sizeof kComputeLoop; ++i)
         code[i] = kComputeLoop[i];
-    /* The loop's checksum is never 1 for n > 0; checking it keeps the call honest. */
-    return ((loop_fn)code)(n) == 1 ? 2 : 0;
+    /* A call through a pointer to data cannot be optimised away; keep its result anyway. */
+    volatile unsigned long long checksum = ((loop_fn)code)(n);
+    (void)checksum;
+    return 0;
 }
