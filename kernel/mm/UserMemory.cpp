@@ -17,6 +17,18 @@ NtStatus UserMemory::resolve(VirtualAddress va, std::uint64_t size, AccessKind a
     return NtStatus::Success;
 }
 
+// Most arguments fit in one page whose PTE already allows the access: one walk, and the
+// frame is used directly. Anything else takes the general path.
+std::byte* UserMemory::fastPath(VirtualAddress va, std::uint64_t size, AccessKind access,
+                                Pte& pte) {
+    if (size == 0 || va.pageOffset() + size > kPageSize || !isUserAddress(va.value()))
+        return nullptr;
+    pte = space_.tables().pteAt(va);
+    if (!pte.isValid() || (access == AccessKind::Write && !pte.has(PteBit::Write)))
+        return nullptr;
+    return space_.tables().memory().at(pte.pfn().address() + va.pageOffset());
+}
+
 template <typename F>
 void UserMemory::forEachPiece(VirtualAddress va, std::uint64_t size, F&& f) {
     const auto& memory = space_.tables().memory();
@@ -31,6 +43,11 @@ void UserMemory::forEachPiece(VirtualAddress va, std::uint64_t size, F&& f) {
 }
 
 NtStatus UserMemory::read(VirtualAddress va, std::span<std::byte> out) {
+    Pte pte;
+    if (std::byte* host = fastPath(va, out.size(), AccessKind::Read, pte)) {
+        std::memcpy(out.data(), host, out.size());
+        return NtStatus::Success;
+    }
     if (auto s = resolve(va, out.size(), AccessKind::Read); s != NtStatus::Success)
         return s;
     forEachPiece(va, out.size(), [&](std::byte* host, std::uint64_t off, std::uint64_t n) {
@@ -40,6 +57,13 @@ NtStatus UserMemory::read(VirtualAddress va, std::span<std::byte> out) {
 }
 
 NtStatus UserMemory::write(VirtualAddress va, std::span<const std::byte> in) {
+    Pte pte;
+    if (std::byte* host = fastPath(va, in.size(), AccessKind::Write, pte)) {
+        std::memcpy(host, in.data(), in.size());
+        if (!pte.has(PteBit::NoExecute))
+            space_.mmu().codeModified(va.pageBase(), kPageSize);
+        return NtStatus::Success;
+    }
     if (auto s = resolve(va, in.size(), AccessKind::Write); s != NtStatus::Success)
         return s;
     forEachPiece(va, in.size(), [&](std::byte* host, std::uint64_t off, std::uint64_t n) {
@@ -53,6 +77,9 @@ NtStatus UserMemory::write(VirtualAddress va, std::span<const std::byte> in) {
 }
 
 NtStatus UserMemory::probeForWrite(VirtualAddress va, std::uint64_t size) {
+    Pte pte;
+    if (fastPath(va, size, AccessKind::Write, pte))
+        return NtStatus::Success;
     return resolve(va, size, AccessKind::Write);
 }
 

@@ -44,6 +44,7 @@ private:
     // Resolves every page of the range for `access`; the frames' host pointers are then
     // reached page by page.
     NtStatus resolve(VirtualAddress va, std::uint64_t size, AccessKind access);
+    std::byte* fastPath(VirtualAddress va, std::uint64_t size, AccessKind access, Pte& pte);
     template <typename F>
     void forEachPiece(VirtualAddress va, std::uint64_t size, F&& f);
 
