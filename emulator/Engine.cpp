@@ -16,7 +16,7 @@ constexpr std::array<int, static_cast<std::size_t>(hal::Reg::Count)> kUcRegs = {
     UC_X86_REG_R10,     UC_X86_REG_R11,   UC_X86_REG_R12,    UC_X86_REG_R13, UC_X86_REG_R14,
     UC_X86_REG_R15,     UC_X86_REG_RIP,   UC_X86_REG_RFLAGS, UC_X86_REG_CS,  UC_X86_REG_SS,
     UC_X86_REG_DS,      UC_X86_REG_ES,    UC_X86_REG_FS,     UC_X86_REG_GS,  UC_X86_REG_FS_BASE,
-    UC_X86_REG_GS_BASE, UC_X86_REG_MXCSR,
+    UC_X86_REG_GS_BASE, UC_X86_REG_MXCSR, UC_X86_REG_FPCW,
 };
 
 std::string ucError(uc_err e) {

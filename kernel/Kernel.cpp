@@ -124,6 +124,9 @@ std::expected<std::unique_ptr<ps::Process>, RunError> Kernel::createProcess(
     p.setReg(hal::Reg::Rip, userEntryStub_.value());
     p.setReg(hal::Reg::Rcx, ((*exe)->base + (*exe)->image->entryPointRva()).value());
     p.setReg(hal::Reg::Rdx, thread->peb.value());
+    // Windows' initial floating-point state: all exceptions masked, round to nearest.
+    p.setReg(hal::Reg::MxCsr, 0x1F80);
+    p.setReg(hal::Reg::FpuControl, 0x27F);
     // A DPL3 data selector in GS survives the privilege change; its base is the TEB.
     p.setReg(hal::Reg::Gs, x86::kUserSs);
     p.setReg(hal::Reg::GsBase, thread->teb.value());

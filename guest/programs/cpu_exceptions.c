@@ -39,9 +39,25 @@ static int check(const char* name, DWORD want_code, DWORD64 want_rip) {
     return bad;
 }
 
+/* A new thread starts with Windows' floating-point state: every SSE and x87 exception
+ * masked, round to nearest (MXCSR 0x1F80, x87 control word 0x27F). */
+static int check_initial_fp_state(void) {
+    unsigned mxcsr = 0;
+    unsigned short fcw = 0;
+    __asm__ volatile("stmxcsr %0\n fnstcw %1" : "=m"(mxcsr), "=m"(fcw));
+    int bad = mxcsr != 0x1F80 || fcw != 0x27F;
+    print_str(bad ? "not ok " : "ok ");
+    print_str("initial MXCSR ");
+    print_hex(mxcsr);
+    print_str(" and x87 control word ");
+    print_hex(fcw);
+    print_str(bad ? " (want 0x1F80 and 0x27F)\n" : "\n");
+    return bad;
+}
+
 int start(void) {
+    int failures = check_initial_fp_state();
     AddVectoredExceptionHandler(1, step_over);
-    int failures = 0;
     DWORD64 at;
     __asm__ volatile("lea 0f(%%rip), %0\n0: int3\n" : "=r"(at));
     failures += check("int3", EXCEPTION_BREAKPOINT, at);

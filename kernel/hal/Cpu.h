@@ -36,6 +36,7 @@ enum class Reg : std::uint8_t {
     FsBase,
     GsBase,
     MxCsr,
+    FpuControl,
     Count
 };
 

@@ -33,7 +33,7 @@ Context captureContext(hal::Cpu& cpu) {
     c.segFs = 0x53;
     c.mxCsr = c.fltSave.mxCsr = static_cast<std::uint32_t>(cpu.reg(Reg::MxCsr));
     c.fltSave.mxCsrMask = 0xFFFF;
-    c.fltSave.controlWord = 0x27F;
+    c.fltSave.controlWord = static_cast<std::uint16_t>(cpu.reg(Reg::FpuControl));
     for (unsigned i = 0; i < 16; ++i) {
         const auto v = cpu.xmm(i);
         std::memcpy(c.fltSave.xmm[i], v.data(), 16);
@@ -47,6 +47,7 @@ void restoreContext(hal::Cpu& cpu, const Context& c) {
     cpu.setReg(Reg::Rflags, (c.eFlags & kUserFlags) | kInterruptFlag);
     if (c.contextFlags & 0x8) {  // CONTEXT_FLOATING_POINT
         cpu.setReg(Reg::MxCsr, c.mxCsr & 0xFFFF);
+        cpu.setReg(Reg::FpuControl, c.fltSave.controlWord);
         for (unsigned i = 0; i < 16; ++i) {
             hal::Cpu::Vector128 v;
             std::memcpy(v.data(), c.fltSave.xmm[i], 16);
