@@ -9,21 +9,6 @@
 
 namespace ntoy::dbg {
 
-std::vector<std::string_view> splitWords(std::string_view line) {
-    std::vector<std::string_view> out;
-    std::size_t i = 0;
-    while (i < line.size()) {
-        while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i])))
-            ++i;
-        const std::size_t start = i;
-        while (i < line.size() && !std::isspace(static_cast<unsigned char>(line[i])))
-            ++i;
-        if (i > start)
-            out.push_back(line.substr(start, i - start));
-    }
-    return out;
-}
-
 std::expected<std::uint64_t, std::string> parseCount(std::string_view text) {
     std::uint64_t value = 0;
     if (text.starts_with("0x") || text.starts_with("0X")) {

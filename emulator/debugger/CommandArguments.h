@@ -3,6 +3,8 @@
 // ("rsp+10"), and x/xp take gdb's /N[bhwgq] suffix.
 #pragma once
 
+#include "kernel/kd/NumberArgument.h"
+
 #include <cstdint>
 #include <expected>
 #include <string>
@@ -13,7 +15,7 @@
 
 namespace ntoy::dbg {
 
-std::vector<std::string_view> splitWords(std::string_view line);
+using kd::splitWords;
 
 // A decimal count (or 0x-prefixed hex), at least 1.
 std::expected<std::uint64_t, std::string> parseCount(std::string_view text);

@@ -1,4 +1,5 @@
 #include "kernel/kd/Extensions.h"
+#include "kernel/kd/NumberArgument.h"
 
 #include <fmt/format.h>
 
@@ -21,21 +22,6 @@ constexpr Extension kExtensions[] = {
     {"pfn", pfnCommand}, {"vm", vmCommand},   {"memusage", memusageCommand},
 };
 
-std::vector<std::string_view> words(std::string_view line) {
-    std::vector<std::string_view> out;
-    std::size_t i = 0;
-    while (i < line.size()) {
-        while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i])))
-            ++i;
-        const std::size_t start = i;
-        while (i < line.size() && !std::isspace(static_cast<unsigned char>(line[i])))
-            ++i;
-        if (i > start)
-            out.push_back(line.substr(start, i - start));
-    }
-    return out;
-}
-
 std::string lowercase(std::string_view s) {
     std::string out(s);
     std::ranges::transform(out, out.begin(),
@@ -46,7 +32,7 @@ std::string lowercase(std::string_view s) {
 }  // namespace
 
 std::expected<std::string, std::string> runExtension(Kernel& kernel, std::string_view commandLine) {
-    const auto argv = words(commandLine);
+    const auto argv = splitWords(commandLine);
     constexpr std::string_view kKnown = "!pte, !vad, !address, !pfn, !vm, !memusage";
     if (argv.empty() || !argv[0].starts_with('!') || argv[0].size() == 1)
         return std::unexpected(fmt::format("not an extension command (try {})", kKnown));

@@ -1,5 +1,7 @@
 #include "kernel/kd/NumberArgument.h"
 
+#include <cctype>
+
 #include <fmt/format.h>
 
 namespace ntoy::kd {
@@ -37,6 +39,21 @@ std::expected<std::uint64_t, std::string> parseWinDbgNumber(std::string_view tex
     if (!any)
         return std::unexpected(fmt::format("'{}' is not a number", text));
     return value;
+}
+
+std::vector<std::string_view> splitWords(std::string_view line) {
+    std::vector<std::string_view> out;
+    std::size_t i = 0;
+    while (i < line.size()) {
+        while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i])))
+            ++i;
+        const std::size_t start = i;
+        while (i < line.size() && !std::isspace(static_cast<unsigned char>(line[i])))
+            ++i;
+        if (i > start)
+            out.push_back(line.substr(start, i - start));
+    }
+    return out;
 }
 
 }  // namespace ntoy::kd

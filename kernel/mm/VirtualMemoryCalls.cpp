@@ -67,6 +67,30 @@ NtStatus probeRange(SystemCall& call, std::size_t baseArg, std::size_t sizeArg) 
     return call.user.probeForWrite(call.pointer(sizeArg), 8);
 }
 
+// *Base and *Size of a call: captured, checked in the spec's order (a zero size where the call
+// refuses one, Base above the highest user address, a range running past it), and probed for
+// the results before anything changes. The calls differ only in the size rules.
+struct SizeRules {
+    bool rejectZero;   // NtAllocateVirtualMemory: *Size 0 is an error
+    NtStatus badSize;  // the status for a zero size or a range past user space
+};
+
+std::expected<CapturedRange, NtStatus> takeRange(SystemCall& call, std::size_t baseArg,
+                                                 std::size_t sizeArg, SizeRules rules) {
+    auto range = captureRange(call, baseArg, sizeArg);
+    if (!range)
+        return range;
+    if (rules.rejectZero && range->size == 0)
+        return std::unexpected(rules.badSize);
+    if (range->base > mm::kHighestUserAddress)
+        return std::unexpected(NtStatus::InvalidParameter2);
+    if (kFirstNonUser - range->base < range->size)
+        return std::unexpected(rules.badSize);
+    if (auto s = probeRange(call, baseArg, sizeArg); s != NtStatus::Success)
+        return std::unexpected(s);
+    return range;
+}
+
 void writeRange(SystemCall& call, std::size_t baseArg, std::size_t sizeArg, std::uint64_t base,
                 std::uint64_t size) {
     // Probed writable before the work; nothing since can have made them unwritable.
@@ -98,18 +122,10 @@ NtStatus NtAllocateVirtualMemory(SystemCall& call) {
     if (!prot)
         return NtStatus::InvalidPageProtection;
 
-    auto range = captureRange(call, 1, 3);
+    auto range = takeRange(call, 1, 3, {true, NtStatus::InvalidParameter4});
     if (!range)
         return range.error();
     const auto [base, size] = *range;
-    if (size == 0)
-        return NtStatus::InvalidParameter4;
-    if (base > mm::kHighestUserAddress)
-        return NtStatus::InvalidParameter2;
-    if (kFirstNonUser - base < size)
-        return NtStatus::InvalidParameter4;
-    if (auto s = probeRange(call, 1, 3); s != NtStatus::Success)
-        return s;
     if (!isValidProcessHandle(call, call.arg(0)))
         return NtStatus::InvalidHandle;
 
@@ -165,16 +181,10 @@ NtStatus NtFreeVirtualMemory(SystemCall& call) {
     const auto freeType = static_cast<std::uint32_t>(call.arg(3));
     if (freeType != kMemDecommit && freeType != kMemRelease)
         return NtStatus::InvalidParameter4;
-    auto range = captureRange(call, 1, 2);
+    auto range = takeRange(call, 1, 2, {false, NtStatus::InvalidParameter3});
     if (!range)
         return range.error();
     const auto [base, size] = *range;
-    if (base > mm::kHighestUserAddress)
-        return NtStatus::InvalidParameter2;
-    if (kFirstNonUser - base < size)
-        return NtStatus::InvalidParameter3;
-    if (auto s = probeRange(call, 1, 2); s != NtStatus::Success)
-        return s;
     if (!isValidProcessHandle(call, call.arg(0)))
         return NtStatus::InvalidHandle;
 
@@ -215,16 +225,10 @@ NtStatus NtProtectVirtualMemory(SystemCall& call) {
     const auto anyProt = MmProtection::fromWin32(newProtect);
     if (!anyProt)
         return NtStatus::InvalidPageProtection;
-    auto range = captureRange(call, 1, 2);
+    auto range = takeRange(call, 1, 2, {false, NtStatus::InvalidParameter3});
     if (!range)
         return range.error();
     const auto [base, size] = *range;
-    if (base > mm::kHighestUserAddress)
-        return NtStatus::InvalidParameter2;
-    if (kFirstNonUser - base < size)
-        return NtStatus::InvalidParameter3;
-    if (auto s = probeRange(call, 1, 2); s != NtStatus::Success)
-        return s;
     if (auto s = call.user.probeForWrite(call.pointer(4), 4); s != NtStatus::Success)
         return s;
     if (!isValidProcessHandle(call, call.arg(0)))
