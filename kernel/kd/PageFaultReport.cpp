@@ -40,14 +40,6 @@ std::string describeErrorCode(std::uint32_t e) {
                        bit(pf::kFetch) ? "instruction fetch" : "data");
 }
 
-bool isSpurious(const mm::PageFaultOutcome& o) {
-    return o.kind == mm::FaultKind::Spurious;
-}
-
-std::string_view faultKindLabel(const mm::PageFaultOutcome& o) {
-    return mm::faultKindName(o.kind);
-}
-
 std::string faultDecision(const mm::PageFaultOutcome& o) {
     if (o.response == mm::PageFaultResponse::AccessViolation)
         return o.describe() + ": raise STATUS_ACCESS_VIOLATION";

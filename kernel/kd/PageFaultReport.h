@@ -14,13 +14,6 @@ namespace ntoy::kd {
 // "P=0 not present, W/R=1 write, U/S=1 user, RSVD=0, I/D=0 data"
 std::string describeErrorCode(std::uint32_t errorCode);
 
-// A fault the handler resolved on a page that was already valid: the CPU used a translation
-// cached before a change. The outcome calls it demand-zero (with no frame); it is not one.
-bool isSpurious(const mm::PageFaultOutcome& outcome);
-
-// "demand-zero", "guard page", ..., or "spurious".
-std::string_view faultKindLabel(const mm::PageFaultOutcome& outcome);
-
 // The handler's decision and result in words: "demand-zero: frame 0x1a3 from the zeroed
 // list", "guard page: raise STATUS_GUARD_PAGE_VIOLATION", "access violation (write): not
 // committed: raise STATUS_ACCESS_VIOLATION".

@@ -49,7 +49,7 @@ void TraceWriter::pageFault(const ke::PageFaultEvent& e) {
     j["rip"] = hex(e.rip);
     j["error_code"] = e.errorCode;
     j["access"] = mm::accessKindName(o.access);
-    j["kind"] = faultKindLabel(o);
+    j["kind"] = mm::faultKindName(o.kind);
     j["decision"] = responseName(o.response);
     j["result"] = faultDecision(o);
     j["pte_before"] = hex(o.before.raw());

@@ -17,7 +17,7 @@ using test::CapturedFault;
 using test::LiveKernel;
 
 bool isFirstDemandZero(const mm::PageFaultOutcome& o) {
-    return o.kind == mm::FaultKind::DemandZero && !isSpurious(o);
+    return o.kind == mm::FaultKind::DemandZero;
 }
 
 class ExtensionsTest : public ::testing::Test {

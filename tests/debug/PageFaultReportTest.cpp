@@ -109,7 +109,7 @@ TEST(FaultDecision, GuardPageRaisesTheGuardException) {
     o.response = PageFaultResponse::GuardPage;
     o.kind = mm::FaultKind::Guard;
     EXPECT_EQ(faultDecision(o), "guard page: raise STATUS_GUARD_PAGE_VIOLATION");
-    EXPECT_EQ(faultKindLabel(o), "guard page");
+    EXPECT_EQ(mm::faultKindName(o.kind), "guard page");
 }
 
 TEST(FaultDecision, AFaultOnAValidPageIsSpuriousNotDemandZero) {
@@ -118,10 +118,9 @@ TEST(FaultDecision, AFaultOnAValidPageIsSpuriousNotDemandZero) {
     o.kind = mm::FaultKind::Spurious;
     o.before = o.after;
     o.frame = Pfn();
-    EXPECT_TRUE(isSpurious(o));
-    EXPECT_EQ(faultKindLabel(o), "spurious");
+    EXPECT_EQ(mm::faultKindName(o.kind), "spurious");
     EXPECT_EQ(faultDecision(o), "spurious: the PTE was already valid (a stale translation); retry");
-    EXPECT_FALSE(isSpurious(demandZero()));
+    EXPECT_NE(demandZero().kind, mm::FaultKind::Spurious);
 }
 
 TEST(FaultBlock, ThreadStackAllocationIsNamed) {
