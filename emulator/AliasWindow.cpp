@@ -26,8 +26,7 @@ AliasWindow::AliasWindow(AliasWindow&& o) noexcept
       base_(o.base_),
       size_(o.size_),
       host_(std::exchange(o.host_, nullptr)),
-      aliases_(std::move(o.aliases_)),
-      mapCalls_(o.mapCalls_) {}
+      aliases_(std::move(o.aliases_)) {}
 
 AliasWindow::~AliasWindow() {
     if (host_)
@@ -46,7 +45,6 @@ bool AliasWindow::alias(VirtualAddress va, Pfn pfn) {
     while (run < limit && !aliases_.contains(vpn + run))
         ++run;
     void* at = host_ + (va.pageBase() - base_);
-    ++mapCalls_;
     void* r =
         mmap(at, run * kPageSize, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED | MAP_POPULATE,
              ramFd_, static_cast<off_t>((pfn - ramFirstPfn_) * kPageSize));

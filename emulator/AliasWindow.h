@@ -42,8 +42,6 @@ public:
     bool alias(VirtualAddress va, Pfn pfn);
     // The page at `va` no longer needs to show its frame.
     void unalias(VirtualAddress va) { aliases_.erase(va.pageNumber()); }
-    // How many host mmap calls aliasing has made (for the benchmarks).
-    std::uint64_t mapCalls() const { return mapCalls_; }
 
     // The longest run one alias call maps: 256 KiB.
     static constexpr std::uint64_t kMaxRun = 64;
@@ -66,7 +64,6 @@ private:
     std::byte* host_;
     // Virtual page number -> the frame its host page shows.
     std::unordered_map<std::uint64_t, std::uint64_t> aliases_;
-    std::uint64_t mapCalls_ = 0;
 };
 
 }  // namespace ntoy::emu

@@ -69,7 +69,6 @@ public:
     // For the machine: a change in system space makes this engine's TLB stale too.
     void invalidateSystemTranslations() { flushPending_ = true; }
     uc_engine* uc() const { return uc_; }
-    const AliasWindow& userWindow() const { return userWindow_; }
 
 private:
     Engine(uc_engine* uc, const ContextLayout& layout, AliasWindow userWindow, SystemMmu& system,

@@ -64,8 +64,6 @@ struct ExceptionRecord {
 };
 static_assert(sizeof(ExceptionRecord) == 0x98);
 
-inline constexpr std::uint32_t kExceptionNoncontinuable = 1;
-
 // The CPU's user state as a CONTEXT, and back. Writing back keeps the user segment selectors
 // and lets user code change only the arithmetic and direction/trap flags.
 Context captureContext(hal::Cpu& cpu);
