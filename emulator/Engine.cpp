@@ -198,17 +198,13 @@ void Engine::loadSystemRegisters(const hal::SystemRegisters& regs) {
     patcher_.setEfer(regs.efer);
 }
 
-std::expected<void, std::string> Engine::run() {
-    return runFrom();
-}
-
 std::expected<void, std::string> Engine::step() {
     // The trap flag: #DB after one instruction. uc_emu_start's instruction count stops only at
     // the end of a translation block in 2.0.1, and TF needs no retranslation (it is part of a
     // block's key).
     stepping_ = true;
     updateTrapFlag();
-    auto r = runFrom();
+    auto r = run();
     stepping_ = false;
     updateTrapFlag();
     return r;
@@ -225,7 +221,7 @@ void Engine::updateTrapFlag() {
     ownsTrapFlag_ = want;
 }
 
-std::expected<void, std::string> Engine::runFrom() {
+std::expected<void, std::string> Engine::run() {
     stopRequested_ = false;
     lastStop_ = {};
     watchHit_.reset();
@@ -241,8 +237,8 @@ std::expected<void, std::string> Engine::runFrom() {
         if (e == UC_ERR_OK || machineCheck_)
             continue;
         if (e == kInvalidOpcodeStop) {
-            // #UD never reaches UC_HOOK_INTR in 2.0.1: the run stops at the instruction.
-            patcher_.acknowledgeException();
+            // #UD never reaches UC_HOOK_INTR in 2.0.1: the run stops at the instruction (and
+            // the next pass of this loop clears the exception mark, as for every run).
             traps_.exception(*this, hal::CpuException{hal::Vector::InvalidOpcode, 0, 0});
             flushTlb();
             continue;

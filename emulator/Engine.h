@@ -100,7 +100,6 @@ private:
     static void onStopAgain(uc_engine* uc, std::uint64_t address, std::uint32_t size, void* self);
     std::optional<uc_hook> stopAgainHook_;
     void stopFor(Stop stop);
-    std::expected<void, std::string> runFrom();
     // Drops code translated from the instruction at `va`, if any can exist.
     void dropCodeAt(std::uint64_t va);
     // TF set while stepping or watching (and hidden from reg()/setReg()).
