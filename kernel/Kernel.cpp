@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "kernel/arch/X86.h"
+#include "kernel/kd/DebuggerMemory.h"
 #include "kernel/ke/PrivilegedInstruction.h"
 #include "kernel/ke/SystemCall.h"
 #include "kernel/ldr/ImageLoader.h"
@@ -313,14 +314,12 @@ void Kernel::exception(hal::Cpu& cpu, const hal::CpuException& e) {
             raiseFromCpu(cpu, NtStatus::FloatMultipleTraps, {});
             return;
         case hal::Vector::GeneralProtection: {
-            std::array<std::uint8_t, 15> code{};
-            mm::UserMemory user(process.space());
-            std::size_t n = 0;  // as many bytes as can be read, up to the end of the page
-            while (n < code.size() &&
-                   user.read(VirtualAddress(rip + n),
-                             std::as_writable_bytes(std::span(&code[n], 1))) == NtStatus::Success)
-                ++n;
-            if (ke::isPrivilegedInstruction(std::span(code.data(), n))) {
+            // The instruction's bytes, as many as are present (it was fetched, so normally
+            // all of them), read without faulting anything in.
+            std::array<std::byte, 15> code{};
+            const std::size_t n = kd::readVirtual(process.space(), VirtualAddress(rip), code);
+            if (ke::isPrivilegedInstruction(
+                    std::span(reinterpret_cast<const std::uint8_t*>(code.data()), n))) {
                 raiseFromCpu(cpu, NtStatus::PrivilegedInstruction, {});
                 return;
             }
