@@ -148,6 +148,8 @@ std::expected<void, RunError> Kernel::load(const std::filesystem::path& image,
 }
 
 std::expected<Kernel::RunState, RunError> Kernel::resume() {
+    if (bugCheck_)
+        return std::unexpected(bugCheckError());
     if (!process_)
         return RunState::Exited;
     // An unhandled exception held for a debugger ends the process now.
@@ -155,6 +157,8 @@ std::expected<Kernel::RunState, RunError> Kernel::resume() {
     // A debugger's single step may already have ended the process: then only finish it.
     if (!process_->exitStatus()) {
         auto ran = process_->cpu().run();
+        if (bugCheck_)
+            return std::unexpected(bugCheckError());
         if (!ran) {
             process_.reset();
             return std::unexpected(RunError{RunError::Kind::Machine, ran.error()});
@@ -201,7 +205,33 @@ bool Kernel::isCodePresent(VirtualAddress va) {
     return pte.isValid() && pte.has(mm::PteBit::User) && !pte.has(mm::PteBit::NoExecute);
 }
 
+template <typename F>
+void Kernel::trapEntry(hal::Cpu& cpu, F&& handler) {
+    if (bugCheck_) {  // a stopped machine runs nothing
+        cpu.requestStop();
+        return;
+    }
+    try {
+        handler();
+    } catch (const ke::BugCheckStop& stop) {
+        bugCheck_ = stop.check;
+        cpu.requestStop();
+    }
+}
+
+RunError Kernel::bugCheckError() const {
+    return RunError{RunError::Kind::BugCheck, ke::describe(*bugCheck_)};
+}
+
 void Kernel::systemCall(hal::Cpu& cpu) {
+    trapEntry(cpu, [&] { dispatchSystemCall(cpu); });
+}
+
+void Kernel::exception(hal::Cpu& cpu, const hal::CpuException& e) {
+    trapEntry(cpu, [&] { dispatchException(cpu, e); });
+}
+
+void Kernel::dispatchSystemCall(hal::Cpu& cpu) {
     ++stats_.syscalls;
     ps::Process& process = *process_;
     const std::uint64_t number = cpu.reg(hal::Reg::Rax);
@@ -238,7 +268,7 @@ void Kernel::raiseFromCpu(hal::Cpu& cpu, NtStatus code, std::initializer_list<st
     exceptions_.dispatch(*process_, cpu, ke::makeRecord(code, context.rip, info), context);
 }
 
-void Kernel::exception(hal::Cpu& cpu, const hal::CpuException& e) {
+void Kernel::dispatchException(hal::Cpu& cpu, const hal::CpuException& e) {
     ps::Process& process = *process_;
     const std::uint64_t rip = cpu.reg(hal::Reg::Rip);
     if (observer_ && e.vector != hal::Vector::PageFault)
@@ -276,10 +306,11 @@ void Kernel::exception(hal::Cpu& cpu, const hal::CpuException& e) {
                     raiseFromCpu(cpu, NtStatus::StackOverflow, {access, e.cr2});
                     return;
                 case mm::PageFaultResponse::OutOfMemory:
-                    fmt::print(stderr, "ntoy: internal error: no frame for committed page {:#x}\n",
-                               e.cr2);
-                    process.terminate(raw(NtStatus::NoMemory));
-                    return;
+                    // Commit promised this page a frame: none left is an accounting bug.
+                    ke::bugCheck(ke::BugCheckCode::NoPagesAvailable,
+                                 mm_->pfns().total() - mm_->pfns().available(), e.cr2,
+                                 mm_->commit().charge(), mm_->commit().limit(),
+                                 "no frame for a committed page");
             }
             return;
         }

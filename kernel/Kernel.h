@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kernel/hal/Machine.h"
+#include "kernel/ke/BugCheck.h"
 #include "kernel/ke/ExceptionDispatch.h"
 #include "kernel/ke/KernelObserver.h"
 #include "kernel/mm/MemoryManager.h"
@@ -21,10 +22,10 @@ struct KernelStatistics {
     std::uint64_t syscalls = 0;
 };
 
-// Why a run did not produce an exit status: the image could not be loaded (exit status 2 in
-// the CLI), or the machine failed.
+// Why a run did not produce an exit status: the image could not be loaded, the machine failed
+// (the host or the emulator), or the kernel stopped it with a bug check.
 struct RunError {
-    enum class Kind { BadImage, Machine } kind;
+    enum class Kind { BadImage, Machine, BugCheck } kind;
     std::string message;
 };
 
@@ -50,6 +51,8 @@ public:
     // The loaded process, until it has ended.
     ps::Process* process() { return process_.get(); }
     std::optional<std::uint32_t> exitStatus() const { return exitStatus_; }
+    // Set once the kernel has stopped the machine; it never runs a guest again.
+    const std::optional<ke::BugCheck>& bugCheck() const { return bugCheck_; }
 
     void setObserver(ke::KernelObserver* observer);
 
@@ -69,6 +72,12 @@ private:
         const std::filesystem::path& image, const std::vector<std::string>& argv,
         const std::filesystem::path& systemDir);
     void raiseFromCpu(hal::Cpu& cpu, NtStatus code, std::initializer_list<std::uint64_t> info);
+    void dispatchSystemCall(hal::Cpu& cpu);
+    void dispatchException(hal::Cpu& cpu, const hal::CpuException& e);
+    // Runs a trap handler; a bug check inside it stops the processor for good.
+    template <typename F>
+    void trapEntry(hal::Cpu& cpu, F&& handler);
+    RunError bugCheckError() const;
 
     hal::Machine& machine_;
     std::unique_ptr<mm::MemoryManager> mm_;
@@ -77,6 +86,7 @@ private:
     VirtualAddress kernelStackTop_;
     std::unique_ptr<ps::Process> process_;
     std::optional<std::uint32_t> exitStatus_;
+    std::optional<ke::BugCheck> bugCheck_;
     ke::KernelObserver* observer_ = nullptr;
     std::uint64_t faultNumber_ = 0;
     ke::ExceptionDispatcher exceptions_;

@@ -1,4 +1,5 @@
 #include "tools/DebugCommand.h"
+#include "tools/ExitStatus.h"
 
 #include <fmt/format.h>
 
@@ -16,8 +17,7 @@
 namespace ntoy::cli {
 namespace {
 
-constexpr int kExitBadArguments = 2;
-constexpr int kExitMachine = 3;
+constexpr int kExitBadArguments = kExitUsage;
 constexpr std::string_view kPrompt = "ntoy> ";
 
 }  // namespace
@@ -83,7 +83,7 @@ int runDebugCommand(const CLI::App& command, DebugOptions options,
     argv.insert(argv.end(), options.guestArgs.begin(), options.guestArgs.end());
     if (auto loaded = (*kernel)->load(options.image, argv, systemDir); !loaded) {
         fmt::print(stderr, "ntoy: {}: {}\n", options.image, loaded.error().message);
-        return loaded.error().kind == RunError::Kind::BadImage ? kExitBadArguments : kExitMachine;
+        return exitStatusFor(loaded.error());
     }
 
     dbg::DebugSession session(**kernel, *disassembler, std::cout);

@@ -8,6 +8,7 @@
 #include "emulator/Machine.h"
 #include "kernel/Kernel.h"
 #include "tools/DebugCommand.h"
+#include "tools/ExitStatus.h"
 #include "tools/GdbCommand.h"
 #include "tools/RamSize.h"
 #include "tools/TraceFile.h"
@@ -21,8 +22,8 @@
 
 namespace {
 
-constexpr int kExitBadImage = 2;
-constexpr int kExitMachine = 3;
+using ntoy::cli::kExitMachine;
+constexpr int kExitBadImage = ntoy::cli::kExitUsage;
 
 std::string statsJson(const ntoy::Kernel& kernel, std::uint32_t exitCode) {
     const auto& mm = kernel.memoryManager();
@@ -88,7 +89,7 @@ int run(const std::string& image, const std::vector<std::string>& args, std::uin
                                                trace ? &trace->writer() : nullptr);
     if (!status) {
         fmt::print(stderr, "ntoy: {}: {}\n", image, status.error().message);
-        return status.error().kind == ntoy::RunError::Kind::BadImage ? kExitBadImage : kExitMachine;
+        return ntoy::cli::exitStatusFor(status.error());
     }
     if (stats)
         fmt::print(stderr, "{}\n", statsJson(**kernel, *status));

@@ -1,0 +1,68 @@
+#include "kernel/ke/BugCheck.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+namespace ntoy::ke {
+
+std::string bugCheckName(std::uint32_t code) {
+    switch (static_cast<BugCheckCode>(code)) {
+        case BugCheckCode::IrqlNotLessOrEqual:
+            return "IRQL_NOT_LESS_OR_EQUAL";
+        case BugCheckCode::KmodeExceptionNotHandled:
+            return "KMODE_EXCEPTION_NOT_HANDLED";
+        case BugCheckCode::BadPoolHeader:
+            return "BAD_POOL_HEADER";
+        case BugCheckCode::MemoryManagement:
+            return "MEMORY_MANAGEMENT";
+        case BugCheckCode::NoPagesAvailable:
+            return "NO_PAGES_AVAILABLE";
+        case BugCheckCode::PfnListCorrupt:
+            return "PFN_LIST_CORRUPT";
+        case BugCheckCode::PageFaultInNonpagedArea:
+            return "PAGE_FAULT_IN_NONPAGED_AREA";
+        case BugCheckCode::KernelStackInpageError:
+            return "KERNEL_STACK_INPAGE_ERROR";
+        case BugCheckCode::KernelDataInpageError:
+            return "KERNEL_DATA_INPAGE_ERROR";
+        case BugCheckCode::UnexpectedKernelModeTrap:
+            return "UNEXPECTED_KERNEL_MODE_TRAP";
+        case BugCheckCode::AttemptedWriteToReadonlyMemory:
+            return "ATTEMPTED_WRITE_TO_READONLY_MEMORY";
+        case BugCheckCode::SpecialPoolDetectedMemoryCorruption:
+            return "SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION";
+        case BugCheckCode::BadPoolCaller:
+            return "BAD_POOL_CALLER";
+        case BugCheckCode::DriverVerifierDetectedViolation:
+            return "DRIVER_VERIFIER_DETECTED_VIOLATION";
+        case BugCheckCode::DriverUnloadedWithoutCancellingPendingOperations:
+            return "DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS";
+        case BugCheckCode::DriverIrqlNotLessOrEqual:
+            return "DRIVER_IRQL_NOT_LESS_OR_EQUAL";
+    }
+    return fmt::format("BUGCHECK_{:#x}", code);
+}
+
+void bugCheck(BugCheckCode code, std::uint64_t p1, std::uint64_t p2, std::uint64_t p3,
+              std::uint64_t p4, std::string detail, std::source_location where) {
+    throw BugCheckStop{
+        BugCheck{static_cast<std::uint32_t>(code),
+                 {p1, p2, p3, p4},
+                 std::move(detail),
+                 fmt::format("{}:{}", std::filesystem::path(where.file_name()).filename().string(),
+                             where.line())}};
+}
+
+std::string describe(const BugCheck& c) {
+    std::string text = fmt::format(
+        "*** STOP: {:#010x} ({:#018x}, {:#018x}, {:#018x}, {:#018x})\n{}", c.code, c.parameters[0],
+        c.parameters[1], c.parameters[2], c.parameters[3], bugCheckName(c.code));
+    if (!c.detail.empty())
+        text += fmt::format("\n{}", c.detail);
+    if (!c.where.empty())
+        text += fmt::format(" (at {})", c.where);
+    return text;
+}
+
+}  // namespace ntoy::ke
