@@ -19,6 +19,11 @@ constexpr std::array<int, static_cast<std::size_t>(hal::Reg::Count)> kUcRegs = {
     UC_X86_REG_GS_BASE, UC_X86_REG_MXCSR, UC_X86_REG_FPCW,
 };
 
+// Every region is readable and writable to Unicorn's own region check, never executable: the
+// translator's code reads then reach UC_HOOK_MEM_FETCH_PROT (the TranslationGuard) and, once
+// allowed, the page walk, which decides what may really be fetched.
+constexpr std::uint32_t kRegionPerms = UC_PROT_READ | UC_PROT_WRITE;
+
 std::string ucError(uc_err e) {
     return uc_strerror(e);
 }
@@ -35,24 +40,34 @@ std::expected<std::unique_ptr<Engine>, std::string> Engine::create(const Context
     uc_engine* uc = nullptr;
     if (uc_err e = uc_open(UC_ARCH_X86, UC_MODE_64, &uc); e != UC_ERR_OK)
         return std::unexpected("uc_open: " + ucError(e));
-    std::unique_ptr<Engine> engine(new Engine(uc, layout, std::move(*userWindow), system, traps));
+    std::unique_ptr<Engine> engine(
+        new Engine(uc, layout, ram, std::move(*userWindow), system, traps));
+    if (!engine->flushContext_ || !engine->guestContext_ || !engine->scratchContext_)
+        return std::unexpected("uc_context_alloc failed");
     if (auto ok = engine->mapRegions(ram, system.kernelWindow()); !ok)
         return std::unexpected(ok.error());
     return engine;
 }
 
-Engine::Engine(uc_engine* uc, const ContextLayout& layout, AliasWindow userWindow,
-               SystemMmu& system, hal::TrapHandler& traps)
+Engine::Engine(uc_engine* uc, const ContextLayout& layout, const GuestRam& ram,
+               AliasWindow userWindow, SystemMmu& system, hal::TrapHandler& traps)
     : uc_(uc),
       patcher_(uc, layout),
       userWindow_(std::move(userWindow)),
       system_(system),
-      traps_(traps) {
+      traps_(traps),
+      walker_(ram.physicalMemory()) {
+    for (uc_context** c : {&flushContext_, &guestContext_, &scratchContext_})
+        if (uc_context_alloc(uc_, c) != UC_ERR_OK)
+            *c = nullptr;
     system_.attach(this);
 }
 
 Engine::~Engine() {
     system_.detach(this);
+    for (uc_context* c : {flushContext_, guestContext_, scratchContext_})
+        if (c)
+            uc_context_free(c);
     uc_close(uc_);
 }
 
@@ -63,59 +78,63 @@ std::expected<void, std::string> Engine::mapRegions(const GuestRam& ram,
             return {};
         return std::unexpected(fmt::format("mapping {}: {}", what, ucError(e)));
     };
+    static_assert(mm::kUserSpaceEnd == mm::kRamPhysicalBase);
     const std::uint64_t ramEnd = mm::kRamPhysicalBase + ram.bytes();
-    // Everything that is not user space, RAM or the kernel window is covered by MMIO, so
-    // that every access is walked (and faults) instead of failing Unicorn's region check.
-    // The TLB-flush dummy page and the last page of the address space stay uncovered.
-    struct Cover {
-        std::uint64_t begin, end;
-    };
-    const Cover covers[] = {
-        {ramEnd, kTlbFlushDummyPage},
-        {kTlbFlushDummyPage + kPageSize, mm::kKernelWindowBase},
-        {mm::kKernelWindowBase + mm::kKernelWindowSize, 0xFFFF'FFFF'FFFF'F000},
-    };
-    static_assert(kTlbFlushDummyPage < mm::kSystemSpaceStart);
-    if (auto ok = check(uc_mem_map_ptr(uc_, 0, mm::kUserSpaceEnd, UC_PROT_ALL, userWindow_.host()),
+    const std::uint64_t windowEnd = kernelWindow.base().value() + kernelWindow.size();
+    if (auto ok = check(uc_mem_map_ptr(uc_, 0, mm::kUserSpaceEnd, kRegionPerms, userWindow_.host()),
                         "user space");
         !ok)
         return ok;
     if (auto ok = check(
-            uc_mem_map_ptr(uc_, mm::kRamPhysicalBase, ram.bytes(), UC_PROT_ALL, ram.hostView()),
+            uc_mem_map_ptr(uc_, mm::kRamPhysicalBase, ram.bytes(), kRegionPerms, ram.hostView()),
             "guest RAM");
         !ok)
         return ok;
     if (auto ok = check(uc_mem_map_ptr(uc_, kernelWindow.base().value(), kernelWindow.size(),
-                                       UC_PROT_ALL, kernelWindow.host()),
+                                       kRegionPerms, kernelWindow.host()),
                         "the kernel window");
         !ok)
         return ok;
+    // Everything else, up to and including the last page of the address space, is an MMIO
+    // cover: 2.0.1 checks regions by virtual address before it walks, so an address in no
+    // region would stop the machine instead of faulting. The covers' callbacks never run: no
+    // page table maps those addresses.
+    struct Cover {
+        std::uint64_t begin, size;
+    };
+    const Cover covers[] = {
+        {ramEnd, kernelWindow.base().value() - ramEnd},
+        {windowEnd, 0 - windowEnd},  // to the end of the address space
+    };
     for (const Cover& c : covers) {
-        if (auto ok = check(
-                uc_mmio_map(uc_, c.begin, c.end - c.begin, onCoverRead, this, onCoverWrite, this),
-                "the MMIO cover");
+        if (auto ok =
+                check(uc_mmio_map(uc_, c.begin, c.size, onCoverRead, this, onCoverWrite, this),
+                      "the MMIO cover");
             !ok)
             return ok;
-        // Fetches too must reach the page walk, not fail the region's permission check.
-        if (auto ok =
-                check(uc_mem_protect(uc_, c.begin, c.end - c.begin, UC_PROT_ALL), "the MMIO cover");
+        if (auto ok = check(uc_mem_protect(uc_, c.begin, c.size, kRegionPerms), "the MMIO cover");
             !ok)
             return ok;
     }
+    struct Hook {
+        int type;
+        void* callback;
+        const char* what;
+    };
+    const Hook hooks[] = {
+        {UC_HOOK_INTR, reinterpret_cast<void*>(&onInterrupt), "the interrupt hook"},
+        {UC_HOOK_MEM_UNMAPPED, reinterpret_cast<void*>(&onUnmapped), "the unmapped-memory hook"},
+        {UC_HOOK_MEM_FETCH_PROT, reinterpret_cast<void*>(&onFetchProtected),
+         "the translation guard"},
+    };
     uc_hook h;
-    if (auto ok = check(
-            uc_hook_add(uc_, &h, UC_HOOK_INTR, reinterpret_cast<void*>(&onInterrupt), this, 1, 0),
-            "the interrupt hook");
-        !ok)
-        return ok;
-    if (auto ok = check(uc_hook_add(uc_, &h, UC_HOOK_INSN, reinterpret_cast<void*>(&onSyscall),
-                                    this, 1, 0, UC_X86_INS_SYSCALL),
-                        "the syscall hook");
-        !ok)
-        return ok;
-    return check(uc_hook_add(uc_, &h, UC_HOOK_MEM_UNMAPPED, reinterpret_cast<void*>(&onUnmapped),
-                             this, 1, 0),
-                 "the unmapped-memory hook");
+    for (const Hook& hook : hooks)
+        if (auto ok = check(uc_hook_add(uc_, &h, hook.type, hook.callback, this, 1, 0), hook.what);
+            !ok)
+            return ok;
+    return check(uc_hook_add(uc_, &h, UC_HOOK_INSN, reinterpret_cast<void*>(&onSyscall), this, 1, 0,
+                             UC_X86_INS_SYSCALL),
+                 "the syscall hook");
 }
 
 std::uint64_t Engine::reg(hal::Reg r) {
@@ -157,9 +176,9 @@ void Engine::mapped(VirtualAddress va, Pfn pfn) {
                         va.value()));
 }
 
-void Engine::unmapped(VirtualAddress va, bool) {
-    // Translated code went already (codeModified, called while the page was present).
+void Engine::unmapped(VirtualAddress va) {
     userWindow_.unalias(va);
+    codePageChanged(va.value());
     flushPending_ = true;
 }
 
@@ -168,23 +187,57 @@ void Engine::downgraded(VirtualAddress) {
 }
 
 void Engine::codeModified(VirtualAddress va, std::uint64_t length) {
-    // The caller guarantees the pages are present and executable: 2.0.1 looks the address up
-    // through the MMU (see UnicornQuirks.h).
-    uc_ctl_remove_cache(uc_, va.value(), va.value() + length);
+    for (std::uint64_t page = va.pageBase().value(); page < va.value() + length; page += kPageSize)
+        codePageChanged(page);
 }
 
-void Engine::dropCodeAt(std::uint64_t va) {
-    // Code is only ever translated from a present, executable page, and dropped before the
-    // page stops being one; so where nothing can be fetched, nothing is cached.
-    if (traps_.isCodePresent(VirtualAddress(va)))
-        uc_ctl_remove_cache(uc_, va, va + 1);
+void Engine::codePageChanged(std::uint64_t va) {
+    const std::uint64_t page = va & ~kPageMask;
+    if (codePages_.erase(page) != 0) {
+        staleCode_.insert(page);
+        if (lastCodePage_ == page)
+            lastCodePage_ = ~0ull;
+    }
 }
 
 void Engine::flushTlb() {
-    if (!flushPending_)
+    // Nothing to do now: whatever is pending is flushed before the guest next runs.
+}
+
+void Engine::dropStaleCode() {
+    if (staleCode_.empty())
         return;
-    emu::flushTlb(uc_);
-    flushPending_ = false;
+    std::uint64_t cr3 = 0;
+    uc_reg_read(uc_, UC_X86_REG_CR3, &cr3);
+    // uc_ctl_remove_cache looks its address up through the MMU, at the current privilege, and
+    // longjmps a #PF out of the caller if the page cannot be fetched (UnicornQuirks.h). So only
+    // pages that can be fetched now are dropped, from the flush routine's CPL0 context; the
+    // others cannot run before they can be fetched again, and wait until then.
+    bool swapped = false;
+    for (auto it = staleCode_.begin(); it != staleCode_.end();) {
+        const auto t = walker_.translate(cr3, *it);
+        if (!t || !t->executable) {
+            ++it;
+            continue;
+        }
+        if (!swapped) {
+            uc_context_save(uc_, scratchContext_);
+            uc_context_restore(uc_, flushContext_);
+            swapped = true;
+        }
+        uc_ctl_remove_cache(uc_, *it, *it + kPageSize);
+        it = staleCode_.erase(it);
+    }
+    if (swapped)
+        uc_context_restore(uc_, scratchContext_);
+}
+
+void Engine::dropCodeAt(std::uint64_t va) {
+    // Code translated before a breakpoint was set (or removed) would not see the change.
+    const std::uint64_t page = va & ~kPageMask;
+    codePages_.erase(page);
+    staleCode_.insert(page);
+    dropStaleCode();
 }
 
 void Engine::loadSystemRegisters(const hal::SystemRegisters& regs) {
@@ -196,6 +249,52 @@ void Engine::loadSystemRegisters(const hal::SystemRegisters& regs) {
     uc_reg_write(uc_, UC_X86_REG_CR3, &regs.cr3);
     uc_reg_write(uc_, UC_X86_REG_CR0, &regs.cr0);
     patcher_.setEfer(regs.efer);
+    // The flush routine's context: this one (a new processor is at CPL0), at the routine,
+    // with interrupts and the trap flag clear.
+    if ((reg(hal::Reg::Cs) & 3) != 0) {
+        machineCheck("system registers must be loaded before the processor leaves ring 0");
+        return;
+    }
+    flushRoutine_ = regs.tlbFlushRoutine;
+    uc_context_save(uc_, scratchContext_);
+    const std::uint64_t flags = 0x2;
+    uc_reg_write(uc_, UC_X86_REG_RIP, &flushRoutine_);
+    uc_reg_write(uc_, UC_X86_REG_RFLAGS, &flags);
+    uc_context_save(uc_, flushContext_);
+    uc_context_restore(uc_, scratchContext_);
+}
+
+void Engine::enterFlushRoutine(std::uint64_t resume, bool inSyscallHook) {
+    uc_context_save(uc_, guestContext_);
+    resumeAfterFlush_ = resume;
+    uc_context_restore(uc_, flushContext_);
+    const std::uint64_t start = flushRoutine_ - (inSyscallHook ? kSyscallInstructionLength : 0);
+    uc_reg_write(uc_, UC_X86_REG_RIP, &start);
+    inFlushRoutine_ = true;
+    flushPending_ = false;
+}
+
+void Engine::leaveFlushRoutine() {
+    uc_context_restore(uc_, guestContext_);
+    // The routine ended with SYSCALL, whose hook this is.
+    const std::uint64_t rip = resumeAfterFlush_ - kSyscallInstructionLength;
+    uc_reg_write(uc_, UC_X86_REG_RIP, &rip);
+    inFlushRoutine_ = false;
+    if (stopRequested_)
+        stopAgainAt(resumeAfterFlush_);
+}
+
+void Engine::resumeAfterTrap(std::uint64_t resume, bool inSyscallHook) {
+    dropStaleCode();
+    if (flushPending_ && !stopRequested_ && !machineCheck_) {
+        enterFlushRoutine(resume, inSyscallHook);
+        return;
+    }
+    // A stopped processor flushes when it next runs (run() does it first).
+    if (inSyscallHook)
+        setReg(hal::Reg::Rip, resume - kSyscallInstructionLength);
+    if (stopRequested_)
+        stopAgainAt(resume);
 }
 
 std::expected<void, std::string> Engine::step() {
@@ -211,7 +310,7 @@ std::expected<void, std::string> Engine::step() {
 }
 
 void Engine::updateTrapFlag() {
-    const bool want = stepping_ || !watchpoints_.empty();
+    const bool want = stepping_ || steppingToRefused_ || !watchpoints_.empty();
     if (want == ownsTrapFlag_)
         return;
     std::uint64_t flags = 0;
@@ -233,25 +332,89 @@ std::expected<void, std::string> Engine::run() {
         // resumes with the handled exception still marked in flight, and the next fault
         // would become a #DF. No run starts inside an exception, so clear the mark.
         patcher_.acknowledgeException();
+        if (!inFlushRoutine_) {
+            dropStaleCode();
+            if (flushPending_)
+                enterFlushRoutine(reg(hal::Reg::Rip), false);
+        }
+        refusedAt_.reset();
         const uc_err e = uc_emu_start(uc_, reg(hal::Reg::Rip), ~0ull, 0, 0);
         if (e == UC_ERR_OK || machineCheck_)
             continue;
         if (e == kInvalidOpcodeStop) {
             // #UD never reaches UC_HOOK_INTR in 2.0.1: the run stops at the instruction (and
             // the next pass of this loop clears the exception mark, as for every run).
-            traps_.exception(*this, hal::CpuException{hal::Vector::InvalidOpcode, 0, 0});
-            flushTlb();
+            raiseInvalidOpcode();
+            continue;
+        }
+        if (e == UC_ERR_FETCH_PROT && refusedAt_) {
+            runUpToRefused(*refusedAt_);
             continue;
         }
         machineCheck(
             fmt::format("the CPU stopped at rip {:#x}: {}", reg(hal::Reg::Rip), ucError(e)));
-    } while (!stopRequested_ && !machineCheck_);
+    } while ((!stopRequested_ || inFlushRoutine_) && !machineCheck_);
     skipBreakpointAt_.reset();
     if (stopAgainHook_)
         uc_hook_del(uc_, *std::exchange(stopAgainHook_, std::nullopt));
     if (machineCheck_)
         return std::unexpected(*std::exchange(machineCheck_, std::nullopt));
     return {};
+}
+
+void Engine::raiseInvalidOpcode() {
+    traps_.exception(*this, hal::CpuException{hal::Vector::InvalidOpcode, 0, 0});
+}
+
+bool Engine::abortsTranslatorAt(std::uint64_t va) {
+    std::uint64_t cr3 = 0;
+    uc_reg_read(uc_, UC_X86_REG_CR3, &cr3);
+    std::array<std::uint8_t, 15> code{};
+    const std::size_t n = walker_.read(cr3, va, code);
+    return abortsTranslator(std::span<const std::uint8_t>(code.data(), n));
+}
+
+void Engine::runUpToRefused(std::uint64_t refused) {
+    // The block was refused while being translated, before any of it ran: RIP is its start,
+    // and its instructions up to the refused one run straight through. Under the trap flag
+    // each block is one instruction, so only the refused one is left untranslated.
+    const std::uint64_t start = reg(hal::Reg::Rip);
+    steppingToRefused_ = true;
+    updateTrapFlag();
+    while (!machineCheck_ && !stopRequested_) {
+        const std::uint64_t rip = reg(hal::Reg::Rip);
+        if (rip == refused) {
+            // Decoded again from where the CPU really is: the guard's view of instruction
+            // boundaries is only a guess until the CPU gets here.
+            if (abortsTranslatorAt(rip))
+                raiseInvalidOpcode();
+            break;
+        }
+        if (rip < start || rip > refused)
+            break;  // a fault on the way went to its handler
+        patcher_.acknowledgeException();
+        if (!inFlushRoutine_) {
+            dropStaleCode();
+            if (flushPending_)
+                enterFlushRoutine(rip, false);
+        }
+        refusedAt_.reset();
+        const uc_err e = uc_emu_start(uc_, reg(hal::Reg::Rip), ~0ull, 0, 0);
+        if (e == UC_ERR_OK || machineCheck_)
+            continue;
+        if (e == kInvalidOpcodeStop) {
+            raiseInvalidOpcode();
+            break;
+        }
+        if (e == UC_ERR_FETCH_PROT && refusedAt_) {
+            refused = *refusedAt_;
+            continue;
+        }
+        machineCheck(
+            fmt::format("the CPU stopped at rip {:#x}: {}", reg(hal::Reg::Rip), ucError(e)));
+    }
+    steppingToRefused_ = false;
+    updateTrapFlag();
 }
 
 void Engine::stopFor(Stop stop) {
@@ -341,12 +504,19 @@ void Engine::machineCheck(std::string what) {
 void Engine::onInterrupt(uc_engine*, std::uint32_t vector, void* self) {
     auto* e = static_cast<Engine*>(self);
     hal::CpuException ex{static_cast<hal::Vector>(vector), e->patcher_.acknowledgeException(), 0};
+    if (e->inFlushRoutine_) {
+        e->machineCheck(fmt::format("vector {} in the TLB-flush routine at rip {:#x}", vector,
+                                    e->reg(hal::Reg::Rip)));
+        return;
+    }
     if (ex.vector == hal::Vector::Debug && e->ownsTrapFlag_) {
         // Our own trap flag: an instruction finished while stepping or watching.
         if (e->watchHit_)
             e->stopFor(*std::exchange(e->watchHit_, std::nullopt));
         else if (e->stepping_)
             e->stopFor({StopCause::Step, e->reg(hal::Reg::Rip)});
+        else if (e->steppingToRefused_)
+            uc_emu_stop(e->uc_);  // one instruction on the way to a refused one
         if (e->stopRequested_)
             e->stopAgainAt(e->reg(hal::Reg::Rip));
         return;
@@ -354,23 +524,41 @@ void Engine::onInterrupt(uc_engine*, std::uint32_t vector, void* self) {
     if (ex.vector == hal::Vector::PageFault)
         uc_reg_read(e->uc_, UC_X86_REG_CR2, &ex.cr2);
     e->traps_.exception(*e, ex);
-    e->flushTlb();
-    if (e->stopRequested_)
-        e->stopAgainAt(e->reg(hal::Reg::Rip));
+    e->resumeAfterTrap(e->reg(hal::Reg::Rip), false);
 }
 
 void Engine::onSyscall(uc_engine*, void* self) {
     auto* e = static_cast<Engine*>(self);
+    if (e->inFlushRoutine_) {
+        e->leaveFlushRoutine();
+        return;
+    }
     const std::uint64_t rip = e->reg(hal::Reg::Rip);
     e->traps_.systemCall(*e);
-    // 2.0.1 advances RIP past the SYSCALL after the hook returns, whatever the hook set it
-    // to: a handler that moved RIP (NtContinue, exception dispatch) must land where it said.
+    // A handler that moved RIP (NtContinue, exception dispatch) must land where it said.
     const std::uint64_t target = e->reg(hal::Reg::Rip);
-    if (target != rip)
-        e->setReg(hal::Reg::Rip, target - kSyscallInstructionLength);
-    e->flushTlb();
-    if (e->stopRequested_)
-        e->stopAgainAt(target != rip ? target : rip + kSyscallInstructionLength);
+    e->resumeAfterTrap(target != rip ? target : rip + kSyscallInstructionLength, true);
+}
+
+bool Engine::onFetchProtected(uc_engine*, uc_mem_type, std::uint64_t address, int, std::int64_t,
+                              void* self) {
+    auto* e = static_cast<Engine*>(self);
+    // While the translator builds a block, RIP is still the block's start.
+    std::uint64_t blockStart = 0;
+    uc_reg_read(e->uc_, UC_X86_REG_RIP, &blockStart);
+    if (const std::uint64_t page = address & ~kPageMask; page != e->lastCodePage_) {
+        e->codePages_.insert(page);
+        e->lastCodePage_ = page;
+    }
+    const bool allowed = e->guard_.allowRead(address, blockStart,
+                                             [e](std::uint64_t va, std::span<std::uint8_t> out) {
+                                                 std::uint64_t cr3 = 0;
+                                                 uc_reg_read(e->uc_, UC_X86_REG_CR3, &cr3);
+                                                 return e->walker_.read(cr3, va, out);
+                                             });
+    if (!allowed)
+        e->refusedAt_ = address;
+    return allowed;
 }
 
 void Engine::stopAgainAt(std::uint64_t rip) {
@@ -391,8 +579,7 @@ void Engine::onStopAgain(uc_engine*, std::uint64_t address, std::uint32_t, void*
 bool Engine::onUnmapped(uc_engine*, uc_mem_type, std::uint64_t address, int, std::int64_t,
                         void* self) {
     static_cast<Engine*>(self)->machineCheck(fmt::format(
-        "internal error: an access to {:#x} reached no memory region (it should have been "
-        "walked)",
+        "internal error: an access to {:#x} reached no memory region (every address is covered)",
         address));
     return false;
 }

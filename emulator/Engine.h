@@ -1,5 +1,10 @@
 // One Unicorn instance: the processor of one guest address space, with its own user region,
 // TLB and code cache. Every engine shares the machine's RAM and kernel window.
+//
+// Every address of the 64-bit space lies in some region (user space, RAM, the kernel window,
+// or an MMIO cover), so that every access is walked and faults as the CPU would. No region is
+// executable to Unicorn: the translator's code reads then pass the TranslationGuard, which
+// keeps encodings that abort 2.0.1's translator away from it.
 #pragma once
 
 #include <unicorn/unicorn.h>
@@ -7,11 +12,14 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "emulator/AliasWindow.h"
+#include "emulator/PageWalker.h"
 #include "emulator/SystemMmu.h"
+#include "emulator/TranslationGuard.h"
 #include "emulator/UnicornQuirks.h"
 #include "kernel/hal/Machine.h"
 
@@ -35,7 +43,7 @@ public:
 
     // hal::Mmu (user half)
     void mapped(VirtualAddress va, Pfn pfn) override;
-    void unmapped(VirtualAddress va, bool wasExecutable) override;
+    void unmapped(VirtualAddress va) override;
     void downgraded(VirtualAddress va) override;
     void codeModified(VirtualAddress va, std::uint64_t length) override;
     void flushTlb() override;
@@ -71,14 +79,16 @@ public:
     uc_engine* uc() const { return uc_; }
 
 private:
-    Engine(uc_engine* uc, const ContextLayout& layout, AliasWindow userWindow, SystemMmu& system,
-           hal::TrapHandler& traps);
+    Engine(uc_engine* uc, const ContextLayout& layout, const GuestRam& ram, AliasWindow userWindow,
+           SystemMmu& system, hal::TrapHandler& traps);
     std::expected<void, std::string> mapRegions(const GuestRam& ram,
                                                 const AliasWindow& kernelWindow);
     void machineCheck(std::string what);
 
     static void onInterrupt(uc_engine* uc, std::uint32_t vector, void* self);
     static void onSyscall(uc_engine* uc, void* self);
+    static bool onFetchProtected(uc_engine* uc, uc_mem_type type, std::uint64_t address, int size,
+                                 std::int64_t value, void* self);
     static bool onUnmapped(uc_engine* uc, uc_mem_type type, std::uint64_t address, int size,
                            std::int64_t value, void* self);
     static std::uint64_t onCoverRead(uc_engine* uc, std::uint64_t offset, unsigned size,
@@ -86,11 +96,48 @@ private:
     static void onCoverWrite(uc_engine* uc, std::uint64_t offset, unsigned size,
                              std::uint64_t value, void* self);
 
+    // --- Returning to the guest after a trap. `resume` is where it continues; in the SYSCALL
+    // hook, 2.0.1 adds the instruction's length to RIP after the hook returns (UnicornQuirks.h).
+    void resumeAfterTrap(std::uint64_t resume, bool inSyscallHook);
+    // The TLB flush: the guest's context is put aside and the kernel's flush routine runs in
+    // a CPL0 context of its own; its closing SYSCALL puts the guest's context back.
+    void enterFlushRoutine(std::uint64_t resume, bool inSyscallHook);
+    void leaveFlushRoutine();
+    // Drops code translated from pages whose bytes or mapping changed (staleCode_), for those
+    // that can be fetched again now; the others cannot run until they can, and wait.
+    void dropStaleCode();
+
+    // --- Instructions the TranslationGuard refused: steps up to the refused one (the block was
+    // left before anything in it ran) and reports #UD there.
+    void runUpToRefused(std::uint64_t refused);
+    bool abortsTranslatorAt(std::uint64_t va);
+    void raiseInvalidOpcode();
+
     uc_engine* uc_;
     CpuStatePatcher patcher_;
     AliasWindow userWindow_;
     SystemMmu& system_;
     hal::TrapHandler& traps_;
+    PageWalker walker_;
+    TranslationGuard guard_;
+    std::optional<std::uint64_t> refusedAt_;
+    bool steppingToRefused_ = false;
+
+    // The flush routine's context, made when the system registers are loaded, and the guest's
+    // context while the routine runs.
+    uc_context* flushContext_ = nullptr;
+    uc_context* guestContext_ = nullptr;
+    uc_context* scratchContext_ = nullptr;
+    std::uint64_t flushRoutine_ = 0;
+    std::uint64_t resumeAfterFlush_ = 0;
+    bool inFlushRoutine_ = false;
+    bool flushPending_ = false;
+    // Pages the translator has read code from, and those of them whose code must go.
+    std::set<std::uint64_t> codePages_;
+    std::set<std::uint64_t> staleCode_;
+    std::uint64_t lastCodePage_ = ~0ull;
+    void codePageChanged(std::uint64_t va);
+
     static void onBreakpoint(uc_engine* uc, std::uint64_t address, std::uint32_t size, void* self);
     static void onWatch(uc_engine* uc, uc_mem_type type, std::uint64_t address, int size,
                         std::int64_t value, void* self);
@@ -117,7 +164,6 @@ private:
     // Resuming at a breakpoint executes its instruction once instead of stopping again.
     std::optional<std::uint64_t> skipBreakpointAt_;
     Stop lastStop_;
-    bool flushPending_ = false;
     bool stepping_ = false;
     bool ownsTrapFlag_ = false;
     bool stopRequested_ = false;

@@ -11,9 +11,11 @@ void SystemMmu::mapped(VirtualAddress va, Pfn pfn) {
         kernelWindow_.alias(va, pfn);
 }
 
-void SystemMmu::unmapped(VirtualAddress va, bool) {
+void SystemMmu::unmapped(VirtualAddress va) {
     if (kernelWindow_.contains(va))
         kernelWindow_.unalias(va);
+    // Any engine may have translated code from a system page.
+    codeModified(va.pageBase(), kPageSize);
     staleEverywhere();
 }
 

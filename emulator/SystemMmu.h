@@ -20,7 +20,7 @@ public:
     void detach(Engine* e) { std::erase(engines_, e); }
 
     void mapped(VirtualAddress va, Pfn pfn) override;
-    void unmapped(VirtualAddress va, bool wasExecutable) override;
+    void unmapped(VirtualAddress va) override;
     void downgraded(VirtualAddress va) override;
     void codeModified(VirtualAddress va, std::uint64_t length) override;
     void flushTlb() override;

@@ -281,11 +281,6 @@ std::uint64_t CpuStatePatcher::efer() {
     return efer;
 }
 
-void flushTlb(uc_engine* uc) {
-    uc_mem_map(uc, kTlbFlushDummyPage, 0x1000, UC_PROT_READ);
-    uc_mem_unmap(uc, kTlbFlushDummyPage, 0x1000);
-}
-
 namespace {
 
 struct Recorded {
@@ -306,6 +301,64 @@ bool recordAndMaybeFix(ScratchMachine& m, std::uint32_t vector, void* ctx) {
     m.setPte(r->cr2 & ~0xFFFull, (r->cr2 & ~0xFFFull) | 0x7);
     return true;
 }
+
+// The flush-routine probe: a CPL0 context saved while the scratch machine is still at CPL0,
+// and a SYSCALL hook that switches to it at the routine and back when it ends.
+struct FlushProbe {
+    static constexpr std::uint64_t kRoutine = ScratchMachine::kStub + 0x80;
+    uc_context* guest = nullptr;
+    uc_context* kernel = nullptr;
+    int syscalls = 0;
+    uc_hook hook = 0;
+    ~FlushProbe() {
+        for (uc_context* c : {guest, kernel})
+            if (c)
+                uc_context_free(c);
+    }
+    bool prepare(ScratchMachine& m) {
+        if (uc_context_alloc(m.uc(), &guest) != UC_ERR_OK ||
+            uc_context_alloc(m.uc(), &kernel) != UC_ERR_OK)
+            return false;
+        uc_mem_write(m.uc(), kRoutine, x86::kTlbFlushRoutine.data(), x86::kTlbFlushRoutine.size());
+        uc_context_save(m.uc(), kernel);
+        machine = &m;
+        uc_hook_add(m.uc(), &hook, UC_HOOK_INSN, reinterpret_cast<void*>(&onSyscall), this, 1, 0,
+                    UC_X86_INS_SYSCALL);
+        return true;
+    }
+    ScratchMachine* machine = nullptr;
+    static void onSyscall(uc_engine* uc, void* self) {
+        auto* p = static_cast<FlushProbe*>(self);
+        if (++p->syscalls == 1) {  // the guest's: clear the PTE, run the routine
+            p->machine->setPte(ScratchMachine::kTarget, 0);
+            uc_context_save(uc, p->guest);
+            uc_context_restore(uc, p->kernel);
+            const std::uint64_t rip = kRoutine - kSyscallInstructionLength;
+            uc_reg_write(uc, UC_X86_REG_RIP, &rip);
+        } else {  // the routine's: back to the guest, after its SYSCALL
+            uc_context_restore(uc, p->guest);
+        }
+    }
+};
+
+struct FetchProbe {
+    std::uint64_t refuse;
+    std::vector<std::uint64_t> reads, blockStarts;
+    static bool onFetch(uc_engine* uc, uc_mem_type, std::uint64_t address, int, std::int64_t,
+                        void* self) {
+        auto* p = static_cast<FetchProbe*>(self);
+        std::uint64_t rip = 0;
+        uc_reg_read(uc, UC_X86_REG_RIP, &rip);
+        p->reads.push_back(address);
+        p->blockStarts.push_back(rip);
+        return address != p->refuse;
+    }
+};
+
+std::uint64_t coverRead(uc_engine*, std::uint64_t, unsigned, void*) {
+    return 0;
+}
+void coverWrite(uc_engine*, std::uint64_t, unsigned, std::uint64_t, void*) {}
 
 std::string describe(const Recorded& r) {
     std::string s;
@@ -421,20 +474,67 @@ std::expected<void, std::string> selfTest(const ContextLayout& layout) {
             return fail(fmt::format("ud2 at CPL3 gave {} at rip {:#x} and{}", uc_strerror(e), rip,
                                     describe(r)));
     }
-    // 5. TLB flush: after a page is used, clearing its PTE and flushing makes it fault again.
-    //    The second run starts at CPL3 (see above), so it enters at the user code directly.
+    // 5. TLB flush: a user read fills the TLB; a SYSCALL's hook clears the PTE and switches to
+    //    a CPL0 context at the flush routine, whose own SYSCALL switches back. The same read
+    //    must then fault.
     {
         Fresh f(layout);
+        FlushProbe probe;
+        if (!probe.prepare(f.m))
+            return fail("uc_context_alloc failed");
         f.m.setPte(ScratchMachine::kTarget, ScratchMachine::kTarget | 0x7);
-        auto first = f.run(readTarget);  // fills the TLB, ends at hlt (#GP)
-        if (first.exceptions.empty() || first.exceptions[0].first != 13)
-            return fail(fmt::format("hlt at CPL3 gave{} (want #GP)", describe(first)));
-        f.m.setPte(ScratchMachine::kTarget, 0);
-        flushTlb(f.m.uc());
-        auto second = f.resume();
-        if (second.exceptions.empty() || second.exceptions[0] != Exception{14, 4})
-            return fail(fmt::format("a cleared PTE still translated after the TLB flush:{}",
-                                    describe(second)));
+        // mov al, [0x20000]; syscall; mov al, [0x20000]; hlt
+        const std::uint8_t code[] = {0x8A, 0x04, 0x25, 0x00, 0x00, 0x02, 0x00, 0x0F, 0x05,
+                                     0x8A, 0x04, 0x25, 0x00, 0x00, 0x02, 0x00, 0xF4};
+        auto r = f.run(code);
+        if (probe.syscalls != 2)
+            return fail(fmt::format("the flush routine's SYSCALL was not taken ({} hooks)",
+                                    probe.syscalls));
+        if (r.exceptions.empty() || r.exceptions[0] != Exception{14, 4} ||
+            r.cr2 != ScratchMachine::kTarget)
+            return fail(fmt::format("a cleared PTE still translated after the flush routine:{}",
+                                    describe(r)));
+    }
+    // 7. The translator's code reads reach UC_HOOK_MEM_FETCH_PROT on a region without EXEC,
+    //    with RIP at the block's start; refusing one leaves before anything of the block ran.
+    {
+        Fresh f(layout);
+        if (uc_mem_protect(f.m.uc(), ScratchMachine::kCode, 0x1000, UC_PROT_READ | UC_PROT_WRITE) !=
+            UC_ERR_OK)
+            return fail("uc_mem_protect of the code page failed");
+        FetchProbe probe{ScratchMachine::kCode + 3, {}, {}};
+        uc_hook h;
+        uc_hook_add(f.m.uc(), &h, UC_HOOK_MEM_FETCH_PROT,
+                    reinterpret_cast<void*>(&FetchProbe::onFetch), &probe, 1, 0);
+        const std::uint8_t code[] = {0x48, 0xFF, 0xC3, 0x90, 0xF4};  // inc rbx; nop; hlt
+        Recorded r{&f.patcher, {}, 0, 0};
+        std::uint64_t rbx = 0;
+        uc_reg_write(f.m.uc(), UC_X86_REG_RBX, &rbx);
+        const uc_err e = f.m.run(code, true, recordAndMaybeFix, &r);
+        std::uint64_t rip = 0;
+        uc_reg_read(f.m.uc(), UC_X86_REG_RIP, &rip);
+        uc_reg_read(f.m.uc(), UC_X86_REG_RBX, &rbx);
+        if (e != UC_ERR_FETCH_PROT || rip != ScratchMachine::kCode || rbx != 0 ||
+            probe.reads.empty() || probe.reads.front() != ScratchMachine::kCode ||
+            probe.blockStarts.front() != ScratchMachine::kCode)
+            return fail(fmt::format(
+                "refusing a code read in translation gave {} at rip {:#x} with rbx {} and {} "
+                "reads (want UC_ERR_FETCH_PROT at the block's start, nothing run)",
+                uc_strerror(e), rip, rbx, probe.reads.size()));
+    }
+    // 8. A region can cover the last page of the address space, and a user access there is
+    //    walked (a #PF for a supervisor address) instead of stopping the machine.
+    {
+        Fresh f(layout);
+        if (uc_mmio_map(f.m.uc(), 0xFFFF'FFFF'FFFF'F000, 0x1000, coverRead, nullptr, coverWrite,
+                        nullptr) != UC_ERR_OK)
+            return fail("an MMIO region at the last page of the address space was refused");
+        // xor edi, edi; mov rax, [rdi-8]
+        const std::uint8_t code[] = {0x31, 0xFF, 0x48, 0x8B, 0x47, 0xF8};
+        auto r = f.run(code);
+        if (r.exceptions.empty() || r.exceptions[0].first != 14 || r.cr2 != 0xFFFF'FFFF'FFFF'FFF8)
+            return fail(fmt::format("a read of the last page gave{} cr2 {:#x} (want #PF)",
+                                    describe(r), r.cr2));
     }
     return {};
 }

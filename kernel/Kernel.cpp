@@ -20,6 +20,7 @@ using mm::MmProtection;
 constexpr std::uint64_t kGdtOffset = 0x0000;
 constexpr std::uint64_t kTssOffset = 0x1000;
 constexpr std::uint64_t kStubOffset = 0x2000;
+constexpr std::uint64_t kFlushRoutineOffset = 0x10;    // in the stub page
 constexpr std::uint64_t kKernelStackOffset = 0x10000;  // the page below stays unmapped
 constexpr std::uint64_t kKernelStackPages = 4;
 
@@ -57,10 +58,12 @@ std::expected<void, std::string> Kernel::buildKernelWindow() {
     kernelStackTop_ = base + kKernelStackOffset + kKernelStackPages * kPageSize;
     ram.write(tss->address() + 4, kernelStackTop_.value());  // RSP0
     ram.write(tss->address() + 0x66, std::uint16_t{0x68});   // no I/O permission bitmap
-    // The ring-0 stub that enters user mode: iretq.
+    // The ring-0 stubs: iretq, which enters user mode, and the TLB-flush routine.
     const std::uint8_t iretq[] = {0x48, 0xCF};
     std::memcpy(ram.frame(*stub).data(), iretq, sizeof iretq);
     userEntryStub_ = base + kStubOffset;
+    std::memcpy(ram.frame(*stub).data() + kFlushRoutineOffset, x86::kTlbFlushRoutine.data(),
+                x86::kTlbFlushRoutine.size());
 
     systemRegisters_.cr0 =
         x86::kCr0Pe | x86::kCr0Mp | x86::kCr0Et | x86::kCr0Ne | x86::kCr0Wp | x86::kCr0Pg;
@@ -71,6 +74,7 @@ std::expected<void, std::string> Kernel::buildKernelWindow() {
     systemRegisters_.trSelector = x86::kTssSelector;
     systemRegisters_.tssBase = (base + kTssOffset).value();
     systemRegisters_.tssLimit = x86::kTssLimit;
+    systemRegisters_.tlbFlushRoutine = (base + kStubOffset + kFlushRoutineOffset).value();
     return {};
 }
 
@@ -195,14 +199,6 @@ std::expected<std::uint32_t, RunError> Kernel::run(const std::filesystem::path& 
         if (*state == RunState::Exited)
             return *exitStatus_;
     }
-}
-
-bool Kernel::isCodePresent(VirtualAddress va) {
-    if (!process_)
-        return false;
-    // User pages only: the guest runs at CPL3, where a supervisor page cannot be fetched.
-    const mm::Pte pte = process_->space().tables().pteAt(va);
-    return pte.isValid() && pte.has(mm::PteBit::User) && !pte.has(mm::PteBit::NoExecute);
 }
 
 template <typename F>

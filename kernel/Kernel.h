@@ -63,7 +63,6 @@ public:
 
     void systemCall(hal::Cpu& cpu) override;
     void exception(hal::Cpu& cpu, const hal::CpuException& e) override;
-    bool isCodePresent(VirtualAddress va) override;
 
 private:
     explicit Kernel(hal::Machine& machine);

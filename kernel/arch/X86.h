@@ -18,6 +18,11 @@ inline constexpr std::uint16_t kTssSelector = 0x40;
 inline constexpr std::uint32_t kTssLimit = 0x67;
 inline constexpr std::size_t kGdtEntries = 10;  // 0x00 … 0x48; the TSS takes two slots
 
+// The kernel's TLB-flush routine (see hal::SystemRegisters): mov rax, cr3; mov cr3, rax;
+// syscall.
+inline constexpr std::array<std::uint8_t, 8> kTlbFlushRoutine = {0x0F, 0x20, 0xD8, 0x0F,
+                                                                 0x22, 0xD8, 0x0F, 0x05};
+
 // Builds the GDT: flat 64-bit code and data for ring 0 and ring 3, and a 64-bit TSS at
 // `tssBase` (the CPU needs one in long mode; ours is never used for a stack switch because
 // Unicorn delivers exceptions to the host, not through the IDT).

@@ -21,9 +21,6 @@ public:
     virtual ~TrapHandler() = default;
     virtual void systemCall(Cpu& cpu) = 0;
     virtual void exception(Cpu& cpu, const CpuException& e) = 0;
-    // Whether the CPU could fetch code at `va` now (a valid, executable PTE): what the machine
-    // may translate, and what it must ask before looking up translated code by address.
-    virtual bool isCodePresent(VirtualAddress va) = 0;
 };
 
 // The system registers a new processor starts with, chosen by the kernel.
@@ -34,6 +31,10 @@ struct SystemRegisters {
     std::uint16_t trSelector = 0;
     std::uint64_t tssBase = 0;
     std::uint32_t tssLimit = 0;
+    // The kernel's TLB-flush routine: CPL0 code that reloads CR3 and ends with SYSCALL, which
+    // the processor takes as the routine's end. The processor runs it (in a context of its
+    // own, invisible to the guest) to make page-table changes visible before the guest runs.
+    std::uint64_t tlbFlushRoutine = 0;
 };
 
 // One address space's processor: its registers, TLB and translated-code cache, and the MMU

@@ -1,5 +1,7 @@
 // What the kernel tells the machine's MMU when it edits page tables. The CPU walks the
-// tables itself; these calls keep whatever the emulator caches in step with them.
+// tables itself; these calls keep whatever the emulator caches in step with them. None of
+// them has to come before or after the table write it announces: the machine reads the
+// tables itself where it needs to.
 #pragma once
 
 #include "kernel/base/Types.h"
@@ -12,18 +14,16 @@ public:
 
     // A PTE for `va` became valid and names `pfn`. Called before the guest can use it.
     virtual void mapped(VirtualAddress va, Pfn pfn) = 0;
-    // The PTE for `va` lost its frame (invalidated or re-pointed). `wasExecutable` says
-    // whether code may have been translated from it (codeModified() has dropped that code
-    // already). The TLB is stale until flushTlb().
-    virtual void unmapped(VirtualAddress va, bool wasExecutable) = 0;
+    // The PTE for `va` lost its frame (invalidated or re-pointed). The TLB is stale until
+    // flushTlb().
+    virtual void unmapped(VirtualAddress va) = 0;
     // A valid PTE lost rights (write or execute) but keeps its frame.
     virtual void downgraded(VirtualAddress va) = 0;
-    // Code translated from [va, va+length) must go: its bytes changed behind the CPU's back,
-    // or its valid, executable PTE is about to change. Called while those pages are still
-    // valid and executable, so that the machine can find what it translated from them.
+    // The bytes of [va, va+length) changed behind the CPU's back: code translated from them
+    // must not run again.
     virtual void codeModified(VirtualAddress va, std::uint64_t length) = 0;
-    // Make every earlier unmapped/downgraded change visible to the CPU. Cheap when nothing
-    // is pending, so callers flush at the end of every kernel entry.
+    // Make every earlier unmapped/downgraded change visible to the CPU before the guest runs
+    // again. Cheap when nothing is pending.
     virtual void flushTlb() = 0;
 };
 

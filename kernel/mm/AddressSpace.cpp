@@ -24,11 +24,10 @@ AddressSpace::~AddressSpace() {
 
 void AddressSpace::setPte(VirtualAddress va, PhysicalAddress at, Pte pte) {
     const Pte old = tables_.read(at);
-    // Code translated from an executable page goes while its PTE still says where it is.
-    const bool wasExecutable = old.isValid() && !old.has(PteBit::NoExecute);
-    if (wasExecutable && (!pte.isValid() || pte.pfn() != old.pfn() || pte.has(PteBit::NoExecute)))
-        mmu_.codeModified(va, kPageSize);
     tables_.write(at, pte);
+    const bool repointed = old.hasFrame() && !(pte.hasFrame() && pte.pfn() == old.pfn());
+    if (repointed)  // the frame leaves the page (decommit, release, a new frame)
+        mmu_.unmapped(va);
     if (pte.isValid()) {
         mm_.pfns().entry(pte.pfn()).pteAddress = at;
         if (!old.isValid() || old.pfn() != pte.pfn())
@@ -38,10 +37,7 @@ void AddressSpace::setPte(VirtualAddress va, PhysicalAddress at, Pte pte) {
             ((old.has(PteBit::Write) && !pte.has(PteBit::Write)) ||
              (!old.has(PteBit::NoExecute) && pte.has(PteBit::NoExecute))))
             mmu_.downgraded(va);
-    } else if (old.hasFrame() && !(pte.hasFrame() && pte.pfn() == old.pfn())) {
-        // The frame leaves the page (decommit, release): the machine forgets its alias.
-        mmu_.unmapped(va, wasExecutable);
-    } else if (old.isValid()) {
+    } else if (old.isValid() && !repointed) {
         // Still the page's frame, but no longer accessible (NOACCESS, GUARD): only the
         // translation must go.
         mmu_.downgraded(va);

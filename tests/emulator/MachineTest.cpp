@@ -11,7 +11,6 @@ class NoTraps final : public hal::TrapHandler {
 public:
     void systemCall(hal::Cpu&) override {}
     void exception(hal::Cpu&, const hal::CpuException&) override {}
-    bool isCodePresent(VirtualAddress) override { return false; }
 };
 
 TEST(Machine, RejectsABadRamSizeWithAClearMessage) {

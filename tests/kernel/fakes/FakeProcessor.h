@@ -25,9 +25,7 @@ public:
 
     // hal::Mmu: the user half, recorded.
     void mapped(VirtualAddress va, Pfn pfn) override { mmu_.mapped(va, pfn); }
-    void unmapped(VirtualAddress va, bool wasExecutable) override {
-        mmu_.unmapped(va, wasExecutable);
-    }
+    void unmapped(VirtualAddress va) override { mmu_.unmapped(va); }
     void downgraded(VirtualAddress va) override { mmu_.downgraded(va); }
     void codeModified(VirtualAddress va, std::uint64_t length) override {
         mmu_.codeModified(va, length);

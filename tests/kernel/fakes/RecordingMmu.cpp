@@ -8,11 +8,11 @@ void RecordingMmu::mapped(VirtualAddress va, Pfn pfn) {
     events_.push_back({EventKind::Mapped, va, pfn});
 }
 
-void RecordingMmu::unmapped(VirtualAddress va, bool wasExecutable) {
+void RecordingMmu::unmapped(VirtualAddress va) {
     aliases_.erase(va.pageBase());
     flushPending_ = true;
     ++counts_.unmapped;
-    events_.push_back({EventKind::Unmapped, va, Pfn(), wasExecutable});
+    events_.push_back({EventKind::Unmapped, va, Pfn()});
 }
 
 void RecordingMmu::downgraded(VirtualAddress va) {
@@ -23,7 +23,7 @@ void RecordingMmu::downgraded(VirtualAddress va) {
 
 void RecordingMmu::codeModified(VirtualAddress va, std::uint64_t length) {
     ++counts_.codeModified;
-    events_.push_back({EventKind::CodeModified, va, Pfn(), false, length});
+    events_.push_back({EventKind::CodeModified, va, Pfn(), length});
 }
 
 void RecordingMmu::flushTlb() {

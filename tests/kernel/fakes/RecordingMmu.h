@@ -19,9 +19,8 @@ public:
     struct Event {
         EventKind kind;
         VirtualAddress va;
-        Pfn pfn;                     // Mapped only
-        bool wasExecutable = false;  // Unmapped only
-        std::uint64_t length = 0;    // CodeModified only
+        Pfn pfn;                   // Mapped only
+        std::uint64_t length = 0;  // CodeModified only
     };
     struct Counts {
         std::uint64_t mapped = 0, unmapped = 0, downgraded = 0, codeModified = 0, flushes = 0;
@@ -30,7 +29,7 @@ public:
     };
 
     void mapped(VirtualAddress va, Pfn pfn) override;
-    void unmapped(VirtualAddress va, bool wasExecutable) override;
+    void unmapped(VirtualAddress va) override;
     void downgraded(VirtualAddress va) override;
     void codeModified(VirtualAddress va, std::uint64_t length) override;
     void flushTlb() override;
