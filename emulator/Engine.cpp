@@ -32,9 +32,10 @@ std::string ucError(uc_err e) {
 
 std::expected<std::unique_ptr<Engine>, std::string> Engine::create(const ContextLayout& layout,
                                                                    const GuestRam& ram,
+                                                                   HostMappingBudget& budget,
                                                                    SystemMmu& system,
                                                                    hal::TrapHandler& traps) {
-    auto userWindow = AliasWindow::reserve(ram, VirtualAddress(0), mm::kUserSpaceEnd);
+    auto userWindow = AliasWindow::reserve(ram, budget, VirtualAddress(0), mm::kUserSpaceEnd);
     if (!userWindow)
         return std::unexpected(userWindow.error());
     uc_engine* uc = nullptr;
@@ -169,11 +170,11 @@ void Engine::requestStop() {
 }
 
 void Engine::mapped(VirtualAddress va, Pfn pfn) {
+    // The kernel keeps validPageHeadroom() above zero, so only the host itself can refuse.
     if (!userWindow_.alias(va, pfn))
-        machineCheck(
-            fmt::format("the host refused to map guest page {:#x}: too many host mappings (see "
-                        "/proc/sys/vm/max_map_count)",
-                        va.value()));
+        machineCheck(fmt::format(
+            "the host refused to map guest page {:#x} ({} of {} host-mapping fragments in use)",
+            va.value(), system_.hostMappingFragments(), system_.hostMappingLimit()));
 }
 
 void Engine::unmapped(VirtualAddress va) {

@@ -30,6 +30,7 @@ public:
     // The system half (kernel window) is the machine's; the user window is the engine's own.
     static std::expected<std::unique_ptr<Engine>, std::string> create(const ContextLayout& layout,
                                                                       const GuestRam& ram,
+                                                                      HostMappingBudget& budget,
                                                                       SystemMmu& system,
                                                                       hal::TrapHandler& traps);
     ~Engine() override;

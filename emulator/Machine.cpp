@@ -10,21 +10,40 @@
 namespace ntoy::emu {
 namespace {
 
-// Each valid user page is one host mapping unless it merges with its neighbours; scattered
-// frames can need one per page. Refuse a RAM size the host could not map in the worst case
-// only when it is far beyond the limit, and say how to raise it.
-std::expected<void, std::string> checkHostMappingLimit(std::uint64_t ramBytes) {
-    std::ifstream in("/proc/sys/vm/max_map_count");
-    std::uint64_t limit = 0;
-    if (!(in >> limit))
-        return {};
-    const std::uint64_t frames = ramBytes / kPageSize;
-    if (frames > 4 * limit)
+// The host caps a process's mappings at vm.max_map_count. The machine's windows use at most
+// two per fragment (AliasWindow.h); everything else in the process (libraries, Unicorn's own
+// buffers, about five per engine, threads, sanitizers) gets kOtherMappings. The budget does
+// not depend on RAM: the kernel trims working sets to stay within it.
+constexpr std::uint64_t kOtherMappings = 4096;
+constexpr std::uint64_t kMinimumFragments = 1024;
+
+std::uint64_t readNumber(const char* path) {
+    std::ifstream in(path);
+    std::uint64_t n = 0;
+    in >> n;
+    return n;
+}
+
+std::uint64_t mappingsInUse() {
+    std::ifstream in("/proc/self/maps");
+    std::uint64_t n = 0;
+    for (std::string line; std::getline(in, line);)
+        ++n;
+    return n;
+}
+
+std::expected<std::uint64_t, std::string> fragmentBudget() {
+    const std::uint64_t limit = readNumber("/proc/sys/vm/max_map_count");
+    if (limit == 0)  // no such file: not Linux as we know it; take the kernel's default
+        return (65530 - kOtherMappings) / 2;
+    const std::uint64_t taken = mappingsInUse() + kOtherMappings;
+    const std::uint64_t fragments = limit > taken ? (limit - taken) / 2 : 0;
+    if (fragments < kMinimumFragments)
         return std::unexpected(fmt::format(
-            "--ram {} MiB needs up to {} host mappings but vm.max_map_count is {}; use less RAM "
-            "or raise it (sysctl vm.max_map_count={})",
-            ramBytes >> 20, frames, limit, frames + 4096));
-    return {};
+            "vm.max_map_count is {}, too few host mappings for the machine (it needs {}); raise "
+            "it: sysctl vm.max_map_count=65530",
+            limit, taken + 2 * kMinimumFragments));
+    return fragments;
 }
 
 }  // namespace
@@ -33,21 +52,24 @@ std::expected<std::unique_ptr<Machine>, std::string> Machine::create(std::uint64
     const auto& layout = checkedContextLayout();
     if (!layout)
         return std::unexpected(layout.error());
-    if (auto ok = checkHostMappingLimit(ramBytes); !ok)
-        return std::unexpected(ok.error());
+    const auto fragments = fragmentBudget();
+    if (!fragments)
+        return std::unexpected(fragments.error());
     auto ram = GuestRam::create(ramBytes);
     if (!ram)
         return std::unexpected(ram.error());
-    auto window =
-        AliasWindow::reserve(*ram, VirtualAddress(mm::kKernelWindowBase), mm::kKernelWindowSize);
+    auto budget = std::make_unique<HostMappingBudget>(*fragments);
+    auto window = AliasWindow::reserve(*ram, *budget, VirtualAddress(mm::kKernelWindowBase),
+                                       mm::kKernelWindowSize);
     if (!window)
         return std::unexpected(window.error());
-    return std::unique_ptr<Machine>(new Machine(*layout, std::move(*ram), std::move(*window)));
+    return std::unique_ptr<Machine>(
+        new Machine(*layout, std::move(*ram), std::move(budget), std::move(*window)));
 }
 
 std::expected<std::unique_ptr<hal::Processor>, std::string> Machine::createProcessor(
     hal::TrapHandler& traps) {
-    auto engine = Engine::create(layout_, ram_, systemMmu_, traps);
+    auto engine = Engine::create(layout_, ram_, *budget_, systemMmu_, traps);
     if (!engine)
         return std::unexpected(engine.error());
     return std::unique_ptr<hal::Processor>(std::move(*engine));

@@ -20,11 +20,18 @@ public:
     std::expected<std::unique_ptr<hal::Processor>, std::string> createProcessor(
         hal::TrapHandler& traps) override;
 
+    const HostMappingBudget& hostMappings() const { return *budget_; }
+
 private:
-    Machine(ContextLayout layout, GuestRam ram, AliasWindow kernelWindow)
-        : layout_(layout), ram_(std::move(ram)), systemMmu_(std::move(kernelWindow)) {}
+    Machine(ContextLayout layout, GuestRam ram, std::unique_ptr<HostMappingBudget> budget,
+            AliasWindow kernelWindow)
+        : layout_(layout),
+          ram_(std::move(ram)),
+          budget_(std::move(budget)),
+          systemMmu_(std::move(kernelWindow), *budget_) {}
     ContextLayout layout_;
     GuestRam ram_;
+    std::unique_ptr<HostMappingBudget> budget_;  // windows point to it: it never moves
     SystemMmu systemMmu_;
 };
 

@@ -13,7 +13,8 @@ class Engine;
 
 class SystemMmu final : public hal::Mmu {
 public:
-    explicit SystemMmu(AliasWindow kernelWindow) : kernelWindow_(std::move(kernelWindow)) {}
+    SystemMmu(AliasWindow kernelWindow, const HostMappingBudget& budget)
+        : kernelWindow_(std::move(kernelWindow)), budget_(budget) {}
 
     const AliasWindow& kernelWindow() const { return kernelWindow_; }
     void attach(Engine* e) { engines_.push_back(e); }
@@ -24,10 +25,15 @@ public:
     void downgraded(VirtualAddress va) override;
     void codeModified(VirtualAddress va, std::uint64_t length) override;
     void flushTlb() override;
+    // Each new valid page may split a fragment in three: two fragments each, at worst.
+    std::uint64_t validPageHeadroom() const override { return budget_.headroom() / 2; }
+    std::uint64_t hostMappingFragments() const { return budget_.fragments(); }
+    std::uint64_t hostMappingLimit() const { return budget_.limit(); }
 
 private:
     void staleEverywhere();
     AliasWindow kernelWindow_;
+    const HostMappingBudget& budget_;
     std::vector<Engine*> engines_;
 };
 

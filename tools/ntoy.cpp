@@ -33,16 +33,20 @@ std::string statsJson(const ntoy::Kernel& kernel, std::uint32_t exitCode) {
     nlohmann::ordered_json j;
     j["exit_code"] = exitCode;
     j["page_faults"] = {{"demand_zero", faults.demandZero},
+                        {"soft", faults.soft},
                         {"access_violation", faults.accessViolation},
                         {"guard", faults.guard},
                         {"other", faults.other},
                         {"stack_growth", faults.stackGrowth},
                         {"copy_on_write", faults.copyOnWrite}};
     j["syscalls"] = kernel.statistics().syscalls;
+    j["trimmed_pages"] = mm.trimmedPages();
     j["frames"] = {{"total", pfns.total()},
                    {"free", pfns.count(PageState::Free)},
                    {"zeroed", pfns.count(PageState::Zeroed)},
                    {"active", pfns.count(PageState::Active)},
+                   {"modified", pfns.count(PageState::Modified)},
+                   {"standby", pfns.count(PageState::Standby)},
                    {"page_tables", pfns.count(ntoy::mm::PageUse::PageTable)},
                    {"zeroed_on_demand", pfns.zeroedOnDemand()}};
     j["commit"] = {{"charge", mm.commit().charge()},

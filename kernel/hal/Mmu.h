@@ -25,6 +25,11 @@ public:
     // Make every earlier unmapped/downgraded change visible to the CPU before the guest runs
     // again. Cheap when nothing is pending.
     virtual void flushTlb() = 0;
+
+    // How many more pages may become valid, each at a new place, before the machine runs out
+    // of what backs valid pages (host mappings, for the emulator). The kernel keeps it above
+    // zero by trimming working sets. Machine-wide: the system MMU answers it.
+    virtual std::uint64_t validPageHeadroom() const { return ~0ull; }
 };
 
 }  // namespace ntoy::hal

@@ -1,6 +1,7 @@
 #include "kernel/mm/AddressSpace.h"
 
 #include "kernel/hal/Cpu.h"
+#include "kernel/ke/BugCheck.h"
 #include "kernel/mm/SystemLayout.h"
 
 namespace ntoy::mm {
@@ -14,6 +15,7 @@ std::unique_ptr<AddressSpace> AddressSpace::create(MemoryManager& mm, hal::Mmu& 
 }
 
 AddressSpace::~AddressSpace() {
+    mm_.removeSpace(*this);
     while (vads_.size() != 0) {
         const Vad vad = vads_.begin()->second;
         release(vad, vad.start(), vad.end());
@@ -22,14 +24,42 @@ AddressSpace::~AddressSpace() {
     tables_.destroy();
 }
 
+Pte AddressSpace::entryFor(std::optional<Pfn> frame, MmProtection prot, bool resident) {
+    if (!frame)
+        return Pte::demandZero(prot);
+    if (resident && prot.accessible())
+        return Pte::valid(*frame, prot, true);
+    return Pte::transition(*frame, prot);
+}
+
 void AddressSpace::setPte(VirtualAddress va, PhysicalAddress at, Pte pte) {
     const Pte old = tables_.read(at);
     tables_.write(at, pte);
-    const bool repointed = old.hasFrame() && !(pte.hasFrame() && pte.pfn() == old.pfn());
+    auto& pfns = mm_.pfns();
+    const bool sameFrame = old.hasFrame() && pte.hasFrame() && old.pfn() == pte.pfn();
+    // The working set holds exactly the valid pages.
+    if (old.isValid() && !(pte.isValid() && sameFrame)) {
+        PfnEntry& e = pfns.entry(old.pfn());
+        workingSet_.remove(e.wsIndex);
+        e.wsIndex = PfnEntry::kNone;
+    }
+    if (pte.isValid() && !(old.isValid() && sameFrame))
+        pfns.entry(pte.pfn()).wsIndex = workingSet_.insert(va);
+    // A frame is Active while a valid PTE names it, on the Modified list while a transition
+    // PTE does.
+    if (pte.hasFrame()) {
+        PfnEntry& e = pfns.entry(pte.pfn());
+        e.pteAddress = at;
+        if (pte.isValid() && e.state != PageState::Active)
+            pfns.activate(pte.pfn());
+        else if (pte.isTransition() && e.state == PageState::Active)
+            pfns.deactivate(pte.pfn(), PageState::Modified);
+    }
+    // The MMU: what the CPU may have cached.
+    const bool repointed = old.hasFrame() && !sameFrame;
     if (repointed)  // the frame leaves the page (decommit, release, a new frame)
         mmu_.unmapped(va);
     if (pte.isValid()) {
-        mm_.pfns().entry(pte.pfn()).pteAddress = at;
         if (!old.isValid() || old.pfn() != pte.pfn())
             mmu_.mapped(va, pte.pfn());
         // Fewer rights on the same frame: cached translations may still grant them.
@@ -38,9 +68,9 @@ void AddressSpace::setPte(VirtualAddress va, PhysicalAddress at, Pte pte) {
              (!old.has(PteBit::NoExecute) && pte.has(PteBit::NoExecute))))
             mmu_.downgraded(va);
     } else if (old.isValid() && !repointed) {
-        // Still the page's frame, but no longer accessible (NOACCESS, GUARD): only the
-        // translation must go.
-        mmu_.downgraded(va);
+        // Still the page's frame, but out of the working set (trimmed, NOACCESS, GUARD): the
+        // translation must go, and the alias is no longer needed.
+        mmu_.unmapped(va);
     }
 }
 
@@ -137,14 +167,11 @@ void AddressSpace::release(const Vad& vad, VirtualAddress start, VirtualAddress 
 }
 
 void AddressSpace::protect(VirtualAddress start, VirtualAddress end, MmProtection prot) {
-    const bool accessible = !prot.isNoAccess() && !prot.isGuard();
+    // As on Windows, a page out of the working set stays out: a transition PTE takes the new
+    // protection, and the next access it allows is a soft fault.
     forEachCommitted(start, end, [&](VirtualAddress va, PhysicalAddress at, Pte pte) {
-        if (!pte.hasFrame())
-            setPte(va, at, Pte::demandZero(prot));
-        else if (accessible)
-            setPte(va, at, Pte::valid(pte.pfn(), prot, true));
-        else
-            setPte(va, at, Pte::residentInaccessible(pte.pfn(), prot));
+        const auto frame = pte.hasFrame() ? std::optional(pte.pfn()) : std::nullopt;
+        setPte(va, at, entryFor(frame, prot, pte.isValid()));
     });
 }
 
@@ -157,26 +184,42 @@ std::expected<Pfn, NtStatus> AddressSpace::materialize(VirtualAddress va, PageUs
         return pte.pfn();
     if (!pte.isCommitted())
         return std::unexpected(NtStatus::NotCommitted);
+    mm_.keepValidPageHeadroom();
     auto frame = mm_.pfns().allocateZeroed(use);
     if (!frame)
         return std::unexpected(NtStatus::NoMemory);
-    const MmProtection prot = pte.protection();
-    if (prot.isNoAccess() || prot.isGuard())
-        setPte(va, *at, Pte::residentInaccessible(*frame, prot));
-    else
-        setPte(va, *at, Pte::valid(*frame, prot, true));
-    mm_.pfns().entry(*frame).pteAddress = *at;
+    setPte(va, *at, entryFor(*frame, pte.protection(), true));
     return *frame;
 }
 
 void AddressSpace::disarmGuard(VirtualAddress va, PhysicalAddress at, Pte pte) {
-    const MmProtection prot = pte.protection().withoutGuard();
-    if (!pte.hasFrame())
-        setPte(va, at, Pte::demandZero(prot));
-    else if (prot.isNoAccess())
-        setPte(va, at, Pte::residentInaccessible(pte.pfn(), prot));
-    else
-        setPte(va, at, Pte::valid(pte.pfn(), prot, true));
+    // A guard page is never valid; without its guard, the next access is an ordinary fault.
+    const auto frame = pte.hasFrame() ? std::optional(pte.pfn()) : std::nullopt;
+    setPte(va, at, entryFor(frame, pte.protection().withoutGuard(), false));
+}
+
+std::uint64_t AddressSpace::trim(std::uint64_t count) {
+    std::uint64_t trimmed = 0;
+    // Two turns of the clock at most: the first may only clear Accessed bits.
+    for (std::uint64_t visits = 2 * workingSet_.size(); trimmed < count && visits > 0; --visits) {
+        const auto slot = workingSet_.advance();
+        if (!slot)
+            break;
+        const VirtualAddress va = workingSet_.at(*slot);
+        const auto at = tables_.findPte(va);
+        const Pte pte = at ? tables_.read(*at) : Pte();
+        NTOY_ASSERT(pte.isValid() && mm_.pfns().entry(pte.pfn()).wsIndex == *slot,
+                    ke::BugCheckCode::MemoryManagement, 0x5101, va.value(), pte.raw(), *slot);
+        if (pte.has(PteBit::Accessed)) {
+            // Touched since the hand last passed: another round. The TLB may keep the bit
+            // from being set again until the next flush, which every trim pass ends with.
+            tables_.write(*at, pte.without(PteBit::Accessed));
+            continue;
+        }
+        setPte(va, *at, Pte::transition(pte.pfn(), pte.validProtection()));
+        ++trimmed;
+    }
+    return trimmed;
 }
 
 PageFaultOutcome AddressSpace::growStack(const Vad& vad, PageFaultOutcome outcome) {
@@ -226,6 +269,8 @@ PageFaultOutcome AddressSpace::handleFault(VirtualAddress address, std::uint32_t
     if (!pte.isCommitted())
         return refuse(FaultKind::NotCommitted);
     const MmProtection prot = pte.protection();
+    // Any resolution below may make a page valid.
+    mm_.keepValidPageHeadroom();
 
     if (prot.isGuard()) {
         disarmGuard(va, *at, pte);
@@ -258,7 +303,7 @@ PageFaultOutcome AddressSpace::handleFault(VirtualAddress address, std::uint32_t
             static_cast<std::uint8_t>((prot.bits() & ~7) | (prot.base() == MmProtection::WriteCopy
                                                                 ? MmProtection::ReadWrite
                                                                 : MmProtection::ExecuteReadWrite)));
-        if (pte.isValid()) {
+        if (pte.hasFrame()) {  // valid, or trimmed and brought back at once
             setPte(va, *at, Pte::valid(pte.pfn(), written, true));
             o.kind = FaultKind::CopyOnWrite;
             o.frame = pte.pfn();
@@ -269,6 +314,16 @@ PageFaultOutcome AddressSpace::handleFault(VirtualAddress address, std::uint32_t
         }
         tables_.write(*at, Pte::demandZero(written));
         return handleFault(address, errorCode);
+    }
+    if (pte.isTransition()) {
+        // A soft fault: the frame still holds the page; it comes back from its list.
+        setPte(va, *at, Pte::valid(pte.pfn(), prot, true));
+        o.kind = FaultKind::Transition;
+        o.frame = pte.pfn();
+        o.after = tables_.read(*at);
+        o.response = PageFaultResponse::Resolved;
+        ++mm_.faults().soft;
+        return o;
     }
     if (pte.isDemandZero()) {
         const bool zeroed = mm_.pfns().count(PageState::Zeroed) != 0;

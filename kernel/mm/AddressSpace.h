@@ -1,7 +1,10 @@
-// A process's user address space: its page tables, its allocations (VADs), its commit, and
-// the page operations every system call and the fault handler are built from. Arguments are
-// validated by the callers (the system calls); these operations keep the invariants:
+// A process's user address space: its page tables, its allocations (VADs), its commit, its
+// working set, and the page operations every system call and the fault handler are built
+// from. Arguments are validated by the callers (the system calls); these operations keep the
+// invariants:
 //   - every committed page holds a protection in its PTE, and is charged to commit once;
+//   - a page is in the working set exactly while its PTE is valid, and its frame is Active
+//     then, on a transition list while a transition PTE names it;
 //   - every valid user PTE has been announced to the MMU, and every invalidation flushed
 //     before the guest runs again.
 #pragma once
@@ -15,6 +18,7 @@
 #include "kernel/mm/MemoryManager.h"
 #include "kernel/mm/PageFault.h"
 #include "kernel/mm/VadTree.h"
+#include "kernel/mm/WorkingSet.h"
 
 namespace ntoy::mm {
 
@@ -29,6 +33,7 @@ public:
     PageTables& tables() { return tables_; }
     const PageTables& tables() const { return tables_; }
     const VadTree& vads() const { return vads_; }
+    const WorkingSet& workingSet() const { return workingSet_; }
     hal::Mmu& mmu() { return mmu_; }
     // Pages committed in this process: its commit charge.
     std::uint64_t committedPages() const { return committedPages_; }
@@ -52,8 +57,11 @@ public:
     // the guest runs, so they never fault). Returns the frame.
     std::expected<Pfn, NtStatus> materialize(VirtualAddress va, PageUse use = PageUse::UserPrivate);
 
-    // --- faults
+    // --- faults and the working set
     PageFaultOutcome handleFault(VirtualAddress va, std::uint32_t errorCode);
+    // Takes up to `count` pages out of the working set (clock order, Accessed bit aging);
+    // their frames wait on the Modified list until a soft fault. Returns how many left.
+    std::uint64_t trim(std::uint64_t count);
     // The frame behind `va` for a kernel access on the guest's behalf, resolving demand-zero
     // pages as a fault would. Guard pages are disarmed and refused, as on Windows.
     std::expected<Pfn, NtStatus> frameForKernelAccess(VirtualAddress va, AccessKind access);
@@ -65,8 +73,16 @@ public:
 
 private:
     AddressSpace(MemoryManager& mm, PageTables tables, hal::Mmu& userMmu)
-        : mm_(mm), tables_(tables), mmu_(userMmu) {}
+        : mm_(mm), tables_(tables), mmu_(userMmu) {
+        mm_.addSpace(*this);
+    }
+    // The one function through which a user PTE changes: it keeps the working set, the
+    // frame's state and the MMU in step with the new entry.
     void setPte(VirtualAddress va, PhysicalAddress at, Pte pte);
+    // The entry of a committed page with protection `prot`: valid if it has a frame and may
+    // use it now (`resident`), transition if it keeps a frame out of the working set,
+    // demand-zero without one.
+    static Pte entryFor(std::optional<Pfn> frame, MmProtection prot, bool resident);
     void freePage(VirtualAddress va, PhysicalAddress at, Pte pte);
     void disarmGuard(VirtualAddress va, PhysicalAddress at, Pte pte);
     PageFaultOutcome growStack(const Vad& vad, PageFaultOutcome outcome);
@@ -77,6 +93,7 @@ private:
     PageTables tables_;
     hal::Mmu& mmu_;
     VadTree vads_;
+    WorkingSet workingSet_;
     std::uint64_t committedPages_ = 0;
     std::function<void(VirtualAddress)> onStackGrowth_;
 };

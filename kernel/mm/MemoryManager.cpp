@@ -1,5 +1,9 @@
 #include "kernel/mm/MemoryManager.h"
 
+#include <algorithm>
+
+#include "kernel/mm/AddressSpace.h"
+
 namespace ntoy::mm {
 namespace {
 
@@ -31,6 +35,21 @@ std::optional<Pfn> MemoryManager::mapSystemPage(VirtualAddress va, MmProtection 
     systemTables_.write(*pte, Pte::valid(*frame, prot, false));
     systemMmu_.mapped(va, *frame);
     return frame;
+}
+
+void MemoryManager::keepValidPageHeadroom() {
+    // Trim when fewer than kLow more pages may become valid, until kHigh may, a batch at a time
+    // from whichever working set is largest then.
+    constexpr std::uint64_t kLow = 32, kHigh = 256, kBatch = 64;
+    if (systemMmu_.validPageHeadroom() >= kLow)
+        return;
+    while (systemMmu_.validPageHeadroom() < kHigh) {
+        auto largest = std::ranges::max_element(
+            spaces_, {}, [](const AddressSpace* s) { return s->workingSet().size(); });
+        if (largest == spaces_.end() || (*largest)->workingSet().size() == 0)
+            return;
+        trimmedPages_ += (*largest)->trim(kBatch);
+    }
 }
 
 }  // namespace ntoy::mm

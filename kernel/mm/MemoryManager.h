@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "kernel/hal/Mmu.h"
 #include "kernel/mm/CommitCharge.h"
@@ -11,8 +12,11 @@
 
 namespace ntoy::mm {
 
+class AddressSpace;
+
 struct FaultCounters {
     std::uint64_t demandZero = 0;
+    std::uint64_t soft = 0;  // transition faults
     std::uint64_t accessViolation = 0;
     std::uint64_t guard = 0;
     std::uint64_t stackGrowth = 0;
@@ -39,12 +43,22 @@ public:
     // Maps a fresh zeroed frame at a system address (supervisor only), charged to commit.
     std::optional<Pfn> mapSystemPage(VirtualAddress va, MmProtection prot);
 
+    // The address spaces whose working sets can be trimmed.
+    void addSpace(AddressSpace& space) { spaces_.push_back(&space); }
+    void removeSpace(AddressSpace& space) { std::erase(spaces_, &space); }
+    // Before a page becomes valid: keeps hal::Mmu::validPageHeadroom() off zero by trimming
+    // the largest working sets first.
+    void keepValidPageHeadroom();
+    std::uint64_t trimmedPages() const { return trimmedPages_; }
+
 private:
     PfnDatabase pfns_;
     CommitCharge commit_;
     PageTables systemTables_;
     hal::Mmu& systemMmu_;
     FaultCounters faults_;
+    std::vector<AddressSpace*> spaces_;
+    std::uint64_t trimmedPages_ = 0;
 };
 
 }  // namespace ntoy::mm

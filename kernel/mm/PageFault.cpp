@@ -8,6 +8,8 @@ std::string_view faultKindName(FaultKind k) {
     switch (k) {
         case FaultKind::DemandZero:
             return "demand-zero";
+        case FaultKind::Transition:
+            return "soft";
         case FaultKind::CopyOnWrite:
             return "copy-on-write";
         case FaultKind::Guard:
@@ -50,6 +52,9 @@ std::string PageFaultOutcome::describe() const {
             if (kind == FaultKind::DemandZero)
                 return fmt::format("demand-zero: frame {:#x} from the {} list", frame.value(),
                                    fromZeroedList ? "zeroed" : "free");
+            if (kind == FaultKind::Transition)
+                return fmt::format("soft fault: frame {:#x} back from a transition list",
+                                   frame.value());
             if (kind == FaultKind::StackGrowth)
                 return "stack growth: guard page moved down one page";
             if (kind == FaultKind::Spurious)

@@ -21,6 +21,7 @@ enum class AccessKind : std::uint8_t { Read = 0, Write = 1, Execute = 8 };
 
 enum class FaultKind : std::uint8_t {
     DemandZero,
+    Transition,  // a soft fault: the page's frame came back from a transition list
     CopyOnWrite,
     Guard,
     StackGrowth,
@@ -40,7 +41,7 @@ struct PageFaultOutcome {
     AccessKind access = AccessKind::Read;
     VirtualAddress address;
     Pte before, after;
-    Pfn frame;  // the frame now mapped, for demand-zero
+    Pfn frame;  // the frame now mapped, for demand-zero and soft faults
     bool fromZeroedList = false;
     // "demand-zero: frame 0x1a3 from the zeroed list"
     std::string describe() const;

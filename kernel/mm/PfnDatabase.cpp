@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "kernel/ke/BugCheck.h"
+
 namespace ntoy::mm {
 
 std::string_view pageStateName(PageState s) {
@@ -39,18 +41,19 @@ void PfnDatabase::pushBack(PageState list, std::uint32_t i) {
 }
 
 std::uint32_t PfnDatabase::popFront(PageState list) {
-    List& l = lists_[static_cast<std::size_t>(list)];
-    const std::uint32_t i = l.head;
-    if (i == PfnEntry::kNone)
-        return i;
-    l.head = entries_[i].next;
-    if (l.head != PfnEntry::kNone)
-        entries_[l.head].prev = PfnEntry::kNone;
-    else
-        l.tail = PfnEntry::kNone;
-    --l.count;
-    entries_[i].next = entries_[i].prev = PfnEntry::kNone;
+    const std::uint32_t i = lists_[static_cast<std::size_t>(list)].head;
+    if (i != PfnEntry::kNone)
+        unlink(i);
     return i;
+}
+
+void PfnDatabase::unlink(std::uint32_t i) {
+    PfnEntry& e = entries_[i];
+    List& l = lists_[static_cast<std::size_t>(e.state)];
+    (e.prev != PfnEntry::kNone ? entries_[e.prev].next : l.head) = e.next;
+    (e.next != PfnEntry::kNone ? entries_[e.next].prev : l.tail) = e.prev;
+    --l.count;
+    e.next = e.prev = PfnEntry::kNone;
 }
 
 std::optional<Pfn> PfnDatabase::allocateZeroed(PageUse use) {
@@ -67,6 +70,7 @@ std::optional<Pfn> PfnDatabase::allocateZeroed(PageUse use) {
     e.shareCount = 1;
     e.usedEntries = 0;
     e.pteAddress = PhysicalAddress();
+    e.wsIndex = PfnEntry::kNone;
     ++lists_[static_cast<std::size_t>(PageState::Active)].count;
     e.state = PageState::Active;
     ++useCounts_[static_cast<std::size_t>(use)];
@@ -76,13 +80,44 @@ std::optional<Pfn> PfnDatabase::allocateZeroed(PageUse use) {
 void PfnDatabase::release(Pfn pfn) {
     const std::uint32_t i = static_cast<std::uint32_t>(index(pfn));
     PfnEntry& e = entries_[i];
-    --lists_[static_cast<std::size_t>(PageState::Active)].count;
+    NTOY_ASSERT(e.state == PageState::Active || e.state == PageState::Modified ||
+                    e.state == PageState::Standby,
+                ke::BugCheckCode::PfnListCorrupt, 0x99, pfn.value(),
+                static_cast<std::uint64_t>(e.state), 0);
+    if (isLinked(e.state))
+        unlink(i);
+    else
+        --lists_[static_cast<std::size_t>(PageState::Active)].count;
     --useCounts_[static_cast<std::size_t>(e.use)];
     e.use = PageUse::None;
     e.shareCount = 0;
     e.usedEntries = 0;
     e.pteAddress = PhysicalAddress();
+    e.wsIndex = PfnEntry::kNone;
     pushBack(PageState::Free, i);
+}
+
+void PfnDatabase::deactivate(Pfn pfn, PageState list) {
+    const std::uint32_t i = static_cast<std::uint32_t>(index(pfn));
+    PfnEntry& e = entries_[i];
+    NTOY_ASSERT(
+        e.state == PageState::Active && (list == PageState::Modified || list == PageState::Standby),
+        ke::BugCheckCode::PfnListCorrupt, 0x9A, pfn.value(), static_cast<std::uint64_t>(e.state),
+        static_cast<std::uint64_t>(list));
+    --lists_[static_cast<std::size_t>(PageState::Active)].count;
+    e.wsIndex = PfnEntry::kNone;
+    pushBack(list, i);
+}
+
+void PfnDatabase::activate(Pfn pfn) {
+    const std::uint32_t i = static_cast<std::uint32_t>(index(pfn));
+    PfnEntry& e = entries_[i];
+    NTOY_ASSERT(e.state == PageState::Modified || e.state == PageState::Standby,
+                ke::BugCheckCode::PfnListCorrupt, 0x9B, pfn.value(),
+                static_cast<std::uint64_t>(e.state), 0);
+    unlink(i);
+    ++lists_[static_cast<std::size_t>(PageState::Active)].count;
+    e.state = PageState::Active;
 }
 
 std::optional<std::string> PfnDatabase::verify() const {
@@ -94,7 +129,8 @@ std::optional<std::string> PfnDatabase::verify() const {
             return fmt::format("{} frames are {} but the list count says {}", seen[s],
                                pageStateName(static_cast<PageState>(s)), lists_[s].count);
     }
-    for (PageState s : {PageState::Zeroed, PageState::Free}) {
+    for (PageState s :
+         {PageState::Zeroed, PageState::Free, PageState::Standby, PageState::Modified}) {
         std::uint64_t n = 0;
         std::uint32_t prev = PfnEntry::kNone;
         for (std::uint32_t i = lists_[static_cast<std::size_t>(s)].head; i != PfnEntry::kNone;
@@ -113,11 +149,11 @@ std::optional<std::string> PfnDatabase::verify() const {
     std::uint64_t byUse = 0;
     for (auto c : useCounts_)
         byUse += c;
-    if (byUse != count(PageState::Active))
-        return fmt::format("{} active frames but {} by use", count(PageState::Active), byUse);
-    if (total() != available() + count(PageState::Active))
-        return fmt::format("{} frames, but {} available and {} active", total(), available(),
-                           count(PageState::Active));
+    if (byUse != inUse())
+        return fmt::format("{} frames in use but {} by use", inUse(), byUse);
+    if (total() != available() + inUse())
+        return fmt::format("{} frames, but {} available and {} in use", total(), available(),
+                           inUse());
     return std::nullopt;
 }
 

@@ -1,6 +1,8 @@
 // The PFN database: one entry per physical frame, with Windows' page states, and the lists
 // that frames move between. Frames are handed out zeroed, from the zeroed list first and
-// else from the free list, zeroed on the spot.
+// else from the free list, zeroed on the spot. A frame whose page left its working set but
+// keeps its contents (a transition PTE names it) waits on the Modified list (or Standby, once
+// a clean copy exists elsewhere) until a soft fault makes it Active again or it is freed.
 #pragma once
 
 #include <array>
@@ -45,6 +47,7 @@ struct PfnEntry {
     std::uint16_t shareCount = 0;
     std::uint32_t usedEntries = 0;  // page tables: entries that are not zero
     PhysicalAddress pteAddress;     // the entry that maps this frame, if any
+    std::uint32_t wsIndex = kNone;  // its working-set slot while Active in a working set
     std::uint32_t next = kNone, prev = kNone;
 };
 
@@ -55,8 +58,13 @@ public:
     const hal::PhysicalMemory& memory() const { return memory_; }
     // A zeroed frame, now Active with the given use; empty if no frame is left.
     std::optional<Pfn> allocateZeroed(PageUse use);
-    // An Active frame goes back to the free list.
+    // A frame in use (Active or on a transition list) goes back to the free list.
     void release(Pfn pfn);
+    // An Active frame whose page left its working set, contents kept: onto `list` (Modified
+    // or Standby).
+    void deactivate(Pfn pfn, PageState list);
+    // A frame on a transition list back in use: Active, off the list.
+    void activate(Pfn pfn);
 
     const PfnEntry& entry(Pfn pfn) const { return entries_[index(pfn)]; }
     PfnEntry& entry(Pfn pfn) { return entries_[index(pfn)]; }
@@ -67,6 +75,10 @@ public:
     std::uint64_t count(PageUse u) const { return useCounts_[static_cast<std::size_t>(u)]; }
     // Frames that can still be handed out.
     std::uint64_t available() const { return count(PageState::Zeroed) + count(PageState::Free); }
+    // Frames holding a page's contents: Active, or waiting on a transition list.
+    std::uint64_t inUse() const {
+        return count(PageState::Active) + count(PageState::Modified) + count(PageState::Standby);
+    }
     // How many demand-zero allocations had to zero a free frame themselves.
     std::uint64_t zeroedOnDemand() const { return zeroedOnDemand_; }
 
@@ -83,6 +95,9 @@ private:
     Pfn pfnAt(std::uint32_t i) const { return memory_.firstPfn() + i; }
     void pushBack(PageState list, std::uint32_t i);
     std::uint32_t popFront(PageState list);
+    void unlink(std::uint32_t i);
+    // Lists whose frames are linked (Active is only counted).
+    static constexpr bool isLinked(PageState s) { return s != PageState::Active; }
 
     hal::PhysicalMemory memory_;
     std::vector<PfnEntry> entries_;

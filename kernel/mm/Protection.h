@@ -50,7 +50,9 @@ public:
         return isGuard() ? MmProtection(static_cast<std::uint8_t>(bits_ & ~kGuard)) : *this;
     }
 
-    // What the page allows once valid. NOACCESS and GUARD pages are never valid.
+    // Whether a page with this protection may be valid: NOACCESS and GUARD pages never are.
+    constexpr bool accessible() const { return !isNoAccess() && !isGuard(); }
+    // What the page allows once valid.
     constexpr bool readable() const { return !isNoAccess() && base() != ZeroAccess; }
     constexpr bool writable() const {
         const Base b = base();

@@ -7,8 +7,10 @@
 // Invalid (P = 0): Windows' x64 software formats.
 //   zero                    not committed: reserved if an allocation covers it, else free
 //   demand-zero             Protection (bits 5-9) != 0, nothing else: committed, no frame yet
-//   resident, inaccessible  Transition (bit 11) with the frame in bits 12-51: a page that has
-//                           a frame but whose protection is NOACCESS or carries GUARD
+//   transition              Transition (bit 11) with the frame in bits 12-51: the page keeps
+//                           its frame, which waits on the Modified or Standby list, but is out
+//                           of its working set (trimmed, or NOACCESS, or GUARD); an access it
+//                           allows is a soft fault that makes it valid again
 //   pagefile                PageFileLow (bits 1-4) / PageFileHigh (bits 32-63)
 #pragma once
 
@@ -69,7 +71,7 @@ public:
     static constexpr Pte demandZero(MmProtection prot) {
         return Pte(std::uint64_t{prot.bits()} << kSoftProtectionShift);
     }
-    static constexpr Pte residentInaccessible(Pfn pfn, MmProtection prot) {
+    static constexpr Pte transition(Pfn pfn, MmProtection prot) {
         return Pte((pfn.address().value() & kFrameMask) | kTransition |
                    (std::uint64_t{prot.bits()} << kSoftProtectionShift));
     }

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <fstream>
+#include <string>
 
 namespace ntoy::emu {
 namespace {
@@ -30,7 +32,7 @@ protected:
         auto ram = GuestRam::create(kFrames * kPageSize);
         ASSERT_TRUE(ram) << ram.error();
         ram_.emplace(std::move(*ram));
-        auto window = AliasWindow::reserve(*ram_, kBase, kWindowPages * kPageSize);
+        auto window = AliasWindow::reserve(*ram_, budget_, kBase, kWindowPages * kPageSize);
         ASSERT_TRUE(window) << window.error();
         window_.emplace(std::move(*window));
         for (std::uint64_t i = 0; i < kFrames; ++i)  // each frame says which it is
@@ -41,6 +43,21 @@ protected:
     VirtualAddress page(std::uint64_t i) const { return kBase + i * kPageSize; }
     std::byte* alias(std::uint64_t page) const { return window_->host() + page * kPageSize; }
 
+    // Host mappings inside the window's range, from /proc/self/maps.
+    std::uint64_t hostMappingsInWindow() const {
+        const auto begin = reinterpret_cast<std::uintptr_t>(window_->host());
+        const auto end = begin + window_->size();
+        std::ifstream maps("/proc/self/maps");
+        std::uint64_t n = 0;
+        for (std::string line; std::getline(maps, line);) {
+            const std::uintptr_t from = std::stoull(line.substr(0, line.find('-')), nullptr, 16);
+            if (from >= begin && from < end)
+                ++n;
+        }
+        return n;
+    }
+
+    HostMappingBudget budget_{64};
     std::optional<GuestRam> ram_;
     std::optional<AliasWindow> window_;
 };
@@ -115,6 +132,60 @@ TEST_F(AliasWindowTest, MovingTheWindowKeepsItsAliases) {
     EXPECT_EQ(moved.host()[60 * kPageSize], std::byte{0xA9});
     ASSERT_TRUE(moved.alias(page(61), pfn(8)));
     EXPECT_EQ(moved.host()[61 * kPageSize], std::byte{0xA8});
+}
+
+// Issue 8, defect 3: aliases that were only forgotten accumulated host mappings without bound.
+TEST_F(AliasWindowTest, StaleFragmentsGoBackToTheReservationWhenTheBudgetIsShort) {
+    // One live page at a time, each at a new place: the footprint is one page.
+    for (std::uint64_t i = 0; i < 200; ++i) {
+        const std::uint64_t p = i % kWindowPages;
+        ASSERT_TRUE(window_->alias(page(p), pfn(i % kFrames))) << i;
+        EXPECT_EQ(alias(p)[0], std::byte(0xA0 + i % kFrames)) << i;
+        window_->unalias(page(p));
+        ASSERT_LE(budget_.fragments(), budget_.limit()) << i;
+    }
+    EXPECT_EQ(budget_.headroom(), budget_.limit()) << "every fragment is stale";
+    EXPECT_LE(hostMappingsInWindow(), 2 * window_->fragmentCount() + 1);
+}
+
+TEST_F(AliasWindowTest, LiveFragmentsAreNeverReclaimedAndTheBudgetSaysSo) {
+    // Scattered live pages, 8 apart so that no run joins two: one fragment each.
+    std::uint64_t live = 0;
+    for (std::uint64_t p = 0; p < kWindowPages && live < budget_.limit(); p += 8, ++live)
+        ASSERT_TRUE(window_->alias(page(p), pfn(live % kFrames)));
+    EXPECT_EQ(budget_.headroom(), budget_.limit() - live);
+    if (live == budget_.limit()) {
+        EXPECT_FALSE(window_->alias(page(kWindowPages - 3), pfn(0)))
+            << "no stale fragment to reclaim: the kernel should have trimmed";
+        EXPECT_EQ(alias(0)[0], std::byte{0xA0}) << "live aliases are untouched";
+    }
+}
+
+TEST_F(AliasWindowTest, RepointingInsideARunSplitsItAndKeepsTheRestLive) {
+    ASSERT_TRUE(window_->alias(page(100), pfn(0)));  // a run: pages 100.. show frames 0..
+    ASSERT_TRUE(window_->alias(page(101), pfn(1)));  // in place, now live
+    ASSERT_TRUE(window_->alias(page(102), pfn(2)));
+    const std::uint64_t before = window_->fragmentCount();
+    ASSERT_TRUE(window_->alias(page(101), pfn(9)));  // re-pointed: split in three
+    EXPECT_EQ(window_->fragmentCount(), before + 2);
+    EXPECT_EQ(alias(100)[0], std::byte{0xA0});
+    EXPECT_EQ(alias(101)[0], std::byte{0xA9});
+    EXPECT_EQ(alias(102)[0], std::byte{0xA2});
+    EXPECT_LE(hostMappingsInWindow(), 2 * window_->fragmentCount() + 1);
+}
+
+TEST_F(AliasWindowTest, ABudgetIsSharedByItsWindowsAndReclaimsAcrossThem) {
+    auto other = AliasWindow::reserve(*ram_, budget_, kBase + kWindowPages * kPageSize,
+                                      kWindowPages * kPageSize);
+    ASSERT_TRUE(other) << other.error();
+    for (std::uint64_t p = 0; p < budget_.limit(); ++p) {  // fill the budget with stale ones
+        ASSERT_TRUE(other->alias(other->base() + p * 4 * kPageSize, pfn(0)));
+        other->unalias(other->base() + p * 4 * kPageSize);
+    }
+    EXPECT_EQ(budget_.fragments(), budget_.limit());
+    ASSERT_TRUE(window_->alias(page(0), pfn(3))) << "the other window's stale ones make room";
+    EXPECT_EQ(alias(0)[0], std::byte{0xA3});
+    EXPECT_LE(budget_.fragments(), budget_.limit());
 }
 
 }  // namespace

@@ -187,20 +187,24 @@ TEST_F(AddressSpaceCommitTest, NoAccessKeepsTheFrameInTransitionFormat) {
     mmu().clearRecord();
 
     space().protect(page(0), page(2), protection(page::kNoAccess));
-    EXPECT_EQ(pte(page(0)), Pte::residentInaccessible(frame, protection(page::kNoAccess)));
+    EXPECT_EQ(pte(page(0)), Pte::transition(frame, protection(page::kNoAccess)));
     EXPECT_TRUE(pte(page(0)).isTransition());
     EXPECT_EQ(pte(page(1)), Pte::demandZero(protection(page::kNoAccess)));
-    EXPECT_EQ(mm().pfns().entry(frame).state, PageState::Active);
-    EXPECT_EQ(mmu().counts().downgraded, 1u);
-    EXPECT_EQ(mmu().counts().unmapped, 0u);
+    EXPECT_EQ(mm().pfns().entry(frame).state, PageState::Modified)
+        << "out of the working set, contents kept, as on Windows";
+    EXPECT_EQ(space().workingSet().size(), 0u);
+    EXPECT_EQ(mmu().counts().unmapped, 1u) << "the CPU may no longer reach it";
     EXPECT_TRUE(mmu().flushPending());
     EXPECT_EQ(brokenInvariant(), std::nullopt);
 
     mmu().flushTlb();
     mmu().clearRecord();
     space().protect(page(0), page(2), protection(page::kReadWrite));
-    EXPECT_EQ(pte(page(0)), Pte::valid(frame, protection(page::kReadWrite), true));
+    EXPECT_EQ(pte(page(0)), Pte::transition(frame, protection(page::kReadWrite)))
+        << "still out: the next access is a soft fault";
+    EXPECT_EQ(space().handleFault(page(0) + 100, hal::pf::kUser).kind, FaultKind::Transition);
     EXPECT_EQ(readByte(page(0) + 100), 0x77) << "contents survive every protection change";
+    EXPECT_EQ(pte(page(0)), Pte::valid(frame, protection(page::kReadWrite), true));
     EXPECT_EQ(mmu().counts().mapped, 1u) << "valid again: announced again";
     EXPECT_EQ(mmu().aliasOf(page(0)), frame);
     EXPECT_EQ(brokenInvariant(), std::nullopt);
@@ -212,8 +216,7 @@ TEST_F(AddressSpaceCommitTest, GuardKeepsTheFrameToo) {
     writeByte(page(0), 0x11);
     const Pfn frame = pte(page(0)).pfn();
     space().protect(page(0), page(1), protection(page::kReadOnly | page::kGuard));
-    EXPECT_EQ(pte(page(0)),
-              Pte::residentInaccessible(frame, protection(page::kReadOnly | page::kGuard)));
+    EXPECT_EQ(pte(page(0)), Pte::transition(frame, protection(page::kReadOnly | page::kGuard)));
     EXPECT_EQ(brokenInvariant(), std::nullopt);
 }
 

@@ -64,11 +64,17 @@ TEST_F(AddressSpaceFaultTest, GuardPageWithAFrameBecomesValidAgain) {
     ASSERT_EQ(commit(page(0), 1, page::kReadOnly | page::kGuard), NtStatus::Success);
     const Pfn frame = *space().materialize(page(0));
     EXPECT_TRUE(pte(page(0)).isTransition());
+    EXPECT_EQ(mm().pfns().entry(frame).state, PageState::Modified) << "out of the working set";
     const auto o = touch(page(0), AccessKind::Read);
     EXPECT_EQ(o.response, PageFaultResponse::GuardPage);
+    EXPECT_EQ(pte(page(0)), Pte::transition(frame, protection(page::kReadOnly)))
+        << "the guard goes; the frame stays out until the access is retried";
+    const auto retried = touch(page(0), AccessKind::Read);
+    EXPECT_EQ(retried.response, PageFaultResponse::Resolved);
+    EXPECT_EQ(retried.kind, FaultKind::Transition);
     EXPECT_EQ(pte(page(0)), Pte::valid(frame, protection(page::kReadOnly), true));
     EXPECT_EQ(mmu().aliasOf(page(0)), frame);
-    EXPECT_EQ(touch(page(0), AccessKind::Read).response, PageFaultResponse::Resolved);
+    EXPECT_EQ(mm().pfns().entry(frame).state, PageState::Active);
     EXPECT_EQ(brokenInvariant(), std::nullopt);
 }
 

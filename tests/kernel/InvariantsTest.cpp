@@ -40,6 +40,9 @@ TEST_F(InvariantsTest, FindsAValidPageTheMmuWasNotToldAbout) {
     mm().pfns().entry(frame).pteAddress = at;
     space().tables().write(at, mm::Pte::valid(frame, protection(mm::page::kReadWrite), true));
     expectFound("not announced");
+    // Undone, so that the address space can be destroyed without a bug check.
+    space().tables().write(at, mm::Pte::demandZero(protection(mm::page::kReadWrite)));
+    mm().pfns().release(frame);
 }
 
 TEST_F(InvariantsTest, FindsACommittedPageOutsideEveryAllocation) {
@@ -63,9 +66,10 @@ TEST_F(InvariantsTest, FindsAMiscountedTable) {
 TEST_F(InvariantsTest, FindsAFrameOwnedByTwoPages) {
     const PhysicalAddress at = *space().tables().findPte(page(1));
     const Pfn shared = space().tables().pteAt(page(0)).pfn();
-    space().tables().write(at,
-                           mm::Pte::residentInaccessible(shared, protection(mm::page::kNoAccess)));
+    const mm::Pte before = space().tables().read(at);
+    space().tables().write(at, mm::Pte::transition(shared, protection(mm::page::kNoAccess)));
     expectFound("named by two PTEs");
+    space().tables().write(at, before);  // undone, as above
 }
 
 TEST_F(InvariantsTest, FindsAStaleAlias) {

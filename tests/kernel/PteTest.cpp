@@ -105,7 +105,7 @@ TEST(Pte, DemandZeroHoldsOnlyItsProtection) {
 TEST(Pte, ResidentInaccessibleKeepsItsFrameInTransitionFormat) {
     for (std::uint32_t p :
          {page::kNoAccess, page::kReadWrite | page::kGuard, page::kExecuteRead | page::kGuard}) {
-        const Pte pte = Pte::residentInaccessible(kFirstRamPfn + 3, prot(p));
+        const Pte pte = Pte::transition(kFirstRamPfn + 3, prot(p));
         EXPECT_FALSE(pte.isValid());
         EXPECT_TRUE(pte.isTransition());
         EXPECT_TRUE(pte.hasFrame());

@@ -74,11 +74,16 @@ std::optional<std::string> checkLeaf(const mm::MemoryManager& mm, ProcessView vi
         return fmt::format("frame {:#x} is named by two PTEs (one at {:#x})", frame.value(),
                            va.value());
     const auto& e = pfns.entry(frame);
-    if (e.state != mm::PageState::Active ||
-        (e.use != PageUse::UserPrivate && e.use != PageUse::UserImage))
-        return fmt::format("frame {:#x} of page {:#x} is {} / {}, not an active user frame",
-                           frame.value(), va.value(), mm::pageStateName(e.state),
-                           mm::pageUseName(e.use));
+    // Valid: Active and in the working set at its slot. Transition: on a transition list.
+    const bool stateFits =
+        pte.isValid() ? e.state == mm::PageState::Active
+                      : e.state == mm::PageState::Modified || e.state == mm::PageState::Standby;
+    if (!stateFits || (e.use != PageUse::UserPrivate && e.use != PageUse::UserImage))
+        return fmt::format(
+            "frame {:#x} of page {:#x} ({} PTE) is {} / {}, not a user frame in "
+            "that state",
+            frame.value(), va.value(), pte.isValid() ? "valid" : "transition",
+            mm::pageStateName(e.state), mm::pageUseName(e.use));
     if (e.pteAddress != at)
         return fmt::format("frame {:#x} of page {:#x} says its PTE is at {:#x}, not {:#x}",
                            frame.value(), va.value(), e.pteAddress.value(), at.value());
@@ -97,6 +102,10 @@ std::optional<std::string> checkLeaf(const mm::MemoryManager& mm, ProcessView vi
                 va.value(), frame.value(),
                 alias ? fmt::format("{:#x}", alias->value()) : std::string("none"));
     }
+    if (pte.isValid() != (e.wsIndex != mm::PfnEntry::kNone) ||
+        (pte.isValid() && view.space.workingSet().at(e.wsIndex) != va))
+        return fmt::format("page {:#x} ({} PTE) has working-set slot {:#x}", va.value(),
+                           pte.isValid() ? "valid" : "transition", e.wsIndex);
     return std::nullopt;
 }
 
@@ -149,6 +158,7 @@ std::optional<std::string> checkAddressSpace(const mm::MemoryManager& mm, Proces
                     if (auto bad = checkLeaf(mm, view, va, at, pte, frames))
                         return bad;
                     c.committedPages += pte.isCommitted();
+                    c.validPages += pte.isValid();
                 }
             }
         }
@@ -157,6 +167,9 @@ std::optional<std::string> checkAddressSpace(const mm::MemoryManager& mm, Proces
     if (c.committedPages != view.space.committedPages())
         return fmt::format("{} committed PTEs, but the process is charged for {}", c.committedPages,
                            view.space.committedPages());
+    if (c.validPages != view.space.workingSet().size())
+        return fmt::format("{} valid PTEs, but the working set holds {}", c.validPages,
+                           view.space.workingSet().size());
     if (census)
         *census = c;
     return std::nullopt;

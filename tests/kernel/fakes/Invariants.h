@@ -22,6 +22,7 @@ struct UserHalfCensus {
     std::uint64_t committedPages = 0;
     std::uint64_t frames = 0;  // user frames named by valid or transition PTEs
     std::uint64_t tables = 0;  // page-table pages below the root
+    std::uint64_t validPages = 0;
 };
 
 // Walks the user half of `view.space` and checks, page by page: table usedEntries match

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -33,6 +34,9 @@ public:
     void downgraded(VirtualAddress va) override;
     void codeModified(VirtualAddress va, std::uint64_t length) override;
     void flushTlb() override;
+    // Unlimited unless a test models the machine's limit.
+    std::uint64_t validPageHeadroom() const override { return headroom_ ? headroom_() : ~0ull; }
+    void modelHeadroom(std::function<std::uint64_t()> headroom) { headroom_ = std::move(headroom); }
 
     const Counts& counts() const { return counts_; }
     const std::vector<Event>& events() const { return events_; }
@@ -55,6 +59,7 @@ private:
     Counts counts_;
     std::vector<Event> events_;
     std::vector<VirtualAddress> accessesWhileStale_;
+    std::function<std::uint64_t()> headroom_;
 };
 
 }  // namespace ntoy::test

@@ -1,0 +1,44 @@
+// A process's working set: the pages of its address space that are resident, their PTEs
+// valid, as Windows keeps them in its working-set list (WSLE). Each page has a slot, which
+// its frame's PFN entry records (PfnEntry::wsIndex), so leaving the set is O(1).
+//
+// Trimming visits the slots in clock order: a page the CPU touched since the hand last passed
+// (its PTE's Accessed bit is set) has the bit cleared and gets another round; an untouched
+// one leaves. AddressSpace::trim does the PTE side.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "kernel/base/Types.h"
+
+namespace ntoy::mm {
+
+class WorkingSet {
+public:
+    std::uint32_t insert(VirtualAddress va);
+    void remove(std::uint32_t slot);
+    VirtualAddress at(std::uint32_t slot) const { return VirtualAddress(entries_[slot]); }
+    std::uint64_t size() const { return size_; }
+    std::uint64_t peak() const { return peak_; }
+    // The occupied slot under the clock hand, moving the hand past it; empty if none.
+    std::optional<std::uint32_t> advance();
+    // Every occupied slot, in slot order (for !wsle and the checks).
+    template <typename F>
+    void forEach(F&& f) const {
+        for (std::uint32_t i = 0; i < entries_.size(); ++i)
+            if (entries_[i] != kFree)
+                f(i, VirtualAddress(entries_[i]));
+    }
+
+private:
+    static constexpr std::uint64_t kFree = ~0ull;
+    std::vector<std::uint64_t> entries_;  // the page's address, or kFree
+    std::vector<std::uint32_t> free_;
+    std::uint32_t hand_ = 0;
+    std::uint64_t size_ = 0;
+    std::uint64_t peak_ = 0;
+};
+
+}  // namespace ntoy::mm
