@@ -11,12 +11,12 @@ namespace ntoy::emu {
 namespace {
 
 constexpr std::array<int, static_cast<std::size_t>(hal::Reg::Count)> kUcRegs = {
-    UC_X86_REG_RAX,     UC_X86_REG_RCX,   UC_X86_REG_RDX,    UC_X86_REG_RBX, UC_X86_REG_RSP,
-    UC_X86_REG_RBP,     UC_X86_REG_RSI,   UC_X86_REG_RDI,    UC_X86_REG_R8,  UC_X86_REG_R9,
-    UC_X86_REG_R10,     UC_X86_REG_R11,   UC_X86_REG_R12,    UC_X86_REG_R13, UC_X86_REG_R14,
-    UC_X86_REG_R15,     UC_X86_REG_RIP,   UC_X86_REG_RFLAGS, UC_X86_REG_CS,  UC_X86_REG_SS,
-    UC_X86_REG_DS,      UC_X86_REG_ES,    UC_X86_REG_FS,     UC_X86_REG_GS,  UC_X86_REG_FS_BASE,
-    UC_X86_REG_GS_BASE, UC_X86_REG_MXCSR, UC_X86_REG_FPCW,
+    UC_X86_REG_RAX,     UC_X86_REG_RCX,   UC_X86_REG_RDX,    UC_X86_REG_RBX,  UC_X86_REG_RSP,
+    UC_X86_REG_RBP,     UC_X86_REG_RSI,   UC_X86_REG_RDI,    UC_X86_REG_R8,   UC_X86_REG_R9,
+    UC_X86_REG_R10,     UC_X86_REG_R11,   UC_X86_REG_R12,    UC_X86_REG_R13,  UC_X86_REG_R14,
+    UC_X86_REG_R15,     UC_X86_REG_RIP,   UC_X86_REG_RFLAGS, UC_X86_REG_CS,   UC_X86_REG_SS,
+    UC_X86_REG_DS,      UC_X86_REG_ES,    UC_X86_REG_FS,     UC_X86_REG_GS,   UC_X86_REG_FS_BASE,
+    UC_X86_REG_GS_BASE, UC_X86_REG_MXCSR, UC_X86_REG_FPCW,   UC_X86_REG_FPSW,
 };
 
 // Every region is readable and writable to Unicorn's own region check, never executable: the
@@ -150,6 +150,12 @@ std::uint64_t Engine::reg(hal::Reg r) {
 }
 
 void Engine::setReg(hal::Reg r, std::uint64_t value) {
+    if (r == hal::Reg::Cs) {
+        // A selector alone would not change the mode (UnicornQuirks.h): patch the segment.
+        if (value != reg(hal::Reg::Cs))
+            patcher_.setUserCodeSegment(static_cast<std::uint16_t>(value));
+        return;
+    }
     if (r == hal::Reg::Rflags && ownsTrapFlag_)
         value |= kTrapFlag;
     uc_reg_write(uc_, kUcRegs[static_cast<std::size_t>(r)], &value);
@@ -504,7 +510,9 @@ void Engine::machineCheck(std::string what) {
 
 void Engine::onInterrupt(uc_engine*, std::uint32_t vector, void* self) {
     auto* e = static_cast<Engine*>(self);
-    hal::CpuException ex{static_cast<hal::Vector>(vector), e->patcher_.acknowledgeException(), 0};
+    const auto acknowledged = e->patcher_.acknowledgeException();
+    hal::CpuException ex{static_cast<hal::Vector>(vector), acknowledged.errorCode, 0,
+                         acknowledged.software};
     if (e->inFlushRoutine_) {
         e->machineCheck(fmt::format("vector {} in the TLB-flush routine at rip {:#x}", vector,
                                     e->reg(hal::Reg::Rip)));
@@ -563,8 +571,9 @@ bool Engine::onFetchProtected(uc_engine*, uc_mem_type, std::uint64_t address, in
 }
 
 void Engine::stopAgainAt(std::uint64_t rip) {
+    // A later stop in the same run (after a trap that moved RIP) replaces an earlier one.
     if (stopAgainHook_)
-        return;
+        uc_hook_del(uc_, *std::exchange(stopAgainHook_, std::nullopt));
     uc_hook h;
     if (uc_hook_add(uc_, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&onStopAgain), this, rip, rip) !=
         UC_ERR_OK)

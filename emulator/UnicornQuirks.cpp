@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <bit>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -84,7 +85,7 @@ public:
     // to `onException`, which returns true to resume the faulting instruction.
     using ExceptionHandler = bool (*)(ScratchMachine&, std::uint32_t vector, void* context);
     uc_err run(std::span<const std::uint8_t> code, bool user, ExceptionHandler handler,
-               void* context) {
+               void* context, std::uint16_t userCs = kUserCs) {
         handler_ = handler;
         handlerContext_ = context;
         std::vector<std::uint8_t> page(0x1000, 0xF4);  // hlt: privileged at CPL3, ends the run
@@ -98,7 +99,7 @@ public:
             uc_reg_write(uc_, UC_X86_REG_RSP, &rsp);
             return uc_emu_start(uc_, kCode, 0, 0, kMaxInstructions);
         }
-        const std::uint64_t frame[5] = {kCode, std::uint64_t{kUserCs}, 0x202, kUserStack - 0x80,
+        const std::uint64_t frame[5] = {kCode, std::uint64_t{userCs}, 0x202, kUserStack - 0x80,
                                         std::uint64_t{kUserSs}};
         std::uint64_t rsp = kKernelStack - 0x100;
         uc_mem_write(uc_, rsp, frame, sizeof frame);
@@ -192,6 +193,26 @@ std::optional<FaultSnapshot> snapshotKernelWriteFault(std::uint64_t targetPte) {
     return snap;
 }
 
+// Runs `code` at CPL3 with code segment `cs` and snapshots the context in the first exception's
+// hook.
+std::optional<FaultSnapshot> snapshotUser(std::span<const std::uint8_t> code, std::uint16_t cs) {
+    ScratchMachine m;
+    if (!m)
+        return std::nullopt;
+    FaultSnapshot snap;
+    snap.before = saveContext(m.uc());
+    m.run(
+        code, true,
+        [](ScratchMachine& mm, std::uint32_t vector, void* ctx) {
+            auto* s = static_cast<FaultSnapshot*>(ctx);
+            s->vector = vector;
+            s->after = saveContext(mm.uc());
+            return false;
+        },
+        &snap, cs);
+    return snap;
+}
+
 std::expected<std::size_t, std::string> exactlyOne(const std::vector<std::size_t>& c,
                                                    const char* what) {
     if (c.size() == 1)
@@ -241,6 +262,51 @@ std::expected<ContextLayout, std::string> probeContextLayout() {
         return std::unexpected(errorCode.error());
     layout.exceptionInFlight = *inFlight;
     layout.errorCode = *errorCode;
+
+    // INT 0x80 at CPL3, in 64-bit and in compatibility mode, and a user read of a page that is
+    // not present (mov al, [0x20000]).
+    const std::uint8_t int80[] = {0xCD, 0x80};
+    const std::uint8_t read[] = {0x8A, 0x04, 0x25, 0x00, 0x00, 0x02, 0x00};
+    const auto soft64 = snapshotUser(int80, kUserCs);
+    const auto softCompat = snapshotUser(int80, kUserCompatCs);
+    const auto userFault = snapshotUser(read, kUserCs);
+    if (!soft64 || !softCompat || !userFault || soft64->vector != 0x80 ||
+        softCompat->vector != 0x80 || userFault->vector != 14)
+        return std::unexpected(
+            "unicorn self-test: INT 0x80 or a user page fault did not reach UC_HOOK_INTR");
+    auto isInt = exactlyOne(
+        intersect(offsetsThatWent<std::int32_t>(soft64->before, soft64->after, 0, 1),
+                  offsetsThatWent<std::int32_t>(userFault->before, userFault->after, 0, 0)),
+        "exception-is-int");
+    if (!isInt)
+        return std::unexpected(isInt.error());
+    layout.exceptionIsInt = *isInt;
+    auto cs = exactlyOne(
+        offsetsThatWent<std::int32_t>(soft64->after, softCompat->after, kUserCs, kUserCompatCs),
+        "CS selector");
+    if (!cs)
+        return std::unexpected(cs.error());
+    // hflags lies just before the segment caches in QEMU's CPUX86State.
+    std::vector<std::size_t> modeBits;
+    for (std::size_t off = *cs >= 64 ? *cs - 64 : 0; off < *cs; off += 4) {
+        std::uint32_t a, b;
+        std::memcpy(&a, &soft64->after[off], 4);
+        std::memcpy(&b, &softCompat->after[off], 4);
+        if (a != b && std::has_single_bit(a ^ b) && (a & (a ^ b)))
+            modeBits.push_back(off);
+    }
+    auto hflags = exactlyOne(modeBits, "hflags");
+    if (!hflags)
+        return std::unexpected(hflags.error());
+    if (*cs + ContextLayout::kSegmentCacheSize > layout.contextSize)
+        return std::unexpected("unicorn self-test: the CS descriptor cache runs past the context");
+    layout.csCache = *cs;
+    layout.hflags = *hflags;
+    std::memcpy(&layout.hflags64, &soft64->after[*hflags], 4);
+    std::memcpy(&layout.hflagsCompat, &softCompat->after[*hflags], 4);
+    layout.hflagsModeBits = layout.hflags64 ^ layout.hflagsCompat;
+    std::memcpy(layout.cs64.data(), &soft64->after[*cs], ContextLayout::kSegmentCacheSize);
+    std::memcpy(layout.csCompat.data(), &softCompat->after[*cs], ContextLayout::kSegmentCacheSize);
     return layout;
 }
 
@@ -254,15 +320,34 @@ CpuStatePatcher::~CpuStatePatcher() {
         uc_context_free(context_);
 }
 
-std::uint32_t CpuStatePatcher::acknowledgeException() {
+CpuStatePatcher::Acknowledged CpuStatePatcher::acknowledgeException() {
     uc_context_save(uc_, context_);
     auto* bytes = reinterpret_cast<std::uint8_t*>(context_);
     std::uint32_t errorCode;
+    std::int32_t isInt;
     std::memcpy(&errorCode, bytes + layout_.errorCode, 4);
+    std::memcpy(&isInt, bytes + layout_.exceptionIsInt, 4);
     const std::int32_t none = -1;
     std::memcpy(bytes + layout_.exceptionInFlight, &none, 4);
     uc_context_restore(uc_, context_);
-    return errorCode;
+    return {errorCode, isInt != 0};
+}
+
+bool CpuStatePatcher::setUserCodeSegment(std::uint16_t selector) {
+    if (selector != x86::kUserCs && selector != x86::kUserCompatCs)
+        return false;
+    const bool compat = selector == x86::kUserCompatCs;
+    uc_context_save(uc_, context_);
+    auto* bytes = reinterpret_cast<std::uint8_t*>(context_);
+    std::memcpy(bytes + layout_.csCache, (compat ? layout_.csCompat : layout_.cs64).data(),
+                ContextLayout::kSegmentCacheSize);
+    std::uint32_t hflags;
+    std::memcpy(&hflags, bytes + layout_.hflags, 4);
+    hflags = (hflags & ~layout_.hflagsModeBits) |
+             ((compat ? layout_.hflagsCompat : layout_.hflags64) & layout_.hflagsModeBits);
+    std::memcpy(bytes + layout_.hflags, &hflags, 4);
+    uc_context_restore(uc_, context_);
+    return true;
 }
 
 void CpuStatePatcher::setEfer(std::uint64_t efer) {
@@ -292,7 +377,7 @@ struct Recorded {
 
 bool recordAndMaybeFix(ScratchMachine& m, std::uint32_t vector, void* ctx) {
     auto* r = static_cast<Recorded*>(ctx);
-    const std::uint32_t error = r->patcher->acknowledgeException();
+    const std::uint32_t error = r->patcher->acknowledgeException().errorCode;
     r->exceptions.emplace_back(vector, error);
     uc_reg_read(m.uc(), UC_X86_REG_CR2, &r->cr2);
     if (vector != 14 || r->fixups-- <= 0)
@@ -494,6 +579,41 @@ std::expected<void, std::string> selfTest(const ContextLayout& layout) {
             r.cr2 != ScratchMachine::kTarget)
             return fail(fmt::format("a cleared PTE still translated after the flush routine:{}",
                                     describe(r)));
+    }
+    // 9. Leaving compatibility mode: 32-bit code raises INT 0x80; the hook patches the code
+    //    segment to 64-bit and resumes at 64-bit code, whose mov rax, imm64 must load all 64
+    //    bits (in compatibility mode 48 B8 is dec eax; mov eax, imm32).
+    {
+        Fresh f(layout);
+        std::uint8_t code[0x40] = {0xCD, 0x80};
+        const std::uint8_t wide[] = {0x48, 0xB8, 0x88, 0x77, 0x66, 0x55,
+                                     0x44, 0x33, 0x22, 0x11, 0xF4};  // mov rax, imm64; hlt
+        std::memcpy(code + 0x20, wide, sizeof wide);
+        struct Switch {
+            CpuStatePatcher* patcher;
+            int interrupts = 0;
+        } sw{&f.patcher};
+        f.m.run(
+            code, true,
+            [](ScratchMachine& mm, std::uint32_t, void* ctx) {
+                auto* s = static_cast<Switch*>(ctx);
+                s->patcher->acknowledgeException();
+                if (s->interrupts++ != 0)
+                    return false;
+                s->patcher->setUserCodeSegment(kUserCs);
+                const std::uint64_t rip = ScratchMachine::kCode + 0x20;
+                uc_reg_write(mm.uc(), UC_X86_REG_RIP, &rip);
+                return true;
+            },
+            &sw, kUserCompatCs);
+        std::uint64_t rax = 0, csValue = 0;
+        uc_reg_read(f.m.uc(), UC_X86_REG_RAX, &rax);
+        uc_reg_read(f.m.uc(), UC_X86_REG_CS, &csValue);
+        if (rax != 0x1122334455667788 || csValue != kUserCs)
+            return fail(
+                fmt::format("switching from compatibility to 64-bit mode left rax {:#x}, "
+                            "cs {:#x}",
+                            rax, csValue));
     }
     // 7. The translator's code reads reach UC_HOOK_MEM_FETCH_PROT on a region without EXEC,
     //    with RIP at the block's start; refusing one leaves before anything of the block ran.

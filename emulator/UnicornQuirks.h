@@ -9,6 +9,7 @@
 
 #include <unicorn/unicorn.h>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <expected>
@@ -20,7 +21,18 @@ struct ContextLayout {
     std::size_t contextSize = 0;        // uc_context_size()
     std::size_t exceptionInFlight = 0;  // int32: -1 when no exception is being delivered
     std::size_t errorCode = 0;          // int32: error code of the last exception
+    std::size_t exceptionIsInt = 0;     // int32: 1 if the last exception was an INT n
     std::size_t efer = 0;               // int64: the EFER MSR
+    // The code segment: uc_reg_write(CS) in 64-bit mode stores the selector and nothing else,
+    // so switching between 64-bit and compatibility mode means patching the CS descriptor
+    // cache (selector, base, limit, flags: kSegmentCacheSize bytes) and the mode bits of
+    // hflags, from references taken on a probe machine with ntoy's GDT.
+    static constexpr std::size_t kSegmentCacheSize = 24;
+    std::size_t csCache = 0;
+    std::size_t hflags = 0;            // uint32
+    std::uint32_t hflagsModeBits = 0;  // the bits that differ between the two modes
+    std::uint32_t hflags64 = 0, hflagsCompat = 0;
+    std::array<std::uint8_t, kSegmentCacheSize> cs64{}, csCompat{};
 };
 
 inline constexpr std::uint32_t kMsrEfer = 0xC0000080;
@@ -52,8 +64,16 @@ public:
     CpuStatePatcher& operator=(const CpuStatePatcher&) = delete;
 
     // To be called in every UC_HOOK_INTR callback: returns the exception's error code and
-    // marks no exception in flight, so the next fault is delivered as itself.
-    std::uint32_t acknowledgeException();
+    // whether an INT n raised it, and marks no exception in flight, so the next fault is
+    // delivered as itself.
+    struct Acknowledged {
+        std::uint32_t errorCode;
+        bool software;
+    };
+    Acknowledged acknowledgeException();
+    // Runs user code from now on with the 64-bit (0x33) or compatibility-mode (0x23) code
+    // segment of ntoy's GDT; false for any other selector.
+    bool setUserCodeSegment(std::uint16_t selector);
     // Sets EFER directly, keeping NXE and SCE that the MSR path would drop.
     void setEfer(std::uint64_t efer);
     std::uint64_t efer();

@@ -4,8 +4,8 @@
 
 #include "kernel/arch/X86.h"
 #include "kernel/kd/DebuggerMemory.h"
-#include "kernel/ke/PrivilegedInstruction.h"
 #include "kernel/ke/SystemCall.h"
+#include "kernel/ke/UserTraps.h"
 #include "kernel/ldr/ImageLoader.h"
 #include "kernel/mm/SystemLayout.h"
 #include "kernel/ps/ProcessEnvironment.h"
@@ -171,6 +171,7 @@ std::expected<Kernel::RunState, RunError> Kernel::resume() {
             return RunState::Paused;
     }
     exitStatus_ = process_->exitStatus();
+    exitReason_ = process_->exitReason();
     if (observer_)
         observer_->processExit(*exitStatus_);
     process_.reset();  // every frame and charge goes back
@@ -228,8 +229,12 @@ void Kernel::exception(hal::Cpu& cpu, const hal::CpuException& e) {
 }
 
 void Kernel::dispatchSystemCall(hal::Cpu& cpu) {
-    ++stats_.syscalls;
     ps::Process& process = *process_;
+    if (process.exitStatus()) {  // ended: nothing of it runs or is serviced again
+        cpu.requestStop();
+        return;
+    }
+    ++stats_.syscalls;
     const std::uint64_t number = cpu.reg(hal::Reg::Rax);
     const ke::SystemCallEntry* entry = ke::findSystemCall(number);
     if (!entry) {
@@ -259,110 +264,90 @@ void Kernel::dispatchSystemCall(hal::Cpu& cpu) {
              std::span<const std::uint64_t>(call.args.data(), entry->argumentCount), raw(status)});
 }
 
-void Kernel::raiseFromCpu(hal::Cpu& cpu, NtStatus code, std::initializer_list<std::uint64_t> info) {
+void Kernel::raiseFromCpu(hal::Cpu& cpu, NtStatus code, std::span<const std::uint64_t> info) {
     const ke::Context context = ke::captureContext(cpu);
     exceptions_.dispatch(*process_, cpu, ke::makeRecord(code, context.rip, info), context);
 }
 
+void Kernel::kernelModeTrap(hal::Cpu& cpu, const hal::CpuException& e) {
+    // Only the kernel's own stubs run at CPL0 today, and they never fault: a trap there is a
+    // kernel bug. (Kernel-mode guest code will need its own handling.)
+    const std::uint64_t rip = cpu.reg(hal::Reg::Rip);
+    if (e.vector == hal::Vector::PageFault)
+        ke::bugCheck(ke::BugCheckCode::PageFaultInNonpagedArea, e.cr2,
+                     (e.errorCode & hal::pf::kWrite) ? 1 : 0, rip, e.errorCode,
+                     "a page fault in kernel mode");
+    ke::bugCheck(ke::BugCheckCode::UnexpectedKernelModeTrap, static_cast<std::uint64_t>(e.vector),
+                 e.errorCode, rip, 0, "a CPU exception in kernel mode");
+}
+
 void Kernel::dispatchException(hal::Cpu& cpu, const hal::CpuException& e) {
     ps::Process& process = *process_;
+    if (process.exitStatus()) {  // ended: nothing of it runs or is serviced again
+        cpu.requestStop();
+        return;
+    }
     const std::uint64_t rip = cpu.reg(hal::Reg::Rip);
     if (observer_ && e.vector != hal::Vector::PageFault)
         observer_->cpuException(e, rip);
-    if (mm::isSystemAddress(rip) && e.vector != hal::Vector::PageFault) {
-        fmt::print(stderr, "ntoy: internal error: vector {} in kernel code at rip {:#x}\n",
-                   static_cast<int>(e.vector), rip);
-        process.terminate(raw(NtStatus::Unsuccessful));
+    if ((cpu.reg(hal::Reg::Cs) & 3) != 3)
+        kernelModeTrap(cpu, e);
+    if (e.vector == hal::Vector::PageFault && !e.software) {
+        pageFault(cpu, e);
         return;
     }
-    switch (e.vector) {
-        case hal::Vector::PageFault: {
-            ++faultNumber_;
-            std::optional<mm::PageTables::Walk> walk;
-            std::optional<mm::Vad> vad;
-            if (observer_) {
-                walk = process.space().tables().walk(VirtualAddress(e.cr2));
-                if (const mm::Vad* v = process.space().findVad(VirtualAddress(e.cr2)))
-                    vad = *v;
-            }
-            const auto o = process.space().handleFault(VirtualAddress(e.cr2), e.errorCode);
-            if (observer_)
-                observer_->pageFault({faultNumber_, rip, e.cr2, e.errorCode, *walk, vad, o});
-            const std::uint64_t access = static_cast<std::uint64_t>(o.access);
-            switch (o.response) {
-                case mm::PageFaultResponse::Resolved:
-                    return;
-                case mm::PageFaultResponse::AccessViolation:
-                    raiseFromCpu(cpu, NtStatus::AccessViolation, {access, e.cr2});
-                    return;
-                case mm::PageFaultResponse::GuardPage:
-                    raiseFromCpu(cpu, NtStatus::GuardPageViolation, {access, e.cr2});
-                    return;
-                case mm::PageFaultResponse::StackOverflow:
-                    raiseFromCpu(cpu, NtStatus::StackOverflow, {access, e.cr2});
-                    return;
-                case mm::PageFaultResponse::OutOfMemory:
-                    // Commit promised this page a frame: none left is an accounting bug.
-                    ke::bugCheck(ke::BugCheckCode::NoPagesAvailable,
-                                 mm_->pfns().total() - mm_->pfns().available(), e.cr2,
-                                 mm_->commit().charge(), mm_->commit().limit(),
-                                 "no frame for a committed page");
-            }
+    const ke::UserTrap trap =
+        ke::classifyUserTrap(e, cpu, [&](std::uint64_t va, std::span<std::uint8_t> out) {
+            return kd::readVirtual(process.space(), VirtualAddress(va),
+                                   std::as_writable_bytes(out));
+        });
+    switch (trap.action) {
+        case ke::UserTrap::Action::SystemCall:
+            dispatchSystemCall(cpu);
             return;
-        }
-        case hal::Vector::DivideError:
-            raiseFromCpu(cpu, NtStatus::IntegerDivideByZero, {});
+        case ke::UserTrap::Action::FailFast:
+            exceptions_.failFast(process, ke::makeRecord(trap.code, trap.address, trap.parameters));
             return;
-        case hal::Vector::Overflow:
-            raiseFromCpu(cpu, NtStatus::IntegerOverflow, {});
+        case ke::UserTrap::Action::Raise:
+            cpu.setReg(hal::Reg::Rip, trap.address);
+            raiseFromCpu(cpu, trap.code, trap.parameters);
             return;
-        case hal::Vector::BoundRange:
-            raiseFromCpu(cpu, NtStatus::ArrayBoundsExceeded, {});
+    }
+}
+
+void Kernel::pageFault(hal::Cpu& cpu, const hal::CpuException& e) {
+    ps::Process& process = *process_;
+    const std::uint64_t rip = cpu.reg(hal::Reg::Rip);
+    ++faultNumber_;
+    std::optional<mm::PageTables::Walk> walk;
+    std::optional<mm::Vad> vad;
+    if (observer_) {
+        walk = process.space().tables().walk(VirtualAddress(e.cr2));
+        if (const mm::Vad* v = process.space().findVad(VirtualAddress(e.cr2)))
+            vad = *v;
+    }
+    const auto o = process.space().handleFault(VirtualAddress(e.cr2), e.errorCode);
+    if (observer_)
+        observer_->pageFault({faultNumber_, rip, e.cr2, e.errorCode, *walk, vad, o});
+    const std::uint64_t info[] = {static_cast<std::uint64_t>(o.access), e.cr2};
+    switch (o.response) {
+        case mm::PageFaultResponse::Resolved:
             return;
-        case hal::Vector::InvalidOpcode:
-            raiseFromCpu(cpu, NtStatus::IllegalInstruction, {});
+        case mm::PageFaultResponse::AccessViolation:
+            raiseFromCpu(cpu, NtStatus::AccessViolation, info);
             return;
-        case hal::Vector::Breakpoint:
-            // A trap: the CPU is past the int3. Windows reports it at the int3 itself, in
-            // both the record and the context.
-            cpu.setReg(hal::Reg::Rip, rip - 1);
-            raiseFromCpu(cpu, NtStatus::Breakpoint, {0});
+        case mm::PageFaultResponse::GuardPage:
+            raiseFromCpu(cpu, NtStatus::GuardPageViolation, info);
             return;
-        case hal::Vector::Debug:
-            raiseFromCpu(cpu, NtStatus::SingleStep, {});
+        case mm::PageFaultResponse::StackOverflow:
+            raiseFromCpu(cpu, NtStatus::StackOverflow, info);
             return;
-        case hal::Vector::AlignmentCheck:
-            raiseFromCpu(cpu, NtStatus::DatatypeMisalignment, {});
-            return;
-        case hal::Vector::X87Fp:
-            raiseFromCpu(cpu, NtStatus::FloatInvalidOperation, {});
-            return;
-        case hal::Vector::SimdFp:
-            raiseFromCpu(cpu, NtStatus::FloatMultipleTraps, {});
-            return;
-        case hal::Vector::GeneralProtection: {
-            // The instruction's bytes, as many as are present (it was fetched, so normally
-            // all of them), read without faulting anything in.
-            std::array<std::byte, 15> code{};
-            const std::size_t n = kd::readVirtual(process.space(), VirtualAddress(rip), code);
-            if (ke::isPrivilegedInstruction(
-                    std::span(reinterpret_cast<const std::uint8_t*>(code.data()), n))) {
-                raiseFromCpu(cpu, NtStatus::PrivilegedInstruction, {});
-                return;
-            }
-            // As on Windows: an access violation whose address is unknown.
-            raiseFromCpu(cpu, NtStatus::AccessViolation, {0, ~0ull});
-            return;
-        }
-        case hal::Vector::StackFault:
-        case hal::Vector::SegmentNotPresent:
-            raiseFromCpu(cpu, NtStatus::AccessViolation, {0, ~0ull});
-            return;
-        default:
-            fmt::print(stderr, "ntoy: internal error: unexpected vector {} at rip {:#x}\n",
-                       static_cast<int>(e.vector), rip);
-            process.terminate(raw(NtStatus::Unsuccessful));
-            return;
+        case mm::PageFaultResponse::OutOfMemory:
+            // Commit promised this page a frame: none left is an accounting bug.
+            ke::bugCheck(ke::BugCheckCode::NoPagesAvailable,
+                         mm_->pfns().total() - mm_->pfns().available(), e.cr2,
+                         mm_->commit().charge(), mm_->commit().limit(),
+                         "no frame for a committed page");
     }
 }
 

@@ -51,6 +51,8 @@ public:
     // The loaded process, until it has ended.
     ps::Process* process() { return process_.get(); }
     std::optional<std::uint32_t> exitStatus() const { return exitStatus_; }
+    // How the last process ended (with exitStatus()).
+    ps::ExitReason exitReason() const { return exitReason_; }
     // Set once the kernel has stopped the machine; it never runs a guest again.
     const std::optional<ke::BugCheck>& bugCheck() const { return bugCheck_; }
 
@@ -70,7 +72,9 @@ private:
     std::expected<std::unique_ptr<ps::Process>, RunError> createProcess(
         const std::filesystem::path& image, const std::vector<std::string>& argv,
         const std::filesystem::path& systemDir);
-    void raiseFromCpu(hal::Cpu& cpu, NtStatus code, std::initializer_list<std::uint64_t> info);
+    void raiseFromCpu(hal::Cpu& cpu, NtStatus code, std::span<const std::uint64_t> info);
+    void pageFault(hal::Cpu& cpu, const hal::CpuException& e);
+    [[noreturn]] void kernelModeTrap(hal::Cpu& cpu, const hal::CpuException& e);
     void dispatchSystemCall(hal::Cpu& cpu);
     void dispatchException(hal::Cpu& cpu, const hal::CpuException& e);
     // Runs a trap handler; a bug check inside it stops the processor for good.
@@ -85,6 +89,7 @@ private:
     VirtualAddress kernelStackTop_;
     std::unique_ptr<ps::Process> process_;
     std::optional<std::uint32_t> exitStatus_;
+    ps::ExitReason exitReason_ = ps::ExitReason::Exited;
     std::optional<ke::BugCheck> bugCheck_;
     ke::KernelObserver* observer_ = nullptr;
     std::uint64_t faultNumber_ = 0;

@@ -1,5 +1,5 @@
 #include "tools/DebugCommand.h"
-#include "tools/ExitStatus.h"
+#include "kernel/ExitStatus.h"
 
 #include <fmt/format.h>
 

@@ -6,9 +6,9 @@
 #include <filesystem>
 
 #include "emulator/Machine.h"
+#include "kernel/ExitStatus.h"
 #include "kernel/Kernel.h"
 #include "tools/DebugCommand.h"
-#include "tools/ExitStatus.h"
 #include "tools/GdbCommand.h"
 #include "tools/RamSize.h"
 #include "tools/TraceFile.h"
@@ -22,8 +22,8 @@
 
 namespace {
 
-using ntoy::cli::kExitMachine;
-constexpr int kExitBadImage = ntoy::cli::kExitUsage;
+using ntoy::kExitMachine;
+constexpr int kExitBadImage = ntoy::kExitUsage;
 
 std::string statsJson(const ntoy::Kernel& kernel, std::uint32_t exitCode) {
     const auto& mm = kernel.memoryManager();
@@ -93,11 +93,11 @@ int run(const std::string& image, const std::vector<std::string>& args, std::uin
                                                trace ? &trace->writer() : nullptr);
     if (!status) {
         fmt::print(stderr, "ntoy: {}: {}\n", image, status.error().message);
-        return ntoy::cli::exitStatusFor(status.error());
+        return ntoy::exitStatusFor(status.error());
     }
     if (stats)
         fmt::print(stderr, "{}\n", statsJson(**kernel, *status));
-    return static_cast<int>(*status & 0xFF);
+    return ntoy::guestExitStatus(*status, (*kernel)->exitReason());
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "emulator/debugger/DebugSession.h"
 
+#include "kernel/ExitStatus.h"
+
 #include <fmt/format.h>
 
 #include <array>
@@ -21,7 +23,6 @@ namespace {
 constexpr std::uint64_t kMaxDumpBytes = 64 * 1024;
 constexpr std::uint64_t kDefaultDisassembly = 8;
 constexpr std::uint64_t kMaxDisassembly = 1000;
-constexpr int kExitMachine = 3;
 
 constexpr std::string_view kHelp =
     "Execution\n"
@@ -171,14 +172,14 @@ void DebugSession::reportRun(const std::expected<Kernel::RunState, RunError>& st
     if (!state) {
         out_ << fmt::format("ntoy: the machine stopped: {}\n", state.error().message);
         ended_ = true;
-        exitCode_ = kExitMachine;
+        exitCode_ = exitStatusFor(state.error());
         return;
     }
     if (*state == Kernel::RunState::Exited) {
         const std::uint32_t status = kernel_.exitStatus().value_or(0);
         out_ << fmt::format("process exited with status {} ({:#010x})\n", status, status);
         ended_ = true;
-        exitCode_ = static_cast<int>(status & 0xFF);
+        exitCode_ = guestExitStatus(status, kernel_.exitReason());
         return;
     }
     const auto& stop = engine().lastStop();

@@ -506,7 +506,7 @@ std::expected<std::uint32_t, RunError> RemoteSession::finish(Next how) {
         kernel_.exceptions().stopBeforeUnhandledExit = false;
         // A held exception ends the process by itself, with its own code.
         if (how != Next::Detach && !unhandled_.code)
-            kernel_.process()->terminate(kDebuggerTerminated);
+            kernel_.process()->terminate(kDebuggerTerminated, ps::ExitReason::Exception);
         for (;;) {
             auto state = kernel_.resume();
             if (!state)

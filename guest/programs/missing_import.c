@@ -2,4 +2,6 @@
  * must refuse the image, naming the import as KERNEL32.dll!lstrlenA. Real Windows runs it. */
 #include <windows.h>
 
-int start(void) { return lstrlenA("four") == 4 ? 0 : 1; }
+int start(void) {
+    return lstrlenA("four") == 4 ? 0 : 1;
+}

@@ -36,25 +36,47 @@ typedef struct Seen {
     LONG count;
     DWORD code;
     DWORD parameters;
-    ULONG_PTR information[2];
+    ULONG_PTR information[3];
     ULONG_PTR address, rip, rax;
+    DWORD eflags;
+    WORD segcs;
+    DWORD first_code;
 } Seen;
 static volatile Seen seen;
+/* An address outside the code page that a case jumps to: faults there are the case's too. */
+static volatile ULONG_PTR foreign_target;
+/* Single steps are continued (with the trap flag cleared) instead of ending the case. */
+static volatile BOOL continue_single_steps;
 
 static LONG WINAPI on_exception(EXCEPTION_POINTERS* pointers) {
     const EXCEPTION_RECORD* record = pointers->ExceptionRecord;
     CONTEXT* context = pointers->ContextRecord;
-    if (context->Rip < (ULONG_PTR)code_page || context->Rip >= (ULONG_PTR)code_page + 0x1000) {
+    BOOL in_case =
+        (context->Rip >= (ULONG_PTR)code_page && context->Rip < (ULONG_PTR)code_page + 0x1000) ||
+        (foreign_target != 0 && context->Rip == foreign_target);
+    if (!in_case) {
         return EXCEPTION_CONTINUE_SEARCH;
+    }
+    if (seen.count == 0) {
+        seen.first_code = record->ExceptionCode;
     }
     seen.count = seen.count + 1;
     seen.code = record->ExceptionCode;
     seen.parameters = record->NumberParameters;
     seen.information[0] = record->NumberParameters > 0 ? record->ExceptionInformation[0] : 0;
     seen.information[1] = record->NumberParameters > 1 ? record->ExceptionInformation[1] : 0;
+    seen.information[2] = record->NumberParameters > 2 ? record->ExceptionInformation[2] : 0;
     seen.address = (ULONG_PTR)record->ExceptionAddress;
     seen.rip = context->Rip;
     seen.rax = context->Rax;
+    seen.eflags = context->EFlags;
+    seen.segcs = context->SegCs;
+    if (continue_single_steps && record->ExceptionCode == STATUS_SINGLE_STEP) {
+        context->EFlags &= ~0x100u;
+        return EXCEPTION_CONTINUE_EXECUTION;
+    }
+    context->SegCs = 0x33;      /* run_code is 64-bit code, whatever mode the case left */
+    context->EFlags &= ~0x100u; /* and runs without the trap flag */
     context->Rsp = saved_rsp;
     context->Rip = (ULONG_PTR)run_code_resume;
     context->Rax = CODE_FAULTED;
@@ -69,6 +91,7 @@ static ULONG_PTR run_bytes(const BYTE* bytes, DWORD length) {
     code_page[length] = 0xC3;
     seen.count = 0;
     seen.code = 0;
+    seen.first_code = 0;
     return run_code(code_page);
 }
 
@@ -155,6 +178,115 @@ static void test_invalid_encodings(void) {
     CHECK_DEC("lock inc [mem] still runs", run_bytes(locked_inc, sizeof(locked_inc)), 42);
 }
 
+/* INT n reaches only the DPL3 gates; every other vector is #GP, an access violation with an
+ * unknown address at the INT instruction (issue 8, defect 5). */
+static void test_software_interrupts(void) {
+    static const BYTE vectors[] = {0x80, 0x0E, 0x08, 0x01, 0x2F, 0xFF};
+    char label[160];
+    for (DWORD i = 0; i < sizeof(vectors); ++i) {
+        const BYTE code[] = {0xCD, vectors[i]};
+        static const char* names[] = {"int 0x80", "int 0x0e (not a page fault)",
+                                      "int 0x08", "int 0x01",
+                                      "int 0x2f", "int 0xff"};
+        check_access_violation(names[i], code, sizeof(code), 0, 0, ~(ULONG_PTR)0);
+        CHECK_DEC(test_name(label, sizeof(label), names[i], ": one exception"), seen.count, 1);
+    }
+    /* int 0x2e: the alternative system-call gate. An unknown number answers
+     * STATUS_INVALID_SYSTEM_SERVICE in RAX: mov eax, 0xFFFF; int 0x2e. */
+    static const BYTE syscall_gate[] = {0xB8, 0xFF, 0xFF, 0x00, 0x00, 0xCD, 0x2E};
+    CHECK_STATUS("int 0x2e is a system call", run_bytes(syscall_gate, sizeof(syscall_gate)),
+                 0xC000001C);
+    CHECK_DEC("int 0x2e raises nothing", seen.count, 0);
+    /* int 0x2c: an assertion, reported at the instruction. */
+    static const BYTE assertion[] = {0xCD, 0x2C};
+    run_bytes(assertion, sizeof(assertion));
+    CHECK_STATUS("int 0x2c: STATUS_ASSERTION_FAILURE", seen.code, 0xC0000420);
+    CHECK_EQ("int 0x2c: at the instruction", seen.address, (ULONG_PTR)code_page);
+    /* int 0x2d with no debugger: the byte after it is skipped and a breakpoint reported at
+     * that byte, with the service in RAX as the first parameter: mov eax, 1; int 0x2d; int3 */
+    static const BYTE debug_service[] = {0xB8, 0x01, 0x00, 0x00, 0x00, 0xCD, 0x2D, 0xCC};
+    run_bytes(debug_service, sizeof(debug_service));
+    CHECK_STATUS("int 0x2d: STATUS_BREAKPOINT", seen.code, STATUS_BREAKPOINT);
+    CHECK_EQ("int 0x2d: at the byte after it", seen.address, (ULONG_PTR)code_page + 7);
+    CHECK_EQ("int 0x2d: the service", seen.information[0], 1);
+}
+
+/* The trap flag: a single-step handler sees the trap, the dispatcher does not run under it,
+ * and the CONTEXT keeps it (issue 8, defect 6). pushfq; or dword [rsp], 0x100; popfq; nop;
+ * nop */
+static void test_trap_flag(void) {
+    static const BYTE step[] = {0x9C, 0x81, 0x0C, 0x24, 0x00, 0x01, 0x00, 0x00, 0x9D, 0x90, 0x90};
+    ULONG_PTR result = run_bytes(step, sizeof(step));
+    CHECK_EQ("single step: raises an exception", result, CODE_FAULTED);
+    CHECK_STATUS("single step: STATUS_SINGLE_STEP", seen.code, STATUS_SINGLE_STEP);
+    CHECK_DEC("single step: exactly one", seen.count, 1);
+    CHECK_EQ("single step: after the instruction that followed popfq", seen.address,
+             (ULONG_PTR)code_page + 10);
+    CHECK_TRUE("single step: the CONTEXT keeps the trap flag", (seen.eflags & 0x100) != 0);
+    /* The same, then a jump to a system address: the single step lands there first, and
+     * going on from it is an access violation at the jump target. */
+    static const BYTE jump[] = {
+        0x9C, 0x81, 0x0C, 0x24, 0x00, 0x01, 0x00, 0x00, 0x9D, 0x48, 0xB8,
+        0x00, 0x10, 0x00, 0x00, 0x00, 0x80, 0xFF, 0xFF, 0xFF, 0xE0}; /* mov rax, 0xFFFF800000001000;
+                                                                        jmp rax */
+    foreign_target = 0xFFFF800000001000ull;
+    continue_single_steps = TRUE;
+    result = run_bytes(jump, sizeof(jump));
+    continue_single_steps = FALSE;
+    foreign_target = 0;
+    CHECK_EQ("jump to system space under TF: raises an exception", result, CODE_FAULTED);
+    CHECK_STATUS("jump to system space under TF: first a single step", seen.first_code,
+                 STATUS_SINGLE_STEP);
+    CHECK_STATUS("jump to system space under TF: then an access violation", seen.code,
+                 STATUS_ACCESS_VIOLATION);
+    CHECK_EQ("jump to system space under TF: an execute", seen.information[0], 8);
+    CHECK_EQ("jump to system space under TF: at the target", seen.information[1],
+             0xFFFF800000001000ull);
+}
+
+/* Compatibility mode: a far return to selector 0x23, then ud2. The exception reaches the
+ * 64-bit dispatcher with SegCs 0x23 in the CONTEXT (issue 8, defect 7).
+ * lea rax, [rip+5]; push 0x23; push rax; retfq; ud2 */
+static void test_compatibility_mode(void) {
+    static const BYTE far_return[] = {0x48, 0x8D, 0x05, 0x05, 0x00, 0x00, 0x00,
+                                      0x6A, 0x23, 0x50, 0x48, 0xCB, 0x0F, 0x0B};
+    ULONG_PTR result = run_bytes(far_return, sizeof(far_return));
+    CHECK_EQ("ud2 in compatibility mode: raises an exception", result, CODE_FAULTED);
+    CHECK_STATUS("ud2 in compatibility mode: STATUS_ILLEGAL_INSTRUCTION", seen.code,
+                 STATUS_ILLEGAL_INSTRUCTION);
+    CHECK_EQ("ud2 in compatibility mode: at the instruction", seen.address,
+             (ULONG_PTR)code_page + 12);
+    CHECK_EQ("ud2 in compatibility mode: SegCs", seen.segcs, 0x23);
+    CHECK_DEC("ud2 in compatibility mode: one exception", seen.count, 1);
+}
+
+/* Arithmetic exceptions as Windows names them (issue 8, defect 11). */
+static void test_arithmetic(void) {
+    /* mov rax, INT64_MIN; cqo; mov rcx, -1; idiv rcx */
+    static const BYTE overflow[] = {0x48, 0xB8, 0,    0,    0,    0,    0,    0,
+                                    0,    0x80, 0x48, 0x99, 0x48, 0xC7, 0xC1, 0xFF,
+                                    0xFF, 0xFF, 0xFF, 0x48, 0xF7, 0xF9};
+    run_bytes(overflow, sizeof(overflow));
+    CHECK_STATUS("idiv INT64_MIN by -1: STATUS_INTEGER_OVERFLOW", seen.code, 0xC0000095);
+    CHECK_EQ("idiv INT64_MIN by -1: at the instruction", seen.address, (ULONG_PTR)code_page + 19);
+    /* The divisor in memory: push -1; mov eax, 0x80000000; cdq; idiv dword [rsp] */
+    static const BYTE overflow_memory[] = {0x6A, 0xFF, 0xB8, 0x00, 0x00, 0x00,
+                                           0x80, 0x99, 0xF7, 0x3C, 0x24};
+    run_bytes(overflow_memory, sizeof(overflow_memory));
+    CHECK_STATUS("idiv INT32_MIN by -1 in memory: STATUS_INTEGER_OVERFLOW", seen.code, 0xC0000095);
+    /* xor ecx, ecx; idiv rcx: a true division by zero */
+    static const BYTE by_zero[] = {0x31, 0xC9, 0x48, 0xF7, 0xF9};
+    run_bytes(by_zero, sizeof(by_zero));
+    CHECK_STATUS("idiv by zero: STATUS_INTEGER_DIVIDE_BY_ZERO", seen.code, 0xC0000094);
+    /* x87 with the zero-divide exception unmasked: fninit; push 0x37B; fldcw [rsp];
+     * fld1; fldz; fdivp; fwait */
+    static const BYTE x87[] = {0xDB, 0xE3, 0x68, 0x7B, 0x03, 0x00, 0x00, 0xD9, 0x2C,
+                               0x24, 0xD9, 0xE8, 0xD9, 0xEE, 0xDE, 0xF9, 0x9B};
+    run_bytes(x87, sizeof(x87));
+    CHECK_STATUS("x87 divide by zero: STATUS_FLOAT_DIVIDE_BY_ZERO", seen.code, 0xC000008E);
+    __asm__ volatile("fninit");
+}
+
 int start(void) {
     code_page = VirtualAlloc(NULL, 0x1000, MEM_COMMIT | MEM_RESERVE, PAGE_EXECUTE_READWRITE);
     if (!CHECK_TRUE("an executable page", code_page != NULL)) {
@@ -163,5 +295,9 @@ int start(void) {
     AddVectoredExceptionHandler(1, on_exception);
     test_whole_address_space();
     test_invalid_encodings();
+    test_software_interrupts();
+    test_trap_flag();
+    test_compatibility_mode();
+    test_arithmetic();
     return test_done();
 }

@@ -62,8 +62,22 @@ std::string_view ntStatusName(NtStatus s) {
             return "STATUS_MEMORY_NOT_ALLOCATED";
         case NtStatus::ArrayBoundsExceeded:
             return "STATUS_ARRAY_BOUNDS_EXCEEDED";
+        case NtStatus::FloatDenormalOperand:
+            return "STATUS_FLOAT_DENORMAL_OPERAND";
         case NtStatus::FloatDivideByZero:
             return "STATUS_FLOAT_DIVIDE_BY_ZERO";
+        case NtStatus::FloatInexactResult:
+            return "STATUS_FLOAT_INEXACT_RESULT";
+        case NtStatus::FloatOverflow:
+            return "STATUS_FLOAT_OVERFLOW";
+        case NtStatus::FloatStackCheck:
+            return "STATUS_FLOAT_STACK_CHECK";
+        case NtStatus::FloatUnderflow:
+            return "STATUS_FLOAT_UNDERFLOW";
+        case NtStatus::AssertionFailure:
+            return "STATUS_ASSERTION_FAILURE";
+        case NtStatus::StackBufferOverrun:
+            return "STATUS_STACK_BUFFER_OVERRUN";
         case NtStatus::IntegerDivideByZero:
             return "STATUS_INTEGER_DIVIDE_BY_ZERO";
         case NtStatus::IntegerOverflow:

@@ -37,6 +37,7 @@ enum class Reg : std::uint8_t {
     GsBase,
     MxCsr,
     FpuControl,
+    FpuStatus,
     Count
 };
 
@@ -60,11 +61,13 @@ enum class Vector : std::uint8_t {
     SimdFp = 19,
 };
 
-// A CPU exception as it reached the kernel: vector, hardware error code, and CR2 for #PF.
+// A CPU exception as it reached the kernel: vector, hardware error code, CR2 for #PF, and
+// whether an INT n instruction raised it (RIP is then past the instruction).
 struct CpuException {
     Vector vector;
     std::uint32_t errorCode = 0;
     std::uint64_t cr2 = 0;
+    bool software = false;
 };
 
 // #PF error-code bits.

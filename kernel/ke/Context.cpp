@@ -28,7 +28,7 @@ Context captureContext(hal::Cpu& cpu) {
         *integerSlot(c, i) = cpu.reg(kIntegerOrder[i]);
     c.rip = cpu.reg(Reg::Rip);
     c.eFlags = static_cast<std::uint32_t>(cpu.reg(Reg::Rflags));
-    c.segCs = x86::kUserCs;
+    c.segCs = static_cast<std::uint16_t>(cpu.reg(Reg::Cs));
     c.segSs = c.segDs = c.segEs = c.segGs = x86::kUserSs;
     c.segFs = 0x53;
     c.mxCsr = c.fltSave.mxCsr = static_cast<std::uint32_t>(cpu.reg(Reg::MxCsr));
@@ -42,6 +42,9 @@ Context captureContext(hal::Cpu& cpu) {
 }
 
 void restoreContext(hal::Cpu& cpu, const Context& c) {
+    // User mode gets one of its two code segments, whatever the CONTEXT asks (as Windows
+    // sanitizes SegCs): compatibility mode for 0x23, 64-bit for anything else.
+    cpu.setReg(Reg::Cs, c.segCs == x86::kUserCompatCs ? x86::kUserCompatCs : x86::kUserCs);
     for (std::size_t i = 0; i < std::size(kIntegerOrder); ++i)
         cpu.setReg(kIntegerOrder[i], *integerSlot(const_cast<Context&>(c), i));
     cpu.setReg(Reg::Rflags, (c.eFlags & kUserFlags) | kInterruptFlag);

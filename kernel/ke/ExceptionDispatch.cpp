@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "kernel/arch/X86.h"
 #include "kernel/mm/UserMemory.h"
+#include "ntoy/process_layout.h"
 
 namespace ntoy::ke {
 namespace {
@@ -11,11 +13,11 @@ namespace {
 // (after the CONTEXT and a 0x20-byte machine-frame area), as on Windows x64.
 constexpr std::uint64_t kRecordOffset = 0x4F0;
 constexpr std::uint64_t kFrameSize = alignUp(kRecordOffset + sizeof(ExceptionRecord), 16);
+constexpr std::uint64_t kTrapFlag = 0x100;
 
 }  // namespace
 
-ExceptionRecord makeRecord(NtStatus code, std::uint64_t rip,
-                           std::initializer_list<std::uint64_t> info) {
+ExceptionRecord makeRecord(NtStatus code, std::uint64_t rip, std::span<const std::uint64_t> info) {
     ExceptionRecord r{};
     r.exceptionCode = raw(code);
     r.exceptionAddress = rip;
@@ -48,13 +50,44 @@ void ExceptionDispatcher::dispatch(ps::Process& process, hal::Cpu& cpu,
                     user.write(VirtualAddress(frame), context) == NtStatus::Success &&
                     user.write(VirtualAddress(frame + kRecordOffset), record) == NtStatus::Success;
     if (!ok) {
-        unhandled(process, cpu, record, context);
+        // No room for the frame on the thread's own stack: the stack is exhausted, and that,
+        // not the fault that got there, is what the process dies of (as on Windows).
+        if (onThreadStack(process, context.rsp)) {
+            const std::uint64_t info[] = {1, frame};
+            unhandled(process, cpu,
+                      makeRecord(NtStatus::StackOverflow, record.exceptionAddress, info), context);
+        } else {
+            unhandled(process, cpu, record, context);
+        }
         return;
     }
     if (observer)
         observer->exception({record, true, true});
+    // The dispatcher runs as 64-bit code (the exception may come from compatibility mode)
+    // without the trap flag, which the CONTEXT keeps.
+    cpu.setReg(hal::Reg::Cs, x86::kUserCs);
+    cpu.setReg(hal::Reg::Rflags, cpu.reg(hal::Reg::Rflags) & ~kTrapFlag);
     cpu.setReg(hal::Reg::Rsp, frame);
     cpu.setReg(hal::Reg::Rip, process.exceptionDispatcher.value());
+}
+
+bool ExceptionDispatcher::onThreadStack(ps::Process& process, std::uint64_t rsp) {
+    mm::UserMemory user(process.space());
+    const auto base = user.read<std::uint64_t>(process.teb + NTOY_TEB_STACK_BASE);
+    const auto bottom = user.read<std::uint64_t>(process.teb + NTOY_TEB_DEALLOCATION_STACK);
+    // At or just below the bottom counts: a frame pushed from the last page runs off it.
+    return base && bottom && rsp <= *base && rsp + kFrameSize >= *bottom;
+}
+
+void ExceptionDispatcher::failFast(ps::Process& process, const ExceptionRecord& record) {
+    if (observer)
+        observer->exception({record, false, false});
+    fmt::print(stderr, "ntoy: fail fast (code {}) at rip {:#x}: {:#010x} ({})\n",
+               record.numberParameters ? record.exceptionInformation[0] : 0,
+               record.exceptionAddress, record.exceptionCode,
+               ntStatusName(static_cast<NtStatus>(record.exceptionCode)));
+    std::fflush(stderr);
+    process.terminate(record.exceptionCode, ps::ExitReason::Exception);
 }
 
 void ExceptionDispatcher::unhandled(ps::Process& process, hal::Cpu& cpu,
@@ -82,7 +115,7 @@ bool ExceptionDispatcher::endHeld(ps::Process& process) {
 void ExceptionDispatcher::end(ps::Process& process, const ExceptionRecord& record) {
     fmt::print(stderr, "{}\n", describeUnhandled(record));
     std::fflush(stderr);
-    process.terminate(record.exceptionCode);
+    process.terminate(record.exceptionCode, ps::ExitReason::Exception);
 }
 
 }  // namespace ntoy::ke

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 
 #include "kernel/ke/Context.h"
 #include "kernel/ke/KernelObserver.h"
@@ -29,9 +30,13 @@ public:
                    const Context& context);
     // Ends `process` if an unhandled exception holds it stopped; true if it did.
     bool endHeld(ps::Process& process);
+    // __fastfail: the process ends with the record's code at once; no handler runs.
+    void failFast(ps::Process& process, const ExceptionRecord& record);
 
 private:
     void end(ps::Process& process, const ExceptionRecord& record);
+    // Whether `rsp` lies in the current thread's stack, as its TEB describes it.
+    static bool onThreadStack(ps::Process& process, std::uint64_t rsp);
 
     struct Held {
         std::uint32_t processId;
@@ -42,7 +47,7 @@ private:
 
 // A record for a CPU fault at `rip`, with the access-violation parameters if any.
 ExceptionRecord makeRecord(NtStatus code, std::uint64_t rip,
-                           std::initializer_list<std::uint64_t> info = {});
+                           std::span<const std::uint64_t> info = {});
 
 // "ntoy: unhandled exception 0xc0000005 (STATUS_ACCESS_VIOLATION) at rip 0x140001010: read of
 // address 0xffff800000001000"

@@ -14,6 +14,9 @@
 
 namespace ntoy::ps {
 
+// How a process ended: by its own (or another's) request, or by an exception no handler took.
+enum class ExitReason : std::uint8_t { Exited, Exception };
+
 struct LoadedImage {
     std::string name;  // as imported, e.g. "KERNEL32.dll"
     std::string path;
@@ -43,12 +46,15 @@ public:
     VirtualAddress teb, peb;
     VirtualAddress exceptionDispatcher;  // ntdll!KiUserExceptionDispatcher, if exported
 
-    void terminate(std::uint32_t status) {
-        if (!exitStatus_)
+    void terminate(std::uint32_t status, ExitReason reason = ExitReason::Exited) {
+        if (!exitStatus_) {
             exitStatus_ = status;
+            exitReason_ = reason;
+        }
         cpu_->requestStop();
     }
     std::optional<std::uint32_t> exitStatus() const { return exitStatus_; }
+    ExitReason exitReason() const { return exitReason_; }
 
 private:
     std::uint32_t id_;
@@ -57,6 +63,7 @@ private:
     HandleTable handles_;
     std::vector<LoadedImage> images_;
     std::optional<std::uint32_t> exitStatus_;
+    ExitReason exitReason_ = ExitReason::Exited;
 };
 
 }  // namespace ntoy::ps

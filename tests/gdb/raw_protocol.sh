@@ -106,7 +106,7 @@ kill -0 "$server" 2>/dev/null && fail "ntoy still runs after the client hung up"
 wait "$server"
 status=$?
 server=""
-[ "$status" = 4 ] || fail "exit status $status, want 4 (DBG_TERMINATE_PROCESS)"
+[ "$status" = 132 ] || fail "exit status $status, want 132 (killed: 128 + DBG_TERMINATE_PROCESS 0x40010004 & 0x7F)"
 grep -q "^ntoy: gdb disconnected without detaching; ending the guest$" "$work/ntoy.err" ||
     fail "no disconnect message"
 exit 0
