@@ -96,6 +96,8 @@ std::string_view ntStatusName(NtStatus s) {
             return "STATUS_INVALID_PARAMETER_5";
         case NtStatus::InvalidParameter6:
             return "STATUS_INVALID_PARAMETER_6";
+        case NtStatus::QuotaExceeded:
+            return "STATUS_QUOTA_EXCEEDED";
         case NtStatus::StackOverflow:
             return "STATUS_STACK_OVERFLOW";
         case NtStatus::CommitmentLimit:

@@ -30,6 +30,7 @@ enum class NtStatus : std::uint32_t {
     NoncontinuableException = 0xC0000025,
     InvalidDisposition = 0xC0000026,
     NotCommitted = 0xC000002D,
+    QuotaExceeded = 0xC0000044,
     InvalidPageProtection = 0xC0000045,
     FreeVmNotAtBase = 0xC000009F,
     MemoryNotAllocated = 0xC00000A0,

@@ -125,9 +125,9 @@ std::expected<VirtualAddress, LoadError> ImageLoader::chooseBase(const PeImage& 
         return std::unexpected(LoadError{
             fmt::format("its preferred base {:#x} is taken and its relocations were stripped",
                         preferred.value())});
-    auto base = process_.space().vads().findFree(
-        size, kAllocationGranularity, VirtualAddress(mm::kLowestUserAddress),
-        VirtualAddress(mm::kHighestUserAddress + 1), false);
+    auto base =
+        process_.space().vads().findFree(size, VirtualAddress(mm::kLowestUserAddress),
+                                         VirtualAddress(mm::kHighestUserAddress + 1), false);
     if (!base)
         return std::unexpected(LoadError{"no room in the address space"});
     return *base;

@@ -39,6 +39,11 @@ public:
     std::uint64_t committedPages() const { return committedPages_; }
 
     // --- allocations
+    // The allocations one process may have: a VAD costs the host memory (about 160 bytes with
+    // its free-range node), and Windows charges it to the process's pool quota. More than
+    // this is STATUS_QUOTA_EXCEEDED, so a guest cannot spend the host's memory on them.
+    static constexpr std::uint64_t kVadQuota = 1u << 18;
+    bool vadQuotaLeft(std::uint64_t more = 1) const { return vads_.size() + more <= kVadQuota; }
     Vad& reserve(VirtualAddress start, std::uint64_t pages, std::uint32_t allocationProtect,
                  VadType type);
     // Commits [start, end), inside one allocation. New pages are demand-zero; committed ones

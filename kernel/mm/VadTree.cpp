@@ -27,59 +27,23 @@ bool VadTree::overlaps(VirtualAddress start, VirtualAddress end) const {
 }
 
 Vad& VadTree::insert(const Vad& vad) {
-    return byStart_.insert_or_assign(vad.startVpn, vad).first->second;
+    free_.take(vad.start().value(), vad.end().value());
+    return byStart_.emplace(vad.startVpn, vad).first->second;
 }
 
 void VadTree::remove(const Vad& vad) {
-    byStart_.erase(vad.startVpn);
+    const auto it = byStart_.find(vad.startVpn);
+    free_.give(it->second.start().value(), it->second.end().value());
+    byStart_.erase(it);
 }
 
-std::optional<VirtualAddress> VadTree::findFree(std::uint64_t size, std::uint64_t alignment,
-                                                VirtualAddress low, VirtualAddress high,
-                                                bool topDown) const {
-    if (size == 0 || high <= low || size > high - low)
+std::optional<VirtualAddress> VadTree::findFree(std::uint64_t size, VirtualAddress low,
+                                                VirtualAddress high, bool topDown) const {
+    const auto at = topDown ? free_.highest(size, low.value(), high.value())
+                            : free_.lowest(size, low.value(), high.value());
+    if (!at)
         return std::nullopt;
-    // Walk the gaps between allocations, from the bottom or the top.
-    auto fitsBottomUp = [&](std::uint64_t gapStart,
-                            std::uint64_t gapEnd) -> std::optional<std::uint64_t> {
-        gapStart = std::max(gapStart, low.value());
-        gapEnd = std::min(gapEnd, high.value());
-        const std::uint64_t s = alignUp(gapStart, alignment);
-        if (s < gapStart || s >= gapEnd || gapEnd - s < size)
-            return std::nullopt;
-        return s;
-    };
-    auto fitsTopDown = [&](std::uint64_t gapStart,
-                           std::uint64_t gapEnd) -> std::optional<std::uint64_t> {
-        gapStart = std::max(gapStart, low.value());
-        gapEnd = std::min(gapEnd, high.value());
-        if (gapEnd <= gapStart || gapEnd - gapStart < size)
-            return std::nullopt;
-        const std::uint64_t s = alignDown(gapEnd - size, alignment);
-        if (s < gapStart)
-            return std::nullopt;
-        return s;
-    };
-    if (!topDown) {
-        std::uint64_t gapStart = 0;
-        for (const auto& [vpn, vad] : byStart_) {
-            if (auto s = fitsBottomUp(gapStart, vad.start().value()))
-                return VirtualAddress(*s);
-            gapStart = vad.end().value();
-        }
-        if (auto s = fitsBottomUp(gapStart, ~0ull))
-            return VirtualAddress(*s);
-        return std::nullopt;
-    }
-    std::uint64_t gapEnd = ~0ull;
-    for (auto it = byStart_.rbegin(); it != byStart_.rend(); ++it) {
-        if (auto s = fitsTopDown(it->second.end().value(), gapEnd))
-            return VirtualAddress(*s);
-        gapEnd = it->second.start().value();
-    }
-    if (auto s = fitsTopDown(0, gapEnd))
-        return VirtualAddress(*s);
-    return std::nullopt;
+    return VirtualAddress(*at);
 }
 
 }  // namespace ntoy::mm

@@ -1,9 +1,11 @@
-// A process's allocations, in a balanced tree keyed by start page.
+// A process's allocations, in a balanced tree keyed by start page, and the free ranges
+// between them, indexed for O(log n) placement (FreeRanges).
 #pragma once
 
 #include <map>
 #include <optional>
 
+#include "kernel/mm/FreeRanges.h"
 #include "kernel/mm/Vad.h"
 
 namespace ntoy::mm {
@@ -20,11 +22,10 @@ public:
     Vad& insert(const Vad& vad);
     void remove(const Vad& vad);
 
-    // The lowest (or with topDown the highest) `alignment`-aligned start of a free range of
-    // `size` bytes inside [low, high).
-    std::optional<VirtualAddress> findFree(std::uint64_t size, std::uint64_t alignment,
-                                           VirtualAddress low, VirtualAddress high,
-                                           bool topDown) const;
+    // The lowest (or with topDown the highest) 64 KB-aligned start of a free range of `size`
+    // bytes inside [low, high). O(log n) in the number of allocations.
+    std::optional<VirtualAddress> findFree(std::uint64_t size, VirtualAddress low,
+                                           VirtualAddress high, bool topDown) const;
 
     std::size_t size() const { return byStart_.size(); }
     auto begin() const { return byStart_.begin(); }
@@ -32,6 +33,7 @@ public:
 
 private:
     std::map<std::uint64_t, Vad> byStart_;
+    FreeRanges free_{kAllocationGranularity};
 };
 
 }  // namespace ntoy::mm

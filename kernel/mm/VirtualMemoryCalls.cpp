@@ -149,6 +149,8 @@ NtStatus NtAllocateVirtualMemory(SystemCall& call) {
         return NtStatus::Success;
     }
 
+    if (!space.vadQuotaLeft())
+        return NtStatus::QuotaExceeded;
     VirtualAddress start;
     VirtualAddress end;
     if (base != 0) {
@@ -158,8 +160,7 @@ NtStatus NtAllocateVirtualMemory(SystemCall& call) {
             return NtStatus::ConflictingAddresses;
     } else {
         const std::uint64_t bytes = alignUp(size, kPageSize);
-        auto found = space.vads().findFree(bytes, kAllocationGranularity,
-                                           VirtualAddress(mm::kLowestUserAddress),
+        auto found = space.vads().findFree(bytes, VirtualAddress(mm::kLowestUserAddress),
                                            VirtualAddress(*limit + 1), (type & kMemTopDown) != 0);
         if (!found)
             return NtStatus::NoMemory;
@@ -212,6 +213,9 @@ NtStatus NtFreeVirtualMemory(SystemCall& call) {
     const VirtualAddress end(alignUp(base + size, kPageSize));
     if (end > vad.end())
         return NtStatus::UnableToFreeVm;
+    // Releasing the middle of an allocation leaves two.
+    if (freeType == kMemRelease && vad.start() < start && end < vad.end() && !space.vadQuotaLeft())
+        return NtStatus::QuotaExceeded;
     if (freeType == kMemRelease)
         space.release(vad, start, end);
     else

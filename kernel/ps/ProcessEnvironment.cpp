@@ -22,9 +22,8 @@ std::u16string widen(const std::string& s) {
 // gives every page its frame now so the guest never faults on them.
 std::expected<VirtualAddress, std::string> allocateResident(Process& p, std::uint64_t bytes) {
     auto& space = p.space();
-    auto at =
-        space.vads().findFree(bytes, kAllocationGranularity, VirtualAddress(mm::kLowestUserAddress),
-                              VirtualAddress(mm::kHighestUserAddress + 1), true);
+    auto at = space.vads().findFree(bytes, VirtualAddress(mm::kLowestUserAddress),
+                                    VirtualAddress(mm::kHighestUserAddress + 1), true);
     if (!at)
         return std::unexpected("no room for the process environment");
     space.reserve(*at, bytes / kPageSize, mm::page::kReadWrite, mm::VadType::Private);
@@ -80,8 +79,7 @@ std::expected<InitialThread, std::string> buildEnvironment(Process& process,
     const std::uint64_t commit =
         std::min(alignUp(std::max<std::uint64_t>(exe.sizeOfStackCommit(), kPageSize), kPageSize),
                  reserve - 2 * kPageSize);
-    auto stack = space.vads().findFree(reserve, kAllocationGranularity,
-                                       VirtualAddress(mm::kLowestUserAddress),
+    auto stack = space.vads().findFree(reserve, VirtualAddress(mm::kLowestUserAddress),
                                        VirtualAddress(mm::kHighestUserAddress + 1), false);
     if (!stack)
         return std::unexpected("no room for the initial thread's stack");

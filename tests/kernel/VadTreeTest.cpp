@@ -83,57 +83,55 @@ TEST(VadTree, InsertKeepsTheFields) {
 TEST(VadTree, FindFreeBottomUpTakesTheLowestAlignedGap) {
     VadTree tree;
     const VirtualAddress low(0x10000), high(0x1000000);
-    EXPECT_EQ(tree.findFree(0x1000, k64K, low, high, false), va(0x10000));
+    EXPECT_EQ(tree.findFree(0x1000, low, high, false), va(0x10000));
     tree.insert(vad(0x10000, 0x1000));  // a 4 KB allocation wastes the rest of its 64 KB
-    EXPECT_EQ(tree.findFree(0x1000, k64K, low, high, false), va(0x20000));
+    EXPECT_EQ(tree.findFree(0x1000, low, high, false), va(0x20000));
     tree.insert(vad(0x20000, 0x10000));
     tree.insert(vad(0x40000, 0x10000));  // a 64 KB hole at 0x30000
-    EXPECT_EQ(tree.findFree(0x10000, k64K, low, high, false), va(0x30000));
-    EXPECT_EQ(tree.findFree(0x10001, k64K, low, high, false), va(0x50000)) << "too big";
-    EXPECT_EQ(tree.findFree(0x20000, k64K, va(0x48000), high, false), va(0x50000))
+    EXPECT_EQ(tree.findFree(0x10000, low, high, false), va(0x30000));
+    EXPECT_EQ(tree.findFree(0x10001, low, high, false), va(0x50000)) << "too big";
+    EXPECT_EQ(tree.findFree(0x20000, va(0x48000), high, false), va(0x50000))
         << "low is rounded up to the alignment";
 }
 
 TEST(VadTree, FindFreeTopDownTakesTheHighestAlignedGap) {
     VadTree tree;
     const VirtualAddress low(0x10000), high(0x100000);
-    EXPECT_EQ(tree.findFree(0x1000, k64K, low, high, true), va(0xF0000));
-    EXPECT_EQ(tree.findFree(0x11000, k64K, low, high, true), va(0xE0000));
+    EXPECT_EQ(tree.findFree(0x1000, low, high, true), va(0xF0000));
+    EXPECT_EQ(tree.findFree(0x11000, low, high, true), va(0xE0000));
     tree.insert(vad(0xF0000, 0x1000));
-    EXPECT_EQ(tree.findFree(0x1000, k64K, low, high, true), va(0xE0000))
+    EXPECT_EQ(tree.findFree(0x1000, low, high, true), va(0xE0000))
         << "the tail of 0xF0000's block lies above its end but is not aligned";
     tree.insert(vad(0x20000, 0xC0000));  // leaves [0x10000, 0x20000) and [0xE0000, 0xF0000)
-    EXPECT_EQ(tree.findFree(0x10000, k64K, low, high, true), va(0xE0000));
-    EXPECT_EQ(tree.findFree(0x10001, k64K, low, high, true), std::nullopt);
+    EXPECT_EQ(tree.findFree(0x10000, low, high, true), va(0xE0000));
+    EXPECT_EQ(tree.findFree(0x10001, low, high, true), std::nullopt);
 }
 
 TEST(VadTree, FindFreeStaysWithinBounds) {
     VadTree tree;
-    EXPECT_EQ(tree.findFree(0, k64K, va(0x10000), va(0x20000), false), std::nullopt);
-    EXPECT_EQ(tree.findFree(0x10000, k64K, va(0x10000), va(0x20000), false), va(0x10000));
-    EXPECT_EQ(tree.findFree(0x10001, k64K, va(0x10000), va(0x20000), false), std::nullopt);
-    EXPECT_EQ(tree.findFree(0x1000, k64K, va(0x20000), va(0x10000), false), std::nullopt);
-    EXPECT_EQ(tree.findFree(~0ull, k64K, va(0x10000), va(0x20000), true), std::nullopt);
-    EXPECT_EQ(tree.findFree(0x1000, k64K, va(0x11000), va(0x20000), false), std::nullopt)
+    EXPECT_EQ(tree.findFree(0, va(0x10000), va(0x20000), false), std::nullopt);
+    EXPECT_EQ(tree.findFree(0x10000, va(0x10000), va(0x20000), false), va(0x10000));
+    EXPECT_EQ(tree.findFree(0x10001, va(0x10000), va(0x20000), false), std::nullopt);
+    EXPECT_EQ(tree.findFree(0x1000, va(0x20000), va(0x10000), false), std::nullopt);
+    EXPECT_EQ(tree.findFree(~0ull, va(0x10000), va(0x20000), true), std::nullopt);
+    EXPECT_EQ(tree.findFree(0x1000, va(0x11000), va(0x20000), false), std::nullopt)
         << "no aligned start inside [low, high)";
-    EXPECT_EQ(tree.findFree(0x1000, k64K, va(0x11000), va(0x21000), false), va(0x20000));
-    EXPECT_EQ(tree.findFree(0x1000, k64K, va(0x11000), va(0x21000), true), va(0x20000));
+    EXPECT_EQ(tree.findFree(0x1000, va(0x11000), va(0x21000), false), va(0x20000));
+    EXPECT_EQ(tree.findFree(0x1000, va(0x11000), va(0x21000), true), va(0x20000));
 }
 
 TEST(VadTree, FindFreeFillsEveryGapThenFails) {
     VadTree tree;
     const VirtualAddress low(0x10000), high(0x90000);
     for (int i = 0; i < 8; ++i) {
-        const auto at = tree.findFree(0x8000, k64K, low, high, i % 2 == 1);
+        const auto at = tree.findFree(0x8000, low, high, i % 2 == 1);
         ASSERT_TRUE(at) << i;
         EXPECT_EQ(at->value() % k64K, 0u);
         EXPECT_FALSE(tree.overlaps(*at, *at + 0x8000));
         tree.insert(vad(at->value(), 0x8000));
     }
-    EXPECT_EQ(tree.findFree(0x1000, k64K, low, high, false), std::nullopt);
-    EXPECT_EQ(tree.findFree(0x1000, k64K, low, high, true), std::nullopt);
-    EXPECT_EQ(tree.findFree(0x1000, kPageSize, low, high, false), va(0x18000))
-        << "page alignment may use a block's tail";
+    EXPECT_EQ(tree.findFree(0x1000, low, high, false), std::nullopt);
+    EXPECT_EQ(tree.findFree(0x1000, low, high, true), std::nullopt);
 }
 
 }  // namespace
