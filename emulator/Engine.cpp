@@ -287,8 +287,19 @@ void Engine::leaveFlushRoutine() {
     const std::uint64_t rip = resumeAfterFlush_ - kSyscallInstructionLength;
     uc_reg_write(uc_, UC_X86_REG_RIP, &rip);
     inFlushRoutine_ = false;
+    expectEarlyStepAt(resumeAfterFlush_);
     if (stopRequested_)
         stopAgainAt(resumeAfterFlush_);
+}
+
+void Engine::expectEarlyStepAt(std::uint64_t resume) {
+    // 2.0.1 re-checks TF after SYSCALL and traps at once when the hook left it set: a single
+    // step before the first instruction at `resume` has run. On the CPU (Windows returns by
+    // IRETQ) the trap comes after that instruction.
+    std::uint64_t flags = 0;
+    uc_reg_read(uc_, UC_X86_REG_RFLAGS, &flags);
+    if ((flags & kTrapFlag) && !ownsTrapFlag_)
+        earlyStepAt_ = resume;
 }
 
 void Engine::resumeAfterTrap(std::uint64_t resume, bool inSyscallHook) {
@@ -298,8 +309,10 @@ void Engine::resumeAfterTrap(std::uint64_t resume, bool inSyscallHook) {
         return;
     }
     // A stopped processor flushes when it next runs (run() does it first).
-    if (inSyscallHook)
+    if (inSyscallHook) {
         setReg(hal::Reg::Rip, resume - kSyscallInstructionLength);
+        expectEarlyStepAt(resume);
+    }
     if (stopRequested_)
         stopAgainAt(resume);
 }
@@ -518,6 +531,9 @@ void Engine::onInterrupt(uc_engine*, std::uint32_t vector, void* self) {
                                     e->reg(hal::Reg::Rip)));
         return;
     }
+    if (const auto early = std::exchange(e->earlyStepAt_, std::nullopt);
+        early && ex.vector == hal::Vector::Debug && *early == e->reg(hal::Reg::Rip))
+        return;  // the early trap after SYSCALL (expectEarlyStepAt): not the guest's
     if (ex.vector == hal::Vector::Debug && e->ownsTrapFlag_) {
         // Our own trap flag: an instruction finished while stepping or watching.
         if (e->watchHit_)
@@ -542,6 +558,7 @@ void Engine::onSyscall(uc_engine*, void* self) {
         e->leaveFlushRoutine();
         return;
     }
+    e->earlyStepAt_.reset();
     const std::uint64_t rip = e->reg(hal::Reg::Rip);
     e->traps_.systemCall(*e);
     // A handler that moved RIP (NtContinue, exception dispatch) must land where it said.

@@ -104,6 +104,8 @@ private:
     // a CPL0 context of its own; its closing SYSCALL puts the guest's context back.
     void enterFlushRoutine(std::uint64_t resume, bool inSyscallHook);
     void leaveFlushRoutine();
+    void expectEarlyStepAt(std::uint64_t resume);
+    std::optional<std::uint64_t> earlyStepAt_;
     // Drops code translated from pages whose bytes or mapping changed (staleCode_), for those
     // that can be fetched again now; the others cannot run until they can, and wait.
     void dropStaleCode();

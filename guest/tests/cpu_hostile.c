@@ -244,6 +244,43 @@ static void test_trap_flag(void) {
              0xFFFF800000001000ull);
 }
 
+/* A handler that continues a single step with the trap flag still set: the next trap comes
+ * after the next instruction, not before it (the emulator once trapped again at once, so a
+ * single-stepped program never moved). nop; nop; nop; then the handler ends the case at the
+ * first exception that is not a single step: ud2. */
+static volatile LONG steps_seen;
+static volatile ULONG_PTR step_addresses[8];
+static LONG WINAPI keep_stepping(EXCEPTION_POINTERS* pointers) {
+    CONTEXT* context = pointers->ContextRecord;
+    if (pointers->ExceptionRecord->ExceptionCode != STATUS_SINGLE_STEP ||
+        context->Rip < (ULONG_PTR)code_page || context->Rip >= (ULONG_PTR)code_page + 0x1000) {
+        return EXCEPTION_CONTINUE_SEARCH;
+    }
+    if (steps_seen < 8) {
+        step_addresses[steps_seen] = context->Rip;
+    }
+    ++steps_seen;
+    context->EFlags |= 0x100;
+    return EXCEPTION_CONTINUE_EXECUTION;
+}
+
+static void test_continued_single_steps(void) {
+    /* pushfq; or dword [rsp], 0x100; popfq; nop; nop; nop; ud2 */
+    static const BYTE code[] = {0x9C, 0x81, 0x0C, 0x24, 0x00, 0x01, 0x00,
+                                0x00, 0x9D, 0x90, 0x90, 0x90, 0x0F, 0x0B};
+    PVOID handler = AddVectoredExceptionHandler(1, keep_stepping);
+    steps_seen = 0;
+    run_bytes(code, sizeof(code));
+    RemoveVectoredExceptionHandler(handler);
+    CHECK_STATUS("stepping on: ends at ud2", seen.code, STATUS_ILLEGAL_INSTRUCTION);
+    CHECK_DEC("stepping on: one single step per instruction", steps_seen, 3);
+    CHECK_EQ("stepping on: the first after the nop that followed popfq", step_addresses[0],
+             (ULONG_PTR)code_page + 10);
+    CHECK_EQ("stepping on: the second after the next nop", step_addresses[1],
+             (ULONG_PTR)code_page + 11);
+    CHECK_EQ("stepping on: the third before ud2", step_addresses[2], (ULONG_PTR)code_page + 12);
+}
+
 /* Compatibility mode: a far return to selector 0x23, then ud2. The exception reaches the
  * 64-bit dispatcher with SegCs 0x23 in the CONTEXT (issue 8, defect 7).
  * lea rax, [rip+5]; push 0x23; push rax; retfq; ud2 */
@@ -297,6 +334,7 @@ int start(void) {
     test_invalid_encodings();
     test_software_interrupts();
     test_trap_flag();
+    test_continued_single_steps();
     test_compatibility_mode();
     test_arithmetic();
     return test_done();
