@@ -339,7 +339,7 @@ std::uint64_t SystemCallArguments::handle() {
     if (roll < 55)
         return ps::kCurrentProcessHandle;
     if (roll < 65)
-        return ps::kCurrentThreadHandle;
+        return kCurrentThreadHandle;
     if (roll < 75)
         return 0;
     if (roll < 85)
