@@ -93,8 +93,8 @@ NtStatus AddressSpace::commit(VirtualAddress start, VirtualAddress end, MmProtec
     // request fails on its charge at once instead of walking every page.
     std::uint64_t already = 0;
     forEachCommitted(start, end, [&](VirtualAddress, PhysicalAddress, Pte) { ++already; });
-    const std::uint64_t fresh = (end - start) / kPageSize - already;
-    if (!mm_.commit().tryCharge(fresh))
+    auto charge = mm_.commit().charge((end - start) / kPageSize - already);
+    if (!charge)
         return NtStatus::CommitmentLimit;
     // Tables first, so that running out of frames or commit for them undoes everything.
     for (VirtualAddress va = start; va < end; va = va + kPageSize) {
@@ -102,10 +102,10 @@ NtStatus AddressSpace::commit(VirtualAddress start, VirtualAddress end, MmProtec
             continue;
         for (VirtualAddress undo = start; undo <= va; undo = undo + kPageSize)
             tables_.pruneEmptyTables(undo);
-        mm_.commit().release(fresh);
         return NtStatus::CommitmentLimit;
     }
-    committedPages_ += fresh;
+    committedPages_ += charge->pages();
+    charge->keep();
     for (VirtualAddress va = start; va < end; va = va + kPageSize) {
         const PhysicalAddress at = *tables_.findPte(va);
         const Pte pte = tables_.read(at);
