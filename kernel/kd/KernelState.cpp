@@ -42,17 +42,10 @@ AllocationUsage allocationUsage(const ps::Process& process, const mm::Vad& vad) 
 
 std::uint64_t committedPages(const mm::PageTables& tables, const mm::Vad& vad) {
     std::uint64_t n = 0;
-    VirtualAddress va = vad.start();
-    while (va < vad.end()) {
-        const VirtualAddress next = tables.nextPossiblyMapped(va);
-        if (next != va.pageBase()) {  // no leaf table: nothing committed up to `next`
-            va = next;
-            continue;
-        }
-        if (tables.pteAt(va).isCommitted())
-            ++n;
-        va = va + kPageSize;
-    }
+    tables.forEachLeaf(vad.start(), vad.end(), [&](VirtualAddress, PhysicalAddress, mm::Pte pte) {
+        n += pte.isCommitted();
+        return true;
+    });
     return n;
 }
 

@@ -5,6 +5,13 @@
 #include "kernel/mm/SystemLayout.h"
 
 namespace ntoy::mm {
+namespace {
+
+std::optional<Pfn> frameOf(Pte pte) {
+    return pte.hasFrame() ? std::optional(pte.pfn()) : std::nullopt;
+}
+
+}  // namespace
 
 std::unique_ptr<AddressSpace> AddressSpace::create(MemoryManager& mm, hal::Mmu& userMmu) {
     auto tables = PageTables::create(mm.pfns(), mm.commit());
@@ -106,15 +113,20 @@ NtStatus AddressSpace::commit(VirtualAddress start, VirtualAddress end, MmProtec
     }
     committedPages_ += charge->pages();
     charge->keep();
-    for (VirtualAddress va = start; va < end; va = va + kPageSize) {
-        const PhysicalAddress at = *tables_.findPte(va);
-        const Pte pte = tables_.read(at);
+    tables_.forEachLeaf(start, end, [&](VirtualAddress va, PhysicalAddress at, Pte pte) {
         if (!pte.isCommitted())
-            tables_.write(at, Pte::demandZero(prot));
+            tables_.write(at, entryFor(std::nullopt, prot, false));
         else
-            protect(va, va + kPageSize, prot);
-    }
+            reprotect(va, at, pte, prot);
+        return true;
+    });
     return NtStatus::Success;
+}
+
+void AddressSpace::reprotect(VirtualAddress va, PhysicalAddress at, Pte pte, MmProtection prot) {
+    // As on Windows, a page out of the working set stays out: a transition PTE takes the new
+    // protection, and the next access it allows is a soft fault.
+    setPte(va, at, entryFor(frameOf(pte), prot, pte.isValid()));
 }
 
 void AddressSpace::freePage(VirtualAddress va, PhysicalAddress at, Pte pte) {
@@ -127,18 +139,11 @@ void AddressSpace::freePage(VirtualAddress va, PhysicalAddress at, Pte pte) {
 
 template <typename F>
 void AddressSpace::forEachCommitted(VirtualAddress start, VirtualAddress end, F&& f) {
-    for (VirtualAddress va = start; va < end;) {
-        const VirtualAddress next = tables_.nextPossiblyMapped(va);
-        if (next != va.pageBase()) {  // no leaf table here: skip its whole span
-            va = next;
-            continue;
-        }
-        const PhysicalAddress at = *tables_.findPte(va);
-        const Pte pte = tables_.read(at);
+    tables_.forEachLeaf(start, end, [&](VirtualAddress va, PhysicalAddress at, Pte pte) {
         if (pte.isCommitted())
             f(va, at, pte);
-        va = va + kPageSize;
-    }
+        return true;
+    });
 }
 
 void AddressSpace::decommit(VirtualAddress start, VirtualAddress end) {
@@ -167,11 +172,8 @@ void AddressSpace::release(const Vad& vad, VirtualAddress start, VirtualAddress 
 }
 
 void AddressSpace::protect(VirtualAddress start, VirtualAddress end, MmProtection prot) {
-    // As on Windows, a page out of the working set stays out: a transition PTE takes the new
-    // protection, and the next access it allows is a soft fault.
     forEachCommitted(start, end, [&](VirtualAddress va, PhysicalAddress at, Pte pte) {
-        const auto frame = pte.hasFrame() ? std::optional(pte.pfn()) : std::nullopt;
-        setPte(va, at, entryFor(frame, prot, pte.isValid()));
+        reprotect(va, at, pte, prot);
     });
 }
 
@@ -194,8 +196,7 @@ std::expected<Pfn, NtStatus> AddressSpace::materialize(VirtualAddress va, PageUs
 
 void AddressSpace::disarmGuard(VirtualAddress va, PhysicalAddress at, Pte pte) {
     // A guard page is never valid; without its guard, the next access is an ordinary fault.
-    const auto frame = pte.hasFrame() ? std::optional(pte.pfn()) : std::nullopt;
-    setPte(va, at, entryFor(frame, pte.protection().withoutGuard(), false));
+    setPte(va, at, entryFor(frameOf(pte), pte.protection().withoutGuard(), false));
 }
 
 std::uint64_t AddressSpace::trim(std::uint64_t count) {
@@ -216,7 +217,7 @@ std::uint64_t AddressSpace::trim(std::uint64_t count) {
             tables_.write(*at, pte.without(PteBit::Accessed));
             continue;
         }
-        setPte(va, *at, Pte::transition(pte.pfn(), pte.validProtection()));
+        setPte(va, *at, entryFor(pte.pfn(), pte.validProtection(), false));
         ++trimmed;
     }
     return trimmed;
@@ -304,7 +305,7 @@ PageFaultOutcome AddressSpace::handleFault(VirtualAddress address, std::uint32_t
                                                                 ? MmProtection::ReadWrite
                                                                 : MmProtection::ExecuteReadWrite)));
         if (pte.hasFrame()) {  // valid, or trimmed and brought back at once
-            setPte(va, *at, Pte::valid(pte.pfn(), written, true));
+            setPte(va, *at, entryFor(pte.pfn(), written, true));
             o.kind = FaultKind::CopyOnWrite;
             o.frame = pte.pfn();
             o.after = tables_.read(*at);
@@ -312,12 +313,12 @@ PageFaultOutcome AddressSpace::handleFault(VirtualAddress address, std::uint32_t
             ++mm_.faults().copyOnWrite;
             return o;
         }
-        tables_.write(*at, Pte::demandZero(written));
+        tables_.write(*at, entryFor(std::nullopt, written, false));
         return handleFault(address, errorCode);
     }
     if (pte.isTransition()) {
         // A soft fault: the frame still holds the page; it comes back from its list.
-        setPte(va, *at, Pte::valid(pte.pfn(), prot, true));
+        setPte(va, *at, entryFor(pte.pfn(), prot, true));
         o.kind = FaultKind::Transition;
         o.frame = pte.pfn();
         o.after = tables_.read(*at);
@@ -333,7 +334,7 @@ PageFaultOutcome AddressSpace::handleFault(VirtualAddress address, std::uint32_t
             ++mm_.faults().other;
             return o;
         }
-        setPte(va, *at, Pte::valid(*frame, prot, true));
+        setPte(va, *at, entryFor(*frame, prot, true));
         o.kind = FaultKind::DemandZero;
         o.frame = *frame;
         o.fromZeroedList = zeroed;

@@ -88,6 +88,9 @@ private:
     // use it now (`resident`), transition if it keeps a frame out of the working set,
     // demand-zero without one.
     static Pte entryFor(std::optional<Pfn> frame, MmProtection prot, bool resident);
+    // Gives the committed page whose entry is `pte` the protection `prot`, keeping its frame
+    // and its place in or out of the working set.
+    void reprotect(VirtualAddress va, PhysicalAddress at, Pte pte, MmProtection prot);
     void freePage(VirtualAddress va, PhysicalAddress at, Pte pte);
     void disarmGuard(VirtualAddress va, PhysicalAddress at, Pte pte);
     PageFaultOutcome growStack(const Vad& vad, PageFaultOutcome outcome);

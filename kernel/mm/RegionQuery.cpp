@@ -1,6 +1,6 @@
 #include "kernel/mm/RegionQuery.h"
 
-#include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "kernel/mm/SystemLayout.h"
@@ -29,20 +29,23 @@ MemoryBasicInformation queryRegion(const AddressSpace& space, VirtualAddress add
                                  : std::pair{mem::kReserve, 0u};
     };
     const auto first = stateOf(space.tables().pteAt(page));
-    VirtualAddress va = page + kPageSize;
-    while (va < vad->end()) {
-        const VirtualAddress next = space.tables().nextPossiblyMapped(va);
-        if (next != va.pageBase()) {  // no table: a run of uncommitted pages
-            if (first.first != mem::kReserve)
-                break;
-            va = std::min(next, vad->end());
-            continue;
-        }
-        if (stateOf(space.tables().pteAt(va)) != first)
-            break;
-        va = va + kPageSize;
-    }
-    info.regionSize = va - page;
+    const bool reserved = first.first == mem::kReserve;
+    // The run ends at the first page in another state, up to the allocation's end. Pages
+    // whose leaf table is missing (skipped by the walk) are reserved.
+    std::optional<VirtualAddress> runEnd;
+    VirtualAddress unseen = page + kPageSize;
+    space.tables().forEachLeaf(unseen, vad->end(),
+                               [&](VirtualAddress va, PhysicalAddress, Pte pte) {
+                                   if (va != unseen && !reserved)
+                                       runEnd = unseen;
+                                   else if (stateOf(pte) != first)
+                                       runEnd = va;
+                                   unseen = va + kPageSize;
+                                   return !runEnd;
+                               });
+    if (!runEnd)
+        runEnd = reserved ? vad->end() : unseen;
+    info.regionSize = *runEnd - page;
     info.state = first.first;
     info.protect = first.second;
     return info;
