@@ -13,6 +13,13 @@ static NTSTATUS protect_status(ULONG_PTR base, SIZE_T size, ULONG protect) {
     return nt_protect(&base, &size, protect, &old);
 }
 
+/* The OldProtect a call wrote, or 0xDEAD if it wrote none. */
+static ULONG protect_old(ULONG_PTR base, SIZE_T size, ULONG protect) {
+    ULONG old = 0xDEAD;
+    nt_protect(&base, &size, protect, &old);
+    return old;
+}
+
 static void test_validation(void) {
     const ULONG_PTR r = vm_allocate(0, 0x2000, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
     CHECK_STATUS("NewProtect 0 gives INVALID_PAGE_PROTECTION", protect_status(r, 0x1000, 0),
@@ -60,16 +67,26 @@ static void test_ranges(void) {
              PAGE_READWRITE);
     CHECK_STATUS("a reserved page alone gives NOT_COMMITTED",
                  protect_status(r + 0x5000, 0x1000, PAGE_READONLY), NTS_NOT_COMMITTED);
+    /* Windows 8 and later write PAGE_NOACCESS to OldProtect when the range cannot be
+     * protected: the one output of a failed call. */
+    CHECK_EQ("NOT_COMMITTED (a reserved page) writes OldProtect NOACCESS",
+             protect_old(r + 0x5000, 0x1000, PAGE_READONLY), PAGE_NOACCESS);
+    CHECK_EQ("NOT_COMMITTED (a range with a reserved page) writes OldProtect NOACCESS",
+             protect_old(r + 0x2000, 0x2000, PAGE_READONLY), PAGE_NOACCESS);
     CHECK_NE("a range spanning two allocations fails",
              (ULONG)protect_status(r + 0xF000, 0x2000, PAGE_READONLY), NTS_SUCCESS);
     CHECK_EQ("spanning two allocations changed nothing (first)",
              vm_query_field(r + 0xF000, Q_PROTECT), PAGE_READWRITE);
     CHECK_EQ("spanning two allocations changed nothing (second)", vm_query_field(next, Q_PROTECT),
              PAGE_READWRITE);
-    CHECK_NE("a range in free memory fails",
-             (ULONG)protect_status(ARENA + 0x30000, 0x1000, PAGE_READONLY), NTS_SUCCESS);
+    CHECK_STATUS("a range in free memory gives CONFLICTING_ADDRESSES",
+                 protect_status(ARENA + 0x30000, 0x1000, PAGE_READONLY), NTS_CONFLICTING_ADDRESSES);
+    CHECK_EQ("free memory writes OldProtect NOACCESS",
+             protect_old(ARENA + 0x30000, 0x1000, PAGE_READONLY), PAGE_NOACCESS);
     CHECK_NE("a range running past the allocation's end fails",
              (ULONG)protect_status(next + 0xF000, 0x2000, PAGE_READONLY), NTS_SUCCESS);
+    CHECK_EQ("running past the allocation's end writes OldProtect NOACCESS",
+             protect_old(next + 0xF000, 0x2000, PAGE_READONLY), PAGE_NOACCESS);
     vm_release(next);
     vm_release(r);
 

@@ -241,14 +241,20 @@ NtStatus NtProtectVirtualMemory(SystemCall& call) {
     mm::AddressSpace& space = call.process.space();
     const VirtualAddress start(alignDown(base, kPageSize));
     const VirtualAddress end(alignUp(base + std::max<std::uint64_t>(size, 1), kPageSize));
+    // A range that cannot be protected still gets PAGE_NOACCESS as OldProtect, as on Windows 8
+    // and later: the one output a failed call writes (probed above).
+    const auto unprotectable = [&](NtStatus status) {
+        (void)call.user.write(call.pointer(4), std::uint32_t{page::kNoAccess});
+        return status;
+    };
     const mm::Vad* vad = space.findVad(start);
     if (!vad || end > vad->end())
-        return NtStatus::ConflictingAddresses;
+        return unprotectable(NtStatus::ConflictingAddresses);
     if (vad->type == mm::VadType::Private && anyProt->copyOnWrite())
         return NtStatus::InvalidPageProtection;
     for (VirtualAddress va = start; va < end; va = va + kPageSize)
         if (!space.tables().pteAt(va).isCommitted())
-            return NtStatus::NotCommitted;
+            return unprotectable(NtStatus::NotCommitted);
 
     const std::uint32_t old = space.tables().pteAt(start).protection().toWin32();
     space.protect(start, end, *anyProt);

@@ -24,7 +24,7 @@ protected:
     void expectUnchanged(std::uint64_t base, std::uint64_t size) {
         EXPECT_EQ(this->base(), base);
         EXPECT_EQ(this->size(), size);
-        EXPECT_EQ(get(2), 0xDEAD'BEEF'DEAD'BEEFu) << "OldProtect is written only on success";
+        EXPECT_EQ(get(2), 0xDEAD'BEEF'DEAD'BEEFu) << "a bad argument writes no OldProtect";
         for (std::uint64_t va = kAt; va < kAt + 0x4000; va += kPageSize)
             EXPECT_EQ(protectionAt(va), kReadWrite) << std::hex << va;
     }
@@ -80,19 +80,25 @@ TEST_F(ProtectVirtualMemoryTest, BadOldProtectPointerIsAnAccessViolation) {
     }
 }
 
+// OldProtect is the one output a failed call writes: PAGE_NOACCESS, when the range cannot be
+// protected (Windows 8 and later; Wine's and ReactOS's tests assert it).
 TEST_F(ProtectVirtualMemoryTest, UncommittedPageInTheRangeIsNotCommitted) {
     ASSERT_EQ(free(kAt + 0x3000, 0x1000, mem::kDecommit), NtStatus::Success);
     EXPECT_EQ(protect(kAt, 0x4000, kReadOnly), NtStatus::NotCommitted);
     EXPECT_EQ(base(), kAt);
     EXPECT_EQ(size(), 0x4000u);
-    EXPECT_EQ(get(2), 0xDEAD'BEEF'DEAD'BEEFu);
+    EXPECT_EQ(get(2), 0xDEAD'BEEF'0000'0000u | kNoAccess) << "OldProtect: PAGE_NOACCESS";
     for (std::uint64_t va = kAt; va < kAt + 0x3000; va += kPageSize)
         EXPECT_EQ(protectionAt(va), kReadWrite) << "pages before the hole are unchanged";
+    EXPECT_EQ(protect(kAt + 0x3000, 0x1000, kReadOnly), NtStatus::NotCommitted);
+    EXPECT_EQ(oldProtect(), kNoAccess) << "a reserved page alone";
 }
 
 TEST_F(ProtectVirtualMemoryTest, RangeMustLieInsideOneAllocation) {
     EXPECT_EQ(protect(kAt + 0x3000, 0x2000, kReadOnly), NtStatus::ConflictingAddresses);
+    EXPECT_EQ(oldProtect(), kNoAccess) << "running past the allocation";
     EXPECT_EQ(protect(0x6000'0000, 0x1000, kReadOnly), NtStatus::ConflictingAddresses);
+    EXPECT_EQ(oldProtect(), kNoAccess) << "free memory";
     EXPECT_EQ(protectionAt(kAt + 0x3000), kReadWrite);
     EXPECT_EQ(protect(mm::kHighestUserAddress + 1, 0x1000, kReadOnly), NtStatus::InvalidParameter2);
     EXPECT_EQ(protect(kAt, ~0ull, kReadOnly), NtStatus::InvalidParameter3);
