@@ -95,7 +95,16 @@ void AddressSpace::markThreadStack(const Vad& vad) {
     vads_.find(vad.start())->threadStack = true;
 }
 
-NtStatus AddressSpace::commit(VirtualAddress start, VirtualAddress end, MmProtection prot) {
+MmProtection AddressSpace::withAllocationCache(VirtualAddress va, MmProtection prot) const {
+    const Vad* vad = vads_.find(va);
+    return vad ? prot.withCache(vad->cacheAttribute()) : prot;
+}
+
+NtStatus AddressSpace::commit(VirtualAddress start, VirtualAddress end, MmProtection requested) {
+    const Vad* vad = vads_.find(start);
+    if (!vad || end > vad->end())
+        return NtStatus::ConflictingAddresses;
+    const MmProtection prot = requested.withCache(vad->cacheAttribute());
     // Count what is committed already by visiting existing tables only, so that a huge
     // request fails on its charge at once instead of walking every page.
     std::uint64_t already = 0;
@@ -171,7 +180,8 @@ void AddressSpace::release(const Vad& vad, VirtualAddress start, VirtualAddress 
     }
 }
 
-void AddressSpace::protect(VirtualAddress start, VirtualAddress end, MmProtection prot) {
+void AddressSpace::protect(VirtualAddress start, VirtualAddress end, MmProtection requested) {
+    const MmProtection prot = withAllocationCache(start, requested);
     forEachCommitted(start, end, [&](VirtualAddress va, PhysicalAddress at, Pte pte) {
         reprotect(va, at, pte, prot);
     });
@@ -196,7 +206,10 @@ std::expected<Pfn, NtStatus> AddressSpace::materialize(VirtualAddress va, PageUs
 
 void AddressSpace::disarmGuard(VirtualAddress va, PhysicalAddress at, Pte pte) {
     // A guard page is never valid; without its guard, the next access is an ordinary fault.
-    setPte(va, at, entryFor(frameOf(pte), pte.protection().withoutGuard(), false));
+    // It carries no cache attribute either (see MmProtection::withCache): once it has fired,
+    // the page takes its allocation's again.
+    setPte(va, at,
+           entryFor(frameOf(pte), withAllocationCache(va, pte.protection().withoutGuard()), false));
 }
 
 std::uint64_t AddressSpace::trim(std::uint64_t count) {

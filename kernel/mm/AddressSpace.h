@@ -46,14 +46,16 @@ public:
     bool vadQuotaLeft(std::uint64_t more = 1) const { return vads_.size() + more <= kVadQuota; }
     Vad& reserve(VirtualAddress start, std::uint64_t pages, std::uint32_t allocationProtect,
                  VadType type);
-    // Commits [start, end), inside one allocation. New pages are demand-zero; committed ones
-    // keep their contents and take `prot`. COMMITMENT_LIMIT changes nothing.
+    // Commits [start, end), which must lie inside one allocation (else CONFLICTING_ADDRESSES).
+    // New pages are demand-zero; committed ones keep their contents and take `prot`. Either
+    // way `prot` takes the allocation's cache attribute. COMMITMENT_LIMIT changes nothing.
     NtStatus commit(VirtualAddress start, VirtualAddress end, MmProtection prot);
     // Decommits [start, end): frames and charge go back at once.
     void decommit(VirtualAddress start, VirtualAddress end);
     // Releases [start, end) of `vad`, splitting it if that leaves pages on both sides.
     void release(const Vad& vad, VirtualAddress start, VirtualAddress end);
-    // Sets the protection of committed pages [start, end); contents survive.
+    // Sets the protection of committed pages [start, end), with the allocation's cache
+    // attribute; contents survive.
     void protect(VirtualAddress start, VirtualAddress end, MmProtection prot);
     Vad* findVad(VirtualAddress va) { return vads_.find(va); }
     void markThreadStack(const Vad& vad);
@@ -93,6 +95,8 @@ private:
     void reprotect(VirtualAddress va, PhysicalAddress at, Pte pte, MmProtection prot);
     void freePage(VirtualAddress va, PhysicalAddress at, Pte pte);
     void disarmGuard(VirtualAddress va, PhysicalAddress at, Pte pte);
+    // `prot` with the cache attribute of the allocation holding `va`.
+    MmProtection withAllocationCache(VirtualAddress va, MmProtection prot) const;
     PageFaultOutcome growStack(const Vad& vad, PageFaultOutcome outcome);
     template <typename F>
     void forEachCommitted(VirtualAddress start, VirtualAddress end, F&& f);

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "kernel/base/Types.h"
+#include "kernel/mm/Protection.h"
 
 namespace ntoy::mm {
 
@@ -23,6 +24,12 @@ struct Vad {
     std::uint64_t pages() const { return endVpn - startVpn + 1; }
     bool contains(VirtualAddress va) const {
         return va.pageNumber() >= startVpn && va.pageNumber() <= endVpn;
+    }
+    // PAGE_NOCACHE or PAGE_WRITECOMBINE as given when the allocation was made: every page
+    // committed or protected in it takes this one, whatever the call asks for.
+    CacheAttribute cacheAttribute() const {
+        const auto prot = MmProtection::fromWin32(allocationProtect);
+        return prot ? prot->cacheAttribute() : CacheAttribute::Cached;
     }
 };
 

@@ -185,7 +185,7 @@ TEST_F(AddressSpaceFaultTest, StaleTranslationOfAValidPageIsRetried) {
 // once took it for a guard: the first access to PAGE_READWRITE|PAGE_WRITECOMBINE memory raised
 // a guard-page violation and "disarmed" it into a NOCACHE page.
 TEST_F(AddressSpaceFaultTest, WriteCombinedPageIsNotAGuardPage) {
-    reserve(page(0), 1);
+    reserve(page(0), 1, page::kReadWrite | page::kWriteCombine);
     ASSERT_EQ(commit(page(0), 1, page::kReadWrite | page::kWriteCombine), NtStatus::Success);
     const auto o = touch(page(0), AccessKind::Write);
     EXPECT_EQ(o.response, PageFaultResponse::Resolved)

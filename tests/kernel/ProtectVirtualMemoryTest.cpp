@@ -124,6 +124,52 @@ TEST_F(ProtectVirtualMemoryTest, ProtectingPartOfARegionSplitsWhatAQueryShows) {
     }
 }
 
+// On current Windows PAGE_NOCACHE and PAGE_WRITECOMBINE belong to the allocation: they stay
+// through VirtualProtect, OldProtect and queries show them, and a plain allocation ignores one
+// passed to protect.
+TEST_F(ProtectVirtualMemoryTest, CacheAttributesBelongToTheAllocation) {
+    using mm::page::kNoCache;
+    using mm::page::kWriteCombine;
+    constexpr std::uint64_t kUncached = kAt + 0x10000;
+    allocateAt(kUncached, 0x2000, mem::kReserve | mem::kCommit, kReadWrite | kNoCache);
+    ASSERT_EQ(protect(kUncached, 0x1000, kReadWrite), NtStatus::Success);
+    EXPECT_EQ(oldProtect(), kReadWrite | kNoCache);
+    EXPECT_EQ(protectionAt(kUncached), kReadWrite | kNoCache);
+    ASSERT_EQ(harness_.call(ke::NtQueryVirtualMemory, {kCurrentProcess, kUncached, 0, kInfo,
+                                                       sizeof(MemoryBasicInformation), 0}),
+              NtStatus::Success);
+    EXPECT_EQ(guest().peek<MemoryBasicInformation>(VirtualAddress(kInfo))->regionSize, 0x2000u)
+        << "the region is not split";
+
+    ASSERT_EQ(protect(kUncached, 0x1000, kReadOnly), NtStatus::Success);
+    EXPECT_EQ(oldProtect(), kReadWrite | kNoCache);
+    EXPECT_EQ(protectionAt(kUncached), kReadOnly | kNoCache);
+    ASSERT_EQ(protect(kUncached, 0x1000, kReadOnly | kWriteCombine), NtStatus::Success);
+    EXPECT_EQ(protectionAt(kUncached), kReadOnly | kNoCache);
+    EXPECT_TRUE(guest().poke(VirtualAddress(kUncached + 0x1000), std::uint8_t{1}));
+    EXPECT_TRUE(
+        space().tables().pteAt(VirtualAddress(kUncached + 0x1000)).has(mm::PteBit::CacheDisable));
+
+    ASSERT_EQ(protect(kAt, 0x1000, kReadOnly | kNoCache), NtStatus::Success);
+    EXPECT_EQ(oldProtect(), kReadWrite);
+    EXPECT_EQ(protectionAt(kAt), kReadOnly) << "accepted and ignored";
+    ASSERT_EQ(protect(kAt, 0x1000, kReadWrite | kWriteCombine), NtStatus::Success);
+    EXPECT_EQ(protectionAt(kAt), kReadWrite);
+    EXPECT_EQ(brokenInvariant(), std::nullopt);
+}
+
+TEST_F(ProtectVirtualMemoryTest, AFiredGuardPageTakesItsAllocationsCacheAttributeAgain) {
+    using mm::page::kWriteCombine;
+    constexpr std::uint64_t kCombined = kAt + 0x10000;
+    allocateAt(kCombined, 0x1000, mem::kReserve | mem::kCommit, kReadWrite | kWriteCombine);
+    ASSERT_EQ(protect(kCombined, 0x1000, kReadWrite | mm::page::kGuard), NtStatus::Success);
+    EXPECT_EQ(oldProtect(), kReadWrite | kWriteCombine);
+    EXPECT_EQ(protectionAt(kCombined), kReadWrite | mm::page::kGuard);
+    EXPECT_EQ(space().handleFault(VirtualAddress(kCombined), hal::pf::kUser).response,
+              mm::PageFaultResponse::GuardPage);
+    EXPECT_EQ(protectionAt(kCombined), kReadWrite | kWriteCombine);
+}
+
 TEST_F(ProtectVirtualMemoryTest, GuardShowsUntilAnAccessDisarmsIt) {
     ASSERT_EQ(protect(kAt, 0x1000, kReadWrite | mm::page::kGuard), NtStatus::Success);
     EXPECT_EQ(protectionAt(kAt), kReadWrite | mm::page::kGuard);
