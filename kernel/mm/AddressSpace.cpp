@@ -1,8 +1,11 @@
 #include "kernel/mm/AddressSpace.h"
 
+#include <cstring>
+
 #include "kernel/hal/Cpu.h"
 #include "kernel/ke/BugCheck.h"
 #include "kernel/mm/SystemLayout.h"
+#include "ntoy/process_layout.h"
 
 namespace ntoy::mm {
 namespace {
@@ -236,19 +239,66 @@ std::uint64_t AddressSpace::trim(std::uint64_t count) {
     return trimmed;
 }
 
-PageFaultOutcome AddressSpace::growStack(const Vad& vad, PageFaultOutcome outcome) {
-    // The guard page just hit becomes part of the stack; the page below it becomes the new
-    // guard. The lowest page of the reservation is never committed: reaching it is overflow.
+bool AddressSpace::readResident(VirtualAddress va, std::span<std::byte> out) const {
+    if (out.empty())
+        return true;
+    if (!isUserAddress(va.value()) || !isUserAddress(va.value() + out.size() - 1))
+        return false;
+    const auto readable = [](Pte e) { return e.isValid() && e.has(PteBit::User); };
+    return tables_.forEachPiece(va, out.size(), readable,
+                                [&](std::byte* host, std::uint64_t off, std::uint64_t n, Pte) {
+                                    std::memcpy(out.data() + off, host, n);
+                                }) == out.size();
+}
+
+bool AddressSpace::writeResident(VirtualAddress va, std::span<const std::byte> in) {
+    if (in.empty())
+        return true;
+    if (!isUserAddress(va.value()) || !isUserAddress(va.value() + in.size() - 1))
+        return false;
+    const auto writable = [](Pte e) {
+        return e.isValid() && e.has(PteBit::User) && e.has(PteBit::Write);
+    };
+    // Checked whole first: the write is all or nothing.
+    const auto nothing = [](std::byte*, std::uint64_t, std::uint64_t, Pte) {};
+    if (tables_.forEachPiece(va, in.size(), writable, nothing) != in.size())
+        return false;
+    tables_.forEachPiece(va, in.size(), writable,
+                         [&](std::byte* host, std::uint64_t off, std::uint64_t n, Pte e) {
+                             std::memcpy(host, in.data() + off, n);
+                             if (!e.has(PteBit::NoExecute))
+                                 mmu_.codeModified((va + off).pageBase(), kPageSize);
+                         });
+    return true;
+}
+
+std::optional<AddressSpace::ThreadStack> AddressSpace::currentStack() const {
+    if (currentTeb_.value() == 0)
+        return std::nullopt;
+    std::uint64_t top = 0, bottom = 0;
+    if (!readResident(currentTeb_ + NTOY_TEB_STACK_BASE,
+                      std::as_writable_bytes(std::span(&top, 1))) ||
+        !readResident(currentTeb_ + NTOY_TEB_DEALLOCATION_STACK,
+                      std::as_writable_bytes(std::span(&bottom, 1))) ||
+        bottom >= top)
+        return std::nullopt;
+    return ThreadStack{VirtualAddress(bottom), VirtualAddress(top)};
+}
+
+PageFaultOutcome AddressSpace::growStack(ThreadStack stack, PageFaultOutcome outcome) {
+    // The guard page just hit becomes part of the stack and the page below it the new guard,
+    // committed as Windows commits it, wherever the stack came from. The lowest page of the
+    // stack is never committed: reaching it, or the end of the allocation, is overflow.
     const VirtualAddress newGuard = outcome.address.pageBase() - kPageSize;
-    if (newGuard <= vad.start() ||
-        commit(newGuard, newGuard + kPageSize,
-               MmProtection(static_cast<std::uint8_t>(outcome.before.protection().bits()))) !=
-            NtStatus::Success) {
+    if (newGuard <= stack.bottom ||
+        commit(newGuard, newGuard + kPageSize, outcome.before.protection()) != NtStatus::Success) {
         outcome.response = PageFaultResponse::StackOverflow;
         return outcome;
     }
-    if (onStackGrowth_)
-        onStackGrowth_(outcome.address.pageBase());
+    // The TEB's StackLimit follows, as on Windows; a TEB the guest made unwritable keeps the
+    // old value.
+    const std::uint64_t limit = outcome.address.pageBase().value();
+    (void)writeResident(currentTeb_ + NTOY_TEB_STACK_LIMIT, std::as_bytes(std::span(&limit, 1)));
     outcome.kind = FaultKind::StackGrowth;
     outcome.response = PageFaultResponse::Resolved;
     ++mm_.faults().stackGrowth;
@@ -290,8 +340,8 @@ PageFaultOutcome AddressSpace::handleFault(VirtualAddress address, std::uint32_t
         disarmGuard(va, *at, pte);
         o.kind = FaultKind::Guard;
         o.after = tables_.read(*at);
-        if (const Vad* vad = vads_.find(va); vad && vad->threadStack) {
-            o = growStack(*vad, o);
+        if (const auto stack = currentStack(); stack && stack->contains(va)) {
+            o = growStack(*stack, o);
             o.after = tables_.read(*at);
             if (o.response == PageFaultResponse::Resolved)
                 return o;
@@ -380,9 +430,10 @@ std::expected<Pfn, NtStatus> AddressSpace::frameForKernelAccess(VirtualAddress v
         errorCode |= hal::pf::kWrite;
     const MmProtection prot = pte.protection();
     if (prot.isGuard()) {
-        // A thread stack grows for the kernel too (an exception frame pushed below the
-        // committed stack); any other guard page is disarmed and refused, as on Windows.
-        if (const Vad* vad = vads_.find(va); vad && vad->threadStack) {
+        // The current thread's stack grows for the kernel too (an exception frame pushed
+        // below the committed stack); any other guard page is disarmed and refused, as on
+        // Windows.
+        if (const auto stack = currentStack(); stack && stack->contains(va)) {
             if (handleFault(va, errorCode).response != PageFaultResponse::Resolved)
                 return std::unexpected(NtStatus::AccessViolation);
             return frameForKernelAccess(va, access);

@@ -10,8 +10,9 @@
 #pragma once
 
 #include <expected>
-#include <functional>
 #include <memory>
+#include <optional>
+#include <span>
 
 #include "kernel/base/NtStatus.h"
 #include "kernel/hal/Mmu.h"
@@ -58,7 +59,23 @@ public:
     // attribute; contents survive.
     void protect(VirtualAddress start, VirtualAddress end, MmProtection prot);
     Vad* findVad(VirtualAddress va) { return vads_.find(va); }
+    // Labels the reservation the kernel made for a thread's stack, for the debugger. Which
+    // guard pages grow a stack is the TEB's business (currentStack), not this label's.
     void markThreadStack(const Vad& vad);
+
+    // --- the current thread
+    // The TEB of the thread running in this address space, or 0. The kernel points it at the
+    // current thread; its stack range decides which guard pages grow a stack.
+    void setCurrentTeb(VirtualAddress teb) { currentTeb_ = teb; }
+    VirtualAddress currentTeb() const { return currentTeb_; }
+    // The current thread's stack as its TEB describes it: [DeallocationStack, NtTib.StackBase).
+    // Read without faulting anything in: a TEB that is not resident and readable, or that
+    // describes an empty range, describes no stack.
+    struct ThreadStack {
+        VirtualAddress bottom, top;
+        bool contains(VirtualAddress va) const { return va >= bottom && va < top; }
+    };
+    std::optional<ThreadStack> currentStack() const;
 
     // Gives a committed page its frame now (the loader and process set-up fill pages before
     // the guest runs, so they never fault). Returns the frame.
@@ -72,11 +89,6 @@ public:
     // The frame behind `va` for a kernel access on the guest's behalf, resolving demand-zero
     // pages as a fault would. Guard pages are disarmed and refused, as on Windows.
     std::expected<Pfn, NtStatus> frameForKernelAccess(VirtualAddress va, AccessKind access);
-
-    // Told the new lowest committed stack page when a thread stack grows (the TEB's StackLimit).
-    void setStackGrowthCallback(std::function<void(VirtualAddress newLimit)> onGrow) {
-        onStackGrowth_ = std::move(onGrow);
-    }
 
 private:
     AddressSpace(MemoryManager& mm, PageTables tables, hal::Mmu& userMmu)
@@ -97,7 +109,11 @@ private:
     void disarmGuard(VirtualAddress va, PhysicalAddress at, Pte pte);
     // `prot` with the cache attribute of the allocation holding `va`.
     MmProtection withAllocationCache(VirtualAddress va, MmProtection prot) const;
-    PageFaultOutcome growStack(const Vad& vad, PageFaultOutcome outcome);
+    PageFaultOutcome growStack(ThreadStack stack, PageFaultOutcome outcome);
+    // User memory as the kernel may touch it while it handles a fault: only pages that are
+    // valid (and, to write, writable) now, never faulting anything in. False if any is not.
+    bool readResident(VirtualAddress va, std::span<std::byte> out) const;
+    bool writeResident(VirtualAddress va, std::span<const std::byte> in);
     template <typename F>
     void forEachCommitted(VirtualAddress start, VirtualAddress end, F&& f);
 
@@ -107,7 +123,7 @@ private:
     VadTree vads_;
     WorkingSet workingSet_;
     std::uint64_t committedPages_ = 0;
-    std::function<void(VirtualAddress)> onStackGrowth_;
+    VirtualAddress currentTeb_;
 };
 
 }  // namespace ntoy::mm

@@ -16,7 +16,8 @@ struct Vad {
     std::uint64_t endVpn = 0;             // inclusive, as in Windows
     std::uint32_t allocationProtect = 0;  // PAGE_*, as given when the allocation was made
     VadType type = VadType::Private;
-    // The stack reservation of a thread: its guard page grows it (see PageFault).
+    // Made by the kernel as a thread's stack: a label for the debugger. Which guard pages grow
+    // a stack is decided by the current thread's TEB (AddressSpace::currentStack).
     bool threadStack = false;
 
     VirtualAddress start() const { return VirtualAddress(startVpn << kPageShift); }
