@@ -40,13 +40,4 @@ AllocationUsage allocationUsage(const ps::Process& process, const mm::Vad& vad) 
     return {"<unknown>", ""};
 }
 
-std::uint64_t committedPages(const mm::PageTables& tables, const mm::Vad& vad) {
-    std::uint64_t n = 0;
-    tables.forEachLeaf(vad.start(), vad.end(), [&](VirtualAddress, PhysicalAddress, mm::Pte pte) {
-        n += pte.isCommitted();
-        return true;
-    });
-    return n;
-}
-
 }  // namespace ntoy::kd

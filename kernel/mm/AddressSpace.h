@@ -31,6 +31,7 @@ public:
     AddressSpace& operator=(const AddressSpace&) = delete;
 
     MemoryManager& memoryManager() { return mm_; }
+    const MemoryManager& memoryManager() const { return mm_; }
     PageTables& tables() { return tables_; }
     const PageTables& tables() const { return tables_; }
     const VadTree& vads() const { return vads_; }
