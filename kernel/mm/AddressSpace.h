@@ -68,7 +68,6 @@ public:
     // The TEB of the thread running in this address space, or 0. The kernel points it at the
     // current thread; its stack range decides which guard pages grow a stack.
     void setCurrentTeb(VirtualAddress teb) { currentTeb_ = teb; }
-    VirtualAddress currentTeb() const { return currentTeb_; }
     // The current thread's stack as its TEB describes it: [DeallocationStack, NtTib.StackBase).
     // Read without faulting anything in: a TEB that is not resident and readable, or that
     // describes an empty range, describes no stack.
