@@ -244,7 +244,9 @@ bool AddressSpace::readResident(VirtualAddress va, std::span<std::byte> out) con
         return true;
     if (!isUserAddress(va.value()) || !isUserAddress(va.value() + out.size() - 1))
         return false;
-    const auto readable = [](Pte e) { return e.isValid() && e.has(PteBit::User); };
+    // A page out of the working set still holds its bytes in its frame: reading them needs no
+    // fault.
+    const auto readable = [](Pte e) { return e.hasFrame() && e.protection().accessible(); };
     return tables_.forEachPiece(va, out.size(), readable,
                                 [&](std::byte* host, std::uint64_t off, std::uint64_t n, Pte) {
                                     std::memcpy(out.data() + off, host, n);
@@ -257,7 +259,8 @@ bool AddressSpace::writeResident(VirtualAddress va, std::span<const std::byte> i
     if (!isUserAddress(va.value()) || !isUserAddress(va.value() + in.size() - 1))
         return false;
     const auto writable = [](Pte e) {
-        return e.isValid() && e.has(PteBit::User) && e.has(PteBit::Write);
+        const MmProtection prot = e.protection();
+        return e.hasFrame() && prot.accessible() && prot.writable() && !prot.copyOnWrite();
     };
     // Checked whole first: the write is all or nothing.
     const auto nothing = [](std::byte*, std::uint64_t, std::uint64_t, Pte) {};
@@ -266,7 +269,7 @@ bool AddressSpace::writeResident(VirtualAddress va, std::span<const std::byte> i
     tables_.forEachPiece(va, in.size(), writable,
                          [&](std::byte* host, std::uint64_t off, std::uint64_t n, Pte e) {
                              std::memcpy(host, in.data() + off, n);
-                             if (!e.has(PteBit::NoExecute))
+                             if (e.protection().executable())
                                  mmu_.codeModified((va + off).pageBase(), kPageSize);
                          });
     return true;

@@ -69,8 +69,8 @@ public:
     // current thread; its stack range decides which guard pages grow a stack.
     void setCurrentTeb(VirtualAddress teb) { currentTeb_ = teb; }
     // The current thread's stack as its TEB describes it: [DeallocationStack, NtTib.StackBase).
-    // Read without faulting anything in: a TEB that is not resident and readable, or that
-    // describes an empty range, describes no stack.
+    // Read without faulting anything in: a TEB without its frame or without read access, or
+    // one that describes an empty range, describes no stack.
     struct ThreadStack {
         VirtualAddress bottom, top;
         bool contains(VirtualAddress va) const { return va >= bottom && va < top; }
@@ -110,8 +110,9 @@ private:
     // `prot` with the cache attribute of the allocation holding `va`.
     MmProtection withAllocationCache(VirtualAddress va, MmProtection prot) const;
     PageFaultOutcome growStack(ThreadStack stack, PageFaultOutcome outcome);
-    // User memory as the kernel may touch it while it handles a fault: only pages that are
-    // valid (and, to write, writable) now, never faulting anything in. False if any is not.
+    // User memory as the kernel may touch it while it handles a fault: only pages that hold
+    // their frame and whose protection allows the access, never faulting anything in (a page
+    // out of the working set stays out). False if any page is not so.
     bool readResident(VirtualAddress va, std::span<std::byte> out) const;
     bool writeResident(VirtualAddress va, std::span<const std::byte> in);
     template <typename F>

@@ -254,7 +254,7 @@ TEST_F(ThreadStackTest, AStackTheTebNoLongerDescribesDoesNotGrow) {
     EXPECT_EQ(mm().faults().stackGrowth, 0u);
 }
 
-TEST_F(ThreadStackTest, ATebThatIsNotResidentOrDescribesNoRangeGrowsNothing) {
+TEST_F(ThreadStackTest, ATebWithoutReadAccessOrARangeGrowsNothing) {
     makeCurrentTeb(page(kPages), page(kPages), page(0));  // DeallocationStack above StackBase
     EXPECT_EQ(touch(page(kPages - 3), AccessKind::Write).response, PageFaultResponse::GuardPage);
     ASSERT_EQ(commit(page(kPages - 3), 1, page::kReadWrite | page::kGuard), NtStatus::Success);
@@ -266,6 +266,15 @@ TEST_F(ThreadStackTest, ATebThatIsNotResidentOrDescribesNoRangeGrowsNothing) {
     space().setCurrentTeb(VirtualAddress(0));
     EXPECT_EQ(touch(page(kPages - 3), AccessKind::Write).response, PageFaultResponse::GuardPage);
     EXPECT_EQ(mm().faults().stackGrowth, 0u);
+}
+
+TEST_F(ThreadStackTest, ATrimmedTebStillDescribesTheStack) {
+    space().trim(space().workingSet().size());
+    ASSERT_TRUE(pte(kTeb).isTransition()) << "the TEB's frame waits out of the working set";
+    EXPECT_EQ(touch(page(kPages - 3), AccessKind::Write).kind, FaultKind::StackGrowth);
+    EXPECT_EQ(tebStackLimit(), page(kPages - 3)) << "written into the frame, still out of it";
+    EXPECT_TRUE(pte(kTeb).isTransition());
+    EXPECT_EQ(brokenInvariant(), std::nullopt);
 }
 
 TEST_F(ThreadStackTest, AHandMadeStackInAnyAllocationGrowsAndItsTebLimitFollows) {
