@@ -397,6 +397,7 @@ static void test_working_set_ex(void) {
                VirtualProtect((void*)exe, 0x1000, PAGE_NOACCESS, &old));
     check_working_set("exe header, NOACCESS", working_set(exe), 0, 0, 1);
     VirtualProtect((void*)exe, 0x1000, old, &old);
+    check_working_set("exe header, READONLY again, untouched", working_set(exe), 0, 0, 1);
     sink = *(volatile unsigned char*)exe;
     check_working_set("exe header, READONLY again", working_set(exe), 1, PAGE_READONLY, 1);
 
@@ -410,6 +411,7 @@ static void test_working_set_ex(void) {
     VirtualProtect(p, 0x1000, PAGE_NOACCESS, &old);
     check_working_set("private, NOACCESS", working_set((ULONG_PTR)p), 0, 0, 0);
     VirtualProtect(p, 0x1000, PAGE_READWRITE, &old);
+    check_working_set("private, READWRITE again, untouched", working_set((ULONG_PTR)p), 0, 0, 0);
     sink = *(volatile unsigned char*)p;
     check_working_set("private, READWRITE again", working_set((ULONG_PTR)p), 1, PAGE_READWRITE, 0);
 
