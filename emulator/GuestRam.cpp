@@ -49,8 +49,4 @@ hal::PhysicalMemory GuestRam::physicalMemory() const {
                                bytes_ / kPageSize);
 }
 
-std::uint64_t GuestRam::fileOffset(Pfn pfn) const {
-    return (pfn - PhysicalAddress(mm::kRamPhysicalBase).pfn()) * kPageSize;
-}
-
 }  // namespace ntoy::emu

@@ -23,8 +23,6 @@ public:
     std::byte* hostView() const { return view_; }
     std::uint64_t bytes() const { return bytes_; }
     hal::PhysicalMemory physicalMemory() const;
-    // The offset in the file of a frame, for aliasing it.
-    std::uint64_t fileOffset(Pfn pfn) const;
 
 private:
     GuestRam(int fd, std::byte* view, std::uint64_t bytes) : fd_(fd), view_(view), bytes_(bytes) {}

@@ -13,6 +13,13 @@ static NTSTATUS protect_status(ULONG_PTR base, SIZE_T size, ULONG protect) {
     return nt_protect(&base, &size, protect, &old);
 }
 
+/* The OldProtect a call wrote, or 0xDEAD if it wrote none. */
+static ULONG protect_old(ULONG_PTR base, SIZE_T size, ULONG protect) {
+    ULONG old = 0xDEAD;
+    nt_protect(&base, &size, protect, &old);
+    return old;
+}
+
 static void test_validation(void) {
     const ULONG_PTR r = vm_allocate(0, 0x2000, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
     CHECK_STATUS("NewProtect 0 gives INVALID_PAGE_PROTECTION", protect_status(r, 0x1000, 0),
@@ -60,16 +67,26 @@ static void test_ranges(void) {
              PAGE_READWRITE);
     CHECK_STATUS("a reserved page alone gives NOT_COMMITTED",
                  protect_status(r + 0x5000, 0x1000, PAGE_READONLY), NTS_NOT_COMMITTED);
+    /* Windows 8 and later write PAGE_NOACCESS to OldProtect when the range cannot be
+     * protected: the one output of a failed call. */
+    CHECK_EQ("NOT_COMMITTED (a reserved page) writes OldProtect NOACCESS",
+             protect_old(r + 0x5000, 0x1000, PAGE_READONLY), PAGE_NOACCESS);
+    CHECK_EQ("NOT_COMMITTED (a range with a reserved page) writes OldProtect NOACCESS",
+             protect_old(r + 0x2000, 0x2000, PAGE_READONLY), PAGE_NOACCESS);
     CHECK_NE("a range spanning two allocations fails",
              (ULONG)protect_status(r + 0xF000, 0x2000, PAGE_READONLY), NTS_SUCCESS);
     CHECK_EQ("spanning two allocations changed nothing (first)",
              vm_query_field(r + 0xF000, Q_PROTECT), PAGE_READWRITE);
     CHECK_EQ("spanning two allocations changed nothing (second)", vm_query_field(next, Q_PROTECT),
              PAGE_READWRITE);
-    CHECK_NE("a range in free memory fails",
-             (ULONG)protect_status(ARENA + 0x30000, 0x1000, PAGE_READONLY), NTS_SUCCESS);
+    CHECK_STATUS("a range in free memory gives CONFLICTING_ADDRESSES",
+                 protect_status(ARENA + 0x30000, 0x1000, PAGE_READONLY), NTS_CONFLICTING_ADDRESSES);
+    CHECK_EQ("free memory writes OldProtect NOACCESS",
+             protect_old(ARENA + 0x30000, 0x1000, PAGE_READONLY), PAGE_NOACCESS);
     CHECK_NE("a range running past the allocation's end fails",
              (ULONG)protect_status(next + 0xF000, 0x2000, PAGE_READONLY), NTS_SUCCESS);
+    CHECK_EQ("running past the allocation's end writes OldProtect NOACCESS",
+             protect_old(next + 0xF000, 0x2000, PAGE_READONLY), PAGE_NOACCESS);
     vm_release(next);
     vm_release(r);
 
@@ -135,6 +152,67 @@ static void test_old_protect_and_split(void) {
     vm_release(r);
 }
 
+/* On current Windows PAGE_NOCACHE and PAGE_WRITECOMBINE belong to the allocation: they stay
+ * through protect, OldProtect and queries show them, and the region is not split by them. On a
+ * plain allocation a NOCACHE passed to protect is accepted and ignored. (Wine's
+ * test_VirtualAlloc: "PAGE_NOCACHE cannot be set per page in recent Windows".) */
+static void test_cache_attributes(void) {
+    MEMORY_BASIC_INFORMATION info;
+    ULONG_PTR r = vm_allocate(0, 0x2000, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE | PAGE_NOCACHE);
+    nt_query(r, &info);
+    CHECK_EQ("NOCACHE: AllocationProtect READWRITE|NOCACHE", info.AllocationProtect,
+             PAGE_READWRITE | PAGE_NOCACHE);
+    CHECK_EQ("NOCACHE: Protect READWRITE|NOCACHE", info.Protect, PAGE_READWRITE | PAGE_NOCACHE);
+    ULONG_PTR base = r;
+    SIZE_T size = 0x1000;
+    ULONG old = 0;
+    CHECK_STATUS("NOCACHE: protect READWRITE succeeds",
+                 nt_protect(&base, &size, PAGE_READWRITE, &old), NTS_SUCCESS);
+    CHECK_EQ("NOCACHE: OldProtect READWRITE|NOCACHE", old, PAGE_READWRITE | PAGE_NOCACHE);
+    nt_query(r, &info);
+    CHECK_EQ("NOCACHE: protect READWRITE keeps NOCACHE", info.Protect,
+             PAGE_READWRITE | PAGE_NOCACHE);
+    CHECK_EQ("NOCACHE: protect READWRITE does not split the region", info.RegionSize, 0x2000);
+    base = r;
+    size = 0x1000;
+    old = 0;
+    CHECK_STATUS("NOCACHE: protect READONLY succeeds",
+                 nt_protect(&base, &size, PAGE_READONLY, &old), NTS_SUCCESS);
+    CHECK_EQ("NOCACHE: OldProtect still READWRITE|NOCACHE", old, PAGE_READWRITE | PAGE_NOCACHE);
+    nt_query(r, &info);
+    CHECK_EQ("NOCACHE: protect READONLY gives READONLY|NOCACHE", info.Protect,
+             PAGE_READONLY | PAGE_NOCACHE);
+    CHECK_EQ("NOCACHE: AllocationProtect unchanged", info.AllocationProtect,
+             PAGE_READWRITE | PAGE_NOCACHE);
+    CHECK_EQ("NOCACHE: the READONLY page is a region of its own", info.RegionSize, 0x1000);
+    vm_release(r);
+
+    r = vm_allocate(0, 0x2000, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE | PAGE_WRITECOMBINE);
+    base = r;
+    size = 0x1000;
+    old = 0;
+    CHECK_STATUS("WRITECOMBINE: protect READONLY succeeds",
+                 nt_protect(&base, &size, PAGE_READONLY, &old), NTS_SUCCESS);
+    CHECK_EQ("WRITECOMBINE: OldProtect READWRITE|WRITECOMBINE", old,
+             PAGE_READWRITE | PAGE_WRITECOMBINE);
+    CHECK_EQ("WRITECOMBINE: protect READONLY gives READONLY|WRITECOMBINE",
+             vm_query_field(r, Q_PROTECT), PAGE_READONLY | PAGE_WRITECOMBINE);
+    vm_release(r);
+
+    r = vm_allocate(0, 0x2000, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
+    base = r;
+    size = 0x1000;
+    old = 0;
+    CHECK_STATUS("plain: protect READONLY|NOCACHE succeeds",
+                 nt_protect(&base, &size, PAGE_READONLY | PAGE_NOCACHE, &old), NTS_SUCCESS);
+    CHECK_EQ("plain: OldProtect READWRITE", old, PAGE_READWRITE);
+    nt_query(r, &info);
+    CHECK_EQ("plain: NOCACHE is ignored", info.Protect, PAGE_READONLY);
+    CHECK_EQ("plain: AllocationProtect READWRITE", info.AllocationProtect, PAGE_READWRITE);
+    CHECK_EQ("plain: one READONLY page", info.RegionSize, 0x1000);
+    vm_release(r);
+}
+
 /* Contents survive every change of protection, including through NOACCESS and GUARD. */
 static void test_contents_survive(void) {
     const ULONG_PTR r = vm_allocate(0, 0x2000, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
@@ -171,6 +249,7 @@ int start(void) {
     test_validation();
     test_ranges();
     test_old_protect_and_split();
+    test_cache_attributes();
     test_contents_survive();
     return test_done();
 }

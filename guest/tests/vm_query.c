@@ -1,6 +1,8 @@
 /* NtQueryVirtualMemory(MemoryBasicInformation): argument errors, ReturnLength, and the
  * region it describes for free, reserved and committed memory, with AllocationProtect and
- * Type. See shared/spec/nt-virtual-memory.md. */
+ * Type; then MemoryRegionInformation, MemoryImageInformation and MemoryWorkingSetExInformation
+ * as Wine's test_query_region_information, test_query_image_information and
+ * test_QueryWorkingSetEx show Windows answering them. See shared/spec/nt-virtual-memory.md. */
 #include "framework/ntoy_nt.h"
 #include "framework/ntoy_test.h"
 
@@ -170,10 +172,281 @@ static void test_allocation_protect_and_type(void) {
              image);
 }
 
+#define MEMORY_REGION_INFORMATION_CLASS 3
+#define MEMORY_WORKING_SET_EX_INFORMATION_CLASS 4
+#define MEMORY_IMAGE_INFORMATION_CLASS 6
+
+/* MEMORY_REGION_INFORMATION, x64 (mingw-w64 has only the Win32 subset). */
+typedef struct RegionInformation {
+    ULONG_PTR AllocationBase;
+    ULONG AllocationProtect;
+    ULONG RegionType;
+    SIZE_T RegionSize;
+    SIZE_T CommitSize;
+    ULONG_PTR PartitionId;
+    ULONG_PTR NodePreference;
+} RegionInformation;
+#define REGION_OFFSET_REGION_SIZE 16
+#define REGION_OFFSET_COMMIT_SIZE 24
+#define REGION_OFFSET_PARTITION_ID 32
+
+/* MEMORY_IMAGE_INFORMATION: ImagePartialMap is bit 0 of ImageFlags, ImageNotExecutable bit 1,
+ * ImageSigningLevel bits 2-5. */
+typedef struct ImageInformation {
+    ULONG_PTR ImageBase;
+    SIZE_T SizeOfImage;
+    ULONG ImageFlags;
+} ImageInformation;
+
+static NTSTATUS query_class(ULONG_PTR address, ULONG info_class, void* buffer, SIZE_T length,
+                            SIZE_T* returned) {
+    return NtQueryVirtualMemory(NT_CURRENT_PROCESS, (PVOID)address, info_class, buffer, length,
+                                returned);
+}
+
+static void fill(void* buffer, SIZE_T length, unsigned char value) {
+    unsigned char* bytes = (unsigned char*)buffer;
+    for (SIZE_T i = 0; i < length; ++i) {
+        bytes[i] = value;
+    }
+}
+
+static void test_region_information(void) {
+    RegionInformation info;
+    SIZE_T len;
+    ULONG_PTR r = vm_allocate(0, 0x10000, MEM_RESERVE, PAGE_READWRITE);
+    CHECK_STATUS(
+        "region info: length up to PartitionId is enough",
+        query_class(r, MEMORY_REGION_INFORMATION_CLASS, &info, REGION_OFFSET_PARTITION_ID, &len),
+        NTS_SUCCESS);
+    CHECK_STATUS(
+        "region info: length up to CommitSize is enough",
+        query_class(r, MEMORY_REGION_INFORMATION_CLASS, &info, REGION_OFFSET_COMMIT_SIZE, &len),
+        NTS_SUCCESS);
+    CHECK_STATUS(
+        "region info: length up to RegionSize gives INFO_LENGTH_MISMATCH",
+        query_class(r, MEMORY_REGION_INFORMATION_CLASS, &info, REGION_OFFSET_REGION_SIZE, &len),
+        NTS_INFO_LENGTH_MISMATCH);
+
+    fill(&info, sizeof(info), 0x11);
+    CHECK_STATUS("region info: reserved allocation",
+                 query_class(r, MEMORY_REGION_INFORMATION_CLASS, &info, sizeof(info), &len),
+                 NTS_SUCCESS);
+    CHECK_EQ("region info: AllocationBase", info.AllocationBase, r);
+    CHECK_EQ("region info: AllocationProtect", info.AllocationProtect, PAGE_READWRITE);
+    CHECK_EQ("region info: RegionType has no flag set for private memory", info.RegionType, 0);
+    CHECK_EQ("region info: RegionSize is the allocation's", info.RegionSize, 0x10000);
+    CHECK_EQ("region info: nothing committed", info.CommitSize, 0);
+    vm_release(r);
+
+    r = vm_allocate(0, 0x10000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    vm_set_protection(r + 0x1000, 0x1000, PAGE_NOACCESS);
+    for (ULONG_PTR at = r; at <= r + 0x1000; at += 0x1000) {
+        fill(&info, sizeof(info), 0x11);
+        CHECK_STATUS("region info: committed allocation",
+                     query_class(at, MEMORY_REGION_INFORMATION_CLASS, &info, sizeof(info), &len),
+                     NTS_SUCCESS);
+        CHECK_EQ("region info: same AllocationBase from any page", info.AllocationBase, r);
+        CHECK_EQ("region info: the whole allocation, whatever its pages' protections",
+                 info.RegionSize, 0x10000);
+        CHECK_EQ("region info: CommitSize counts every committed page", info.CommitSize, 0x10000);
+    }
+    vm_decommit(r + 0x4000, 0x3000);
+    query_class(r, MEMORY_REGION_INFORMATION_CLASS, &info, sizeof(info), &len);
+    CHECK_EQ("region info: decommitted pages leave CommitSize", info.CommitSize, 0xD000);
+    vm_release(r);
+
+    fill(&info, sizeof(info), 0xCC);
+    CHECK_STATUS("region info: a released allocation gives INVALID_ADDRESS",
+                 query_class(r, MEMORY_REGION_INFORMATION_CLASS, &info, sizeof(info), &len),
+                 NTS_INVALID_ADDRESS);
+    CHECK_EQ("region info: INVALID_ADDRESS leaves the buffer alone", info.AllocationBase,
+             0xCCCCCCCCCCCCCCCCull);
+    CHECK_EQ("region info: INVALID_ADDRESS leaves RegionType alone", info.RegionType, 0xCCCCCCCC);
+
+    const ULONG_PTR image = (ULONG_PTR)GetModuleHandleA(NULL);
+    const IMAGE_NT_HEADERS* nt =
+        (const IMAGE_NT_HEADERS*)(image + ((const IMAGE_DOS_HEADER*)image)->e_lfanew);
+    CHECK_STATUS(
+        "region info: the executable's image",
+        query_class(image + 0x1234, MEMORY_REGION_INFORMATION_CLASS, &info, sizeof(info), &len),
+        NTS_SUCCESS);
+    CHECK_EQ("region info: image AllocationBase", info.AllocationBase, image);
+    CHECK_EQ("region info: image AllocationProtect", info.AllocationProtect,
+             PAGE_EXECUTE_WRITECOPY);
+    CHECK_EQ("region info: image RegionSize is the whole image", info.RegionSize,
+             (nt->OptionalHeader.SizeOfImage + 0xFFF) & ~(SIZE_T)0xFFF);
+}
+
+extern ULONG_PTR __imp_NtQueryVirtualMemory;
+
+static void test_image_information(void) {
+    ImageInformation info;
+    SIZE_T len;
+    const SIZE_T size = 0x8000;
+    const ULONG_PTR r = vm_allocate(0, size, MEM_RESERVE, PAGE_READWRITE);
+
+    len = 0xDEAD;
+    fill(&info, sizeof(info), 0xCC);
+    CHECK_STATUS("image info: private memory succeeds",
+                 query_class(r, MEMORY_IMAGE_INFORMATION_CLASS, &info, sizeof(info), &len),
+                 NTS_SUCCESS);
+    CHECK_DEC("image info: ReturnLength is the structure's", len, sizeof(info));
+    CHECK_EQ("image info: private memory has no ImageBase", info.ImageBase, 0);
+    CHECK_EQ("image info: private memory has no SizeOfImage", info.SizeOfImage, 0);
+    CHECK_EQ("image info: private memory has no flags", info.ImageFlags, 0);
+    len = 0xDEAD;
+    CHECK_STATUS("image info: a longer buffer is fine",
+                 query_class(r, MEMORY_IMAGE_INFORMATION_CLASS, &info, sizeof(info) + 2, &len),
+                 NTS_SUCCESS);
+    CHECK_DEC("image info: a longer buffer: ReturnLength is still the structure's", len,
+              sizeof(info));
+    len = 0xDEAD;
+    CHECK_STATUS("image info: a shorter buffer gives INFO_LENGTH_MISMATCH",
+                 query_class(r, MEMORY_IMAGE_INFORMATION_CLASS, &info, sizeof(info) - 1, &len),
+                 NTS_INFO_LENGTH_MISMATCH);
+    CHECK_EQ("image info: INFO_LENGTH_MISMATCH leaves ReturnLength", len, 0xDEAD);
+    CHECK_STATUS("image info: free memory gives INVALID_ADDRESS",
+                 query_class(r + size, MEMORY_IMAGE_INFORMATION_CLASS, &info, sizeof(info), &len),
+                 NTS_INVALID_ADDRESS);
+    CHECK_EQ("image info: INVALID_ADDRESS leaves ReturnLength", len, 0xDEAD);
+    vm_release(r);
+
+    /* The executable, ntdll and kernel32, each found as the allocation holding code of it
+     * (for ntdll, the import address table entry: &NtQueryVirtualMemory is the executable's
+     * own import thunk). */
+    const ULONG_PTR code[] = {(ULONG_PTR)&test_image_information, __imp_NtQueryVirtualMemory,
+                              (ULONG_PTR)&VirtualAlloc};
+    for (int i = 0; i < 3; ++i) {
+        const ULONG_PTR module = vm_query_field(code[i], Q_ALLOCATION_BASE);
+        const IMAGE_NT_HEADERS* nt =
+            (const IMAGE_NT_HEADERS*)(module + ((const IMAGE_DOS_HEADER*)module)->e_lfanew);
+        fill(&info, sizeof(info), 0xCC);
+        CHECK_STATUS(
+            "image info: a mapped image",
+            query_class(module + 0x1234, MEMORY_IMAGE_INFORMATION_CLASS, &info, sizeof(info), &len),
+            NTS_SUCCESS);
+        CHECK_EQ("image info: ImageBase is the module", info.ImageBase, module);
+        CHECK_EQ("image info: SizeOfImage as in its header", info.SizeOfImage,
+                 nt->OptionalHeader.SizeOfImage);
+        CHECK_EQ("image info: not a partial map, not non-executable", info.ImageFlags & 3, 0);
+        const ULONG signing = (info.ImageFlags >> 2) & 0xF;
+        CHECK_TRUE("image info: signing level 0 or 12", signing == 0 || signing == 12);
+    }
+}
+
+/* MEMORY_WORKING_SET_EX_INFORMATION: the address in, the page's attributes out. */
+typedef struct WorkingSetEx {
+    ULONG_PTR VirtualAddress;
+    ULONG_PTR Attributes;
+} WorkingSetEx;
+#define WS_VALID(a) ((a)&1)
+#define WS_SHARE_COUNT(a) (((a) >> 1) & 7)
+#define WS_PROTECTION(a) (((a) >> 4) & 0x7FF)
+#define WS_SHARED(a) (((a) >> 15) & 1)
+#define WS_NODE(a) (((a) >> 16) & 0x3F)
+#define WS_LOCKED(a) (((a) >> 22) & 1)
+#define WS_LARGE_PAGE(a) (((a) >> 23) & 1)
+
+static char ws_name[160];
+
+static void check_working_set(const char* what, ULONG_PTR attributes, ULONG_PTR valid,
+                              ULONG_PTR protection, ULONG_PTR shared) {
+    CHECK_EQ(test_name(ws_name, sizeof(ws_name), what, ": Valid"), WS_VALID(attributes), valid);
+    CHECK_EQ(test_name(ws_name, sizeof(ws_name), what, ": Win32Protection"),
+             WS_PROTECTION(attributes), protection);
+    CHECK_EQ(test_name(ws_name, sizeof(ws_name), what, ": Shared"), WS_SHARED(attributes), shared);
+    CHECK_EQ(test_name(ws_name, sizeof(ws_name), what, ": ShareCount"),
+             WS_SHARE_COUNT(attributes) > 0, valid && shared);
+    CHECK_EQ(test_name(ws_name, sizeof(ws_name), what, ": Node, Locked, LargePage"),
+             WS_NODE(attributes) | WS_LOCKED(attributes) | WS_LARGE_PAGE(attributes), 0);
+}
+
+static ULONG_PTR working_set(ULONG_PTR address) {
+    WorkingSetEx entry = {address, 0x4141414141414141ull};
+    if (query_class(0, MEMORY_WORKING_SET_EX_INFORMATION_CLASS, &entry, sizeof(entry), NULL) !=
+        NTS_SUCCESS) {
+        return ~(ULONG_PTR)0;
+    }
+    return entry.Attributes;
+}
+
+static void test_working_set_ex(void) {
+    WorkingSetEx entries[4];
+    SIZE_T len = 0xDEAD;
+    fill(entries, sizeof(entries), 0);
+    CHECK_STATUS("working set: length 0 gives INFO_LENGTH_MISMATCH",
+                 query_class(0, MEMORY_WORKING_SET_EX_INFORMATION_CLASS, entries, 0, &len),
+                 NTS_INFO_LENGTH_MISMATCH);
+    CHECK_EQ("working set: INFO_LENGTH_MISMATCH leaves ReturnLength", len, 0xDEAD);
+    CHECK_STATUS("working set: one and a half entries succeed",
+                 query_class(0, MEMORY_WORKING_SET_EX_INFORMATION_CLASS, entries,
+                             sizeof(entries[0]) + sizeof(entries[0]) / 2, &len),
+                 NTS_SUCCESS);
+    CHECK_EQ("working set: NULL is not valid", WS_VALID(entries[0].Attributes), 0);
+    CHECK_DEC("working set: ReturnLength is the length passed", len,
+              sizeof(entries[0]) + sizeof(entries[0]) / 2);
+
+    /* Image pages are shared until they are written. */
+    ULONG_PTR exe = (ULONG_PTR)GetModuleHandleA(NULL);
+    volatile unsigned char sink = *(volatile unsigned char*)exe;
+    (void)sink;
+    check_working_set("exe header", working_set(exe), 1, PAGE_READONLY, 1);
+    ULONG old = 0;
+    CHECK_TRUE("working set: the exe header can be protected NOACCESS",
+               VirtualProtect((void*)exe, 0x1000, PAGE_NOACCESS, &old));
+    check_working_set("exe header, NOACCESS", working_set(exe), 0, 0, 1);
+    VirtualProtect((void*)exe, 0x1000, old, &old);
+    check_working_set("exe header, READONLY again, untouched", working_set(exe), 0, 0, 1);
+    sink = *(volatile unsigned char*)exe;
+    check_working_set("exe header, READONLY again", working_set(exe), 1, PAGE_READONLY, 1);
+
+    unsigned char* p =
+        (unsigned char*)VirtualAlloc(NULL, 0x2000, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
+    check_working_set("private, untouched", working_set((ULONG_PTR)p), 0, 0, 0);
+    sink = *(volatile unsigned char*)p;
+    check_working_set("private, read", working_set((ULONG_PTR)p), 1, PAGE_READWRITE, 0);
+    *(volatile unsigned char*)p = 0x42;
+    check_working_set("private, written", working_set((ULONG_PTR)p), 1, PAGE_READWRITE, 0);
+    VirtualProtect(p, 0x1000, PAGE_NOACCESS, &old);
+    check_working_set("private, NOACCESS", working_set((ULONG_PTR)p), 0, 0, 0);
+    VirtualProtect(p, 0x1000, PAGE_READWRITE, &old);
+    check_working_set("private, READWRITE again, untouched", working_set((ULONG_PTR)p), 0, 0, 0);
+    sink = *(volatile unsigned char*)p;
+    check_working_set("private, READWRITE again", working_set((ULONG_PTR)p), 1, PAGE_READWRITE, 0);
+
+    unsigned char* q =
+        (unsigned char*)VirtualAlloc(NULL, 0x2000, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
+    q[0x1000] = 1;
+    entries[1].VirtualAddress = (ULONG_PTR)p;
+    entries[0].VirtualAddress = (ULONG_PTR)p + 0x1000;
+    entries[3].VirtualAddress = (ULONG_PTR)q;
+    entries[2].VirtualAddress = (ULONG_PTR)q + 0x1000;
+    CHECK_STATUS(
+        "working set: four entries at once",
+        query_class(0, MEMORY_WORKING_SET_EX_INFORMATION_CLASS, entries, sizeof(entries), NULL),
+        NTS_SUCCESS);
+    check_working_set("entry 1 (touched)", entries[1].Attributes, 1, PAGE_READWRITE, 0);
+    check_working_set("entry 0 (untouched)", entries[0].Attributes, 0, 0, 0);
+    check_working_set("entry 3 (untouched)", entries[3].Attributes, 0, 0, 0);
+    check_working_set("entry 2 (written)", entries[2].Attributes, 1, PAGE_READWRITE, 0);
+    CHECK_EQ("working set: the addresses are left as passed", entries[2].VirtualAddress,
+             (ULONG_PTR)q + 0x1000);
+
+    VirtualFree(p, 0, MEM_RELEASE);
+    check_working_set("released", working_set((ULONG_PTR)p), 0, 0, 0);
+    VirtualFree(q, 0, MEM_RELEASE);
+    query_class(0, MEMORY_WORKING_SET_EX_INFORMATION_CLASS, entries, sizeof(entries), NULL);
+    check_working_set("released, entry 2", entries[2].Attributes, 0, 0, 0);
+}
+
 int start(void) {
     test_arguments();
     test_free();
     test_regions();
     test_allocation_protect_and_type();
+    test_region_information();
+    test_image_information();
+    test_working_set_ex();
     return test_done();
 }

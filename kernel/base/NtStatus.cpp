@@ -102,6 +102,8 @@ std::string_view ntStatusName(NtStatus s) {
             return "STATUS_STACK_OVERFLOW";
         case NtStatus::CommitmentLimit:
             return "STATUS_COMMITMENT_LIMIT";
+        case NtStatus::InvalidAddress:
+            return "STATUS_INVALID_ADDRESS";
         case NtStatus::InvalidSystemService:
             return "STATUS_INVALID_SYSTEM_SERVICE";
     }

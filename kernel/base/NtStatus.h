@@ -56,6 +56,7 @@ enum class NtStatus : std::uint32_t {
     InvalidParameter6 = 0xC00000F4,
     StackOverflow = 0xC00000FD,
     CommitmentLimit = 0xC000012D,
+    InvalidAddress = 0xC0000141,
     InvalidSystemService = 0xC000001C,
 };
 

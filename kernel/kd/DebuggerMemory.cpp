@@ -6,32 +6,9 @@
 namespace ntoy::kd {
 namespace {
 
-// The host bytes behind `va` up to the end of its page, if the page has a frame. System
+// A page the debugger can read or write: any with a frame, accessible or not. System
 // addresses are walked in the same tables (the system half is shared).
-std::byte* hostAt(const mm::AddressSpace& space, VirtualAddress va) {
-    const mm::Pte pte = space.tables().pteAt(va);
-    if (!pte.hasFrame())
-        return nullptr;
-    return space.tables().memory().at(pte.pfn().address() + va.pageOffset());
-}
-
-template <typename Copy>
-std::size_t transfer(const mm::AddressSpace& space, VirtualAddress va, std::size_t size,
-                     Copy copy) {
-    std::size_t done = 0;
-    while (done < size) {
-        const VirtualAddress at = va + done;
-        if (at < va)
-            break;  // wrapped
-        std::byte* host = hostAt(space, at);
-        if (!host)
-            break;
-        const std::size_t n = std::min<std::size_t>(size - done, kPageSize - at.pageOffset());
-        copy(host, done, n);
-        done += n;
-    }
-    return done;
-}
+constexpr auto kHasFrame = [](mm::Pte e) { return e.hasFrame(); };
 
 }  // namespace
 
@@ -48,17 +25,17 @@ void dropWrittenCode(mm::AddressSpace& space, VirtualAddress va, std::uint64_t l
 
 std::size_t readVirtual(const mm::AddressSpace& space, VirtualAddress va,
                         std::span<std::byte> out) {
-    return transfer(space, va, out.size(), [&](std::byte* host, std::size_t off, std::size_t n) {
-        std::memcpy(out.data() + off, host, n);
-    });
+    return space.tables().forEachPiece(va, out.size(), kHasFrame,
+                                       [&](std::byte* host, std::uint64_t off, std::uint64_t n,
+                                           mm::Pte) { std::memcpy(out.data() + off, host, n); });
 }
 
 std::size_t writeVirtual(mm::AddressSpace& space, VirtualAddress va,
                          std::span<const std::byte> in) {
     const std::size_t n =
-        transfer(space, va, in.size(), [&](std::byte* host, std::size_t off, std::size_t len) {
-            std::memcpy(host, in.data() + off, len);
-        });
+        space.tables().forEachPiece(va, in.size(), kHasFrame,
+                                    [&](std::byte* host, std::uint64_t off, std::uint64_t len,
+                                        mm::Pte) { std::memcpy(host, in.data() + off, len); });
     dropWrittenCode(space, va, n);
     return n;
 }

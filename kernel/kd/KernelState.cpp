@@ -40,20 +40,4 @@ AllocationUsage allocationUsage(const ps::Process& process, const mm::Vad& vad) 
     return {"<unknown>", ""};
 }
 
-std::uint64_t committedPages(const mm::PageTables& tables, const mm::Vad& vad) {
-    std::uint64_t n = 0;
-    VirtualAddress va = vad.start();
-    while (va < vad.end()) {
-        const VirtualAddress next = tables.nextPossiblyMapped(va);
-        if (next != va.pageBase()) {  // no leaf table: nothing committed up to `next`
-            va = next;
-            continue;
-        }
-        if (tables.pteAt(va).isCommitted())
-            ++n;
-        va = va + kPageSize;
-    }
-    return n;
-}
-
 }  // namespace ntoy::kd

@@ -35,7 +35,4 @@ struct AllocationUsage {
 };
 AllocationUsage allocationUsage(const ps::Process& process, const mm::Vad& vad);
 
-// Pages of the allocation that are committed (their PTEs hold a protection).
-std::uint64_t committedPages(const mm::PageTables& tables, const mm::Vad& vad);
-
 }  // namespace ntoy::kd

@@ -1,7 +1,6 @@
 // !vm and !memusage: physical memory and commit, in WinDbg's "pages ( Kb)" rows.
 #include <fmt/format.h>
 
-#include <array>
 #include <filesystem>
 
 #include "kernel/Kernel.h"
@@ -23,23 +22,6 @@ std::string memusageRow(std::string_view label, std::uint64_t pages) {
     return fmt::format("{:>19}: {:>8} ({:>8} kb)\n", label, pages, pages * kKbPerPage);
 }
 
-// Active frames by use, counted entry by entry: a frame's use can change after it was handed
-// out (the loader marks image pages), which the database's running counts do not follow.
-struct UseCounts {
-    std::array<std::uint64_t, 5> pages{};
-    std::uint64_t operator[](mm::PageUse u) const { return pages[static_cast<std::size_t>(u)]; }
-};
-UseCounts activeByUse(const mm::PfnDatabase& pfns) {
-    UseCounts counts;
-    const auto& ram = pfns.memory();
-    for (Pfn pfn = ram.firstPfn(); pfn < ram.endPfn(); pfn = pfn + 1) {
-        const mm::PfnEntry& e = pfns.entry(pfn);
-        if (e.state == mm::PageState::Active)
-            ++counts.pages[static_cast<std::size_t>(e.use)];
-    }
-    return counts;
-}
-
 }  // namespace
 
 ExtensionResult vmCommand(Kernel& kernel, ExtensionArguments args) {
@@ -55,11 +37,12 @@ ExtensionResult vmCommand(Kernel& kernel, ExtensionArguments args) {
     out += vmRow("Zeroed Pages:", pfns.count(PageState::Zeroed));
     out += vmRow("Free Pages:", pfns.count(PageState::Free));
     out += vmRow("Active Pages:", pfns.count(PageState::Active));
-    const UseCounts byUse = activeByUse(pfns);
-    out += vmRow("Private Pages:", byUse[PageUse::UserPrivate]);
-    out += vmRow("Image Pages:", byUse[PageUse::UserImage]);
-    out += vmRow("Page Table Pages:", byUse[PageUse::PageTable]);
-    out += vmRow("Kernel Pages:", byUse[PageUse::Kernel]);
+    // Frames are handed out with their use (the loader's image pages as UserImage), so the
+    // database's running counts are exact.
+    out += vmRow("Private Pages:", pfns.count(PageUse::UserPrivate));
+    out += vmRow("Image Pages:", pfns.count(PageUse::UserImage));
+    out += vmRow("Page Table Pages:", pfns.count(PageUse::PageTable));
+    out += vmRow("Kernel Pages:", pfns.count(PageUse::Kernel));
     out += vmRow("Modified Pages:", pfns.count(PageState::Modified));
     out += vmRow("Committed pages:", mm.commit().charge());
     out += vmRow("Commit limit:", mm.commit().limit());
@@ -93,10 +76,9 @@ ExtensionResult memusageCommand(Kernel& kernel, ExtensionArguments args) {
     out += memusageRow("Bad", pfns.count(PageState::Bad));
     out += memusageRow("TOTAL", pfns.total());
     out += "\n  Active pages by use:\n";
-    const UseCounts byUse = activeByUse(pfns);
     for (PageUse use :
          {PageUse::UserPrivate, PageUse::UserImage, PageUse::PageTable, PageUse::Kernel})
-        out += memusageRow(mm::pageUseName(use), byUse[use]);
+        out += memusageRow(mm::pageUseName(use), pfns.count(use));
     return out;
 }
 

@@ -14,6 +14,7 @@
 #include "kernel/kd/KernelState.h"
 #include "kernel/kd/NumberArgument.h"
 #include "kernel/kd/ProtectionNames.h"
+#include "kernel/mm/RegionQuery.h"
 
 namespace ntoy::kd {
 namespace {
@@ -22,7 +23,7 @@ std::string vadLine(const ps::Process& process, std::size_t index, const mm::Vad
     const bool image = vad.type == mm::VadType::Image;
     std::string line =
         fmt::format("{:>3} {:>10x} {:>10x} {:>9} {:<13}{}", index, vad.startVpn, vad.endVpn,
-                    committedPages(process.space().tables(), vad),
+                    mm::committedPages(process.space().tables(), vad),
                     image ? "Mapped  Exe" : "Private", vadProtectionName(vad.allocationProtect));
     const AllocationUsage usage = allocationUsage(process, vad);
     if (!usage.imagePath.empty())

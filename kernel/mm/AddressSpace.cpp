@@ -1,10 +1,20 @@
 #include "kernel/mm/AddressSpace.h"
 
+#include <cstring>
+
 #include "kernel/hal/Cpu.h"
 #include "kernel/ke/BugCheck.h"
 #include "kernel/mm/SystemLayout.h"
+#include "ntoy/process_layout.h"
 
 namespace ntoy::mm {
+namespace {
+
+std::optional<Pfn> frameOf(Pte pte) {
+    return pte.hasFrame() ? std::optional(pte.pfn()) : std::nullopt;
+}
+
+}  // namespace
 
 std::unique_ptr<AddressSpace> AddressSpace::create(MemoryManager& mm, hal::Mmu& userMmu) {
     auto tables = PageTables::create(mm.pfns(), mm.commit());
@@ -88,13 +98,22 @@ void AddressSpace::markThreadStack(const Vad& vad) {
     vads_.find(vad.start())->threadStack = true;
 }
 
-NtStatus AddressSpace::commit(VirtualAddress start, VirtualAddress end, MmProtection prot) {
+MmProtection AddressSpace::withAllocationCache(VirtualAddress va, MmProtection prot) const {
+    const Vad* vad = vads_.find(va);
+    return vad ? prot.withCache(vad->cacheAttribute()) : prot;
+}
+
+NtStatus AddressSpace::commit(VirtualAddress start, VirtualAddress end, MmProtection requested) {
+    const Vad* vad = vads_.find(start);
+    if (!vad || end > vad->end())
+        return NtStatus::ConflictingAddresses;
+    const MmProtection prot = requested.withCache(vad->cacheAttribute());
     // Count what is committed already by visiting existing tables only, so that a huge
     // request fails on its charge at once instead of walking every page.
     std::uint64_t already = 0;
     forEachCommitted(start, end, [&](VirtualAddress, PhysicalAddress, Pte) { ++already; });
-    const std::uint64_t fresh = (end - start) / kPageSize - already;
-    if (!mm_.commit().tryCharge(fresh))
+    auto charge = mm_.commit().charge((end - start) / kPageSize - already);
+    if (!charge)
         return NtStatus::CommitmentLimit;
     // Tables first, so that running out of frames or commit for them undoes everything.
     for (VirtualAddress va = start; va < end; va = va + kPageSize) {
@@ -102,19 +121,24 @@ NtStatus AddressSpace::commit(VirtualAddress start, VirtualAddress end, MmProtec
             continue;
         for (VirtualAddress undo = start; undo <= va; undo = undo + kPageSize)
             tables_.pruneEmptyTables(undo);
-        mm_.commit().release(fresh);
         return NtStatus::CommitmentLimit;
     }
-    committedPages_ += fresh;
-    for (VirtualAddress va = start; va < end; va = va + kPageSize) {
-        const PhysicalAddress at = *tables_.findPte(va);
-        const Pte pte = tables_.read(at);
+    committedPages_ += charge->pages();
+    charge->keep();
+    tables_.forEachLeaf(start, end, [&](VirtualAddress va, PhysicalAddress at, Pte pte) {
         if (!pte.isCommitted())
-            tables_.write(at, Pte::demandZero(prot));
+            tables_.write(at, entryFor(std::nullopt, prot, false));
         else
-            protect(va, va + kPageSize, prot);
-    }
+            reprotect(va, at, pte, prot);
+        return true;
+    });
     return NtStatus::Success;
+}
+
+void AddressSpace::reprotect(VirtualAddress va, PhysicalAddress at, Pte pte, MmProtection prot) {
+    // As on Windows, a page out of the working set stays out: a transition PTE takes the new
+    // protection, and the next access it allows is a soft fault.
+    setPte(va, at, entryFor(frameOf(pte), prot, pte.isValid()));
 }
 
 void AddressSpace::freePage(VirtualAddress va, PhysicalAddress at, Pte pte) {
@@ -127,18 +151,11 @@ void AddressSpace::freePage(VirtualAddress va, PhysicalAddress at, Pte pte) {
 
 template <typename F>
 void AddressSpace::forEachCommitted(VirtualAddress start, VirtualAddress end, F&& f) {
-    for (VirtualAddress va = start; va < end;) {
-        const VirtualAddress next = tables_.nextPossiblyMapped(va);
-        if (next != va.pageBase()) {  // no leaf table here: skip its whole span
-            va = next;
-            continue;
-        }
-        const PhysicalAddress at = *tables_.findPte(va);
-        const Pte pte = tables_.read(at);
+    tables_.forEachLeaf(start, end, [&](VirtualAddress va, PhysicalAddress at, Pte pte) {
         if (pte.isCommitted())
             f(va, at, pte);
-        va = va + kPageSize;
-    }
+        return true;
+    });
 }
 
 void AddressSpace::decommit(VirtualAddress start, VirtualAddress end) {
@@ -166,12 +183,10 @@ void AddressSpace::release(const Vad& vad, VirtualAddress start, VirtualAddress 
     }
 }
 
-void AddressSpace::protect(VirtualAddress start, VirtualAddress end, MmProtection prot) {
-    // As on Windows, a page out of the working set stays out: a transition PTE takes the new
-    // protection, and the next access it allows is a soft fault.
+void AddressSpace::protect(VirtualAddress start, VirtualAddress end, MmProtection requested) {
+    const MmProtection prot = withAllocationCache(start, requested);
     forEachCommitted(start, end, [&](VirtualAddress va, PhysicalAddress at, Pte pte) {
-        const auto frame = pte.hasFrame() ? std::optional(pte.pfn()) : std::nullopt;
-        setPte(va, at, entryFor(frame, prot, pte.isValid()));
+        reprotect(va, at, pte, prot);
     });
 }
 
@@ -194,8 +209,10 @@ std::expected<Pfn, NtStatus> AddressSpace::materialize(VirtualAddress va, PageUs
 
 void AddressSpace::disarmGuard(VirtualAddress va, PhysicalAddress at, Pte pte) {
     // A guard page is never valid; without its guard, the next access is an ordinary fault.
-    const auto frame = pte.hasFrame() ? std::optional(pte.pfn()) : std::nullopt;
-    setPte(va, at, entryFor(frame, pte.protection().withoutGuard(), false));
+    // It carries no cache attribute either (see MmProtection::withCache): once it has fired,
+    // the page takes its allocation's again.
+    setPte(va, at,
+           entryFor(frameOf(pte), withAllocationCache(va, pte.protection().withoutGuard()), false));
 }
 
 std::uint64_t AddressSpace::trim(std::uint64_t count) {
@@ -216,25 +233,75 @@ std::uint64_t AddressSpace::trim(std::uint64_t count) {
             tables_.write(*at, pte.without(PteBit::Accessed));
             continue;
         }
-        setPte(va, *at, Pte::transition(pte.pfn(), pte.validProtection()));
+        setPte(va, *at, entryFor(pte.pfn(), pte.validProtection(), false));
         ++trimmed;
     }
     return trimmed;
 }
 
-PageFaultOutcome AddressSpace::growStack(const Vad& vad, PageFaultOutcome outcome) {
-    // The guard page just hit becomes part of the stack; the page below it becomes the new
-    // guard. The lowest page of the reservation is never committed: reaching it is overflow.
+bool AddressSpace::readResident(VirtualAddress va, std::span<std::byte> out) const {
+    if (out.empty())
+        return true;
+    if (!isUserAddress(va.value()) || !isUserAddress(va.value() + out.size() - 1))
+        return false;
+    // A page out of the working set still holds its bytes in its frame: reading them needs no
+    // fault.
+    const auto readable = [](Pte e) { return e.hasFrame() && e.protection().accessible(); };
+    return tables_.forEachPiece(va, out.size(), readable,
+                                [&](std::byte* host, std::uint64_t off, std::uint64_t n, Pte) {
+                                    std::memcpy(out.data() + off, host, n);
+                                }) == out.size();
+}
+
+bool AddressSpace::writeResident(VirtualAddress va, std::span<const std::byte> in) {
+    if (in.empty())
+        return true;
+    if (!isUserAddress(va.value()) || !isUserAddress(va.value() + in.size() - 1))
+        return false;
+    const auto writable = [](Pte e) {
+        const MmProtection prot = e.protection();
+        return e.hasFrame() && prot.accessible() && prot.writable() && !prot.copyOnWrite();
+    };
+    // Checked whole first: the write is all or nothing.
+    const auto nothing = [](std::byte*, std::uint64_t, std::uint64_t, Pte) {};
+    if (tables_.forEachPiece(va, in.size(), writable, nothing) != in.size())
+        return false;
+    tables_.forEachPiece(va, in.size(), writable,
+                         [&](std::byte* host, std::uint64_t off, std::uint64_t n, Pte e) {
+                             std::memcpy(host, in.data() + off, n);
+                             if (e.protection().executable())
+                                 mmu_.codeModified((va + off).pageBase(), kPageSize);
+                         });
+    return true;
+}
+
+std::optional<AddressSpace::ThreadStack> AddressSpace::currentStack() const {
+    if (currentTeb_.value() == 0)
+        return std::nullopt;
+    std::uint64_t top = 0, bottom = 0;
+    if (!readResident(currentTeb_ + NTOY_TEB_STACK_BASE,
+                      std::as_writable_bytes(std::span(&top, 1))) ||
+        !readResident(currentTeb_ + NTOY_TEB_DEALLOCATION_STACK,
+                      std::as_writable_bytes(std::span(&bottom, 1))) ||
+        bottom >= top)
+        return std::nullopt;
+    return ThreadStack{VirtualAddress(bottom), VirtualAddress(top)};
+}
+
+PageFaultOutcome AddressSpace::growStack(ThreadStack stack, PageFaultOutcome outcome) {
+    // The guard page just hit becomes part of the stack and the page below it the new guard,
+    // committed as Windows commits it, wherever the stack came from. The lowest page of the
+    // stack is never committed: reaching it, or the end of the allocation, is overflow.
     const VirtualAddress newGuard = outcome.address.pageBase() - kPageSize;
-    if (newGuard <= vad.start() ||
-        commit(newGuard, newGuard + kPageSize,
-               MmProtection(static_cast<std::uint8_t>(outcome.before.protection().bits()))) !=
-            NtStatus::Success) {
+    if (newGuard <= stack.bottom ||
+        commit(newGuard, newGuard + kPageSize, outcome.before.protection()) != NtStatus::Success) {
         outcome.response = PageFaultResponse::StackOverflow;
         return outcome;
     }
-    if (onStackGrowth_)
-        onStackGrowth_(outcome.address.pageBase());
+    // The TEB's StackLimit follows, as on Windows; a TEB the guest made unwritable keeps the
+    // old value.
+    const std::uint64_t limit = outcome.address.pageBase().value();
+    (void)writeResident(currentTeb_ + NTOY_TEB_STACK_LIMIT, std::as_bytes(std::span(&limit, 1)));
     outcome.kind = FaultKind::StackGrowth;
     outcome.response = PageFaultResponse::Resolved;
     ++mm_.faults().stackGrowth;
@@ -276,8 +343,8 @@ PageFaultOutcome AddressSpace::handleFault(VirtualAddress address, std::uint32_t
         disarmGuard(va, *at, pte);
         o.kind = FaultKind::Guard;
         o.after = tables_.read(*at);
-        if (const Vad* vad = vads_.find(va); vad && vad->threadStack) {
-            o = growStack(*vad, o);
+        if (const auto stack = currentStack(); stack && stack->contains(va)) {
+            o = growStack(*stack, o);
             o.after = tables_.read(*at);
             if (o.response == PageFaultResponse::Resolved)
                 return o;
@@ -304,7 +371,7 @@ PageFaultOutcome AddressSpace::handleFault(VirtualAddress address, std::uint32_t
                                                                 ? MmProtection::ReadWrite
                                                                 : MmProtection::ExecuteReadWrite)));
         if (pte.hasFrame()) {  // valid, or trimmed and brought back at once
-            setPte(va, *at, Pte::valid(pte.pfn(), written, true));
+            setPte(va, *at, entryFor(pte.pfn(), written, true));
             o.kind = FaultKind::CopyOnWrite;
             o.frame = pte.pfn();
             o.after = tables_.read(*at);
@@ -312,12 +379,12 @@ PageFaultOutcome AddressSpace::handleFault(VirtualAddress address, std::uint32_t
             ++mm_.faults().copyOnWrite;
             return o;
         }
-        tables_.write(*at, Pte::demandZero(written));
+        tables_.write(*at, entryFor(std::nullopt, written, false));
         return handleFault(address, errorCode);
     }
     if (pte.isTransition()) {
         // A soft fault: the frame still holds the page; it comes back from its list.
-        setPte(va, *at, Pte::valid(pte.pfn(), prot, true));
+        setPte(va, *at, entryFor(pte.pfn(), prot, true));
         o.kind = FaultKind::Transition;
         o.frame = pte.pfn();
         o.after = tables_.read(*at);
@@ -333,7 +400,7 @@ PageFaultOutcome AddressSpace::handleFault(VirtualAddress address, std::uint32_t
             ++mm_.faults().other;
             return o;
         }
-        setPte(va, *at, Pte::valid(*frame, prot, true));
+        setPte(va, *at, entryFor(*frame, prot, true));
         o.kind = FaultKind::DemandZero;
         o.frame = *frame;
         o.fromZeroedList = zeroed;
@@ -366,9 +433,10 @@ std::expected<Pfn, NtStatus> AddressSpace::frameForKernelAccess(VirtualAddress v
         errorCode |= hal::pf::kWrite;
     const MmProtection prot = pte.protection();
     if (prot.isGuard()) {
-        // A thread stack grows for the kernel too (an exception frame pushed below the
-        // committed stack); any other guard page is disarmed and refused, as on Windows.
-        if (const Vad* vad = vads_.find(va); vad && vad->threadStack) {
+        // The current thread's stack grows for the kernel too (an exception frame pushed
+        // below the committed stack); any other guard page is disarmed and refused, as on
+        // Windows.
+        if (const auto stack = currentStack(); stack && stack->contains(va)) {
             if (handleFault(va, errorCode).response != PageFaultResponse::Resolved)
                 return std::unexpected(NtStatus::AccessViolation);
             return frameForKernelAccess(va, access);

@@ -10,8 +10,9 @@
 #pragma once
 
 #include <expected>
-#include <functional>
 #include <memory>
+#include <optional>
+#include <span>
 
 #include "kernel/base/NtStatus.h"
 #include "kernel/hal/Mmu.h"
@@ -30,6 +31,7 @@ public:
     AddressSpace& operator=(const AddressSpace&) = delete;
 
     MemoryManager& memoryManager() { return mm_; }
+    const MemoryManager& memoryManager() const { return mm_; }
     PageTables& tables() { return tables_; }
     const PageTables& tables() const { return tables_; }
     const VadTree& vads() const { return vads_; }
@@ -46,17 +48,34 @@ public:
     bool vadQuotaLeft(std::uint64_t more = 1) const { return vads_.size() + more <= kVadQuota; }
     Vad& reserve(VirtualAddress start, std::uint64_t pages, std::uint32_t allocationProtect,
                  VadType type);
-    // Commits [start, end), inside one allocation. New pages are demand-zero; committed ones
-    // keep their contents and take `prot`. COMMITMENT_LIMIT changes nothing.
+    // Commits [start, end), which must lie inside one allocation (else CONFLICTING_ADDRESSES).
+    // New pages are demand-zero; committed ones keep their contents and take `prot`. Either
+    // way `prot` takes the allocation's cache attribute. COMMITMENT_LIMIT changes nothing.
     NtStatus commit(VirtualAddress start, VirtualAddress end, MmProtection prot);
     // Decommits [start, end): frames and charge go back at once.
     void decommit(VirtualAddress start, VirtualAddress end);
     // Releases [start, end) of `vad`, splitting it if that leaves pages on both sides.
     void release(const Vad& vad, VirtualAddress start, VirtualAddress end);
-    // Sets the protection of committed pages [start, end); contents survive.
+    // Sets the protection of committed pages [start, end), with the allocation's cache
+    // attribute; contents survive.
     void protect(VirtualAddress start, VirtualAddress end, MmProtection prot);
     Vad* findVad(VirtualAddress va) { return vads_.find(va); }
+    // Labels the reservation the kernel made for a thread's stack, for the debugger. Which
+    // guard pages grow a stack is the TEB's business (currentStack), not this label's.
     void markThreadStack(const Vad& vad);
+
+    // --- the current thread
+    // The TEB of the thread running in this address space, or 0. The kernel points it at the
+    // current thread; its stack range decides which guard pages grow a stack.
+    void setCurrentTeb(VirtualAddress teb) { currentTeb_ = teb; }
+    // The current thread's stack as its TEB describes it: [DeallocationStack, NtTib.StackBase).
+    // Read without faulting anything in: a TEB without its frame or without read access, or
+    // one that describes an empty range, describes no stack.
+    struct ThreadStack {
+        VirtualAddress bottom, top;
+        bool contains(VirtualAddress va) const { return va >= bottom && va < top; }
+    };
+    std::optional<ThreadStack> currentStack() const;
 
     // Gives a committed page its frame now (the loader and process set-up fill pages before
     // the guest runs, so they never fault). Returns the frame.
@@ -71,11 +90,6 @@ public:
     // pages as a fault would. Guard pages are disarmed and refused, as on Windows.
     std::expected<Pfn, NtStatus> frameForKernelAccess(VirtualAddress va, AccessKind access);
 
-    // Told the new lowest committed stack page when a thread stack grows (the TEB's StackLimit).
-    void setStackGrowthCallback(std::function<void(VirtualAddress newLimit)> onGrow) {
-        onStackGrowth_ = std::move(onGrow);
-    }
-
 private:
     AddressSpace(MemoryManager& mm, PageTables tables, hal::Mmu& userMmu)
         : mm_(mm), tables_(tables), mmu_(userMmu) {
@@ -88,9 +102,19 @@ private:
     // use it now (`resident`), transition if it keeps a frame out of the working set,
     // demand-zero without one.
     static Pte entryFor(std::optional<Pfn> frame, MmProtection prot, bool resident);
+    // Gives the committed page whose entry is `pte` the protection `prot`, keeping its frame
+    // and its place in or out of the working set.
+    void reprotect(VirtualAddress va, PhysicalAddress at, Pte pte, MmProtection prot);
     void freePage(VirtualAddress va, PhysicalAddress at, Pte pte);
     void disarmGuard(VirtualAddress va, PhysicalAddress at, Pte pte);
-    PageFaultOutcome growStack(const Vad& vad, PageFaultOutcome outcome);
+    // `prot` with the cache attribute of the allocation holding `va`.
+    MmProtection withAllocationCache(VirtualAddress va, MmProtection prot) const;
+    PageFaultOutcome growStack(ThreadStack stack, PageFaultOutcome outcome);
+    // User memory as the kernel may touch it while it handles a fault: only pages that hold
+    // their frame and whose protection allows the access, never faulting anything in (a page
+    // out of the working set stays out). False if any page is not so.
+    bool readResident(VirtualAddress va, std::span<std::byte> out) const;
+    bool writeResident(VirtualAddress va, std::span<const std::byte> in);
     template <typename F>
     void forEachCommitted(VirtualAddress start, VirtualAddress end, F&& f);
 
@@ -100,7 +124,7 @@ private:
     VadTree vads_;
     WorkingSet workingSet_;
     std::uint64_t committedPages_ = 0;
-    std::function<void(VirtualAddress)> onStackGrowth_;
+    VirtualAddress currentTeb_;
 };
 
 }  // namespace ntoy::mm

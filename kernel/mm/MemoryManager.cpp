@@ -16,21 +16,19 @@ Pfn allocateRoot(PfnDatabase& pfns) {
 
 MemoryManager::MemoryManager(hal::PhysicalMemory ram, hal::Mmu& systemMmu)
     : pfns_(ram),
-      commit_(ram.frameCount()),
+      commit_(ram.frameCount(), 1),  // the master PML4, charged from the start
       systemTables_(pfns_, commit_, allocateRoot(pfns_)),
-      systemMmu_(systemMmu) {
-    (void)commit_.tryCharge(1);  // the master PML4
-}
+      systemMmu_(systemMmu) {}
 
 std::optional<Pfn> MemoryManager::mapSystemPage(VirtualAddress va, MmProtection prot) {
-    if (!commit_.tryCharge(1))
+    auto charge = commit_.charge(1);
+    if (!charge)
         return std::nullopt;
     auto pte = systemTables_.ensurePte(va);
     auto frame = pte ? pfns_.allocateZeroed(PageUse::Kernel) : std::nullopt;
-    if (!frame) {
-        commit_.release(1);
+    if (!frame)
         return std::nullopt;
-    }
+    charge->keep();
     pfns_.entry(*frame).pteAddress = *pte;
     systemTables_.write(*pte, Pte::valid(*frame, prot, false));
     systemMmu_.mapped(va, *frame);

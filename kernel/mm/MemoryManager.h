@@ -26,8 +26,8 @@ struct FaultCounters {
 
 class MemoryManager {
 public:
-    // All of RAM goes to the PFN database; the commit limit is what is free after the
-    // caller (boot) has taken the kernel's own frames, so it is set later by boot.
+    // All of RAM goes to the PFN database, and the commit limit is all of RAM (there is no
+    // pagefile): the kernel's own pages are charged against it like every other promise.
     MemoryManager(hal::PhysicalMemory ram, hal::Mmu& systemMmu);
 
     PfnDatabase& pfns() { return pfns_; }

@@ -14,13 +14,13 @@ unsigned indexAt(VirtualAddress va, int level) {
 }  // namespace
 
 std::optional<PageTables> PageTables::create(PfnDatabase& pfns, CommitCharge& commit) {
-    if (!commit.tryCharge(1))
+    auto charge = commit.charge(1);
+    if (!charge)
         return std::nullopt;
     auto root = pfns.allocateZeroed(PageUse::PageTable);
-    if (!root) {
-        commit.release(1);
+    if (!root)
         return std::nullopt;
-    }
+    charge->keep();
     return PageTables(pfns, commit, *root);
 }
 
@@ -68,13 +68,13 @@ VirtualAddress PageTables::nextPossiblyMapped(VirtualAddress va) const {
 }
 
 std::optional<Pfn> PageTables::newTable(PhysicalAddress parentEntry, bool user) {
-    if (!commit_->tryCharge(1))
+    auto charge = commit_->charge(1);
+    if (!charge)
         return std::nullopt;
     auto table = pfns_->allocateZeroed(PageUse::PageTable);
-    if (!table) {
-        commit_->release(1);
+    if (!table)
         return std::nullopt;
-    }
+    charge->keep();
     pfns_->entry(*table).pteAddress = parentEntry;
     memory().write(parentEntry, Pte::table(*table, user).raw());
     ++pfns_->entry(parentEntry.pfn()).usedEntries;

@@ -3,6 +3,7 @@
 // (entries in use) and freed when they empty.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <optional>
 
@@ -46,6 +47,21 @@ public:
     // callers skip large unmapped stretches. Returns va's page itself if the table exists.
     VirtualAddress nextPossiblyMapped(VirtualAddress va) const;
 
+    // The one walk over the leaf entries of [start, end), in address order: calls
+    // visit(va, entryAddress, entry) for each page whose leaf table exists, and skips the span
+    // of a missing table at once (its pages are all zero). `visit` returns false to stop; it
+    // may rewrite the entries it is given, but must not create or free tables.
+    template <typename Visit>
+    void forEachLeaf(VirtualAddress start, VirtualAddress end, Visit&& visit) const;
+
+    // The one copy loop between host memory and a virtual range: calls
+    // piece(host, offset, length, entry) for each page's part of [va, va + size), in order,
+    // while usable(entry) holds for the page's leaf entry. Returns the bytes covered: short at
+    // the first page that is not usable (or where the range wraps).
+    template <typename Usable, typename Piece>
+    std::uint64_t forEachPiece(VirtualAddress va, std::uint64_t size, Usable&& usable,
+                               Piece&& piece) const;
+
     Pte read(PhysicalAddress pteAddress) const {
         return Pte(memory().read<std::uint64_t>(pteAddress));
     }
@@ -70,5 +86,42 @@ private:
     CommitCharge* commit_;
     Pfn root_;
 };
+
+template <typename Visit>
+void PageTables::forEachLeaf(VirtualAddress start, VirtualAddress end, Visit&& visit) const {
+    constexpr std::uint64_t kLeafSpan = 1ull << 21;  // one leaf table maps 2 MiB
+    for (VirtualAddress va = start.pageBase(); va < end;) {
+        const VirtualAddress next = nextPossiblyMapped(va);
+        if (next != va) {
+            va = next;
+            continue;
+        }
+        const PhysicalAddress first = *findPte(va);
+        const VirtualAddress tableLimit(alignDown(va.value(), kLeafSpan) + kLeafSpan);
+        const VirtualAddress tableEnd = tableLimit < va ? end : std::min(end, tableLimit);
+        for (PhysicalAddress at = first; va < tableEnd; va = va + kPageSize, at = at + 8) {
+            if (!visit(va, at, read(at)))
+                return;
+        }
+    }
+}
+
+template <typename Usable, typename Piece>
+std::uint64_t PageTables::forEachPiece(VirtualAddress va, std::uint64_t size, Usable&& usable,
+                                       Piece&& piece) const {
+    std::uint64_t done = 0;
+    while (done < size) {
+        const VirtualAddress at = va + done;
+        if (at < va)
+            break;  // wrapped
+        const Pte entry = pteAt(at);
+        if (!usable(entry))
+            break;
+        const std::uint64_t n = std::min(size - done, kPageSize - at.pageOffset());
+        piece(memory().at(entry.pfn().address() + at.pageOffset()), done, n, entry);
+        done += n;
+    }
+    return done;
+}
 
 }  // namespace ntoy::mm

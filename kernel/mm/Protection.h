@@ -16,6 +16,10 @@ inline constexpr std::uint32_t kNoAccess = 0x01, kReadOnly = 0x02, kReadWrite = 
                                kNoCache = 0x200, kWriteCombine = 0x400;
 }  // namespace page
 
+// PAGE_NOCACHE and PAGE_WRITECOMBINE. On current Windows they belong to an allocation, not to
+// its pages: every page committed or protected in it takes the allocation's.
+enum class CacheAttribute : std::uint8_t { Cached, NoCache, WriteCombine };
+
 // The MM protection: base access in bits 0-2, NOCACHE 0x8, GUARD 0x10. NOACCESS is 0x18, and
 // 0 means "no protection stored" (an uncommitted page).
 class MmProtection {
@@ -48,6 +52,28 @@ public:
     constexpr bool isWriteCombine() const { return !isNoAccess() && (bits_ & 0x18) == 0x18; }
     constexpr MmProtection withoutGuard() const {
         return isGuard() ? MmProtection(static_cast<std::uint8_t>(bits_ & ~kGuard)) : *this;
+    }
+    constexpr CacheAttribute cacheAttribute() const {
+        return isNoCache()        ? CacheAttribute::NoCache
+               : isWriteCombine() ? CacheAttribute::WriteCombine
+                                  : CacheAttribute::Cached;
+    }
+    // This protection with `cache` in place of its own. NOACCESS and GUARD carry none: the
+    // encoding has no room for them (NOACCESS|NOCACHE is not a protection, and GUARD|NOCACHE
+    // is WRITECOMBINE), so a guard page takes its allocation's attribute when it fires.
+    constexpr MmProtection withCache(CacheAttribute cache) const {
+        if (bits_ == 0 || isNoAccess() || isGuard())
+            return *this;
+        const auto base = static_cast<std::uint8_t>(bits_ & 7);
+        switch (cache) {
+            case CacheAttribute::Cached:
+                return MmProtection(base);
+            case CacheAttribute::NoCache:
+                return MmProtection(static_cast<std::uint8_t>(base | kNoCache));
+            case CacheAttribute::WriteCombine:
+                return MmProtection(static_cast<std::uint8_t>(base | kNoCache | kGuard));
+        }
+        return *this;
     }
 
     // Whether a page with this protection may be valid: NOACCESS and GUARD pages never are.

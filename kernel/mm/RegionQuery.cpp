@@ -1,6 +1,7 @@
 #include "kernel/mm/RegionQuery.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "kernel/mm/SystemLayout.h"
@@ -29,23 +30,69 @@ MemoryBasicInformation queryRegion(const AddressSpace& space, VirtualAddress add
                                  : std::pair{mem::kReserve, 0u};
     };
     const auto first = stateOf(space.tables().pteAt(page));
-    VirtualAddress va = page + kPageSize;
-    while (va < vad->end()) {
-        const VirtualAddress next = space.tables().nextPossiblyMapped(va);
-        if (next != va.pageBase()) {  // no table: a run of uncommitted pages
-            if (first.first != mem::kReserve)
-                break;
-            va = std::min(next, vad->end());
-            continue;
-        }
-        if (stateOf(space.tables().pteAt(va)) != first)
-            break;
-        va = va + kPageSize;
-    }
-    info.regionSize = va - page;
+    const bool reserved = first.first == mem::kReserve;
+    // The run ends at the first page in another state, up to the allocation's end. Pages
+    // whose leaf table is missing (skipped by the walk) are reserved.
+    std::optional<VirtualAddress> runEnd;
+    VirtualAddress unseen = page + kPageSize;
+    space.tables().forEachLeaf(unseen, vad->end(),
+                               [&](VirtualAddress va, PhysicalAddress, Pte pte) {
+                                   if (va != unseen && !reserved)
+                                       runEnd = unseen;
+                                   else if (stateOf(pte) != first)
+                                       runEnd = va;
+                                   unseen = va + kPageSize;
+                                   return !runEnd;
+                               });
+    if (!runEnd)
+        runEnd = reserved ? vad->end() : unseen;
+    info.regionSize = *runEnd - page;
     info.state = first.first;
     info.protect = first.second;
     return info;
+}
+
+std::uint64_t committedPages(const PageTables& tables, const Vad& vad) {
+    std::uint64_t n = 0;
+    tables.forEachLeaf(vad.start(), vad.end(), [&](VirtualAddress, PhysicalAddress, Pte pte) {
+        n += pte.isCommitted();
+        return true;
+    });
+    return n;
+}
+
+std::optional<MemoryRegionInformation> queryAllocation(const AddressSpace& space,
+                                                       VirtualAddress address) {
+    const Vad* vad = space.vads().find(address);
+    if (!vad)
+        return std::nullopt;
+    MemoryRegionInformation info{};
+    info.allocationBase = vad->start().value();
+    info.allocationProtect = vad->allocationProtect;
+    info.regionSize = vad->end() - vad->start();
+    info.commitSize = committedPages(space.tables(), *vad) * kPageSize;
+    return info;
+}
+
+std::uint64_t workingSetExAttributes(const AddressSpace& space, VirtualAddress address) {
+    if (!isUserAddress(address.value()))
+        return 0;
+    const Vad* vad = space.vads().find(address);
+    const Pte pte = space.tables().pteAt(address);
+    if (!vad || !pte.isCommitted())
+        return 0;
+    const MmProtection prot = pte.protection();
+    const bool shared = vad->type == VadType::Image && (!prot.writable() || prot.copyOnWrite());
+    std::uint64_t attributes = std::uint64_t{shared} << 15;
+    if (pte.isValid()) {
+        attributes |= 1;
+        attributes |= std::uint64_t{prot.toWin32() & 0x7FF} << 4;
+        if (shared) {
+            const std::uint64_t count = space.memoryManager().pfns().entry(pte.pfn()).shareCount;
+            attributes |= std::min<std::uint64_t>(count, 7) << 1;
+        }
+    }
+    return attributes;
 }
 
 }  // namespace ntoy::mm

@@ -1,9 +1,11 @@
-// What NtQueryVirtualMemory (MemoryBasicInformation) reports for an address: the run of pages
-// around it that share one allocation, state and protection. The system call and the
-// debugger's !address both use it, so that they always agree.
+// What NtQueryVirtualMemory reports for an address: MemoryBasicInformation (the run of pages
+// around it that share one allocation, state and protection), MemoryRegionInformation (the
+// allocation that holds it) and MemoryWorkingSetExInformation (its page, as far as paging goes).
+// The system call and the debugger both use these, so that they always agree.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "kernel/mm/AddressSpace.h"
 
@@ -32,5 +34,31 @@ static_assert(sizeof(MemoryBasicInformation) == 48);
 
 // The region containing `address`, which must be a user address.
 MemoryBasicInformation queryRegion(const AddressSpace& space, VirtualAddress address);
+
+// MEMORY_REGION_INFORMATION, x64. Windows sets no RegionType flag for private memory nor for
+// the views Wine's test_query_region_information queries; neither does ntoy for an image.
+struct MemoryRegionInformation {
+    std::uint64_t allocationBase;
+    std::uint32_t allocationProtect;
+    std::uint32_t regionType;
+    std::uint64_t regionSize;  // the whole allocation
+    std::uint64_t commitSize;  // its committed pages, in bytes
+    std::uint64_t partitionId;
+    std::uint64_t nodePreference;
+};
+static_assert(sizeof(MemoryRegionInformation) == 48);
+
+// The allocation holding `address`; empty where there is none.
+std::optional<MemoryRegionInformation> queryAllocation(const AddressSpace& space,
+                                                       VirtualAddress address);
+
+// The committed pages of an allocation.
+std::uint64_t committedPages(const PageTables& tables, const Vad& vad);
+
+// MEMORY_WORKING_SET_EX_BLOCK for the page holding `address`: Valid (bit 0), ShareCount
+// (1-3), Win32Protection (4-14) and Shared (15); Node, Locked and LargePage are 0. A page
+// that is not valid shows only Shared. Image pages are shared until copy-on-write makes them
+// private, as their section's pages are on Windows; ShareCount is given for valid shared pages.
+std::uint64_t workingSetExAttributes(const AddressSpace& space, VirtualAddress address);
 
 }  // namespace ntoy::mm

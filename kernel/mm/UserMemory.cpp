@@ -3,6 +3,12 @@
 #include "kernel/mm/SystemLayout.h"
 
 namespace ntoy::mm {
+namespace {
+
+// After resolve(), every page of the range has its frame.
+constexpr auto kResolved = [](Pte e) { return e.hasFrame(); };
+
+}  // namespace
 
 NtStatus UserMemory::resolve(VirtualAddress va, std::uint64_t size, AccessKind access) {
     if (size == 0)
@@ -29,19 +35,6 @@ std::byte* UserMemory::fastPath(VirtualAddress va, std::uint64_t size, AccessKin
     return space_.tables().memory().at(pte.pfn().address() + va.pageOffset());
 }
 
-template <typename F>
-void UserMemory::forEachPiece(VirtualAddress va, std::uint64_t size, F&& f) {
-    const auto& memory = space_.tables().memory();
-    std::uint64_t done = 0;
-    while (done < size) {
-        const VirtualAddress at = va + done;
-        const std::uint64_t n = std::min(size - done, kPageSize - at.pageOffset());
-        const Pfn frame = space_.tables().pteAt(at).pfn();
-        f(memory.at(frame.address() + at.pageOffset()), done, n);
-        done += n;
-    }
-}
-
 NtStatus UserMemory::read(VirtualAddress va, std::span<std::byte> out) {
     Pte pte;
     if (std::byte* host = fastPath(va, out.size(), AccessKind::Read, pte)) {
@@ -50,9 +43,10 @@ NtStatus UserMemory::read(VirtualAddress va, std::span<std::byte> out) {
     }
     if (auto s = resolve(va, out.size(), AccessKind::Read); s != NtStatus::Success)
         return s;
-    forEachPiece(va, out.size(), [&](std::byte* host, std::uint64_t off, std::uint64_t n) {
-        std::memcpy(out.data() + off, host, n);
-    });
+    space_.tables().forEachPiece(va, out.size(), kResolved,
+                                 [&](std::byte* host, std::uint64_t off, std::uint64_t n, Pte) {
+                                     std::memcpy(out.data() + off, host, n);
+                                 });
     return NtStatus::Success;
 }
 
@@ -66,13 +60,13 @@ NtStatus UserMemory::write(VirtualAddress va, std::span<const std::byte> in) {
     }
     if (auto s = resolve(va, in.size(), AccessKind::Write); s != NtStatus::Success)
         return s;
-    forEachPiece(va, in.size(), [&](std::byte* host, std::uint64_t off, std::uint64_t n) {
-        std::memcpy(host, in.data() + off, n);
-        // Written behind the CPU's back: code it translated from an executable page is stale.
-        const VirtualAddress at = va + off;
-        if (!space_.tables().pteAt(at).has(PteBit::NoExecute))
-            space_.mmu().codeModified(at.pageBase(), kPageSize);
-    });
+    space_.tables().forEachPiece(
+        va, in.size(), kResolved, [&](std::byte* host, std::uint64_t off, std::uint64_t n, Pte e) {
+            std::memcpy(host, in.data() + off, n);
+            // Written behind the CPU's back: code it translated from an executable page is stale.
+            if (!e.has(PteBit::NoExecute))
+                space_.mmu().codeModified((va + off).pageBase(), kPageSize);
+        });
     return NtStatus::Success;
 }
 
@@ -82,10 +76,6 @@ NtStatus UserMemory::probeForWrite(VirtualAddress va, std::uint64_t size) {
         return NtStatus::Success;
     return resolve(va, size, AccessKind::Write);
 }
-
-}  // namespace ntoy::mm
-
-namespace ntoy::mm {
 
 NtStatus UserMemory::probeForRead(VirtualAddress va, std::uint64_t size) {
     return resolve(va, size, AccessKind::Read);

@@ -45,8 +45,6 @@ private:
     // reached page by page.
     NtStatus resolve(VirtualAddress va, std::uint64_t size, AccessKind access);
     std::byte* fastPath(VirtualAddress va, std::uint64_t size, AccessKind access, Pte& pte);
-    template <typename F>
-    void forEachPiece(VirtualAddress va, std::uint64_t size, F&& f);
 
     AddressSpace& space_;
 };

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "kernel/base/Types.h"
+#include "kernel/mm/Protection.h"
 
 namespace ntoy::mm {
 
@@ -15,7 +16,8 @@ struct Vad {
     std::uint64_t endVpn = 0;             // inclusive, as in Windows
     std::uint32_t allocationProtect = 0;  // PAGE_*, as given when the allocation was made
     VadType type = VadType::Private;
-    // The stack reservation of a thread: its guard page grows it (see PageFault).
+    // Made by the kernel as a thread's stack: a label for the debugger. Which guard pages grow
+    // a stack is decided by the current thread's TEB (AddressSpace::currentStack).
     bool threadStack = false;
 
     VirtualAddress start() const { return VirtualAddress(startVpn << kPageShift); }
@@ -23,6 +25,12 @@ struct Vad {
     std::uint64_t pages() const { return endVpn - startVpn + 1; }
     bool contains(VirtualAddress va) const {
         return va.pageNumber() >= startVpn && va.pageNumber() <= endVpn;
+    }
+    // PAGE_NOCACHE or PAGE_WRITECOMBINE as given when the allocation was made: every page
+    // committed or protected in it takes this one, whatever the call asks for.
+    CacheAttribute cacheAttribute() const {
+        const auto prot = MmProtection::fromWin32(allocationProtect);
+        return prot ? prot->cacheAttribute() : CacheAttribute::Cached;
     }
 };
 

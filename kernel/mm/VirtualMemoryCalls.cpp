@@ -2,7 +2,10 @@
 // NtQueryVirtualMemory, with the rounding, checks (in order) and status codes of
 // shared/spec/nt-virtual-memory.md. Pointer arguments are captured first, outputs probed
 // before anything changes and written once, after the work succeeds.
+#include <algorithm>
+#include <cstddef>
 #include <optional>
+#include <span>
 
 #include "kernel/ke/SystemCall.h"
 #include "kernel/mm/RegionQuery.h"
@@ -241,14 +244,20 @@ NtStatus NtProtectVirtualMemory(SystemCall& call) {
     mm::AddressSpace& space = call.process.space();
     const VirtualAddress start(alignDown(base, kPageSize));
     const VirtualAddress end(alignUp(base + std::max<std::uint64_t>(size, 1), kPageSize));
+    // A range that cannot be protected still gets PAGE_NOACCESS as OldProtect, as on Windows 8
+    // and later: the one output a failed call writes (probed above).
+    const auto unprotectable = [&](NtStatus status) {
+        (void)call.user.write(call.pointer(4), std::uint32_t{page::kNoAccess});
+        return status;
+    };
     const mm::Vad* vad = space.findVad(start);
     if (!vad || end > vad->end())
-        return NtStatus::ConflictingAddresses;
+        return unprotectable(NtStatus::ConflictingAddresses);
     if (vad->type == mm::VadType::Private && anyProt->copyOnWrite())
         return NtStatus::InvalidPageProtection;
     for (VirtualAddress va = start; va < end; va = va + kPageSize)
         if (!space.tables().pteAt(va).isCommitted())
-            return NtStatus::NotCommitted;
+            return unprotectable(NtStatus::NotCommitted);
 
     const std::uint32_t old = space.tables().pteAt(start).protection().toWin32();
     space.protect(start, end, *anyProt);
@@ -257,30 +266,147 @@ NtStatus NtProtectVirtualMemory(SystemCall& call) {
     return NtStatus::Success;
 }
 
+namespace {
+
+// NtQueryVirtualMemory's information classes.
+enum class MemoryInformationClass : std::uint64_t {
+    Basic = 0,
+    Region = 3,
+    WorkingSetEx = 4,
+    Image = 6,
+};
+
+// MEMORY_IMAGE_INFORMATION, x64. ImageFlags stays 0: every image is mapped whole, executable,
+// and its signing level is unchecked (0), which Windows also reports for an unchecked image.
+struct MemoryImageInformation {
+    std::uint64_t imageBase;
+    std::uint64_t sizeOfImage;
+    std::uint32_t imageFlags;
+    std::uint32_t reserved;
+};
+static_assert(sizeof(MemoryImageInformation) == 24);
+
+// MEMORY_WORKING_SET_EX_INFORMATION, x64: the address in, the attributes out.
+struct WorkingSetExEntry {
+    std::uint64_t virtualAddress;
+    std::uint64_t attributes;
+};
+
+// The shortest buffer each class accepts: MemoryRegionInformation's may stop before its
+// CommitSize on x64; MemoryWorkingSetExInformation's must hold one entry.
+std::optional<std::uint64_t> minimumLength(MemoryInformationClass infoClass) {
+    switch (infoClass) {
+        case MemoryInformationClass::Basic:
+            return sizeof(mm::MemoryBasicInformation);
+        case MemoryInformationClass::Region:
+            return offsetof(mm::MemoryRegionInformation, commitSize);
+        case MemoryInformationClass::WorkingSetEx:
+            return sizeof(WorkingSetExEntry);
+        case MemoryInformationClass::Image:
+            return sizeof(MemoryImageInformation);
+    }
+    return std::nullopt;
+}
+
+// The bytes of the buffer a successful call writes.
+std::uint64_t bytesWritten(MemoryInformationClass infoClass, std::uint64_t length) {
+    switch (infoClass) {
+        case MemoryInformationClass::Basic:
+            return sizeof(mm::MemoryBasicInformation);
+        case MemoryInformationClass::Region:
+            return std::min<std::uint64_t>(length, sizeof(mm::MemoryRegionInformation));
+        case MemoryInformationClass::WorkingSetEx:
+            return alignDown(length, sizeof(WorkingSetExEntry));
+        case MemoryInformationClass::Image:
+            return sizeof(MemoryImageInformation);
+    }
+    return 0;
+}
+
+// The image mapped at the allocation holding `address`: zero for other memory, empty for
+// free memory.
+std::optional<MemoryImageInformation> queryImage(const ps::Process& process,
+                                                 VirtualAddress address) {
+    const mm::Vad* vad = process.space().vads().find(address);
+    if (!vad)
+        return std::nullopt;
+    MemoryImageInformation info{};
+    if (vad->type != mm::VadType::Image)
+        return info;
+    info.imageBase = vad->start().value();
+    info.sizeOfImage = vad->end() - vad->start();
+    for (const ps::LoadedImage& image : process.images())
+        if (image.base == vad->start())
+            info.sizeOfImage = image.size;  // SizeOfImage as in its header, not page-rounded
+    return info;
+}
+
+}  // namespace
+
 NtStatus NtQueryVirtualMemory(SystemCall& call) {
     const std::uint64_t address = call.arg(1);
-    const std::uint64_t infoClass = call.arg(2);
+    const auto infoClass = static_cast<MemoryInformationClass>(call.arg(2));
+    const VirtualAddress buffer = call.pointer(3);
     const std::uint64_t length = call.arg(4);
     const VirtualAddress returnLength = call.pointer(5);
-    if (infoClass != 0)
+    const auto minimum = minimumLength(infoClass);
+    if (!minimum)
         return NtStatus::InvalidInfoClass;
-    if (length < sizeof(mm::MemoryBasicInformation))
+    if (length < *minimum)
         return NtStatus::InfoLengthMismatch;
-    if (address > mm::kHighestUserAddress)
+    // MemoryWorkingSetExInformation takes its addresses from the buffer.
+    if (infoClass != MemoryInformationClass::WorkingSetEx && address > mm::kHighestUserAddress)
         return NtStatus::InvalidParameter;
     if (!isValidProcessHandle(call, call.arg(0)))
         return NtStatus::InvalidHandle;
-    if (auto s = call.user.probeForWrite(call.pointer(3), sizeof(mm::MemoryBasicInformation));
-        s != NtStatus::Success)
+    const std::uint64_t written = bytesWritten(infoClass, length);
+    if (auto s = call.user.probeForWrite(buffer, written); s != NtStatus::Success)
         return s;
     if (returnLength.value() != 0) {
         if (auto s = call.user.probeForWrite(returnLength, 8); s != NtStatus::Success)
             return s;
     }
-    const auto info = mm::queryRegion(call.process.space(), VirtualAddress(address));
-    (void)call.user.write(call.pointer(3), info);
+    // Probed writable before the work; nothing since can have made them unwritable.
+    const auto output = [&](const auto& info) {
+        (void)call.user.write(buffer, std::as_bytes(std::span(&info, 1)).first(written));
+    };
+    const VirtualAddress va(address);
+    std::uint64_t reported = written;
+    switch (infoClass) {
+        case MemoryInformationClass::Basic:
+            output(mm::queryRegion(call.process.space(), va));
+            break;
+        case MemoryInformationClass::Region: {
+            const auto info = mm::queryAllocation(call.process.space(), va);
+            if (!info)
+                return NtStatus::InvalidAddress;
+            output(*info);
+            break;
+        }
+        case MemoryInformationClass::Image: {
+            const auto info = queryImage(call.process, va);
+            if (!info)
+                return NtStatus::InvalidAddress;
+            output(*info);
+            break;
+        }
+        case MemoryInformationClass::WorkingSetEx:
+            // Entry by entry: the whole array was probed, so no entry can fail. Windows x64
+            // reports the length passed, a partial entry included.
+            for (std::uint64_t off = 0; off < written; off += sizeof(WorkingSetExEntry)) {
+                const VirtualAddress entry = buffer + off;
+                const auto page = call.user.read<std::uint64_t>(entry);
+                if (!page)
+                    return page.error();
+                (void)call.user.write(
+                    entry + offsetof(WorkingSetExEntry, attributes),
+                    mm::workingSetExAttributes(call.process.space(), VirtualAddress(*page)));
+            }
+            reported = length;
+            break;
+    }
     if (returnLength.value() != 0)
-        (void)call.user.write(returnLength, std::uint64_t{sizeof(mm::MemoryBasicInformation)});
+        (void)call.user.write(returnLength, reported);
     return NtStatus::Success;
 }
 

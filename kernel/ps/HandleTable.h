@@ -8,8 +8,7 @@
 
 namespace ntoy::ps {
 
-inline constexpr std::uint64_t kCurrentProcessHandle = ~0ull;     // (HANDLE)-1
-inline constexpr std::uint64_t kCurrentThreadHandle = ~0ull - 1;  // (HANDLE)-2
+inline constexpr std::uint64_t kCurrentProcessHandle = ~0ull;  // (HANDLE)-1
 
 enum class ObjectKind : std::uint8_t { ConsoleInput, ConsoleOutput, ConsoleError };
 

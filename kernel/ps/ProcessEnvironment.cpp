@@ -142,10 +142,7 @@ std::expected<InitialThread, std::string> buildEnvironment(Process& process,
     put(*teb + NTOY_TEB_PEB, peb->value());
     put(*teb + NTOY_TEB_DEALLOCATION_STACK, stack->value());
 
-    const VirtualAddress tebAddress = *teb;
-    space.setStackGrowthCallback([&space, tebAddress](VirtualAddress newLimit) {
-        (void)mm::UserMemory(space).write(tebAddress + NTOY_TEB_STACK_LIMIT, newLimit.value());
-    });
+    space.setCurrentTeb(*teb);  // the process's only thread
 
     process.handles().insert(NTOY_HANDLE_STDIN, ObjectKind::ConsoleInput);
     process.handles().insert(NTOY_HANDLE_STDOUT, ObjectKind::ConsoleOutput);

@@ -185,7 +185,7 @@ TEST_F(AddressSpaceFaultTest, StaleTranslationOfAValidPageIsRetried) {
 // once took it for a guard: the first access to PAGE_READWRITE|PAGE_WRITECOMBINE memory raised
 // a guard-page violation and "disarmed" it into a NOCACHE page.
 TEST_F(AddressSpaceFaultTest, WriteCombinedPageIsNotAGuardPage) {
-    reserve(page(0), 1);
+    reserve(page(0), 1, page::kReadWrite | page::kWriteCombine);
     ASSERT_EQ(commit(page(0), 1, page::kReadWrite | page::kWriteCombine), NtStatus::Success);
     const auto o = touch(page(0), AccessKind::Write);
     EXPECT_EQ(o.response, PageFaultResponse::Resolved)
@@ -194,18 +194,18 @@ TEST_F(AddressSpaceFaultTest, WriteCombinedPageIsNotAGuardPage) {
         << "the page's protection changed on first access";
 }
 
+// The stack that grows is the one the current thread's TEB describes (DeallocationStack up to
+// StackBase), whoever allocated it: no mark on the allocation is needed.
 class ThreadStackTest : public test::AddressSpaceFixture {
 protected:
     // A 16-page stack: the top two pages committed, a guard page below them.
     void SetUp() override {
-        const Vad& vad = reserve(page(0), kPages);
-        space().markThreadStack(vad);
+        reserve(page(0), kPages);
         ASSERT_EQ(commit(page(kPages - 2), 2, page::kReadWrite), NtStatus::Success);
         ASSERT_EQ(commit(page(kPages - 3), 1, page::kReadWrite | page::kGuard), NtStatus::Success);
-        space().setStackGrowthCallback([this](VirtualAddress limit) { limits_.push_back(limit); });
+        makeCurrentTeb(page(0), page(kPages - 2), page(kPages));
     }
     static constexpr std::uint64_t kPages = 16;
-    std::vector<VirtualAddress> limits_;
 };
 
 TEST_F(ThreadStackTest, TouchingTheGuardGrowsTheStackByOnePage) {
@@ -216,7 +216,7 @@ TEST_F(ThreadStackTest, TouchingTheGuardGrowsTheStackByOnePage) {
     EXPECT_EQ(pte(page(kPages - 3)), Pte::demandZero(protection(page::kReadWrite)));
     EXPECT_EQ(pte(page(kPages - 4)), Pte::demandZero(protection(page::kReadWrite | page::kGuard)));
     EXPECT_EQ(space().committedPages(), committed + 1);
-    EXPECT_EQ(limits_, std::vector<VirtualAddress>{page(kPages - 3)});
+    EXPECT_EQ(tebStackLimit(), page(kPages - 3)) << "the TEB's StackLimit follows";
     EXPECT_EQ(mm().faults().stackGrowth, 1u);
     // The retried access is then an ordinary demand-zero fault.
     EXPECT_EQ(touch(page(kPages - 3), AccessKind::Write).kind, FaultKind::DemandZero);
@@ -236,15 +236,62 @@ TEST_F(ThreadStackTest, ReachingTheBottomOfTheReservationIsAStackOverflow) {
     EXPECT_EQ(pte(page(1)).protection(), protection(page::kReadWrite))
         << "the last guard page is spent";
     EXPECT_EQ(touch(page(0), AccessKind::Write).kind, FaultKind::NotCommitted);
-    EXPECT_EQ(limits_.size(), kPages - 4);
+    EXPECT_EQ(tebStackLimit(), page(2));
     EXPECT_EQ(brokenInvariant(), std::nullopt);
 }
 
-TEST_F(ThreadStackTest, AGuardPageOutsideAStackDoesNotGrow) {
+TEST_F(ThreadStackTest, AGuardPageOutsideTheTebsStackDoesNotGrow) {
     reserve(page(kPages), 4);
     ASSERT_EQ(commit(page(kPages + 1), 1, page::kReadWrite | page::kGuard), NtStatus::Success);
     EXPECT_EQ(touch(page(kPages + 1), AccessKind::Read).response, PageFaultResponse::GuardPage);
     EXPECT_TRUE(pte(page(kPages)).isZero());
+}
+
+TEST_F(ThreadStackTest, AStackTheTebNoLongerDescribesDoesNotGrow) {
+    makeCurrentTeb(page(kPages), page(kPages + 1), page(kPages + 2));  // a fiber switched away
+    EXPECT_EQ(touch(page(kPages - 3), AccessKind::Write).response, PageFaultResponse::GuardPage);
+    EXPECT_TRUE(pte(page(kPages - 4)).isZero());
+    EXPECT_EQ(mm().faults().stackGrowth, 0u);
+}
+
+TEST_F(ThreadStackTest, ATebWithoutReadAccessOrARangeGrowsNothing) {
+    makeCurrentTeb(page(kPages), page(kPages), page(0));  // DeallocationStack above StackBase
+    EXPECT_EQ(touch(page(kPages - 3), AccessKind::Write).response, PageFaultResponse::GuardPage);
+    ASSERT_EQ(commit(page(kPages - 3), 1, page::kReadWrite | page::kGuard), NtStatus::Success);
+    makeCurrentTeb(page(0), page(kPages - 2), page(kPages));
+    space().protect(kTeb, kTeb + kPageSize, protection(page::kNoAccess));
+    EXPECT_EQ(touch(page(kPages - 3), AccessKind::Write).response, PageFaultResponse::GuardPage)
+        << "the kernel reads the TEB without faulting: a NOACCESS TEB describes no stack";
+    ASSERT_EQ(commit(page(kPages - 3), 1, page::kReadWrite | page::kGuard), NtStatus::Success);
+    space().setCurrentTeb(VirtualAddress(0));
+    EXPECT_EQ(touch(page(kPages - 3), AccessKind::Write).response, PageFaultResponse::GuardPage);
+    EXPECT_EQ(mm().faults().stackGrowth, 0u);
+}
+
+TEST_F(ThreadStackTest, ATrimmedTebStillDescribesTheStack) {
+    space().trim(space().workingSet().size());
+    ASSERT_TRUE(pte(kTeb).isTransition()) << "the TEB's frame waits out of the working set";
+    EXPECT_EQ(touch(page(kPages - 3), AccessKind::Write).kind, FaultKind::StackGrowth);
+    EXPECT_EQ(tebStackLimit(), page(kPages - 3)) << "written into the frame, still out of it";
+    EXPECT_TRUE(pte(kTeb).isTransition());
+    EXPECT_EQ(brokenInvariant(), std::nullopt);
+}
+
+TEST_F(ThreadStackTest, AHandMadeStackInAnyAllocationGrowsAndItsTebLimitFollows) {
+    // A fiber's stack: allocated by the program, one page and a guard committed at its top.
+    constexpr std::uint64_t kFiber = 64;
+    reserve(page(kFiber), 8);
+    ASSERT_EQ(commit(page(kFiber + 7), 1, page::kReadWrite), NtStatus::Success);
+    ASSERT_EQ(commit(page(kFiber + 6), 1, page::kReadWrite | page::kGuard), NtStatus::Success);
+    makeCurrentTeb(page(kFiber), page(kFiber + 7), page(kFiber + 8));
+    for (std::uint64_t guard = kFiber + 6; guard > kFiber + 1; --guard)
+        ASSERT_EQ(touch(page(guard) + 8, AccessKind::Write).kind, FaultKind::StackGrowth) << guard;
+    EXPECT_EQ(tebStackLimit(), page(kFiber + 2));
+    EXPECT_EQ(touch(page(kFiber + 1), AccessKind::Write).response,
+              PageFaultResponse::StackOverflow);
+    EXPECT_EQ(touch(page(kPages - 3), AccessKind::Write).response, PageFaultResponse::GuardPage)
+        << "the thread's own stack is not the current one";
+    EXPECT_EQ(brokenInvariant(), std::nullopt);
 }
 
 }  // namespace

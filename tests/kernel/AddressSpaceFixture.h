@@ -8,6 +8,7 @@
 
 #include "kernel/hal/Cpu.h"
 #include "kernel/mm/AddressSpace.h"
+#include "ntoy/process_layout.h"
 #include "tests/kernel/fakes/GuestView.h"
 #include "tests/kernel/fakes/Invariants.h"
 #include "tests/kernel/fakes/TestSystem.h"
@@ -50,6 +51,23 @@ protected:
         if (access == mm::AccessKind::Execute)
             code |= hal::pf::kFetch;
         return space().handleFault(va, code);
+    }
+
+    // A resident TEB (outside the pages tests use) describing the stack [bottom, top), with
+    // StackLimit at `limit`, made the current thread's.
+    static constexpr VirtualAddress kTeb{0x7FF0'0000};
+    void makeCurrentTeb(VirtualAddress bottom, VirtualAddress limit, VirtualAddress top) {
+        if (!space().findVad(kTeb)) {
+            space().reserve(kTeb, 2, mm::page::kReadWrite, mm::VadType::Private);
+            ASSERT_EQ(commit(kTeb, 2, mm::page::kReadWrite), NtStatus::Success);
+        }
+        ASSERT_TRUE(guest().poke(kTeb + NTOY_TEB_STACK_BASE, top.value()));
+        ASSERT_TRUE(guest().poke(kTeb + NTOY_TEB_STACK_LIMIT, limit.value()));
+        ASSERT_TRUE(guest().poke(kTeb + NTOY_TEB_DEALLOCATION_STACK, bottom.value()));
+        space().setCurrentTeb(kTeb);
+    }
+    VirtualAddress tebStackLimit() {
+        return VirtualAddress(*guest().peek<std::uint64_t>(kTeb + NTOY_TEB_STACK_LIMIT));
     }
 
     std::optional<std::string> brokenInvariant() {

@@ -253,6 +253,32 @@ TEST_F(AllocateVirtualMemoryTest, RecommitKeepsContentsAndTakesTheNewProtection)
     EXPECT_EQ(brokenInvariant(), std::nullopt);
 }
 
+// PAGE_NOCACHE and PAGE_WRITECOMBINE belong to the allocation: pages committed later take
+// the allocation's, whatever the commit asks for.
+TEST_F(AllocateVirtualMemoryTest, CommittedPagesTakeTheAllocationsCacheAttribute) {
+    using mm::page::kNoCache;
+    using mm::page::kWriteCombine;
+    const auto protectionAt = [&](std::uint64_t va) {
+        return space().tables().pteAt(VirtualAddress(va)).protection().toWin32();
+    };
+    allocateAt(0x5000'0000, 0x3000, mem::kReserve, kReadWrite | kNoCache);
+    ASSERT_EQ(allocate(0x5000'0000, 0x1000, mem::kCommit, kReadWrite), NtStatus::Success);
+    EXPECT_EQ(protectionAt(0x5000'0000), kReadWrite | kNoCache);
+    ASSERT_EQ(allocate(0x5000'1000, 0x1000, mem::kCommit, kExecuteRead | kWriteCombine),
+              NtStatus::Success);
+    EXPECT_EQ(protectionAt(0x5000'1000), kExecuteRead | kNoCache);
+    ASSERT_EQ(allocate(0x5000'2000, 0x1000, mem::kCommit, kReadWrite | mm::page::kGuard),
+              NtStatus::Success);
+    EXPECT_EQ(protectionAt(0x5000'2000), kReadWrite | mm::page::kGuard)
+        << "a guard page has no room for a cache attribute until it fires";
+
+    allocateAt(0x6000'0000, 0x1000, mem::kReserve, kReadWrite);
+    ASSERT_EQ(allocate(0x6000'0000, 0x1000, mem::kCommit, kReadWrite | kNoCache),
+              NtStatus::Success);
+    EXPECT_EQ(protectionAt(0x6000'0000), kReadWrite) << "accepted and ignored";
+    EXPECT_EQ(brokenInvariant(), std::nullopt);
+}
+
 TEST_F(AllocateVirtualMemoryTest, CommitmentLimitChangesNothing) {
     const std::uint64_t tooMany = (mm().commit().limit() + 1) * kPageSize;
     expectRefused(NtStatus::CommitmentLimit, 0, tooMany, mem::kReserve | mem::kCommit, kReadWrite);

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "kernel/mm/UserMemory.h"
+#include "tests/kernel/SystemCallArguments.h"
 #include "tests/kernel/SystemCallFixture.h"
 #include "tests/kernel/fakes/Printers.h"
 
@@ -136,7 +137,7 @@ TEST_F(FreeVirtualMemoryTest, ChecksBaseSizeAndHandle) {
     expectRefused(NtStatus::InvalidParameter3, kAt, ~0ull, mem::kRelease);
     expectRefused(NtStatus::InvalidParameter3, mm::kHighestUserAddress, 2, mem::kRelease);
     expectRefused(NtStatus::InvalidHandle, kAt, 0, mem::kRelease, 0);
-    expectRefused(NtStatus::InvalidHandle, kAt, 0, mem::kRelease, ps::kCurrentThreadHandle);
+    expectRefused(NtStatus::InvalidHandle, kAt, 0, mem::kRelease, kCurrentThreadHandle);
     set(1, 0);
     EXPECT_EQ(harness_.call(ke::NtFreeVirtualMemory,
                             {kCurrentProcess, kReadOnlyPage, cell(1).value(), mem::kRelease}),

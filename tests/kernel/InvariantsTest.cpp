@@ -25,7 +25,9 @@ protected:
 };
 
 TEST_F(InvariantsTest, FindsAChargeNobodyOwns) {
-    ASSERT_TRUE(mm().commit().tryCharge(1));
+    auto charge = mm().commit().charge(1);
+    ASSERT_TRUE(charge);
+    charge->keep();
     expectFound("commit charge");
 }
 

@@ -167,6 +167,73 @@ TEST_F(PageTablesTest, NextPossiblyMappedSkipsAbsentSpans) {
         << "no directory pointer table: skip to the next 512 GiB";
 }
 
+TEST_F(PageTablesTest, ForEachLeafVisitsExistingTablesInOrderAndSkipsMissingOnes) {
+    // Leaf tables for the 2 MiB at kUserVa and the 2 MiB one gigabyte further; none between.
+    const PhysicalAddress first = *tables_.ensurePte(kUserVa + 0x3000);
+    tables_.write(first, someLeaf());
+    ASSERT_TRUE(tables_.ensurePte(kUserVa + k1G));
+    const VirtualAddress leafStart(alignDown(kUserVa.value(), k2M));
+    const VirtualAddress farStart(alignDown((kUserVa + k1G).value(), k2M));
+    std::vector<VirtualAddress> seen;
+    tables_.forEachLeaf(leafStart, farStart + 4 * kPageSize,
+                        [&](VirtualAddress va, PhysicalAddress at, Pte pte) {
+                            EXPECT_EQ(tables_.findPte(va), at) << std::hex << va.value();
+                            EXPECT_EQ(pte, tables_.read(at));
+                            seen.push_back(va);
+                            return true;
+                        });
+    ASSERT_EQ(seen.size(), 512u + 4u) << "one whole leaf table, then four entries of the other";
+    EXPECT_EQ(seen.front(), leafStart);
+    EXPECT_EQ(seen[511], leafStart + k2M - kPageSize);
+    EXPECT_EQ(seen[512], farStart);
+    EXPECT_EQ(seen.back(), farStart + 3 * kPageSize);
+}
+
+TEST_F(PageTablesTest, ForEachLeafStopsWhenTheVisitorSaysSo) {
+    ASSERT_TRUE(tables_.ensurePte(kUserVa));
+    std::uint64_t visits = 0;
+    tables_.forEachLeaf(kUserVa, kUserVa + 16 * kPageSize,
+                        [&](VirtualAddress, PhysicalAddress, Pte) { return ++visits < 3; });
+    EXPECT_EQ(visits, 3u);
+    tables_.forEachLeaf(kUserVa + k2M, kUserVa + k1G, [&](VirtualAddress, PhysicalAddress, Pte) {
+        ADD_FAILURE() << "no leaf table there";
+        return true;
+    });
+}
+
+TEST_F(PageTablesTest, ForEachPieceSplitsAtPagesAndStopsAtTheFirstUnusablePage) {
+    const Pfn frames[] = {*pfns_.allocateZeroed(PageUse::UserPrivate),
+                          *pfns_.allocateZeroed(PageUse::UserPrivate)};
+    const auto rw = *MmProtection::fromWin32(page::kReadWrite);
+    tables_.write(*tables_.ensurePte(kUserVa), Pte::valid(frames[0], rw, true));
+    tables_.write(*tables_.ensurePte(kUserVa + kPageSize), Pte::valid(frames[1], rw, true));
+    tables_.write(*tables_.ensurePte(kUserVa + 2 * kPageSize), someLeaf());  // no frame
+    struct Piece {
+        std::byte* host;
+        std::uint64_t offset, length;
+        bool operator==(const Piece&) const = default;
+    };
+    std::vector<Piece> pieces;
+    const auto record = [&](std::byte* host, std::uint64_t off, std::uint64_t n, Pte) {
+        pieces.push_back({host, off, n});
+    };
+    const auto hasFrame = [](Pte e) { return e.hasFrame(); };
+    const VirtualAddress start = kUserVa + 0xF00;
+    EXPECT_EQ(tables_.forEachPiece(start, 0x1100, hasFrame, record), 0x1100u);
+    const auto& ram = pfns_.memory();
+    EXPECT_EQ(pieces, (std::vector<Piece>{{ram.at(frames[0].address() + 0xF00), 0, 0x100},
+                                          {ram.at(frames[1].address()), 0x100, 0x1000}}));
+    pieces.clear();
+    EXPECT_EQ(tables_.forEachPiece(start, 0x3000, hasFrame, record), 0x1100u)
+        << "short at the demand-zero page";
+    EXPECT_EQ(pieces.size(), 2u);
+
+    const VirtualAddress lastPage(~0ull & ~kPageMask);
+    tables_.write(*tables_.ensurePte(lastPage), Pte::valid(frames[0], rw, false));
+    EXPECT_EQ(tables_.forEachPiece(lastPage + 0xF00, 0x200, hasFrame, record), 0x100u)
+        << "stops where the range wraps";
+}
+
 TEST_F(PageTablesTest, DestroyReturnsEveryFrameAndCharge) {
     const std::uint64_t availableBefore = pfns_.available() + 1;  // and the fixture's root
     const std::uint64_t chargeBefore = commit_.charge() - 1;

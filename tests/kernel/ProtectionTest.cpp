@@ -157,6 +157,26 @@ TEST(Protection, WithoutGuardDropsOnlyTheGuard) {
         << "disarming a 'guard' on a WRITECOMBINE page would turn it into NOCACHE";
 }
 
+TEST(Protection, WithCacheReplacesTheCacheAttributeOfAnAccessibleProtection) {
+    const auto p = [](std::uint32_t win32) { return *MmProtection::fromWin32(win32); };
+    for (std::uint32_t base : {page::kReadOnly, page::kExecuteRead, page::kReadWrite}) {
+        for (std::uint32_t from : {0u, page::kNoCache, page::kWriteCombine}) {
+            EXPECT_EQ(p(base | from).withCache(CacheAttribute::Cached), p(base));
+            EXPECT_EQ(p(base | from).withCache(CacheAttribute::NoCache), p(base | page::kNoCache));
+            EXPECT_EQ(p(base | from).withCache(CacheAttribute::WriteCombine),
+                      p(base | page::kWriteCombine));
+        }
+        EXPECT_EQ(p(base | page::kNoCache).cacheAttribute(), CacheAttribute::NoCache);
+        EXPECT_EQ(p(base | page::kWriteCombine).cacheAttribute(), CacheAttribute::WriteCombine);
+        EXPECT_EQ(p(base).cacheAttribute(), CacheAttribute::Cached);
+        EXPECT_EQ(p(base | page::kGuard).withCache(CacheAttribute::NoCache), p(base | page::kGuard))
+            << "a guard page has no room for one";
+        EXPECT_EQ(p(base | page::kGuard).cacheAttribute(), CacheAttribute::Cached);
+    }
+    EXPECT_EQ(p(page::kNoAccess).withCache(CacheAttribute::WriteCombine), p(page::kNoAccess));
+    EXPECT_EQ(p(page::kNoAccess).cacheAttribute(), CacheAttribute::Cached);
+}
+
 TEST(Protection, NamesProtections) {
     EXPECT_EQ(win32ProtectionName(0), "0");
     EXPECT_EQ(win32ProtectionName(page::kExecuteRead | page::kGuard),

@@ -96,7 +96,10 @@ std::uint64_t SystemCallArguments::valueOf(Kind kind, const mm::AddressSpace& sp
         case Kind::Protection:
             return protection();
         case Kind::InfoClass:
-            return plausible() || chance(70) ? 0 : chance(50) ? below(256) : rng_();
+            // The classes NtQueryVirtualMemory answers (0 is also SystemBasicInformation).
+            return plausible() || chance(70) ? pick({0, 0, 3, 4, 6})
+                   : chance(50)              ? below(256)
+                                             : rng_();
         case Kind::Length:
             return length();
         case Kind::Flag:
@@ -339,7 +342,7 @@ std::uint64_t SystemCallArguments::handle() {
     if (roll < 55)
         return ps::kCurrentProcessHandle;
     if (roll < 65)
-        return ps::kCurrentThreadHandle;
+        return kCurrentThreadHandle;
     if (roll < 75)
         return 0;
     if (roll < 85)

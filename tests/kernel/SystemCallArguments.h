@@ -16,6 +16,9 @@
 
 namespace ntoy::test {
 
+// (HANDLE)-2, the current-thread pseudo-handle: a handle the kernel knows, but no process's.
+inline constexpr std::uint64_t kCurrentThreadHandle = ~0ull - 1;
+
 // The user pages the arguments can point into for in/out parameters: read-write cells, then
 // one page each that is read-only, guarded, no-access and only reserved.
 struct ScratchLayout {

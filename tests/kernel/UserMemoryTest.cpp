@@ -66,9 +66,10 @@ TEST_F(UserMemoryTest, KernelAccessDisarmsAndRefusesAGuardPage) {
 
 TEST_F(UserMemoryTest, KernelWriteIntoAThreadStackGuardGrowsTheStack) {
     // An exception frame pushed below the committed stack: the stack grows, as for the CPU.
-    space().markThreadStack(reserve(page(0), 4));
+    reserve(page(0), 4);
     ASSERT_EQ(commit(page(3), 1, page::kReadWrite), NtStatus::Success);
     ASSERT_EQ(commit(page(2), 1, page::kReadWrite | page::kGuard), NtStatus::Success);
+    makeCurrentTeb(page(0), page(3), page(4));
     const auto data = pattern(0x200, 5);
     EXPECT_EQ(user().write(page(3) - 0x100, std::as_bytes(std::span(data))), NtStatus::Success);
     EXPECT_EQ(pte(page(2)).protection(), protection(page::kReadWrite));
