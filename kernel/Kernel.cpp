@@ -96,18 +96,18 @@ std::expected<std::unique_ptr<ps::Process>, RunError> Kernel::createProcess(
     auto process = std::make_unique<ps::Process>(nextProcessId_, std::move(*cpu), std::move(space));
     nextProcessId_ += 4;
 
-    ldr::ImageLoader loader(*process, systemDir);
-    auto exe = loader.loadExecutable(image);
+    ldr::ImageLoader loader(*process);
+    auto exe = loader.loadExecutable(image, systemDir);
     if (!exe)
         return std::unexpected(RunError{RunError::Kind::BadImage, exe.error().message});
     const auto* ntdll = loader.find("ntdll.dll");
     auto threadStart = loader.resolveExport(*ntdll, NTOY_THREAD_START_EXPORT, 0, false);
     if (!threadStart)
-        return std::unexpected(RunError{
-            RunError::Kind::BadImage,
-            fmt::format("{} does not export {}", ntdll->path.string(), NTOY_THREAD_START_EXPORT)});
+        return std::unexpected(
+            RunError{RunError::Kind::BadImage,
+                     fmt::format("{} does not export {}", ntdll->path, NTOY_THREAD_START_EXPORT)});
     if (auto dispatcher = loader.resolveExport(*ntdll, "KiUserExceptionDispatcher", 0, false))
-        process->exceptionDispatcher = *dispatcher;
+        process->exceptionDispatcher = dispatcher->address;
 
     auto thread = ps::buildEnvironment(*process, *(*exe)->image, (*exe)->base, image.string(),
                                        ps::buildCommandLine(argv));
@@ -119,7 +119,7 @@ std::expected<std::unique_ptr<ps::Process>, RunError> Kernel::createProcess(
     // after a call, with home space above it.
     hal::Processor& p = process->cpu();
     const std::uint64_t userRsp = thread->stackBase.value() - 0x38;
-    const std::uint64_t frame[5] = {threadStart->value(), x86::kUserCs, kUserFlags, userRsp,
+    const std::uint64_t frame[5] = {threadStart->address.value(), x86::kUserCs, kUserFlags, userRsp,
                                     x86::kUserSs};
     const VirtualAddress frameAt = kernelStackTop_ - sizeof frame;
     const auto pte = mm_->systemTables().pteAt(frameAt);

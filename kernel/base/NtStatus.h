@@ -56,6 +56,12 @@ enum class NtStatus : std::uint32_t {
     InvalidParameter6 = 0xC00000F4,
     StackOverflow = 0xC00000FD,
     CommitmentLimit = 0xC000012D,
+    NotMappedView = 0xC0000019,
+    ProcedureNotFound = 0xC000007A,
+    InvalidImageFormat = 0xC000007B,
+    DllNotFound = 0xC0000135,
+    OrdinalNotFound = 0xC0000138,
+    EntrypointNotFound = 0xC0000139,
     InvalidSystemService = 0xC000001C,
 };
 
