@@ -6,6 +6,7 @@
 //                                       DIR/outside/evil.dll, a valid DLL: a loader that took
 //                                       the name as a path would load and run it
 //   DIR/app/import_backslash_path.exe   imports from "..\\outside\\evil.dll"
+//   DIR/app/stack_*.exe                 out-of-range SizeOfStackReserve / SizeOfStackCommit
 #include <cstdio>
 #include <exception>
 
@@ -26,6 +27,19 @@ void writeAll(const std::filesystem::path& dir) {
         dir / "app" / "import_backslash_path.exe",
         returnZeroExe({{"..\\outside\\evil.dll", {ImportSymbolSpec::byName("Anything")}}}).build());
 
+    struct Stack {
+        const char* name;
+        std::uint64_t reserve, commit;
+    };
+    for (const Stack& s : {Stack{"stack_reserve_all_ones", ~0ull, 0x1000},
+                           Stack{"stack_reserve_1tib", 1ull << 40, 0x1000},
+                           Stack{"stack_commit_all_ones", 0x100000, ~0ull},
+                           Stack{"stack_commit_1gib", 0x100000, 1ull << 30}}) {
+        PeBuilder b = returnZeroExe();
+        b.stackReserve = s.reserve;
+        b.stackCommit = s.commit;
+        writeImage(dir / "app" / (std::string(s.name) + ".exe"), b.build());
+    }
 }
 
 }  // namespace
