@@ -32,6 +32,10 @@ NTSTATUS NtQuerySystemInformation(SYSTEM_INFORMATION_CLASS SystemInformationClas
 NTSTATUS NtContinue(PCONTEXT ContextRecord, BOOLEAN TestAlert);
 NTSTATUS NtRaiseException(PEXCEPTION_RECORD ExceptionRecord, PCONTEXT ContextRecord,
                           BOOLEAN FirstChance);
+/* ntoy's own (kernel/ldr/ImageCalls.cpp): the kernel half of the loader. */
+NTSTATUS NtMapImage(PUNICODE_STRING FileName, PVOID* ImageBase);
+NTSTATUS NtQueryMappedImages(ULONG AfterSerial, PVOID Buffer, ULONG Length, PULONG ReturnLength);
+NTSTATUS NtUnmapViewOfSection(HANDLE ProcessHandle, PVOID BaseAddress);
 
 /* ---- Process start ----------------------------------------------------------------------- */
 
