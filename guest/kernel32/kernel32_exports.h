@@ -24,6 +24,10 @@ LPWSTR GetCommandLineW(VOID);
 /* module.c */
 HMODULE GetModuleHandleA(LPCSTR lpModuleName);
 HMODULE GetModuleHandleW(LPCWSTR lpModuleName);
+HMODULE LoadLibraryA(LPCSTR lpLibFileName);
+HMODULE LoadLibraryW(LPCWSTR lpLibFileName);
+BOOL FreeLibrary(HMODULE hLibModule);
+FARPROC GetProcAddress(HMODULE hModule, LPCSTR lpProcName);
 
 /* system_info.c */
 VOID GetSystemInfo(LPSYSTEM_INFO lpSystemInfo);
