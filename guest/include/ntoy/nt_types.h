@@ -34,6 +34,7 @@ typedef unsigned long long ULONGLONG;
 typedef unsigned long long DWORD64;
 typedef long long LONG_PTR;
 typedef unsigned long long ULONG_PTR;
+typedef unsigned long long UINT_PTR;
 typedef unsigned long long DWORD_PTR;
 typedef unsigned long long SIZE_T;
 typedef void VOID;
