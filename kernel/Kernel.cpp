@@ -58,9 +58,14 @@ std::expected<void, std::string> Kernel::buildKernelWindow() {
     kernelStackTop_ = base + kKernelStackOffset + kKernelStackPages * kPageSize;
     ram.write(tss->address() + 4, kernelStackTop_.value());  // RSP0
     ram.write(tss->address() + 0x66, std::uint16_t{0x68});   // no I/O permission bitmap
-    // The ring-0 stubs: iretq, which enters user mode, and the TLB-flush routine.
-    const std::uint8_t iretq[] = {0x48, 0xCF};
-    std::memcpy(ram.frame(*stub).data(), iretq, sizeof iretq);
+    // The ring-0 stubs. The one that enters user mode: DS and ES get the user data selector (the
+    // frame's SS), loaded by the CPU so that they survive the return to ring 3, then iretq.
+    const std::uint8_t enterUser[] = {
+        0x8E, 0x5C, 0x24, 0x20,  // mov ds, word ptr [rsp + 0x20]
+        0x8E, 0x44, 0x24, 0x20,  // mov es, word ptr [rsp + 0x20]
+        0x48, 0xCF,              // iretq
+    };
+    std::memcpy(ram.frame(*stub).data(), enterUser, sizeof enterUser);
     userEntryStub_ = base + kStubOffset;
     std::memcpy(ram.frame(*stub).data() + kFlushRoutineOffset, x86::kTlbFlushRoutine.data(),
                 x86::kTlbFlushRoutine.size());
@@ -96,30 +101,30 @@ std::expected<std::unique_ptr<ps::Process>, RunError> Kernel::createProcess(
     auto process = std::make_unique<ps::Process>(nextProcessId_, std::move(*cpu), std::move(space));
     nextProcessId_ += 4;
 
-    ldr::ImageLoader loader(*process, systemDir);
-    auto exe = loader.loadExecutable(image);
+    ldr::ImageLoader loader(*process);
+    auto exe = loader.loadExecutable(image, systemDir);
     if (!exe)
         return std::unexpected(RunError{RunError::Kind::BadImage, exe.error().message});
     const auto* ntdll = loader.find("ntdll.dll");
     auto threadStart = loader.resolveExport(*ntdll, NTOY_THREAD_START_EXPORT, 0, false);
     if (!threadStart)
-        return std::unexpected(RunError{
-            RunError::Kind::BadImage,
-            fmt::format("{} does not export {}", ntdll->path.string(), NTOY_THREAD_START_EXPORT)});
+        return std::unexpected(
+            RunError{RunError::Kind::BadImage,
+                     fmt::format("{} does not export {}", ntdll->path, NTOY_THREAD_START_EXPORT)});
     if (auto dispatcher = loader.resolveExport(*ntdll, "KiUserExceptionDispatcher", 0, false))
-        process->exceptionDispatcher = *dispatcher;
+        process->exceptionDispatcher = dispatcher->address;
 
     auto thread = ps::buildEnvironment(*process, *(*exe)->image, (*exe)->base, image.string(),
                                        ps::buildCommandLine(argv));
     if (!thread)
-        return machineError(thread.error());
+        return std::unexpected(RunError{RunError::Kind::BadImage, thread.error()});
 
     // Enter user mode the way the CPU allows: iretq from ring 0, with the frame on the kernel
     // stack. The thread starts in ntdll!RtlUserThreadStart(entry, PEB), its stack pointer as
     // after a call, with home space above it.
     hal::Processor& p = process->cpu();
     const std::uint64_t userRsp = thread->stackBase.value() - 0x38;
-    const std::uint64_t frame[5] = {threadStart->value(), x86::kUserCs, kUserFlags, userRsp,
+    const std::uint64_t frame[5] = {threadStart->address.value(), x86::kUserCs, kUserFlags, userRsp,
                                     x86::kUserSs};
     const VirtualAddress frameAt = kernelStackTop_ - sizeof frame;
     const auto pte = mm_->systemTables().pteAt(frameAt);
@@ -132,7 +137,9 @@ std::expected<std::unique_ptr<ps::Process>, RunError> Kernel::createProcess(
     // Windows' initial floating-point state: all exceptions masked, round to nearest.
     p.setReg(hal::Reg::MxCsr, 0x1F80);
     p.setReg(hal::Reg::FpuControl, 0x27F);
-    // A DPL3 data selector in GS survives the privilege change; its base is the TEB.
+    // Windows' user selectors (the stub loads DS and ES). DPL3 data selectors survive the
+    // privilege change; GS's base is the TEB.
+    p.setReg(hal::Reg::Fs, x86::kUserFs);
     p.setReg(hal::Reg::Gs, x86::kUserSs);
     p.setReg(hal::Reg::GsBase, thread->teb.value());
     return process;
@@ -235,10 +242,19 @@ void Kernel::dispatchSystemCall(hal::Cpu& cpu) {
         return;
     }
     ++stats_.syscalls;
+    // What SYSCALL saved and SYSRET restores, so RCX and R11 hold them afterwards, as on
+    // Windows: the return address (RIP is at the 2-byte SYSCALL here) and RFLAGS.
+    const std::uint64_t returnRip = cpu.reg(hal::Reg::Rip) + x86::kSyscallLength;
+    const std::uint64_t flags = cpu.reg(hal::Reg::Rflags);
+    const auto sysret = [&](NtStatus status) {
+        cpu.setReg(hal::Reg::Rax, raw(status));
+        cpu.setReg(hal::Reg::Rcx, returnRip);
+        cpu.setReg(hal::Reg::R11, flags);
+    };
     const std::uint64_t number = cpu.reg(hal::Reg::Rax);
     const ke::SystemCallEntry* entry = ke::findSystemCall(number);
     if (!entry) {
-        cpu.setReg(hal::Reg::Rax, raw(NtStatus::InvalidSystemService));
+        sysret(NtStatus::InvalidSystemService);
         return;
     }
     ke::SystemCall call{process, cpu, mm::UserMemory(process.space()), exceptions_};
@@ -250,14 +266,14 @@ void Kernel::dispatchSystemCall(hal::Cpu& cpu) {
     for (std::size_t i = 4; i < entry->argumentCount; ++i) {
         auto v = call.user.read<std::uint64_t>(VirtualAddress(rsp + 0x28 + (i - 4) * 8));
         if (!v) {
-            cpu.setReg(hal::Reg::Rax, raw(NtStatus::AccessViolation));
+            sysret(NtStatus::AccessViolation);
             return;
         }
         call.args[i] = *v;
     }
     const NtStatus status = entry->handler(call);
     if (!call.replacesContext)
-        cpu.setReg(hal::Reg::Rax, raw(status));
+        sysret(status);
     if (observer_)
         observer_->systemCall(
             {entry->name, number,

@@ -95,7 +95,8 @@ private:
     std::uint64_t faultNumber_ = 0;
     ke::ExceptionDispatcher exceptions_;
     KernelStatistics stats_;
-    std::uint32_t nextProcessId_ = 4;
+    // Windows-like ids: multiples of 4, well above 4 (the System process on Windows).
+    std::uint32_t nextProcessId_ = 1000;
 };
 
 }  // namespace ntoy

@@ -91,9 +91,9 @@ std::expected<std::uint32_t, RunError> RemoteSession::serve() {
     if (!alive())
         return finish(Next::Detach);
     poller_.emplace(engine(), connection_);
-    // gdb starts where the guest's thread does, in user mode: the kernel's iretq into it is
+    // gdb starts where the guest's thread does, in user mode: the kernel's stub into it is
     // not the guest's to debug.
-    if (mm::isSystemAddress(engine().reg(hal::Reg::Rip)))
+    for (int i = 0; i < 16 && mm::isSystemAddress(engine().reg(hal::Reg::Rip)); ++i)
         if (auto entered = engine().step(); !entered)
             return std::unexpected(RunError{RunError::Kind::Machine, entered.error()});
     lastStop_ = stopReply(Signal::Trap, readRegisters(engine()), kThread);

@@ -8,7 +8,10 @@
 #   ntoy_add_guest_dll(<name> DEF <file.def> IMAGE_BASE <address> SOURCES <files...>
 #                      [FLAGS <compiler flags...>] [LINK_DLLS <guest dll names...>]
 #                      [CHECK_SOURCES <files...>])
-#   ntoy_add_guest_program(<name> SOURCES <files...> [FLAGS <compiler flags...>])
+#   ntoy_add_guest_program(<name> SOURCES <files...> [FLAGS <compiler flags...>]
+#                          [LINK_DLLS <guest libraries...>])
+#   ntoy_add_guest_library(<name> SOURCES <files...> [DEF <file.def>] [ENTRY <symbol>]
+#                          [FLAGS <compiler flags...>] [LINK_DLLS <guest libraries...>])
 #
 # Programs are linked exactly as a third-party guest would be, against mingw-w64's standard
 # import libraries (-lkernel32 -lntdll), never against ours, so the same .exe runs on
@@ -67,6 +70,44 @@ function(_ntoy_guest_compile out_var image)
   set(${out_var} ${objects} PARENT_SCOPE)
 endfunction()
 
+# Paths and targets of the guest DLLs named in LINK_DLLS, which an image links against
+# directly, as GNU ld can with a DLL.
+function(_ntoy_guest_link_dlls out_paths out_targets)
+  set(paths)
+  set(targets)
+  foreach(dll IN LISTS ARGN)
+    list(APPEND paths ${NTOY_IMAGES_DIR}/${dll}.dll)
+    list(APPEND targets guest_${dll})
+  endforeach()
+  set(${out_paths} ${paths} PARENT_SCOPE)
+  set(${out_targets} ${targets} PARENT_SCOPE)
+endfunction()
+
+# The link step of every guest image: OUTPUT made by COMMAND from DEPENDS, as the target
+# guest_<name> (part of guest_images), built after the targets in AFTER.
+function(_ntoy_guest_link name output)
+  cmake_parse_arguments(PARSE_ARGV 2 ARG "" "" "COMMAND;DEPENDS;AFTER")
+  cmake_path(GET output FILENAME file)
+  add_custom_command(
+    OUTPUT ${output}
+    COMMAND ${ARG_COMMAND}
+    DEPENDS ${ARG_DEPENDS}
+    COMMENT "Linking guest ${file}"
+    VERBATIM COMMAND_EXPAND_LISTS)
+  add_custom_target(guest_${name} DEPENDS ${output})
+  if(ARG_AFTER)
+    add_dependencies(guest_${name} ${ARG_AFTER})
+  endif()
+  add_dependencies(guest_images guest_${name})
+endfunction()
+
+# Compiler flags of images built like a third party's (programs and test DLLs): mingw-w64's
+# import libraries have no memset, memcpy or strlen (Windows programs get those from a C
+# runtime), so gcc is told not to turn loops into calls to them; an aggregate initialiser or
+# copy large enough to become such a call still fails to link. Sources may include
+# <windows.h> and the helpers in guest/programs/common/ as "common/<header>.h".
+set(NTOY_GUEST_THIRD_PARTY_FLAGS -fno-tree-loop-distribute-patterns -I${NTOY_GUEST_DIR}/programs)
+
 # A guest DLL: exports from its .def file (and any .drectve directives in its objects), no
 # entry point, the given preferred base. LINK_DLLS names guest DLLs built earlier that this
 # one imports from; it links against those DLL files directly. CHECK_SOURCES are compiled
@@ -86,55 +127,62 @@ function(ntoy_add_guest_dll name)
   cmake_path(ABSOLUTE_PATH ARG_DEF BASE_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}
              OUTPUT_VARIABLE def_path)
 
-  set(imported_dlls)
-  set(imported_targets)
-  foreach(dll IN LISTS ARG_LINK_DLLS)
-    list(APPEND imported_dlls ${NTOY_IMAGES_DIR}/${dll}.dll)
-    list(APPEND imported_targets guest_${dll})
-  endforeach()
+  _ntoy_guest_link_dlls(imported_dlls imported_targets ${ARG_LINK_DLLS})
 
   set(output ${NTOY_IMAGES_DIR}/${name}.dll)
-  add_custom_command(
-    OUTPUT ${output}
+  _ntoy_guest_link(${name} ${output}
     COMMAND ${NTOY_MINGW_GCC} -shared ${NTOY_GUEST_IMAGE_LINK_FLAGS}
             -Wl,--image-base,${ARG_IMAGE_BASE} -Wl,--entry=0
             -o ${output} ${objects} ${def_path} ${imported_dlls} -lgcc
     DEPENDS ${objects} ${check_objects} ${def_path} ${imported_dlls}
-    COMMENT "Linking guest ${name}.dll"
-    VERBATIM COMMAND_EXPAND_LISTS)
-  add_custom_target(guest_${name} DEPENDS ${output})
-  if(imported_targets)
-    add_dependencies(guest_${name} ${imported_targets})
-  endif()
-  add_dependencies(guest_images guest_${name})
+    AFTER ${imported_targets})
 endfunction()
 
 # A guest program, linked like any third-party one:
 #   x86_64-w64-mingw32-gcc -nostdlib -e start <objects> -lkernel32 -lntdll -lgcc
 # Its entry point is `start`, which RtlUserThreadStart (Windows: BaseThreadInitThunk) calls
-# with the PEB; returning from it ends the process with the returned value. Sources may
-# include <windows.h> and the helpers in guest/programs/common/ as "common/<header>.h".
-#
-# mingw-w64's kernel32 and ntdll import libraries have no memset, memcpy or strlen (Windows
-# programs get those from a C runtime), so gcc is told not to turn loops into calls to them.
-# An aggregate initialiser or copy large enough to become such a call still fails to link.
+# with the PEB; returning from it ends the process with the returned value. LINK_DLLS names
+# test DLLs (ntoy_add_guest_library) it imports from.
 function(ntoy_add_guest_program name)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "" "SOURCES;FLAGS")
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "" "SOURCES;FLAGS;LINK_DLLS")
   if(NOT ARG_SOURCES)
     message(FATAL_ERROR "ntoy_add_guest_program(${name}) needs SOURCES")
   endif()
   _ntoy_guest_compile(objects ${name}
-    SOURCES ${ARG_SOURCES}
-    FLAGS -fno-tree-loop-distribute-patterns -I${NTOY_GUEST_DIR}/programs ${ARG_FLAGS})
-
+    SOURCES ${ARG_SOURCES} FLAGS ${NTOY_GUEST_THIRD_PARTY_FLAGS} ${ARG_FLAGS})
+  _ntoy_guest_link_dlls(dll_paths dll_targets ${ARG_LINK_DLLS})
   set(output ${NTOY_IMAGES_DIR}/${name}.exe)
-  add_custom_command(
-    OUTPUT ${output}
+  _ntoy_guest_link(${name} ${output}
     COMMAND ${NTOY_MINGW_GCC} ${NTOY_GUEST_IMAGE_LINK_FLAGS} -e start
-            -o ${output} ${objects} -lkernel32 -lntdll -lgcc
-    DEPENDS ${objects}
-    COMMENT "Linking guest ${name}.exe"
-    VERBATIM COMMAND_EXPAND_LISTS)
-  add_custom_target(guest_${name} DEPENDS ${output})
-  add_dependencies(guest_images guest_${name})
+            -o ${output} ${objects} ${dll_paths} -lkernel32 -lntdll -lgcc
+    DEPENDS ${objects} ${dll_paths}
+    AFTER ${dll_targets})
+endfunction()
+
+# A third-party guest DLL (test DLLs, not the runtime): linked like a program, against
+# mingw-w64's import libraries and the guest libraries in LINK_DLLS, with ENTRY (DllMain,
+# say) as its entry point or none, and its exports from DEF or from dllexport attributes.
+function(ntoy_add_guest_library name)
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "DEF;ENTRY" "SOURCES;FLAGS;LINK_DLLS")
+  if(NOT ARG_SOURCES)
+    message(FATAL_ERROR "ntoy_add_guest_library(${name}) needs SOURCES")
+  endif()
+  _ntoy_guest_compile(objects ${name}
+    SOURCES ${ARG_SOURCES} FLAGS ${NTOY_GUEST_THIRD_PARTY_FLAGS} ${ARG_FLAGS})
+  _ntoy_guest_link_dlls(dll_paths dll_targets ${ARG_LINK_DLLS})
+  set(def_path)
+  if(ARG_DEF)
+    cmake_path(ABSOLUTE_PATH ARG_DEF BASE_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}
+               OUTPUT_VARIABLE def_path)
+  endif()
+  set(entry ${ARG_ENTRY})
+  if(NOT entry)
+    set(entry 0)
+  endif()
+  set(output ${NTOY_IMAGES_DIR}/${name}.dll)
+  _ntoy_guest_link(${name} ${output}
+    COMMAND ${NTOY_MINGW_GCC} -shared ${NTOY_GUEST_IMAGE_LINK_FLAGS} -Wl,--entry=${entry}
+            -o ${output} ${objects} ${def_path} ${dll_paths} -lkernel32 -lntdll -lgcc
+    DEPENDS ${objects} ${def_path} ${dll_paths}
+    AFTER ${dll_targets})
 endfunction()

@@ -24,6 +24,15 @@ LPWSTR GetCommandLineW(VOID);
 /* module.c */
 HMODULE GetModuleHandleA(LPCSTR lpModuleName);
 HMODULE GetModuleHandleW(LPCWSTR lpModuleName);
+HMODULE LoadLibraryA(LPCSTR lpLibFileName);
+HMODULE LoadLibraryW(LPCWSTR lpLibFileName);
+BOOL FreeLibrary(HMODULE hLibModule);
+FARPROC GetProcAddress(HMODULE hModule, LPCSTR lpProcName);
+
+/* pointer_probes.c */
+BOOL IsBadReadPtr(const VOID* lp, UINT_PTR ucb);
+BOOL IsBadWritePtr(LPVOID lp, UINT_PTR ucb);
+BOOL IsBadCodePtr(FARPROC lpfn);
 
 /* system_info.c */
 VOID GetSystemInfo(LPSYSTEM_INFO lpSystemInfo);

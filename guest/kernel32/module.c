@@ -1,102 +1,131 @@
-/* GetModuleHandle: the executable's base from the PEB, or a loaded module found by name in
- * the loader's module list (PEB->Ldr), matched the way Windows matches: case-insensitively,
- * against the base name unless the caller gave a path, with ".dll" assumed when the name has
- * no extension and a trailing '.' meaning "no extension". */
+/* Modules: GetModuleHandle, LoadLibrary, FreeLibrary and GetProcAddress over ntdll's loader
+ * (LdrGetDllHandle, LdrLoadDll, LdrUnloadDll, LdrGetProcedureAddress), which owns PEB->Ldr
+ * and the matching rules; failures become the thread's last error, as in Windows. */
 #include "kernel32_private.h"
 
 #define MAX_PATH 260
 
-static WCHAR fold_case(WCHAR c) {
-    if (c >= L'a' && c <= L'z') {
-        return (WCHAR)(c - L'a' + L'A');
-    }
-    if (c == L'/') {
-        return L'\\';
-    }
-    return c;
-}
-
-static BOOLEAN is_path_separator(WCHAR c) {
-    return c == L'\\' || c == L'/';
-}
-
-/* Whether NAME (NAME_LENGTH characters) followed by SUFFIX equals CANDIDATE, ignoring case. */
-static BOOLEAN name_matches(LPCWSTR name, SIZE_T name_length, LPCWSTR suffix,
-                            const UNICODE_STRING* candidate) {
-    SIZE_T suffix_length = 0;
-    while (suffix[suffix_length] != L'\0') {
-        ++suffix_length;
-    }
-    if (candidate->Buffer == NULL ||
-        candidate->Length / sizeof(WCHAR) != name_length + suffix_length) {
-        return FALSE;
-    }
-    for (SIZE_T i = 0; i < name_length; ++i) {
-        if (fold_case(candidate->Buffer[i]) != fold_case(name[i])) {
+/* NAME widened into BUFFER (MAX_PATH characters); FALSE, with Windows' error, if it does
+ * not fit. */
+static BOOL widen_name(LPCSTR name, WCHAR* buffer, UNICODE_STRING* string) {
+    SIZE_T length = 0;
+    for (; name[length] != '\0'; ++length) {
+        if (length == MAX_PATH - 1) {
+            RtlSetLastWin32Error(ERROR_FILENAME_EXCED_RANGE);
             return FALSE;
         }
+        buffer[length] = (WCHAR)(BYTE)name[length];
     }
-    for (SIZE_T i = 0; i < suffix_length; ++i) {
-        if (fold_case(candidate->Buffer[name_length + i]) != fold_case(suffix[i])) {
-            return FALSE;
-        }
-    }
+    buffer[length] = L'\0';
+    string->Length = (USHORT)(length * sizeof(WCHAR));
+    string->MaximumLength = (USHORT)((length + 1) * sizeof(WCHAR));
+    string->Buffer = buffer;
     return TRUE;
 }
 
-HMODULE GetModuleHandleW(LPCWSTR lpModuleName) {
-    BYTE* peb = ntoy_current_peb();
-    if (lpModuleName == NULL) {
-        return NTOY_FIELD(peb, NTOY_PEB_IMAGE_BASE, HMODULE);
-    }
-
+static void init_unicode_string(UNICODE_STRING* string, LPCWSTR text) {
     SIZE_T length = 0;
-    BOOLEAN has_path = FALSE;
-    BOOLEAN has_extension = FALSE;
-    for (; lpModuleName[length] != L'\0'; ++length) {
-        if (is_path_separator(lpModuleName[length])) {
-            has_path = TRUE;
-            has_extension = FALSE;
-        } else if (lpModuleName[length] == L'.') {
-            has_extension = TRUE;
-        }
+    while (text[length] != L'\0') {
+        ++length;
     }
-    LPCWSTR suffix = has_extension ? L"" : L".dll";
-    if (length > 0 && lpModuleName[length - 1] == L'.') {
-        --length;
+    if (length > 0x7FFE) { /* longer than a UNICODE_STRING holds: no module has that name */
+        length = 0x7FFE;
     }
+    string->Length = (USHORT)(length * sizeof(WCHAR));
+    string->MaximumLength = (USHORT)(string->Length + sizeof(WCHAR));
+    string->Buffer = (PWSTR)text;
+}
 
-    PPEB_LDR_DATA loader_data = NTOY_FIELD(peb, NTOY_PEB_LDR, PPEB_LDR_DATA);
-    if (loader_data != NULL) {
-        PLIST_ENTRY head = &loader_data->InLoadOrderModuleList;
-        for (PLIST_ENTRY link = head->Flink; link != NULL && link != head; link = link->Flink) {
-            /* InLoadOrderLinks is the entry's first member. */
-            PLDR_DATA_TABLE_ENTRY module = (PLDR_DATA_TABLE_ENTRY)link;
-            const UNICODE_STRING* candidate =
-                has_path ? &module->FullDllName : &module->BaseDllName;
-            if (name_matches(lpModuleName, length, suffix, candidate)) {
-                return module->DllBase;
-            }
-        }
+static HMODULE executable_base(void) {
+    return NTOY_FIELD(ntoy_current_peb(), NTOY_PEB_IMAGE_BASE, HMODULE);
+}
+
+HMODULE GetModuleHandleW(LPCWSTR lpModuleName) {
+    if (lpModuleName == NULL) {
+        return executable_base();
     }
-    RtlSetLastWin32Error(ERROR_MOD_NOT_FOUND);
-    return NULL;
+    UNICODE_STRING name;
+    init_unicode_string(&name, lpModuleName);
+    PVOID base = NULL;
+    NTSTATUS status = LdrGetDllHandle(NULL, NULL, &name, &base);
+    if (!NT_SUCCESS(status)) {
+        set_last_nt_error(status);
+        return NULL;
+    }
+    return base;
 }
 
 HMODULE GetModuleHandleA(LPCSTR lpModuleName) {
     if (lpModuleName == NULL) {
-        return GetModuleHandleW(NULL);
+        return executable_base();
     }
-    /* Windows converts into a MAX_PATH buffer and rejects longer names the same way. */
-    WCHAR wide_name[MAX_PATH];
-    SIZE_T length = 0;
-    for (; lpModuleName[length] != '\0'; ++length) {
-        if (length == MAX_PATH - 1) {
-            RtlSetLastWin32Error(ERROR_FILENAME_EXCED_RANGE);
-            return NULL;
+    WCHAR buffer[MAX_PATH];
+    UNICODE_STRING name;
+    if (!widen_name(lpModuleName, buffer, &name)) {
+        return NULL;
+    }
+    return GetModuleHandleW(buffer);
+}
+
+HMODULE LoadLibraryW(LPCWSTR lpLibFileName) {
+    if (lpLibFileName == NULL) {
+        RtlSetLastWin32Error(ERROR_INVALID_PARAMETER);
+        return NULL;
+    }
+    UNICODE_STRING name;
+    init_unicode_string(&name, lpLibFileName);
+    PVOID base = NULL;
+    NTSTATUS status = LdrLoadDll(NULL, NULL, &name, &base);
+    if (!NT_SUCCESS(status)) {
+        set_last_nt_error(status);
+        return NULL;
+    }
+    return base;
+}
+
+HMODULE LoadLibraryA(LPCSTR lpLibFileName) {
+    if (lpLibFileName == NULL) {
+        RtlSetLastWin32Error(ERROR_INVALID_PARAMETER);
+        return NULL;
+    }
+    WCHAR buffer[MAX_PATH];
+    UNICODE_STRING name;
+    if (!widen_name(lpLibFileName, buffer, &name)) {
+        return NULL;
+    }
+    return LoadLibraryW(buffer);
+}
+
+BOOL FreeLibrary(HMODULE hLibModule) {
+    NTSTATUS status = LdrUnloadDll(hLibModule);
+    if (!NT_SUCCESS(status)) {
+        set_last_nt_error(status);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* A name whose pointer has no bits above the low word is an ordinal (MAKEINTRESOURCE). A
+ * NULL module means the executable, as Windows maps it. */
+FARPROC GetProcAddress(HMODULE hModule, LPCSTR lpProcName) {
+    if (hModule == NULL) {
+        hModule = executable_base();
+    }
+    PVOID address = NULL;
+    NTSTATUS status;
+    if (((ULONG_PTR)lpProcName >> 16) == 0) {
+        status = LdrGetProcedureAddress(hModule, NULL, (ULONG)(ULONG_PTR)lpProcName, &address);
+    } else {
+        SIZE_T length = 0;
+        while (lpProcName[length] != '\0' && length < 0xFFFF) {
+            ++length;
         }
-        wide_name[length] = (WCHAR)(BYTE)lpModuleName[length];
+        ANSI_STRING name = {(USHORT)length, (USHORT)length, (CHAR*)lpProcName};
+        status = LdrGetProcedureAddress(hModule, &name, 0, &address);
     }
-    wide_name[length] = L'\0';
-    return GetModuleHandleW(wide_name);
+    if (!NT_SUCCESS(status)) {
+        set_last_nt_error(status);
+        return NULL;
+    }
+    return (FARPROC)address;
 }

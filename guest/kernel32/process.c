@@ -1,11 +1,9 @@
 /* The current process: its pseudo-handle, its ids and its end. */
 #include "kernel32_private.h"
 
+/* DLLs are detached (DLL_PROCESS_DETACH) before the process ends, as on Windows. */
 VOID ExitProcess(UINT uExitCode) {
-    /* Terminating ourselves does not return; loop rather than run on if it did. */
-    for (;;) {
-        NtTerminateProcess(NtCurrentProcess(), (NTSTATUS)uExitCode);
-    }
+    RtlExitUserProcess((NTSTATUS)uExitCode);
 }
 
 HANDLE GetCurrentProcess(VOID) {

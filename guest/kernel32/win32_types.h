@@ -5,6 +5,9 @@
 #include "ntoy/nt_types.h"
 
 typedef PVOID HMODULE;
+/* As the SDK declares it: any procedure, called through a cast to its real type. */
+typedef LONG_PTR (*FARPROC)();
+typedef LONG_PTR (*PROC)();
 
 #define STD_INPUT_HANDLE ((DWORD)-10)
 #define STD_OUTPUT_HANDLE ((DWORD)-11)

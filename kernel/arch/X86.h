@@ -16,7 +16,13 @@ inline constexpr std::uint16_t kKernelCs = 0x10, kKernelSs = 0x18;
 inline constexpr std::uint16_t kUserCompatCs = 0x23, kUserSs = 0x2B, kUserCs = 0x33;
 inline constexpr std::uint16_t kTssSelector = 0x40;
 inline constexpr std::uint32_t kTssLimit = 0x67;
-inline constexpr std::size_t kGdtEntries = 10;  // 0x00 … 0x48; the TSS takes two slots
+// FS in every user thread: Windows' 32-bit TEB segment (used by WOW64; a 64-bit thread finds
+// its TEB through GS).
+inline constexpr std::uint16_t kUserFs = 0x53;
+inline constexpr std::size_t kGdtEntries = 11;  // 0x00 … 0x50; the TSS takes two slots
+
+// SYSCALL's encoding (0F 05): the return address is this far past the instruction.
+inline constexpr std::uint64_t kSyscallLength = 2;
 
 // The kernel's TLB-flush routine (see hal::SystemRegisters): mov rax, cr3; mov cr3, rax;
 // syscall.
@@ -36,6 +42,7 @@ constexpr std::array<std::uint64_t, kGdtEntries> buildGdt(std::uint64_t tssBase)
     gdt[kTssSelector / 8] = kTssLimit | ((tssBase & 0xFFFFFF) << 16) | (0x89ull << 40) |
                             (((tssBase >> 24) & 0xFF) << 56);
     gdt[kTssSelector / 8 + 1] = tssBase >> 32;
+    gdt[kUserFs / 8] = 0x0040F30000003C00;  // P, DPL3, data RW, 32-bit, limit 0x3C00 (as Windows)
     return gdt;
 }
 

@@ -106,6 +106,18 @@ std::string_view ntStatusName(NtStatus s) {
             return "STATUS_INVALID_ADDRESS";
         case NtStatus::InvalidSystemService:
             return "STATUS_INVALID_SYSTEM_SERVICE";
+        case NtStatus::NotMappedView:
+            return "STATUS_NOT_MAPPED_VIEW";
+        case NtStatus::ProcedureNotFound:
+            return "STATUS_PROCEDURE_NOT_FOUND";
+        case NtStatus::InvalidImageFormat:
+            return "STATUS_INVALID_IMAGE_FORMAT";
+        case NtStatus::DllNotFound:
+            return "STATUS_DLL_NOT_FOUND";
+        case NtStatus::OrdinalNotFound:
+            return "STATUS_ORDINAL_NOT_FOUND";
+        case NtStatus::EntrypointNotFound:
+            return "STATUS_ENTRYPOINT_NOT_FOUND";
     }
     return "STATUS_UNKNOWN";
 }

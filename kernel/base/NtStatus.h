@@ -57,6 +57,12 @@ enum class NtStatus : std::uint32_t {
     StackOverflow = 0xC00000FD,
     CommitmentLimit = 0xC000012D,
     InvalidAddress = 0xC0000141,
+    NotMappedView = 0xC0000019,
+    ProcedureNotFound = 0xC000007A,
+    InvalidImageFormat = 0xC000007B,
+    DllNotFound = 0xC0000135,
+    OrdinalNotFound = 0xC0000138,
+    EntrypointNotFound = 0xC0000139,
     InvalidSystemService = 0xC000001C,
 };
 

@@ -19,6 +19,8 @@ namespace ntoy::hal {
 class TrapHandler {
 public:
     virtual ~TrapHandler() = default;
+    // RIP is at the SYSCALL instruction; unless the handler moves it, the CPU resumes after
+    // it. The handler sets what SYSRET would leave (RAX, RCX, R11).
     virtual void systemCall(Cpu& cpu) = 0;
     virtual void exception(Cpu& cpu, const CpuException& e) = 0;
 };

@@ -30,7 +30,7 @@ Context captureContext(hal::Cpu& cpu) {
     c.eFlags = static_cast<std::uint32_t>(cpu.reg(Reg::Rflags));
     c.segCs = static_cast<std::uint16_t>(cpu.reg(Reg::Cs));
     c.segSs = c.segDs = c.segEs = c.segGs = x86::kUserSs;
-    c.segFs = 0x53;
+    c.segFs = x86::kUserFs;
     c.mxCsr = c.fltSave.mxCsr = static_cast<std::uint32_t>(cpu.reg(Reg::MxCsr));
     c.fltSave.mxCsrMask = 0xFFFF;
     c.fltSave.controlWord = static_cast<std::uint16_t>(cpu.reg(Reg::FpuControl));

@@ -2,10 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 
 #include "kernel/ldr/AsciiText.h"
+#include "kernel/ldr/DllName.h"
 #include "kernel/mm/SystemLayout.h"
 
 namespace ntoy::ldr {
@@ -23,13 +25,13 @@ std::expected<std::vector<std::byte>, LoadError> readFile(const std::filesystem:
     std::error_code ec;
     const auto size = std::filesystem::file_size(path, ec);
     if (ec)
-        return std::unexpected(LoadError{fmt::format("cannot read: {}", ec.message())});
+        return loadFailure(fmt::format("cannot read: {}", ec.message()), NtStatus::DllNotFound);
     if (size > kMaxFileSize)
-        return std::unexpected(LoadError{"file too large for an image"});
+        return loadFailure("file too large for an image");
     std::ifstream in(path, std::ios::binary);
     std::vector<std::byte> bytes(size);
     if (!in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size)))
-        return std::unexpected(LoadError{"cannot read the file"});
+        return loadFailure("cannot read the file", NtStatus::AccessDenied);
     return bytes;
 }
 
@@ -43,6 +45,7 @@ mm::MmProtection imageProtection(std::uint32_t pageProtect) {
 }
 
 // The file in `dir` whose name matches `name` ignoring ASCII case, as Windows finds DLLs.
+// `name` is a file name (isDllFileName), so the lookup stays inside `dir`.
 std::optional<std::filesystem::path> findIgnoringCase(const std::filesystem::path& dir,
                                                       std::string_view name) {
     std::error_code ec;
@@ -56,59 +59,118 @@ std::optional<std::filesystem::path> findIgnoringCase(const std::filesystem::pat
     return std::nullopt;
 }
 
+void addBinding(ps::LoadedImage& module, VirtualAddress target) {
+    if (target != module.base &&
+        std::ranges::find(module.bindings, target) == module.bindings.end())
+        module.bindings.push_back(target);
+}
+
 }  // namespace
 
-ImageLoader::ImageLoader(ps::Process& process, std::filesystem::path systemDir)
-    : process_(process), systemDir_(std::move(systemDir)) {}
-
-const ImageLoader::Module* ImageLoader::find(std::string_view dllName) const {
-    for (const auto& m : modules_)
-        if (asciiEqualsIgnoreCase(m->name, dllName))
-            return m.get();
+const ps::LoadedImage* ImageLoader::find(std::string_view dllName) const {
+    for (const ps::LoadedImage& m : process_.images())
+        if (asciiEqualsIgnoreCase(m.name, dllName))
+            return &m;
     return nullptr;
 }
 
-std::expected<const ImageLoader::Module*, LoadError> ImageLoader::loadExecutable(
-    const std::filesystem::path& path) {
-    appDir_ = path.parent_path();
-    auto exe = map(path, 0);
+std::expected<const ps::LoadedImage*, LoadError> ImageLoader::loadExecutable(
+    const std::filesystem::path& path, const std::filesystem::path& systemDir) {
+    process_.imageSearchPath() = {path.parent_path(), systemDir};
+    auto exe = map(path);
     if (!exe)
-        return exe;
+        return std::unexpected(exe.error());
     if ((*exe)->image->isDll())
-        return std::unexpected(LoadError{"is a DLL, not an executable"});
+        return loadFailure("is a DLL, not an executable");
     if (!(*exe)->image->hasEntryPoint())
-        return std::unexpected(LoadError{"has no entry point"});
-    // ntdll is always there, as on Windows: the thread starts in it.
-    if (!find("ntdll.dll")) {
-        auto ntdll = loadDll("ntdll.dll", **exe, 1);
-        if (!ntdll)
-            return std::unexpected(ntdll.error());
-    }
-    return exe;
+        return loadFailure("has no entry point");
+    // ntdll next, before the executable's own imports, so the images are mapped (and listed)
+    // in Windows' order: the executable, ntdll, then the rest.
+    if (auto ntdll = loadDependency("ntdll.dll", (*exe)->name, 1); !ntdll)
+        return std::unexpected(ntdll.error());
+    if (auto bound = bind(**exe, 0); !bound)
+        return std::unexpected(bound.error());
+    return *exe;
 }
 
-std::expected<const ImageLoader::Module*, LoadError> ImageLoader::loadDll(std::string_view name,
-                                                                          const Module& importer,
-                                                                          int depth) {
-    if (const Module* m = find(name))
+std::expected<const ps::LoadedImage*, LoadError> ImageLoader::loadDll(std::string_view name) {
+    if (!isDllFileName(name))
+        return loadFailure(fmt::format("\"{}\" is not a DLL file name", printableAscii(name)),
+                           NtStatus::DllNotFound);
+    if (const ps::LoadedImage* m = find(name))
         return m;
+    const auto& images = process_.images();
+    const std::uint32_t lastSerial = images.empty() ? 0 : images.back().serial;
+    auto dll = loadDependency(name, "LoadLibrary", 1);
+    if (!dll) {
+        for (auto it = process_.images().begin(); it != process_.images().end();)
+            if (it->serial > lastSerial)
+                unmapImage(it++);
+            else
+                ++it;
+    }
+    return dll;
+}
+
+bool ImageLoader::unmap(VirtualAddress va) {
+    auto& images = process_.images();
+    auto it = std::ranges::find_if(images, [&](const ps::LoadedImage& m) {
+        return va >= m.base && va < m.base + alignUp(m.size, kPageSize);
+    });
+    if (it == images.end())
+        return false;
+    unmapImage(it);
+    return true;
+}
+
+void ImageLoader::unmapImage(std::list<ps::LoadedImage>::iterator image) {
+    mm::AddressSpace& space = process_.space();
+    // The image's own VAD: only this path releases image views (NtFreeVirtualMemory
+    // refuses them), so it is still whole.
+    if (const mm::Vad* vad = space.findVad(image->base); vad && vad->type == mm::VadType::Image) {
+        const mm::Vad whole = *vad;
+        space.release(whole, whole.start(), whole.end());
+    }
+    process_.images().erase(image);
+}
+
+std::expected<const ps::LoadedImage*, LoadError> ImageLoader::loadDependency(
+    std::string_view name, std::string_view importer, int depth) {
+    if (!isDllFileName(name))
+        return loadFailure(fmt::format("imports \"{}\", which is not a DLL file name (a name "
+                                       "only: no path, no \"..\")",
+                                       printableAscii(name)),
+                           NtStatus::DllNotFound);
+    if (const ps::LoadedImage* m = find(name))
+        return m;
+    const ps::ImageSearchPath& search = process_.imageSearchPath();
     std::vector<std::filesystem::path> dirs;
     if (!isKnownDll(name))
-        dirs.push_back(appDir_.empty() ? "." : appDir_);
-    dirs.push_back(systemDir_);
+        dirs.push_back(search.applicationDirectory.empty() ? "." : search.applicationDirectory);
+    dirs.push_back(search.systemDirectory);
     for (const auto& dir : dirs) {
         const auto found = findIgnoringCase(dir, name);
         if (!found)
             continue;
-        const auto& candidate = *found;
-        auto m = map(candidate, depth);
-        if (!m)
+        auto wrap = [&](const LoadError& e) {
             return std::unexpected(
-                LoadError{fmt::format("{}: {}", candidate.string(), m.error().message)});
-        return m;
+                LoadError{fmt::format("{}: {}", found->string(), e.message), e.status});
+        };
+        if (depth > kMaxImportDepth)
+            return wrap(LoadError{"imports nest too deeply"});
+        auto m = map(*found);
+        if (!m)
+            return wrap(m.error());
+        if (auto bound = bind(**m, depth); !bound)
+            return wrap(bound.error());
+        return *m;
     }
-    return std::unexpected(LoadError{fmt::format("cannot find {} (imported by {}; looked in {})",
-                                                 name, importer.name, systemDir_.string())});
+    std::string looked;
+    for (const auto& dir : dirs)
+        looked += fmt::format("{}{}", looked.empty() ? "" : ", ", dir.string());
+    return loadFailure(fmt::format("cannot find {} (imported by {}; looked in {})",
+                                   printableAscii(name), importer, looked),
+                       NtStatus::DllNotFound);
 }
 
 std::expected<VirtualAddress, LoadError> ImageLoader::chooseBase(const PeImage& image) {
@@ -122,18 +184,19 @@ std::expected<VirtualAddress, LoadError> ImageLoader::chooseBase(const PeImage& 
         return preferred;
     // An image with no fixups moves freely unless the linker marked it as unable to.
     if (image.relocationsStripped())
-        return std::unexpected(LoadError{
+        return loadFailure(
             fmt::format("its preferred base {:#x} is taken and its relocations were stripped",
-                        preferred.value())});
+                        preferred.value()),
+            NtStatus::ConflictingAddresses);
     auto base =
         process_.space().vads().findFree(size, VirtualAddress(mm::kLowestUserAddress),
                                          VirtualAddress(mm::kHighestUserAddress + 1), false);
     if (!base)
-        return std::unexpected(LoadError{"no room in the address space"});
+        return loadFailure("no room in the address space", NtStatus::NoMemory);
     return *base;
 }
 
-std::expected<void, LoadError> ImageLoader::commitAndCopy(const Module& module,
+std::expected<void, LoadError> ImageLoader::commitAndCopy(const ps::LoadedImage& module,
                                                           std::span<const std::byte> bytes) {
     mm::AddressSpace& space = process_.space();
     const PeImage& image = *module.image;
@@ -143,19 +206,21 @@ std::expected<void, LoadError> ImageLoader::commitAndCopy(const Module& module,
         const VirtualAddress end = module.base + std::min(alignUp(rva + length, kPageSize), size);
         return start >= end || space.commit(start, end, prot) == NtStatus::Success;
     };
+    const LoadError commitLimit{"not enough memory to map it (commit limit)",
+                                NtStatus::CommitmentLimit};
     // Everything readable first, then each section's own protection over it.
     if (!commit(0, size, *mm::MmProtection::fromWin32(mm::page::kReadOnly)))
-        return std::unexpected(LoadError{"not enough memory to map it (commit limit)"});
+        return std::unexpected(commitLimit);
     for (const Section& s : image.sections()) {
         if (!commit(s.virtualAddress, alignUp(s.virtualExtent(), image.sectionAlignment()),
                     imageProtection(s.protection())))
-            return std::unexpected(LoadError{"not enough memory to map it (commit limit)"});
+            return std::unexpected(commitLimit);
     }
     const auto& memory = space.tables().memory();
     for (std::uint64_t off = 0; off < size; off += kPageSize) {
         auto frame = space.materialize(module.base + off, mm::PageUse::UserImage);
         if (!frame)
-            return std::unexpected(LoadError{"not enough memory to map it"});
+            return loadFailure("not enough memory to map it", NtStatus::NoMemory);
         const std::uint64_t n =
             std::min<std::uint64_t>(kPageSize, bytes.size() - std::min(bytes.size(), off));
         if (n)
@@ -164,10 +229,7 @@ std::expected<void, LoadError> ImageLoader::commitAndCopy(const Module& module,
     return {};
 }
 
-std::expected<const ImageLoader::Module*, LoadError> ImageLoader::map(
-    const std::filesystem::path& path, int depth) {
-    if (depth > kMaxImportDepth)
-        return std::unexpected(LoadError{"imports nest too deeply"});
+std::expected<ps::LoadedImage*, LoadError> ImageLoader::map(const std::filesystem::path& path) {
     auto file = readFile(path);
     if (!file)
         return std::unexpected(file.error());
@@ -179,59 +241,77 @@ std::expected<const ImageLoader::Module*, LoadError> ImageLoader::map(
     if (!base)
         return std::unexpected(base.error());
 
-    // Register before resolving imports, so that import cycles end here.
-    auto owned = std::make_unique<Module>(Module{path.filename().string(), path, *base, image});
-    const Module& module = *owned;
-    modules_.push_back(std::move(owned));
     process_.space().reserve(*base, alignUp(image->sizeOfImage(), kPageSize) / kPageSize,
                              kImageAllocationProtect, mm::VadType::Image);
-    process_.images().push_back({module.name, path.string(), *base, image->sizeOfImage()});
+    return &process_.images().emplace_back(ps::LoadedImage{
+        .name = path.filename().string(),
+        .path = path.string(),
+        .base = *base,
+        .size = image->sizeOfImage(),
+        .image = image,
+        .serial = process_.takeImageSerial(),
+        .bindings = {},
+    });
+}
 
-    std::vector<std::byte> bytes(image->mappedImage().begin(), image->mappedImage().end());
-    if (base->value() != image->imageBase()) {
-        if (auto ok = image->applyRelocations(bytes, base->value()); !ok)
+std::expected<void, LoadError> ImageLoader::bind(ps::LoadedImage& module, int depth) {
+    const PeImage& image = *module.image;
+    std::vector<std::byte> bytes(image.mappedImage().begin(), image.mappedImage().end());
+    if (module.base.value() != image.imageBase()) {
+        if (auto ok = image.applyRelocations(bytes, module.base.value()); !ok)
             return std::unexpected(ok.error());
     }
-    for (const ImportedModule& imported : image->imports()) {
-        auto dll = loadDll(imported.dllName, module, depth + 1);
+    for (const ImportedModule& imported : image.imports()) {
+        auto dll = loadDependency(imported.dllName, module.name, depth + 1);
         if (!dll)
             return std::unexpected(dll.error());
+        addBinding(module, (*dll)->base);
         for (const ImportedSymbol& symbol : imported.symbols) {
-            auto address = resolveExport(**dll, symbol.name, symbol.ordinal, symbol.byOrdinal);
-            if (!address) {
+            auto target = resolveExport(**dll, symbol.name, symbol.ordinal, symbol.byOrdinal);
+            if (!target) {
                 const std::string what =
                     symbol.byOrdinal ? fmt::format("#{}", symbol.ordinal) : symbol.name;
-                return std::unexpected(
-                    LoadError{fmt::format("missing import {}!{}", imported.dllName, what)});
+                const std::string& why = target.error().message;
+                return loadFailure(
+                    fmt::format("missing import {}!{}{}{}", imported.dllName, what,
+                                why.empty() ? "" : ": ", why),
+                    symbol.byOrdinal ? NtStatus::OrdinalNotFound : NtStatus::EntrypointNotFound);
             }
-            const std::uint64_t value = address->value();
+            addBinding(module, target->module->base);
+            const std::uint64_t value = target->address.value();
             std::memcpy(bytes.data() + symbol.iatRva, &value, 8);
         }
     }
-    if (auto ok = commitAndCopy(module, bytes); !ok)
-        return std::unexpected(ok.error());
-    return &module;
+    return commitAndCopy(module, bytes);
 }
 
-std::expected<VirtualAddress, LoadError> ImageLoader::resolveExport(const Module& module,
-                                                                    std::string_view name,
-                                                                    std::uint16_t ordinal,
-                                                                    bool byOrdinal, int depth) {
+std::expected<ImageLoader::Export, LoadError> ImageLoader::resolveExport(
+    const ps::LoadedImage& module, std::string_view name, std::uint16_t ordinal, bool byOrdinal,
+    int depth) {
     if (depth > kMaxImportDepth)
-        return std::unexpected(LoadError{"forwarders loop"});
+        return loadFailure("forwarded to itself in a loop");
     const auto target =
         byOrdinal ? module.image->exportByOrdinal(ordinal) : module.image->exportByName(name);
-    if (!target)
-        return std::unexpected(LoadError{"not exported"});
+    if (!target)  // the one failure without a message: the caller names the symbol
+        return loadFailure("", byOrdinal ? NtStatus::OrdinalNotFound : NtStatus::ProcedureNotFound);
     if (const auto* rva = std::get_if<ExportRva>(&*target))
-        return module.base + rva->rva;
+        return Export{module.base + rva->rva, &module};
     const auto& forwarder = std::get<ExportForwarder>(*target);
-    auto dll = loadDll(std::string(forwarder.module()) + ".dll", module, depth + 1);
-    if (!dll)
-        return std::unexpected(dll.error());
-    if (auto ord = forwarder.symbolOrdinal())
-        return resolveExport(**dll, {}, *ord, true, depth + 1);
-    return resolveExport(**dll, forwarder.symbol(), 0, false, depth + 1);
+    auto forwarded = [&]() -> std::expected<Export, LoadError> {
+        auto dll = loadDependency(std::string(forwarder.module()) + ".dll", module.name, depth + 1);
+        if (!dll)
+            return std::unexpected(dll.error());
+        if (auto ord = forwarder.symbolOrdinal())
+            return resolveExport(**dll, {}, *ord, true, depth + 1);
+        return resolveExport(**dll, forwarder.symbol(), 0, false, depth + 1);
+    }();
+    // Named once, at the hop that failed: a chain (or a loop) of forwarders stays one line.
+    if (!forwarded && !forwarded.error().message.starts_with("forwarded to "))
+        return loadFailure(fmt::format("forwarded to {}{}{}", printableAscii(forwarder.target),
+                                       forwarded.error().message.empty() ? ", not exported" : ": ",
+                                       forwarded.error().message),
+                           forwarded.error().status);
+    return forwarded;
 }
 
 }  // namespace ntoy::ldr

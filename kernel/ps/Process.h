@@ -3,12 +3,15 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
+#include <list>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "kernel/hal/Machine.h"
+#include "kernel/ldr/PeImage.h"
 #include "kernel/mm/AddressSpace.h"
 #include "kernel/ps/HandleTable.h"
 
@@ -17,11 +20,23 @@ namespace ntoy::ps {
 // How a process ended: by its own (or another's) request, or by an exception no handler took.
 enum class ExitReason : std::uint8_t { Exited, Exception };
 
+// An image mapped in the process: what the kernel's loader (ldr/ImageLoader) made of it, and
+// what ntdll's loader learns of it through NtQueryMappedImages.
 struct LoadedImage {
-    std::string name;  // as imported, e.g. "KERNEL32.dll"
-    std::string path;
+    std::string name;  // its file name, as found in its directory, e.g. "kernel32.dll"
+    std::string path;  // the host path it was read from
     VirtualAddress base;
     std::uint64_t size = 0;
+    std::shared_ptr<const ldr::PeImage> image;
+    std::uint32_t serial = 0;  // the order images were mapped in, from 1; never reused
+    // The images its imports were bound to, forwarders followed: what it keeps loaded.
+    std::vector<VirtualAddress> bindings;
+};
+
+// Where the process's DLLs come from: the executable's folder, then the system folder.
+struct ImageSearchPath {
+    std::filesystem::path applicationDirectory;
+    std::filesystem::path systemDirectory;
 };
 
 class Process {
@@ -39,8 +54,12 @@ public:
 
     bool isCurrentProcessHandle(std::uint64_t h) const { return h == kCurrentProcessHandle; }
 
-    std::vector<LoadedImage>& images() { return images_; }
-    const std::vector<LoadedImage>& images() const { return images_; }
+    // In the order they were mapped; the executable first. A list: entries stay put while
+    // others come and go.
+    std::list<LoadedImage>& images() { return images_; }
+    const std::list<LoadedImage>& images() const { return images_; }
+    ImageSearchPath& imageSearchPath() { return imageSearchPath_; }
+    std::uint32_t takeImageSerial() { return ++lastImageSerial_; }
 
     // User-mode environment.
     VirtualAddress teb, peb;
@@ -61,7 +80,9 @@ private:
     std::unique_ptr<hal::Processor> cpu_;
     std::unique_ptr<mm::AddressSpace> space_;
     HandleTable handles_;
-    std::vector<LoadedImage> images_;
+    std::list<LoadedImage> images_;
+    ImageSearchPath imageSearchPath_;
+    std::uint32_t lastImageSerial_ = 0;
     std::optional<std::uint32_t> exitStatus_;
     ExitReason exitReason_ = ExitReason::Exited;
 };

@@ -38,6 +38,28 @@ std::expected<VirtualAddress, std::string> allocateResident(Process& p, std::uin
 
 }  // namespace
 
+std::expected<StackSize, std::string> initialStackSize(const ldr::PeImage& exe) {
+    // Anything larger cannot be placed (and would overflow the rounding below).
+    constexpr std::uint64_t kUserSpace = mm::kHighestUserAddress + 1 - mm::kLowestUserAddress;
+    if (exe.sizeOfStackReserve() > kUserSpace)
+        return std::unexpected(
+            fmt::format("SizeOfStackReserve {:#x} is larger than the user address space ({:#x})",
+                        exe.sizeOfStackReserve(), kUserSpace));
+    if (exe.sizeOfStackCommit() > kUserSpace)
+        return std::unexpected(
+            fmt::format("SizeOfStackCommit {:#x} is larger than the user address space ({:#x})",
+                        exe.sizeOfStackCommit(), kUserSpace));
+    StackSize size{
+        alignUp(std::max<std::uint64_t>(exe.sizeOfStackReserve(), kAllocationGranularity),
+                kAllocationGranularity),
+        alignUp(std::max<std::uint64_t>(exe.sizeOfStackCommit(), kPageSize), kPageSize)};
+    // As RtlCreateUserStack does, a commit the reserve cannot hold grows the reserve to whole
+    // megabytes; here it must also hold the guard page and the never-committed lowest page.
+    if (size.commit + 2 * kPageSize > size.reserve)
+        size.reserve = alignUp(size.commit + 2 * kPageSize, 1ull << 20);
+    return size;
+}
+
 std::string buildCommandLine(const std::vector<std::string>& argv) {
     std::string line;
     for (const std::string& arg : argv) {
@@ -74,15 +96,15 @@ std::expected<InitialThread, std::string> buildEnvironment(Process& process,
 
     // The stack: reserved in full, committed at the top, a guard page below that, and the
     // lowest page never committed (reaching it is a stack overflow).
-    const std::uint64_t reserve =
-        alignUp(std::max<std::uint64_t>(exe.sizeOfStackReserve(), 0x10000), kAllocationGranularity);
-    const std::uint64_t commit =
-        std::min(alignUp(std::max<std::uint64_t>(exe.sizeOfStackCommit(), kPageSize), kPageSize),
-                 reserve - 2 * kPageSize);
+    auto size = initialStackSize(exe);
+    if (!size)
+        return std::unexpected(size.error());
+    const auto [reserve, commit] = *size;
     auto stack = space.vads().findFree(reserve, VirtualAddress(mm::kLowestUserAddress),
                                        VirtualAddress(mm::kHighestUserAddress + 1), false);
     if (!stack)
-        return std::unexpected("no room for the initial thread's stack");
+        return std::unexpected(fmt::format(
+            "no room for the initial thread's stack (SizeOfStackReserve {:#x})", reserve));
     const auto rw = *MmProtection::fromWin32(mm::page::kReadWrite);
     const auto guard = *MmProtection::fromWin32(mm::page::kReadWrite | mm::page::kGuard);
     auto& vad =
@@ -92,7 +114,9 @@ std::expected<InitialThread, std::string> buildEnvironment(Process& process,
     const VirtualAddress stackLimit = stackBase - commit;
     if (space.commit(stackLimit, stackBase, rw) != NtStatus::Success ||
         space.commit(stackLimit - kPageSize, stackLimit, guard) != NtStatus::Success)
-        return std::unexpected("not enough memory for the initial thread's stack (commit limit)");
+        return std::unexpected(fmt::format(
+            "the initial thread's stack commit (SizeOfStackCommit {:#x}) exceeds the commit limit",
+            commit));
     for (VirtualAddress va = stackLimit; va < stackBase; va = va + kPageSize)
         if (!space.materialize(va))
             return std::unexpected("not enough memory for the stack");

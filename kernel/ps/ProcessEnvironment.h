@@ -18,10 +18,19 @@ struct InitialThread {
     VirtualAddress peb;
 };
 
+// The initial thread's stack, in bytes: the image's SizeOfStackReserve and SizeOfStackCommit
+// rounded as Windows rounds them, or why they cannot be had.
+struct StackSize {
+    std::uint64_t reserve;
+    std::uint64_t commit;
+};
+std::expected<StackSize, std::string> initialStackSize(const ldr::PeImage& exe);
+
 // Windows' quoting of a command line: arguments with spaces or quotes are quoted, with
 // backslashes before quotes doubled.
 std::string buildCommandLine(const std::vector<std::string>& argv);
 
+// Errors are one line each; all of them mean the process cannot be created from this image.
 std::expected<InitialThread, std::string> buildEnvironment(Process& process,
                                                            const ldr::PeImage& exe,
                                                            VirtualAddress imageBase,

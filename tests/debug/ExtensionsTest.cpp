@@ -202,7 +202,7 @@ TEST_F(ExtensionsTest, VmShowsFramesAndCommitInPagesAndKb) {
                                     mm.commit().charge(), mm.commit().charge() * 4));
     EXPECT_MATCHES(out, fmt::format("\n      Commit limit: +{}   \\( +{} Kb\\)\n",
                                     mm.commit().limit(), mm.commit().limit() * 4));
-    EXPECT_MATCHES(out, fmt::format("\n +0004 touch_pages.exe +{} \\(",
+    EXPECT_MATCHES(out, fmt::format("\n +{:04x} touch_pages.exe +{} \\(", live->process().id(),
                                     live->process().space().committedPages()));
 }
 

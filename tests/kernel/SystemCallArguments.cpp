@@ -44,6 +44,12 @@ std::vector<SystemCallArguments::Kind> SystemCallArguments::kindsOf(std::string_
         kinds = {Buffer, Flag};
     else if (name == "NtRaiseException")
         kinds = {Buffer, Buffer, Flag};
+    else if (name == "NtMapImage")
+        kinds = {Buffer, Buffer};
+    else if (name == "NtQueryMappedImages")
+        kinds = {Any, Buffer, Length, OptionalBuffer};
+    else if (name == "NtUnmapViewOfSection")
+        kinds = {Handle, Address};
     // A call this generator does not know yet still gets arguments of every kind.
     kinds.resize(count, Any);
     return kinds;

@@ -34,6 +34,7 @@ typedef unsigned long long ULONGLONG;
 typedef unsigned long long DWORD64;
 typedef long long LONG_PTR;
 typedef unsigned long long ULONG_PTR;
+typedef unsigned long long UINT_PTR;
 typedef unsigned long long DWORD_PTR;
 typedef unsigned long long SIZE_T;
 typedef void VOID;
@@ -347,7 +348,20 @@ _Static_assert(offsetof(SYSTEM_BASIC_INFORMATION, ActiveProcessorsAffinityMask) 
 _Static_assert(offsetof(SYSTEM_BASIC_INFORMATION, NumberOfProcessors) == 0x38,
                "SBI.NumberOfProcessors");
 
-/* ---- Loader data (PEB->Ldr), the parts module lookup reads -------------------------------- */
+/* ---- Loader data (PEB->Ldr) ------------------------------------------------------------- */
+
+typedef struct _STRING {
+    USHORT Length; /* in bytes, without a terminator */
+    USHORT MaximumLength;
+    CHAR* Buffer;
+} ANSI_STRING, *PANSI_STRING;
+_Static_assert(sizeof(ANSI_STRING) == 0x10, "ANSI_STRING size");
+
+typedef struct _RTL_BALANCED_NODE {
+    struct _RTL_BALANCED_NODE* Children[2];
+    ULONG_PTR ParentValue;
+} RTL_BALANCED_NODE;
+_Static_assert(sizeof(RTL_BALANCED_NODE) == 0x18, "RTL_BALANCED_NODE size");
 
 typedef struct _PEB_LDR_DATA {
     ULONG Length;
@@ -356,9 +370,56 @@ typedef struct _PEB_LDR_DATA {
     LIST_ENTRY InLoadOrderModuleList;
     LIST_ENTRY InMemoryOrderModuleList;
     LIST_ENTRY InInitializationOrderModuleList;
+    PVOID EntryInProgress;
+    BOOLEAN ShutdownInProgress;
+    HANDLE ShutdownThreadId;
 } PEB_LDR_DATA, *PPEB_LDR_DATA;
+_Static_assert(sizeof(PEB_LDR_DATA) == 0x58, "PEB_LDR_DATA size");
 _Static_assert(offsetof(PEB_LDR_DATA, InLoadOrderModuleList) == 0x10, "PEB_LDR_DATA.InLoadOrder");
+_Static_assert(offsetof(PEB_LDR_DATA, InMemoryOrderModuleList) == 0x20,
+               "PEB_LDR_DATA.InMemoryOrder");
+_Static_assert(offsetof(PEB_LDR_DATA, InInitializationOrderModuleList) == 0x30,
+               "PEB_LDR_DATA.InInitializationOrder");
+_Static_assert(offsetof(PEB_LDR_DATA, ShutdownInProgress) == 0x48,
+               "PEB_LDR_DATA.ShutdownInProgress");
 
+/* LDR_DDAG_NODE.State */
+#define LdrModulesUnloading (-1)
+#define LdrModulesMapped 2
+#define LdrModulesInitializing 8
+#define LdrModulesReadyToRun 9
+
+/* Windows 8 and later keep a module's reference count here (LoadCount); ~0 pins it. */
+typedef struct _LDR_DDAG_NODE {
+    LIST_ENTRY Modules; /* the entries of the module (NodeModuleLink) */
+    PVOID ServiceTagList;
+    ULONG LoadCount;
+    ULONG LoadWhileUnloadingCount;
+    ULONG LowestLink;
+    PVOID Dependencies;
+    PVOID IncomingDependencies;
+    LONG State;
+    PVOID CondenseLink;
+    ULONG PreorderNumber;
+} LDR_DDAG_NODE, *PLDR_DDAG_NODE;
+_Static_assert(sizeof(LDR_DDAG_NODE) == 0x50, "LDR_DDAG_NODE size");
+_Static_assert(offsetof(LDR_DDAG_NODE, LoadCount) == 0x18, "LDR_DDAG_NODE.LoadCount");
+_Static_assert(offsetof(LDR_DDAG_NODE, State) == 0x38, "LDR_DDAG_NODE.State");
+
+/* LDR_DATA_TABLE_ENTRY.Flags */
+#define LDRP_IMAGE_DLL 0x00000004
+#define LDRP_IN_LEGACY_LISTS 0x00000040
+#define LDRP_ENTRY_PROCESSED 0x00004000
+#define LDRP_PROCESS_ATTACH_CALLED 0x00080000
+#define LDRP_PROCESS_ATTACH_FAILED 0x00100000
+
+/* LDR_DATA_TABLE_ENTRY.LoadReason */
+#define LoadReasonStaticDependency 0
+#define LoadReasonStaticForwarderDependency 1
+#define LoadReasonDynamicForwarderDependency 2
+#define LoadReasonDynamicLoad 4
+
+/* The Windows 10 layout. */
 typedef struct _LDR_DATA_TABLE_ENTRY {
     LIST_ENTRY InLoadOrderLinks;
     LIST_ENTRY InMemoryOrderLinks;
@@ -368,9 +429,54 @@ typedef struct _LDR_DATA_TABLE_ENTRY {
     ULONG SizeOfImage;
     UNICODE_STRING FullDllName;
     UNICODE_STRING BaseDllName;
+    ULONG Flags;
+    USHORT ObsoleteLoadCount; /* 0xFFFF for modules that never unload */
+    USHORT TlsIndex;
+    LIST_ENTRY HashLinks;
+    ULONG TimeDateStamp;
+    PVOID EntryPointActivationContext;
+    PVOID Lock;
+    PLDR_DDAG_NODE DdagNode;
+    LIST_ENTRY NodeModuleLink;
+    PVOID LoadContext;
+    PVOID ParentDllBase;
+    PVOID SwitchBackContext;
+    RTL_BALANCED_NODE BaseAddressIndexNode;
+    RTL_BALANCED_NODE MappingInfoIndexNode;
+    ULONG_PTR OriginalBase;
+    LARGE_INTEGER LoadTime;
+    ULONG BaseNameHashValue;
+    ULONG LoadReason;
+    ULONG ImplicitPathOptions;
+    ULONG ReferenceCount;
+    ULONG DependentLoadFlags;
+    UCHAR SigningLevel;
+    ULONG CheckSum;
+    PVOID ActivePatchImageBase;
+    ULONG HotPatchState;
 } LDR_DATA_TABLE_ENTRY, *PLDR_DATA_TABLE_ENTRY;
-_Static_assert(offsetof(LDR_DATA_TABLE_ENTRY, DllBase) == 0x30, "LDR_DATA_TABLE_ENTRY.DllBase");
-_Static_assert(offsetof(LDR_DATA_TABLE_ENTRY, FullDllName) == 0x48, "LDR_DATA_TABLE_ENTRY.Full");
-_Static_assert(offsetof(LDR_DATA_TABLE_ENTRY, BaseDllName) == 0x58, "LDR_DATA_TABLE_ENTRY.Base");
+_Static_assert(offsetof(LDR_DATA_TABLE_ENTRY, InMemoryOrderLinks) == 0x10, "LDR_DTE.InMemory");
+_Static_assert(offsetof(LDR_DATA_TABLE_ENTRY, InInitializationOrderLinks) == 0x20,
+               "LDR_DTE.InInitializationOrder");
+_Static_assert(offsetof(LDR_DATA_TABLE_ENTRY, DllBase) == 0x30, "LDR_DTE.DllBase");
+_Static_assert(offsetof(LDR_DATA_TABLE_ENTRY, EntryPoint) == 0x38, "LDR_DTE.EntryPoint");
+_Static_assert(offsetof(LDR_DATA_TABLE_ENTRY, SizeOfImage) == 0x40, "LDR_DTE.SizeOfImage");
+_Static_assert(offsetof(LDR_DATA_TABLE_ENTRY, FullDllName) == 0x48, "LDR_DTE.FullDllName");
+_Static_assert(offsetof(LDR_DATA_TABLE_ENTRY, BaseDllName) == 0x58, "LDR_DTE.BaseDllName");
+_Static_assert(offsetof(LDR_DATA_TABLE_ENTRY, Flags) == 0x68, "LDR_DTE.Flags");
+_Static_assert(offsetof(LDR_DATA_TABLE_ENTRY, ObsoleteLoadCount) == 0x6C, "LDR_DTE.LoadCount");
+_Static_assert(offsetof(LDR_DATA_TABLE_ENTRY, TlsIndex) == 0x6E, "LDR_DTE.TlsIndex");
+_Static_assert(offsetof(LDR_DATA_TABLE_ENTRY, HashLinks) == 0x70, "LDR_DTE.HashLinks");
+_Static_assert(offsetof(LDR_DATA_TABLE_ENTRY, TimeDateStamp) == 0x80, "LDR_DTE.TimeDateStamp");
+_Static_assert(offsetof(LDR_DATA_TABLE_ENTRY, DdagNode) == 0x98, "LDR_DTE.DdagNode");
+_Static_assert(offsetof(LDR_DATA_TABLE_ENTRY, NodeModuleLink) == 0xA0, "LDR_DTE.NodeModuleLink");
+_Static_assert(offsetof(LDR_DATA_TABLE_ENTRY, BaseAddressIndexNode) == 0xC8,
+               "LDR_DTE.BaseAddressIndexNode");
+_Static_assert(offsetof(LDR_DATA_TABLE_ENTRY, OriginalBase) == 0xF8, "LDR_DTE.OriginalBase");
+_Static_assert(offsetof(LDR_DATA_TABLE_ENTRY, BaseNameHashValue) == 0x108, "LDR_DTE.Hash");
+_Static_assert(offsetof(LDR_DATA_TABLE_ENTRY, LoadReason) == 0x10C, "LDR_DTE.LoadReason");
+_Static_assert(offsetof(LDR_DATA_TABLE_ENTRY, ReferenceCount) == 0x114, "LDR_DTE.ReferenceCount");
+_Static_assert(offsetof(LDR_DATA_TABLE_ENTRY, CheckSum) == 0x120, "LDR_DTE.CheckSum");
+_Static_assert(sizeof(LDR_DATA_TABLE_ENTRY) == 0x138, "LDR_DATA_TABLE_ENTRY size");
 
 #endif

@@ -32,11 +32,27 @@ NTSTATUS NtQuerySystemInformation(SYSTEM_INFORMATION_CLASS SystemInformationClas
 NTSTATUS NtContinue(PCONTEXT ContextRecord, BOOLEAN TestAlert);
 NTSTATUS NtRaiseException(PEXCEPTION_RECORD ExceptionRecord, PCONTEXT ContextRecord,
                           BOOLEAN FirstChance);
+/* ntoy's own (kernel/ldr/ImageCalls.cpp): the kernel half of the loader. */
+NTSTATUS NtMapImage(PUNICODE_STRING FileName, PVOID* ImageBase);
+NTSTATUS NtQueryMappedImages(ULONG AfterSerial, PVOID Buffer, ULONG Length, PULONG ReturnLength);
+NTSTATUS NtUnmapViewOfSection(HANDLE ProcessHandle, PVOID BaseAddress);
 
-/* ---- Process start ----------------------------------------------------------------------- */
+/* ---- Process start and end --------------------------------------------------------------- */
 
 __attribute__((noreturn)) VOID RtlUserThreadStart(PTHREAD_START_ROUTINE StartAddress,
                                                   PVOID Argument);
+/* Detaches every DLL (DLL_PROCESS_DETACH, TLS callbacks) and ends the process. */
+__attribute__((noreturn)) VOID RtlExitUserProcess(NTSTATUS ExitStatus);
+
+/* ---- Loader ------------------------------------------------------------------------------ */
+
+NTSTATUS LdrLoadDll(PWSTR DllPath, PULONG DllCharacteristics, PUNICODE_STRING DllName,
+                    PVOID* BaseAddress);
+NTSTATUS LdrUnloadDll(PVOID BaseAddress);
+NTSTATUS LdrGetDllHandle(PWSTR DllPath, PULONG DllCharacteristics, PUNICODE_STRING DllName,
+                         PVOID* DllHandle);
+NTSTATUS LdrGetProcedureAddress(PVOID BaseAddress, PANSI_STRING Name, ULONG Ordinal,
+                                PVOID* ProcedureAddress);
 
 /* ---- Errors ------------------------------------------------------------------------------ */
 

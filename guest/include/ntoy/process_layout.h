@@ -40,8 +40,8 @@
 #define NTOY_HANDLE_STDERR 0xC
 
 /* The initial thread starts at ntdll!RtlUserThreadStart(entry = rcx, argument = rdx), with
- * the PEB as the argument, as on Windows; it calls entry(argument) and ends the process
- * with the value returned. */
+ * the PEB as the argument, as on Windows; it initialises the process (ntdll's loader: DLLs
+ * attached), calls entry(argument) and exits the process with the value returned. */
 #define NTOY_THREAD_START_EXPORT "RtlUserThreadStart"
 
 #endif

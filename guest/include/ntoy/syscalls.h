@@ -18,6 +18,9 @@
     X(5, NtQueryVirtualMemory, 6)         \
     X(6, NtQuerySystemInformation, 4)     \
     X(7, NtContinue, 2)                   \
-    X(8, NtRaiseException, 3)
+    X(8, NtRaiseException, 3)             \
+    X(9, NtMapImage, 2)                   \
+    X(10, NtQueryMappedImages, 4)         \
+    X(11, NtUnmapViewOfSection, 2)
 
 #endif

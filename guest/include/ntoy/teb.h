@@ -9,6 +9,7 @@
 
 /* TEB fields the runtime uses that the kernel never touches, so process_layout.h need not
  * know them (64-bit Windows offsets). */
+#define NTOY_TEB_THREAD_LOCAL_STORAGE_POINTER 0x58
 #define NTOY_TEB_LAST_STATUS_VALUE 0x1250
 
 /* An lvalue of TYPE at OFFSET bytes into the block at BASE. */
