@@ -2,7 +2,8 @@
 # The project's own set-up: installs what is missing with apt-get, builds, and then
 #   ./ntoy.sh demo   runs the default demo guest
 #   ./ntoy.sh test   runs every test (CTest's summary at the end)
-# Extra CMake options go in NTOY_CMAKE_ARGS, e.g. NTOY_CMAKE_ARGS=-DNTOY_SANITIZE=ON.
+# This is the developers' build: warnings are errors (NTOY_WERROR). Extra CMake options go in
+# NTOY_CMAKE_ARGS, e.g. NTOY_CMAKE_ARGS=-DNTOY_SANITIZE=ON.
 set -eu
 cd "$(dirname "$0")"
 action=${1:-demo}
@@ -23,7 +24,7 @@ if [ -n "$missing" ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing
 fi
 
-cmake -S . -B "$build" -G Ninja -DNTOY_GUESTS=ON ${NTOY_CMAKE_ARGS:-}
+cmake -S . -B "$build" -G Ninja -DNTOY_GUESTS=ON -DNTOY_WERROR=ON ${NTOY_CMAKE_ARGS:-}
 cmake --build "$build" -j2
 
 case "$action" in

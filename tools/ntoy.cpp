@@ -10,14 +10,12 @@
 #include "kernel/Kernel.h"
 #include "tools/DebugCommand.h"
 #include "tools/GdbCommand.h"
+#include "tools/GuestDirectory.h"
 #include "tools/RamSize.h"
 #include "tools/TraceFile.h"
 
 #ifndef NTOY_VERSION
 #define NTOY_VERSION "0.0.0"
-#endif
-#ifndef NTOY_IMAGES_DIR
-#define NTOY_IMAGES_DIR "images"
 #endif
 
 namespace {
@@ -55,14 +53,13 @@ std::string statsJson(const ntoy::Kernel& kernel, std::uint32_t exitCode) {
     return j.dump();
 }
 
-std::filesystem::path imagesDir() {
-    if (const char* env = std::getenv("NTOY_IMAGES"))
-        return env;
-    return NTOY_IMAGES_DIR;
-}
-
 int run(const std::string& image, const std::vector<std::string>& args, std::uint64_t ram,
         bool stats, const std::string& traceFile, const std::string& gdbAddress) {
+    const auto dlls = ntoy::cli::guestDllDirectory();
+    if (!dlls) {
+        fmt::print(stderr, "ntoy: {}\n", dlls.error());
+        return kExitBadImage;
+    }
     std::unique_ptr<ntoy::cli::TraceFile> trace;
     if (!traceFile.empty()) {
         auto opened = ntoy::cli::TraceFile::open(traceFile);
@@ -88,8 +85,8 @@ int run(const std::string& image, const std::vector<std::string>& args, std::uin
         (*kernel)->setObserver(&trace->writer());
     std::fflush(stdout);
     auto status = gdbAddress.empty()
-                      ? (*kernel)->run(image, argv, imagesDir())
-                      : ntoy::cli::runUnderGdb(**kernel, image, argv, imagesDir(), gdbAddress,
+                      ? (*kernel)->run(image, argv, *dlls)
+                      : ntoy::cli::runUnderGdb(**kernel, image, argv, *dlls, gdbAddress,
                                                trace ? &trace->writer() : nullptr);
     if (!status) {
         fmt::print(stderr, "ntoy: {}: {}\n", image, status.error().message);
@@ -114,9 +111,10 @@ int main(int argc, char** argv) {
         "  ntoy run --ram 512M images/touch_pages.exe 100000\n"
         "  ntoy run --trace faults.jsonl images/touch_pages.exe 100\n"
         "  ntoy debug images/touch_demo.exe\n"
-        "\nGuest DLLs (ntdll.dll, kernel32.dll) come from " NTOY_IMAGES_DIR
-        " or $NTOY_IMAGES.\nExit status: the guest's exit code modulo 256; 2 for an image that "
-        "cannot be loaded; 3 when the machine cannot run.");
+        "\n" +
+        ntoy::cli::guestDllSearchDescription() +
+        "\nExit status: the guest's exit code modulo 256; 2 for an image that cannot be "
+        "loaded; 3 when the machine cannot run.");
 
     auto* runCmd = app.add_subcommand("run", "Run a guest program");
     std::string ramText = "64M";
@@ -139,8 +137,14 @@ int main(int argc, char** argv) {
     auto* debugCmd = ntoy::cli::addDebugCommand(app, debugOptions);
 
     CLI11_PARSE(app, argc, argv);
-    if (debugCmd->parsed())
-        return ntoy::cli::runDebugCommand(*debugCmd, debugOptions, imagesDir());
+    if (debugCmd->parsed()) {
+        const auto dlls = ntoy::cli::guestDllDirectory();
+        if (!dlls) {
+            fmt::print(stderr, "ntoy: {}\n", dlls.error());
+            return kExitBadImage;
+        }
+        return ntoy::cli::runDebugCommand(*debugCmd, debugOptions, *dlls);
+    }
     if (runCmd->parsed()) {
         // prefix_command leaves the guest's arguments unparsed.
         for (auto& extra : runCmd->remaining())

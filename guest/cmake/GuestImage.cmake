@@ -8,7 +8,10 @@
 #   ntoy_add_guest_dll(<name> DEF <file.def> IMAGE_BASE <address> SOURCES <files...>
 #                      [FLAGS <compiler flags...>] [LINK_DLLS <guest dll names...>]
 #                      [CHECK_SOURCES <files...>])
-#   ntoy_add_guest_program(<name> SOURCES <files...> [FLAGS <compiler flags...>])
+#   ntoy_add_guest_program(<name> SOURCES <files...> [FLAGS <compiler flags...>] [INSTALL])
+#
+# `cmake --install` puts every guest DLL in NTOY_INSTALL_GUEST_DLL_DIR, where the installed
+# ntoy looks for them, and programs marked INSTALL (the demos) in NTOY_INSTALL_EXAMPLES_DIR.
 #
 # Programs are linked exactly as a third-party guest would be, against mingw-w64's standard
 # import libraries (-lkernel32 -lntdll), never against ours, so the same .exe runs on
@@ -26,6 +29,11 @@ endif()
 if(NOT DEFINED NTOY_IMAGES_DIR)
   set(NTOY_IMAGES_DIR ${CMAKE_BINARY_DIR}/images)
 endif()
+if(NOT DEFINED NTOY_INSTALL_GUEST_DLL_DIR)
+  include(GNUInstallDirs)
+  set(NTOY_INSTALL_GUEST_DLL_DIR ${CMAKE_INSTALL_LIBDIR}/ntoy)
+  set(NTOY_INSTALL_EXAMPLES_DIR ${CMAKE_INSTALL_DATADIR}/ntoy/examples)
+endif()
 file(MAKE_DIRECTORY ${NTOY_IMAGES_DIR})
 
 set(NTOY_GUEST_DIR ${CMAKE_CURRENT_LIST_DIR}/..)
@@ -33,8 +41,11 @@ cmake_path(NORMAL_PATH NTOY_GUEST_DIR)
 
 # No red zone: the kernel may build an exception frame right below a thread's RSP.
 set(NTOY_GUEST_CFLAGS
-  -O2 -Wall -Wextra -Werror -ffreestanding -fno-stack-protector
+  -O2 -Wall -Wextra -ffreestanding -fno-stack-protector
   -fno-asynchronous-unwind-tables -mno-red-zone)
+if(NTOY_WERROR)
+  list(APPEND NTOY_GUEST_CFLAGS -Werror)
+endif()
 
 # Relocatable and NX-compatible, as Windows expects of any image today.
 set(NTOY_GUEST_IMAGE_LINK_FLAGS -nostdlib -Wl,--dynamicbase,--nxcompat)
@@ -47,13 +58,17 @@ endif()
 # object files.
 function(_ntoy_guest_compile out_var image)
   cmake_parse_arguments(PARSE_ARGV 2 ARG "" "" "SOURCES;FLAGS")
+  # Ninja makes an output's folder itself; Make does not, and gcc cannot write the
+  # dependency file into a folder that is not there.
+  set(object_dir ${CMAKE_CURRENT_BINARY_DIR}/${image}.objects)
+  file(MAKE_DIRECTORY ${object_dir})
   set(objects)
   foreach(source IN LISTS ARG_SOURCES)
     cmake_path(ABSOLUTE_PATH source BASE_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}
                NORMALIZE OUTPUT_VARIABLE source_path)
     file(RELATIVE_PATH relative ${CMAKE_CURRENT_SOURCE_DIR} ${source_path})
     string(MAKE_C_IDENTIFIER ${relative} object_name)
-    set(object ${CMAKE_CURRENT_BINARY_DIR}/${image}.objects/${object_name}.o)
+    set(object ${object_dir}/${object_name}.o)
     add_custom_command(
       OUTPUT ${object}
       COMMAND ${NTOY_MINGW_GCC} ${NTOY_GUEST_CFLAGS} ${ARG_FLAGS}
@@ -107,6 +122,7 @@ function(ntoy_add_guest_dll name)
     add_dependencies(guest_${name} ${imported_targets})
   endif()
   add_dependencies(guest_images guest_${name})
+  install(FILES ${output} DESTINATION ${NTOY_INSTALL_GUEST_DLL_DIR})
 endfunction()
 
 # A guest program, linked like any third-party one:
@@ -119,7 +135,7 @@ endfunction()
 # programs get those from a C runtime), so gcc is told not to turn loops into calls to them.
 # An aggregate initialiser or copy large enough to become such a call still fails to link.
 function(ntoy_add_guest_program name)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "" "SOURCES;FLAGS")
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "INSTALL" "" "SOURCES;FLAGS")
   if(NOT ARG_SOURCES)
     message(FATAL_ERROR "ntoy_add_guest_program(${name}) needs SOURCES")
   endif()
@@ -137,4 +153,7 @@ function(ntoy_add_guest_program name)
     VERBATIM COMMAND_EXPAND_LISTS)
   add_custom_target(guest_${name} DEPENDS ${output})
   add_dependencies(guest_images guest_${name})
+  if(ARG_INSTALL)
+    install(FILES ${output} DESTINATION ${NTOY_INSTALL_EXAMPLES_DIR})
+  endif()
 endfunction()
