@@ -116,7 +116,7 @@ std::expected<std::unique_ptr<ps::Process>, RunError> Kernel::createProcess(
     auto thread = ps::buildEnvironment(*process, *(*exe)->image, (*exe)->base, image.string(),
                                        ps::buildCommandLine(argv));
     if (!thread)
-        return machineError(thread.error());
+        return std::unexpected(RunError{RunError::Kind::BadImage, thread.error()});
 
     // Enter user mode the way the CPU allows: iretq from ring 0, with the frame on the kernel
     // stack. The thread starts in ntdll!RtlUserThreadStart(entry, PEB), its stack pointer as
