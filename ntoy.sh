@@ -2,15 +2,20 @@
 # The project's own set-up: installs what is missing with apt-get, builds, and then
 #   ./ntoy.sh demo   runs the default demo guest
 #   ./ntoy.sh test   runs every test (CTest's summary at the end)
-# Extra CMake options go in NTOY_CMAKE_ARGS, e.g. NTOY_CMAKE_ARGS=-DNTOY_SANITIZE=ON.
+#   ./ntoy.sh build  only builds
+# This is the developers' build: warnings are errors (NTOY_WERROR) and the libFuzzer fuzzers
+# are built. Extra CMake options go in NTOY_CMAKE_ARGS (e.g. -DNTOY_SANITIZE=ON), the build
+# directory is NTOY_BUILD_DIR (build).
 set -eu
 cd "$(dirname "$0")"
 action=${1:-demo}
 build=${NTOY_BUILD_DIR:-build}
 
+# clang-19 and libclang-rt-19-dev: libFuzzer for the host fuzzers (fuzz/); 19 is the first
+# clang whose concepts let libstdc++ 12 offer std::expected.
 packages="cmake ninja-build g++ pkg-config libunicorn-dev libcapstone-dev libcli11-dev
 googletest libgtest-dev libgmock-dev libfmt-dev nlohmann-json3-dev gcc-mingw-w64-x86-64
-libreadline-dev gdb"
+libreadline-dev gdb clang-19 libclang-rt-19-dev"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -23,7 +28,8 @@ if [ -n "$missing" ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing
 fi
 
-cmake -S . -B "$build" -G Ninja -DNTOY_GUESTS=ON ${NTOY_CMAKE_ARGS:-}
+cmake -S . -B "$build" -G Ninja -DNTOY_GUESTS=ON -DNTOY_WERROR=ON -DNTOY_FUZZERS=ON \
+    ${NTOY_CMAKE_ARGS:-}
 cmake --build "$build" -j2
 
 case "$action" in

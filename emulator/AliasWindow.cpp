@@ -88,6 +88,18 @@ AliasWindow::Fragments::iterator AliasWindow::fragmentAt(std::uint64_t vpn) {
     return vpn < it->first + it->second.pages ? it : fragments_.end();
 }
 
+std::optional<Pfn> AliasWindow::shownFrame(VirtualAddress va) const {
+    const std::uint64_t vpn = va.pageNumber();
+    auto it = fragments_.upper_bound(vpn);
+    if (!contains(va) || it == fragments_.begin())
+        return std::nullopt;
+    --it;
+    const std::uint64_t page = vpn - it->first;
+    if (page >= it->second.pages || (it->second.live & (1ull << page)) == 0)
+        return std::nullopt;
+    return Pfn(it->second.firstPfn + page);
+}
+
 void AliasWindow::insertFragment(std::uint64_t vpn, Fragment f) {
     fragments_.emplace(vpn, f);
     ++budget_->fragments_;

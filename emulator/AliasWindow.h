@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <expected>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -81,6 +82,9 @@ public:
     void unalias(VirtualAddress va);
 
     std::uint64_t fragmentCount() const { return fragments_.size(); }
+    // The frame the page at `va` shows while it is live; nothing if it is not (never aliased,
+    // or unaliased since).
+    std::optional<Pfn> shownFrame(VirtualAddress va) const;
 
     // The longest run one alias call maps: 256 KiB.
     static constexpr std::uint64_t kMaxRun = 64;

@@ -48,6 +48,9 @@ public:
     void downgraded(VirtualAddress va) override;
     void codeModified(VirtualAddress va, std::uint64_t length) override;
     void flushTlb() override;
+    std::optional<Pfn> shownFrame(VirtualAddress va) const override {
+        return userWindow_.shownFrame(va);
+    }
 
     // hal::Processor
     void loadSystemRegisters(const hal::SystemRegisters& regs) override;

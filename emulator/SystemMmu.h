@@ -29,6 +29,10 @@ public:
     std::uint64_t validPageHeadroom() const override { return budget_.headroom() / 2; }
     std::uint64_t hostMappingFragments() const { return budget_.fragments(); }
     std::uint64_t hostMappingLimit() const { return budget_.limit(); }
+    // Only the kernel window is aliased; the host reaches the rest of system space directly.
+    std::optional<Pfn> shownFrame(VirtualAddress va) const override {
+        return kernelWindow_.shownFrame(va);
+    }
 
 private:
     void staleEverywhere();

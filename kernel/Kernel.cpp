@@ -26,6 +26,10 @@ constexpr std::uint64_t kKernelStackPages = 4;
 
 constexpr std::uint64_t kUserFlags = 0x202;  // IF and the reserved bit 1
 
+// PFN_LIST_CORRUPT's parameter 1 for a PFN database that does not add up: "a PTE or PFN is
+// corrupt", as Windows says.
+constexpr std::uint64_t kPfnCorrupt = 0x99;
+
 }  // namespace
 
 Kernel::Kernel(hal::Machine& machine)
@@ -148,12 +152,25 @@ std::expected<std::unique_ptr<ps::Process>, RunError> Kernel::createProcess(
 std::expected<void, RunError> Kernel::load(const std::filesystem::path& image,
                                            const std::vector<std::string>& argv,
                                            const std::filesystem::path& systemDir) {
-    process_.reset();
+    if (bugCheck_)
+        return std::unexpected(bugCheckError());
+    if (process_) {  // a debugger's process, dropped before its end: as any exit
+        const std::uint32_t id = process_->id();
+        process_.reset();
+        if (auto verified = verifyAfterExit(id, 0); !verified)
+            return verified;
+    }
     exitStatus_.reset();
     faultNumber_ = 0;
+    beforeProcess_ = mm::MemoryBaseline::of(*mm_);
+    const std::uint32_t id = nextProcessId_;
     auto process = createProcess(image, argv, systemDir);
-    if (!process)
+    if (!process) {
+        // The half-built process went with the error: it must have given everything back.
+        if (auto verified = verifyAfterExit(id, 0); !verified)
+            return verified;
         return std::unexpected(process.error());
+    }
     process_ = std::move(*process);
     return {};
 }
@@ -181,8 +198,51 @@ std::expected<Kernel::RunState, RunError> Kernel::resume() {
     exitReason_ = process_->exitReason();
     if (observer_)
         observer_->processExit(*exitStatus_);
+    const std::uint32_t id = process_->id();
     process_.reset();  // every frame and charge goes back
+    if (auto verified = verifyAfterExit(id, *exitStatus_); !verified)
+        return std::unexpected(verified.error());
     return RunState::Exited;
+}
+
+std::vector<const mm::AddressSpace*> Kernel::addressSpaces() const {
+    std::vector<const mm::AddressSpace*> spaces;
+    if (process_)
+        spaces.push_back(&process_->space());
+    return spaces;
+}
+
+std::optional<std::string> Kernel::verifyMemory() const {
+    return mm::checkMemoryInvariants(*mm_, addressSpaces());
+}
+
+void Kernel::bugCheckIfBroken(std::uint64_t when, std::uint64_t p2, std::uint64_t p3,
+                              std::uint64_t p4) const {
+    // The PFN database's own lists first, for their own code; then everything built on them.
+    if (auto broken = mm_->pfns().verify())
+        ke::bugCheck(ke::BugCheckCode::PfnListCorrupt, kPfnCorrupt, when, p2, p3,
+                     "PFN database: " + *broken);
+    if (auto broken = mm::checkMappingsAndCharge(*mm_, addressSpaces()))
+        ke::bugCheck(ke::BugCheckCode::MemoryManagement, when, p2, p3, p4, *broken);
+}
+
+std::expected<void, RunError> Kernel::verifyAfterExit(std::uint32_t processId,
+                                                      std::uint32_t exitStatus) {
+    if (!verifyExit_)
+        return {};
+    try {
+        bugCheckIfBroken(kBrokenAfterExit, processId, exitStatus, 0);
+        if (auto leaked = mm::checkNothingLeaked(*mm_, beforeProcess_)) {
+            const mm::MemoryBaseline after = mm::MemoryBaseline::of(*mm_);
+            ke::bugCheck(ke::BugCheckCode::MemoryManagement, kLeakedAtExit, processId,
+                         beforeProcess_.available - after.available,
+                         after.charge - beforeProcess_.charge, *leaked);
+        }
+    } catch (const ke::BugCheckStop& stop) {
+        bugCheck_ = stop.check;
+        return std::unexpected(bugCheckError());
+    }
+    return {};
 }
 
 void Kernel::requestPause() {
@@ -274,6 +334,8 @@ void Kernel::dispatchSystemCall(hal::Cpu& cpu) {
     const NtStatus status = entry->handler(call);
     if (!call.replacesContext)
         sysret(status);
+    if constexpr (kChecked)
+        bugCheckIfBroken(kBrokenAfterSystemCall, number, raw(status), cpu.reg(hal::Reg::Rip));
     if (observer_)
         observer_->systemCall(
             {entry->name, number,

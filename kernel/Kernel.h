@@ -13,8 +13,15 @@
 #include "kernel/ke/BugCheck.h"
 #include "kernel/ke/ExceptionDispatch.h"
 #include "kernel/ke/KernelObserver.h"
+#include "kernel/mm/Invariants.h"
 #include "kernel/mm/MemoryManager.h"
 #include "kernel/ps/Process.h"
+
+// The checked kernel (CMake option NTOY_CHECKED) verifies the memory manager's invariants
+// after every system call and every process exit.
+#ifndef NTOY_CHECKED
+#define NTOY_CHECKED 0
+#endif
 
 namespace ntoy {
 
@@ -31,6 +38,16 @@ struct RunError {
 
 class Kernel final : public hal::TrapHandler {
 public:
+    static constexpr bool kChecked = NTOY_CHECKED;
+    // Parameter 1 of the MEMORY_MANAGEMENT bug checks the kernel's own verification raises
+    // (parameter 2 of PFN_LIST_CORRUPT): when it found the damage. ntoy's values, clear of
+    // Windows' subtypes.
+    static constexpr std::uint64_t kBrokenAfterSystemCall = 0x4E540001;  // p2 number, p3 status,
+                                                                         // p4 rip
+    static constexpr std::uint64_t kBrokenAfterExit = 0x4E540002;  // p2 process, p3 exit status
+    static constexpr std::uint64_t kLeakedAtExit = 0x4E540003;     // p2 process, p3 frames and
+                                                                   // p4 pages of commit kept
+
     static std::expected<std::unique_ptr<Kernel>, std::string> boot(hal::Machine& machine);
 
     // Loads `image` with `argv` (argv[0] is the image path) and runs it to its end. Returns
@@ -58,6 +75,14 @@ public:
 
     void setObserver(ke::KernelObserver* observer);
 
+    // The memory manager's invariants now (mm/Invariants.h), over the loaded process if there
+    // is one: the first broken one, described.
+    std::optional<std::string> verifyMemory() const;
+    // Whether a process's exit is verified: the invariants, and that every frame and page of
+    // commit it took came back. On in the checked kernel; `ntoy run --verify` turns it on.
+    void setVerifyExit(bool on) { verifyExit_ = on; }
+    bool verifiesExit() const { return verifyExit_; }
+
     mm::MemoryManager& memoryManager() { return *mm_; }
     const mm::MemoryManager& memoryManager() const { return *mm_; }
     const KernelStatistics& statistics() const { return stats_; }
@@ -81,6 +106,16 @@ private:
     template <typename F>
     void trapEntry(hal::Cpu& cpu, F&& handler);
     RunError bugCheckError() const;
+    // Every address space there is: the loaded process's, if any.
+    std::vector<const mm::AddressSpace*> addressSpaces() const;
+    // Raises the bug check for the first broken invariant; `when` and the parameters say what
+    // the kernel had just done (see Kernel.cpp).
+    void bugCheckIfBroken(std::uint64_t when, std::uint64_t p2, std::uint64_t p3,
+                          std::uint64_t p4) const;
+    // When exits are verified: the process that has just gone left the invariants whole and
+    // gave back every frame and page of commit, or the machine stops with a bug check.
+    std::expected<void, RunError> verifyAfterExit(std::uint32_t processId,
+                                                  std::uint32_t exitStatus);
 
     hal::Machine& machine_;
     std::unique_ptr<mm::MemoryManager> mm_;
@@ -97,6 +132,8 @@ private:
     KernelStatistics stats_;
     // Windows-like ids: multiples of 4, well above 4 (the System process on Windows).
     std::uint32_t nextProcessId_ = 1000;
+    bool verifyExit_ = kChecked;
+    mm::MemoryBaseline beforeProcess_;
 };
 
 }  // namespace ntoy

@@ -10,14 +10,12 @@
 #include "kernel/Kernel.h"
 #include "tools/DebugCommand.h"
 #include "tools/GdbCommand.h"
+#include "tools/GuestDirectory.h"
 #include "tools/RamSize.h"
 #include "tools/TraceFile.h"
 
 #ifndef NTOY_VERSION
 #define NTOY_VERSION "0.0.0"
-#endif
-#ifndef NTOY_IMAGES_DIR
-#define NTOY_IMAGES_DIR "images"
 #endif
 
 namespace {
@@ -52,27 +50,31 @@ std::string statsJson(const ntoy::Kernel& kernel, std::uint32_t exitCode) {
     j["commit"] = {{"charge", mm.commit().charge()},
                    {"limit", mm.commit().limit()},
                    {"peak", mm.commit().peak()}};
+    // The exit was verified and passed (a failed verification is a bug check instead).
+    j["verified"] = kernel.verifiesExit();
     return j.dump();
 }
 
-std::filesystem::path imagesDir() {
-    if (const char* env = std::getenv("NTOY_IMAGES"))
-        return env;
-    return NTOY_IMAGES_DIR;
-}
+struct RunOptions {
+    std::uint64_t ram = 0;
+    bool stats = false;
+    bool verify = false;
+    std::string traceFile;
+    std::string gdbAddress;
+};
 
-int run(const std::string& image, const std::vector<std::string>& args, std::uint64_t ram,
-        bool stats, const std::string& traceFile, const std::string& gdbAddress) {
+int run(const std::string& image, const std::vector<std::string>& args,
+        const std::filesystem::path& dlls, const RunOptions& options) {
     std::unique_ptr<ntoy::cli::TraceFile> trace;
-    if (!traceFile.empty()) {
-        auto opened = ntoy::cli::TraceFile::open(traceFile);
+    if (!options.traceFile.empty()) {
+        auto opened = ntoy::cli::TraceFile::open(options.traceFile);
         if (!opened) {
             fmt::print(stderr, "ntoy: {}\n", opened.error());
             return kExitBadImage;
         }
         trace = std::move(*opened);
     }
-    auto machine = ntoy::emu::Machine::create(ram);
+    auto machine = ntoy::emu::Machine::create(options.ram);
     if (!machine) {
         fmt::print(stderr, "ntoy: {}\n", machine.error());
         return kExitMachine;
@@ -86,16 +88,18 @@ int run(const std::string& image, const std::vector<std::string>& args, std::uin
     argv.insert(argv.end(), args.begin(), args.end());
     if (trace)
         (*kernel)->setObserver(&trace->writer());
+    if (options.verify)
+        (*kernel)->setVerifyExit(true);
     std::fflush(stdout);
-    auto status = gdbAddress.empty()
-                      ? (*kernel)->run(image, argv, imagesDir())
-                      : ntoy::cli::runUnderGdb(**kernel, image, argv, imagesDir(), gdbAddress,
+    auto status = options.gdbAddress.empty()
+                      ? (*kernel)->run(image, argv, dlls)
+                      : ntoy::cli::runUnderGdb(**kernel, image, argv, dlls, options.gdbAddress,
                                                trace ? &trace->writer() : nullptr);
     if (!status) {
         fmt::print(stderr, "ntoy: {}: {}\n", image, status.error().message);
         return ntoy::exitStatusFor(status.error());
     }
-    if (stats)
+    if (options.stats)
         fmt::print(stderr, "{}\n", statsJson(**kernel, *status));
     return ntoy::guestExitStatus(*status, (*kernel)->exitReason());
 }
@@ -105,7 +109,9 @@ int run(const std::string& image, const std::vector<std::string>& args, std::uin
 int main(int argc, char** argv) {
     CLI::App app{
         "ntoy: an x86-64 emulator with a toy NT kernel, for PE32+ guests built with mingw-w64"};
-    app.set_version_flag("--version", "ntoy " NTOY_VERSION);
+    app.set_version_flag("--version", ntoy::Kernel::kChecked ? "ntoy " NTOY_VERSION
+                                                               " (checked kernel)"
+                                                             : "ntoy " NTOY_VERSION);
     app.require_subcommand(1);
     app.footer(
         "Examples:\n"
@@ -114,22 +120,27 @@ int main(int argc, char** argv) {
         "  ntoy run --ram 512M images/touch_pages.exe 100000\n"
         "  ntoy run --trace faults.jsonl images/touch_pages.exe 100\n"
         "  ntoy debug images/touch_demo.exe\n"
-        "\nGuest DLLs (ntdll.dll, kernel32.dll) come from " NTOY_IMAGES_DIR
-        " or $NTOY_IMAGES.\nExit status: the guest's exit code modulo 256; 2 for an image that "
-        "cannot be loaded; 3 when the machine cannot run.");
+        "\n" +
+        ntoy::cli::guestDllSearchDescription() +
+        "\nExit status: the guest's exit code modulo 256; 2 for an image that cannot be "
+        "loaded; 3 when the machine cannot run.");
 
     auto* runCmd = app.add_subcommand("run", "Run a guest program");
     std::string ramText = "64M";
-    bool stats = false;
+    RunOptions runOptions;
     std::string image;
     std::vector<std::string> guestArgs;
     runCmd->add_option("--ram", ramText, "Guest RAM, e.g. 64M or 1G")->capture_default_str();
-    runCmd->add_flag("--stats", stats, "End stderr with one JSON line of statistics");
-    std::string traceFile;
-    runCmd->add_option("--trace", traceFile, "Write every kernel event to FILE (JSON Lines)")
+    runCmd->add_flag("--stats", runOptions.stats, "End stderr with one JSON line of statistics");
+    runCmd->add_flag("--verify", runOptions.verify,
+                     "After the guest ends, check the kernel's memory invariants and that every "
+                     "frame and page of commit came back; a failure is a bug check (exit status "
+                     "4). The checked kernel always does, and checks after every system call");
+    runCmd
+        ->add_option("--trace", runOptions.traceFile,
+                     "Write every kernel event to FILE (JSON Lines)")
         ->option_text("FILE");
-    std::string gdbAddress;
-    ntoy::cli::addGdbOption(*runCmd, gdbAddress);
+    ntoy::cli::addGdbOption(*runCmd, runOptions.gdbAddress);
     runCmd->add_option("image", image, "The PE32+ image to run")->required();
     runCmd->add_option("args", guestArgs, "Arguments for the guest");
     runCmd->positionals_at_end();
@@ -139,8 +150,13 @@ int main(int argc, char** argv) {
     auto* debugCmd = ntoy::cli::addDebugCommand(app, debugOptions);
 
     CLI11_PARSE(app, argc, argv);
+    const auto dlls = ntoy::cli::guestDllDirectory();
+    if (!dlls) {
+        fmt::print(stderr, "ntoy: {}\n", dlls.error());
+        return kExitBadImage;
+    }
     if (debugCmd->parsed())
-        return ntoy::cli::runDebugCommand(*debugCmd, debugOptions, imagesDir());
+        return ntoy::cli::runDebugCommand(*debugCmd, debugOptions, *dlls);
     if (runCmd->parsed()) {
         // prefix_command leaves the guest's arguments unparsed.
         for (auto& extra : runCmd->remaining())
@@ -150,7 +166,8 @@ int main(int argc, char** argv) {
             fmt::print(stderr, "ntoy: {}\n", ram.error());
             return kExitBadImage;
         }
-        return run(image, guestArgs, *ram, stats, traceFile, gdbAddress);
+        runOptions.ram = *ram;
+        return run(image, guestArgs, *dlls, runOptions);
     }
     return 0;
 }

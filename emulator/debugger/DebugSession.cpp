@@ -39,6 +39,7 @@ constexpr std::string_view kHelp =
     "  dis [ADDR] [N]           disassemble N instructions (8) from ADDR (rip)\n"
     "Kernel extensions, as in WinDbg\n"
     "  !pte VA  !vad [VA]  !address [VA]  !pfn PFN  !vm  !memusage\n"
+    "  !verify                  check the memory manager's invariants now\n"
     "Other\n"
     "  help                     this list\n"
     "  q, quit                  end the session\n"

@@ -17,8 +17,13 @@ std::vector<std::string> consoleOutputPackets(std::string_view text) {
     // Each byte takes two hex digits, after the `O`.
     constexpr std::size_t kChunk = (kMaxPacketSize - 1) / 2;
     std::vector<std::string> packets;
-    for (std::size_t at = 0; at < text.size(); at += kChunk)
-        packets.push_back("O" + toHex(text.substr(at, kChunk)));
+    for (std::size_t at = 0; at < text.size(); at += kChunk) {
+        // Appended, not "O" + hex: inlined at -O3, g++ 12 takes the prepending operator+ for
+        // a memcpy that may overlap (a known false -Wrestrict).
+        std::string packet(1, 'O');
+        packet += toHex(text.substr(at, kChunk));
+        packets.push_back(std::move(packet));
+    }
     return packets;
 }
 

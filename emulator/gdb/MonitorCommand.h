@@ -1,5 +1,5 @@
 // gdb's `monitor LINE` (qRcmd): the line arrives hex-encoded and runs as a kernel debugger
-// extension (!pte, !vad, !pfn, !address, !vm, !memusage) as `ntoy debug` runs it; the
+// extension (!pte, !vad, !pfn, !address, !vm, !memusage, !verify) as `ntoy debug` runs it; the
 // output goes back as `O` packets of hex text, before the final OK.
 #pragma once
 

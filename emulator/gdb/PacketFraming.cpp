@@ -60,7 +60,8 @@ std::optional<std::vector<std::byte>> unescapeBinary(std::string_view escaped) {
 
 std::optional<Inbound> PacketReader::next() {
     // Skip noise up to something meaningful.
-    const std::size_t start = buffer_.find_first_of(std::string_view("$+-\x03", 4));
+    constexpr char kLeads[] = {'$', '+', '-', kInterrupt};
+    const std::size_t start = buffer_.find_first_of(std::string_view(kLeads, sizeof kLeads));
     if (start == std::string::npos) {
         buffer_.clear();
         return std::nullopt;

@@ -9,9 +9,12 @@
 #                      [FLAGS <compiler flags...>] [LINK_DLLS <guest dll names...>]
 #                      [CHECK_SOURCES <files...>])
 #   ntoy_add_guest_program(<name> SOURCES <files...> [FLAGS <compiler flags...>]
-#                          [LINK_DLLS <guest libraries...>])
+#                          [LINK_DLLS <guest libraries...>] [INSTALL])
 #   ntoy_add_guest_library(<name> SOURCES <files...> [DEF <file.def>] [ENTRY <symbol>]
 #                          [FLAGS <compiler flags...>] [LINK_DLLS <guest libraries...>])
+#
+# `cmake --install` puts every guest DLL in NTOY_INSTALL_GUEST_DLL_DIR, where the installed
+# ntoy looks for them, and programs marked INSTALL (the demos) in NTOY_INSTALL_EXAMPLES_DIR.
 #
 # Programs are linked exactly as a third-party guest would be, against mingw-w64's standard
 # import libraries (-lkernel32 -lntdll), never against ours, so the same .exe runs on
@@ -29,6 +32,11 @@ endif()
 if(NOT DEFINED NTOY_IMAGES_DIR)
   set(NTOY_IMAGES_DIR ${CMAKE_BINARY_DIR}/images)
 endif()
+if(NOT DEFINED NTOY_INSTALL_GUEST_DLL_DIR)
+  include(GNUInstallDirs)
+  set(NTOY_INSTALL_GUEST_DLL_DIR ${CMAKE_INSTALL_LIBDIR}/ntoy)
+  set(NTOY_INSTALL_EXAMPLES_DIR ${CMAKE_INSTALL_DATADIR}/ntoy/examples)
+endif()
 file(MAKE_DIRECTORY ${NTOY_IMAGES_DIR})
 
 set(NTOY_GUEST_DIR ${CMAKE_CURRENT_LIST_DIR}/..)
@@ -36,8 +44,11 @@ cmake_path(NORMAL_PATH NTOY_GUEST_DIR)
 
 # No red zone: the kernel may build an exception frame right below a thread's RSP.
 set(NTOY_GUEST_CFLAGS
-  -O2 -Wall -Wextra -Werror -ffreestanding -fno-stack-protector
+  -O2 -Wall -Wextra -ffreestanding -fno-stack-protector
   -fno-asynchronous-unwind-tables -mno-red-zone)
+if(NTOY_WERROR)
+  list(APPEND NTOY_GUEST_CFLAGS -Werror)
+endif()
 
 # Relocatable and NX-compatible, as Windows expects of any image today.
 set(NTOY_GUEST_IMAGE_LINK_FLAGS -nostdlib -Wl,--dynamicbase,--nxcompat)
@@ -50,13 +61,17 @@ endif()
 # object files.
 function(_ntoy_guest_compile out_var image)
   cmake_parse_arguments(PARSE_ARGV 2 ARG "" "" "SOURCES;FLAGS")
+  # Ninja makes an output's folder itself; Make does not, and gcc cannot write the
+  # dependency file into a folder that is not there.
+  set(object_dir ${CMAKE_CURRENT_BINARY_DIR}/${image}.objects)
+  file(MAKE_DIRECTORY ${object_dir})
   set(objects)
   foreach(source IN LISTS ARG_SOURCES)
     cmake_path(ABSOLUTE_PATH source BASE_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}
                NORMALIZE OUTPUT_VARIABLE source_path)
     file(RELATIVE_PATH relative ${CMAKE_CURRENT_SOURCE_DIR} ${source_path})
     string(MAKE_C_IDENTIFIER ${relative} object_name)
-    set(object ${CMAKE_CURRENT_BINARY_DIR}/${image}.objects/${object_name}.o)
+    set(object ${object_dir}/${object_name}.o)
     add_custom_command(
       OUTPUT ${object}
       COMMAND ${NTOY_MINGW_GCC} ${NTOY_GUEST_CFLAGS} ${ARG_FLAGS}
@@ -136,6 +151,7 @@ function(ntoy_add_guest_dll name)
             -o ${output} ${objects} ${def_path} ${imported_dlls} -lgcc
     DEPENDS ${objects} ${check_objects} ${def_path} ${imported_dlls}
     AFTER ${imported_targets})
+  install(FILES ${output} DESTINATION ${NTOY_INSTALL_GUEST_DLL_DIR})
 endfunction()
 
 # A guest program, linked like any third-party one:
@@ -144,7 +160,7 @@ endfunction()
 # with the PEB; returning from it ends the process with the returned value. LINK_DLLS names
 # test DLLs (ntoy_add_guest_library) it imports from.
 function(ntoy_add_guest_program name)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "" "SOURCES;FLAGS;LINK_DLLS")
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "INSTALL" "" "SOURCES;FLAGS;LINK_DLLS")
   if(NOT ARG_SOURCES)
     message(FATAL_ERROR "ntoy_add_guest_program(${name}) needs SOURCES")
   endif()
@@ -157,6 +173,9 @@ function(ntoy_add_guest_program name)
             -o ${output} ${objects} ${dll_paths} -lkernel32 -lntdll -lgcc
     DEPENDS ${objects} ${dll_paths}
     AFTER ${dll_targets})
+  if(ARG_INSTALL)
+    install(FILES ${output} DESTINATION ${NTOY_INSTALL_EXAMPLES_DIR})
+  endif()
 endfunction()
 
 # A third-party guest DLL (test DLLs, not the runtime): linked like a program, against

@@ -4,6 +4,8 @@
 // tables itself where it needs to.
 #pragma once
 
+#include <optional>
+
 #include "kernel/base/Types.h"
 
 namespace ntoy::hal {
@@ -30,6 +32,11 @@ public:
     // of what backs valid pages (host mappings, for the emulator). The kernel keeps it above
     // zero by trimming working sets. Machine-wide: the system MMU answers it.
     virtual std::uint64_t validPageHeadroom() const { return ~0ull; }
+
+    // The frame the CPU reaches at `va`'s page through this MMU's own mapping: what the last
+    // mapped() for that page named, or nothing once it was unmapped(). The invariant checker
+    // holds it against the page tables.
+    virtual std::optional<Pfn> shownFrame(VirtualAddress va) const = 0;
 };
 
 }  // namespace ntoy::hal

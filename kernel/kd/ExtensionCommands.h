@@ -22,5 +22,6 @@ ExtensionResult addressCommand(Kernel& kernel, ExtensionArguments args);
 ExtensionResult pfnCommand(Kernel& kernel, ExtensionArguments args);
 ExtensionResult vmCommand(Kernel& kernel, ExtensionArguments args);
 ExtensionResult memusageCommand(Kernel& kernel, ExtensionArguments args);
+ExtensionResult verifyCommand(Kernel& kernel, ExtensionArguments args);
 
 }  // namespace ntoy::kd

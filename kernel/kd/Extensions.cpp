@@ -18,8 +18,9 @@ struct Extension {
 };
 
 constexpr Extension kExtensions[] = {
-    {"pte", pteCommand}, {"vad", vadCommand}, {"address", addressCommand},
-    {"pfn", pfnCommand}, {"vm", vmCommand},   {"memusage", memusageCommand},
+    {"pte", pteCommand},       {"vad", vadCommand}, {"address", addressCommand},
+    {"pfn", pfnCommand},       {"vm", vmCommand},   {"memusage", memusageCommand},
+    {"verify", verifyCommand},
 };
 
 std::string lowercase(std::string_view s) {
@@ -33,7 +34,7 @@ std::string lowercase(std::string_view s) {
 
 std::expected<std::string, std::string> runExtension(Kernel& kernel, std::string_view commandLine) {
     const auto argv = splitWords(commandLine);
-    constexpr std::string_view kKnown = "!pte, !vad, !address, !pfn, !vm, !memusage";
+    constexpr std::string_view kKnown = "!pte, !vad, !address, !pfn, !vm, !memusage, !verify";
     if (argv.empty() || !argv[0].starts_with('!') || argv[0].size() == 1)
         return std::unexpected(fmt::format("not an extension command (try {})", kKnown));
     const std::string name = lowercase(argv[0].substr(1));

@@ -37,6 +37,7 @@ public:
     const VadTree& vads() const { return vads_; }
     const WorkingSet& workingSet() const { return workingSet_; }
     hal::Mmu& mmu() { return mmu_; }
+    const hal::Mmu& mmu() const { return mmu_; }
     // Pages committed in this process: its commit charge.
     std::uint64_t committedPages() const { return committedPages_; }
 

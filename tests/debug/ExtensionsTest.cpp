@@ -1,5 +1,5 @@
-// !pte, !vad, !address, !pfn, !vm and !memusage over a real kernel on the emulator, paused
-// at touch_pages' first demand-zero fault: the live state the debugger and gdb show.
+// !pte, !vad, !address, !pfn, !vm, !memusage and !verify over a real kernel on the emulator,
+// paused at touch_pages' first demand-zero fault: the live state the debugger and gdb show.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -219,10 +219,32 @@ TEST_F(ExtensionsTest, MemusageCountsEveryFrameOnItsList) {
 
 TEST_F(ExtensionsTest, UnknownCommandsNameTheKnownOnes) {
     EXPECT_EQ(fails("!bogus 1"),
-              "unknown extension !bogus (try !pte, !vad, !address, !pfn, !vm, !memusage)");
+              "unknown extension !bogus (try !pte, !vad, !address, !pfn, !vm, !memusage, "
+              "!verify)");
     EXPECT_MATCHES(fails("pte 1"), "^not an extension command");
     EXPECT_MATCHES(fails("  "), "^not an extension command");
     EXPECT_EQ(fails("!vm 1"), "usage: !vm");
+}
+
+TEST_F(ExtensionsTest, VerifyFindsTheLiveStateWhole) {
+    const std::string out = run("!verify");
+    const auto& mm = live->kernel().memoryManager();
+    EXPECT_MATCHES(out, "^Memory manager invariants hold\\.\n");
+    EXPECT_MATCHES(out, fmt::format("\n +PFN database: +16384 frames, {} active, {} available\n",
+                                    mm.pfns().count(mm::PageState::Active), mm.pfns().available()));
+    EXPECT_MATCHES(out, fmt::format("\n +Process 4: +{} pages committed\n",
+                                    live->process().space().committedPages()));
+    EXPECT_MATCHES(out,
+                   fmt::format("\n +Commit charge: +{} of 16384 pages\n$", mm.commit().charge()));
+    EXPECT_EQ(fails("!verify now"), "usage: !verify");
+}
+
+TEST_F(ExtensionsTest, VerifyReportsABrokenInvariant) {
+    // A page of commit nobody holds: what a leak in a system call would leave.
+    ASSERT_TRUE(live->kernel().memoryManager().commit().tryCharge(1));
+    EXPECT_MATCHES(run("!verify"), "^Memory manager invariant BROKEN: commit charge is [0-9]+ but");
+    live->kernel().memoryManager().commit().release(1);
+    EXPECT_MATCHES(run("!verify"), "^Memory manager invariants hold\\.\n");
 }
 
 TEST_F(ExtensionsTest, AfterTheProcessEndsOnlySystemStateRemains) {
@@ -231,6 +253,9 @@ TEST_F(ExtensionsTest, AfterTheProcessEndsOnlySystemStateRemains) {
     EXPECT_EQ(fails("!pte 10000"), "no process: the guest has not been loaded or has exited");
     EXPECT_MATCHES(run(fmt::format("!pte {:x}", mm::kKernelWindowBase)), "----[-A]--KW-V\n$");
     EXPECT_MATCHES(run("!vm"), "Physical Memory:");
+    const std::string verified = run("!verify");
+    EXPECT_MATCHES(verified, "^Memory manager invariants hold\\.\n");
+    EXPECT_THAT(verified, ::testing::Not(::testing::HasSubstr("Process")));
 }
 
 }  // namespace

@@ -8,9 +8,9 @@
 
 #include "kernel/hal/Cpu.h"
 #include "kernel/mm/AddressSpace.h"
+#include "kernel/mm/Invariants.h"
 #include "ntoy/process_layout.h"
 #include "tests/kernel/fakes/GuestView.h"
-#include "tests/kernel/fakes/Invariants.h"
 #include "tests/kernel/fakes/TestSystem.h"
 
 namespace ntoy::test {
@@ -71,8 +71,8 @@ protected:
     }
 
     std::optional<std::string> brokenInvariant() {
-        const ProcessView views[] = {{space(), mmu()}};
-        return checkMemoryInvariants(mm(), views);
+        const mm::AddressSpace* spaces[] = {&space()};
+        return mm::checkMemoryInvariants(mm(), spaces);
     }
 
     TestSystem system_;

@@ -1,5 +1,6 @@
-// The invariant checker the robustness test relies on must notice each kind of damage.
-#include "tests/kernel/fakes/Invariants.h"
+// The invariant checker the robustness test and the checked kernel rely on must notice each
+// kind of damage.
+#include "kernel/mm/Invariants.h"
 
 #include <gtest/gtest.h>
 
@@ -47,6 +48,23 @@ TEST_F(InvariantsTest, FindsAValidPageTheMmuWasNotToldAbout) {
     mm().pfns().release(frame);
 }
 
+TEST_F(InvariantsTest, AcceptsTheAccessedAndDirtyBitsTheCpuSets) {
+    const PhysicalAddress at = *space().tables().findPte(page(0));
+    const mm::Pte pte = space().tables().pteAt(page(0));
+    space().tables().write(at,
+                           mm::Pte(pte.raw() | static_cast<std::uint64_t>(mm::PteBit::Accessed) |
+                                   static_cast<std::uint64_t>(mm::PteBit::Dirty)));
+    EXPECT_EQ(brokenInvariant(), std::nullopt);
+}
+
+TEST_F(InvariantsTest, FindsAValidPteWithABitTheKernelDidNotSet) {
+    const PhysicalAddress at = *space().tables().findPte(page(0));
+    const mm::Pte pte = space().tables().pteAt(page(0));
+    space().tables().write(at, mm::Pte(pte.raw() | static_cast<std::uint64_t>(mm::PteBit::Global)));
+    expectFound("valid PTE of");
+    space().tables().write(at, pte);  // undone, as above
+}
+
 TEST_F(InvariantsTest, FindsACommittedPageOutsideEveryAllocation) {
     const PhysicalAddress at = *space().tables().findPte(page(4));
     space().tables().write(at, mm::Pte::demandZero(protection(mm::page::kReadWrite)));
@@ -79,6 +97,27 @@ TEST_F(InvariantsTest, FindsAStaleAlias) {
     mmu().mapped(page(2), frame);
     mm().pfns().release(frame);
     EXPECT_EQ(staleAliases(space(), mmu()), std::vector<VirtualAddress>{page(2)});
+}
+
+TEST_F(InvariantsTest, AProcessExitGivesEverythingBack) {
+    const auto before = mm::MemoryBaseline::of(mm());
+    auto other = system_.createProcess();
+    ASSERT_TRUE(other);
+    other->space().reserve(page(0), 4, mm::page::kReadWrite, mm::VadType::Private);
+    ASSERT_EQ(other->space().commit(page(0), page(2), protection(mm::page::kReadWrite)),
+              NtStatus::Success);
+    ASSERT_TRUE(other->space().materialize(page(1)));
+    EXPECT_NE(mm::checkNothingLeaked(mm(), before), std::nullopt);
+    other.reset();
+    EXPECT_EQ(mm::checkNothingLeaked(mm(), before), std::nullopt);
+}
+
+TEST_F(InvariantsTest, FindsAFrameKeptAfterAnExit) {
+    const auto before = mm::MemoryBaseline::of(mm());
+    ASSERT_TRUE(mm().pfns().allocateZeroed(mm::PageUse::UserPrivate));
+    const auto leaked = mm::checkNothingLeaked(mm(), before);
+    ASSERT_TRUE(leaked);
+    EXPECT_NE(leaked->find("leaked"), std::string::npos) << *leaked;
 }
 
 }  // namespace

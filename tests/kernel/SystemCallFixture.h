@@ -8,9 +8,9 @@
 #include <memory>
 
 #include "kernel/ke/SystemCall.h"
+#include "kernel/mm/Invariants.h"
 #include "kernel/mm/SystemLayout.h"
 #include "tests/kernel/fakes/GuestView.h"
-#include "tests/kernel/fakes/Invariants.h"
 #include "tests/kernel/fakes/SystemCallHarness.h"
 #include "tests/kernel/fakes/TestSystem.h"
 
@@ -107,8 +107,8 @@ protected:
     }
 
     std::optional<std::string> brokenInvariant() {
-        const ProcessView views[] = {{space(), mmu()}};
-        return checkMemoryInvariants(mm(), views);
+        const mm::AddressSpace* spaces[] = {&space()};
+        return mm::checkMemoryInvariants(mm(), spaces);
     }
 
     TestSystem system_;

@@ -11,10 +11,10 @@
 #include <set>
 #include <string>
 
+#include "kernel/mm/Invariants.h"
 #include "tests/kernel/SystemCallArguments.h"
 #include "tests/kernel/fakes/AllocationCap.h"
 #include "tests/kernel/fakes/GuestView.h"
-#include "tests/kernel/fakes/Invariants.h"
 #include "tests/kernel/fakes/Printers.h"
 #include "tests/kernel/fakes/SilencedConsole.h"
 #include "tests/kernel/fakes/SystemCallHarness.h"
@@ -80,7 +80,7 @@ public:
     template <typename Choose>
     void run(std::size_t calls, Choose&& choose) {
         AllocationCap cap(kAllocationLimit);
-        baseline_ = Baseline::of(system_.mm());
+        baseline_ = mm::MemoryBaseline::of(system_.mm());
         if (makeCalls(calls, choose))
             (void)endProcess();
         problems_.report();
@@ -110,21 +110,6 @@ private:
         return true;
     }
 
-    // What the machine looks like with no process: the counts a process exit must restore.
-    struct Baseline {
-        std::uint64_t available, charge, pageTables, kernel, active;
-        static Baseline of(const mm::MemoryManager& mm) {
-            const auto& p = mm.pfns();
-            return {p.available(), mm.commit().charge(), p.count(mm::PageUse::PageTable),
-                    p.count(mm::PageUse::Kernel), p.count(mm::PageState::Active)};
-        }
-        bool operator==(const Baseline&) const = default;
-        std::string describe() const {
-            return fmt::format("available {}, charge {}, page tables {}, kernel {}, active {}",
-                               available, charge, pageTables, kernel, active);
-        }
-    };
-
     mm::AddressSpace& space() { return process_->space(); }
     FakeProcessor& cpu() { return fakeCpu(*process_); }
 
@@ -132,14 +117,11 @@ private:
         if (!process_)
             return true;
         process_.reset();
-        const Baseline after = Baseline::of(system_.mm());
-        if (after != baseline_) {
-            ADD_FAILURE() << "after process exit: " << after.describe()
-                          << "; before it began: " << baseline_.describe()
-                          << " (leaked frames or commit)";
+        if (auto leaked = mm::checkNothingLeaked(system_.mm(), baseline_)) {
+            ADD_FAILURE() << "after process exit: " << *leaked;
             return false;
         }
-        if (auto bad = checkMemoryInvariants(system_.mm(), {})) {
+        if (auto bad = mm::checkMemoryInvariants(system_.mm(), {})) {
             ADD_FAILURE() << "after process exit: " << *bad;
             return false;
         }
@@ -276,8 +258,8 @@ private:
     }
 
     bool checkInvariants(const std::string& call) {
-        const ProcessView views[] = {{space(), cpu().mmu()}};
-        if (auto bad = checkMemoryInvariants(system_.mm(), views)) {
+        const mm::AddressSpace* spaces[] = {&space()};
+        if (auto bad = mm::checkMemoryInvariants(system_.mm(), spaces)) {
             ADD_FAILURE() << call << " broke an invariant: " << *bad;
             return false;
         }
@@ -293,7 +275,7 @@ private:
     SystemCallArguments arguments_;
     std::unique_ptr<ps::Process> process_;
     std::unique_ptr<SystemCallHarness> harness_;
-    Baseline baseline_{};
+    mm::MemoryBaseline baseline_{};
     bool scratchRebuilt_ = false;
     std::set<VirtualAddress> staleAliases_;
     ProblemLog problems_;

@@ -31,6 +31,7 @@ public:
         mmu_.codeModified(va, length);
     }
     void flushTlb() override { mmu_.flushTlb(); }
+    std::optional<Pfn> shownFrame(VirtualAddress va) const override { return mmu_.shownFrame(va); }
 
     // hal::Processor
     void loadSystemRegisters(const hal::SystemRegisters& regs) override { systemRegisters_ = regs; }

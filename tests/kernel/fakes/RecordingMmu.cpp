@@ -51,4 +51,14 @@ void RecordingMmu::guestAccess(VirtualAddress va) {
         accessesWhileStale_.push_back(va);
 }
 
+std::vector<VirtualAddress> staleAliases(const mm::AddressSpace& space, const RecordingMmu& mmu) {
+    std::vector<VirtualAddress> stale;
+    for (const auto& [va, pfn] : mmu.aliases()) {
+        const mm::Pte pte = space.tables().pteAt(va);
+        if (!pte.hasFrame() || pte.pfn() != pfn)
+            stale.push_back(va);
+    }
+    return stale;
+}
+
 }  // namespace ntoy::test

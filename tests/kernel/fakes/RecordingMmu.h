@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kernel/hal/Mmu.h"
+#include "kernel/mm/AddressSpace.h"
 
 namespace ntoy::test {
 
@@ -37,6 +38,7 @@ public:
     // Unlimited unless a test models the machine's limit.
     std::uint64_t validPageHeadroom() const override { return headroom_ ? headroom_() : ~0ull; }
     void modelHeadroom(std::function<std::uint64_t()> headroom) { headroom_ = std::move(headroom); }
+    std::optional<Pfn> shownFrame(VirtualAddress va) const override { return aliasOf(va); }
 
     const Counts& counts() const { return counts_; }
     const std::vector<Event>& events() const { return events_; }
@@ -61,5 +63,9 @@ private:
     std::vector<VirtualAddress> accessesWhileStale_;
     std::function<std::uint64_t()> headroom_;
 };
+
+// Aliases the MMU still holds whose page no longer owns that frame: a host mapping of a
+// frame that may already belong to someone else.
+std::vector<VirtualAddress> staleAliases(const mm::AddressSpace& space, const RecordingMmu& mmu);
 
 }  // namespace ntoy::test

@@ -1,4 +1,4 @@
-#include "tests/kernel/fakes/Invariants.h"
+#include "kernel/mm/Invariants.h"
 
 #include <fmt/format.h>
 
@@ -6,11 +6,8 @@
 
 #include "kernel/mm/SystemLayout.h"
 
-namespace ntoy::test {
+namespace ntoy::mm {
 namespace {
-
-using mm::PageUse;
-using mm::Pte;
 
 constexpr unsigned kEntries = 512;
 
@@ -23,7 +20,7 @@ Pte entryAt(const hal::PhysicalMemory& ram, Pfn table, unsigned i) {
     return Pte(ram.read<std::uint64_t>(table.address() + i * 8ull));
 }
 
-std::optional<std::string> checkTableFrame(const mm::PfnDatabase& pfns, Pfn table,
+std::optional<std::string> checkTableFrame(const PfnDatabase& pfns, Pfn table,
                                            std::uint32_t nonZero, std::string_view where) {
     if (nonZero == 0 && where != "PML4")
         return fmt::format("{}: table frame {:#x} is empty but was not freed", where,
@@ -31,9 +28,9 @@ std::optional<std::string> checkTableFrame(const mm::PfnDatabase& pfns, Pfn tabl
     if (!pfns.contains(table))
         return fmt::format("{}: table frame {:#x} is not RAM", where, table.value());
     const auto& e = pfns.entry(table);
-    if (e.state != mm::PageState::Active || e.use != PageUse::PageTable)
+    if (e.state != PageState::Active || e.use != PageUse::PageTable)
         return fmt::format("{}: table frame {:#x} is {} / {}, not an active page table", where,
-                           table.value(), mm::pageStateName(e.state), mm::pageUseName(e.use));
+                           table.value(), pageStateName(e.state), pageUseName(e.use));
     if (e.usedEntries != nonZero)
         return fmt::format("{}: table frame {:#x} counts {} entries in use but holds {}", where,
                            table.value(), e.usedEntries, nonZero);
@@ -48,7 +45,7 @@ std::uint32_t nonZeroEntries(const hal::PhysicalMemory& ram, Pfn table) {
 }
 
 // Leaf-level checks for one PTE of a user address space.
-std::optional<std::string> checkLeaf(const mm::MemoryManager& mm, ProcessView view,
+std::optional<std::string> checkLeaf(const MemoryManager& mm, const AddressSpace& space,
                                      VirtualAddress va, PhysicalAddress at, Pte pte,
                                      std::unordered_set<std::uint64_t>& frames) {
     const auto& pfns = mm.pfns();
@@ -57,7 +54,7 @@ std::optional<std::string> checkLeaf(const mm::MemoryManager& mm, ProcessView vi
     if (!pte.isCommitted())
         return fmt::format("PTE of {:#x} is {:#x}: not zero but holds no protection", va.value(),
                            pte.raw());
-    if (!view.space.vads().find(va))
+    if (!space.vads().find(va))
         return fmt::format("committed page {:#x} (PTE {:#x}) lies in no allocation", va.value(),
                            pte.raw());
     if (!pte.hasFrame()) {
@@ -76,14 +73,14 @@ std::optional<std::string> checkLeaf(const mm::MemoryManager& mm, ProcessView vi
     const auto& e = pfns.entry(frame);
     // Valid: Active and in the working set at its slot. Transition: on a transition list.
     const bool stateFits =
-        pte.isValid() ? e.state == mm::PageState::Active
-                      : e.state == mm::PageState::Modified || e.state == mm::PageState::Standby;
+        pte.isValid() ? e.state == PageState::Active
+                      : e.state == PageState::Modified || e.state == PageState::Standby;
     if (!stateFits || (e.use != PageUse::UserPrivate && e.use != PageUse::UserImage))
         return fmt::format(
             "frame {:#x} of page {:#x} ({} PTE) is {} / {}, not a user frame in "
             "that state",
             frame.value(), va.value(), pte.isValid() ? "valid" : "transition",
-            mm::pageStateName(e.state), mm::pageUseName(e.use));
+            pageStateName(e.state), pageUseName(e.use));
     if (e.pteAddress != at)
         return fmt::format("frame {:#x} of page {:#x} says its PTE is at {:#x}, not {:#x}",
                            frame.value(), va.value(), e.pteAddress.value(), at.value());
@@ -92,18 +89,21 @@ std::optional<std::string> checkLeaf(const mm::MemoryManager& mm, ProcessView vi
         if (prot.isNoAccess() || prot.isGuard())
             return fmt::format("page {:#x} is valid with inaccessible protection {:#x}", va.value(),
                                prot.bits());
-        if (pte != Pte::valid(frame, prot, true))
+        // The CPU sets Accessed and Dirty itself; every other bit is the kernel's.
+        constexpr std::uint64_t kHardwareBits = static_cast<std::uint64_t>(PteBit::Accessed) |
+                                                static_cast<std::uint64_t>(PteBit::Dirty);
+        if ((pte.raw() & ~kHardwareBits) != Pte::valid(frame, prot, true).raw())
             return fmt::format("valid PTE of {:#x} is {:#x}, want {:#x}", va.value(), pte.raw(),
                                Pte::valid(frame, prot, true).raw());
-        const auto alias = view.mmu.aliasOf(va);
-        if (!alias || *alias != frame)
+        const auto shown = space.mmu().shownFrame(va);
+        if (!shown || *shown != frame)
             return fmt::format(
-                "valid page {:#x} (frame {:#x}) was not announced to the MMU (alias: {})",
+                "valid page {:#x} (frame {:#x}) was not announced to the MMU (it shows {})",
                 va.value(), frame.value(),
-                alias ? fmt::format("{:#x}", alias->value()) : std::string("none"));
+                shown ? fmt::format("{:#x}", shown->value()) : std::string("nothing"));
     }
-    if (pte.isValid() != (e.wsIndex != mm::PfnEntry::kNone) ||
-        (pte.isValid() && view.space.workingSet().at(e.wsIndex) != va))
+    if (pte.isValid() != (e.wsIndex != PfnEntry::kNone) ||
+        (pte.isValid() && space.workingSet().at(e.wsIndex) != va))
         return fmt::format("page {:#x} ({} PTE) has working-set slot {:#x}", va.value(),
                            pte.isValid() ? "valid" : "transition", e.wsIndex);
     return std::nullopt;
@@ -111,11 +111,11 @@ std::optional<std::string> checkLeaf(const mm::MemoryManager& mm, ProcessView vi
 
 }  // namespace
 
-std::optional<std::string> checkAddressSpace(const mm::MemoryManager& mm, ProcessView view,
+std::optional<std::string> checkAddressSpace(const MemoryManager& mm, const AddressSpace& space,
                                              UserHalfCensus* census) {
     const auto& ram = mm.pfns().memory();
     const auto& pfns = mm.pfns();
-    const Pfn root = view.space.tables().root();
+    const Pfn root = space.tables().root();
     UserHalfCensus c;
     std::unordered_set<std::uint64_t> frames;
     {
@@ -155,7 +155,7 @@ std::optional<std::string> checkAddressSpace(const mm::MemoryManager& mm, Proces
                     const PhysicalAddress at = pt.address() + i1 * 8ull;
                     const Pte pte(ram.read<std::uint64_t>(at));
                     const VirtualAddress va(vaOf(i4, i3, i2, i1));
-                    if (auto bad = checkLeaf(mm, view, va, at, pte, frames))
+                    if (auto bad = checkLeaf(mm, space, va, at, pte, frames))
                         return bad;
                     c.committedPages += pte.isCommitted();
                     c.validPages += pte.isValid();
@@ -164,26 +164,31 @@ std::optional<std::string> checkAddressSpace(const mm::MemoryManager& mm, Proces
         }
     }
     c.frames = frames.size();
-    if (c.committedPages != view.space.committedPages())
+    if (c.committedPages != space.committedPages())
         return fmt::format("{} committed PTEs, but the process is charged for {}", c.committedPages,
-                           view.space.committedPages());
-    if (c.validPages != view.space.workingSet().size())
+                           space.committedPages());
+    if (c.validPages != space.workingSet().size())
         return fmt::format("{} valid PTEs, but the working set holds {}", c.validPages,
-                           view.space.workingSet().size());
+                           space.workingSet().size());
     if (census)
         *census = c;
     return std::nullopt;
 }
 
-std::optional<std::string> checkMemoryInvariants(const mm::MemoryManager& mm,
-                                                 std::span<const ProcessView> processes) {
-    const auto& pfns = mm.pfns();
-    if (auto bad = pfns.verify())
+std::optional<std::string> checkMemoryInvariants(const MemoryManager& mm,
+                                                 std::span<const AddressSpace* const> spaces) {
+    if (auto bad = mm.pfns().verify())
         return "PFN database: " + *bad;
+    return checkMappingsAndCharge(mm, spaces);
+}
+
+std::optional<std::string> checkMappingsAndCharge(const MemoryManager& mm,
+                                                  std::span<const AddressSpace* const> spaces) {
+    const auto& pfns = mm.pfns();
     std::uint64_t committed = 0, userFrames = 0, processTables = 0;
-    for (const ProcessView& view : processes) {
+    for (const AddressSpace* space : spaces) {
         UserHalfCensus c;
-        if (auto bad = checkAddressSpace(mm, view, &c))
+        if (auto bad = checkAddressSpace(mm, *space, &c))
             return bad;
         committed += c.committedPages;
         userFrames += c.frames;
@@ -238,14 +243,24 @@ std::optional<std::string> checkMemoryInvariants(const mm::MemoryManager& mm,
     return std::nullopt;
 }
 
-std::vector<VirtualAddress> staleAliases(const mm::AddressSpace& space, const RecordingMmu& mmu) {
-    std::vector<VirtualAddress> stale;
-    for (const auto& [va, pfn] : mmu.aliases()) {
-        const Pte pte = space.tables().pteAt(va);
-        if (!pte.hasFrame() || pte.pfn() != pfn)
-            stale.push_back(va);
-    }
-    return stale;
+MemoryBaseline MemoryBaseline::of(const MemoryManager& mm) {
+    const auto& p = mm.pfns();
+    return {p.available(), mm.commit().charge(), p.count(PageUse::PageTable),
+            p.count(PageUse::Kernel), p.count(PageState::Active)};
 }
 
-}  // namespace ntoy::test
+std::string MemoryBaseline::describe() const {
+    return fmt::format("available {}, charge {}, page tables {}, kernel {}, active {}", available,
+                       charge, pageTables, kernel, active);
+}
+
+std::optional<std::string> checkNothingLeaked(const MemoryManager& mm,
+                                              const MemoryBaseline& before) {
+    const MemoryBaseline after = MemoryBaseline::of(mm);
+    if (after == before)
+        return std::nullopt;
+    return fmt::format("frames or commit leaked: {} after the process, {} before it",
+                       after.describe(), before.describe());
+}
+
+}  // namespace ntoy::mm

@@ -1,0 +1,60 @@
+// The memory manager's bookkeeping checked against the page tables themselves: what the
+// checked kernel runs after every system call and process exit, what `!verify` shows, and
+// what the kernel unit tests assert. Each check returns a description of the first thing
+// found wrong, or nothing; the caller decides what a broken invariant means (a bug check in
+// the kernel, a failure in a test).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "kernel/mm/AddressSpace.h"
+#include "kernel/mm/MemoryManager.h"
+
+namespace ntoy::mm {
+
+// What a walk of one address space's user half found.
+struct UserHalfCensus {
+    std::uint64_t committedPages = 0;
+    std::uint64_t frames = 0;  // user frames named by valid or transition PTEs
+    std::uint64_t tables = 0;  // page-table pages below the root
+    std::uint64_t validPages = 0;
+};
+
+// Walks the user half of `space` and checks, page by page: table usedEntries match their
+// non-zero entries; every committed PTE lies in a VAD; every frame a PTE names is of user
+// use, owned by that PTE (pteAddress), named only once, Active and in the working set at its
+// slot if the PTE is valid, on a transition list if not; every valid PTE is
+// Pte::valid(frame, its protection, user), Accessed and Dirty aside, and its MMU shows that
+// frame there (hal::Mmu::shownFrame); and the census of committed pages equals the address
+// space's committedPages(), of valid pages its working set's size.
+std::optional<std::string> checkAddressSpace(const MemoryManager& mm, const AddressSpace& space,
+                                             UserHalfCensus* census = nullptr);
+
+// Everything: the PFN database's own verify(), then checkMappingsAndCharge().
+std::optional<std::string> checkMemoryInvariants(const MemoryManager& mm,
+                                                 std::span<const AddressSpace* const> spaces);
+
+// Everything built on a PFN database that verifies: each address space, the system tables,
+// and the system commit charge, which must equal page-table pages + kernel pages + every
+// process's committed pages (each promised page is charged exactly once). `spaces` must be
+// every address space there is: frames and charge nobody accounts for are reported.
+std::optional<std::string> checkMappingsAndCharge(const MemoryManager& mm,
+                                                  std::span<const AddressSpace* const> spaces);
+
+// System-wide memory with no process: what a process's exit must give back exactly.
+struct MemoryBaseline {
+    std::uint64_t available = 0, charge = 0, pageTables = 0, kernel = 0, active = 0;
+
+    static MemoryBaseline of(const MemoryManager& mm);
+    bool operator==(const MemoryBaseline&) const = default;
+    std::string describe() const;
+};
+
+// Nothing if `mm` is back at `before`; else what a process kept after its exit.
+std::optional<std::string> checkNothingLeaked(const MemoryManager& mm,
+                                              const MemoryBaseline& before);
+
+}  // namespace ntoy::mm
