@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 
 #include "kernel/arch/X86.h"
-#include "kernel/kd/DebuggerMemory.h"
 #include "kernel/ke/SystemCall.h"
 #include "kernel/ke/UserTraps.h"
 #include "kernel/ldr/ImageLoader.h"
+#include "kernel/mm/ResidentMemory.h"
 #include "kernel/mm/SystemLayout.h"
 #include "kernel/ps/ProcessEnvironment.h"
 #include "ntoy/process_layout.h"
@@ -298,8 +298,8 @@ void Kernel::dispatchException(hal::Cpu& cpu, const hal::CpuException& e) {
     }
     const ke::UserTrap trap =
         ke::classifyUserTrap(e, cpu, [&](std::uint64_t va, std::span<std::uint8_t> out) {
-            return kd::readVirtual(process.space(), VirtualAddress(va),
-                                   std::as_writable_bytes(out));
+            return mm::readResidentUser(process.space(), VirtualAddress(va),
+                                        std::as_writable_bytes(out));
         });
     switch (trap.action) {
         case ke::UserTrap::Action::SystemCall:
