@@ -85,6 +85,10 @@ int runDebugCommand(const CLI::App& command, DebugOptions options,
         fmt::print(stderr, "ntoy: {}: {}\n", options.image, loaded.error().message);
         return exitStatusFor(loaded.error());
     }
+    if (!(*kernel)->process()->cpu().debugTarget()) {
+        fmt::print(stderr, "ntoy: this machine's processor has no debug controls\n");
+        return kExitMachine;
+    }
 
     dbg::DebugSession session(**kernel, *disassembler, std::cout);
     kd::ObserverFanOut observers;

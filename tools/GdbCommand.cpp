@@ -40,6 +40,8 @@ std::expected<std::uint32_t, RunError> runUnderGdb(Kernel& kernel,
         return machineError(endpoint.error());
     if (auto loaded = kernel.load(image, argv, systemDir); !loaded)
         return std::unexpected(loaded.error());
+    if (!kernel.process()->cpu().debugTarget())
+        return machineError("this machine's processor has no debug controls");
     auto listener = gdb::Listener::open(*endpoint);
     if (!listener)
         return machineError(listener.error());

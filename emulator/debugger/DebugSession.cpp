@@ -59,9 +59,8 @@ std::string breakOnText(const BreakOn& b) {
 DebugSession::DebugSession(Kernel& kernel, const Disassembler& disassembler, std::ostream& out)
     : kernel_(kernel), disassembler_(disassembler), out_(out), observer_(kernel, disassembler) {}
 
-emu::Engine& DebugSession::engine() {
-    // The debugger runs on the emulator's machine, whose processors are engines.
-    return dynamic_cast<emu::Engine&>(kernel_.process()->cpu());
+hal::DebugTarget& DebugSession::target() {
+    return *kernel_.process()->cpu().debugTarget();
 }
 
 void DebugSession::start(std::string_view imageName) {
@@ -151,7 +150,7 @@ void DebugSession::stepCommand(Words args) {
     out_.flush();
     std::expected<Kernel::RunState, RunError> state = Kernel::RunState::Paused;
     for (std::uint64_t i = 0; i < count; ++i) {
-        if (auto stepped = engine().step(); !stepped) {
+        if (auto stepped = target().step(); !stepped) {
             state = std::unexpected(RunError{RunError::Kind::Machine, stepped.error()});
             break;
         }
@@ -160,7 +159,7 @@ void DebugSession::stepCommand(Words args) {
             break;
         }
         if (observer_.hasReports() ||
-            engine().lastStop().cause == emu::Engine::StopCause::Breakpoint)
+            target().lastStop().cause == hal::DebugTarget::StopCause::Breakpoint)
             break;
     }
     observer_.stepping = false;
@@ -182,8 +181,8 @@ void DebugSession::reportRun(const std::expected<Kernel::RunState, RunError>& st
         exitCode_ = guestExitStatus(status, kernel_.exitReason());
         return;
     }
-    const auto& stop = engine().lastStop();
-    if (stop.cause == emu::Engine::StopCause::Breakpoint) {
+    const auto& stop = target().lastStop();
+    if (stop.cause == hal::DebugTarget::StopCause::Breakpoint) {
         for (const auto& [number, address] : breakpoints_)
             if (address == stop.address)
                 out_ << fmt::format("breakpoint {}, {:#x}\n", number, address);
@@ -236,7 +235,7 @@ void DebugSession::breakpointCommand(Words args) {
         return error(va.error());
     if (!kd::isCanonical(*va))
         return error(fmt::format("{:#x} is not a canonical address", *va));
-    if (!engine().addBreakpoint(*va))
+    if (!target().addBreakpoint(VirtualAddress(*va)))
         return error(fmt::format("a breakpoint is already at {:#x}", *va));
     breakpoints_[nextBreakpoint_] = *va;
     out_ << fmt::format("breakpoint {} at {:#x}\n", nextBreakpoint_++, *va);
@@ -247,7 +246,7 @@ void DebugSession::deleteCommand(Words args) {
         return error("usage: delete [N]");
     if (args.empty()) {
         for (const auto& [number, address] : breakpoints_)
-            engine().removeBreakpoint(address);
+            target().removeBreakpoint(VirtualAddress(address));
         breakpoints_.clear();
         out_ << "deleted all breakpoints\n";
         return;
@@ -258,7 +257,7 @@ void DebugSession::deleteCommand(Words args) {
     auto it = breakpoints_.find(static_cast<unsigned>(*n));
     if (*n > ~0u || it == breakpoints_.end())
         return error(fmt::format("no breakpoint {}", args[0]));
-    engine().removeBreakpoint(it->second);
+    target().removeBreakpoint(VirtualAddress(it->second));
     breakpoints_.erase(it);
     out_ << fmt::format("deleted breakpoint {}\n", *n);
 }

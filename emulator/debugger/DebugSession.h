@@ -10,7 +10,6 @@
 #include <string>
 #include <string_view>
 
-#include "emulator/Engine.h"
 #include "emulator/debugger/Disassembler.h"
 #include "emulator/debugger/StopObserver.h"
 #include "kernel/Kernel.h"
@@ -47,7 +46,8 @@ private:
     void extensionCommand(std::string_view line);
     void helpCommand();
 
-    emu::Engine& engine();
+    // The process's debug controls (DebugCommand checks that it has them).
+    hal::DebugTarget& target();
     // Prints what the last run or step stopped on, or ends the session if the guest ended.
     void reportRun(const std::expected<Kernel::RunState, RunError>& state);
     void printReports();
