@@ -1,5 +1,6 @@
 #include "tools/DebugCommand.h"
 #include "kernel/ExitStatus.h"
+#include "tools/CommandLine.h"
 
 #include <fmt/format.h>
 
@@ -24,24 +25,18 @@ constexpr std::string_view kPrompt = "ntoy> ";
 
 CLI::App* addDebugCommand(CLI::App& app, DebugOptions& options) {
     auto* cmd = app.add_subcommand("debug", "Debug a guest: step through its page faults");
-    cmd->add_option("--ram", options.ram, "Guest RAM, e.g. 64M or 1G")->capture_default_str();
+    addRamOption(*cmd, options.ram);
     cmd->add_option("--batch", options.batchFile,
                     "Run the debugger commands in FILE, echoed after the prompt, then exit")
         ->option_text("FILE");
     cmd->add_option("--trace", options.traceFile,
-                    "Also write every kernel event to FILE (JSON Lines)")
+                    "Also write every kernel event to FILE (JSON Lines); - is standard output")
         ->option_text("FILE");
-    cmd->add_option("image", options.image, "The PE32+ image to debug")->required();
-    cmd->add_option("args", options.guestArgs, "Arguments for the guest");
-    cmd->positionals_at_end();
-    cmd->prefix_command();  // everything after the image goes to the guest
+    addImageArguments(*cmd, options.image, options.guestArgs, "The PE32+ image to debug");
     return cmd;
 }
 
-int runDebugCommand(const CLI::App& command, DebugOptions options,
-                    const std::filesystem::path& systemDir) {
-    for (const auto& extra : command.remaining())
-        options.guestArgs.push_back(extra);
+int runDebugCommand(const DebugOptions& options, const std::filesystem::path& systemDir) {
     auto ram = parseRamSize(options.ram);
     if (!ram) {
         fmt::print(stderr, "ntoy: {}\n", ram.error());

@@ -8,6 +8,7 @@
 #include "emulator/Machine.h"
 #include "kernel/ExitStatus.h"
 #include "kernel/Kernel.h"
+#include "tools/CommandLine.h"
 #include "tools/DebugCommand.h"
 #include "tools/GdbCommand.h"
 #include "tools/RamSize.h"
@@ -23,7 +24,7 @@
 namespace {
 
 using ntoy::kExitMachine;
-constexpr int kExitBadImage = ntoy::kExitUsage;
+using ntoy::kExitUsage;
 
 std::string statsJson(const ntoy::Kernel& kernel, std::uint32_t exitCode) {
     const auto& mm = kernel.memoryManager();
@@ -68,7 +69,7 @@ int run(const std::string& image, const std::vector<std::string>& args, std::uin
         auto opened = ntoy::cli::TraceFile::open(traceFile);
         if (!opened) {
             fmt::print(stderr, "ntoy: {}\n", opened.error());
-            return kExitBadImage;
+            return kExitUsage;
         }
         trace = std::move(*opened);
     }
@@ -115,42 +116,44 @@ int main(int argc, char** argv) {
         "  ntoy run --trace faults.jsonl images/touch_pages.exe 100\n"
         "  ntoy debug images/touch_demo.exe\n"
         "\nGuest DLLs (ntdll.dll, kernel32.dll) come from " NTOY_IMAGES_DIR
-        " or $NTOY_IMAGES.\nExit status: the guest's exit code modulo 256; 2 for an image that "
-        "cannot be loaded; 3 when the machine cannot run.");
+        " or $NTOY_IMAGES.\nExit status: the guest's exit code modulo 256 (128 plus the low 7 bits "
+        "of the code if an unhandled exception ended it); 2 for a usage error or an image that "
+        "cannot be loaded; 3 when the machine cannot run; 4 after a bug check.");
 
     auto* runCmd = app.add_subcommand("run", "Run a guest program");
     std::string ramText = "64M";
     bool stats = false;
     std::string image;
     std::vector<std::string> guestArgs;
-    runCmd->add_option("--ram", ramText, "Guest RAM, e.g. 64M or 1G")->capture_default_str();
+    ntoy::cli::addRamOption(*runCmd, ramText);
     runCmd->add_flag("--stats", stats, "End stderr with one JSON line of statistics");
     std::string traceFile;
-    runCmd->add_option("--trace", traceFile, "Write every kernel event to FILE (JSON Lines)")
+    runCmd
+        ->add_option("--trace", traceFile,
+                     "Write every kernel event to FILE (JSON Lines); - is standard output")
         ->option_text("FILE");
     std::string gdbAddress;
     ntoy::cli::addGdbOption(*runCmd, gdbAddress);
-    runCmd->add_option("image", image, "The PE32+ image to run")->required();
-    runCmd->add_option("args", guestArgs, "Arguments for the guest");
-    runCmd->positionals_at_end();
-    runCmd->prefix_command();  // everything after the image goes to the guest
+    ntoy::cli::addImageArguments(*runCmd, image, guestArgs, "The PE32+ image to run");
 
     ntoy::cli::DebugOptions debugOptions;
     auto* debugCmd = ntoy::cli::addDebugCommand(app, debugOptions);
 
-    CLI11_PARSE(app, argc, argv);
-    if (debugCmd->parsed())
-        return ntoy::cli::runDebugCommand(*debugCmd, debugOptions, imagesDir());
-    if (runCmd->parsed()) {
-        // prefix_command leaves the guest's arguments unparsed.
-        for (auto& extra : runCmd->remaining())
-            guestArgs.push_back(extra);
-        auto ram = ntoy::cli::parseRamSize(ramText);
-        if (!ram) {
-            fmt::print(stderr, "ntoy: {}\n", ram.error());
-            return kExitBadImage;
-        }
-        return run(image, guestArgs, *ram, stats, traceFile, gdbAddress);
+    auto split = ntoy::cli::splitCommandLine(app, argc, argv);
+    if (!split) {
+        fmt::print(stderr, "ntoy: {}\n", split.error());
+        return kExitUsage;
     }
-    return 0;
+    if (auto done = ntoy::cli::parseCommandLine(app, split->ntoy))
+        return *done;
+    if (debugCmd->parsed()) {
+        debugOptions.guestArgs = std::move(split->guest);
+        return ntoy::cli::runDebugCommand(debugOptions, imagesDir());
+    }
+    auto ram = ntoy::cli::parseRamSize(ramText);
+    if (!ram) {
+        fmt::print(stderr, "ntoy: {}\n", ram.error());
+        return kExitUsage;
+    }
+    return run(image, split->guest, *ram, stats, traceFile, gdbAddress);
 }

@@ -40,6 +40,12 @@ std::string_view responseName(mm::PageFaultResponse r) {
 
 }  // namespace
 
+void TraceWriter::write(const std::string& line) {
+    out_ << line << '\n';
+    if (flush_ == Flush::EachEvent)
+        out_.flush();
+}
+
 void TraceWriter::pageFault(const ke::PageFaultEvent& e) {
     const mm::PageFaultOutcome& o = e.outcome;
     Json j;
@@ -55,7 +61,7 @@ void TraceWriter::pageFault(const ke::PageFaultEvent& e) {
     j["pte_before"] = hex(o.before.raw());
     j["pte_after"] = hex(o.after.raw());
     j["pfn"] = o.after.hasFrame() ? Json(hex(o.after.pfn().value())) : Json(nullptr);
-    out_ << j.dump() << '\n';
+    write(j.dump());
 }
 
 void TraceWriter::systemCall(const ke::SystemCallEvent& e) {
@@ -69,7 +75,7 @@ void TraceWriter::systemCall(const ke::SystemCallEvent& e) {
     j["args"] = std::move(args);
     j["status"] = status(e.status);
     j["status_name"] = ntStatusName(static_cast<NtStatus>(e.status));
-    out_ << j.dump() << '\n';
+    write(j.dump());
 }
 
 void TraceWriter::exception(const ke::ExceptionEvent& e) {
@@ -85,7 +91,7 @@ void TraceWriter::exception(const ke::ExceptionEvent& e) {
     j["parameters"] = std::move(parameters);
     j["first_chance"] = e.firstChance;
     j["delivered"] = e.delivered;
-    out_ << j.dump() << '\n';
+    write(j.dump());
 }
 
 void TraceWriter::processExit(std::uint32_t exitStatus) {
@@ -93,7 +99,7 @@ void TraceWriter::processExit(std::uint32_t exitStatus) {
     j["event"] = "process_exit";
     j["exit_code"] = exitStatus;
     j["status"] = status(exitStatus);
-    out_ << j.dump() << '\n';
+    write(j.dump());
     out_.flush();
 }
 
