@@ -132,6 +132,7 @@ void DebugSession::continueCommand(Words args) {
     if (!args.empty())
         return error("usage: c");
     observer_.stepping = false;
+    kernel_.exceptions().stopBeforeUnhandledExit = observer_.holdsUnhandled();
     out_.flush();
     reportRun(kernel_.resume());
 }
@@ -147,9 +148,14 @@ void DebugSession::stepCommand(Words args) {
         count = *n;
     }
     observer_.stepping = true;
+    kernel_.exceptions().stopBeforeUnhandledExit = observer_.holdsUnhandled();
     out_.flush();
     std::expected<Kernel::RunState, RunError> state = Kernel::RunState::Paused;
     for (std::uint64_t i = 0; i < count; ++i) {
+        if (observer_.unhandledHeld()) {
+            state = kernel_.resume();  // the held exception ends the process
+            break;
+        }
         if (auto stepped = target().step(); !stepped) {
             state = std::unexpected(RunError{RunError::Kind::Machine, stepped.error()});
             break;

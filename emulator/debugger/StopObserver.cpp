@@ -32,14 +32,15 @@ void StopObserver::systemCall(const ke::SystemCallEvent& e) {
 }
 
 void StopObserver::exception(const ke::ExceptionEvent& e) {
-    if (!breakOn.exception && !stepping)
+    if (!holdsUnhandled())
         return;
     const ke::ExceptionRecord& r = e.record;
+    unhandledHeld_ = !e.delivered;
     std::string report =
         fmt::format("exception {:#010x} {} at {:#x}: {}\n", r.exceptionCode,
                     ntStatusName(static_cast<NtStatus>(r.exceptionCode)), r.exceptionAddress,
                     e.delivered ? "first chance, delivered to KiUserExceptionDispatcher"
-                                : "not handled: the process ends");
+                                : "not handled: stopped before the process ends");
     if (r.numberParameters != 0) {
         report += "  parameters:";
         for (std::uint32_t i = 0; i < r.numberParameters && i < std::size(r.exceptionInformation);
