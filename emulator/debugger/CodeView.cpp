@@ -5,11 +5,6 @@
 #include "kernel/kd/DebuggerMemory.h"
 
 namespace ntoy::dbg {
-namespace {
-
-constexpr std::size_t kMaxInstructionLength = 15;
-
-}  // namespace
 
 std::vector<Instruction> instructionsAt(const mm::AddressSpace& space,
                                         const Disassembler& disassembler, std::uint64_t va,

@@ -43,7 +43,12 @@ constexpr std::string_view kHelp =
     "  help                     this list\n"
     "  q, quit                  end the session\n"
     "Addresses are hex (0x optional) or a register with an offset, e.g. rsp+8; counts are\n"
-    "decimal. An empty line repeats the last c or si.\n";
+    "decimal. An empty line repeats the si, c or x just before it (x goes on from where it\n"
+    "stopped).\n";
+
+char unitLetter(unsigned unitSize) {
+    return unitSize == 1 ? 'b' : unitSize == 2 ? 'h' : unitSize == 4 ? 'w' : 'g';
+}
 
 std::string breakOnText(const BreakOn& b) {
     std::string s;
@@ -80,7 +85,7 @@ void DebugSession::execute(std::string_view line) {
     const auto words = splitWords(line);
     if (words.empty()) {
         if (!repeatable_.empty())
-            dispatch(std::string(repeatable_));  // a copy: dispatch sets repeatable_ again
+            dispatch(std::string(repeatable_));  // a copy: dispatch clears repeatable_
     } else {
         dispatch(line);
     }
@@ -91,6 +96,8 @@ void DebugSession::dispatch(std::string_view line) {
     const auto words = splitWords(line);
     const std::string_view command = words[0];
     const Words args = Words(words).subspan(1);
+    // Only si, c and x can be repeated by an empty line, and only right after they ran.
+    repeatable_.clear();
     if (command.starts_with('!'))
         return extensionCommand(line);
     if (command == "c" || command == "continue") {
@@ -323,8 +330,11 @@ void DebugSession::examineCommand(std::string_view format, Words args, bool phys
     out_ << formatDump(*address, bytes, f->unitSize);
     if (bytes.size() < f->count * f->unitSize) {
         const std::uint64_t at = *address + bytes.size();
-        error(fmt::format("cannot access memory at {:#x}: {}", at, unreadableReason(at)));
+        return error(fmt::format("cannot access memory at {:#x}: {}", at, unreadableReason(at)));
     }
+    // Repeated, it goes on from where it stopped, as gdb's x does.
+    repeatable_ =
+        fmt::format("x/{}{} {:#x}", f->count, unitLetter(f->unitSize), *address + bytes.size());
 }
 
 void DebugSession::disassembleCommand(Words args) {

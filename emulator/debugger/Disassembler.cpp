@@ -22,19 +22,28 @@ std::vector<Instruction> Disassembler::disassemble(std::span<const std::byte> co
     std::vector<Instruction> out;
     if (code.empty() || maxCount == 0)
         return out;
-    cs_insn* insns = nullptr;
-    const std::size_t n = cs_disasm(*handle_, reinterpret_cast<const std::uint8_t*>(code.data()),
-                                    code.size(), address, maxCount, &insns);
-    for (std::size_t i = 0; i < n; ++i) {
-        const cs_insn& in = insns[i];
-        std::string text = in.mnemonic;
-        if (in.op_str[0] != '\0')
-            text += std::string(" ") + in.op_str;
-        out.push_back(
-            {in.address, std::vector<std::uint8_t>(in.bytes, in.bytes + in.size), std::move(text)});
+    const std::unique_ptr<cs_insn, void (*)(cs_insn*)> insn(cs_malloc(*handle_),
+                                                            [](cs_insn* i) { cs_free(i, 1); });
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(code.data());
+    std::size_t left = code.size();
+    while (out.size() < maxCount && left != 0) {
+        if (cs_disasm_iter(*handle_, &bytes, &left, &address, insn.get())) {
+            std::string text = insn->mnemonic;
+            if (insn->op_str[0] != '\0')
+                text += std::string(" ") + insn->op_str;
+            out.push_back({insn->address,
+                           std::vector<std::uint8_t>(insn->bytes, insn->bytes + insn->size),
+                           std::move(text)});
+            continue;
+        }
+        // With fewer bytes than the longest instruction left, it may only be cut short.
+        if (left < kMaxInstructionLength)
+            break;
+        out.push_back({address, {*bytes}, "(bad)"});
+        ++bytes;
+        --left;
+        ++address;
     }
-    if (insns)
-        cs_free(insns, n);
     return out;
 }
 

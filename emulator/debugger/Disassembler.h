@@ -13,6 +13,9 @@
 
 namespace ntoy::dbg {
 
+// The longest x86 instruction.
+inline constexpr std::size_t kMaxInstructionLength = 15;
+
 struct Instruction {
     std::uint64_t address = 0;
     std::vector<std::uint8_t> bytes;
@@ -23,8 +26,9 @@ class Disassembler {
 public:
     static std::expected<Disassembler, std::string> create();
 
-    // Up to `maxCount` instructions from `code`, which sits at `address`; stops early at
-    // bytes that do not decode.
+    // Up to `maxCount` instructions from `code`, which sits at `address`. A byte that starts
+    // no instruction is "(bad)", one byte long, as objdump shows it; where too few bytes are
+    // left to tell (the code may go on past what was read), it stops.
     std::vector<Instruction> disassemble(std::span<const std::byte> code, std::uint64_t address,
                                          std::size_t maxCount) const;
 

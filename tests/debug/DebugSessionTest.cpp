@@ -174,10 +174,36 @@ TEST_F(DebugSessionTest, MemoryRegistersAndExtensionsWithRegisterArguments) {
     EXPECT_TRUE(matches(run("!pte @rsp"), "-------UW-V\n$"));
     EXPECT_TRUE(matches(run("!pte rip"), "UREV\n$"));
     EXPECT_TRUE(matches(run("help"), "x/N\\[bhwgq\\] VA"));
-    // An empty line repeats the last step.
+    // An empty line right after a step repeats it.
+    run("si");
     const std::uint64_t before = rip();
     run("");
     EXPECT_NE(rip(), before);
+}
+
+TEST_F(DebugSessionTest, AnEmptyLineRepeatsOnlyStepsContinuesAndExamines) {
+    start("touch_pages.exe", {"3"});
+    run("si");
+    // x goes on from where it stopped, as in gdb.
+    const std::string first = run("x/2g rsp");
+    const std::string next = run("");
+    EXPECT_EQ(hexAfter(next, ""), hexAfter(first, "") + 16) << first << next;
+    // After a command that is not si, c or x, an empty line does nothing: not even the
+    // step before it.
+    run("si");
+    const std::uint64_t here = rip();
+    EXPECT_TRUE(matches(run(fmt::format("b {:#x}", here + 0x100)), "^breakpoint 1 at "));
+    EXPECT_EQ(run(""), "");
+    EXPECT_EQ(rip(), here);
+    run("regs");
+    EXPECT_EQ(run(""), "");
+    EXPECT_EQ(rip(), here);
+    run("si");
+    EXPECT_NE(rip(), here);
+    run("frobnicate");
+    const std::uint64_t after = rip();
+    EXPECT_EQ(run(""), "");
+    EXPECT_EQ(rip(), after);
 }
 
 }  // namespace

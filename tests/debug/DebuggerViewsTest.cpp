@@ -47,10 +47,26 @@ TEST(Disassembler, IntelSyntaxWithAddressesAndBytes) {
               "0x180101079  881401               mov byte ptr [rcx + rax], dl");
 }
 
-TEST(Disassembler, StopsAtBytesThatDoNotDecode) {
+TEST(Disassembler, GoesOnPastBytesThatDoNotDecodeAsObjdumpDoes) {
     auto d = Disassembler::create();
     ASSERT_TRUE(d);
-    const std::array<std::uint8_t, 3> code = {0x90, 0x06, 0x00};  // push es: not in 64-bit mode
+    std::array<std::uint8_t, 20> code{};
+    code.fill(0x90);
+    code[1] = 0x06;  // push es: not in 64-bit mode
+    const auto insns = d->disassemble(std::as_bytes(std::span(code)), 0x1000, 3);
+    ASSERT_EQ(insns.size(), 3u);
+    EXPECT_EQ(insns[0].text, "nop");
+    EXPECT_EQ(insns[1].text, "(bad)");
+    EXPECT_EQ(insns[1].bytes, std::vector<std::uint8_t>{0x06});
+    EXPECT_EQ(insns[2].address, 0x1002u);
+    EXPECT_EQ(insns[2].text, "nop");
+}
+
+TEST(Disassembler, StopsWhereTheCodeMayBeCutShort) {
+    auto d = Disassembler::create();
+    ASSERT_TRUE(d);
+    // A REX prefix with nothing after it: the instruction goes on past what could be read.
+    const std::array<std::uint8_t, 2> code = {0x90, 0x48};
     const auto insns = d->disassemble(std::as_bytes(std::span(code)), 0, 10);
     ASSERT_EQ(insns.size(), 1u);
     EXPECT_EQ(insns[0].text, "nop");
