@@ -9,6 +9,7 @@
 
 #include "emulator/Machine.h"
 #include "emulator/debugger/DebugSession.h"
+#include "emulator/debugger/Interrupts.h"
 #include "emulator/debugger/LineInput.h"
 #include "kernel/Kernel.h"
 #include "kernel/kd/ObserverFanOut.h"
@@ -85,14 +86,19 @@ int runDebugCommand(const DebugOptions& options, const std::filesystem::path& sy
         return kExitMachine;
     }
 
-    dbg::DebugSession session(**kernel, *disassembler, std::cout);
+    auto interrupts = dbg::Interrupts::create();
+    if (!interrupts) {
+        fmt::print(stderr, "ntoy: {}\n", interrupts.error());
+        return kExitMachine;
+    }
+    dbg::DebugSession session(**kernel, *disassembler, std::cout, interrupts->get());
     kd::ObserverFanOut observers;
     observers.add(session.observer());
     if (trace)
         observers.add(trace->writer());
     (*kernel)->setObserver(&observers);
 
-    dbg::TerminalInput terminal;
+    dbg::TerminalInput terminal(**interrupts);
     dbg::BatchInput batchInput(batch, std::cout);
     dbg::LineInput& input = batch.is_open() ? static_cast<dbg::LineInput&>(batchInput) : terminal;
     session.start(std::filesystem::path(options.image).filename().string());

@@ -61,8 +61,18 @@ std::string breakOnText(const BreakOn& b) {
 
 }  // namespace
 
-DebugSession::DebugSession(Kernel& kernel, const Disassembler& disassembler, std::ostream& out)
-    : kernel_(kernel), disassembler_(disassembler), out_(out), observer_(kernel, disassembler) {}
+DebugSession::DebugSession(Kernel& kernel, const Disassembler& disassembler, std::ostream& out,
+                           hal::DebugTarget::PauseCheck* interrupts)
+    : kernel_(kernel),
+      disassembler_(disassembler),
+      out_(out),
+      interrupts_(interrupts),
+      observer_(kernel, disassembler) {}
+
+DebugSession::~DebugSession() {
+    if (interrupts_ && kernel_.process())
+        target().setPauseCheck(nullptr);
+}
 
 hal::DebugTarget& DebugSession::target() {
     return *kernel_.process()->cpu().debugTarget();
@@ -70,6 +80,8 @@ hal::DebugTarget& DebugSession::target() {
 
 void DebugSession::start(std::string_view imageName) {
     ps::Process* p = kernel_.process();
+    if (interrupts_)
+        target().setPauseCheck(interrupts_);
     out_ << fmt::format(
         "ntoy debug: {} loaded as process {}, stopped before its first instruction\n", imageName,
         p->id());
@@ -171,8 +183,9 @@ void DebugSession::stepCommand(Words args) {
             state = kernel_.resume();  // only finishes the process
             break;
         }
-        if (observer_.hasReports() ||
-            target().lastStop().cause == hal::DebugTarget::StopCause::Breakpoint)
+        const auto cause = target().lastStop().cause;
+        if (observer_.hasReports() || cause == hal::DebugTarget::StopCause::Breakpoint ||
+            cause == hal::DebugTarget::StopCause::Interrupted)
             break;
     }
     observer_.stepping = false;
@@ -195,6 +208,8 @@ void DebugSession::reportRun(const std::expected<Kernel::RunState, RunError>& st
         return;
     }
     const auto& stop = target().lastStop();
+    if (stop.cause == hal::DebugTarget::StopCause::Interrupted)
+        out_ << "interrupted\n";
     if (stop.cause == hal::DebugTarget::StopCause::Breakpoint) {
         for (const auto& [number, address] : breakpoints_)
             if (address == stop.address)

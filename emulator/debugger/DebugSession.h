@@ -19,7 +19,13 @@ namespace ntoy::dbg {
 class DebugSession {
 public:
     // The caller installs observer() on the kernel (alone, or next to a tracer).
-    DebugSession(Kernel& kernel, const Disassembler& disassembler, std::ostream& out);
+    // `interrupts`, if any, is installed as the processor's pause check at start(): when it
+    // says so (Ctrl-C), c and si stop where the guest is.
+    DebugSession(Kernel& kernel, const Disassembler& disassembler, std::ostream& out,
+                 hal::DebugTarget::PauseCheck* interrupts = nullptr);
+    ~DebugSession();
+    DebugSession(const DebugSession&) = delete;
+    DebugSession& operator=(const DebugSession&) = delete;
 
     StopObserver& observer() { return observer_; }
 
@@ -59,6 +65,7 @@ private:
     Kernel& kernel_;
     const Disassembler& disassembler_;
     std::ostream& out_;
+    hal::DebugTarget::PauseCheck* interrupts_;
     StopObserver observer_;
     std::map<unsigned, std::uint64_t> breakpoints_;
     unsigned nextBreakpoint_ = 1;
