@@ -22,5 +22,7 @@ ExtensionResult addressCommand(Kernel& kernel, ExtensionArguments args);
 ExtensionResult pfnCommand(Kernel& kernel, ExtensionArguments args);
 ExtensionResult vmCommand(Kernel& kernel, ExtensionArguments args);
 ExtensionResult memusageCommand(Kernel& kernel, ExtensionArguments args);
+ExtensionResult tebCommand(Kernel& kernel, ExtensionArguments args);
+ExtensionResult pebCommand(Kernel& kernel, ExtensionArguments args);
 
 }  // namespace ntoy::kd

@@ -158,7 +158,8 @@ TEST_F(DebugSessionTest, BadInputGetsAClearMessageAndTheSessionGoesOn) {
     EXPECT_TRUE(matches(run("dis 0x10"), "^cannot disassemble at 0x10: no page table"));
     EXPECT_EQ(run("!pte"), "usage: !pte VA\n");
     EXPECT_EQ(run("!nope"),
-              "unknown extension !nope (try !pte, !vad, !address, !pfn, !vm, !memusage)\n");
+              "unknown extension !nope (try !pte, !vad, !address, !pfn, !vm, !memusage, !teb, "
+              "!peb)\n");
     EXPECT_FALSE(session->ended());
     EXPECT_TRUE(matches(run("regs"), "^rax="));
     EXPECT_EQ(run("q"), "");
