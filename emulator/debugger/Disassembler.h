@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <expected>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -20,6 +21,10 @@ struct Instruction {
     std::uint64_t address = 0;
     std::vector<std::uint8_t> bytes;
     std::string text;  // "mov byte ptr [rax], cl"
+    // Addresses worth naming next to it: where a direct jump or call goes, and what a
+    // RIP-relative operand reaches.
+    std::optional<std::uint64_t> branchTarget;
+    std::optional<std::uint64_t> memoryTarget;
 };
 
 class Disassembler {

@@ -6,6 +6,8 @@
 #include <array>
 #include <cstring>
 
+#include "kernel/arch/X86.h"
+
 namespace ntoy::gdb {
 namespace {
 
@@ -20,9 +22,7 @@ constexpr std::array<Reg, 6> kSegments = {Reg::Cs, Reg::Ss, Reg::Ds, Reg::Es, Re
 using X87Control = hal::DebugTarget::X87Control;
 constexpr unsigned kX87ControlCount = static_cast<unsigned>(X87Control::Count);
 static_assert(kFop - kFctrl + 1 == kX87ControlCount, "gdb's x87 control block is ours");
-// As a user-mode POPF or NtContinue may: the arithmetic, trap and direction flags. IF,
-// IOPL and the rest stay the kernel's.
-constexpr std::uint64_t kWritableFlags = 0x0DD5;
+constexpr std::uint64_t kWritableFlags = x86::kUserWritableFlags;
 
 }  // namespace
 

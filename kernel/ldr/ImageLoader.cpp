@@ -3,34 +3,19 @@
 #include <fmt/format.h>
 
 #include <cstring>
-#include <fstream>
 
 #include "kernel/ldr/AsciiText.h"
+#include "kernel/ldr/ImageFile.h"
 #include "kernel/mm/SystemLayout.h"
 
 namespace ntoy::ldr {
 namespace {
 
 constexpr int kMaxImportDepth = 32;
-constexpr std::uintmax_t kMaxFileSize = 256u << 20;
 constexpr std::uint32_t kImageAllocationProtect = 0x80;  // PAGE_EXECUTE_WRITECOPY, as Windows shows
 
 bool isKnownDll(std::string_view name) {
     return asciiEqualsIgnoreCase(name, "ntdll.dll") || asciiEqualsIgnoreCase(name, "kernel32.dll");
-}
-
-std::expected<std::vector<std::byte>, LoadError> readFile(const std::filesystem::path& path) {
-    std::error_code ec;
-    const auto size = std::filesystem::file_size(path, ec);
-    if (ec)
-        return std::unexpected(LoadError{fmt::format("cannot read: {}", ec.message())});
-    if (size > kMaxFileSize)
-        return std::unexpected(LoadError{"file too large for an image"});
-    std::ifstream in(path, std::ios::binary);
-    std::vector<std::byte> bytes(size);
-    if (!in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size)))
-        return std::unexpected(LoadError{"cannot read the file"});
-    return bytes;
 }
 
 // Image section protections become copy-on-write where writable, as in a Windows image view.
@@ -168,7 +153,7 @@ std::expected<const ImageLoader::Module*, LoadError> ImageLoader::map(
     const std::filesystem::path& path, int depth) {
     if (depth > kMaxImportDepth)
         return std::unexpected(LoadError{"imports nest too deeply"});
-    auto file = readFile(path);
+    auto file = readImageFile(path);
     if (!file)
         return std::unexpected(file.error());
     auto parsed = PeImage::parse(*file);
