@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "emulator/gdb/Hex.h"
+#include "emulator/gdb/LibraryList.h"
 #include "emulator/gdb/MonitorCommand.h"
 #include "emulator/gdb/PacketFraming.h"
 #include "emulator/gdb/TargetDescription.h"
@@ -195,7 +196,7 @@ std::string RemoteSession::query(std::string_view packet) {
     if (packet.starts_with("qSupported"))
         return fmt::format(
             "PacketSize={:x};QStartNoAckMode+;qXfer:features:read+;qXfer:exec-file:read+;"
-            "swbreak+;hwbreak+",
+            "qXfer:libraries:read+;swbreak+;hwbreak+",
             kMaxPacketSize);
     if (packet == "QStartNoAckMode")
         return "OK";
@@ -238,6 +239,13 @@ std::string RemoteSession::transfer(std::string_view object, std::string_view an
                                      : "E00";  // no such annex
     if (object == "exec-file")                 // the annex names a process: there is only ours
         return xferChunk(executable_, offset, length);
+    if (object == "libraries") {
+        // gdb reads the document in pieces: it is made once, at the first, so they agree.
+        if (offset == 0 || !libraryList_)
+            libraryList_ = alive() ? libraryListXml(librariesOf(*kernel_.process(), executable_))
+                                   : libraryListXml({});
+        return xferChunk(*libraryList_, offset, length);
+    }
     return "";
 }
 

@@ -93,7 +93,8 @@ private:
     std::optional<BreakInPoller> poller_;
     std::map<std::uint64_t, BreakpointKinds> breakpoints_;
     std::vector<Watch> watchpoints_;
-    std::string lastStop_;  // the answer to `?`
+    std::string lastStop_;                    // the answer to `?`
+    std::optional<std::string> libraryList_;  // the qXfer:libraries document being read
     std::optional<RunError> machineError_;
     bool hungUp_ = false;  // gdb went while the guest ran
 };
