@@ -148,6 +148,8 @@ std::expected<void, RunError> Kernel::load(const std::filesystem::path& image,
     if (!process)
         return std::unexpected(process.error());
     process_ = std::move(*process);
+    if (observer_)
+        observer_->processStart(*process_);
     return {};
 }
 
@@ -258,10 +260,13 @@ void Kernel::dispatchSystemCall(hal::Cpu& cpu) {
     const NtStatus status = entry->handler(call);
     if (!call.replacesContext)
         cpu.setReg(hal::Reg::Rax, raw(status));
-    if (observer_)
+    if (observer_) {
+        const ke::OutputValues outputs = ke::readOutputs(*entry, call, status);
         observer_->systemCall(
             {entry->name, number,
-             std::span<const std::uint64_t>(call.args.data(), entry->argumentCount), raw(status)});
+             std::span<const std::uint64_t>(call.args.data(), entry->argumentCount), raw(status),
+             outputs.span()});
+    }
 }
 
 void Kernel::raiseFromCpu(hal::Cpu& cpu, NtStatus code, std::span<const std::uint64_t> info) {

@@ -77,6 +77,9 @@ int runDebugCommand(const DebugOptions& options, const std::filesystem::path& sy
     }
     std::vector<std::string> argv{options.image};
     argv.insert(argv.end(), options.guestArgs.begin(), options.guestArgs.end());
+    // The tracer hears the process start; the debugger joins it once the process exists.
+    if (trace)
+        (*kernel)->setObserver(&trace->writer());
     if (auto loaded = (*kernel)->load(options.image, argv, systemDir); !loaded) {
         fmt::print(stderr, "ntoy: {}: {}\n", options.image, loaded.error().message);
         return exitStatusFor(loaded.error());

@@ -27,8 +27,11 @@ void StopObserver::systemCall(const ke::SystemCallEvent& e) {
     std::string args;
     for (std::uint64_t a : e.args)
         args += fmt::format("{}{:#x}", args.empty() ? "" : ", ", a);
-    stopWith(fmt::format("system call {}({}) = {:#010x} {}\n", e.name, args, e.status,
-                         ntStatusName(static_cast<NtStatus>(e.status))));
+    std::string outputs;
+    for (const ke::SystemCallOutput& o : e.outputs)
+        outputs += fmt::format("{}{}={:#x}", outputs.empty() ? ": " : ", ", o.name, o.value);
+    stopWith(fmt::format("system call {}({}) = {:#010x} {}{}\n", e.name, args, e.status,
+                         ntStatusName(static_cast<NtStatus>(e.status)), outputs));
 }
 
 void StopObserver::exception(const ke::ExceptionEvent& e) {

@@ -16,6 +16,7 @@ public:
     explicit TraceWriter(std::ostream& out, Flush flush = Flush::AtExit)
         : out_(out), flush_(flush) {}
 
+    void processStart(const ps::Process& process) override;
     void pageFault(const ke::PageFaultEvent& e) override;
     void systemCall(const ke::SystemCallEvent& e) override;
     void exception(const ke::ExceptionEvent& e) override;

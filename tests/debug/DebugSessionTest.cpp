@@ -146,6 +146,14 @@ TEST_F(DebugSessionTest, BreakOnSyscallAndException) {
                         "chance, delivered to KiUserExceptionDispatcher\n  parameters: 0x1 0x"));
 }
 
+TEST_F(DebugSessionTest, ASystemCallStopShowsWhatTheCallHandedBack) {
+    start("touch_pages.exe", {"3"});
+    run("break-on syscall");
+    EXPECT_TRUE(matches(run("c"),
+                        "^system call NtAllocateVirtualMemory\\(0xffffffffffffffff, .*\\) = "
+                        "0x00000000 STATUS_SUCCESS: BaseAddress=0x210000, RegionSize=0x3000\n"));
+}
+
 TEST_F(DebugSessionTest, BadInputGetsAClearMessageAndTheSessionGoesOn) {
     start("touch_pages.exe", {"3"});
     EXPECT_EQ(run("frobnicate"), "unknown command 'frobnicate': type help for the commands\n");
