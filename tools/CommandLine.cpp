@@ -33,7 +33,7 @@ std::string usageError(std::string_view message, const CLI::App* sub) {
 }  // namespace
 
 CLI::Option* addRamOption(CLI::App& command, std::string& ram) {
-    return command.add_option("--ram", ram, "Guest RAM, e.g. 64M or 512M")->capture_default_str();
+    return command.add_option("--ram", ram, "Guest RAM, e.g. 64M or 1G")->capture_default_str();
 }
 
 void addImageArguments(CLI::App& command, std::string& image, std::vector<std::string>& args,
