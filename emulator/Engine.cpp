@@ -24,6 +24,13 @@ constexpr std::array<int, static_cast<std::size_t>(hal::Reg::Count)> kUcRegs = {
 // allowed, the page walk, which decides what may really be fetched.
 constexpr std::uint32_t kRegionPerms = UC_PROT_READ | UC_PROT_WRITE;
 
+// fctrl .. fop, in hal::DebugTarget::X87Control's order.
+constexpr std::array<int, static_cast<std::size_t>(hal::DebugTarget::X87Control::Count)>
+    kUcX87Control = {
+        UC_X86_REG_FPCW, UC_X86_REG_FPSW, UC_X86_REG_FPTAG, UC_X86_REG_FCS,
+        UC_X86_REG_FIP,  UC_X86_REG_FDS,  UC_X86_REG_FDP,   UC_X86_REG_FOP,
+};
+
 std::string ucError(uc_err e) {
     return uc_strerror(e);
 }
@@ -169,6 +176,26 @@ hal::Cpu::Vector128 Engine::xmm(unsigned index) {
 
 void Engine::setXmm(unsigned index, const Vector128& value) {
     uc_reg_write(uc_, UC_X86_REG_XMM0 + static_cast<int>(index), value.data());
+}
+
+hal::DebugTarget::X87Value Engine::x87Register(unsigned index) {
+    X87Value v{};
+    uc_reg_read(uc_, UC_X86_REG_ST0 + static_cast<int>(index), v.data());
+    return v;
+}
+
+bool Engine::setX87Register(unsigned index, const X87Value& value) {
+    return uc_reg_write(uc_, UC_X86_REG_ST0 + static_cast<int>(index), value.data()) == UC_ERR_OK;
+}
+
+std::uint64_t Engine::x87Control(X87Control r) {
+    std::uint64_t v = 0;
+    uc_reg_read(uc_, kUcX87Control[static_cast<std::size_t>(r)], &v);
+    return v;
+}
+
+bool Engine::setX87Control(X87Control r, std::uint64_t value) {
+    return uc_reg_write(uc_, kUcX87Control[static_cast<std::size_t>(r)], &value) == UC_ERR_OK;
 }
 
 void Engine::requestStop() {
@@ -330,7 +357,8 @@ std::expected<void, std::string> Engine::step() {
 }
 
 void Engine::updateTrapFlag() {
-    const bool want = stepping_ || steppingToRefused_ || !watchpoints_.empty();
+    const bool want =
+        stepping_ || steppingToRefused_ || skipBreakpointAt_ || !watchpoints_.empty();
     if (want == ownsTrapFlag_)
         return;
     std::uint64_t flags = 0;
@@ -345,8 +373,10 @@ std::expected<void, std::string> Engine::run() {
     lastStop_ = {};
     watchHit_.reset();
     const std::uint64_t rip = reg(hal::Reg::Rip);
-    if (breakpoints_.contains(rip))
+    if (breakpoints_.contains(rip)) {
         skipBreakpointAt_ = rip;
+        updateTrapFlag();
+    }
     do {
         // After a stop requested from a trap handler (a debugger pausing on a fault), 2.0.1
         // resumes with the handled exception still marked in flight, and the next fault
@@ -375,6 +405,7 @@ std::expected<void, std::string> Engine::run() {
             fmt::format("the CPU stopped at rip {:#x}: {}", reg(hal::Reg::Rip), ucError(e)));
     } while ((!stopRequested_ || inFlushRoutine_) && !machineCheck_);
     skipBreakpointAt_.reset();
+    updateTrapFlag();
     if (stopAgainHook_)
         uc_hook_del(uc_, *std::exchange(stopAgainHook_, std::nullopt));
     if (machineCheck_)
@@ -444,7 +475,8 @@ void Engine::stopFor(Stop stop) {
     uc_emu_stop(uc_);
 }
 
-bool Engine::addBreakpoint(std::uint64_t va) {
+bool Engine::addBreakpoint(VirtualAddress at) {
+    const std::uint64_t va = at.value();
     if (breakpoints_.contains(va))
         return false;
     uc_hook h;
@@ -457,7 +489,8 @@ bool Engine::addBreakpoint(std::uint64_t va) {
     return true;
 }
 
-bool Engine::removeBreakpoint(std::uint64_t va) {
+bool Engine::removeBreakpoint(VirtualAddress at) {
+    const std::uint64_t va = at.value();
     auto it = breakpoints_.find(va);
     if (it == breakpoints_.end())
         return false;
@@ -470,14 +503,12 @@ bool Engine::removeBreakpoint(std::uint64_t va) {
 
 void Engine::onBreakpoint(uc_engine*, std::uint64_t address, std::uint32_t, void* self) {
     auto* e = static_cast<Engine*>(self);
-    if (e->skipBreakpointAt_ == address) {
-        e->skipBreakpointAt_.reset();
-        return;
-    }
-    e->stopFor({StopCause::Breakpoint, address});
+    if (e->skipBreakpointAt_ != address)
+        e->stopFor({StopCause::Breakpoint, address});
 }
 
-bool Engine::addWatchpoint(std::uint64_t va, std::uint64_t length, WatchKind kind) {
+bool Engine::addWatchpoint(VirtualAddress at, std::uint64_t length, WatchKind kind) {
+    const std::uint64_t va = at.value();
     if (length == 0 || va + length < va)
         return false;
     const int types = kind == WatchKind::Write  ? UC_HOOK_MEM_WRITE
@@ -494,7 +525,8 @@ bool Engine::addWatchpoint(std::uint64_t va, std::uint64_t length, WatchKind kin
     return true;
 }
 
-bool Engine::removeWatchpoint(std::uint64_t va, std::uint64_t length, WatchKind kind) {
+bool Engine::removeWatchpoint(VirtualAddress at, std::uint64_t length, WatchKind kind) {
+    const std::uint64_t va = at.value();
     for (auto it = watchpoints_.begin(); it != watchpoints_.end(); ++it) {
         if (it->va == va && it->length == length && it->kind == kind) {
             uc_hook_del(uc_, it->hook);
@@ -535,7 +567,12 @@ void Engine::onInterrupt(uc_engine*, std::uint32_t vector, void* self) {
         early && ex.vector == hal::Vector::Debug && *early == e->reg(hal::Reg::Rip))
         return;  // the early trap after SYSCALL (expectEarlyStepAt): not the guest's
     if (ex.vector == hal::Vector::Debug && e->ownsTrapFlag_) {
-        // Our own trap flag: an instruction finished while stepping or watching.
+        // Our own trap flag: an instruction finished while stepping, stepping off a
+        // breakpoint or watching.
+        if (e->skipBreakpointAt_) {
+            e->skipBreakpointAt_.reset();
+            e->updateTrapFlag();
+        }
         if (e->watchHit_)
             e->stopFor(*std::exchange(e->watchHit_, std::nullopt));
         else if (e->stepping_)
@@ -597,6 +634,24 @@ void Engine::stopAgainAt(std::uint64_t rip) {
         return;
     stopAgainHook_ = h;
     dropCodeAt(rip);  // translated without the hook
+}
+
+void Engine::setPauseCheck(PauseCheck* check) {
+    pauseCheck_ = check;
+    if (check && !pauseCheckHook_) {
+        uc_hook h;
+        if (uc_hook_add(uc_, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&onBlockPauseCheck), this,
+                        1, 0) == UC_ERR_OK)
+            pauseCheckHook_ = h;
+    } else if (!check && pauseCheckHook_) {
+        uc_hook_del(uc_, *std::exchange(pauseCheckHook_, std::nullopt));
+    }
+}
+
+void Engine::onBlockPauseCheck(uc_engine*, std::uint64_t address, std::uint32_t, void* self) {
+    auto* e = static_cast<Engine*>(self);
+    if (e->pauseCheck_ && e->pauseCheck_->pauseRequested())
+        e->stopFor({StopCause::Interrupted, address});
 }
 
 void Engine::onStopAgain(uc_engine*, std::uint64_t address, std::uint32_t, void* self) {

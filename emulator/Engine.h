@@ -25,7 +25,7 @@
 
 namespace ntoy::emu {
 
-class Engine final : public hal::Processor {
+class Engine final : public hal::Processor, public hal::DebugTarget {
 public:
     // The system half (kernel window) is the machine's; the user window is the engine's own.
     static std::expected<std::unique_ptr<Engine>, std::string> create(const ContextLayout& layout,
@@ -56,27 +56,20 @@ public:
     void loadSystemRegisters(const hal::SystemRegisters& regs) override;
     std::expected<void, std::string> run() override;
 
-    // --- Debug controls, for the debugger and the gdb stub.
-    enum class StopCause : std::uint8_t { None, Requested, Breakpoint, Watchpoint, Step };
-    struct Stop {
-        StopCause cause = StopCause::None;
-        std::uint64_t address = 0;  // the breakpoint, or the watched address accessed
-        bool write = false;         // for a watchpoint
-    };
-    // Executes one instruction. A fault it raises is handled by the kernel first; the
-    // instruction then has not completed and RIP still points at it (or at the handler the
-    // kernel entered).
-    std::expected<void, std::string> step();
-    // Stops before executing the instruction at `va`. Returns false if one is there already.
-    bool addBreakpoint(std::uint64_t va);
-    bool removeBreakpoint(std::uint64_t va);
-    enum class WatchKind : std::uint8_t { Write, Read, Access };
-    // Stops once the instruction that accessed the range is done, before the next one, as
-    // x86 debug registers do.
-    bool addWatchpoint(std::uint64_t va, std::uint64_t length, WatchKind kind);
-    bool removeWatchpoint(std::uint64_t va, std::uint64_t length, WatchKind kind);
-    // Why the last run() or step() returned.
-    const Stop& lastStop() const { return lastStop_; }
+    hal::DebugTarget* debugTarget() override { return this; }
+
+    // hal::DebugTarget
+    std::expected<void, std::string> step() override;
+    bool addBreakpoint(VirtualAddress va) override;
+    bool removeBreakpoint(VirtualAddress va) override;
+    bool addWatchpoint(VirtualAddress va, std::uint64_t length, WatchKind kind) override;
+    bool removeWatchpoint(VirtualAddress va, std::uint64_t length, WatchKind kind) override;
+    const Stop& lastStop() const override { return lastStop_; }
+    X87Value x87Register(unsigned index) override;
+    bool setX87Register(unsigned index, const X87Value& value) override;
+    std::uint64_t x87Control(X87Control r) override;
+    bool setX87Control(X87Control r, std::uint64_t value) override;
+    void setPauseCheck(PauseCheck* check) override;
 
     // For the machine: a change in system space makes this engine's TLB stale too.
     void invalidateSystemTranslations() { flushPending_ = true; }
@@ -152,10 +145,15 @@ private:
     void stopAgainAt(std::uint64_t rip);
     static void onStopAgain(uc_engine* uc, std::uint64_t address, std::uint32_t size, void* self);
     std::optional<uc_hook> stopAgainHook_;
+    static void onBlockPauseCheck(uc_engine* uc, std::uint64_t address, std::uint32_t size,
+                                  void* self);
+    PauseCheck* pauseCheck_ = nullptr;
+    std::optional<uc_hook> pauseCheckHook_;
     void stopFor(Stop stop);
     // Drops code translated from the instruction at `va`, if any can exist.
     void dropCodeAt(std::uint64_t va);
-    // TF set while stepping or watching (and hidden from reg()/setReg()).
+    // TF set while stepping, stepping off a breakpoint or watching (and hidden from
+    // reg()/setReg()).
     void updateTrapFlag();
     static constexpr std::uint64_t kTrapFlag = 0x100;
 
@@ -167,7 +165,9 @@ private:
     std::map<std::uint64_t, uc_hook> breakpoints_;
     std::vector<Watchpoint> watchpoints_;
     std::optional<Stop> watchHit_;  // reported before the instruction after the access
-    // Resuming at a breakpoint executes its instruction once instead of stopping again.
+    // Resuming at a breakpoint executes its instruction once instead of stopping again: its
+    // hook is passed over until the instruction has completed (the trap flag says when), so
+    // that a fault and the retry that follows it count as one execution.
     std::optional<std::uint64_t> skipBreakpointAt_;
     Stop lastStop_;
     bool stepping_ = false;

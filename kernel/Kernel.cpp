@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 
 #include "kernel/arch/X86.h"
-#include "kernel/kd/DebuggerMemory.h"
 #include "kernel/ke/SystemCall.h"
 #include "kernel/ke/UserTraps.h"
 #include "kernel/ldr/ImageLoader.h"
+#include "kernel/mm/ResidentMemory.h"
 #include "kernel/mm/SystemLayout.h"
 #include "kernel/ps/ProcessEnvironment.h"
 #include "ntoy/process_layout.h"
@@ -172,6 +172,8 @@ std::expected<void, RunError> Kernel::load(const std::filesystem::path& image,
         return std::unexpected(process.error());
     }
     process_ = std::move(*process);
+    if (observer_)
+        observer_->processStart(*process_);
     return {};
 }
 
@@ -336,10 +338,13 @@ void Kernel::dispatchSystemCall(hal::Cpu& cpu) {
         sysret(status);
     if constexpr (kChecked)
         bugCheckIfBroken(kBrokenAfterSystemCall, number, raw(status), cpu.reg(hal::Reg::Rip));
-    if (observer_)
+    if (observer_) {
+        const ke::OutputValues outputs = ke::readOutputs(*entry, call, status);
         observer_->systemCall(
             {entry->name, number,
-             std::span<const std::uint64_t>(call.args.data(), entry->argumentCount), raw(status)});
+             std::span<const std::uint64_t>(call.args.data(), entry->argumentCount), raw(status),
+             outputs.span()});
+    }
 }
 
 void Kernel::raiseFromCpu(hal::Cpu& cpu, NtStatus code, std::span<const std::uint64_t> info) {
@@ -376,8 +381,8 @@ void Kernel::dispatchException(hal::Cpu& cpu, const hal::CpuException& e) {
     }
     const ke::UserTrap trap =
         ke::classifyUserTrap(e, cpu, [&](std::uint64_t va, std::span<std::uint8_t> out) {
-            return kd::readVirtual(process.space(), VirtualAddress(va),
-                                   std::as_writable_bytes(out));
+            return mm::readResidentUser(process.space(), VirtualAddress(va),
+                                        std::as_writable_bytes(out));
         });
     switch (trap.action) {
         case ke::UserTrap::Action::SystemCall:

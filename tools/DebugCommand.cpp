@@ -1,5 +1,6 @@
 #include "tools/DebugCommand.h"
 #include "kernel/ExitStatus.h"
+#include "tools/CommandLine.h"
 
 #include <fmt/format.h>
 
@@ -8,6 +9,7 @@
 
 #include "emulator/Machine.h"
 #include "emulator/debugger/DebugSession.h"
+#include "emulator/debugger/Interrupts.h"
 #include "emulator/debugger/LineInput.h"
 #include "kernel/Kernel.h"
 #include "kernel/kd/ObserverFanOut.h"
@@ -24,24 +26,18 @@ constexpr std::string_view kPrompt = "ntoy> ";
 
 CLI::App* addDebugCommand(CLI::App& app, DebugOptions& options) {
     auto* cmd = app.add_subcommand("debug", "Debug a guest: step through its page faults");
-    cmd->add_option("--ram", options.ram, "Guest RAM, e.g. 64M or 1G")->capture_default_str();
+    addRamOption(*cmd, options.ram);
     cmd->add_option("--batch", options.batchFile,
                     "Run the debugger commands in FILE, echoed after the prompt, then exit")
         ->option_text("FILE");
     cmd->add_option("--trace", options.traceFile,
-                    "Also write every kernel event to FILE (JSON Lines)")
+                    "Also write every kernel event to FILE (JSON Lines); - is standard output")
         ->option_text("FILE");
-    cmd->add_option("image", options.image, "The PE32+ image to debug")->required();
-    cmd->add_option("args", options.guestArgs, "Arguments for the guest");
-    cmd->positionals_at_end();
-    cmd->prefix_command();  // everything after the image goes to the guest
+    addImageArguments(*cmd, options.image, options.guestArgs, "The PE32+ image to debug");
     return cmd;
 }
 
-int runDebugCommand(const CLI::App& command, DebugOptions options,
-                    const std::filesystem::path& systemDir) {
-    for (const auto& extra : command.remaining())
-        options.guestArgs.push_back(extra);
+int runDebugCommand(const DebugOptions& options, const std::filesystem::path& systemDir) {
     auto ram = parseRamSize(options.ram);
     if (!ram) {
         fmt::print(stderr, "ntoy: {}\n", ram.error());
@@ -81,19 +77,31 @@ int runDebugCommand(const CLI::App& command, DebugOptions options,
     }
     std::vector<std::string> argv{options.image};
     argv.insert(argv.end(), options.guestArgs.begin(), options.guestArgs.end());
+    // The tracer hears the process start; the debugger joins it once the process exists.
+    if (trace)
+        (*kernel)->setObserver(&trace->writer());
     if (auto loaded = (*kernel)->load(options.image, argv, systemDir); !loaded) {
         fmt::print(stderr, "ntoy: {}: {}\n", options.image, loaded.error().message);
         return exitStatusFor(loaded.error());
     }
+    if (!(*kernel)->process()->cpu().debugTarget()) {
+        fmt::print(stderr, "ntoy: this machine's processor has no debug controls\n");
+        return kExitMachine;
+    }
 
-    dbg::DebugSession session(**kernel, *disassembler, std::cout);
+    auto interrupts = dbg::Interrupts::create();
+    if (!interrupts) {
+        fmt::print(stderr, "ntoy: {}\n", interrupts.error());
+        return kExitMachine;
+    }
+    dbg::DebugSession session(**kernel, *disassembler, std::cout, interrupts->get());
     kd::ObserverFanOut observers;
     observers.add(session.observer());
     if (trace)
         observers.add(trace->writer());
     (*kernel)->setObserver(&observers);
 
-    dbg::TerminalInput terminal;
+    dbg::TerminalInput terminal(**interrupts);
     dbg::BatchInput batchInput(batch, std::cout);
     dbg::LineInput& input = batch.is_open() ? static_cast<dbg::LineInput&>(batchInput) : terminal;
     session.start(std::filesystem::path(options.image).filename().string());

@@ -21,10 +21,8 @@ struct DebugOptions {
 // Adds the subcommand to `app`, filling `options` when it is parsed.
 CLI::App* addDebugCommand(CLI::App& app, DebugOptions& options);
 
-// Runs the session; `command` is the parsed subcommand (its unparsed words are the guest's
-// arguments). Exit status: the guest's modulo 256 if it ended, 0 if the user quit first, 2
+// Runs the session. Exit status: the guest's modulo 256 if it ended, 0 if the user quit first, 2
 // for bad arguments or an image that cannot be loaded, 3 when the machine fails.
-int runDebugCommand(const CLI::App& command, DebugOptions options,
-                    const std::filesystem::path& systemDir);
+int runDebugCommand(const DebugOptions& options, const std::filesystem::path& systemDir);
 
 }  // namespace ntoy::cli

@@ -38,8 +38,11 @@ std::expected<std::uint32_t, RunError> runUnderGdb(Kernel& kernel,
     const auto endpoint = gdb::parseEndpoint(address);
     if (!endpoint)
         return machineError(endpoint.error());
+    kernel.setObserver(observer);  // the tracer hears the process start
     if (auto loaded = kernel.load(image, argv, systemDir); !loaded)
         return std::unexpected(loaded.error());
+    if (!kernel.process()->cpu().debugTarget())
+        return machineError("this machine's processor has no debug controls");
     auto listener = gdb::Listener::open(*endpoint);
     if (!listener)
         return machineError(listener.error());

@@ -4,10 +4,13 @@
 
 #include <cerrno>
 #include <cstring>
+#include <iostream>
 
 namespace ntoy::cli {
 
 std::expected<std::unique_ptr<TraceFile>, std::string> TraceFile::open(const std::string& path) {
+    if (path == "-")
+        return std::unique_ptr<TraceFile>(new TraceFile(std::cout));
     std::ofstream out(path, std::ios::out | std::ios::trunc);
     if (!out)
         return std::unexpected(

@@ -8,6 +8,7 @@
 #include "emulator/Machine.h"
 #include "kernel/ExitStatus.h"
 #include "kernel/Kernel.h"
+#include "tools/CommandLine.h"
 #include "tools/DebugCommand.h"
 #include "tools/GdbCommand.h"
 #include "tools/GuestDirectory.h"
@@ -21,7 +22,7 @@
 namespace {
 
 using ntoy::kExitMachine;
-constexpr int kExitBadImage = ntoy::kExitUsage;
+using ntoy::kExitUsage;
 
 std::string statsJson(const ntoy::Kernel& kernel, std::uint32_t exitCode) {
     const auto& mm = kernel.memoryManager();
@@ -70,7 +71,7 @@ int run(const std::string& image, const std::vector<std::string>& args,
         auto opened = ntoy::cli::TraceFile::open(options.traceFile);
         if (!opened) {
             fmt::print(stderr, "ntoy: {}\n", opened.error());
-            return kExitBadImage;
+            return kExitUsage;
         }
         trace = std::move(*opened);
     }
@@ -122,15 +123,16 @@ int main(int argc, char** argv) {
         "  ntoy debug images/touch_demo.exe\n"
         "\n" +
         ntoy::cli::guestDllSearchDescription() +
-        "\nExit status: the guest's exit code modulo 256; 2 for an image that cannot be "
-        "loaded; 3 when the machine cannot run.");
+        "\nExit status: the guest's exit code modulo 256 (128 plus the low 7 bits of the code if "
+        "an unhandled exception ended it); 2 for a usage error or an image that cannot be "
+        "loaded; 3 when the machine cannot run; 4 after a bug check.");
 
     auto* runCmd = app.add_subcommand("run", "Run a guest program");
     std::string ramText = "64M";
     RunOptions runOptions;
     std::string image;
     std::vector<std::string> guestArgs;
-    runCmd->add_option("--ram", ramText, "Guest RAM, e.g. 64M or 1G")->capture_default_str();
+    ntoy::cli::addRamOption(*runCmd, ramText);
     runCmd->add_flag("--stats", runOptions.stats, "End stderr with one JSON line of statistics");
     runCmd->add_flag("--verify", runOptions.verify,
                      "After the guest ends, check the kernel's memory invariants and that every "
@@ -138,36 +140,35 @@ int main(int argc, char** argv) {
                      "4). The checked kernel always does, and checks after every system call");
     runCmd
         ->add_option("--trace", runOptions.traceFile,
-                     "Write every kernel event to FILE (JSON Lines)")
+                     "Write every kernel event to FILE (JSON Lines); - is standard output")
         ->option_text("FILE");
     ntoy::cli::addGdbOption(*runCmd, runOptions.gdbAddress);
-    runCmd->add_option("image", image, "The PE32+ image to run")->required();
-    runCmd->add_option("args", guestArgs, "Arguments for the guest");
-    runCmd->positionals_at_end();
-    runCmd->prefix_command();  // everything after the image goes to the guest
+    ntoy::cli::addImageArguments(*runCmd, image, guestArgs, "The PE32+ image to run");
 
     ntoy::cli::DebugOptions debugOptions;
     auto* debugCmd = ntoy::cli::addDebugCommand(app, debugOptions);
 
-    CLI11_PARSE(app, argc, argv);
+    auto split = ntoy::cli::splitCommandLine(app, argc, argv);
+    if (!split) {
+        fmt::print(stderr, "ntoy: {}\n", split.error());
+        return kExitUsage;
+    }
+    if (auto done = ntoy::cli::parseCommandLine(app, split->ntoy))
+        return *done;
     const auto dlls = ntoy::cli::guestDllDirectory();
     if (!dlls) {
         fmt::print(stderr, "ntoy: {}\n", dlls.error());
-        return kExitBadImage;
+        return kExitUsage;
     }
-    if (debugCmd->parsed())
-        return ntoy::cli::runDebugCommand(*debugCmd, debugOptions, *dlls);
-    if (runCmd->parsed()) {
-        // prefix_command leaves the guest's arguments unparsed.
-        for (auto& extra : runCmd->remaining())
-            guestArgs.push_back(extra);
-        auto ram = ntoy::cli::parseRamSize(ramText);
-        if (!ram) {
-            fmt::print(stderr, "ntoy: {}\n", ram.error());
-            return kExitBadImage;
-        }
-        runOptions.ram = *ram;
-        return run(image, guestArgs, *dlls, runOptions);
+    if (debugCmd->parsed()) {
+        debugOptions.guestArgs = std::move(split->guest);
+        return ntoy::cli::runDebugCommand(debugOptions, *dlls);
     }
-    return 0;
+    auto ram = ntoy::cli::parseRamSize(ramText);
+    if (!ram) {
+        fmt::print(stderr, "ntoy: {}\n", ram.error());
+        return kExitUsage;
+    }
+    runOptions.ram = *ram;
+    return run(image, split->guest, *dlls, runOptions);
 }

@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "emulator/debugger/Registers.h"
+#include "emulator/debugger/Symbols.h"
 #include "kernel/kd/NumberArgument.h"
 
 namespace ntoy::dbg {
@@ -32,17 +33,28 @@ std::expected<std::uint64_t, std::string> parseCount(std::string_view text) {
     return value;
 }
 
-std::expected<std::uint64_t, std::string> parseAddress(std::string_view text, hal::Cpu& cpu) {
+std::expected<std::uint64_t, std::string> parseAddress(std::string_view text, hal::Cpu& cpu,
+                                                       const Symbols* symbols) {
     const std::size_t op = text.find_first_of("+-", 1);
     const std::string_view base = text.substr(0, op);
     std::uint64_t value = 0;
     if (auto reg = registerByName(base)) {
         value = cpu.reg(*reg);
-    } else {
-        auto number = kd::parseWinDbgNumber(base);
-        if (!number)
-            return std::unexpected(fmt::format("bad address: {}", number.error()));
+    } else if (symbols && base.find('!') != std::string_view::npos) {
+        auto address = symbols->resolve(base);
+        if (!address)
+            return std::unexpected(fmt::format("bad address: {}", address.error()));
+        value = *address;
+    } else if (auto number = kd::parseWinDbgNumber(base)) {
         value = *number;
+    } else if (auto address = symbols ? symbols->resolve(base)
+                                      : std::expected<std::uint64_t, std::string>(
+                                            std::unexpected(number.error()));
+               address) {
+        value = *address;
+    } else {
+        return std::unexpected(
+            fmt::format("bad address: {}", symbols ? address.error() : number.error()));
     }
     if (op == std::string_view::npos)
         return value;

@@ -1,6 +1,7 @@
 // The words of a debugger command and what they mean: counts are decimal (as in gdb),
-// addresses hexadecimal (as in WinDbg; "0x" optional) or a register with an optional offset
-// ("rsp+10"), and x/xp take gdb's /N[bhwgq] suffix.
+// addresses hexadecimal (as in WinDbg; "0x" optional), a register or a symbol, with an
+// optional offset ("rsp+10", "kernel32!VirtualAlloc+8"), and x/xp take gdb's /N[bhwgq]
+// suffix.
 #pragma once
 
 #include "kernel/kd/NumberArgument.h"
@@ -20,8 +21,13 @@ using kd::splitWords;
 // A decimal count (or 0x-prefixed hex), at least 1.
 std::expected<std::uint64_t, std::string> parseCount(std::string_view text);
 
-// A number, a register, or either plus or minus a hex offset.
-std::expected<std::uint64_t, std::string> parseAddress(std::string_view text, hal::Cpu& cpu);
+class Symbols;
+
+// A register, "module!symbol", a number, or a symbol's bare name, optionally plus or minus a
+// hex offset ("rsp+8", "kernel32!VirtualAlloc+0x10"). A bare word that is a hex number is
+// the number; `symbols` may be null (no names then).
+std::expected<std::uint64_t, std::string> parseAddress(std::string_view text, hal::Cpu& cpu,
+                                                       const Symbols* symbols = nullptr);
 
 // x/NF: N units of size F: b (1), h (2), w (4), g or q (8). Defaults: 1 unit of 4 bytes.
 struct DumpFormat {

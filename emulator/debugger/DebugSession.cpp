@@ -20,31 +20,38 @@
 namespace ntoy::dbg {
 namespace {
 
-constexpr std::uint64_t kMaxDumpBytes = 64 * 1024;
-constexpr std::uint64_t kDefaultDisassembly = 8;
-constexpr std::uint64_t kMaxDisassembly = 1000;
 
 constexpr std::string_view kHelp =
     "Execution\n"
-    "  c, continue              run until the next stop (see break-on) or a breakpoint\n"
+    "  c, continue              run until the next stop (see break-on) or a breakpoint;\n"
+    "                           Ctrl-C stops the guest where it is\n"
     "  si, stepi [N]            execute N instructions (1); a fault is reported and stops the\n"
     "                           step: the instruction runs again on the next si\n"
     "  b ADDR                   break before the instruction at ADDR; b alone lists them\n"
     "  delete [N]               delete breakpoint N, or all of them\n"
     "  break-on WHAT...         what c stops on: fault, syscall, exception, or none\n"
-    "Inspection\n"
-    "  regs                     the registers\n"
-    "  x/N[bhwgq] VA            N bytes, halfwords, words or giant words at virtual VA\n"
+    "Registers and memory\n"
+    "  r, regs                  the registers; r REG the one; r REG=VALUE[, ...] sets them\n"
+    "  x/N[bhwgq] VA            N bytes, halfwords, words or giant words at virtual VA (gdb)\n"
     "  xp/N[bhwgq] PA           the same at physical PA\n"
+    "  db, dw, dd, dq [VA] [L N] N bytes, words, dwords or qwords at VA, as WinDbg shows them\n"
+    "  eb, ew, ed, eq VA V...   write the values at VA\n"
+    "Code, symbols and the stack\n"
     "  dis [ADDR] [N]           disassemble N instructions (8) from ADDR (rip)\n"
-    "Kernel extensions, as in WinDbg\n"
-    "  !pte VA  !vad [VA]  !address [VA]  !pfn PFN  !vm  !memusage\n"
-    "  !verify                  check the memory manager's invariants now\n"
+    "  u [ADDR] [L N]           the same, WinDbg's way: u alone goes on after the last\n"
+    "  ln ADDR                  the symbols nearest ADDR\n"
+    "  lm                       the loaded modules and where their symbols come from\n"
+    "  k [N]                    the call stack, N frames (20), unwound from .pdata\n"
+    "Kernel extensions, as in WinDbg\n";
+
+constexpr std::string_view kHelpEnd =
     "Other\n"
     "  help                     this list\n"
     "  q, quit                  end the session\n"
-    "Addresses are hex (0x optional) or a register with an offset, e.g. rsp+8; counts are\n"
-    "decimal. An empty line repeats the last c or si.\n";
+    "Addresses are hex (0x optional), a register or a symbol (kernel32!VirtualAlloc, or\n"
+    "spin_inner alone), with an optional offset: rsp+8. Counts are decimal in si, dis and\n"
+    "x, hex in the WinDbg commands (L20 is 32). An empty line repeats the si, c or x just\n"
+    "before it (x goes on from where it stopped).\n";
 
 std::string breakOnText(const BreakOn& b) {
     std::string s;
@@ -57,16 +64,32 @@ std::string breakOnText(const BreakOn& b) {
 
 }  // namespace
 
-DebugSession::DebugSession(Kernel& kernel, const Disassembler& disassembler, std::ostream& out)
-    : kernel_(kernel), disassembler_(disassembler), out_(out), observer_(kernel, disassembler) {}
+DebugSession::DebugSession(Kernel& kernel, const Disassembler& disassembler, std::ostream& out,
+                           hal::DebugTarget::PauseCheck* interrupts)
+    : kernel_(kernel),
+      disassembler_(disassembler),
+      out_(out),
+      interrupts_(interrupts),
+      observer_(kernel, disassembler) {}
 
-emu::Engine& DebugSession::engine() {
-    // The debugger runs on the emulator's machine, whose processors are engines.
-    return dynamic_cast<emu::Engine&>(kernel_.process()->cpu());
+DebugSession::~DebugSession() {
+    if (interrupts_ && kernel_.process())
+        target().setPauseCheck(nullptr);
+}
+
+hal::DebugTarget& DebugSession::target() {
+    return *cpu().debugTarget();
+}
+
+std::expected<std::uint64_t, std::string> DebugSession::address(std::string_view text) {
+    return parseAddress(text, cpu(), &symbols_);
 }
 
 void DebugSession::start(std::string_view imageName) {
     ps::Process* p = kernel_.process();
+    if (interrupts_)
+        target().setPauseCheck(interrupts_);
+    symbols_.update(*p);
     out_ << fmt::format(
         "ntoy debug: {} loaded as process {}, stopped before its first instruction\n", imageName,
         p->id());
@@ -82,7 +105,7 @@ void DebugSession::execute(std::string_view line) {
     const auto words = splitWords(line);
     if (words.empty()) {
         if (!repeatable_.empty())
-            dispatch(std::string(repeatable_));  // a copy: dispatch sets repeatable_ again
+            dispatch(std::string(repeatable_));  // a copy: dispatch clears repeatable_
     } else {
         dispatch(line);
     }
@@ -93,6 +116,8 @@ void DebugSession::dispatch(std::string_view line) {
     const auto words = splitWords(line);
     const std::string_view command = words[0];
     const Words args = Words(words).subspan(1);
+    // Only si, c and x can be repeated by an empty line, and only right after they ran.
+    repeatable_.clear();
     if (command.starts_with('!'))
         return extensionCommand(line);
     if (command == "c" || command == "continue") {
@@ -115,8 +140,26 @@ void DebugSession::dispatch(std::string_view line) {
         return examineCommand(command.substr(command == "x" ? 1 : 2), args, false);
     if (command == "xp" || command.starts_with("xp/"))
         return examineCommand(command.substr(command == "xp" ? 2 : 3), args, true);
+    constexpr std::pair<std::string_view, unsigned> kUnits[] = {
+        {"b", 1}, {"w", 2}, {"d", 4}, {"q", 8}};
+    for (const auto& [suffix, size] : kUnits) {
+        if (command.size() == 2 && command.substr(1) == suffix) {
+            if (command[0] == 'd')
+                return displayCommand(size, args);
+            if (command[0] == 'e')
+                return enterCommand(size, args);
+        }
+    }
     if (command == "dis")
         return disassembleCommand(args);
+    if (command == "u")
+        return unassembleCommand(args);
+    if (command == "ln")
+        return nearSymbolsCommand(args);
+    if (command == "lm")
+        return modulesCommand(args);
+    if (command == "k")
+        return stackCommand(args);
     if (command == "help" || command == "h" || command == "?")
         return helpCommand();
     if (command == "q" || command == "quit") {
@@ -134,6 +177,7 @@ void DebugSession::continueCommand(Words args) {
     if (!args.empty())
         return error("usage: c");
     observer_.stepping = false;
+    kernel_.exceptions().stopBeforeUnhandledExit = observer_.holdsUnhandled();
     out_.flush();
     reportRun(kernel_.resume());
 }
@@ -149,10 +193,15 @@ void DebugSession::stepCommand(Words args) {
         count = *n;
     }
     observer_.stepping = true;
+    kernel_.exceptions().stopBeforeUnhandledExit = observer_.holdsUnhandled();
     out_.flush();
     std::expected<Kernel::RunState, RunError> state = Kernel::RunState::Paused;
     for (std::uint64_t i = 0; i < count; ++i) {
-        if (auto stepped = engine().step(); !stepped) {
+        if (observer_.unhandledHeld()) {
+            state = kernel_.resume();  // the held exception ends the process
+            break;
+        }
+        if (auto stepped = target().step(); !stepped) {
             state = std::unexpected(RunError{RunError::Kind::Machine, stepped.error()});
             break;
         }
@@ -160,8 +209,9 @@ void DebugSession::stepCommand(Words args) {
             state = kernel_.resume();  // only finishes the process
             break;
         }
-        if (observer_.hasReports() ||
-            engine().lastStop().cause == emu::Engine::StopCause::Breakpoint)
+        const auto cause = target().lastStop().cause;
+        if (observer_.hasReports() || cause == hal::DebugTarget::StopCause::Breakpoint ||
+            cause == hal::DebugTarget::StopCause::Interrupted)
             break;
     }
     observer_.stepping = false;
@@ -183,11 +233,14 @@ void DebugSession::reportRun(const std::expected<Kernel::RunState, RunError>& st
         exitCode_ = guestExitStatus(status, kernel_.exitReason());
         return;
     }
-    const auto& stop = engine().lastStop();
-    if (stop.cause == emu::Engine::StopCause::Breakpoint) {
-        for (const auto& [number, address] : breakpoints_)
-            if (address == stop.address)
-                out_ << fmt::format("breakpoint {}, {:#x}\n", number, address);
+    symbols_.update(*kernel_.process());  // the guest may have loaded images
+    const auto& stop = target().lastStop();
+    if (stop.cause == hal::DebugTarget::StopCause::Interrupted)
+        out_ << "interrupted\n";
+    if (stop.cause == hal::DebugTarget::StopCause::Breakpoint) {
+        for (const auto& [number, at] : breakpoints_)
+            if (at == stop.address)
+                out_ << fmt::format("breakpoint {}, {:#x}\n", number, at);
     }
     printLocation();
 }
@@ -198,12 +251,12 @@ void DebugSession::printReports() {
 }
 
 void DebugSession::printLocation() {
-    const std::uint64_t rip = kernel_.process()->cpu().reg(hal::Reg::Rip);
+    const std::uint64_t rip = cpu().reg(hal::Reg::Rip);
     const auto here = instructionsAt(kernel_.process()->space(), disassembler_, rip, 1);
     if (here.empty())
         out_ << fmt::format("=> {:#x}  (code not readable: {})\n", rip, unreadableReason(rip));
     else
-        out_ << "=> " << formatInstruction(here.front()) << '\n';
+        out_ << formatListing(here, rip, &symbols_);
 }
 
 std::string DebugSession::unreadableReason(std::uint64_t va) {
@@ -228,27 +281,29 @@ void DebugSession::breakpointCommand(Words args) {
     if (args.empty()) {
         if (breakpoints_.empty())
             out_ << "no breakpoints\n";
-        for (const auto& [number, address] : breakpoints_)
-            out_ << fmt::format("{:>3}  {:#x}\n", number, address);
+        for (const auto& [number, at] : breakpoints_)
+            out_ << fmt::format("{:>3}  {:#x}  {}\n", number, at, symbols_.describe(at));
         return;
     }
-    auto va = parseAddress(args[0], kernel_.process()->cpu());
+    auto va = address(args[0]);
     if (!va)
         return error(va.error());
     if (!kd::isCanonical(*va))
         return error(fmt::format("{:#x} is not a canonical address", *va));
-    if (!engine().addBreakpoint(*va))
+    if (!target().addBreakpoint(VirtualAddress(*va)))
         return error(fmt::format("a breakpoint is already at {:#x}", *va));
     breakpoints_[nextBreakpoint_] = *va;
-    out_ << fmt::format("breakpoint {} at {:#x}\n", nextBreakpoint_++, *va);
+    const std::string name = symbols_.describe(*va);
+    out_ << fmt::format("breakpoint {} at {:#x}{}\n", nextBreakpoint_++, *va,
+                        name.empty() ? "" : " (" + name + ")");
 }
 
 void DebugSession::deleteCommand(Words args) {
     if (args.size() > 1)
         return error("usage: delete [N]");
     if (args.empty()) {
-        for (const auto& [number, address] : breakpoints_)
-            engine().removeBreakpoint(address);
+        for (const auto& [number, at] : breakpoints_)
+            target().removeBreakpoint(VirtualAddress(at));
         breakpoints_.clear();
         out_ << "deleted all breakpoints\n";
         return;
@@ -259,7 +314,7 @@ void DebugSession::deleteCommand(Words args) {
     auto it = breakpoints_.find(static_cast<unsigned>(*n));
     if (*n > ~0u || it == breakpoints_.end())
         return error(fmt::format("no breakpoint {}", args[0]));
-    engine().removeBreakpoint(it->second);
+    target().removeBreakpoint(VirtualAddress(it->second));
     breakpoints_.erase(it);
     out_ << fmt::format("deleted breakpoint {}\n", *n);
 }
@@ -283,86 +338,14 @@ void DebugSession::breakOnCommand(Words args) {
     out_ << fmt::format("break on: {}\n", breakOnText(observer_.breakOn));
 }
 
-void DebugSession::registersCommand(Words args) {
-    if (!args.empty())
-        return error("usage: regs");
-    out_ << formatRegisters(kernel_.process()->cpu());
-}
-
-void DebugSession::examineCommand(std::string_view format, Words args, bool physical) {
-    const char* usage = physical ? "usage: xp/N[bhwgq] PA" : "usage: x/N[bhwgq] VA";
-    if (args.size() != 1)
-        return error(usage);
-    auto f = parseDumpFormat(format);
-    if (!f)
-        return error(f.error());
-    auto address = parseAddress(args[0], kernel_.process()->cpu());
-    if (!address)
-        return error(address.error());
-    if (f->count > kMaxDumpBytes / f->unitSize)
-        return error(fmt::format("at most {} bytes at a time", kMaxDumpBytes));
-    std::vector<std::byte> bytes(f->count * f->unitSize);
-    if (physical) {
-        const auto& ram = kernel_.memoryManager().pfns().memory();
-        bytes.resize(kd::readPhysical(ram, PhysicalAddress(*address), bytes));
-        out_ << formatDump(*address, bytes, f->unitSize);
-        if (bytes.size() < f->count * f->unitSize)
-            error(fmt::format("cannot access physical memory at {:#x}: RAM is {:#x}-{:#x}",
-                              *address + bytes.size(), ram.firstPfn().address().value(),
-                              ram.endPfn().address().value() - 1));
-        return;
-    }
-    if (!kd::isCanonical(*address))
-        return error(
-            fmt::format("cannot access memory at {:#x}: not a canonical address", *address));
-    bytes.resize(kd::readVirtual(kernel_.process()->space(), VirtualAddress(*address), bytes));
-    out_ << formatDump(*address, bytes, f->unitSize);
-    if (bytes.size() < f->count * f->unitSize) {
-        const std::uint64_t at = *address + bytes.size();
-        error(fmt::format("cannot access memory at {:#x}: {}", at, unreadableReason(at)));
-    }
-}
-
-void DebugSession::disassembleCommand(Words args) {
-    if (args.size() > 2)
-        return error("usage: dis [ADDR] [N]");
-    const std::uint64_t rip = kernel_.process()->cpu().reg(hal::Reg::Rip);
-    std::uint64_t address = rip;
-    std::uint64_t count = kDefaultDisassembly;
-    if (!args.empty()) {
-        auto a = parseAddress(args[0], kernel_.process()->cpu());
-        if (!a)
-            return error(a.error());
-        address = *a;
-    }
-    if (args.size() == 2) {
-        auto n = parseCount(args[1]);
-        if (!n)
-            return error(n.error());
-        if (*n > kMaxDisassembly)
-            return error(fmt::format("at most {} instructions at a time", kMaxDisassembly));
-        count = *n;
-    }
-    if (!kd::isCanonical(address))
-        return error(fmt::format("cannot disassemble at {:#x}: not a canonical address", address));
-    const auto code = instructionsAt(kernel_.process()->space(), disassembler_, address, count);
-    for (const Instruction& in : code)
-        out_ << (in.address == rip ? "=> " : "   ") << formatInstruction(in) << '\n';
-    if (code.size() < count) {
-        const std::uint64_t at =
-            code.empty() ? address : code.back().address + code.back().bytes.size();
-        error(fmt::format("cannot disassemble at {:#x}: {}", at, unreadableReason(at)));
-    }
-}
-
 void DebugSession::extensionCommand(std::string_view line) {
-    // The extensions read numbers only; a register argument ("@rip", "rsp+8", as WinDbg
-    // allows) is replaced by its value first.
+    // The extensions read numbers only; a register or symbol argument ("@rip", "rsp+8",
+    // "kernel32!VirtualAlloc", as WinDbg allows) is replaced by its value first.
     std::string command;
     for (std::string_view word : splitWords(line)) {
         std::string text(word);
         if (!command.empty() && !kd::parseWinDbgNumber(word)) {
-            if (auto value = parseAddress(word, kernel_.process()->cpu()))
+            if (auto value = address(word))
                 text = fmt::format("{:#x}", *value);
         }
         command += (command.empty() ? "" : " ") + text;
@@ -372,7 +355,7 @@ void DebugSession::extensionCommand(std::string_view line) {
 }
 
 void DebugSession::helpCommand() {
-    out_ << kHelp;
+    out_ << kHelp << kd::extensionHelp() << kHelpEnd;
 }
 
 }  // namespace ntoy::dbg

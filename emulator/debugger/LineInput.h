@@ -1,6 +1,6 @@
 // Where the debugger's command lines come from: the terminal, with line editing and history
-// (GNU readline), or a batch file, each line echoed after the prompt so that the output
-// reads as the transcript of an interactive session.
+// (GNU readline, in its callback mode so that Ctrl-C can be heard too), or a batch file, each line
+// echoed after the prompt so that the output reads as the transcript of an interactive session.
 #pragma once
 
 #include <istream>
@@ -18,9 +18,17 @@ public:
     virtual std::optional<std::string> next(std::string_view prompt) = 0;
 };
 
+class Interrupts;
+
+// Ctrl-C at the prompt clears the line and gives a fresh prompt, as in gdb and bash; it does
+// not end the session.
 class TerminalInput final : public LineInput {
 public:
+    explicit TerminalInput(Interrupts& interrupts) : interrupts_(interrupts) {}
     std::optional<std::string> next(std::string_view prompt) override;
+
+private:
+    Interrupts& interrupts_;
 };
 
 class BatchInput final : public LineInput {

@@ -27,19 +27,23 @@ void StopObserver::systemCall(const ke::SystemCallEvent& e) {
     std::string args;
     for (std::uint64_t a : e.args)
         args += fmt::format("{}{:#x}", args.empty() ? "" : ", ", a);
-    stopWith(fmt::format("system call {}({}) = {:#010x} {}\n", e.name, args, e.status,
-                         ntStatusName(static_cast<NtStatus>(e.status))));
+    std::string outputs;
+    for (const ke::SystemCallOutput& o : e.outputs)
+        outputs += fmt::format("{}{}={:#x}", outputs.empty() ? ": " : ", ", o.name, o.value);
+    stopWith(fmt::format("system call {}({}) = {:#010x} {}{}\n", e.name, args, e.status,
+                         ntStatusName(static_cast<NtStatus>(e.status)), outputs));
 }
 
 void StopObserver::exception(const ke::ExceptionEvent& e) {
-    if (!breakOn.exception && !stepping)
+    if (!holdsUnhandled())
         return;
     const ke::ExceptionRecord& r = e.record;
+    unhandledHeld_ = !e.delivered;
     std::string report =
         fmt::format("exception {:#010x} {} at {:#x}: {}\n", r.exceptionCode,
                     ntStatusName(static_cast<NtStatus>(r.exceptionCode)), r.exceptionAddress,
                     e.delivered ? "first chance, delivered to KiUserExceptionDispatcher"
-                                : "not handled: the process ends");
+                                : "not handled: stopped before the process ends");
     if (r.numberParameters != 0) {
         report += "  parameters:";
         for (std::uint32_t i = 0; i < r.numberParameters && i < std::size(r.exceptionInformation);

@@ -28,6 +28,12 @@ public:
     // faults does not complete, and the report says why.
     bool stepping = false;
 
+    // Whether the kernel must hold an exception nobody handled, for the debugger to stop
+    // before the process ends: whenever the debugger stops on exceptions.
+    bool holdsUnhandled() const { return breakOn.exception || stepping; }
+    // An unhandled exception is held: resuming in any way ends the process.
+    bool unhandledHeld() const { return unhandledHeld_; }
+
     // The reports of the events since the last call, oldest first.
     std::vector<std::string> takeReports() { return std::exchange(reports_, {}); }
     bool hasReports() const { return !reports_.empty(); }
@@ -42,6 +48,7 @@ private:
     Kernel& kernel_;
     const Disassembler& disassembler_;
     std::vector<std::string> reports_;
+    bool unhandledHeld_ = false;
 };
 
 }  // namespace ntoy::dbg

@@ -10,29 +10,25 @@ constexpr std::uint32_t kBlocksPerPoll = 1u << 14;
 
 }  // namespace
 
-BreakInPoller::BreakInPoller(emu::Engine& engine, RemoteConnection& connection)
-    : engine_(&engine), connection_(connection) {
-    if (uc_hook_add(engine.uc(), &hook_, UC_HOOK_BLOCK, reinterpret_cast<void*>(&onBlock), this, 1,
-                    0) != UC_ERR_OK)
-        engine_ = nullptr;  // no break-in; everything else still works
+BreakInPoller::BreakInPoller(hal::DebugTarget& target, RemoteConnection& connection)
+    : target_(&target), connection_(connection) {
+    target.setPauseCheck(this);
 }
 
 BreakInPoller::~BreakInPoller() {
-    if (engine_)
-        uc_hook_del(engine_->uc(), hook_);
+    if (target_)
+        target_->setPauseCheck(nullptr);
 }
 
 RemoteConnection::Activity BreakInPoller::take() {
     return std::exchange(seen_, RemoteConnection::Activity::None);
 }
 
-void BreakInPoller::onBlock(uc_engine*, std::uint64_t, std::uint32_t, void* self) {
-    auto* p = static_cast<BreakInPoller*>(self);
-    if (++p->blocks_ % kBlocksPerPoll != 0 || p->seen_ != RemoteConnection::Activity::None)
-        return;
-    p->seen_ = p->connection_.poll();
-    if (p->seen_ != RemoteConnection::Activity::None)
-        p->engine_->requestStop();
+bool BreakInPoller::pauseRequested() {
+    if (++blocks_ % kBlocksPerPoll != 0 || seen_ != RemoteConnection::Activity::None)
+        return false;
+    seen_ = connection_.poll();
+    return seen_ != RemoteConnection::Activity::None;
 }
 
 }  // namespace ntoy::gdb

@@ -1,37 +1,35 @@
 // While the guest runs, looks at gdb's line now and then (every few thousand translation
-// blocks) for a Ctrl-C or a hang-up, and pauses the guest when it finds one. It is a block
-// hook, so it runs on the emulation thread, where pausing the engine is safe. Install it
-// before the guest's first instruction: blocks translated earlier would not call it, and
-// flushing them costs Unicorn 2.0.1 seconds the first time.
+// blocks) for a Ctrl-C or a hang-up, and pauses the guest when it finds one. It is the
+// processor's pause check, asked on the emulation thread at block boundaries. Create it
+// before the guest's first instruction: code translated earlier would not ask it.
 #pragma once
 
 #include <cstdint>
 
-#include "emulator/Engine.h"
 #include "emulator/gdb/RemoteConnection.h"
+#include "kernel/hal/DebugTarget.h"
 
 namespace ntoy::gdb {
 
-class BreakInPoller {
+class BreakInPoller final : public hal::DebugTarget::PauseCheck {
 public:
-    BreakInPoller(emu::Engine& engine, RemoteConnection& connection);
-    // Removes the hook. Call abandon() instead once the engine is gone.
+    BreakInPoller(hal::DebugTarget& target, RemoteConnection& connection);
+    // Removes the check. Call abandon() instead once the processor is gone.
     ~BreakInPoller();
     BreakInPoller(const BreakInPoller&) = delete;
     BreakInPoller& operator=(const BreakInPoller&) = delete;
 
-    // The engine ended with its process: its hooks went with it.
-    void abandon() { engine_ = nullptr; }
+    // The processor ended with its process.
+    void abandon() { target_ = nullptr; }
 
     // What stopped the guest, if it was gdb; cleared by take().
     RemoteConnection::Activity take();
 
-private:
-    static void onBlock(uc_engine* uc, std::uint64_t address, std::uint32_t size, void* self);
+    bool pauseRequested() override;
 
-    emu::Engine* engine_;
+private:
+    hal::DebugTarget* target_;
     RemoteConnection& connection_;
-    uc_hook hook_ = 0;
     std::uint32_t blocks_ = 0;
     RemoteConnection::Activity seen_ = RemoteConnection::Activity::None;
 };

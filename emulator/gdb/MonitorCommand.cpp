@@ -3,10 +3,16 @@
 #include "emulator/gdb/Hex.h"
 #include "emulator/gdb/PacketFraming.h"
 #include "kernel/kd/Extensions.h"
+#include "kernel/kd/NumberArgument.h"
 
 namespace ntoy::gdb {
 
 std::string runMonitorCommand(Kernel& kernel, std::string_view line) {
+    const auto words = kd::splitWords(line);
+    if (words.empty() || (words.size() == 1 && words[0] == "help"))
+        return "monitor runs ntoy's kernel debugger extensions, as in WinDbg:\n" +
+               kd::extensionHelp() +
+               "Numbers are hexadecimal (0n for decimal), e.g. monitor !pte 0x140001000.\n";
     auto output = kd::runExtension(kernel, line);
     if (!output)
         return output.error() + "\n";

@@ -1,6 +1,6 @@
 // gdb's `monitor LINE` (qRcmd): the line arrives hex-encoded and runs as a kernel debugger
-// extension (!pte, !vad, !pfn, !address, !vm, !memusage, !verify) as `ntoy debug` runs it; the
-// output goes back as `O` packets of hex text, before the final OK.
+// extension (!pte, !vad, !address, ...) as `ntoy debug` runs it; `monitor help` (or a bare
+// `monitor`) lists them. The output goes back as `O` packets of hex text, before the final OK.
 #pragma once
 
 #include <string>

@@ -4,11 +4,12 @@
 
 #include <algorithm>
 
-#include "emulator/gdb/EngineRegisters.h"
 #include "emulator/gdb/Hex.h"
+#include "emulator/gdb/LibraryList.h"
 #include "emulator/gdb/MonitorCommand.h"
 #include "emulator/gdb/PacketFraming.h"
 #include "emulator/gdb/TargetDescription.h"
+#include "emulator/gdb/TargetRegisters.h"
 #include "kernel/kd/DebuggerMemory.h"
 #include "kernel/mm/SystemLayout.h"
 
@@ -83,20 +84,21 @@ RemoteSession::~RemoteSession() {
     kernel_.setObserver(alsoNotify_);
 }
 
-emu::Engine& RemoteSession::engine() {
-    return dynamic_cast<emu::Engine&>(kernel_.process()->cpu());
+hal::DebugTarget& RemoteSession::target() {
+    // Checked before the session starts (runUnderGdb): the process's processor has them.
+    return *cpu().debugTarget();
 }
 
 std::expected<std::uint32_t, RunError> RemoteSession::serve() {
     if (!alive())
         return finish(Next::Detach);
-    poller_.emplace(engine(), connection_);
+    poller_.emplace(target(), connection_);
     // gdb starts where the guest's thread does, in user mode: the kernel's stub into it is
     // not the guest's to debug.
-    for (int i = 0; i < 16 && mm::isSystemAddress(engine().reg(hal::Reg::Rip)); ++i)
-        if (auto entered = engine().step(); !entered)
+    for (int i = 0; i < 16 && mm::isSystemAddress(cpu().reg(hal::Reg::Rip)); ++i)
+        if (auto entered = target().step(); !entered)
             return std::unexpected(RunError{RunError::Kind::Machine, entered.error()});
-    lastStop_ = stopReply(Signal::Trap, readRegisters(engine()), kThread);
+    lastStop_ = stopReply(Signal::Trap, readRegisters(cpu(), target()), kThread);
     for (;;) {
         Next next = Next::Serve;
         const auto packet = connection_.receive();
@@ -125,7 +127,7 @@ std::optional<std::string> RemoteSession::handle(std::string_view packet, Next& 
         case '?':
             return lastStop_;
         case 'g':
-            return alive() ? readRegisters(engine()).encode() : std::string(kNoProcess);
+            return alive() ? readRegisters(cpu(), target()).encode() : std::string(kNoProcess);
         case 'G':
             return writeAllRegisters(args);
         case 'p':
@@ -194,7 +196,7 @@ std::string RemoteSession::query(std::string_view packet) {
     if (packet.starts_with("qSupported"))
         return fmt::format(
             "PacketSize={:x};QStartNoAckMode+;qXfer:features:read+;qXfer:exec-file:read+;"
-            "swbreak+;hwbreak+",
+            "qXfer:libraries:read+;swbreak+;hwbreak+",
             kMaxPacketSize);
     if (packet == "QStartNoAckMode")
         return "OK";
@@ -237,6 +239,13 @@ std::string RemoteSession::transfer(std::string_view object, std::string_view an
                                      : "E00";  // no such annex
     if (object == "exec-file")                 // the annex names a process: there is only ours
         return xferChunk(executable_, offset, length);
+    if (object == "libraries") {
+        // gdb reads the document in pieces: it is made once, at the first, so they agree.
+        if (offset == 0 || !libraryList_)
+            libraryList_ = alive() ? libraryListXml(librariesOf(*kernel_.process(), executable_))
+                                   : libraryListXml({});
+        return xferChunk(*libraryList_, offset, length);
+    }
     return "";
 }
 
@@ -248,7 +257,7 @@ std::string RemoteSession::readRegisterPacket(std::string_view args) {
         return std::string(kNoProcess);
     if (*n >= kRegisterCount)
         return "E00";  // no such register
-    return *readRegisters(engine()).encodeOne(static_cast<unsigned>(*n));
+    return *readRegisters(cpu(), target()).encodeOne(static_cast<unsigned>(*n));
 }
 
 std::string RemoteSession::writeRegisterPacket(std::string_view args) {
@@ -257,11 +266,11 @@ std::string RemoteSession::writeRegisterPacket(std::string_view args) {
         return std::string(kBadPacket);
     if (!alive())
         return std::string(kNoProcess);
-    const RegisterFile before = readRegisters(engine());
+    const RegisterFile before = readRegisters(cpu(), target());
     RegisterFile after = before;
     if (!after.decodeOne(static_cast<unsigned>(n->value), n->rest))
         return std::string(kBadPacket);
-    if (auto written = writeRegisters(engine(), before, after); !written) {
+    if (auto written = writeRegisters(cpu(), target(), before, after); !written) {
         fmt::print(stderr, "ntoy: gdb: {}\n", written.error());
         return std::string(kBadPacket);
     }
@@ -271,11 +280,11 @@ std::string RemoteSession::writeRegisterPacket(std::string_view args) {
 std::string RemoteSession::writeAllRegisters(std::string_view hex) {
     if (!alive())
         return std::string(kNoProcess);
-    const RegisterFile before = readRegisters(engine());
+    const RegisterFile before = readRegisters(cpu(), target());
     RegisterFile after = before;
     if (!after.decode(hex))
         return std::string(kBadPacket);
-    if (auto written = writeRegisters(engine(), before, after); !written) {
+    if (auto written = writeRegisters(cpu(), target(), before, after); !written) {
         fmt::print(stderr, "ntoy: gdb: {}\n", written.error());
         return std::string(kBadPacket);
     }
@@ -323,17 +332,17 @@ std::string RemoteSession::breakpoint(std::string_view args, bool insert) {
         return "";  // not a kind we know
     if (!alive())
         return std::string(kNoProcess);
-    emu::Engine& e = engine();
-    const std::uint64_t va = range->address;
+    hal::DebugTarget& t = target();
+    const VirtualAddress va(range->address);
     if (type->value <= 1) {
         // gdb's kind is the breakpoint instruction's length; the engine needs no instruction.
         const bool software = type->value == 0;
-        auto it = breakpoints_.find(va);
+        auto it = breakpoints_.find(va.value());
         if (insert) {
             if (it == breakpoints_.end()) {
-                if (!e.addBreakpoint(va))
+                if (!t.addBreakpoint(va))
                     return std::string(kBadPacket);
-                it = breakpoints_.emplace(va, BreakpointKinds{}).first;
+                it = breakpoints_.emplace(va.value(), BreakpointKinds{}).first;
             }
             (software ? it->second.software : it->second.hardware) = true;
             return "OK";
@@ -342,23 +351,23 @@ std::string RemoteSession::breakpoint(std::string_view args, bool insert) {
             return std::string(kBadPacket);
         (software ? it->second.software : it->second.hardware) = false;
         if (!it->second.software && !it->second.hardware) {
-            e.removeBreakpoint(va);
+            t.removeBreakpoint(va);
             breakpoints_.erase(it);
         }
         return "OK";
     }
-    const Watch watch{va, range->length,
-                      type->value == 2   ? emu::Engine::WatchKind::Write
-                      : type->value == 3 ? emu::Engine::WatchKind::Read
-                                         : emu::Engine::WatchKind::Access};
+    const Watch watch{range->address, range->length,
+                      type->value == 2   ? hal::DebugTarget::WatchKind::Write
+                      : type->value == 3 ? hal::DebugTarget::WatchKind::Read
+                                         : hal::DebugTarget::WatchKind::Access};
     if (insert) {
-        if (!e.addWatchpoint(va, watch.length, watch.kind))
+        if (!t.addWatchpoint(va, watch.length, watch.kind))
             return std::string(kBadPacket);
         watchpoints_.push_back(watch);
         return "OK";
     }
     const auto it = std::ranges::find(watchpoints_, watch);
-    if (it == watchpoints_.end() || !e.removeWatchpoint(va, watch.length, watch.kind))
+    if (it == watchpoints_.end() || !t.removeWatchpoint(va, watch.length, watch.kind))
         return std::string(kBadPacket);
     watchpoints_.erase(it);
     return "OK";
@@ -406,13 +415,13 @@ std::string RemoteSession::resume(Resume how, std::optional<std::uint64_t> at) {
     if (!alive())
         return lastStop_;  // it has ended: gdb hears how again
     if (at)
-        engine().setReg(hal::Reg::Rip, *at);
+        cpu().setReg(hal::Reg::Rip, *at);
     // Stopped for an unhandled exception: resuming lets the kernel end the process.
     if (unhandled_.code)
         return stopAfterRun(kernel_.resume(), how);
     if (how == Resume::Continue)
         return stopAfterRun(kernel_.resume(), how);
-    if (auto stepped = engine().step(); !stepped) {
+    if (auto stepped = target().step(); !stepped) {
         machineError_ = RunError{RunError::Kind::Machine, stepped.error()};
         return lastStop_ = terminatedReply(Signal::Kill);
     }
@@ -438,20 +447,21 @@ std::string RemoteSession::stopAfterRun(std::expected<Kernel::RunState, RunError
 }
 
 std::string RemoteSession::describePause(Resume how) {
-    const RegisterFile regs = readRegisters(engine());
+    const RegisterFile regs = readRegisters(cpu(), target());
     if (unhandled_.code)
         return lastStop_ = stopReply(signalForException(*unhandled_.code), regs, kThread);
     const auto activity = poller_ ? poller_->take() : RemoteConnection::Activity::None;
     if (activity == RemoteConnection::Activity::Closed)
         hungUp_ = true;
-    const emu::Engine::Stop& stop = engine().lastStop();
+    using StopCause = hal::DebugTarget::StopCause;
+    const hal::DebugTarget::Stop& stop = target().lastStop();
     StopReason reason;
-    if (stop.cause == emu::Engine::StopCause::Breakpoint && how == Resume::Continue) {
+    if (stop.cause == StopCause::Breakpoint && how == Resume::Continue) {
         const auto it = breakpoints_.find(stop.address);
         reason.kind = it != breakpoints_.end() && !it->second.software
                           ? StopReason::Kind::HardwareBreakpoint
                           : StopReason::Kind::SoftwareBreakpoint;
-    } else if (stop.cause == emu::Engine::StopCause::Watchpoint) {
+    } else if (stop.cause == StopCause::Watchpoint) {
         reason = watchReason(stop);
     } else if (activity == RemoteConnection::Activity::Interrupt) {
         return lastStop_ = stopReply(Signal::Int, regs, kThread);
@@ -459,9 +469,9 @@ std::string RemoteSession::describePause(Resume how) {
     return lastStop_ = stopReply(Signal::Trap, regs, kThread, reason);
 }
 
-StopReason RemoteSession::watchReason(const emu::Engine::Stop& stop) const {
+StopReason RemoteSession::watchReason(const hal::DebugTarget::Stop& stop) const {
     // The watchpoint gdb set that this access hit: one of the access's own kind first.
-    using Kind = emu::Engine::WatchKind;
+    using Kind = hal::DebugTarget::WatchKind;
     const Kind accessKind = stop.write ? Kind::Write : Kind::Read;
     const Watch* hit = nullptr;
     for (const Watch& w : watchpoints_) {
@@ -497,9 +507,9 @@ std::expected<std::uint32_t, RunError> RemoteSession::finish(Next how) {
             fmt::print(stderr, "ntoy: gdb disconnected without detaching; ending the guest\n");
         // gdb has let go: nothing stops the guest for it any more.
         for (const auto& [va, kinds] : breakpoints_)
-            engine().removeBreakpoint(va);
+            target().removeBreakpoint(VirtualAddress(va));
         for (const Watch& w : watchpoints_)
-            engine().removeWatchpoint(w.address, w.length, w.kind);
+            target().removeWatchpoint(VirtualAddress(w.address), w.length, w.kind);
         breakpoints_.clear();
         watchpoints_.clear();
         poller_.reset();

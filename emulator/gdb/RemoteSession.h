@@ -11,7 +11,6 @@
 #include <string_view>
 #include <vector>
 
-#include "emulator/Engine.h"
 #include "emulator/gdb/BreakInPoller.h"
 #include "emulator/gdb/RemoteConnection.h"
 #include "emulator/gdb/StopReply.h"
@@ -52,7 +51,7 @@ private:
     };
     struct Watch {
         std::uint64_t address, length;
-        emu::Engine::WatchKind kind;
+        hal::DebugTarget::WatchKind kind;
         bool operator==(const Watch&) const = default;
     };
 
@@ -74,14 +73,16 @@ private:
     // The stop reply for a pause, or for the end of the process.
     std::string stopAfterRun(std::expected<Kernel::RunState, RunError> state, Resume how);
     std::string describePause(Resume how);
-    StopReason watchReason(const emu::Engine::Stop& stop) const;
+    StopReason watchReason(const hal::DebugTarget::Stop& stop) const;
     // The process has gone with its engine: forget what lived in it.
     void processEnded();
     // Ends or finishes the guest once gdb has let go.
     std::expected<std::uint32_t, RunError> finish(Next how);
 
     bool alive() { return kernel_.process() != nullptr; }
-    emu::Engine& engine();
+    // The live process's processor and its debug controls.
+    hal::Processor& cpu() { return kernel_.process()->cpu(); }
+    hal::DebugTarget& target();
 
     Kernel& kernel_;
     RemoteConnection& connection_;
@@ -92,7 +93,8 @@ private:
     std::optional<BreakInPoller> poller_;
     std::map<std::uint64_t, BreakpointKinds> breakpoints_;
     std::vector<Watch> watchpoints_;
-    std::string lastStop_;  // the answer to `?`
+    std::string lastStop_;                    // the answer to `?`
+    std::optional<std::string> libraryList_;  // the qXfer:libraries document being read
     std::optional<RunError> machineError_;
     bool hungUp_ = false;  // gdb went while the guest ran
 };

@@ -42,10 +42,11 @@ file(MAKE_DIRECTORY ${NTOY_IMAGES_DIR})
 set(NTOY_GUEST_DIR ${CMAKE_CURRENT_LIST_DIR}/..)
 cmake_path(NORMAL_PATH NTOY_GUEST_DIR)
 
-# No red zone: the kernel may build an exception frame right below a thread's RSP.
+# No red zone: the kernel may build an exception frame right below a thread's RSP. Unwind
+# tables (.pdata/.xdata) stay on, as in every Windows image and by default in mingw-w64's:
+# stack walks (the debugger's `k`) and unwinders read them.
 set(NTOY_GUEST_CFLAGS
-  -O2 -Wall -Wextra -ffreestanding -fno-stack-protector
-  -fno-asynchronous-unwind-tables -mno-red-zone)
+  -O2 -Wall -Wextra -ffreestanding -fno-stack-protector -mno-red-zone)
 if(NTOY_WERROR)
   list(APPEND NTOY_GUEST_CFLAGS -Werror)
 endif()

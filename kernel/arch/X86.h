@@ -15,6 +15,9 @@ inline constexpr std::uint64_t kCr4Pae = 1u << 5, kCr4Osfxsr = 1u << 9, kCr4Osxm
 inline constexpr std::uint16_t kKernelCs = 0x10, kKernelSs = 0x18;
 inline constexpr std::uint16_t kUserCompatCs = 0x23, kUserSs = 0x2B, kUserCs = 0x33;
 inline constexpr std::uint16_t kTssSelector = 0x40;
+// CF PF AF ZF SF TF DF OF: the RFLAGS bits user code may set (POPF, NtContinue, a debugger).
+// IF, IOPL and the rest are the kernel's.
+inline constexpr std::uint64_t kUserWritableFlags = 0x0DD5;
 inline constexpr std::uint32_t kTssLimit = 0x67;
 // FS in every user thread: Windows' 32-bit TEB segment (used by WOW64; a 64-bit thread finds
 // its TEB through GS).

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "kernel/hal/Cpu.h"
+#include "kernel/hal/DebugTarget.h"
 #include "kernel/hal/Mmu.h"
 #include "kernel/hal/PhysicalMemory.h"
 
@@ -47,6 +48,8 @@ public:
     // Runs from the current RIP until a trap handler calls requestStop(). An error is a
     // machine failure (not a guest fault), worded for the user.
     virtual std::expected<void, std::string> run() = 0;
+    // Its debug controls, for a debugger; nullptr where the processor has none.
+    virtual DebugTarget* debugTarget() { return nullptr; }
 };
 
 class Machine {

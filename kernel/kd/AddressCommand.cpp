@@ -1,32 +1,22 @@
 // !address VA: the region around VA as MEMORY_BASIC_INFORMATION describes it, laid out as
 // WinDbg's user-mode !address shows one region. !address alone: every region of user space,
-// one line each, "+" marking the first region of each allocation.
+// one line each, "+" marking the first region of each allocation. !address -summary: the
+// totals by usage, type, state and protection, as WinDbg (and VMMap) sum them up.
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <vector>
 
 #include "kernel/Kernel.h"
 #include "kernel/kd/ExtensionCommands.h"
 #include "kernel/kd/KernelState.h"
 #include "kernel/kd/NumberArgument.h"
+#include "kernel/kd/WinDbgText.h"
 #include "kernel/mm/RegionQuery.h"
 #include "kernel/mm/SystemLayout.h"
 
 namespace ntoy::kd {
 namespace {
-
-// 00000000`10000000, or with `compact` 0`10000000.
-std::string address64(std::uint64_t v, bool compact = false) {
-    if (compact)
-        return fmt::format("{:x}`{:08x}", v >> 32, v & 0xFFFF'FFFF);
-    return fmt::format("{:08x}`{:08x}", v >> 32, v & 0xFFFF'FFFF);
-}
-
-std::string humanSize(std::uint64_t bytes) {
-    if (bytes < (1ull << 20))
-        return fmt::format("{:8.3f} kB", static_cast<double>(bytes) / 1024);
-    if (bytes < (1ull << 30))
-        return fmt::format("{:8.3f} MB", static_cast<double>(bytes) / (1 << 20));
-    return fmt::format("{:8.3f} GB", static_cast<double>(bytes) / (1 << 30));
-}
 
 std::string_view stateName(std::uint32_t state) {
     switch (state) {
@@ -104,16 +94,87 @@ std::string listRegions(const ps::Process& process) {
     return out;
 }
 
+// Regions of one kind: how many, how large, and the largest.
+struct Tally {
+    std::uint64_t regions = 0, bytes = 0;
+    std::uint64_t largestBase = 0, largestSize = 0;
+    void add(const mm::MemoryBasicInformation& info) {
+        ++regions;
+        bytes += info.regionSize;
+        if (info.regionSize > largestSize) {
+            largestSize = info.regionSize;
+            largestBase = info.baseAddress;
+        }
+    }
+};
+using Tallies = std::vector<std::pair<std::string, Tally>>;
+
+void addTo(Tallies& tallies, std::string_view name, const mm::MemoryBasicInformation& info) {
+    auto it = std::ranges::find_if(tallies, [&](const auto& t) { return t.first == name; });
+    if (it == tallies.end())
+        it = tallies.insert(tallies.end(), {std::string(name), Tally{}});
+    it->second.add(info);
+}
+
+std::string summary(const ps::Process& process) {
+    Tallies usage, type, state, protect;
+    std::uint64_t busy = 0, total = 0;
+    for (std::uint64_t va = 0; va <= mm::kHighestUserAddress;) {
+        const auto info = mm::queryRegion(process.space(), VirtualAddress(va));
+        addTo(usage, usageAt(process, info).usage, info);
+        addTo(state, stateName(info.state), info);
+        if (info.state != mm::mem::kFree) {
+            busy += info.regionSize;
+            addTo(type, typeName(info.type), info);
+        }
+        if (info.state == mm::mem::kCommit)
+            addTo(protect, mm::win32ProtectionName(info.protect), info);
+        total += info.regionSize;
+        va = info.baseAddress + info.regionSize;
+    }
+    auto percent = [](std::uint64_t part, std::uint64_t whole) {
+        return whole == 0 ? 0.0 : 100.0 * static_cast<double>(part) / static_cast<double>(whole);
+    };
+    std::string out;
+    auto section = [&](std::string_view title, Tallies& tallies, bool ofBusy) {
+        std::ranges::stable_sort(
+            tallies, [](const auto& a, const auto& b) { return a.second.bytes > b.second.bytes; });
+        out +=
+            fmt::format("\n--- {:-<30} RgnCount ----------- Total Size -------- %ofBusy %ofTotal\n",
+                        std::string(title) + " ");
+        for (const auto& [name, t] : tallies) {
+            const std::string busyShare = ofBusy && name != "Free" && name != "MEM_FREE"
+                                              ? fmt::format("{:6.2f}%", percent(t.bytes, busy))
+                                              : std::string();
+            out += fmt::format("{:<32}{:>9} {:>17} ({}) {:>8} {:>7.2f}%\n", name, t.regions,
+                               address64(t.bytes, true), humanSize(t.bytes), busyShare,
+                               percent(t.bytes, total));
+        }
+    };
+    section("Usage Summary", usage, true);
+    section("Type Summary (for busy)", type, true);
+    section("State Summary", state, true);
+    section("Protect Summary (for commit)", protect, true);
+    out +=
+        "\n--- Largest Region by Usage ----------- Base Address -------- Region Size ----------\n";
+    for (const auto& [name, t] : usage)
+        out += fmt::format("{:<32}{:>21} {:>17} ({})\n", name, address64(t.largestBase, true),
+                           address64(t.largestSize, true), humanSize(t.largestSize));
+    return out;
+}
+
 }  // namespace
 
 ExtensionResult addressCommand(Kernel& kernel, ExtensionArguments args) {
     if (args.size() > 1)
-        return std::unexpected("usage: !address [VA]");
+        return std::unexpected("usage: !address [VA | -summary]");
     auto process = currentProcess(kernel);
     if (!process)
         return std::unexpected(process.error());
     if (args.empty())
         return listRegions(**process);
+    if (args[0] == "-summary")
+        return summary(**process);
     auto va = parseWinDbgNumber(args[0]);
     if (!va)
         return std::unexpected(va.error());

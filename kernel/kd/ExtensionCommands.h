@@ -23,5 +23,7 @@ ExtensionResult pfnCommand(Kernel& kernel, ExtensionArguments args);
 ExtensionResult vmCommand(Kernel& kernel, ExtensionArguments args);
 ExtensionResult memusageCommand(Kernel& kernel, ExtensionArguments args);
 ExtensionResult verifyCommand(Kernel& kernel, ExtensionArguments args);
+ExtensionResult tebCommand(Kernel& kernel, ExtensionArguments args);
+ExtensionResult pebCommand(Kernel& kernel, ExtensionArguments args);
 
 }  // namespace ntoy::kd

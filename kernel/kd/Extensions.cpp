@@ -15,13 +15,29 @@ namespace {
 struct Extension {
     std::string_view name;
     ExtensionResult (*run)(Kernel&, ExtensionArguments);
+    std::string_view usage;
+    std::string_view help;
 };
 
 constexpr Extension kExtensions[] = {
-    {"pte", pteCommand},       {"vad", vadCommand}, {"address", addressCommand},
-    {"pfn", pfnCommand},       {"vm", vmCommand},   {"memusage", memusageCommand},
-    {"verify", verifyCommand},
+    {"pte", pteCommand, "!pte VA", "the page-table entries that map VA, level by level"},
+    {"vad", vadCommand, "!vad [VA]", "the allocations (VADs), or the one holding VA"},
+    {"address", addressCommand, "!address [VA|-summary]",
+     "the region around VA as VirtualQuery sees it; every region; or totals by type and state"},
+    {"pfn", pfnCommand, "!pfn PFN", "one entry of the PFN database"},
+    {"vm", vmCommand, "!vm", "physical memory and commit, in pages"},
+    {"memusage", memusageCommand, "!memusage", "frames on each page list, and by use"},
+    {"teb", tebCommand, "!teb [VA]", "the thread environment block"},
+    {"peb", pebCommand, "!peb [VA]", "the process environment block and its module list"},
+    {"verify", verifyCommand, "!verify", "check the memory manager's invariants now"},
 };
+
+std::string knownExtensions() {
+    std::string names;
+    for (const Extension& e : kExtensions)
+        names += fmt::format("{}!{}", names.empty() ? "" : ", ", e.name);
+    return names;
+}
 
 std::string lowercase(std::string_view s) {
     std::string out(s);
@@ -34,14 +50,21 @@ std::string lowercase(std::string_view s) {
 
 std::expected<std::string, std::string> runExtension(Kernel& kernel, std::string_view commandLine) {
     const auto argv = splitWords(commandLine);
-    constexpr std::string_view kKnown = "!pte, !vad, !address, !pfn, !vm, !memusage, !verify";
     if (argv.empty() || !argv[0].starts_with('!') || argv[0].size() == 1)
-        return std::unexpected(fmt::format("not an extension command (try {})", kKnown));
+        return std::unexpected(fmt::format("not an extension command (try {})", knownExtensions()));
     const std::string name = lowercase(argv[0].substr(1));
     for (const Extension& e : kExtensions)
         if (e.name == name)
             return e.run(kernel, ExtensionArguments(argv).subspan(1));
-    return std::unexpected(fmt::format("unknown extension {} (try {})", argv[0], kKnown));
+    return std::unexpected(
+        fmt::format("unknown extension {} (try {})", argv[0], knownExtensions()));
+}
+
+std::string extensionHelp() {
+    std::string out;
+    for (const Extension& e : kExtensions)
+        out += fmt::format("  {:<24} {}\n", e.usage, e.help);
+    return out;
 }
 
 }  // namespace ntoy::kd

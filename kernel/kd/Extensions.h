@@ -1,6 +1,6 @@
-// WinDbg-style kernel debugger extensions (!pte, !vad, !address, !pfn, !vm, !memusage, and
-// ntoy's !verify) over the kernel's live state, shared by `ntoy debug` and the gdb stub's
-// `monitor` command.
+// WinDbg-style kernel debugger extensions (!pte, !vad, !address, !pfn, !vm, !memusage, !teb,
+// !peb, and ntoy's !verify) over the kernel's live state, shared by `ntoy debug` and the gdb
+// stub's `monitor` command.
 #pragma once
 
 #include <expected>
@@ -17,5 +17,9 @@ namespace ntoy::kd {
 // (lines ending in '\n', laid out as WinDbg's where it can), or a one-line message for an
 // unknown command or a bad argument.
 std::expected<std::string, std::string> runExtension(Kernel& kernel, std::string_view commandLine);
+
+// One line per extension, "  !pte VA                 the page-table entries ...", for the
+// debugger's help and gdb's `monitor help`.
+std::string extensionHelp();
 
 }  // namespace ntoy::kd

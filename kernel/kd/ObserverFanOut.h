@@ -12,6 +12,10 @@ class ObserverFanOut final : public ke::KernelObserver {
 public:
     void add(ke::KernelObserver& observer) { observers_.push_back(&observer); }
 
+    void processStart(const ps::Process& p) override {
+        for (auto* o : observers_)
+            o->processStart(p);
+    }
     void pageFault(const ke::PageFaultEvent& e) override {
         for (auto* o : observers_)
             o->pageFault(e);

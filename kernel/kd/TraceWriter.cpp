@@ -4,22 +4,50 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <filesystem>
+#include <optional>
+#include <span>
+
 #include "kernel/base/NtStatus.h"
 #include "kernel/kd/PageFaultReport.h"
+#include "kernel/ps/Process.h"
 
 namespace ntoy::kd {
 namespace {
 
 using Json = nlohmann::ordered_json;
 
-// Addresses, PTEs and frames as hex strings: 64-bit values do not survive JSON readers that
-// keep numbers as doubles.
+// Every number is a JSON number, so that jq and friends compare them as numbers. Where people
+// read a number in hex (addresses, PTEs, status codes), a "_hex" field beside it has the same
+// value as text: exact too where a reader keeps numbers as doubles (above 2^53).
 std::string hex(std::uint64_t v) {
     return fmt::format("{:#x}", v);
 }
 
-std::string status(std::uint32_t code) {
-    return fmt::format("{:#010x}", code);
+void put(Json& j, const std::string& name, std::uint64_t value) {
+    j[name] = value;
+    j[name + "_hex"] = hex(value);
+}
+
+void putOptional(Json& j, const std::string& name, std::optional<std::uint64_t> value) {
+    j[name] = value ? Json(*value) : Json(nullptr);
+    j[name + "_hex"] = value ? Json(hex(*value)) : Json(nullptr);
+}
+
+void putStatus(Json& j, const std::string& name, std::uint32_t code) {
+    j[name] = code;
+    j[name + "_hex"] = fmt::format("{:#010x}", code);
+}
+
+void putArray(Json& j, const std::string& name, std::span<const std::uint64_t> values) {
+    Json numbers = Json::array(), texts = Json::array();
+    for (std::uint64_t v : values) {
+        numbers.push_back(v);
+        texts.push_back(hex(v));
+    }
+    j[name] = std::move(numbers);
+    j[name + "_hex"] = std::move(texts);
 }
 
 std::string_view responseName(mm::PageFaultResponse r) {
@@ -40,60 +68,91 @@ std::string_view responseName(mm::PageFaultResponse r) {
 
 }  // namespace
 
+void TraceWriter::write(const std::string& line) {
+    out_ << line << '\n';
+    if (flush_ == Flush::EachEvent)
+        out_.flush();
+}
+
+void TraceWriter::processStart(const ps::Process& process) {
+    Json modules = Json::array();
+    for (const ps::LoadedImage& image : process.images()) {
+        Json m;
+        m["name"] = std::filesystem::path(image.path).filename().string();
+        m["path"] = image.path;
+        put(m, "base", image.base.value());
+        put(m, "size", image.size);
+        modules.push_back(std::move(m));
+    }
+    Json j;
+    j["event"] = "process_start";
+    j["process_id"] = process.id();
+    put(j, "peb", process.peb.value());
+    put(j, "teb", process.teb.value());
+    j["modules"] = std::move(modules);
+    write(j.dump());
+}
+
 void TraceWriter::pageFault(const ke::PageFaultEvent& e) {
     const mm::PageFaultOutcome& o = e.outcome;
     Json j;
     j["event"] = "page_fault";
     j["n"] = e.number;
-    j["va"] = hex(e.cr2);
-    j["rip"] = hex(e.rip);
+    put(j, "va", e.cr2);
+    put(j, "rip", e.rip);
     j["error_code"] = e.errorCode;
     j["access"] = mm::accessKindName(o.access);
     j["kind"] = mm::faultKindName(o.kind);
     j["decision"] = responseName(o.response);
     j["result"] = faultDecision(o);
-    j["pte_before"] = hex(o.before.raw());
-    j["pte_after"] = hex(o.after.raw());
-    j["pfn"] = o.after.hasFrame() ? Json(hex(o.after.pfn().value())) : Json(nullptr);
-    out_ << j.dump() << '\n';
+    putOptional(j, "allocation_base", e.vad ? std::optional(e.vad->start().value()) : std::nullopt);
+    j["region_type"] = !e.vad                              ? Json(nullptr)
+                       : e.vad->type == mm::VadType::Image ? Json("MEM_IMAGE")
+                                                           : Json("MEM_PRIVATE");
+    put(j, "pte_before", o.before.raw());
+    put(j, "pte_after", o.after.raw());
+    putOptional(j, "pfn", o.after.hasFrame() ? std::optional(o.after.pfn().value()) : std::nullopt);
+    write(j.dump());
 }
 
 void TraceWriter::systemCall(const ke::SystemCallEvent& e) {
-    Json args = Json::array();
-    for (std::uint64_t a : e.args)
-        args.push_back(hex(a));
     Json j;
     j["event"] = "syscall";
     j["name"] = e.name;
     j["number"] = e.number;
-    j["args"] = std::move(args);
-    j["status"] = status(e.status);
+    putArray(j, "args", e.args);
+    putStatus(j, "status", e.status);
     j["status_name"] = ntStatusName(static_cast<NtStatus>(e.status));
-    out_ << j.dump() << '\n';
+    Json outputs = Json::object(), outputsHex = Json::object();
+    for (const ke::SystemCallOutput& o : e.outputs) {
+        outputs[std::string(o.name)] = o.value;
+        outputsHex[std::string(o.name)] = hex(o.value);
+    }
+    j["outputs"] = std::move(outputs);
+    j["outputs_hex"] = std::move(outputsHex);
+    write(j.dump());
 }
 
 void TraceWriter::exception(const ke::ExceptionEvent& e) {
     const ke::ExceptionRecord& r = e.record;
-    Json parameters = Json::array();
-    for (std::uint32_t i = 0; i < r.numberParameters && i < std::size(r.exceptionInformation); ++i)
-        parameters.push_back(hex(r.exceptionInformation[i]));
+    const std::size_t count =
+        std::min<std::size_t>(r.numberParameters, std::size(r.exceptionInformation));
     Json j;
     j["event"] = "exception";
-    j["code"] = status(r.exceptionCode);
+    putStatus(j, "code", r.exceptionCode);
     j["name"] = ntStatusName(static_cast<NtStatus>(r.exceptionCode));
-    j["address"] = hex(r.exceptionAddress);
-    j["parameters"] = std::move(parameters);
+    put(j, "address", r.exceptionAddress);
+    putArray(j, "parameters", std::span(r.exceptionInformation).first(count));
     j["first_chance"] = e.firstChance;
     j["delivered"] = e.delivered;
-    out_ << j.dump() << '\n';
+    write(j.dump());
 }
 
 void TraceWriter::processExit(std::uint32_t exitStatus) {
     Json j;
     j["event"] = "process_exit";
-    j["exit_code"] = exitStatus;
-    j["status"] = status(exitStatus);
-    out_ << j.dump() << '\n';
+    putStatus(j, "exit_code", exitStatus);
+    write(j.dump());
     out_.flush();
 }
 

@@ -10,15 +10,23 @@ namespace ntoy::kd {
 
 class TraceWriter final : public ke::KernelObserver {
 public:
-    explicit TraceWriter(std::ostream& out) : out_(out) {}
+    // EachEvent for a stream shared with other output (standard output): each line leaves
+    // at once, in its place; otherwise the stream is flushed at the process's exit.
+    enum class Flush : std::uint8_t { AtExit, EachEvent };
+    explicit TraceWriter(std::ostream& out, Flush flush = Flush::AtExit)
+        : out_(out), flush_(flush) {}
 
+    void processStart(const ps::Process& process) override;
     void pageFault(const ke::PageFaultEvent& e) override;
     void systemCall(const ke::SystemCallEvent& e) override;
     void exception(const ke::ExceptionEvent& e) override;
     void processExit(std::uint32_t status) override;
 
 private:
+    void write(const std::string& line);
+
     std::ostream& out_;
+    Flush flush_;
 };
 
 }  // namespace ntoy::kd

@@ -11,8 +11,7 @@ using hal::Reg;
 constexpr Reg kIntegerOrder[] = {Reg::Rax, Reg::Rcx, Reg::Rdx, Reg::Rbx, Reg::Rsp, Reg::Rbp,
                                  Reg::Rsi, Reg::Rdi, Reg::R8,  Reg::R9,  Reg::R10, Reg::R11,
                                  Reg::R12, Reg::R13, Reg::R14, Reg::R15};
-// CF PF AF ZF SF TF DF OF: what user code may set through NtContinue.
-constexpr std::uint64_t kUserFlags = 0x0DD5;
+constexpr std::uint64_t kUserFlags = x86::kUserWritableFlags;
 constexpr std::uint64_t kInterruptFlag = 0x200;
 
 std::uint64_t* integerSlot(Context& c, std::size_t i) {

@@ -13,6 +13,10 @@
 #include "kernel/mm/PageTables.h"
 #include "kernel/mm/Vad.h"
 
+namespace ntoy::ps {
+class Process;
+}
+
 namespace ntoy::ke {
 
 struct PageFaultEvent {
@@ -25,11 +29,19 @@ struct PageFaultEvent {
     const mm::PageFaultOutcome& outcome;
 };
 
+// A value a system call handed back through a pointer argument ("BaseAddress").
+struct SystemCallOutput {
+    std::string_view name;
+    std::uint64_t value;
+};
+
 struct SystemCallEvent {
     std::string_view name;
     std::uint64_t number;
     std::span<const std::uint64_t> args;
     std::uint32_t status;
+    // What it handed back through its pointer arguments, if it succeeded ("BaseAddress").
+    std::span<const SystemCallOutput> outputs = {};
 };
 
 struct ExceptionEvent {
@@ -41,6 +53,8 @@ struct ExceptionEvent {
 class KernelObserver {
 public:
     virtual ~KernelObserver() = default;
+    // A process was created, its images mapped, before its first instruction.
+    virtual void processStart(const ps::Process&) {}
     virtual void pageFault(const PageFaultEvent&) {}
     virtual void systemCall(const SystemCallEvent&) {}
     virtual void exception(const ExceptionEvent&) {}

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "kernel/base/NtStatus.h"
@@ -31,14 +32,34 @@ struct SystemCall {
 
 using SystemCallHandler = NtStatus (*)(SystemCall&);
 
+// A value a call hands back through a pointer argument: `size` bytes at `offset` from the
+// pointer in argument `argument` (NtAllocateVirtualMemory's BaseAddress is argument 1's).
+struct OutputParameter {
+    std::string_view name;
+    std::uint8_t argument;
+    std::uint8_t offset;
+    std::uint8_t size;
+};
+inline constexpr std::size_t kMaxOutputParameters = 4;
+
 struct SystemCallEntry {
     std::string_view name;
     std::uint8_t argumentCount;
     SystemCallHandler handler;
+    std::span<const OutputParameter> outputs;  // for the tracer and debugger, not the call
 };
 
 // The table, indexed by number; empty for an unknown number.
 const SystemCallEntry* findSystemCall(std::uint64_t number);
+
+// What a call that succeeded handed back, read from user memory as it now stands (never
+// faulting anything in); a null pointer or an unreadable value is left out.
+struct OutputValues {
+    std::array<SystemCallOutput, kMaxOutputParameters> values{};
+    std::size_t count = 0;
+    std::span<const SystemCallOutput> span() const { return std::span(values.data(), count); }
+};
+OutputValues readOutputs(const SystemCallEntry& entry, const SystemCall& call, NtStatus status);
 
 // Handlers, each in the file of its concept.
 #define NTOY_DECLARE_HANDLER(number, name, args) NtStatus name(SystemCall& call);

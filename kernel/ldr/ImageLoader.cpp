@@ -4,35 +4,20 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
 
 #include "kernel/ldr/AsciiText.h"
 #include "kernel/ldr/DllName.h"
+#include "kernel/ldr/ImageFile.h"
 #include "kernel/mm/SystemLayout.h"
 
 namespace ntoy::ldr {
 namespace {
 
 constexpr int kMaxImportDepth = 32;
-constexpr std::uintmax_t kMaxFileSize = 256u << 20;
 constexpr std::uint32_t kImageAllocationProtect = 0x80;  // PAGE_EXECUTE_WRITECOPY, as Windows shows
 
 bool isKnownDll(std::string_view name) {
     return asciiEqualsIgnoreCase(name, "ntdll.dll") || asciiEqualsIgnoreCase(name, "kernel32.dll");
-}
-
-std::expected<std::vector<std::byte>, LoadError> readFile(const std::filesystem::path& path) {
-    std::error_code ec;
-    const auto size = std::filesystem::file_size(path, ec);
-    if (ec)
-        return loadFailure(fmt::format("cannot read: {}", ec.message()), NtStatus::DllNotFound);
-    if (size > kMaxFileSize)
-        return loadFailure("file too large for an image");
-    std::ifstream in(path, std::ios::binary);
-    std::vector<std::byte> bytes(size);
-    if (!in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size)))
-        return loadFailure("cannot read the file", NtStatus::AccessDenied);
-    return bytes;
 }
 
 // Image section protections become copy-on-write where writable, as in a Windows image view.
@@ -230,7 +215,7 @@ std::expected<void, LoadError> ImageLoader::commitAndCopy(const ps::LoadedImage&
 }
 
 std::expected<ps::LoadedImage*, LoadError> ImageLoader::map(const std::filesystem::path& path) {
-    auto file = readFile(path);
+    auto file = readImageFile(path);
     if (!file)
         return std::unexpected(file.error());
     auto parsed = PeImage::parse(*file);

@@ -113,14 +113,19 @@ TEST_F(DebugSessionTest, BreakpointsStopBeforeTheInstructionAndCanBeDeleted) {
     enterUserMode();
     const std::uint64_t start = rip();
     const std::string dis = run("dis rip 3");
-    // The third line of the listing: "   0x180001316  ...".
-    std::size_t line = 0;
-    for (int i = 0; i < 2; ++i)
-        line = dis.find('\n', line) + 1;
-    const std::string third = dis.substr(line + 3, dis.find(' ', line + 3) - (line + 3));
-    EXPECT_EQ(run("b " + third), "breakpoint 1 at " + third + "\n");
+    // The listing: a label line, then "=> 0x180001310  ...", "   0x180001311  ...", ...
+    ASSERT_TRUE(matches(dis, "^ntdll!RtlUserThreadStart:\n=> 0x")) << dis;
+    std::istringstream lines(dis);
+    std::string line;
+    for (int i = 0; i < 4; ++i)
+        std::getline(lines, line);
+    const std::string third = line.substr(3, line.find(' ', 3) - 3);
+    EXPECT_TRUE(matches(run("b " + third), "^breakpoint 1 at " + third +
+                                               " \\(ntdll!RtlUserThreadStart\\+0x[0-9a-f]+\\)\n$"));
     EXPECT_EQ(run("b " + third), "a breakpoint is already at " + third + "\n");
-    EXPECT_TRUE(matches(run("c"), "^breakpoint 1, " + third + "\n=> " + third + "  "));
+    EXPECT_TRUE(matches(run("c"), "^breakpoint 1, " + third +
+                                      "\nntdll!RtlUserThreadStart\\+0x[0-9a-f]+:\n=> " + third +
+                                      "  "));
     EXPECT_NE(rip(), start);
     EXPECT_EQ(run("delete 1"), "deleted breakpoint 1\n");
     EXPECT_EQ(run("b"), "no breakpoints\n");
@@ -148,10 +153,24 @@ TEST_F(DebugSessionTest, BreakOnSyscallAndException) {
                         "chance, delivered to KiUserExceptionDispatcher\n  parameters: 0x1 0x"));
 }
 
+TEST_F(DebugSessionTest, ASystemCallStopShowsWhatTheCallHandedBack) {
+    start("touch_pages.exe", {"3"});
+    run("break-on syscall");
+    // The loader's calls come first; touch_pages' VirtualAlloc is the first allocation.
+    std::string stop;
+    for (int i = 0; i < 64 && !stop.starts_with("system call NtAllocateVirtualMemory"); ++i)
+        stop = run("c");
+    EXPECT_TRUE(matches(stop,
+                        "^system call NtAllocateVirtualMemory\\(0xffffffffffffffff, .*\\) = "
+                        "0x00000000 STATUS_SUCCESS: BaseAddress=0x[0-9a-f]+0000, "
+                        "RegionSize=0x[0-9a-f]+\n"))
+        << stop;
+}
+
 TEST_F(DebugSessionTest, BadInputGetsAClearMessageAndTheSessionGoesOn) {
     start("touch_pages.exe", {"3"});
     EXPECT_EQ(run("frobnicate"), "unknown command 'frobnicate': type help for the commands\n");
-    EXPECT_EQ(run("x/4g zz"), "bad address: 'zz' is not a number\n");
+    EXPECT_EQ(run("x/4g zz"), "bad address: no symbol or module named 'zz'\n");
     EXPECT_EQ(run("x/4g 0x10"), "cannot access memory at 0x10: no page table (PDE not valid)\n");
     EXPECT_EQ(run("x/2g 0x800000000000"),
               "cannot access memory at 0x800000000000: not a canonical address\n");
@@ -165,8 +184,8 @@ TEST_F(DebugSessionTest, BadInputGetsAClearMessageAndTheSessionGoesOn) {
     EXPECT_TRUE(matches(run("dis 0x10"), "^cannot disassemble at 0x10: no page table"));
     EXPECT_EQ(run("!pte"), "usage: !pte VA\n");
     EXPECT_EQ(run("!nope"),
-              "unknown extension !nope (try !pte, !vad, !address, !pfn, !vm, !memusage, "
-              "!verify)\n");
+              "unknown extension !nope (try !pte, !vad, !address, !pfn, !vm, !memusage, !teb, "
+              "!peb, !verify)\n");
     EXPECT_FALSE(session->ended());
     EXPECT_TRUE(matches(run("regs"), "^rax="));
     EXPECT_EQ(run("q"), "");
@@ -182,10 +201,36 @@ TEST_F(DebugSessionTest, MemoryRegistersAndExtensionsWithRegisterArguments) {
     EXPECT_TRUE(matches(run("!pte @rsp"), "-------UW-V\n$"));
     EXPECT_TRUE(matches(run("!pte rip"), "UREV\n$"));
     EXPECT_TRUE(matches(run("help"), "x/N\\[bhwgq\\] VA"));
-    // An empty line repeats the last step.
+    // An empty line right after a step repeats it.
+    run("si");
     const std::uint64_t before = rip();
     run("");
     EXPECT_NE(rip(), before);
+}
+
+TEST_F(DebugSessionTest, AnEmptyLineRepeatsOnlyStepsContinuesAndExamines) {
+    start("touch_pages.exe", {"3"});
+    run("si");
+    // x goes on from where it stopped, as in gdb.
+    const std::string first = run("x/2g rsp");
+    const std::string next = run("");
+    EXPECT_EQ(hexAfter(next, ""), hexAfter(first, "") + 16) << first << next;
+    // After a command that is not si, c or x, an empty line does nothing: not even the
+    // step before it.
+    run("si");
+    const std::uint64_t here = rip();
+    EXPECT_TRUE(matches(run(fmt::format("b {:#x}", here + 0x100)), "^breakpoint 1 at "));
+    EXPECT_EQ(run(""), "");
+    EXPECT_EQ(rip(), here);
+    run("regs");
+    EXPECT_EQ(run(""), "");
+    EXPECT_EQ(rip(), here);
+    run("si");
+    EXPECT_NE(rip(), here);
+    run("frobnicate");
+    const std::uint64_t after = rip();
+    EXPECT_EQ(run(""), "");
+    EXPECT_EQ(rip(), after);
 }
 
 }  // namespace

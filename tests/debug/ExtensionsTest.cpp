@@ -5,6 +5,9 @@
 
 #include <fmt/format.h>
 
+#include <sstream>
+
+#include "kernel/kd/DebuggerMemory.h"
 #include "kernel/kd/Extensions.h"
 #include "kernel/kd/PageFaultReport.h"
 #include "kernel/mm/SystemLayout.h"
@@ -219,8 +222,8 @@ TEST_F(ExtensionsTest, MemusageCountsEveryFrameOnItsList) {
 
 TEST_F(ExtensionsTest, UnknownCommandsNameTheKnownOnes) {
     EXPECT_EQ(fails("!bogus 1"),
-              "unknown extension !bogus (try !pte, !vad, !address, !pfn, !vm, !memusage, "
-              "!verify)");
+              "unknown extension !bogus (try !pte, !vad, !address, !pfn, !vm, !memusage, !teb, "
+              "!peb, !verify)");
     EXPECT_MATCHES(fails("pte 1"), "^not an extension command");
     EXPECT_MATCHES(fails("  "), "^not an extension command");
     EXPECT_EQ(fails("!vm 1"), "usage: !vm");
@@ -232,7 +235,7 @@ TEST_F(ExtensionsTest, VerifyFindsTheLiveStateWhole) {
     EXPECT_MATCHES(out, "^Memory manager invariants hold\\.\n");
     EXPECT_MATCHES(out, fmt::format("\n +PFN database: +16384 frames, {} active, {} available\n",
                                     mm.pfns().count(mm::PageState::Active), mm.pfns().available()));
-    EXPECT_MATCHES(out, fmt::format("\n +Process 4: +{} pages committed\n",
+    EXPECT_MATCHES(out, fmt::format("\n +Process {}: +{} pages committed\n", live->process().id(),
                                     live->process().space().committedPages()));
     EXPECT_MATCHES(out,
                    fmt::format("\n +Commit charge: +{} of 16384 pages\n$", mm.commit().charge()));
@@ -241,10 +244,105 @@ TEST_F(ExtensionsTest, VerifyFindsTheLiveStateWhole) {
 
 TEST_F(ExtensionsTest, VerifyReportsABrokenInvariant) {
     // A page of commit nobody holds: what a leak in a system call would leave.
-    ASSERT_TRUE(live->kernel().memoryManager().commit().tryCharge(1));
-    EXPECT_MATCHES(run("!verify"), "^Memory manager invariant BROKEN: commit charge is [0-9]+ but");
-    live->kernel().memoryManager().commit().release(1);
+    {
+        auto leaked = live->kernel().memoryManager().commit().charge(1);
+        ASSERT_TRUE(leaked);
+        EXPECT_MATCHES(run("!verify"),
+                       "^Memory manager invariant BROKEN: commit charge is [0-9]+ but");
+    }
     EXPECT_MATCHES(run("!verify"), "^Memory manager invariants hold\\.\n");
+}
+
+TEST_F(ExtensionsTest, AddressSummaryTotalsUserSpaceByUsageTypeStateAndProtection) {
+    const std::string out = run("!address -summary");
+    for (const char* heading :
+         {"\n--- Usage Summary -+ RgnCount -+ Total Size -+ %ofBusy %ofTotal\n",
+          "\n--- Type Summary \\(for busy\\) -+ RgnCount", "\n--- State Summary -+ RgnCount",
+          "\n--- Protect Summary \\(for commit\\) - RgnCount",
+          "\n--- Largest Region by Usage -+ Base Address -+ Region Size -+\n"})
+        EXPECT_MATCHES(out, heading);
+    EXPECT_MATCHES(
+        out, "\nImage +[1-9][0-9]* +[0-9a-f]+`[0-9a-f]{8} \\( *[0-9.]+ [kMG]B\\) +[0-9.]+% +");
+    EXPECT_MATCHES(out, "\nStack +[1-9]");
+    EXPECT_MATCHES(out, "\nMEM_PRIVATE +[1-9]");
+    EXPECT_MATCHES(out, "\nPAGE_READWRITE +[1-9]");
+    // The states add up to the whole of user space.
+    std::uint64_t total = 0;
+    for (const char* state : {"MEM_FREE", "MEM_RESERVE", "MEM_COMMIT"}) {
+        const auto at = out.find(fmt::format("\n{} ", state));
+        ASSERT_NE(at, std::string::npos) << state;
+        std::istringstream line(out.substr(at + 1));
+        std::string name, count, size;
+        line >> name >> count >> size;
+        std::erase(size, '`');
+        total += std::stoull(size, nullptr, 16);
+    }
+    EXPECT_EQ(total, mm::kHighestUserAddress + 1);
+    EXPECT_EQ(fails("!address -bogus"), "'-bogus' is not a number");
+}
+
+TEST_F(ExtensionsTest, TebShowsTheThreadsBlock) {
+    const ps::Process& p = live->process();
+    const std::string out = run("!teb");
+    EXPECT_MATCHES(out, fmt::format("^TEB at {:016x}\n", p.teb.value()));
+    EXPECT_MATCHES(out, fmt::format("\n    Self: +{:016x}\n", p.teb.value()));
+    EXPECT_MATCHES(out, fmt::format("\n    PEB Address: +{:016x}\n", p.peb.value()));
+    EXPECT_MATCHES(out, fmt::format("\n    ClientId: +{:016x} \\. {:016x}\n", p.id(), p.id() + 4));
+    EXPECT_MATCHES(out, "\n    StackBase: +0000000000[0-9a-f]{6}\n");
+    EXPECT_MATCHES(out, "\n    LastErrorValue: +0\n");
+    EXPECT_EQ(fails("!teb 10"), "cannot read a TEB at 0x10");
+}
+
+TEST_F(ExtensionsTest, PebShowsTheImageBaseAndTheProcessParameters) {
+    const std::string out = run("!peb");
+    EXPECT_MATCHES(out, fmt::format("^PEB at {:016x}\n", live->process().peb.value()));
+    EXPECT_MATCHES(out, "\n    BeingDebugged: +No\n");
+    EXPECT_MATCHES(out, "\n    ImageBaseAddress: +0000000140000000\n");
+    EXPECT_MATCHES(out, "\n    ImageFile: +'[^']*touch_pages.exe'\n");
+    EXPECT_MATCHES(out, "\n    CommandLine: +'[^']*touch_pages.exe 3'\n");
+}
+
+TEST_F(ExtensionsTest, PebWalksTheLoaderModuleList) {
+    // A PEB_LDR_DATA with two entries, in the spare half of the PEB's page.
+    ps::Process& p = live->process();
+    const std::uint64_t ldr = p.peb.value() + 0x800, a = ldr + 0x100, b = ldr + 0x200,
+                        name = ldr + 0x300;
+    auto put = [&](std::uint64_t va, auto value) {
+        ASSERT_EQ(writeVirtual(p.space(), VirtualAddress(va), std::as_bytes(std::span(&value, 1))),
+                  sizeof value);
+    };
+    const std::u16string path = u"C:\\x.dll";
+    ASSERT_EQ(writeVirtual(p.space(), VirtualAddress(name), std::as_bytes(std::span(path))),
+              path.size() * 2);
+    put(p.peb.value() + 0x18, ldr);
+    put(ldr, std::uint32_t{0x58});
+    put(ldr + 4, std::uint8_t{1});
+    put(ldr + 0x10, a);  // InLoadOrderModuleList: head -> a -> b -> head
+    put(ldr + 0x18, b);
+    put(a, b);
+    put(b, ldr + 0x10);
+    for (const auto& [entry, base] : {std::pair{a, 0x140000000ull}, std::pair{b, 0x180000000ull}}) {
+        put(entry + 0x30, base);
+        put(entry + 0x48, static_cast<std::uint16_t>(path.size() * 2));
+        put(entry + 0x50, name);
+        put(entry + 0x80, std::uint32_t{0x5F5E0FF});
+    }
+    const std::string out = run("!peb");
+    EXPECT_MATCHES(out, "\n    Ldr.Initialized: +Yes\n");
+    EXPECT_MATCHES(out,
+                   fmt::format("\n    Ldr.InLoadOrderModuleList: +{:016x} \\. {:016x}\n", a, b));
+    EXPECT_MATCHES(out, "\n +140000000 05f5e0ff C:\\\\x.dll\n +180000000 05f5e0ff C:\\\\x.dll\n");
+    // A list that never comes back to its head is cut off, not followed for ever.
+    put(b, b);
+    EXPECT_MATCHES(run("!peb"), "does not come back to its head after 4096 entries");
+}
+
+TEST_F(ExtensionsTest, HelpListsEveryExtension) {
+    const std::string help = extensionHelp();
+    for (const char* usage :
+         {"!pte VA", "!vad \\[VA\\]", "!address \\[VA\\|-summary\\]", "!pfn PFN", "!vm",
+          "!memusage", "!teb \\[VA\\]", "!peb \\[VA\\]", "!verify"})
+        EXPECT_MATCHES(help, fmt::format("\n?  {} +[a-z]", usage));
 }
 
 TEST_F(ExtensionsTest, AfterTheProcessEndsOnlySystemStateRemains) {

@@ -1,14 +1,19 @@
 // Checks a trace written by `ntoy run --trace`:
 //   ntoy_trace_check FILE [--demand-zero N] [--exit-code N]
-// Every line must be one JSON object of a known event with its fields; page faults are
-// numbered 1, 2, 3... in order; with --demand-zero, exactly N demand-zero faults at strictly
-// ascending addresses; the last line is the process exit (with --exit-code, that code); and
-// there is at least one system call. Prints what is wrong and exits 1, or exits 0.
+// Every line must be one JSON object of a known event with its fields, numbers as JSON
+// numbers with the same value in hex beside them; the first line is the process start,
+// listing the executable, ntdll and kernel32 with their bases; page faults are numbered
+// 1, 2, 3... in order, and a resolved demand-zero one lies in its allocation; with
+// --demand-zero, exactly N demand-zero faults at strictly ascending addresses; every
+// successful NtAllocateVirtualMemory hands back its BaseAddress and RegionSize; the last
+// line is the process exit (with --exit-code, that code). Prints what is wrong and exits 1,
+// or exits 0.
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,8 +28,16 @@ bool hasFields(const json& j, const std::vector<const char*>& fields) {
     return true;
 }
 
-std::uint64_t hexValue(const json& j) {
-    return std::stoull(j.get<std::string>(), nullptr, 16);
+// `field` is an unsigned number and `field`_hex the same in hex (or both null, if allowed).
+bool numberWithHex(const json& j, const std::string& field, bool nullable = false) {
+    if (!j.contains(field) || !j.contains(field + "_hex"))
+        return false;
+    const json& value = j[field];
+    const json& text = j[field + "_hex"];
+    if (nullable && value.is_null())
+        return text.is_null();
+    return value.is_number_unsigned() && text.is_string() &&
+           std::stoull(text.get<std::string>(), nullptr, 16) == value.get<std::uint64_t>();
 }
 
 int fail(std::size_t line, const std::string& why) {
@@ -62,28 +75,57 @@ int main(int argc, char** argv) {
         if (j.is_discarded() || !j.is_object() || !j.contains("event"))
             return fail(n, "not a JSON object with an event: " + text);
         const std::string event = j["event"];
-        if (event == "page_fault") {
-            if (!hasFields(j, {"n", "va", "rip", "error_code", "access", "kind", "decision",
-                               "result", "pte_before", "pte_after", "pfn"}))
+        if ((n == 1) != (event == "process_start"))
+            return fail(n, "the process start is not the first event: " + text);
+        if (event == "process_start") {
+            if (!j["process_id"].is_number_unsigned() || !j["modules"].is_array())
+                return fail(n, "process start without its fields: " + text);
+            std::set<std::string> names;
+            for (const json& m : j["modules"]) {
+                if (!m["name"].is_string() || !m["path"].is_string() || !numberWithHex(m, "base") ||
+                    !numberWithHex(m, "size"))
+                    return fail(n, "a module without its name, path, base or size: " + text);
+                names.insert(m["name"].get<std::string>());
+            }
+            if (!names.contains("ntdll.dll") || !names.contains("kernel32.dll") || names.size() < 3)
+                return fail(n, "the modules are not the executable, ntdll and kernel32: " + text);
+        } else if (event == "page_fault") {
+            if (!hasFields(j, {"n", "error_code", "access", "kind", "decision", "result",
+                               "region_type"}) ||
+                !numberWithHex(j, "va") || !numberWithHex(j, "rip") ||
+                !numberWithHex(j, "pte_before") || !numberWithHex(j, "pte_after") ||
+                !numberWithHex(j, "pfn", true) || !numberWithHex(j, "allocation_base", true))
                 return fail(n, "page fault without all its fields: " + text);
             if (j["n"] != ++faults)
                 return fail(n, "page faults out of order: " + text);
             if (j["kind"] == "demand-zero") {
-                const std::uint64_t va = hexValue(j["va"]);
+                const std::uint64_t va = j["va"];
+                if (j["region_type"] != "MEM_PRIVATE" || j["allocation_base"].is_null() ||
+                    j["allocation_base"].get<std::uint64_t>() > va)
+                    return fail(n, "a demand-zero fault outside a private allocation: " + text);
                 if (demandZero != 0 && va <= lastVa)
                     return fail(n, "demand-zero faults not at ascending addresses: " + text);
                 lastVa = va;
                 ++demandZero;
             }
         } else if (event == "syscall") {
-            if (!hasFields(j, {"name", "number", "args", "status", "status_name"}))
+            if (!hasFields(j, {"name", "number", "args", "args_hex", "status_name", "outputs",
+                               "outputs_hex"}) ||
+                !numberWithHex(j, "status"))
                 return fail(n, "system call without all its fields: " + text);
+            if (j["name"] == "NtAllocateVirtualMemory" && j["status"] == 0 &&
+                (!j["outputs"].contains("BaseAddress") || !j["outputs"].contains("RegionSize")))
+                return fail(n, "an allocation that does not say what it allocated: " + text);
             ++syscalls;
         } else if (event == "exception") {
             if (!hasFields(j,
-                           {"code", "name", "address", "parameters", "first_chance", "delivered"}))
+                           {"name", "parameters", "parameters_hex", "first_chance", "delivered"}) ||
+                !numberWithHex(j, "code") || !numberWithHex(j, "address"))
                 return fail(n, "exception without all its fields: " + text);
-        } else if (event != "process_exit") {
+        } else if (event == "process_exit") {
+            if (!numberWithHex(j, "exit_code"))
+                return fail(n, "process exit without its code: " + text);
+        } else {
             return fail(n, "unknown event: " + text);
         }
         last = std::move(j);

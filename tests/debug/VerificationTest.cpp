@@ -61,7 +61,7 @@ TEST(Verification, AStolenFrameIsABugCheck) {
         EXPECT_EQ(check.parameters[0], Kernel::kBrokenAfterSystemCall);
     } else {
         EXPECT_EQ(check.parameters[0], Kernel::kBrokenAfterExit);
-        EXPECT_EQ(check.parameters[1], 4u) << "the process id";
+        EXPECT_EQ(check.parameters[1], 1000u) << "the (first) process's id";
     }
     EXPECT_NE(check.detail.find("user frames are in use"), std::string::npos) << check.detail;
     // A stopped machine loads nothing more.
@@ -84,7 +84,7 @@ TEST(Verification, ASystemPageKeptAfterTheExitIsALeak) {
     const ke::BugCheck& check = *kernel.bugCheck();
     EXPECT_EQ(check.code, 0x1Au);
     EXPECT_EQ(check.parameters[0], Kernel::kLeakedAtExit);
-    EXPECT_EQ(check.parameters[1], 4u) << "the process id";
+    EXPECT_EQ(check.parameters[1], 1000u) << "the (first) process's id";
     EXPECT_GE(check.parameters[2], 1u) << "frames kept";
     EXPECT_GE(check.parameters[3], 1u) << "pages of commit kept";
     EXPECT_NE(check.detail.find("leaked"), std::string::npos) << check.detail;

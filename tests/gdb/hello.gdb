@@ -16,6 +16,9 @@
 # gdb: ^gs_base +0x[0-9a-f]+
 # gdb: ^mxcsr +0x[0-9a-f]+ +\[.*\]
 # gdb: ^xmm0 +\{v4_float
+# gdb: ^monitor runs ntoy's kernel debugger extensions
+# gdb: ^  !address \[VA\|-summary\] +the region around VA
+# gdb: ^  !peb \[VA\] +the process environment block
 # gdb: ^\[Inferior 1 \(Remote target\) exited normally\]
 # stdout: ^Hello from ntoy guest!$
 # stderr: ^ntoy: listening for gdb on 127\.0\.0\.1:[0-9]+$
@@ -29,4 +32,5 @@ monitor !pte 0x140001000
 info registers
 info registers mxcsr
 info registers xmm0
+monitor help
 continue

@@ -1,0 +1,28 @@
+#include "kernel/mm/ResidentMemory.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "kernel/mm/SystemLayout.h"
+
+namespace ntoy::mm {
+
+std::size_t readResidentUser(const AddressSpace& space, VirtualAddress va,
+                             std::span<std::byte> out) {
+    std::size_t done = 0;
+    while (done < out.size()) {
+        const std::uint64_t at = va.value() + done;
+        if (at < va.value() || !isUserAddress(at))
+            break;
+        const Pte pte = space.tables().pteAt(VirtualAddress(at));
+        if (!pte.isValid() || !pte.has(PteBit::User))
+            break;
+        const std::size_t offset = at & (kPageSize - 1);
+        const std::size_t n = std::min<std::size_t>(out.size() - done, kPageSize - offset);
+        std::memcpy(out.data() + done, space.tables().memory().at(pte.pfn().address() + offset), n);
+        done += n;
+    }
+    return done;
+}
+
+}  // namespace ntoy::mm
