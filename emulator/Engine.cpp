@@ -149,7 +149,8 @@ std::uint64_t Engine::reg(hal::Reg r) {
     if (r == hal::Reg::Rflags && ownsTrapFlag_) {
         std::uint64_t flags = 0;
         uc_reg_read(uc_, UC_X86_REG_RFLAGS, &flags);
-        return flags & ~kTrapFlag;  // the guest's flags, not the debugger's
+        // The guest's flags, with its own TF (updateTrapFlag), not the engine's.
+        return (flags & ~kTrapFlag) | (guestTrapFlag_ ? kTrapFlag : 0);
     }
     std::uint64_t v = 0;
     uc_reg_read(uc_, kUcRegs[static_cast<std::size_t>(r)], &v);
@@ -163,8 +164,10 @@ void Engine::setReg(hal::Reg r, std::uint64_t value) {
             patcher_.setUserCodeSegment(static_cast<std::uint16_t>(value));
         return;
     }
-    if (r == hal::Reg::Rflags && ownsTrapFlag_)
+    if (r == hal::Reg::Rflags && ownsTrapFlag_) {
+        guestTrapFlag_ = (value & kTrapFlag) != 0;
         value |= kTrapFlag;
+    }
     uc_reg_write(uc_, kUcRegs[static_cast<std::size_t>(r)], &value);
 }
 
@@ -357,13 +360,15 @@ std::expected<void, std::string> Engine::step() {
 }
 
 void Engine::updateTrapFlag() {
-    const bool want =
-        stepping_ || steppingToRefused_ || skipBreakpointAt_ || !watchpoints_.empty();
+    const bool want = stepping_ || steppingToRefused_ || skipBreakpointAt_ || !watchpoints_.empty();
     if (want == ownsTrapFlag_)
         return;
     std::uint64_t flags = 0;
     uc_reg_read(uc_, UC_X86_REG_RFLAGS, &flags);
-    flags = want ? flags | kTrapFlag : flags & ~kTrapFlag;
+    // The guest's own TF (single-stepping code of its own) comes back when ours goes.
+    if (want)
+        guestTrapFlag_ = (flags & kTrapFlag) != 0;
+    flags = want || guestTrapFlag_ ? flags | kTrapFlag : flags & ~kTrapFlag;
     uc_reg_write(uc_, UC_X86_REG_RFLAGS, &flags);
     ownsTrapFlag_ = want;
 }
@@ -413,16 +418,74 @@ std::expected<void, std::string> Engine::run() {
     return {};
 }
 
-void Engine::raiseInvalidOpcode() {
-    traps_.exception(*this, hal::CpuException{hal::Vector::InvalidOpcode, 0, 0});
+void Engine::deliver(const hal::CpuException& e) {
+    traps_.exception(*this, e);
 }
 
-bool Engine::abortsTranslatorAt(std::uint64_t va) {
+void Engine::raiseInvalidOpcode() {
+    deliver(hal::CpuException{hal::Vector::InvalidOpcode, 0, 0});
+}
+
+namespace {
+bool isCanonical(std::uint64_t va) {
+    return va < 0x0000'8000'0000'0000 || va >= 0xFFFF'8000'0000'0000;
+}
+}  // namespace
+
+void Engine::emulateNarrowIret(unsigned size) {
+    // A 32- or 16-bit IRET from user mode in 64-bit mode (TranslationGuard.h says why 2.0.1
+    // must not run it): pops IP, CS, FLAGS, SP and SS, each `size` bytes, and returns to a
+    // user code segment. The only descriptors a user CS and SS can name are the kernel's:
+    // 0x23 (compatibility-mode code), 0x33 (64-bit code), 0x2B (data); anything else is #GP
+    // with the selector, as the descriptor checks would give. Only the flags CPL 3 may change
+    // change: never IF, IOPL, VM, VIF or VIP.
+    constexpr std::uint64_t kUserFlags = 0x0001 | 0x0004 | 0x0010 | 0x0040 | 0x0080 | 0x0100 |
+                                         0x0400 | 0x0800 | 0x4000 | 0x10000 | 0x40000 | 0x200000;
+    const auto fault = [&](hal::Vector vector, std::uint32_t errorCode, std::uint64_t cr2) {
+        deliver(hal::CpuException{vector, errorCode, cr2});
+        resumeAfterTrap(reg(hal::Reg::Rip), false);
+    };
+    const std::uint64_t flags = reg(hal::Reg::Rflags);
+    if ((reg(hal::Reg::Cs) & 3) != 3 || (flags & 0x4000)) {  // NT: no task return in long mode
+        fault(hal::Vector::GeneralProtection, 0, 0);
+        return;
+    }
     std::uint64_t cr3 = 0;
     uc_reg_read(uc_, UC_X86_REG_CR3, &cr3);
-    std::array<std::uint8_t, 15> code{};
-    const std::size_t n = walker_.read(cr3, va, code);
-    return abortsTranslator(std::span<const std::uint8_t>(code.data(), n));
+    const std::uint64_t sp = reg(hal::Reg::Rsp);
+    std::array<std::uint8_t, 5 * 4> frame{};
+    const std::size_t bytes = 5 * size;
+    for (std::uint64_t va = sp; va < sp + bytes; va = (va | 0xFFF) + 1) {
+        if (!isCanonical(va)) {
+            fault(hal::Vector::StackFault, 0, 0);
+            return;
+        }
+        const auto t = walker_.translate(cr3, va);
+        if (!t || !t->user) {
+            fault(hal::Vector::PageFault, (t ? hal::pf::kPresent : 0) | hal::pf::kUser, va);
+            return;
+        }
+    }
+    walker_.read(cr3, sp, std::span(frame.data(), bytes));
+    std::array<std::uint64_t, 5> v{};
+    for (unsigned i = 0; i < 5; ++i)
+        std::memcpy(&v[i], frame.data() + i * size, size);
+    const auto [ip, cs, popped, newSp, ss] = v;
+    if ((cs & 0xFFFF) != 0x23 && (cs & 0xFFFF) != 0x33) {
+        fault(hal::Vector::GeneralProtection, static_cast<std::uint32_t>(cs & 0xFFFC), 0);
+        return;
+    }
+    if ((ss & 0xFFFF) != 0x2B) {
+        fault(hal::Vector::GeneralProtection, static_cast<std::uint32_t>(ss & 0xFFFC), 0);
+        return;
+    }
+    setReg(hal::Reg::Cs, cs & 0xFFFF);
+    setReg(hal::Reg::Rip, ip);
+    setReg(hal::Reg::Rsp, newSp);
+    setReg(hal::Reg::Rflags, (flags & ~kUserFlags) | (popped & kUserFlags) | 0x2);
+    // A trap flag set before the IRET traps after it, at the new RIP.
+    if (flags & kTrapFlag)
+        fault(hal::Vector::Debug, 0, 0);
 }
 
 void Engine::runUpToRefused(std::uint64_t refused) {
@@ -437,8 +500,17 @@ void Engine::runUpToRefused(std::uint64_t refused) {
         if (rip == refused) {
             // Decoded again from where the CPU really is: the guard's view of instruction
             // boundaries is only a guess until the CPU gets here.
-            if (abortsTranslatorAt(rip))
+            // The guest's own trap flag back first: the refused instruction is the guest's.
+            steppingToRefused_ = false;
+            updateTrapFlag();
+            std::uint64_t cr3 = 0;
+            uc_reg_read(uc_, UC_X86_REG_CR3, &cr3);
+            std::array<std::uint8_t, 15> code{};
+            const std::span<const std::uint8_t> insn(code.data(), walker_.read(cr3, rip, code));
+            if (abortsTranslator(insn))
                 raiseInvalidOpcode();
+            else if (const auto size = narrowIretOperandSize(insn))
+                emulateNarrowIret(*size);
             break;
         }
         if (rip < start || rip > refused)
@@ -458,7 +530,12 @@ void Engine::runUpToRefused(std::uint64_t refused) {
             break;
         }
         if (e == UC_ERR_FETCH_PROT && refusedAt_) {
-            refused = *refusedAt_;
+            // Under the trap flag a block is one instruction: a byte refused after its start
+            // is inside it (TranslationGuard::trustOneInstructionAt).
+            if (*refusedAt_ > reg(hal::Reg::Rip))
+                guard_.trustOneInstructionAt(reg(hal::Reg::Rip));
+            else
+                refused = *refusedAt_;
             continue;
         }
         machineCheck(
@@ -585,7 +662,7 @@ void Engine::onInterrupt(uc_engine*, std::uint32_t vector, void* self) {
     }
     if (ex.vector == hal::Vector::PageFault)
         uc_reg_read(e->uc_, UC_X86_REG_CR2, &ex.cr2);
-    e->traps_.exception(*e, ex);
+    e->deliver(ex);
     e->resumeAfterTrap(e->reg(hal::Reg::Rip), false);
 }
 

@@ -109,7 +109,11 @@ private:
     // --- Instructions the TranslationGuard refused: steps up to the refused one (the block was
     // left before anything in it ran) and reports #UD there.
     void runUpToRefused(std::uint64_t refused);
-    bool abortsTranslatorAt(std::uint64_t va);
+    void emulateNarrowIret(unsigned size);
+    void deliver(const hal::CpuException& e);
+    // The guest's own TF while the engine owns the flag (updateTrapFlag); reg() and setReg()
+    // show and set it in RFLAGS, so the kernel sees the guest's flags.
+    bool guestTrapFlag_ = false;
     void raiseInvalidOpcode();
 
     uc_engine* uc_;

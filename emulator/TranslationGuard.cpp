@@ -8,7 +8,9 @@ namespace {
 // The parts of an instruction the rules look at.
 struct Prefixed {
     bool lock = false;
-    int map = 0;  // 0: one-byte opcodes, 1: 0F, 2: 0F 38, 3: 0F 3A
+    bool operandSize16 = false;  // 66
+    bool rexW = false;           // a REX.W that counts: the last prefix before the opcode
+    int map = 0;                 // 0: one-byte opcodes, 1: 0F, 2: 0F 38, 3: 0F 3A
     std::uint8_t opcode = 0;
     std::optional<std::uint8_t> modrm;
 };
@@ -22,12 +24,15 @@ std::optional<Prefixed> decodeOpcode(std::span<const std::uint8_t> code) {
         const std::uint8_t c = code[i];
         if (c == 0xF0) {
             p.lock = true;
+            p.rexW = false;
             continue;
         }
         const bool legacy = c == 0xF2 || c == 0xF3 || c == 0x2E || c == 0x36 || c == 0x3E ||
                             c == 0x26 || c == 0x64 || c == 0x65 || c == 0x66 || c == 0x67;
         if (!legacy && (c & 0xF0) != 0x40)
             break;
+        p.operandSize16 |= c == 0x66;
+        p.rexW = (c & 0xF8) == 0x48;
     }
     if (i < code.size() && code[i] == 0x0F) {
         if (++i >= code.size())
@@ -96,6 +101,13 @@ bool abortsTranslator(std::span<const std::uint8_t> code) {
     return false;
 }
 
+std::optional<unsigned> narrowIretOperandSize(std::span<const std::uint8_t> code) {
+    const auto p = decodeOpcode(code);
+    if (!p || p->map != 0 || p->opcode != 0xCF || p->rexW || p->lock)
+        return std::nullopt;
+    return p->operandSize16 ? 2u : 4u;
+}
+
 TranslationGuard::TranslationGuard() {
     if (cs_open(CS_ARCH_X86, CS_MODE_64, &capstone_) != CS_ERR_OK)
         capstone_ = 0;
@@ -117,7 +129,16 @@ bool TranslationGuard::allowRead(std::uint64_t va, std::uint64_t blockStart,
     if (block_ != blockStart || va == blockStart) {
         block_ = blockStart;
         instructionStart_ = instructionEnd_ = blockStart;
+        // A trust is for one translation: the first that starts at its block.
+        if (trustedInUse_ || (trusted_ && *trusted_ != blockStart)) {
+            trusted_.reset();
+            trustedInUse_ = false;
+        } else if (trusted_) {
+            trustedInUse_ = true;
+        }
     }
+    if (trustedInUse_)
+        return true;
     // The rest of an instruction already checked.
     if (va > instructionStart_ && va < instructionEnd_)
         return true;
@@ -135,7 +156,7 @@ bool TranslationGuard::allowRead(std::uint64_t va, std::uint64_t blockStart,
         if (cs_disasm_iter(capstone_, &p, &size, &address, insn_))
             instructionEnd_ = va + insn_->size;
     }
-    return !abortsTranslator(code);
+    return !abortsTranslator(code) && !narrowIretOperandSize(code);
 }
 
 }  // namespace ntoy::emu

@@ -1,4 +1,5 @@
-// Keeps instructions that abort Unicorn 2.0.1's translator away from it.
+// Keeps instructions that abort Unicorn 2.0.1's translator, or that it gets wrong in a way
+// that gives user code the machine, away from it.
 //
 // Some encodings make 2.0.1's x86 translator emit TCG code that reads an uninitialised
 // temporary, and TCG then aborts the host process ("tcg fatal error", SIGABRT): the far
@@ -14,6 +15,11 @@
 // byte of an instruction that would abort. Refusing makes Unicorn leave the translation
 // cleanly (UC_ERR_FETCH_PROT) before anything of the block has run; the engine then steps up
 // to that instruction and reports #UD there.
+//
+// The same way keeps 2.0.1 from running a 32- or 16-bit IRET (CF without REX.W): when the
+// EFLAGS image it pops has VM set, it enters virtual-8086 mode at any CPL, with CS 0, where a
+// real CPU at CPL 3 ignores VM and faults on the null CS. The engine performs those IRETs
+// itself (Engine::emulateNarrowIret).
 #pragma once
 
 #include <capstone/capstone.h>
@@ -29,6 +35,10 @@ namespace ntoy::emu {
 // readable) aborts 2.0.1's translator. Every such instruction is #UD on a real CPU.
 bool abortsTranslator(std::span<const std::uint8_t> code);
 
+// The operand size (4 or 2) of a 32- or 16-bit IRET at the start of `code`; empty for any
+// other instruction, IRETQ included.
+std::optional<unsigned> narrowIretOperandSize(std::span<const std::uint8_t> code);
+
 class TranslationGuard {
 public:
     TranslationGuard();
@@ -43,7 +53,15 @@ public:
     // False refuses the read: the instruction starting at `va` would abort the translator.
     bool allowRead(std::uint64_t va, std::uint64_t blockStart, const CodeReader& read);
 
+    // The next translation of the block at `blockStart` is one instruction (the trap flag is
+    // set) and the byte refused in it was inside that instruction: where Capstone cannot decode
+    // an instruction (an invalid one), the guard takes its next byte for the next instruction.
+    // That one translation reads without checks; the translator stops after the instruction.
+    void trustOneInstructionAt(std::uint64_t blockStart) { trusted_ = blockStart; }
+
 private:
+    std::optional<std::uint64_t> trusted_;
+    bool trustedInUse_ = false;
     csh capstone_ = 0;
     cs_insn* insn_ = nullptr;  // Capstone's decode buffer, allocated once
     std::optional<std::uint64_t> block_;

@@ -172,6 +172,17 @@ static void test_invalid_encodings(void) {
              (ULONG_PTR)code_page + 8);
     CHECK_DEC("bad encoding after others: the instructions before it ran once", seen.rax, 2);
     CHECK_DEC("bad encoding after others: one exception", seen.count, 1);
+    /* Under the trap flag, an invalid instruction whose second byte would start a refused one
+     * (8D CF: lea with a register operand; CF alone is a 32-bit iret). ntoy spun for ever,
+     * taking the CF for the next instruction; then the trap flag leaked into the dispatcher.
+     * Found by the encoding sweep. pushfq; or qword [rsp], 0x100; popfq; 8d cf. */
+    static const BYTE stepped_invalid[] = {0x9C, 0x48, 0x81, 0x0C, 0x24, 0x00,
+                                           0x01, 0x00, 0x00, 0x9D, 0x8D, 0xCF};
+    run_bytes(stepped_invalid, sizeof(stepped_invalid));
+    CHECK_STATUS("8d cf under TF: STATUS_ILLEGAL_INSTRUCTION", seen.first_code,
+                 STATUS_ILLEGAL_INSTRUCTION);
+    CHECK_EQ("8d cf under TF: at the instruction", seen.address, (ULONG_PTR)code_page + 10);
+    CHECK_DEC("8d cf under TF: one exception", seen.count, 1);
     /* A valid locked instruction still works: lock inc qword [rcx+16] (rcx = the page). */
     static const BYTE locked_inc[] = {0xF0, 0x48, 0xFF, 0x41, 0x10, 0x48, 0x8B, 0x41, 0x10};
     *(ULONG_PTR*)(code_page + 16) = 41;
@@ -297,6 +308,43 @@ static void test_compatibility_mode(void) {
     CHECK_DEC("ud2 in compatibility mode: one exception", seen.count, 1);
 }
 
+/* A 32-bit IRET (CF without REX.W) from user mode. Unicorn 2.0.1 enters virtual-8086 mode
+ * when the EFLAGS image has VM set, whatever the CPL, with CS 0, and ntoy took that for a trap
+ * in kernel mode and stopped with a bug check; a CPU at CPL 3 ignores VM and faults on the null
+ * CS. A good frame returns as on the CPU. Found by the encoding sweep (guest/fuzz). */
+static void test_narrow_iret(void) {
+    static const BYTE to_vm86[] = {
+        0x48, 0x83, 0xEC, 0x14,                         /* sub rsp, 20 */
+        0xC7, 0x04, 0x24, 0x00, 0x40, 0x00, 0x00,       /* mov dword [rsp], 0x4000 */
+        0xC7, 0x44, 0x24, 0x04, 0x00, 0x00, 0x00, 0x00, /* cs 0 */
+        0xC7, 0x44, 0x24, 0x08, 0x02, 0x02, 0x02, 0x00, /* eflags VM | IF */
+        0xC7, 0x44, 0x24, 0x0C, 0x00, 0x00, 0x00, 0x00, /* esp 0 */
+        0xC7, 0x44, 0x24, 0x10, 0x00, 0x00, 0x00, 0x00, /* ss 0 */
+        0xCF};                                          /* iretd */
+    ULONG_PTR result = run_bytes(to_vm86, sizeof(to_vm86));
+    CHECK_EQ("iretd with VM in the flags: raises an exception", result, CODE_FAULTED);
+    CHECK_STATUS("iretd with VM in the flags: STATUS_ACCESS_VIOLATION", seen.code,
+                 STATUS_ACCESS_VIOLATION);
+    CHECK_EQ("iretd with VM in the flags: at the iretd", seen.address, (ULONG_PTR)code_page + 43);
+    CHECK_EQ("iretd with VM in the flags: in 64-bit mode", seen.segcs, 0x33);
+    static const BYTE good_frame[] = {
+        0x48, 0x89, 0xE1,                               /* mov rcx, rsp */
+        0x48, 0x83, 0xEC, 0x14,                         /* sub rsp, 20 */
+        0x48, 0x8D, 0x05, 0x20, 0x00, 0x00, 0x00,       /* lea rax, [rip + target] */
+        0x89, 0x04, 0x24,                               /* mov [rsp], eax */
+        0xC7, 0x44, 0x24, 0x04, 0x33, 0x00, 0x00, 0x00, /* cs 0x33 */
+        0xC7, 0x44, 0x24, 0x08, 0x02, 0x02, 0x00, 0x00, /* eflags IF */
+        0x89, 0x4C, 0x24, 0x0C,                         /* esp: as before */
+        0xC7, 0x44, 0x24, 0x10, 0x2B, 0x00, 0x00, 0x00, /* ss 0x2b */
+        0xCF,                                           /* iretd */
+        0xB8, 0x2A, 0x00, 0x00, 0x00};                  /* target: mov eax, 42 */
+    if ((ULONG_PTR)code_page >> 32 || saved_rsp >> 32) {
+        print_str("# skipped: iretd to a good frame needs the code and stack below 4 GB\n");
+        return;
+    }
+    CHECK_DEC("iretd to a good frame returns there", run_bytes(good_frame, sizeof(good_frame)), 42);
+}
+
 /* Arithmetic exceptions as Windows names them (issue 8, defect 11). */
 static void test_arithmetic(void) {
     /* mov rax, INT64_MIN; cqo; mov rcx, -1; idiv rcx */
@@ -336,6 +384,7 @@ int start(void) {
     test_trap_flag();
     test_continued_single_steps();
     test_compatibility_mode();
+    test_narrow_iret();
     test_arithmetic();
     return test_done();
 }
