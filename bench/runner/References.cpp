@@ -3,9 +3,11 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unicorn/unicorn.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <fstream>
+#include <stdexcept>
 #include <vector>
 
 #include "bench/guest/compute_loop.h"
@@ -60,6 +62,22 @@ double nativeDemandZero(std::uint64_t pages) {
         for (std::uint64_t i = 0; i < pages; ++i)
             p[i * 4096] = 1;
         munmap(const_cast<char*>(p), pages * 4096);
+    });
+}
+
+double nativeMemfdSharedTouch(std::uint64_t pages) {
+    return timeIt([&] {
+        const int fd = memfd_create("ntoy-bench", MFD_CLOEXEC);
+        if (fd < 0 || ftruncate(fd, static_cast<off_t>(pages * 4096)) != 0)
+            throw std::runtime_error("memfd_create or ftruncate failed");
+        void* map = mmap(nullptr, pages * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (map == MAP_FAILED)
+            throw std::runtime_error("mmap of the memfd failed");
+        auto* p = static_cast<volatile char*>(map);
+        for (std::uint64_t i = 0; i < pages; ++i)
+            p[i * 4096] = 1;
+        munmap(map, pages * 4096);
+        close(fd);
     });
 }
 

@@ -13,6 +13,9 @@ double bareUnicornCompute(std::uint64_t iterations);
 double nativeCompute(std::uint64_t iterations);
 // Seconds to mmap, touch and unmap `pages` fresh anonymous pages.
 double nativeDemandZero(std::uint64_t pages);
+// Seconds to map `pages` pages of a fresh memfd shared, touch each, unmap and close it: the
+// host's own floor for ntoy's design, whose guest RAM is such a memfd (emulator/GuestRam).
+double nativeMemfdSharedTouch(std::uint64_t pages);
 // Seconds for `rounds` of mmap 64 KB, touch its 16 pages, munmap.
 double nativeReserveCommitTouchRelease(std::uint64_t rounds);
 // Writes a static x86-64 Linux ELF that runs the compute loop `iterations` times and exits 0.
