@@ -20,8 +20,8 @@ std::string_view pageUseName(PageUse u) {
 
 PfnDatabase::PfnDatabase(hal::PhysicalMemory memory)
     : memory_(memory), entries_(memory.frameCount()) {
-    // Fresh guest RAM is zero: every frame starts on the zeroed list, in ascending order so
-    // that consecutive allocations get consecutive frames (their host aliases then merge).
+    // Fresh guest RAM is zero: every frame starts on the zeroed list, in frame order, as on a
+    // freshly booted machine (and so that runs are reproducible frame for frame).
     for (std::uint32_t i = 0; i < entries_.size(); ++i)
         pushBack(PageState::Zeroed, i);
 }
