@@ -188,7 +188,11 @@ TEST_F(QueryVirtualMemoryTest, ImageInformationNamesTheImageOrNothing) {
 
     constexpr std::uint64_t kImage = 0x1'4000'0000;
     space().reserve(VirtualAddress(kImage), 3, 0x80, mm::VadType::Image);
-    process_->images().push_back({"a.exe", "a.exe", VirtualAddress(kImage), 0x2A00});
+    ps::LoadedImage loaded;
+    loaded.name = loaded.path = "a.exe";
+    loaded.base = VirtualAddress(kImage);
+    loaded.size = 0x2A00;
+    process_->images().push_back(std::move(loaded));
     ASSERT_EQ(query(kImage + 0x2FFF, kImageClass), NtStatus::Success);
     const auto image = *guest().peek<ImageInformation>(VirtualAddress(kInfo));
     EXPECT_EQ(image.imageBase, kImage);
