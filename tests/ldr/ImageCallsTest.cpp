@@ -71,11 +71,14 @@ protected:
                 bytes[i] = *guest().peek<std::byte>(VirtualAddress(kBuffer + i));
             const std::byte* record = bytes.data() + (at - kBuffer);
             std::memcpy(&r.fixed, record, sizeof r.fixed);
+            // (memcpy must not be given an empty vector's null data, even for 0 bytes.)
             r.bindings.resize(r.fixed.BindingCount);
-            std::memcpy(r.bindings.data(), record + NTOY_MAPPED_IMAGE_BINDINGS_OFFSET,
-                        r.bindings.size() * 8);
+            if (!r.bindings.empty())
+                std::memcpy(r.bindings.data(), record + NTOY_MAPPED_IMAGE_BINDINGS_OFFSET,
+                            r.bindings.size() * 8);
             r.path.resize(r.fixed.PathLength / 2);
-            std::memcpy(r.path.data(), record + r.fixed.PathOffset, r.fixed.PathLength);
+            if (!r.path.empty())
+                std::memcpy(r.path.data(), record + r.fixed.PathOffset, r.fixed.PathLength);
             records->push_back(r);
             if (r.fixed.NextEntryOffset == 0)
                 break;
