@@ -60,6 +60,20 @@ UserTrap softwareInterrupt(std::uint8_t vector, hal::Cpu& cpu) {
 
 }  // namespace
 
+namespace {
+// Overflow, underflow and inexact, in Windows' order: the flags x87 and SSE share, at the
+// same bits (3, 4, 5), and the last that x87ExceptionCode and simdExceptionCode look at.
+std::optional<NtStatus> lastFloatException(unsigned pending) {
+    if (pending & 0x08)
+        return NtStatus::FloatOverflow;
+    if (pending & 0x10)
+        return NtStatus::FloatUnderflow;
+    if (pending & 0x20)
+        return NtStatus::FloatInexactResult;
+    return std::nullopt;
+}
+}  // namespace
+
 NtStatus x87ExceptionCode(std::uint16_t fsw, std::uint16_t fcw) {
     const unsigned pending = fsw & ~fcw & 0x3F;
     if (pending & 0x01)  // invalid operation, or a stack fault (SF) if that caused it
@@ -68,13 +82,7 @@ NtStatus x87ExceptionCode(std::uint16_t fsw, std::uint16_t fcw) {
         return NtStatus::FloatDivideByZero;
     if (pending & 0x02)
         return NtStatus::FloatDenormalOperand;
-    if (pending & 0x08)
-        return NtStatus::FloatOverflow;
-    if (pending & 0x10)
-        return NtStatus::FloatUnderflow;
-    if (pending & 0x20)
-        return NtStatus::FloatInexactResult;
-    return NtStatus::FloatInvalidOperation;
+    return lastFloatException(pending).value_or(NtStatus::FloatInvalidOperation);
 }
 
 NtStatus simdExceptionCode(std::uint32_t mxcsr) {
@@ -85,13 +93,7 @@ NtStatus simdExceptionCode(std::uint32_t mxcsr) {
         return NtStatus::FloatInvalidOperation;
     if (pending & 0x04)
         return NtStatus::FloatDivideByZero;
-    if (pending & 0x08)
-        return NtStatus::FloatOverflow;
-    if (pending & 0x10)
-        return NtStatus::FloatUnderflow;
-    if (pending & 0x20)
-        return NtStatus::FloatInexactResult;
-    return NtStatus::FloatMultipleTraps;
+    return lastFloatException(pending).value_or(NtStatus::FloatMultipleTraps);
 }
 
 bool isSignedDivideOverflow(std::span<const std::uint8_t> code, hal::Cpu& cpu,
