@@ -1,0 +1,44 @@
+// The object manager's objects: typed, reference counted (a std::shared_ptr is a reference;
+// a handle holds one), and kept alive until the last handle and reference go. A process
+// object outlives its process, so its exit status can still be read through a handle.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+namespace ntoy::ob {
+
+enum class ObjectType : std::uint8_t { Process, Thread, Event, Mutant, Semaphore, Console };
+
+std::string_view typeName(ObjectType type);
+
+using AccessMask = std::uint32_t;
+
+// Generic and standard rights (winnt.h).
+namespace access {
+inline constexpr AccessMask kDelete = 0x00010000;
+inline constexpr AccessMask kReadControl = 0x00020000;
+inline constexpr AccessMask kSynchronize = 0x00100000;
+inline constexpr AccessMask kStandardRequired = 0x000F0000;
+inline constexpr AccessMask kMaximumAllowed = 0x02000000;
+inline constexpr AccessMask kGenericRead = 0x80000000;
+inline constexpr AccessMask kGenericWrite = 0x40000000;
+inline constexpr AccessMask kGenericExecute = 0x20000000;
+inline constexpr AccessMask kGenericAll = 0x10000000;
+}  // namespace access
+
+class Object {
+public:
+    explicit Object(ObjectType type) : type_(type) {}
+    virtual ~Object() = default;
+    Object(const Object&) = delete;
+    Object& operator=(const Object&) = delete;
+
+    ObjectType type() const { return type_; }
+
+private:
+    ObjectType type_;
+};
+
+}  // namespace ntoy::ob

@@ -1,0 +1,55 @@
+// A thread: a dispatcher object (signalled when it ends) with its own user environment (TEB,
+// stack, guard page), its own kernel stack, its saved processor context while it does not
+// run, and its own wait and exception state.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include "kernel/base/NtStatus.h"
+#include "kernel/base/Types.h"
+#include "kernel/hal/Machine.h"
+#include "kernel/ke/Dispatcher.h"
+#include "kernel/ke/Wait.h"
+
+namespace ntoy::ps {
+
+class Process;
+
+class Thread final : public ke::DispatcherObject {
+public:
+    enum class State : std::uint8_t { Initialized, Ready, Running, Waiting, Terminated };
+
+    Thread(std::uint32_t id, std::shared_ptr<Process> process)
+        : ke::DispatcherObject(ob::ObjectType::Thread), id_(id), process_(std::move(process)) {}
+
+    std::uint32_t id() const { return id_; }
+    Process& process() const { return *process_; }
+    const std::shared_ptr<Process>& processRef() const { return process_; }
+
+    State state = State::Initialized;
+    std::uint32_t suspendCount = 0;
+    std::optional<std::uint32_t> exitStatus;  // set once it has ended
+
+    // Its user environment.
+    VirtualAddress teb;
+    VirtualAddress stackBase, stackLimit;  // the committed top of the stack
+    VirtualAddress kernelStackTop;
+
+    // Its registers while it is not on its processor.
+    std::unique_ptr<hal::SavedContext> context;
+    // What RAX holds when it next runs: the status its wait ended with.
+    std::optional<std::uint64_t> resumeRax;
+
+    // Its waits (ke/Wait.h).
+    ke::ThreadWait wait;
+
+    bool signaledFor(const Thread&) const override { return state == State::Terminated; }
+
+private:
+    std::uint32_t id_;
+    std::shared_ptr<Process> process_;
+};
+
+}  // namespace ntoy::ps
