@@ -50,7 +50,8 @@ std::expected<std::unique_ptr<Engine>, std::string> Engine::create(const Context
         return std::unexpected("uc_open: " + ucError(e));
     std::unique_ptr<Engine> engine(
         new Engine(uc, layout, ram, std::move(*userWindow), system, traps));
-    if (!engine->flushContext_ || !engine->guestContext_ || !engine->scratchContext_)
+    if (!engine->flushContext_ || !engine->guestContext_ || !engine->scratchContext_ ||
+        !engine->bootContext_)
         return std::unexpected("uc_context_alloc failed");
     if (auto ok = engine->mapRegions(ram, system.kernelWindow()); !ok)
         return std::unexpected(ok.error());
@@ -65,7 +66,7 @@ Engine::Engine(uc_engine* uc, const ContextLayout& layout, const GuestRam& ram,
       system_(system),
       traps_(traps),
       walker_(ram.physicalMemory()) {
-    for (uc_context** c : {&flushContext_, &guestContext_, &scratchContext_})
+    for (uc_context** c : {&flushContext_, &guestContext_, &scratchContext_, &bootContext_})
         if (uc_context_alloc(uc_, c) != UC_ERR_OK)
             *c = nullptr;
     system_.attach(this);
@@ -73,7 +74,7 @@ Engine::Engine(uc_engine* uc, const ContextLayout& layout, const GuestRam& ram,
 
 Engine::~Engine() {
     system_.detach(this);
-    for (uc_context* c : {flushContext_, guestContext_, scratchContext_})
+    for (uc_context* c : {flushContext_, guestContext_, scratchContext_, bootContext_})
         if (c)
             uc_context_free(c);
     uc_close(uc_);
@@ -299,6 +300,102 @@ void Engine::loadSystemRegisters(const hal::SystemRegisters& regs) {
     uc_reg_write(uc_, UC_X86_REG_RFLAGS, &flags);
     uc_context_save(uc_, flushContext_);
     uc_context_restore(uc_, scratchContext_);
+    uc_context_save(uc_, bootContext_);
+}
+
+namespace {
+
+struct EngineContext final : hal::SavedContext {
+    explicit EngineContext(uc_engine* uc) { uc_context_alloc(uc, &context); }
+    ~EngineContext() override {
+        if (context)
+            uc_context_free(context);
+    }
+    EngineContext(const EngineContext&) = delete;
+    EngineContext& operator=(const EngineContext&) = delete;
+    uc_context* context = nullptr;
+    bool guestTrapFlag = false;
+};
+
+}  // namespace
+
+void Engine::saveContext(std::unique_ptr<hal::SavedContext>& into) {
+    if (!into)
+        into = std::make_unique<EngineContext>(uc_);
+    auto& saved = static_cast<EngineContext&>(*into);
+    if (!saved.context) {
+        machineCheck("the host could not allocate a thread context");
+        return;
+    }
+    uc_context_save(uc_, saved.context);
+    saved.guestTrapFlag = guestTrapFlag_;
+}
+
+void Engine::restoreContext(const hal::SavedContext& context) {
+    // Between runs the engine owns no TF of its own, so RFLAGS in the context is the guest's.
+    const auto& saved = static_cast<const EngineContext&>(context);
+    if (saved.context)
+        uc_context_restore(uc_, saved.context);
+    guestTrapFlag_ = saved.guestTrapFlag;
+}
+
+void Engine::resetContext() {
+    uc_context_restore(uc_, bootContext_);
+    guestTrapFlag_ = false;
+    ownsTrapFlag_ = false;
+}
+
+void Engine::preempt() {
+    // Only a flag: the block hook, on the engine's own thread, stops the run. (A uc_emu_stop
+    // from another thread leaves 2.0.1 in states the engine cannot resume from correctly.)
+    preemptRequested_.store(true, std::memory_order_relaxed);
+}
+
+bool Engine::preemptedNow() {
+    if (!inFlushRoutine_ && preemptRequested_.exchange(false, std::memory_order_relaxed))
+        preempted_ = true;
+    return preempted_;
+}
+
+void Engine::setPreemptible(bool on) {
+    preemptible_ = on;
+    updateQuantumHook();
+}
+
+void Engine::setBlockQuantum(std::uint64_t blocks) {
+    blockQuantum_ = blocksLeft_ = blocks;
+    updateQuantumHook();
+}
+
+void Engine::updateQuantumHook() {
+    const bool want = preemptible_ || blockQuantum_ != 0;
+    if (want == quantumHook_.has_value())
+        return;
+    if (want) {
+        uc_hook h;
+        if (uc_hook_add(uc_, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&onBlockQuantum), this, 1,
+                        0) != UC_ERR_OK) {
+            machineCheck("the host could not add the scheduler's block hook");
+            return;
+        }
+        quantumHook_ = h;
+    } else {
+        uc_hook_del(uc_, *std::exchange(quantumHook_, std::nullopt));
+    }
+    // Code translated before the change calls the hook (or not) as it did: retranslate it.
+    uc_ctl(uc_, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
+}
+
+void Engine::onBlockQuantum(uc_engine* uc, std::uint64_t, std::uint32_t, void* self) {
+    auto* e = static_cast<Engine*>(self);
+    if (e->inFlushRoutine_)
+        return;
+    if (e->blockQuantum_ != 0 && --e->blocksLeft_ == 0) {
+        e->blocksLeft_ = e->blockQuantum_;
+        e->preemptRequested_.store(true, std::memory_order_relaxed);
+    }
+    if (e->preemptRequested_.load(std::memory_order_relaxed))
+        uc_emu_stop(uc);
 }
 
 void Engine::enterFlushRoutine(std::uint64_t resume, bool inSyscallHook) {
@@ -375,6 +472,9 @@ void Engine::updateTrapFlag() {
 
 std::expected<void, std::string> Engine::run() {
     stopRequested_ = false;
+    preempted_ = false;
+    // A request that came between runs is stale: the timer asks again each quantum.
+    preemptRequested_.store(false, std::memory_order_relaxed);
     lastStop_ = {};
     watchHit_.reset();
     const std::uint64_t rip = reg(hal::Reg::Rip);
@@ -408,7 +508,7 @@ std::expected<void, std::string> Engine::run() {
         }
         machineCheck(
             fmt::format("the CPU stopped at rip {:#x}: {}", reg(hal::Reg::Rip), ucError(e)));
-    } while ((!stopRequested_ || inFlushRoutine_) && !machineCheck_);
+    } while ((!(stopRequested_ || preemptedNow()) || inFlushRoutine_) && !machineCheck_);
     skipBreakpointAt_.reset();
     updateTrapFlag();
     if (stopAgainHook_)

@@ -9,6 +9,7 @@
 
 #include <unicorn/unicorn.h>
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <optional>
@@ -55,6 +56,13 @@ public:
     // hal::Processor
     void loadSystemRegisters(const hal::SystemRegisters& regs) override;
     std::expected<void, std::string> run() override;
+    void saveContext(std::unique_ptr<hal::SavedContext>& into) override;
+    void restoreContext(const hal::SavedContext& context) override;
+    void resetContext() override;
+    void preempt() override;
+    void setPreemptible(bool on) override;
+    void setBlockQuantum(std::uint64_t blocks) override;
+    bool preempted() const override { return preempted_; }
 
     hal::DebugTarget* debugTarget() override { return this; }
 
@@ -131,6 +139,8 @@ private:
     uc_context* flushContext_ = nullptr;
     uc_context* guestContext_ = nullptr;
     uc_context* scratchContext_ = nullptr;
+    // The state right after loadSystemRegisters: a new thread's starting point.
+    uc_context* bootContext_ = nullptr;
     std::uint64_t flushRoutine_ = 0;
     std::uint64_t resumeAfterFlush_ = 0;
     bool inFlushRoutine_ = false;
@@ -178,6 +188,19 @@ private:
     bool ownsTrapFlag_ = false;
     bool stopRequested_ = false;
     std::optional<std::string> machineCheck_;
+
+    // --- Preemption. The scheduler's timer thread sets preemptRequested_; a block hook,
+    // present only while the processor is preemptible or counts a deterministic quantum, stops
+    // the run at the next block. Without competition there is no hook and no cost.
+    std::atomic<bool> preemptRequested_{false};
+    bool preemptible_ = false;
+    bool preempted_ = false;
+    bool preemptedNow();
+    void updateQuantumHook();
+    std::uint64_t blockQuantum_ = 0, blocksLeft_ = 0;
+    std::optional<uc_hook> quantumHook_;
+    static void onBlockQuantum(uc_engine* uc, std::uint64_t address, std::uint32_t size,
+                               void* self);
 };
 
 }  // namespace ntoy::emu

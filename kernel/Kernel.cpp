@@ -1,5 +1,7 @@
 #include "kernel/Kernel.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "kernel/arch/X86.h"
@@ -20,9 +22,13 @@ using mm::MmProtection;
 constexpr std::uint64_t kGdtOffset = 0x0000;
 constexpr std::uint64_t kTssOffset = 0x1000;
 constexpr std::uint64_t kStubOffset = 0x2000;
-constexpr std::uint64_t kFlushRoutineOffset = 0x10;    // in the stub page
-constexpr std::uint64_t kKernelStackOffset = 0x10000;  // the page below stays unmapped
+constexpr std::uint64_t kFlushRoutineOffset = 0x10;  // in the stub page
+// Kernel stacks: one slot a thread, its top pages mapped and the rest a guard gap.
+constexpr std::uint64_t kKernelStacksOffset = 0x100000;
+constexpr std::uint64_t kKernelStackSlot = 0x8000;
 constexpr std::uint64_t kKernelStackPages = 4;
+constexpr std::uint32_t kKernelStackSlots =
+    (mm::kKernelWindowSize - kKernelStacksOffset) / kKernelStackSlot;
 
 constexpr std::uint64_t kUserFlags = 0x202;  // IF and the reserved bit 1
 
@@ -32,15 +38,58 @@ constexpr std::uint64_t kPfnCorrupt = 0x99;
 
 }  // namespace
 
-Kernel::Kernel(hal::Machine& machine)
+Kernel::Kernel(hal::Machine& machine, ScheduleMode mode)
     : machine_(machine),
-      mm_(std::make_unique<mm::MemoryManager>(machine.physicalMemory(), machine.systemMmu())) {}
+      mm_(std::make_unique<mm::MemoryManager>(machine.physicalMemory(), machine.systemMmu())),
+      mode_(mode) {
+    if (mode_ == ScheduleMode::Timed)
+        timer_ = std::make_unique<ke::PreemptionTimer>(kQuantum);
+}
 
-std::expected<std::unique_ptr<Kernel>, std::string> Kernel::boot(hal::Machine& machine) {
-    std::unique_ptr<Kernel> kernel(new Kernel(machine));
+Kernel::~Kernel() {
+    timer_.reset();  // no preemption of processors about to go
+    for (auto& [id, process] : processes_)
+        process->teardown();
+}
+
+std::expected<std::unique_ptr<Kernel>, std::string> Kernel::boot(hal::Machine& machine,
+                                                                 ScheduleMode mode) {
+    std::unique_ptr<Kernel> kernel(new Kernel(machine, mode));
     if (auto ok = kernel->buildKernelWindow(); !ok)
         return std::unexpected(ok.error());
     return kernel;
+}
+
+std::optional<VirtualAddress> Kernel::allocateKernelStack() {
+    std::uint32_t slot;
+    if (!freeKernelStacks_.empty()) {
+        slot = freeKernelStacks_.back();
+        freeKernelStacks_.pop_back();
+    } else if (kernelStacksUsed_ < kKernelStackSlots) {
+        slot = kernelStacksUsed_++;
+    } else {
+        return std::nullopt;
+    }
+    const VirtualAddress base(mm::kKernelWindowBase + kKernelStacksOffset +
+                              slot * kKernelStackSlot);
+    const auto rw = *MmProtection::fromWin32(mm::page::kReadWrite);
+    const VirtualAddress top = base + kKernelStackSlot;
+    for (std::uint64_t i = 1; i <= kKernelStackPages; ++i)
+        if (!mm_->mapSystemPage(top - i * kPageSize, rw)) {
+            for (std::uint64_t j = 1; j < i; ++j)
+                mm_->unmapSystemPage(top - j * kPageSize);
+            freeKernelStacks_.push_back(slot);
+            return std::nullopt;
+        }
+    return base;
+}
+
+void Kernel::freeKernelStack(VirtualAddress slot) {
+    const VirtualAddress top = slot + kKernelStackSlot;
+    for (std::uint64_t i = 1; i <= kKernelStackPages; ++i)
+        mm_->unmapSystemPage(top - i * kPageSize);
+    freeKernelStacks_.push_back(static_cast<std::uint32_t>(
+        (slot.value() - mm::kKernelWindowBase - kKernelStacksOffset) / kKernelStackSlot));
 }
 
 std::expected<void, std::string> Kernel::buildKernelWindow() {
@@ -52,16 +101,13 @@ std::expected<void, std::string> Kernel::buildKernelWindow() {
     auto stub = mm_->mapSystemPage(base + kStubOffset, rx);
     if (!gdt || !tss || !stub)
         return std::unexpected("not enough RAM to boot");
-    for (std::uint64_t i = 0; i < kKernelStackPages; ++i)
-        if (!mm_->mapSystemPage(base + kKernelStackOffset + i * kPageSize, rw))
-            return std::unexpected("not enough RAM to boot");
 
     const auto& ram = mm_->pfns().memory();
     const auto table = x86::buildGdt((base + kTssOffset).value());
     std::memcpy(ram.frame(*gdt).data(), table.data(), sizeof table);
-    kernelStackTop_ = base + kKernelStackOffset + kKernelStackPages * kPageSize;
-    ram.write(tss->address() + 4, kernelStackTop_.value());  // RSP0
-    ram.write(tss->address() + 0x66, std::uint16_t{0x68});   // no I/O permission bitmap
+    tss_ = base + kTssOffset;
+    // RSP0 is the running thread's kernel stack (switchTo); no I/O permission bitmap.
+    ram.write(tss->address() + 0x66, std::uint16_t{0x68});
     // The ring-0 stubs. The one that enters user mode: DS and ES get the user data selector (the
     // frame's SS), loaded by the CPU so that they survive the return to ring 3, then iretq.
     const std::uint8_t enterUser[] = {
@@ -87,11 +133,13 @@ std::expected<void, std::string> Kernel::buildKernelWindow() {
     return {};
 }
 
-std::expected<std::unique_ptr<ps::Process>, RunError> Kernel::createProcess(
-    const std::filesystem::path& image, const std::vector<std::string>& argv,
-    const std::filesystem::path& systemDir) {
+std::expected<std::shared_ptr<ps::Process>, RunError> Kernel::createProcess(
+    const NewProcess& spec) {
     auto machineError = [](std::string m) {
         return std::unexpected(RunError{RunError::Kind::Machine, std::move(m)});
+    };
+    auto badImage = [](std::string m) {
+        return std::unexpected(RunError{RunError::Kind::BadImage, std::move(m)});
     };
     auto cpu = machine_.createProcessor(*this);
     if (!cpu)
@@ -102,42 +150,112 @@ std::expected<std::unique_ptr<ps::Process>, RunError> Kernel::createProcess(
     hal::SystemRegisters regs = systemRegisters_;
     regs.cr3 = space->tables().root().address().value();
     (*cpu)->loadSystemRegisters(regs);
-    auto process = std::make_unique<ps::Process>(nextProcessId_, std::move(*cpu), std::move(space));
-    nextProcessId_ += 4;
+    if (mode_ == ScheduleMode::Deterministic)
+        (*cpu)->setBlockQuantum(kDeterministicQuantumBlocks);
+    auto process = std::make_shared<ps::Process>(nextClientId_, std::move(*cpu), std::move(space));
+    nextClientId_ += 4;
+    process->parentId = spec.parentId;
+    process->imagePath = spec.image.string();
+    process->currentDirectory = spec.currentDirectory;
+    process->environment = spec.environment;
 
     ldr::ImageLoader loader(*process);
-    auto exe = loader.loadExecutable(image, systemDir);
+    auto exe = loader.loadExecutable(spec.image, spec.systemDirectory);
     if (!exe)
-        return std::unexpected(RunError{RunError::Kind::BadImage, exe.error().message});
+        return badImage(exe.error().message);
     const auto* ntdll = loader.find("ntdll.dll");
     auto threadStart = loader.resolveExport(*ntdll, NTOY_THREAD_START_EXPORT, 0, false);
     if (!threadStart)
-        return std::unexpected(
-            RunError{RunError::Kind::BadImage,
-                     fmt::format("{} does not export {}", ntdll->path, NTOY_THREAD_START_EXPORT)});
+        return badImage(
+            fmt::format("{} does not export {}", ntdll->path, NTOY_THREAD_START_EXPORT));
+    process->threadStart = threadStart->address;
     if (auto dispatcher = loader.resolveExport(*ntdll, "KiUserExceptionDispatcher", 0, false))
         process->exceptionDispatcher = dispatcher->address;
+    if (auto dispatcher = loader.resolveExport(*ntdll, "KiUserApcDispatcher", 0, false))
+        process->apcDispatcher = dispatcher->address;
+    auto stack = ps::initialStackSize(*(*exe)->image);
+    if (!stack)
+        return badImage(stack.error());
+    process->stackReserve = stack->reserve;
+    process->stackCommit = stack->commit;
 
-    auto thread = ps::buildEnvironment(*process, *(*exe)->image, (*exe)->base, image.string(),
-                                       ps::buildCommandLine(argv));
-    if (!thread)
-        return std::unexpected(RunError{RunError::Kind::BadImage, thread.error()});
+    const ps::ProcessStrings strings{
+        spec.image.string(), spec.commandLine ? *spec.commandLine : ps::buildCommandLine(spec.argv),
+        spec.currentDirectory, spec.environment};
+    if (auto built = ps::buildProcessEnvironment(*process, (*exe)->base, strings); !built)
+        return badImage(built.error());
 
-    // Enter user mode the way the CPU allows: iretq from ring 0, with the frame on the kernel
-    // stack. The thread starts in ntdll!RtlUserThreadStart(entry, PEB), its stack pointer as
-    // after a call, with home space above it.
-    hal::Processor& p = process->cpu();
+    // The first thread starts in ntdll!RtlUserThreadStart(entry, PEB).
+    processes_[process->id()] = process;
+    std::string why;
+    auto thread = createThread(*process, {(*exe)->base + (*exe)->image->entryPointRva(),
+                                          process->peb, 0, 0, spec.suspended, &why});
+    if (!thread) {
+        processes_.erase(process->id());
+        process->teardown();
+        return badImage(why);
+    }
+    ++stats_.processesCreated;
+    if (observer_)
+        observer_->processStart(*process);
+    return process;
+}
+
+std::expected<std::shared_ptr<ps::Thread>, NtStatus> Kernel::createThread(ps::Process& process,
+                                                                          const NewThread& spec) {
+    auto owner = processRef(process.id());
+    if (!owner || process.terminating())
+        return std::unexpected(NtStatus::ProcessIsTerminating);
+    const std::uint32_t id = nextClientId_;
+    // As RtlCreateUserStack rounds them: a reserve of whole allocation units that holds the
+    // commit, the guard page and the never-committed lowest page.
+    std::uint64_t commit =
+        alignUp(spec.stackCommit ? spec.stackCommit : process.stackCommit, kPageSize);
+    std::uint64_t reserve = alignUp(spec.stackReserve ? spec.stackReserve : process.stackReserve,
+                                    kAllocationGranularity);
+    if (commit + 2 * kPageSize > reserve)
+        reserve = alignUp(commit + 2 * kPageSize, 1ull << 20);
+    auto environment =
+        ps::buildThreadEnvironment(process, id, {reserve, commit}, process.threads().empty());
+    if (!environment) {
+        if (spec.why)
+            *spec.why = environment.error();
+        return std::unexpected(NtStatus::NoMemory);
+    }
+    auto kernelStack = allocateKernelStack();
+    if (!kernelStack) {
+        ps::freeThreadEnvironment(process, *environment);
+        if (spec.why)
+            *spec.why = "no kernel stack is left for a new thread";
+        return std::unexpected(NtStatus::InsufficientResources);
+    }
+    nextClientId_ += 4;
+    auto thread = std::make_shared<ps::Thread>(id, owner);
+    thread->teb = environment->teb;
+    thread->stackAllocation = environment->stackAllocation;
+    thread->stackBase = environment->stackBase;
+    thread->stackLimit = environment->stackLimit;
+    thread->kernelStack = *kernelStack;
+
+    // Its first registers: at the kernel's entry stub, which enters user mode the way the CPU
+    // allows, iretq from ring 0 with the frame on the thread's kernel stack. The thread starts
+    // in ntdll!RtlUserThreadStart(start, argument), its stack pointer as after a call, with
+    // home space above it. Built on the processor between the caller's own registers.
+    hal::Processor& p = process.cpu();
+    std::unique_ptr<hal::SavedContext> caller;
+    p.saveContext(caller);
+    p.resetContext();
     const std::uint64_t userRsp = thread->stackBase.value() - 0x38;
-    const std::uint64_t frame[5] = {threadStart->address.value(), x86::kUserCs, kUserFlags, userRsp,
+    const std::uint64_t frame[5] = {process.threadStart.value(), x86::kUserCs, kUserFlags, userRsp,
                                     x86::kUserSs};
-    const VirtualAddress frameAt = kernelStackTop_ - sizeof frame;
+    const VirtualAddress frameAt = *kernelStack + kKernelStackSlot - sizeof frame;
     const auto pte = mm_->systemTables().pteAt(frameAt);
     std::memcpy(mm_->pfns().memory().at(pte.pfn().address() + frameAt.pageOffset()), frame,
                 sizeof frame);
     p.setReg(hal::Reg::Rsp, frameAt.value());
     p.setReg(hal::Reg::Rip, userEntryStub_.value());
-    p.setReg(hal::Reg::Rcx, ((*exe)->base + (*exe)->image->entryPointRva()).value());
-    p.setReg(hal::Reg::Rdx, thread->peb.value());
+    p.setReg(hal::Reg::Rcx, spec.start.value());
+    p.setReg(hal::Reg::Rdx, spec.argument.value());
     // Windows' initial floating-point state: all exceptions masked, round to nearest.
     p.setReg(hal::Reg::MxCsr, 0x1F80);
     p.setReg(hal::Reg::FpuControl, 0x27F);
@@ -146,7 +264,110 @@ std::expected<std::unique_ptr<ps::Process>, RunError> Kernel::createProcess(
     p.setReg(hal::Reg::Fs, x86::kUserFs);
     p.setReg(hal::Reg::Gs, x86::kUserSs);
     p.setReg(hal::Reg::GsBase, thread->teb.value());
-    return process;
+    p.saveContext(thread->context);
+    p.restoreContext(*caller);
+    // A process's first thread is on its processor from the start (a debugger may step it).
+    if (!process.onCpu)
+        switchTo(*thread);
+
+    process.threads().push_back(thread);
+    ++liveThreads_;
+    if (spec.suspended)
+        thread->suspendCount = 1;
+    scheduler_.ready(*thread);
+    ++stats_.threadsCreated;
+    return thread;
+}
+
+void Kernel::terminateThread(ps::Thread& thread, std::uint32_t status) {
+    if (thread.state == ps::Thread::State::Terminated)
+        return;
+    thread.exitStatus = status;
+    thread.state = ps::Thread::State::Terminated;
+    --liveThreads_;
+    scheduler_.remove(thread);
+    ps::Process& process = thread.process();
+    if (&thread == running_)
+        process.cpu().requestStop();
+    // The last thread's end is the process's, with its status.
+    const bool last = std::ranges::all_of(
+        process.threads(), [](const auto& t) { return t->state == ps::Thread::State::Terminated; });
+    if (last)
+        process.terminate(status);
+}
+
+std::expected<std::uint32_t, NtStatus> Kernel::suspendThread(ps::Thread& thread) {
+    if (thread.state == ps::Thread::State::Terminated)
+        return std::unexpected(NtStatus::ThreadIsTerminating);
+    if (thread.suspendCount >= 127)  // MAXIMUM_SUSPEND_COUNT
+        return std::unexpected(NtStatus::SuspendCountExceeded);
+    const std::uint32_t previous = thread.suspendCount++;
+    scheduler_.remove(thread);
+    if (&thread == running_) {
+        thread.state = ps::Thread::State::Ready;  // off the processor until resumed
+        thread.process().cpu().requestStop();
+    }
+    return previous;
+}
+
+std::uint32_t Kernel::resumeThread(ps::Thread& thread) {
+    const std::uint32_t previous = thread.suspendCount;
+    if (previous > 0 && --thread.suspendCount == 0 && thread.state == ps::Thread::State::Ready)
+        scheduler_.ready(thread);
+    return previous;
+}
+
+ps::Process* Kernel::findProcess(std::uint32_t id) {
+    auto it = processes_.find(id);
+    return it == processes_.end() ? nullptr : it->second.get();
+}
+
+std::shared_ptr<ps::Process> Kernel::processRef(std::uint32_t id) {
+    auto it = processes_.find(id);
+    return it == processes_.end() ? nullptr : it->second;
+}
+
+ps::Process* Kernel::process() {
+    if (auto p = focus_.lock(); p && !p->ended())
+        return p.get();
+    return processes_.empty() ? nullptr : processes_.begin()->second.get();
+}
+
+ps::Thread* Kernel::thread() {
+    ps::Process* p = process();
+    if (!p)
+        return nullptr;
+    if (p->onCpu)
+        return p->onCpu;
+    return p->threads().empty() ? nullptr : p->threads().front().get();
+}
+
+ps::Thread& Kernel::trappedThread(hal::Cpu& cpu) {
+    for (auto& [id, process] : processes_)
+        if (process->hasAddressSpace() && static_cast<hal::Cpu*>(&process->cpu()) == &cpu &&
+            process->onCpu)
+            return *process->onCpu;
+    ke::bugCheck(ke::BugCheckCode::UnexpectedKernelModeTrap, 0, 0, cpu.reg(hal::Reg::Rip), 0,
+                 "a trap from a processor with no thread on it");
+}
+
+void Kernel::switchTo(ps::Thread& thread) {
+    ps::Process& process = thread.process();
+    hal::Processor& cpu = process.cpu();
+    if (process.onCpu != &thread) {
+        if (process.onCpu)
+            cpu.saveContext(process.onCpu->context);
+        cpu.restoreContext(*thread.context);
+        process.onCpu = &thread;
+        ++stats_.contextSwitches;
+    }
+    process.space().setCurrentTeb(thread.teb);
+    if (thread.resumeRax)
+        cpu.setReg(hal::Reg::Rax, *std::exchange(thread.resumeRax, std::nullopt));
+    // RSP0: the CPU's stack for ring 0 is this thread's.
+    const auto tss = mm_->systemTables().pteAt(tss_);
+    mm_->pfns().memory().write(tss.pfn().address() + 4,
+                               (thread.kernelStack + kKernelStackSlot).value());
 }
 
 std::expected<void, RunError> Kernel::load(const std::filesystem::path& image,
@@ -154,63 +375,151 @@ std::expected<void, RunError> Kernel::load(const std::filesystem::path& image,
                                            const std::filesystem::path& systemDir) {
     if (bugCheck_)
         return std::unexpected(bugCheckError());
-    if (process_) {  // a debugger's process, dropped before its end: as any exit
-        const std::uint32_t id = process_->id();
-        process_.reset();
-        if (auto verified = verifyAfterExit(id, 0); !verified)
-            return verified;
+    if (!processes_.empty()) {  // a debugger's processes, dropped before their end: as any exit
+        for (auto& [id, process] : processes_)
+            process->terminate(0);
+        if (auto reaped = reap(); !reaped)
+            return reaped;
     }
     exitStatus_.reset();
+    firstProcessId_.reset();
     faultNumber_ = 0;
-    beforeProcess_ = mm::MemoryBaseline::of(*mm_);
-    const std::uint32_t id = nextProcessId_;
-    auto process = createProcess(image, argv, systemDir);
+    beforeProcesses_ = mm::MemoryBaseline::of(*mm_);
+    const std::uint32_t id = nextClientId_;
+    NewProcess spec;
+    spec.image = image;
+    spec.argv = argv;
+    spec.systemDirectory = systemDir;
+    spec.currentDirectory = std::filesystem::absolute(image).parent_path().string();
+    auto process = createProcess(spec);
     if (!process) {
         // The half-built process went with the error: it must have given everything back.
         if (auto verified = verifyAfterExit(id, 0); !verified)
             return verified;
         return std::unexpected(process.error());
     }
-    process_ = std::move(*process);
-    if (observer_)
-        observer_->processStart(*process_);
+    firstProcessId_ = (*process)->id();
+    focus_ = *process;
     return {};
+}
+
+std::expected<void, RunError> Kernel::reap() {
+    std::vector<std::shared_ptr<ps::Process>> finished;
+    for (auto& [id, process] : processes_) {
+        if (process->terminating())
+            for (auto& thread : process->threads())
+                terminateThread(*thread, *process->exitStatus());
+        auto& threads = process->threads();
+        for (auto it = threads.begin(); it != threads.end();) {
+            ps::Thread& thread = **it;
+            if (thread.state != ps::Thread::State::Terminated) {
+                ++it;
+                continue;
+            }
+            scheduler_.remove(thread);
+            if (process->onCpu == &thread)
+                process->onCpu = nullptr;
+            freeKernelStack(thread.kernelStack);
+            thread.context.reset();
+            // A process that ends gives its whole address space back at once.
+            if (!process->terminating())
+                ps::freeThreadEnvironment(*process, {thread.stackAllocation, thread.stackBase,
+                                                     thread.stackLimit, thread.teb});
+            it = threads.erase(it);
+        }
+        if (threads.empty())
+            finished.push_back(process);
+    }
+    for (const auto& process : finished)
+        if (auto done = finishProcess(process); !done)
+            return done;
+    return {};
+}
+
+std::expected<void, RunError> Kernel::finishProcess(const std::shared_ptr<ps::Process>& process) {
+    if (!process->exitStatus())
+        process->setExit(0);
+    const std::uint32_t id = process->id(), status = *process->exitStatus();
+    if (firstProcessId_ == id) {
+        exitStatus_ = status;
+        exitReason_ = process->exitReason();
+    }
+    if (observer_)
+        observer_->processExit(status);
+    processes_.erase(id);
+    process->teardown();  // every frame and charge goes back
+    process->markEnded();
+    return verifyAfterExit(id, status);
+}
+
+RunError Kernel::deadlockError() const {
+    std::string who;
+    for (const auto& [id, process] : processes_)
+        for (const auto& thread : process->threads())
+            who +=
+                fmt::format("{}process {} thread {} {}", who.empty() ? "" : ", ", id, thread->id(),
+                            thread->suspendCount ? "suspended" : "waiting with no timeout");
+    return RunError{RunError::Kind::Machine,
+                    fmt::format("every thread waits for ever (a deadlock): {}", who)};
 }
 
 std::expected<Kernel::RunState, RunError> Kernel::resume() {
     if (bugCheck_)
         return std::unexpected(bugCheckError());
-    if (!process_)
-        return RunState::Exited;
-    // An unhandled exception held for a debugger ends the process now.
-    exceptions_.endHeld(*process_);
-    // A debugger's single step may already have ended the process: then only finish it.
-    if (!process_->exitStatus()) {
-        auto ran = process_->cpu().run();
+    // An unhandled exception held for a debugger ends its process now.
+    if (ps::Process* held = process())
+        exceptions_.endHeld(*held);
+    for (;;) {
+        if (auto reaped = reap(); !reaped)
+            return std::unexpected(reaped.error());
+        if (processes_.empty())
+            return RunState::Exited;
+        if (std::exchange(pauseRequested_, false))
+            return RunState::Paused;
+        ps::Thread* thread = scheduler_.next();
+        if (!thread)
+            return std::unexpected(deadlockError());
+        switchTo(*thread);
+        thread->state = ps::Thread::State::Running;
+        running_ = thread;
+        focus_ = thread->processRef();
+        hal::Processor& cpu = thread->process().cpu();
+        // Time slices cost a check a block, so only while threads compete.
+        if (const bool compete = mode_ == ScheduleMode::Timed && liveThreads_ > 1;
+            thread->process().preemptible != compete) {
+            cpu.setPreemptible(compete);
+            thread->process().preemptible = compete;
+        }
+        if (timer_)
+            timer_->start(&cpu);
+        auto ran = cpu.run();
+        if (timer_)
+            timer_->start(nullptr);
+        running_ = nullptr;
         if (bugCheck_)
             return std::unexpected(bugCheckError());
-        if (!ran) {
-            process_.reset();
+        if (!ran)
             return std::unexpected(RunError{RunError::Kind::Machine, ran.error()});
+        if (thread->state != ps::Thread::State::Running || thread->process().terminating())
+            continue;  // it waits, was suspended or ended: the loop sees to it
+        if (cpu.preempted() || std::exchange(rescheduleRequested_, false)) {
+            ++stats_.preemptions;
+            scheduler_.ready(*thread);
+            continue;
         }
-        if (!process_->exitStatus())
-            return RunState::Paused;
+        // A debugger's stop (breakpoint, step, pause, held exception): this thread goes on
+        // first when the machine resumes.
+        scheduler_.readyFirst(*thread);
+        pauseRequested_ = false;
+        return RunState::Paused;
     }
-    exitStatus_ = process_->exitStatus();
-    exitReason_ = process_->exitReason();
-    if (observer_)
-        observer_->processExit(*exitStatus_);
-    const std::uint32_t id = process_->id();
-    process_.reset();  // every frame and charge goes back
-    if (auto verified = verifyAfterExit(id, *exitStatus_); !verified)
-        return std::unexpected(verified.error());
-    return RunState::Exited;
 }
 
 std::vector<const mm::AddressSpace*> Kernel::addressSpaces() const {
     std::vector<const mm::AddressSpace*> spaces;
-    if (process_)
-        spaces.push_back(&process_->space());
+    for (const auto& [id, process] : processes_)
+        if (process->hasAddressSpace())
+            spaces.push_back(&process->space());
     return spaces;
 }
 
@@ -234,11 +543,14 @@ std::expected<void, RunError> Kernel::verifyAfterExit(std::uint32_t processId,
         return {};
     try {
         bugCheckIfBroken(kBrokenAfterExit, processId, exitStatus, 0);
-        if (auto leaked = mm::checkNothingLeaked(*mm_, beforeProcess_)) {
+        // Other processes still hold memory until the last one ends.
+        if (!processes_.empty())
+            return {};
+        if (auto leaked = mm::checkNothingLeaked(*mm_, beforeProcesses_)) {
             const mm::MemoryBaseline after = mm::MemoryBaseline::of(*mm_);
             ke::bugCheck(ke::BugCheckCode::MemoryManagement, kLeakedAtExit, processId,
-                         beforeProcess_.available - after.available,
-                         after.charge - beforeProcess_.charge, *leaked);
+                         beforeProcesses_.available - after.available,
+                         after.charge - beforeProcesses_.charge, *leaked);
         }
     } catch (const ke::BugCheckStop& stop) {
         bugCheck_ = stop.check;
@@ -248,8 +560,12 @@ std::expected<void, RunError> Kernel::verifyAfterExit(std::uint32_t processId,
 }
 
 void Kernel::requestPause() {
-    if (process_)
-        process_->cpu().requestStop();
+    pauseRequested_ = true;
+    // The processor running now: in resume(), or one a debugger steps.
+    if (running_)
+        running_->process().cpu().requestStop();
+    else if (ps::Process* p = process(); p && p->hasAddressSpace())
+        p->cpu().requestStop();
 }
 
 void Kernel::setObserver(ke::KernelObserver* observer) {
@@ -298,9 +614,10 @@ void Kernel::exception(hal::Cpu& cpu, const hal::CpuException& e) {
 }
 
 void Kernel::dispatchSystemCall(hal::Cpu& cpu) {
-    ps::Process& process = *process_;
-    if (process.exitStatus()) {  // ended: nothing of it runs or is serviced again
-        cpu.requestStop();
+    ps::Thread& thread = trappedThread(cpu);
+    ps::Process& process = thread.process();
+    if (process.terminating() || thread.state == ps::Thread::State::Terminated) {
+        cpu.requestStop();  // ended: nothing of it runs or is serviced again
         return;
     }
     ++stats_.syscalls;
@@ -320,6 +637,8 @@ void Kernel::dispatchSystemCall(hal::Cpu& cpu) {
         return;
     }
     ke::SystemCall call{process, cpu, mm::UserMemory(process.space()), exceptions_};
+    call.thread = &thread;
+    call.kernel = this;
     const hal::Reg registerArgs[] = {hal::Reg::R10, hal::Reg::Rdx, hal::Reg::R8, hal::Reg::R9};
     for (std::size_t i = 0; i < entry->argumentCount && i < 4; ++i)
         call.args[i] = cpu.reg(registerArgs[i]);
@@ -336,6 +655,14 @@ void Kernel::dispatchSystemCall(hal::Cpu& cpu) {
     const NtStatus status = entry->handler(call);
     if (!call.replacesContext)
         sysret(status);
+    // The thread now waits, was suspended or ended, or its process ends: off the processor.
+    // Or threads now compete and its processor is not yet preemptible: a new quantum.
+    if (thread.state != ps::Thread::State::Running || process.terminating()) {
+        cpu.requestStop();
+    } else if (mode_ == ScheduleMode::Timed && liveThreads_ > 1 && !process.preemptible) {
+        rescheduleRequested_ = true;
+        cpu.requestStop();
+    }
     if constexpr (kChecked)
         bugCheckIfBroken(kBrokenAfterSystemCall, number, raw(status), cpu.reg(hal::Reg::Rip));
     if (observer_) {
@@ -349,7 +676,8 @@ void Kernel::dispatchSystemCall(hal::Cpu& cpu) {
 
 void Kernel::raiseFromCpu(hal::Cpu& cpu, NtStatus code, std::span<const std::uint64_t> info) {
     const ke::Context context = ke::captureContext(cpu);
-    exceptions_.dispatch(*process_, cpu, ke::makeRecord(code, context.rip, info), context);
+    exceptions_.dispatch(trappedThread(cpu).process(), cpu, ke::makeRecord(code, context.rip, info),
+                         context);
 }
 
 void Kernel::kernelModeTrap(hal::Cpu& cpu, const hal::CpuException& e) {
@@ -365,8 +693,10 @@ void Kernel::kernelModeTrap(hal::Cpu& cpu, const hal::CpuException& e) {
 }
 
 void Kernel::dispatchException(hal::Cpu& cpu, const hal::CpuException& e) {
-    ps::Process& process = *process_;
-    if (process.exitStatus()) {  // ended: nothing of it runs or is serviced again
+    ps::Thread& thread = trappedThread(cpu);
+    ps::Process& process = thread.process();
+    if (process.terminating() || thread.state == ps::Thread::State::Terminated) {
+        // ended: nothing of it runs or is serviced again
         cpu.requestStop();
         return;
     }
@@ -399,7 +729,7 @@ void Kernel::dispatchException(hal::Cpu& cpu, const hal::CpuException& e) {
 }
 
 void Kernel::pageFault(hal::Cpu& cpu, const hal::CpuException& e) {
-    ps::Process& process = *process_;
+    ps::Process& process = trappedThread(cpu).process();
     const std::uint64_t rip = cpu.reg(hal::Reg::Rip);
     ++faultNumber_;
     std::optional<mm::PageTables::Walk> walk;

@@ -1,9 +1,11 @@
-// The hosted kernel: boots system space on a machine, runs a process from a PE image, and
-// handles its traps (system calls and CPU exceptions).
+// The hosted kernel: boots system space on a machine, runs processes from PE images, each
+// with its threads, schedules the threads of all of them on their processors, and handles
+// their traps (system calls and CPU exceptions).
 #pragma once
 
 #include <expected>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +15,8 @@
 #include "kernel/ke/BugCheck.h"
 #include "kernel/ke/ExceptionDispatch.h"
 #include "kernel/ke/KernelObserver.h"
+#include "kernel/ke/PreemptionTimer.h"
+#include "kernel/ke/Scheduler.h"
 #include "kernel/mm/Invariants.h"
 #include "kernel/mm/MemoryManager.h"
 #include "kernel/ps/Process.h"
@@ -27,7 +31,16 @@ namespace ntoy {
 
 struct KernelStatistics {
     std::uint64_t syscalls = 0;
+    std::uint64_t contextSwitches = 0;  // a different thread on the processor than last time
+    std::uint64_t preemptions = 0;      // quanta that ended with the thread still runnable
+    std::uint64_t processesCreated = 0;
+    std::uint64_t threadsCreated = 0;
 };
+
+// How threads take turns. Timed: a host timer ends each quantum (kQuantum of host time).
+// Deterministic: a quantum is a number of translated blocks the thread starts, so the
+// interleaving depends on the program and its inputs alone.
+enum class ScheduleMode : std::uint8_t { Timed, Deterministic };
 
 // Why a run did not produce an exit status: the image could not be loaded, the machine failed
 // (the host or the emulator), or the kernel stopped it with a bug check.
@@ -48,16 +61,21 @@ public:
     static constexpr std::uint64_t kLeakedAtExit = 0x4E540003;     // p2 process, p3 frames and
                                                                    // p4 pages of commit kept
 
-    static std::expected<std::unique_ptr<Kernel>, std::string> boot(hal::Machine& machine);
+    static constexpr std::chrono::milliseconds kQuantum{10};
+    static constexpr std::uint64_t kDeterministicQuantumBlocks = 20'000;
 
-    // Loads `image` with `argv` (argv[0] is the image path) and runs it to its end. Returns
-    // the process's exit status.
+    static std::expected<std::unique_ptr<Kernel>, std::string> boot(
+        hal::Machine& machine, ScheduleMode mode = ScheduleMode::Timed);
+    ~Kernel() override;
+
+    // Loads `image` with `argv` (argv[0] is the image path) and runs until every process it
+    // starts has ended. Returns the first process's exit status.
     std::expected<std::uint32_t, RunError> run(const std::filesystem::path& image,
                                                const std::vector<std::string>& argv,
                                                const std::filesystem::path& systemDir);
 
-    // The same in steps, for the debugger: load, then resume until the process ends or
-    // someone asked for a pause.
+    // The same in steps, for the debugger: load, then resume until every process has ended
+    // or someone asked for a pause.
     std::expected<void, RunError> load(const std::filesystem::path& image,
                                        const std::vector<std::string>& argv,
                                        const std::filesystem::path& systemDir);
@@ -65,10 +83,18 @@ public:
     std::expected<RunState, RunError> resume();
     // Stops the guest once the current trap (or instruction) is done; resume() returns Paused.
     void requestPause();
-    // The loaded process, until it has ended.
-    ps::Process* process() { return process_.get(); }
+    // The process in view: the one whose thread ran last (or a debugger chose), while it
+    // lives; null when none does.
+    ps::Process* process();
+    // Its thread in view: the one on its processor.
+    ps::Thread* thread();
+    // The live processes, by id.
+    const std::map<std::uint32_t, std::shared_ptr<ps::Process>>& processes() const {
+        return processes_;
+    }
+    // The first process's exit status, once it has ended.
     std::optional<std::uint32_t> exitStatus() const { return exitStatus_; }
-    // How the last process ended (with exitStatus()).
+    // How the first process ended (with exitStatus()).
     ps::ExitReason exitReason() const { return exitReason_; }
     // Set once the kernel has stopped the machine; it never runs a guest again.
     const std::optional<ke::BugCheck>& bugCheck() const { return bugCheck_; }
@@ -91,12 +117,52 @@ public:
     void systemCall(hal::Cpu& cpu) override;
     void exception(hal::Cpu& cpu, const hal::CpuException& e) override;
 
+    // --- Processes and threads, for system calls.
+    struct NewProcess {
+        std::filesystem::path image;
+        std::vector<std::string> argv;  // when the command line is not given whole
+        std::optional<std::string> commandLine;
+        std::filesystem::path systemDirectory;
+        std::string currentDirectory;
+        std::u16string environment;
+        std::uint32_t parentId = 0;
+        bool suspended = false;
+    };
+    // A process with its first thread, ready to run (or suspended).
+    std::expected<std::shared_ptr<ps::Process>, RunError> createProcess(const NewProcess& spec);
+    struct NewThread {
+        VirtualAddress start, argument;
+        std::uint64_t stackReserve = 0, stackCommit = 0;  // 0: the executable's
+        bool suspended = false;
+        std::string* why = nullptr;  // where to say why it failed, if anyone wants to know
+    };
+    // A thread in `process` that starts in ntdll!RtlUserThreadStart(start, argument).
+    std::expected<std::shared_ptr<ps::Thread>, NtStatus> createThread(ps::Process& process,
+                                                                      const NewThread& spec);
+    // Ends `thread` with `status`; the last thread's end is its process's.
+    void terminateThread(ps::Thread& thread, std::uint32_t status);
+    // Suspend and resume counts, as NtSuspendThread / NtResumeThread return them.
+    std::expected<std::uint32_t, NtStatus> suspendThread(ps::Thread& thread);
+    std::uint32_t resumeThread(ps::Thread& thread);
+    ps::Process* findProcess(std::uint32_t id);
+    std::shared_ptr<ps::Process> processRef(std::uint32_t id);
+    ke::Scheduler& scheduler() { return scheduler_; }
+
 private:
-    explicit Kernel(hal::Machine& machine);
+    Kernel(hal::Machine& machine, ScheduleMode mode);
     std::expected<void, std::string> buildKernelWindow();
-    std::expected<std::unique_ptr<ps::Process>, RunError> createProcess(
-        const std::filesystem::path& image, const std::vector<std::string>& argv,
-        const std::filesystem::path& systemDir);
+    // Kernel stacks, one a thread, in slots of the kernel window.
+    std::optional<VirtualAddress> allocateKernelStack();
+    void freeKernelStack(VirtualAddress slot);
+    // The process and thread a trap came from.
+    ps::Thread& trappedThread(hal::Cpu& cpu);
+    // Puts `thread`'s registers on its processor.
+    void switchTo(ps::Thread& thread);
+    // Ends the threads of terminating processes, frees ended threads and finishes processes
+    // that have none left.
+    std::expected<void, RunError> reap();
+    std::expected<void, RunError> finishProcess(const std::shared_ptr<ps::Process>& process);
+    RunError deadlockError() const;
     void raiseFromCpu(hal::Cpu& cpu, NtStatus code, std::span<const std::uint64_t> info);
     void pageFault(hal::Cpu& cpu, const hal::CpuException& e);
     [[noreturn]] void kernelModeTrap(hal::Cpu& cpu, const hal::CpuException& e);
@@ -106,7 +172,7 @@ private:
     template <typename F>
     void trapEntry(hal::Cpu& cpu, F&& handler);
     RunError bugCheckError() const;
-    // Every address space there is: the loaded process's, if any.
+    // Every address space there is: those of the live processes.
     std::vector<const mm::AddressSpace*> addressSpaces() const;
     // Raises the bug check for the first broken invariant; `when` and the parameters say what
     // the kernel had just done (see Kernel.cpp).
@@ -121,8 +187,19 @@ private:
     std::unique_ptr<mm::MemoryManager> mm_;
     hal::SystemRegisters systemRegisters_;
     VirtualAddress userEntryStub_;
-    VirtualAddress kernelStackTop_;
-    std::unique_ptr<ps::Process> process_;
+    VirtualAddress tss_;
+    std::vector<std::uint32_t> freeKernelStacks_;
+    std::uint32_t kernelStacksUsed_ = 0;
+    ScheduleMode mode_;
+    std::map<std::uint32_t, std::shared_ptr<ps::Process>> processes_;
+    ke::Scheduler scheduler_;
+    ps::Thread* running_ = nullptr;  // the thread on a processor in run(), if any
+    std::weak_ptr<ps::Process> focus_;
+    std::optional<std::uint32_t> firstProcessId_;
+    bool pauseRequested_ = false;
+    // Threads not yet ended, in all processes: more than one, and processors are preemptible.
+    std::uint64_t liveThreads_ = 0;
+    bool rescheduleRequested_ = false;
     std::optional<std::uint32_t> exitStatus_;
     ps::ExitReason exitReason_ = ps::ExitReason::Exited;
     std::optional<ke::BugCheck> bugCheck_;
@@ -130,10 +207,13 @@ private:
     std::uint64_t faultNumber_ = 0;
     ke::ExceptionDispatcher exceptions_;
     KernelStatistics stats_;
-    // Windows-like ids: multiples of 4, well above 4 (the System process on Windows).
-    std::uint32_t nextProcessId_ = 1000;
+    // Windows-like client ids, one sequence for processes and threads: multiples of 4, well
+    // above 4 (the System process on Windows).
+    std::uint32_t nextClientId_ = 1000;
     bool verifyExit_ = kChecked;
-    mm::MemoryBaseline beforeProcess_;
+    // Memory before the first process: all of it must be back when the last one ends.
+    mm::MemoryBaseline beforeProcesses_;
+    std::unique_ptr<ke::PreemptionTimer> timer_;  // last: stopped first
 };
 
 }  // namespace ntoy

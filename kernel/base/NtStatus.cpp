@@ -106,6 +106,14 @@ std::string_view ntStatusName(NtStatus s) {
             return "STATUS_INVALID_ADDRESS";
         case NtStatus::InvalidSystemService:
             return "STATUS_INVALID_SYSTEM_SERVICE";
+        case NtStatus::SuspendCountExceeded:
+            return "STATUS_SUSPEND_COUNT_EXCEEDED";
+        case NtStatus::ThreadIsTerminating:
+            return "STATUS_THREAD_IS_TERMINATING";
+        case NtStatus::InsufficientResources:
+            return "STATUS_INSUFFICIENT_RESOURCES";
+        case NtStatus::ProcessIsTerminating:
+            return "STATUS_PROCESS_IS_TERMINATING";
         case NtStatus::NotMappedView:
             return "STATUS_NOT_MAPPED_VIEW";
         case NtStatus::ProcedureNotFound:

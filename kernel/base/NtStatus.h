@@ -64,6 +64,10 @@ enum class NtStatus : std::uint32_t {
     OrdinalNotFound = 0xC0000138,
     EntrypointNotFound = 0xC0000139,
     InvalidSystemService = 0xC000001C,
+    SuspendCountExceeded = 0xC000004A,
+    ThreadIsTerminating = 0xC000004B,
+    InsufficientResources = 0xC000009A,
+    ProcessIsTerminating = 0xC000010A,
 };
 
 constexpr std::uint32_t raw(NtStatus s) {

@@ -40,11 +40,36 @@ struct SystemRegisters {
     std::uint64_t tlbFlushRoutine = 0;
 };
 
+// A thread's registers while it is off its processor: opaque to the kernel.
+class SavedContext {
+public:
+    virtual ~SavedContext() = default;
+};
+
 // One address space's processor: its registers, TLB and translated-code cache, and the MMU
-// of its user half.
+// of its user half. The threads of the address space take turns on it.
 class Processor : public Cpu, public Mmu {
 public:
     virtual void loadSystemRegisters(const SystemRegisters& regs) = 0;
+    // Thread switches: the whole register state (general, segment, x87, SSE, control) out of
+    // the processor and back. Only between runs.
+    // `into` is reused when it holds a context of this processor's.
+    virtual void saveContext(std::unique_ptr<SavedContext>& into) = 0;
+    virtual void restoreContext(const SavedContext& context) = 0;
+    // The state the processor had when its system registers were loaded (CPL0): where a new
+    // thread's context starts.
+    virtual void resetContext() = 0;
+    // Ends the current run() soon, at a block boundary, for the scheduler, if the processor
+    // is preemptible. Safe to call from any host thread while run() runs.
+    virtual void preempt() = 0;
+    // Whether preempt() can end a run. Off, the processor runs with no cost for it; on, it
+    // checks at every translated block. Only between runs.
+    virtual void setPreemptible(bool on) = 0;
+    // Deterministic preemption: run() also ends once `blocks` translated blocks have started
+    // (0: never). Counted across runs until the count is reached.
+    virtual void setBlockQuantum(std::uint64_t blocks) = 0;
+    // Whether the last run() ended because of preempt() or the block quantum.
+    virtual bool preempted() const = 0;
     // Runs from the current RIP until a trap handler calls requestStop(). An error is a
     // machine failure (not a guest fault), worded for the user.
     virtual std::expected<void, std::string> run() = 0;

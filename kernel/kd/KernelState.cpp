@@ -35,8 +35,9 @@ AllocationUsage allocationUsage(const ps::Process& process, const mm::Vad& vad) 
         return {"Stack", ""};
     if (vad.contains(process.peb))
         return {"PEB", ""};
-    if (vad.contains(process.teb))
-        return {"TEB", ""};
+    for (const auto& thread : process.threads())
+        if (vad.contains(thread->teb))
+            return {"TEB", ""};
     return {"<unknown>", ""};
 }
 

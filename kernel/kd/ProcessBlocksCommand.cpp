@@ -131,7 +131,9 @@ ExtensionResult tebCommand(Kernel& kernel, ExtensionArguments args) {
     auto process = currentProcess(kernel);
     if (!process)
         return std::unexpected(process.error());
-    auto teb = blockAddress(args, (*process)->teb, "!teb [VA]");
+    // The thread in view's TEB unless one is named.
+    const ps::Thread* thread = kernel.thread();
+    auto teb = blockAddress(args, thread ? thread->teb : VirtualAddress(0), "!teb [VA]");
     if (!teb)
         return std::unexpected(teb.error());
     const GuestReader guest((*process)->space());

@@ -88,7 +88,8 @@ void TraceWriter::processStart(const ps::Process& process) {
     j["event"] = "process_start";
     j["process_id"] = process.id();
     put(j, "peb", process.peb.value());
-    put(j, "teb", process.teb.value());
+    if (!process.threads().empty())
+        put(j, "teb", process.threads().front()->teb.value());
     j["modules"] = std::move(modules);
     write(j.dump());
 }

@@ -72,11 +72,10 @@ void ExceptionDispatcher::dispatch(ps::Process& process, hal::Cpu& cpu,
 }
 
 bool ExceptionDispatcher::onThreadStack(ps::Process& process, std::uint64_t rsp) {
-    mm::UserMemory user(process.space());
-    const auto base = user.read<std::uint64_t>(process.teb + NTOY_TEB_STACK_BASE);
-    const auto bottom = user.read<std::uint64_t>(process.teb + NTOY_TEB_DEALLOCATION_STACK);
-    // At or just below the bottom counts: a frame pushed from the last page runs off it.
-    return base && bottom && rsp <= *base && rsp + kFrameSize >= *bottom;
+    // The current thread's, as its TEB describes it. At or just below the bottom counts: a
+    // frame pushed from the last page runs off it.
+    const auto stack = process.space().currentStack();
+    return stack && rsp <= stack->top.value() && rsp + kFrameSize >= stack->bottom.value();
 }
 
 void ExceptionDispatcher::failFast(ps::Process& process, const ExceptionRecord& record) {

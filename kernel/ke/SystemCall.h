@@ -1,5 +1,5 @@
 // A system call in progress: its number, its arguments (captured once, before any work),
-// and the process and CPU it came from.
+// and the process, thread and CPU it came from.
 #pragma once
 
 #include <array>
@@ -13,6 +13,10 @@
 #include "kernel/mm/UserMemory.h"
 #include "kernel/ps/Process.h"
 
+namespace ntoy {
+class Kernel;
+}
+
 namespace ntoy::ke {
 
 inline constexpr std::size_t kMaxSystemCallArgs = 16;
@@ -25,6 +29,10 @@ struct SystemCall {
     std::array<std::uint64_t, kMaxSystemCallArgs> args{};
     // Set by calls that load a whole new register state (NtContinue): RAX is not the status.
     bool replacesContext = false;
+    // The calling thread, and the kernel for the calls that create and end processes and
+    // threads. Always set by the kernel's dispatcher; unit tests of memory calls leave them.
+    ps::Thread* thread = nullptr;
+    Kernel* kernel = nullptr;
 
     std::uint64_t arg(std::size_t i) const { return args[i]; }
     VirtualAddress pointer(std::size_t i) const { return VirtualAddress(args[i]); }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "kernel/ke/BugCheck.h"
 #include "kernel/mm/AddressSpace.h"
 
 namespace ntoy::mm {
@@ -33,6 +34,17 @@ std::optional<Pfn> MemoryManager::mapSystemPage(VirtualAddress va, MmProtection 
     systemTables_.write(*pte, Pte::valid(*frame, prot, false));
     systemMmu_.mapped(va, *frame);
     return frame;
+}
+
+void MemoryManager::unmapSystemPage(VirtualAddress va) {
+    const auto at = systemTables_.findPte(va);
+    const Pte pte = at ? systemTables_.read(*at) : Pte();
+    // Unmapping a page that is not mapped is a kernel bug.
+    NTOY_ASSERT(pte.isValid(), ke::BugCheckCode::MemoryManagement, va.value(), 0, 0, 0);
+    systemTables_.write(*at, Pte());
+    systemMmu_.unmapped(va);
+    pfns_.release(pte.pfn());
+    commit_.release(1);
 }
 
 void MemoryManager::keepValidPageHeadroom() {

@@ -42,6 +42,8 @@ public:
 
     // Maps a fresh zeroed frame at a system address (supervisor only), charged to commit.
     std::optional<Pfn> mapSystemPage(VirtualAddress va, MmProtection prot);
+    // Gives back a page mapSystemPage mapped: its frame and its charge.
+    void unmapSystemPage(VirtualAddress va);
 
     // The address spaces whose working sets can be trimmed.
     void addSpace(AddressSpace& space) { spaces_.push_back(&space); }

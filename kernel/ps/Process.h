@@ -1,5 +1,7 @@
-// A process: its processor (one engine per address space), its address space, its handles,
-// and the user-mode environment the kernel built for it.
+// A process: a dispatcher object (signalled when it ends) that owns, while it lives, its
+// processor (one engine per address space), its address space, its handles and its threads,
+// and the user-mode environment the kernel built for it. The object outlives all of that:
+// handles to an ended process still read its exit status.
 #pragma once
 
 #include <cstdint>
@@ -11,9 +13,11 @@
 #include <vector>
 
 #include "kernel/hal/Machine.h"
+#include "kernel/ke/Dispatcher.h"
 #include "kernel/ldr/PeImage.h"
 #include "kernel/mm/AddressSpace.h"
 #include "kernel/ps/HandleTable.h"
+#include "kernel/ps/Thread.h"
 
 namespace ntoy::ps {
 
@@ -39,17 +43,22 @@ struct ImageSearchPath {
     std::filesystem::path systemDirectory;
 };
 
-class Process {
+class Process final : public ke::DispatcherObject {
 public:
     Process(std::uint32_t id, std::unique_ptr<hal::Processor> cpu,
             std::unique_ptr<mm::AddressSpace> space)
-        : id_(id), cpu_(std::move(cpu)), space_(std::move(space)) {}
-    ~Process() { space_.reset(); }  // give frames back while the processor still exists
+        : ke::DispatcherObject(ob::ObjectType::Process),
+          id_(id),
+          cpu_(std::move(cpu)),
+          space_(std::move(space)) {}
+    ~Process() override { teardown(); }
 
     std::uint32_t id() const { return id_; }
+    // Only while the process lives (until teardown).
     hal::Processor& cpu() { return *cpu_; }
     mm::AddressSpace& space() { return *space_; }
     const mm::AddressSpace& space() const { return *space_; }
+    bool hasAddressSpace() const { return space_ != nullptr; }
     HandleTable& handles() { return handles_; }
 
     bool isCurrentProcessHandle(std::uint64_t h) const { return h == kCurrentProcessHandle; }
@@ -62,18 +71,59 @@ public:
     std::uint32_t takeImageSerial() { return ++lastImageSerial_; }
 
     // User-mode environment.
-    VirtualAddress teb, peb;
+    VirtualAddress peb;
     VirtualAddress exceptionDispatcher;  // ntdll!KiUserExceptionDispatcher, if exported
+    VirtualAddress apcDispatcher;        // ntdll!KiUserApcDispatcher, if exported
+    VirtualAddress threadStart;          // ntdll!RtlUserThreadStart
+    std::uint64_t stackReserve = 0, stackCommit = 0;  // the executable's, for new threads
+    std::uint32_t parentId = 0;
+    std::string imagePath;         // the host path of its executable
+    std::string currentDirectory;  // as the guest sees it
+    std::u16string environment;    // its initial environment block, for children
 
-    void terminate(std::uint32_t status, ExitReason reason = ExitReason::Exited) {
+    // Its live threads, in creation order.
+    std::vector<std::shared_ptr<Thread>>& threads() { return threads_; }
+    const std::vector<std::shared_ptr<Thread>>& threads() const { return threads_; }
+    // The thread whose registers are on the processor now, if any.
+    Thread* onCpu = nullptr;
+    // Whether the processor is preemptible now (hal::Processor::setPreemptible).
+    bool preemptible = false;
+
+    // The first end wins: its status is the exit status.
+    void setExit(std::uint32_t status, ExitReason reason = ExitReason::Exited) {
         if (!exitStatus_) {
             exitStatus_ = status;
             exitReason_ = reason;
         }
-        cpu_->requestStop();
     }
     std::optional<std::uint32_t> exitStatus() const { return exitStatus_; }
     ExitReason exitReason() const { return exitReason_; }
+    // Ends the process: the kernel ends every thread before any of them runs again. Safe
+    // from a trap handler of any process.
+    void terminate(std::uint32_t status, ExitReason reason = ExitReason::Exited) {
+        setExit(status, reason);
+        terminating_ = true;
+        if (cpu_)
+            cpu_->requestStop();
+    }
+    bool terminating() const { return terminating_; }
+    // Ended: no thread left, address space and handles gone; only the object remains.
+    bool ended() const { return ended_; }
+    void markEnded() { ended_ = true; }
+
+    // Gives back everything but the object: the address space (frames and commit), then the
+    // processor, the handles and the images. Idempotent.
+    void teardown() {
+        threads_.clear();
+        onCpu = nullptr;
+        images_.clear();
+        space_.reset();  // frames go back while the processor still exists
+        cpu_.reset();
+        HandleTable closing = std::move(handles_);
+        handles_ = HandleTable();
+    }
+
+    bool signaledFor(const Thread&) const override { return ended_; }
 
 private:
     std::uint32_t id_;
@@ -83,8 +133,11 @@ private:
     std::list<LoadedImage> images_;
     ImageSearchPath imageSearchPath_;
     std::uint32_t lastImageSerial_ = 0;
+    std::vector<std::shared_ptr<Thread>> threads_;
     std::optional<std::uint32_t> exitStatus_;
     ExitReason exitReason_ = ExitReason::Exited;
+    bool terminating_ = false;
+    bool ended_ = false;
 };
 
 }  // namespace ntoy::ps

@@ -1,4 +1,5 @@
 // NtTerminateProcess.
+#include "kernel/Kernel.h"
 #include "kernel/ke/SystemCall.h"
 
 namespace ntoy::ke {
@@ -6,9 +7,14 @@ namespace ntoy::ke {
 NtStatus NtTerminateProcess(SystemCall& call) {
     const std::uint64_t handle = call.arg(0);
     const auto status = static_cast<std::uint32_t>(call.arg(1));
-    // NULL ends every thread but the caller; a process with one thread has nothing to do.
-    if (handle == 0)
+    // NULL ends every thread but the caller (ntdll's RtlExitUserProcess does this first).
+    if (handle == 0) {
+        if (call.kernel && call.thread)
+            for (const auto& thread : std::vector(call.process.threads()))
+                if (thread.get() != call.thread)
+                    call.kernel->terminateThread(*thread, status);
         return NtStatus::Success;
+    }
     if (!call.process.isCurrentProcessHandle(handle))
         return NtStatus::InvalidHandle;
     call.process.terminate(status);

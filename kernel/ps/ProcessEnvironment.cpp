@@ -86,54 +86,94 @@ std::string buildCommandLine(const std::vector<std::string>& argv) {
     return line;
 }
 
-std::expected<InitialThread, std::string> buildEnvironment(Process& process,
-                                                           const ldr::PeImage& exe,
-                                                           VirtualAddress imageBase,
-                                                           const std::string& imagePath,
-                                                           const std::string& commandLine) {
+std::expected<ThreadEnvironment, std::string> buildThreadEnvironment(Process& process,
+                                                                     std::uint32_t threadId,
+                                                                     StackSize size, bool initial) {
     auto& space = process.space();
     mm::UserMemory user(space);
 
     // The stack: reserved in full, committed at the top, a guard page below that, and the
     // lowest page never committed (reaching it is a stack overflow).
-    auto size = initialStackSize(exe);
-    if (!size)
-        return std::unexpected(size.error());
-    const auto [reserve, commit] = *size;
+    const auto [reserve, commit] = size;
     auto stack = space.vads().findFree(reserve, VirtualAddress(mm::kLowestUserAddress),
                                        VirtualAddress(mm::kHighestUserAddress + 1), false);
     if (!stack)
-        return std::unexpected(fmt::format(
-            "no room for the initial thread's stack (SizeOfStackReserve {:#x})", reserve));
+        return std::unexpected(
+            initial
+                ? fmt::format("no room for the initial thread's stack (SizeOfStackReserve {:#x})",
+                              reserve)
+                : fmt::format("no room for the thread's stack (reserve {:#x})", reserve));
+    if (!space.vadQuotaLeft(2))
+        return std::unexpected("the process has no allocation left for a thread's stack");
     const auto rw = *MmProtection::fromWin32(mm::page::kReadWrite);
     const auto guard = *MmProtection::fromWin32(mm::page::kReadWrite | mm::page::kGuard);
     auto& vad =
         space.reserve(*stack, reserve / kPageSize, mm::page::kReadWrite, mm::VadType::Private);
     space.markThreadStack(vad);
-    const VirtualAddress stackBase = *stack + reserve;
-    const VirtualAddress stackLimit = stackBase - commit;
-    if (space.commit(stackLimit, stackBase, rw) != NtStatus::Success ||
-        space.commit(stackLimit - kPageSize, stackLimit, guard) != NtStatus::Success)
-        return std::unexpected(fmt::format(
-            "the initial thread's stack commit (SizeOfStackCommit {:#x}) exceeds the commit limit",
-            commit));
-    for (VirtualAddress va = stackLimit; va < stackBase; va = va + kPageSize)
+    ThreadEnvironment thread;
+    thread.stackAllocation = *stack;
+    thread.stackBase = *stack + reserve;
+    thread.stackLimit = thread.stackBase - commit;
+    auto fail = [&](std::string why) {
+        freeThreadEnvironment(process, thread);
+        return std::unexpected(std::move(why));
+    };
+    if (space.commit(thread.stackLimit, thread.stackBase, rw) != NtStatus::Success ||
+        space.commit(thread.stackLimit - kPageSize, thread.stackLimit, guard) != NtStatus::Success)
+        return fail(initial ? fmt::format("the initial thread's stack commit (SizeOfStackCommit "
+                                          "{:#x}) exceeds the commit limit",
+                                          commit)
+                            : fmt::format("the thread's stack commit ({:#x}) exceeds the "
+                                          "commit limit",
+                                          commit));
+    for (VirtualAddress va = thread.stackLimit; va < thread.stackBase; va = va + kPageSize)
         if (!space.materialize(va))
-            return std::unexpected("not enough memory for the stack");
+            return fail("not enough memory for the stack");
 
-    // PEB, process parameters (with the strings after them) and TEB.
-    const std::u16string wideImage = widen(imagePath), wideCommand = widen(commandLine);
-    const std::uint64_t paramsBytes =
-        alignUp(NTOY_PARAMS_SIZE + (wideImage.size() + wideCommand.size() + 2) * 2, kPageSize);
+    auto teb = allocateResident(process, NTOY_TEB_SIZE);
+    if (!teb)
+        return fail(teb.error());
+    thread.teb = *teb;
+    auto put = [&](VirtualAddress va, auto value) { (void)user.write(va, value); };
+    put(*teb + NTOY_TEB_STACK_BASE, thread.stackBase.value());
+    put(*teb + NTOY_TEB_STACK_LIMIT, thread.stackLimit.value());
+    put(*teb + NTOY_TEB_SELF, teb->value());
+    put(*teb + NTOY_TEB_CLIENT_ID, std::uint64_t{process.id()});
+    put(*teb + NTOY_TEB_CLIENT_ID + 8, std::uint64_t{threadId});
+    put(*teb + NTOY_TEB_PEB, process.peb.value());
+    put(*teb + NTOY_TEB_DEALLOCATION_STACK, stack->value());
+    return thread;
+}
+
+void freeThreadEnvironment(Process& process, const ThreadEnvironment& thread) {
+    auto& space = process.space();
+    for (VirtualAddress base : {thread.teb, thread.stackAllocation})
+        if (base.value() != 0)
+            if (const mm::Vad* vad = space.findVad(base); vad && vad->start() == base)
+                space.release(*vad, vad->start(), vad->end());
+}
+
+std::expected<void, std::string> buildProcessEnvironment(Process& process, VirtualAddress imageBase,
+                                                         const ProcessStrings& strings) {
+    mm::UserMemory user(process.space());
+    // PEB and process parameters, with the strings after them.
+    const std::u16string wideImage = widen(strings.imagePath),
+                         wideCommand = widen(strings.commandLine),
+                         wideDirectory = widen(strings.currentDirectory);
+    const std::u16string& environment = strings.environment;
+    const std::uint64_t stringBytes =
+        (wideImage.size() + wideCommand.size() + wideDirectory.size() + 3) * 2 +
+        alignUp(environment.size() * 2, 16);
+    const std::uint64_t paramsBytes = alignUp(NTOY_PARAMS_SIZE + stringBytes + 16, kPageSize);
+    if (paramsBytes > (64ull << 20))
+        return std::unexpected(
+            "the process parameters (command line and environment) are too large");
     auto peb = allocateResident(process, NTOY_PEB_SIZE);
     if (!peb)
         return std::unexpected(peb.error());
     auto params = allocateResident(process, paramsBytes);
     if (!params)
         return std::unexpected(params.error());
-    auto teb = allocateResident(process, NTOY_TEB_SIZE);
-    if (!teb)
-        return std::unexpected(teb.error());
 
     auto put = [&](VirtualAddress va, auto value) { (void)user.write(va, value); };
     put(*peb + NTOY_PEB_IMAGE_BASE, imageBase.value());
@@ -146,34 +186,28 @@ std::expected<InitialThread, std::string> buildEnvironment(Process& process,
     put(*params + NTOY_PARAMS_STANDARD_INPUT, std::uint64_t{NTOY_HANDLE_STDIN});
     put(*params + NTOY_PARAMS_STANDARD_OUTPUT, std::uint64_t{NTOY_HANDLE_STDOUT});
     put(*params + NTOY_PARAMS_STANDARD_ERROR, std::uint64_t{NTOY_HANDLE_STDERR});
-    VirtualAddress strings = *params + NTOY_PARAMS_SIZE;
+    VirtualAddress next = *params + NTOY_PARAMS_SIZE;
     auto putString = [&](std::uint64_t field, const std::u16string& s) {
         const auto bytes = static_cast<std::uint16_t>(std::min<std::size_t>(s.size() * 2, 0xFFFC));
         put(*params + field, bytes);
         put(*params + field + 2, static_cast<std::uint16_t>(bytes + 2));
-        put(*params + field + 8, strings.value());
-        (void)user.write(strings, std::as_bytes(std::span(s.data(), bytes / 2)));
-        strings = strings + bytes + 2;  // the page is zero: the terminator is there
+        put(*params + field + 8, next.value());
+        (void)user.write(next, std::as_bytes(std::span(s.data(), bytes / 2)));
+        next = next + bytes + 2;  // the page is zero: the terminator is there
     };
     putString(NTOY_PARAMS_IMAGE_PATH_NAME, wideImage);
     putString(NTOY_PARAMS_COMMAND_LINE, wideCommand);
-
-    put(*teb + NTOY_TEB_STACK_BASE, stackBase.value());
-    put(*teb + NTOY_TEB_STACK_LIMIT, stackLimit.value());
-    put(*teb + NTOY_TEB_SELF, teb->value());
-    put(*teb + NTOY_TEB_CLIENT_ID, std::uint64_t{process.id()});
-    put(*teb + NTOY_TEB_CLIENT_ID + 8, std::uint64_t{process.id() + 4});
-    put(*teb + NTOY_TEB_PEB, peb->value());
-    put(*teb + NTOY_TEB_DEALLOCATION_STACK, stack->value());
-
-    space.setCurrentTeb(*teb);  // the process's only thread
+    putString(NTOY_PARAMS_CURRENT_DIRECTORY, wideDirectory);
+    next = VirtualAddress(alignUp(next.value(), 16));
+    (void)user.write(next, std::as_bytes(std::span(environment.data(), environment.size())));
+    put(*params + NTOY_PARAMS_ENVIRONMENT, next.value());
+    put(*params + NTOY_PARAMS_ENVIRONMENT_SIZE, std::uint64_t{environment.size() * 2});
 
     process.handles().insert(NTOY_HANDLE_STDIN, ObjectKind::ConsoleInput);
     process.handles().insert(NTOY_HANDLE_STDOUT, ObjectKind::ConsoleOutput);
     process.handles().insert(NTOY_HANDLE_STDERR, ObjectKind::ConsoleError);
-    process.teb = *teb;
     process.peb = *peb;
-    return InitialThread{stackBase, *teb, *peb};
+    return {};
 }
 
 }  // namespace ntoy::ps

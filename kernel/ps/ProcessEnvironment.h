@@ -12,12 +12,6 @@
 
 namespace ntoy::ps {
 
-struct InitialThread {
-    VirtualAddress stackBase;  // top of the stack (exclusive)
-    VirtualAddress teb;
-    VirtualAddress peb;
-};
-
 // The initial thread's stack, in bytes: the image's SizeOfStackReserve and SizeOfStackCommit
 // rounded as Windows rounds them, or why they cannot be had.
 struct StackSize {
@@ -30,11 +24,32 @@ std::expected<StackSize, std::string> initialStackSize(const ldr::PeImage& exe);
 // backslashes before quotes doubled.
 std::string buildCommandLine(const std::vector<std::string>& argv);
 
-// Errors are one line each; all of them mean the process cannot be created from this image.
-std::expected<InitialThread, std::string> buildEnvironment(Process& process,
-                                                           const ldr::PeImage& exe,
-                                                           VirtualAddress imageBase,
-                                                           const std::string& imagePath,
-                                                           const std::string& commandLine);
+// What a new process is told about itself, in its RTL_USER_PROCESS_PARAMETERS.
+struct ProcessStrings {
+    std::string imagePath;
+    std::string commandLine;
+    std::string currentDirectory;
+    std::u16string environment;  // NAME=VALUE\0...\0\0, or empty
+};
+
+// The PEB and the process parameters, and the console handles. Errors are one line each; all
+// of them mean the process cannot be created.
+std::expected<void, std::string> buildProcessEnvironment(Process& process, VirtualAddress imageBase,
+                                                         const ProcessStrings& strings);
+
+// A thread's user environment (`initial`: the process's first, whose errors name the image's
+// fields): its stack (reserved, the top committed, a guard page below)
+// and its TEB.
+struct ThreadEnvironment {
+    VirtualAddress stackAllocation;  // the reservation's base (DeallocationStack)
+    VirtualAddress stackBase;        // top of the stack (exclusive)
+    VirtualAddress stackLimit;       // lowest committed byte
+    VirtualAddress teb;
+};
+std::expected<ThreadEnvironment, std::string> buildThreadEnvironment(Process& process,
+                                                                     std::uint32_t threadId,
+                                                                     StackSize size, bool initial);
+// Gives a thread's stack and TEB back (what buildThreadEnvironment made of them).
+void freeThreadEnvironment(Process& process, const ThreadEnvironment& thread);
 
 }  // namespace ntoy::ps

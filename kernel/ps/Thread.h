@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "kernel/base/NtStatus.h"
 #include "kernel/base/Types.h"
@@ -32,10 +33,10 @@ public:
     std::uint32_t suspendCount = 0;
     std::optional<std::uint32_t> exitStatus;  // set once it has ended
 
-    // Its user environment.
+    // Its user environment: TEB and stack (ProcessEnvironment.h), and its kernel stack.
     VirtualAddress teb;
-    VirtualAddress stackBase, stackLimit;  // the committed top of the stack
-    VirtualAddress kernelStackTop;
+    VirtualAddress stackAllocation, stackBase, stackLimit;
+    VirtualAddress kernelStack;  // the base of its slot in the kernel window
 
     // Its registers while it is not on its processor.
     std::unique_ptr<hal::SavedContext> context;

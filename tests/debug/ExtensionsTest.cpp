@@ -284,8 +284,8 @@ TEST_F(ExtensionsTest, AddressSummaryTotalsUserSpaceByUsageTypeStateAndProtectio
 TEST_F(ExtensionsTest, TebShowsTheThreadsBlock) {
     const ps::Process& p = live->process();
     const std::string out = run("!teb");
-    EXPECT_MATCHES(out, fmt::format("^TEB at {:016x}\n", p.teb.value()));
-    EXPECT_MATCHES(out, fmt::format("\n    Self: +{:016x}\n", p.teb.value()));
+    EXPECT_MATCHES(out, fmt::format("^TEB at {:016x}\n", p.threads().front()->teb.value()));
+    EXPECT_MATCHES(out, fmt::format("\n    Self: +{:016x}\n", p.threads().front()->teb.value()));
     EXPECT_MATCHES(out, fmt::format("\n    PEB Address: +{:016x}\n", p.peb.value()));
     EXPECT_MATCHES(out, fmt::format("\n    ClientId: +{:016x} \\. {:016x}\n", p.id(), p.id() + 4));
     EXPECT_MATCHES(out, "\n    StackBase: +0000000000[0-9a-f]{6}\n");

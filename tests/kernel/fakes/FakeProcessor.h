@@ -38,6 +38,26 @@ public:
     std::expected<void, std::string> run() override {
         return std::unexpected("FakeProcessor cannot run guest code");
     }
+    void saveContext(std::unique_ptr<hal::SavedContext>& into) override {
+        if (!into)
+            into = std::make_unique<Saved>();
+        auto& saved = static_cast<Saved&>(*into);
+        saved.regs = regs_;
+        saved.xmm = xmm_;
+    }
+    void restoreContext(const hal::SavedContext& context) override {
+        const auto& saved = static_cast<const Saved&>(context);
+        regs_ = saved.regs;
+        xmm_ = saved.xmm;
+    }
+    void resetContext() override {
+        regs_ = {};
+        xmm_ = {};
+    }
+    void preempt() override {}
+    void setPreemptible(bool) override {}
+    void setBlockQuantum(std::uint64_t) override {}
+    bool preempted() const override { return false; }
 
     RecordingMmu& mmu() { return mmu_; }
     const RecordingMmu& mmu() const { return mmu_; }
@@ -45,6 +65,10 @@ public:
     const std::optional<hal::SystemRegisters>& systemRegisters() const { return systemRegisters_; }
 
 private:
+    struct Saved final : hal::SavedContext {
+        std::array<std::uint64_t, static_cast<std::size_t>(hal::Reg::Count)> regs{};
+        std::array<Vector128, 16> xmm{};
+    };
     std::array<std::uint64_t, static_cast<std::size_t>(hal::Reg::Count)> regs_{};
     std::array<Vector128, 16> xmm_{};
     std::uint64_t stopRequests_ = 0;
