@@ -40,6 +40,9 @@ std::expected<std::unique_ptr<Kernel>, std::string> Kernel::boot(hal::Machine& m
     std::unique_ptr<Kernel> kernel(new Kernel(machine));
     if (auto ok = kernel->buildKernelWindow(); !ok)
         return std::unexpected(ok.error());
+    kernel->sharedUserData_ = ke::SharedUserData::create(*kernel->mm_, kernel->clock_);
+    if (!kernel->sharedUserData_)
+        return std::unexpected("not enough RAM to boot");
     return kernel;
 }
 
@@ -97,7 +100,7 @@ std::expected<std::unique_ptr<ps::Process>, RunError> Kernel::createProcess(
     if (!cpu)
         return machineError(cpu.error());
     auto space = mm::AddressSpace::create(*mm_, **cpu);
-    if (!space)
+    if (!space || !sharedUserData_->mapInto(*space))
         return machineError("not enough memory for a new address space");
     hal::SystemRegisters regs = systemRegisters_;
     regs.cr3 = space->tables().root().address().value();
@@ -278,6 +281,7 @@ void Kernel::trapEntry(hal::Cpu& cpu, F&& handler) {
         return;
     }
     try {
+        publishTime();  // whatever the trap, the guest sees the time of its last entry
         handler();
     } catch (const ke::BugCheckStop& stop) {
         bugCheck_ = stop.check;

@@ -11,8 +11,10 @@
 
 #include "kernel/hal/Machine.h"
 #include "kernel/ke/BugCheck.h"
+#include "kernel/ke/Clock.h"
 #include "kernel/ke/ExceptionDispatch.h"
 #include "kernel/ke/KernelObserver.h"
+#include "kernel/ke/SharedUserData.h"
 #include "kernel/mm/Invariants.h"
 #include "kernel/mm/MemoryManager.h"
 #include "kernel/ps/Process.h"
@@ -87,6 +89,18 @@ public:
     const mm::MemoryManager& memoryManager() const { return *mm_; }
     const KernelStatistics& statistics() const { return stats_; }
     ke::ExceptionDispatcher& exceptions() { return exceptions_; }
+    // The kernel's clock (the host's by default) and the page that publishes it to user mode
+    // (KUSER_SHARED_DATA). Every trap publishes the time; the scheduler advances a
+    // deterministic clock, skips to the earliest deadline when every thread waits, and calls
+    // publishTime() at each quantum's end.
+    ke::Clock& clock() { return clock_; }
+    const ke::Clock& clock() const { return clock_; }
+    void setClock(ke::Clock clock) {
+        clock_ = clock;
+        publishTime();
+    }
+    void publishTime() const { sharedUserData_->update(clock_); }
+    const ke::SharedUserData& sharedUserData() const { return *sharedUserData_; }
 
     void systemCall(hal::Cpu& cpu) override;
     void exception(hal::Cpu& cpu, const hal::CpuException& e) override;
@@ -129,6 +143,8 @@ private:
     ke::KernelObserver* observer_ = nullptr;
     std::uint64_t faultNumber_ = 0;
     ke::ExceptionDispatcher exceptions_;
+    ke::Clock clock_ = ke::Clock::host();
+    std::optional<ke::SharedUserData> sharedUserData_;  // set by boot()
     KernelStatistics stats_;
     // Windows-like ids: multiples of 4, well above 4 (the System process on Windows).
     std::uint32_t nextProcessId_ = 1000;
