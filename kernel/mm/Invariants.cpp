@@ -10,6 +10,9 @@ namespace ntoy::mm {
 namespace {
 
 constexpr unsigned kEntries = 512;
+// The CPU sets Accessed and Dirty itself; every other bit of a valid PTE is the kernel's.
+constexpr std::uint64_t kHardwareBits =
+    static_cast<std::uint64_t>(PteBit::Accessed) | static_cast<std::uint64_t>(PteBit::Dirty);
 
 std::uint64_t vaOf(unsigned pml4, unsigned pdpt, unsigned pd, unsigned pt) {
     return (std::uint64_t{pml4} << 39) | (std::uint64_t{pdpt} << 30) | (std::uint64_t{pd} << 21) |
@@ -89,9 +92,6 @@ std::optional<std::string> checkLeaf(const MemoryManager& mm, const AddressSpace
         if (prot.isNoAccess() || prot.isGuard())
             return fmt::format("page {:#x} is valid with inaccessible protection {:#x}", va.value(),
                                prot.bits());
-        // The CPU sets Accessed and Dirty itself; every other bit is the kernel's.
-        constexpr std::uint64_t kHardwareBits = static_cast<std::uint64_t>(PteBit::Accessed) |
-                                                static_cast<std::uint64_t>(PteBit::Dirty);
         if ((pte.raw() & ~kHardwareBits) != Pte::valid(frame, prot, true).raw())
             return fmt::format("valid PTE of {:#x} is {:#x}, want {:#x}", va.value(), pte.raw(),
                                Pte::valid(frame, prot, true).raw());
@@ -116,8 +116,6 @@ std::optional<std::string> checkSystemPage(const AddressSpace& space, VirtualAdd
     if (!vad || !vad->systemPage)
         return fmt::format("page {:#x} maps kernel frame {:#x} outside a system page", va.value(),
                            pte.pfn().value());
-    constexpr std::uint64_t kHardwareBits =
-        static_cast<std::uint64_t>(PteBit::Accessed) | static_cast<std::uint64_t>(PteBit::Dirty);
     const Pte want = Pte::valid(pte.pfn(), *MmProtection::fromWin32(page::kReadOnly), true);
     if ((pte.raw() & ~kHardwareBits) != want.raw())
         return fmt::format("system page {:#x} has PTE {:#x}, want {:#x}", va.value(), pte.raw(),
