@@ -57,6 +57,11 @@ std::expected<std::unique_ptr<Kernel>, std::string> Kernel::boot(hal::Machine& m
     std::unique_ptr<Kernel> kernel(new Kernel(machine, mode));
     if (auto ok = kernel->buildKernelWindow(); !ok)
         return std::unexpected(ok.error());
+    if (mode == ScheduleMode::Deterministic)
+        kernel->clock_ = ke::Clock::deterministic();
+    kernel->sharedUserData_ = ke::SharedUserData::create(*kernel->mm_, kernel->clock_);
+    if (!kernel->sharedUserData_)
+        return std::unexpected("not enough RAM to boot");
     return kernel;
 }
 
@@ -145,7 +150,7 @@ std::expected<std::shared_ptr<ps::Process>, RunError> Kernel::createProcess(
     if (!cpu)
         return machineError(cpu.error());
     auto space = mm::AddressSpace::create(*mm_, **cpu);
-    if (!space)
+    if (!space || !sharedUserData_->mapInto(*space))
         return machineError("not enough memory for a new address space");
     hal::SystemRegisters regs = systemRegisters_;
     regs.cr3 = space->tables().root().address().value();
@@ -502,6 +507,11 @@ std::expected<Kernel::RunState, RunError> Kernel::resume() {
             return std::unexpected(RunError{RunError::Kind::Machine, ran.error()});
         if (thread->state != ps::Thread::State::Running || thread->process().terminating())
             continue;  // it waits, was suspended or ended: the loop sees to it
+        if (mode_ == ScheduleMode::Deterministic && cpu.preempted()) {
+            // Virtual time: a quantum of blocks is a quantum of time.
+            clock_.advance(ke::NtDuration(kDeterministicQuantumTime));
+            publishTime();
+        }
         if (cpu.preempted() || std::exchange(rescheduleRequested_, false)) {
             ++stats_.preemptions;
             scheduler_.ready(*thread);
@@ -594,6 +604,7 @@ void Kernel::trapEntry(hal::Cpu& cpu, F&& handler) {
         return;
     }
     try {
+        publishTime();  // whatever the trap, the guest sees the time of its last entry
         handler();
     } catch (const ke::BugCheckStop& stop) {
         bugCheck_ = stop.check;

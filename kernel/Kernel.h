@@ -13,10 +13,12 @@
 
 #include "kernel/hal/Machine.h"
 #include "kernel/ke/BugCheck.h"
+#include "kernel/ke/Clock.h"
 #include "kernel/ke/ExceptionDispatch.h"
 #include "kernel/ke/KernelObserver.h"
 #include "kernel/ke/PreemptionTimer.h"
 #include "kernel/ke/Scheduler.h"
+#include "kernel/ke/SharedUserData.h"
 #include "kernel/mm/Invariants.h"
 #include "kernel/mm/MemoryManager.h"
 #include "kernel/ps/Process.h"
@@ -63,6 +65,8 @@ public:
 
     static constexpr std::chrono::milliseconds kQuantum{10};
     static constexpr std::uint64_t kDeterministicQuantumBlocks = 20'000;
+    // The virtual time a deterministic quantum takes, in 100 ns units: the host timer's.
+    static constexpr std::int64_t kDeterministicQuantumTime = 100'000;
 
     static std::expected<std::unique_ptr<Kernel>, std::string> boot(
         hal::Machine& machine, ScheduleMode mode = ScheduleMode::Timed);
@@ -113,6 +117,18 @@ public:
     const mm::MemoryManager& memoryManager() const { return *mm_; }
     const KernelStatistics& statistics() const { return stats_; }
     ke::ExceptionDispatcher& exceptions() { return exceptions_; }
+    // The kernel's clock (the host's by default) and the page that publishes it to user mode
+    // (KUSER_SHARED_DATA). Every trap publishes the time; the scheduler advances a
+    // deterministic clock, skips to the earliest deadline when every thread waits, and calls
+    // publishTime() at each quantum's end.
+    ke::Clock& clock() { return clock_; }
+    const ke::Clock& clock() const { return clock_; }
+    void setClock(ke::Clock clock) {
+        clock_ = clock;
+        publishTime();
+    }
+    void publishTime() const { sharedUserData_->update(clock_); }
+    const ke::SharedUserData& sharedUserData() const { return *sharedUserData_; }
 
     void systemCall(hal::Cpu& cpu) override;
     void exception(hal::Cpu& cpu, const hal::CpuException& e) override;
@@ -206,6 +222,8 @@ private:
     ke::KernelObserver* observer_ = nullptr;
     std::uint64_t faultNumber_ = 0;
     ke::ExceptionDispatcher exceptions_;
+    ke::Clock clock_ = ke::Clock::host();
+    std::optional<ke::SharedUserData> sharedUserData_;  // set by boot()
     KernelStatistics stats_;
     // Windows-like client ids, one sequence for processes and threads: multiples of 4, well
     // above 4 (the System process on Windows).

@@ -38,6 +38,16 @@ BOOL IsBadCodePtr(FARPROC lpfn);
 VOID GetSystemInfo(LPSYSTEM_INFO lpSystemInfo);
 VOID GetNativeSystemInfo(LPSYSTEM_INFO lpSystemInfo);
 
+/* time.c */
+DWORD GetTickCount(VOID);
+ULONGLONG GetTickCount64(VOID);
+BOOL QueryPerformanceCounter(LARGE_INTEGER* lpPerformanceCount);
+BOOL QueryPerformanceFrequency(LARGE_INTEGER* lpFrequency);
+VOID GetSystemTimeAsFileTime(LPFILETIME lpSystemTimeAsFileTime);
+VOID GetSystemTimePreciseAsFileTime(LPFILETIME lpSystemTimeAsFileTime);
+VOID GetSystemTime(LPSYSTEMTIME lpSystemTime);
+BOOL FileTimeToSystemTime(const FILETIME* lpFileTime, LPSYSTEMTIME lpSystemTime);
+
 /* last_error.c */
 DWORD GetLastError(VOID);
 VOID SetLastError(DWORD dwErrCode);

@@ -56,4 +56,22 @@ _Static_assert(offsetof(SYSTEM_INFO, dwNumberOfProcessors) == 0x20, "SYSTEM_INFO
 _Static_assert(offsetof(SYSTEM_INFO, dwAllocationGranularity) == 0x28, "SYSTEM_INFO.granularity");
 _Static_assert(offsetof(SYSTEM_INFO, wProcessorLevel) == 0x2C, "SYSTEM_INFO.level");
 
+typedef struct _FILETIME {
+    DWORD dwLowDateTime;
+    DWORD dwHighDateTime;
+} FILETIME, *PFILETIME, *LPFILETIME;
+_Static_assert(sizeof(FILETIME) == 8, "FILETIME size");
+
+typedef struct _SYSTEMTIME {
+    WORD wYear;
+    WORD wMonth;
+    WORD wDayOfWeek;
+    WORD wDay;
+    WORD wHour;
+    WORD wMinute;
+    WORD wSecond;
+    WORD wMilliseconds;
+} SYSTEMTIME, *PSYSTEMTIME, *LPSYSTEMTIME;
+_Static_assert(sizeof(SYSTEMTIME) == 16, "SYSTEMTIME size");
+
 #endif

@@ -98,6 +98,33 @@ void AddressSpace::markThreadStack(const Vad& vad) {
     vads_.find(vad.start())->threadStack = true;
 }
 
+bool AddressSpace::mapSystemPage(VirtualAddress va, Pfn frame) {
+    if (vads_.overlaps(va, va + kPageSize))
+        return false;
+    const auto at = tables_.ensurePte(va);
+    if (!at) {
+        tables_.pruneEmptyTables(va);
+        return false;
+    }
+    Vad& vad = reserve(va, 1, page::kReadOnly, VadType::Private);
+    vad.systemPage = true;
+    // Not through setPte: the frame belongs to no working set, and its PFN entry keeps naming
+    // the system's PTE.
+    tables_.write(*at, Pte::valid(frame, *MmProtection::fromWin32(page::kReadOnly), true));
+    mmu_.mapped(va, frame);
+    return true;
+}
+
+void AddressSpace::unmapSystemPage(const Vad& vad) {
+    const VirtualAddress va = vad.start();
+    vads_.remove(vad);
+    if (const auto at = tables_.findPte(va)) {
+        tables_.write(*at, Pte());
+        mmu_.unmapped(va);
+        tables_.pruneEmptyTables(va);
+    }
+}
+
 MmProtection AddressSpace::withAllocationCache(VirtualAddress va, MmProtection prot) const {
     const Vad* vad = vads_.find(va);
     return vad ? prot.withCache(vad->cacheAttribute()) : prot;
@@ -169,6 +196,10 @@ void AddressSpace::decommit(VirtualAddress start, VirtualAddress end) {
 
 void AddressSpace::release(const Vad& vad, VirtualAddress start, VirtualAddress end) {
     const Vad whole = vad;
+    if (whole.systemPage) {  // one page, whole: the system's frame is only unmapped
+        unmapSystemPage(whole);
+        return;
+    }
     decommit(start, end);
     vads_.remove(whole);
     if (whole.start() < start) {

@@ -64,6 +64,12 @@ public:
     // Labels the reservation the kernel made for a thread's stack, for the debugger. Which
     // guard pages grow a stack is the TEB's business (currentStack), not this label's.
     void markThreadStack(const Vad& vad);
+    // Maps the system's frame `frame` read-only and no-execute at `va`, one page in an
+    // allocation of its own (Vad::systemPage): the frame is the system's, so the page is
+    // valid without being charged to this process or counted in its working set, and
+    // releasing it only unmaps it. Fails (false, nothing changed) when `va` is taken or no
+    // page table can be had.
+    bool mapSystemPage(VirtualAddress va, Pfn frame);
 
     // --- the current thread
     // The TEB of the thread running in this address space, or 0. The kernel points it at the
@@ -107,6 +113,7 @@ private:
     // and its place in or out of the working set.
     void reprotect(VirtualAddress va, PhysicalAddress at, Pte pte, MmProtection prot);
     void freePage(VirtualAddress va, PhysicalAddress at, Pte pte);
+    void unmapSystemPage(const Vad& vad);
     void disarmGuard(VirtualAddress va, PhysicalAddress at, Pte pte);
     // `prot` with the cache attribute of the allocation holding `va`.
     MmProtection withAllocationCache(VirtualAddress va, MmProtection prot) const;

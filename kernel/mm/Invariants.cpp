@@ -10,6 +10,9 @@ namespace ntoy::mm {
 namespace {
 
 constexpr unsigned kEntries = 512;
+// The CPU sets Accessed and Dirty itself; every other bit of a valid PTE is the kernel's.
+constexpr std::uint64_t kHardwareBits =
+    static_cast<std::uint64_t>(PteBit::Accessed) | static_cast<std::uint64_t>(PteBit::Dirty);
 
 std::uint64_t vaOf(unsigned pml4, unsigned pdpt, unsigned pd, unsigned pt) {
     return (std::uint64_t{pml4} << 39) | (std::uint64_t{pdpt} << 30) | (std::uint64_t{pd} << 21) |
@@ -72,9 +75,9 @@ std::optional<std::string> checkLeaf(const MemoryManager& mm, const AddressSpace
                            va.value());
     const auto& e = pfns.entry(frame);
     // Valid: Active and in the working set at its slot. Transition: on a transition list.
-    const bool stateFits =
-        pte.isValid() ? e.state == PageState::Active
-                      : e.state == PageState::Modified || e.state == PageState::Standby;
+    const bool stateFits = pte.isValid()
+                               ? e.state == PageState::Active
+                               : e.state == PageState::Modified || e.state == PageState::Standby;
     if (!stateFits || (e.use != PageUse::UserPrivate && e.use != PageUse::UserImage))
         return fmt::format(
             "frame {:#x} of page {:#x} ({} PTE) is {} / {}, not a user frame in "
@@ -89,9 +92,6 @@ std::optional<std::string> checkLeaf(const MemoryManager& mm, const AddressSpace
         if (prot.isNoAccess() || prot.isGuard())
             return fmt::format("page {:#x} is valid with inaccessible protection {:#x}", va.value(),
                                prot.bits());
-        // The CPU sets Accessed and Dirty itself; every other bit is the kernel's.
-        constexpr std::uint64_t kHardwareBits = static_cast<std::uint64_t>(PteBit::Accessed) |
-                                                static_cast<std::uint64_t>(PteBit::Dirty);
         if ((pte.raw() & ~kHardwareBits) != Pte::valid(frame, prot, true).raw())
             return fmt::format("valid PTE of {:#x} is {:#x}, want {:#x}", va.value(), pte.raw(),
                                Pte::valid(frame, prot, true).raw());
@@ -107,6 +107,30 @@ std::optional<std::string> checkLeaf(const MemoryManager& mm, const AddressSpace
         return fmt::format("page {:#x} ({} PTE) has working-set slot {:#x}", va.value(),
                            pte.isValid() ? "valid" : "transition", e.wsIndex);
     return std::nullopt;
+}
+
+// A valid user PTE naming a kernel frame: only a system page (Vad::systemPage) may, read-only,
+// no-execute, announced to the MMU. Its frame is the system's, so it counts in no census here.
+std::optional<std::string> checkSystemPage(const AddressSpace& space, VirtualAddress va, Pte pte) {
+    const Vad* vad = space.vads().find(va);
+    if (!vad || !vad->systemPage)
+        return fmt::format("page {:#x} maps kernel frame {:#x} outside a system page", va.value(),
+                           pte.pfn().value());
+    const Pte want = Pte::valid(pte.pfn(), *MmProtection::fromWin32(page::kReadOnly), true);
+    if ((pte.raw() & ~kHardwareBits) != want.raw())
+        return fmt::format("system page {:#x} has PTE {:#x}, want {:#x}", va.value(), pte.raw(),
+                           want.raw());
+    const auto shown = space.mmu().shownFrame(va);
+    if (!shown || *shown != pte.pfn())
+        return fmt::format("system page {:#x} (frame {:#x}) was not announced to the MMU",
+                           va.value(), pte.pfn().value());
+    return std::nullopt;
+}
+
+bool isKernelFrame(const PfnDatabase& pfns, Pte pte) {
+    return pte.isValid() && pfns.contains(pte.pfn()) &&
+           pfns.entry(pte.pfn()).use == PageUse::Kernel &&
+           pfns.entry(pte.pfn()).state == PageState::Active;
 }
 
 }  // namespace
@@ -155,6 +179,11 @@ std::optional<std::string> checkAddressSpace(const MemoryManager& mm, const Addr
                     const PhysicalAddress at = pt.address() + i1 * 8ull;
                     const Pte pte(ram.read<std::uint64_t>(at));
                     const VirtualAddress va(vaOf(i4, i3, i2, i1));
+                    if (isKernelFrame(pfns, pte)) {
+                        if (auto bad = checkSystemPage(space, va, pte))
+                            return bad;
+                        continue;
+                    }
                     if (auto bad = checkLeaf(mm, space, va, at, pte, frames))
                         return bad;
                     c.committedPages += pte.isCommitted();

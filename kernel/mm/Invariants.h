@@ -29,7 +29,9 @@ struct UserHalfCensus {
 // slot if the PTE is valid, on a transition list if not; every valid PTE is
 // Pte::valid(frame, its protection, user), Accessed and Dirty aside, and its MMU shows that
 // frame there (hal::Mmu::shownFrame); and the census of committed pages equals the address
-// space's committedPages(), of valid pages its working set's size.
+// space's committedPages(), of valid pages its working set's size. The exception is a system
+// page (Vad::systemPage): a valid read-only, no-execute PTE naming an Active kernel frame,
+// shown by the MMU, counted in none of those (its frame is the system's).
 std::optional<std::string> checkAddressSpace(const MemoryManager& mm, const AddressSpace& space,
                                              UserHalfCensus* census = nullptr);
 

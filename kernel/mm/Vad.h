@@ -19,6 +19,10 @@ struct Vad {
     // Made by the kernel as a thread's stack: a label for the debugger. Which guard pages grow
     // a stack is decided by the current thread's TEB (AddressSpace::currentStack).
     bool threadStack = false;
+    // A page of the system's mapped into the process, as KUSER_SHARED_DATA is in every one:
+    // its frame stays the system's (neither charged to the process nor in its working set),
+    // and the process can neither commit, protect nor free it (AddressSpace::mapSystemPage).
+    bool systemPage = false;
 
     VirtualAddress start() const { return VirtualAddress(startVpn << kPageShift); }
     VirtualAddress end() const { return VirtualAddress((endVpn + 1) << kPageShift); }  // exclusive

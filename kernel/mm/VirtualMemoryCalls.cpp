@@ -101,6 +101,11 @@ void writeRange(SystemCall& call, std::size_t baseArg, std::size_t sizeArg, std:
     (void)call.user.write(call.pointer(sizeArg), size);
 }
 
+// What committing, protecting or freeing the system's page in a process (KUSER_SHARED_DATA)
+// gives: Windows secures that allocation, and MiCheckSecuredVad refuses any change to a
+// secured range with STATUS_INVALID_PAGE_PROTECTION.
+constexpr NtStatus kSecuredPage = NtStatus::InvalidPageProtection;
+
 bool isValidProcessHandle(SystemCall& call, std::uint64_t handle) {
     return call.process.isCurrentProcessHandle(handle);
 }
@@ -142,6 +147,8 @@ NtStatus NtAllocateVirtualMemory(SystemCall& call) {
         const mm::Vad* vad = space.findVad(start);
         if (!vad || end > vad->end())
             return NtStatus::ConflictingAddresses;
+        if (vad->systemPage)
+            return kSecuredPage;
         if (type != kMemReset) {
             if (auto s = space.commit(start, end, *prot); s != NtStatus::Success)
                 return s;
@@ -199,6 +206,8 @@ NtStatus NtFreeVirtualMemory(SystemCall& call) {
     const mm::Vad vad = *found;
     if (vad.type != mm::VadType::Private)
         return NtStatus::UnableToDeleteSection;
+    if (vad.systemPage)
+        return kSecuredPage;
 
     if (size == 0) {
         if (VirtualAddress(base).pageBase() != vad.start())
@@ -253,6 +262,8 @@ NtStatus NtProtectVirtualMemory(SystemCall& call) {
     const mm::Vad* vad = space.findVad(start);
     if (!vad || end > vad->end())
         return unprotectable(NtStatus::ConflictingAddresses);
+    if (vad->systemPage)
+        return unprotectable(kSecuredPage);
     if (vad->type == mm::VadType::Private && anyProt->copyOnWrite())
         return NtStatus::InvalidPageProtection;
     for (VirtualAddress va = start; va < end; va = va + kPageSize)
