@@ -40,6 +40,12 @@ struct SystemRegisters {
     std::uint64_t tlbFlushRoutine = 0;
 };
 
+// A thread's registers while it is off its processor: opaque to the kernel.
+class SavedContext {
+public:
+    virtual ~SavedContext() = default;
+};
+
 // One address space's processor: its registers, TLB and translated-code cache, and the MMU
 // of its user half.
 class Processor : public Cpu, public Mmu {
