@@ -13,7 +13,7 @@
 #include "kernel/hal/Machine.h"
 #include "kernel/ldr/PeImage.h"
 #include "kernel/mm/AddressSpace.h"
-#include "kernel/ps/HandleTable.h"
+#include "kernel/ob/HandleTable.h"
 
 namespace ntoy::ps {
 
@@ -50,9 +50,11 @@ public:
     hal::Processor& cpu() { return *cpu_; }
     mm::AddressSpace& space() { return *space_; }
     const mm::AddressSpace& space() const { return *space_; }
-    HandleTable& handles() { return handles_; }
+    ob::HandleTable& handles() { return handles_; }
 
-    bool isCurrentProcessHandle(std::uint64_t h) const { return h == kCurrentProcessHandle; }
+    bool isCurrentProcessHandle(std::uint64_t h) const {
+        return ob::Handle(h) == ob::kCurrentProcess;
+    }
 
     // In the order they were mapped; the executable first. A list: entries stay put while
     // others come and go.
@@ -79,7 +81,7 @@ private:
     std::uint32_t id_;
     std::unique_ptr<hal::Processor> cpu_;
     std::unique_ptr<mm::AddressSpace> space_;
-    HandleTable handles_;
+    ob::HandleTable handles_;
     std::list<LoadedImage> images_;
     ImageSearchPath imageSearchPath_;
     std::uint32_t lastImageSerial_ = 0;

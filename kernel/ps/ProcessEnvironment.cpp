@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "kernel/io/Console.h"
 #include "kernel/mm/SystemLayout.h"
 #include "kernel/mm/UserMemory.h"
 #include "ntoy/process_layout.h"
@@ -168,9 +169,9 @@ std::expected<InitialThread, std::string> buildEnvironment(Process& process,
 
     space.setCurrentTeb(*teb);  // the process's only thread
 
-    process.handles().insert(NTOY_HANDLE_STDIN, ObjectKind::ConsoleInput);
-    process.handles().insert(NTOY_HANDLE_STDOUT, ObjectKind::ConsoleOutput);
-    process.handles().insert(NTOY_HANDLE_STDERR, ObjectKind::ConsoleError);
+    if (io::insertConsoleHandles(process.handles()) != NtStatus::Success)
+        return std::unexpected(
+            "the process's handle table is not new: no room for the console handles");
     process.teb = *teb;
     process.peb = *peb;
     return InitialThread{stackBase, *teb, *peb};
