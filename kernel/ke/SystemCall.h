@@ -10,6 +10,7 @@
 #include "kernel/base/NtStatus.h"
 #include "kernel/hal/Cpu.h"
 #include "kernel/ke/ExceptionDispatch.h"
+#include "kernel/ke/Wait.h"
 #include "kernel/mm/UserMemory.h"
 #include "kernel/ps/Process.h"
 
@@ -25,6 +26,12 @@ struct SystemCall {
     std::array<std::uint64_t, kMaxSystemCallArgs> args{};
     // Set by calls that load a whole new register state (NtContinue): RAX is not the status.
     bool replacesContext = false;
+    // The calling thread.
+    ps::Thread* thread = nullptr;
+    // The system's waits, and the clock when the call began (100 ns units: interrupt time
+    // since boot, system time since 1601), for the object and wait calls.
+    WaitManager* waits = nullptr;
+    std::uint64_t interruptTime = 0, systemTime = 0;
 
     std::uint64_t arg(std::size_t i) const { return args[i]; }
     VirtualAddress pointer(std::size_t i) const { return VirtualAddress(args[i]); }

@@ -100,23 +100,29 @@ WaitOutcome WaitManager::wait(ps::Thread& thread,
     return WaitOutcome::blocked();
 }
 
-WaitOutcome WaitManager::delay(ps::Thread& thread, bool alertable, std::uint64_t deadline,
-                               std::uint64_t now) {
+WaitOutcome WaitManager::delay(ps::Thread& thread, bool alertable,
+                               std::optional<std::uint64_t> deadline, std::uint64_t now) {
     if (alertable)
         if (auto status = alertStatus(thread))
             return WaitOutcome::done(*status);
-    if (deadline <= now)
+    if (deadline && *deadline <= now)
         return WaitOutcome::done(NtStatus::Success);
     block(thread, {}, WaitType::Any, alertable, deadline, NtStatus::Success);
     return WaitOutcome::blocked();
+}
+
+NtStatus WaitManager::yield(ps::Thread& thread) {
+    return ready_.yield(thread) ? NtStatus::Success : NtStatus::NoYieldPerformed;
 }
 
 void WaitManager::block(ps::Thread& thread,
                         std::span<const std::shared_ptr<DispatcherObject>> objects, WaitType type,
                         bool alertable, std::optional<std::uint64_t> deadline,
                         NtStatus timeoutStatus) {
+    // A thread in a wait makes no calls; should one come anyway (a test harness), its old wait
+    // leaves every list before the new one is built, so no list keeps a block that is gone.
+    dropWait(thread);
     ThreadWait& w = thread.wait;
-    w = ThreadWait{};
     // Every block exists before any is linked: the lists hold their addresses.
     w.blocks.reserve(objects.size());
     for (std::size_t i = 0; i < objects.size(); ++i)

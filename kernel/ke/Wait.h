@@ -71,10 +71,14 @@ struct ThreadWait {
     TimerQueue::iterator timer;  // its place in the timer queue, while it has a deadline
 };
 
-// What the scheduler supplies: where a thread whose wait ended goes.
+// The scheduler, as the waits and the wait calls see it.
 class ReadyQueue {
 public:
+    // Where a thread whose wait ended goes (its state is Ready).
     virtual void ready(ps::Thread& thread) = 0;
+    // NtYieldExecution: the running thread goes behind every ready thread (and off its
+    // processor); false, and it keeps running, if no other thread is ready.
+    virtual bool yield(ps::Thread& running) = 0;
 
 protected:
     ~ReadyQueue() = default;
@@ -115,11 +119,13 @@ public:
                      std::uint64_t now);
 
     // NtDelayExecution's wait, with no objects: the alert checks of an alertable wait, then
-    // STATUS_SUCCESS at the deadline. (A zero interval that is not alertable is a yield, which
-    // is the scheduler's: NtYieldExecution's STATUS_SUCCESS, or STATUS_NO_YIELD_PERFORMED when
-    // no other thread is ready.)
-    WaitOutcome delay(ps::Thread& thread, bool alertable, std::uint64_t deadline,
+    // STATUS_SUCCESS at the deadline (none: never). A zero interval that is not alertable is
+    // a yield instead, which the call makes.
+    WaitOutcome delay(ps::Thread& thread, bool alertable, std::optional<std::uint64_t> deadline,
                       std::uint64_t now);
+    // NtYieldExecution: STATUS_SUCCESS if another thread was ready and now runs first,
+    // STATUS_NO_YIELD_PERFORMED if none was.
+    NtStatus yield(ps::Thread& thread);
 
     // Call after `object` may have become signalled (an event set, a mutant or semaphore
     // released, a thread or process ended): ends the waits it now satisfies, oldest first.

@@ -74,6 +74,14 @@ std::expected<std::shared_ptr<Object>, NtStatus> HandleTable::reference(
     return checkReference(entries_[*index], type, desired);
 }
 
+NtStatus HandleTable::setAttributes(Handle handle, std::uint32_t attributes) {
+    const auto index = indexOf(handle);
+    if (!index)
+        return NtStatus::InvalidHandle;
+    entries_[*index].attributes = attributes & attribute::kHandleAttributes;
+    return NtStatus::Success;
+}
+
 NtStatus HandleTable::close(Handle handle) {
     const auto index = indexOf(handle);
     if (!index)

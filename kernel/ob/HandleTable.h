@@ -87,6 +87,10 @@ public:
         return std::static_pointer_cast<T>(std::move(*object));
     }
 
+    // Replaces the handle's attributes (NtSetInformationObject's HandleFlagInformation); only
+    // the handle attributes are kept. STATUS_INVALID_HANDLE if there is none.
+    NtStatus setAttributes(Handle handle, std::uint32_t attributes);
+
     // Removes the handle and drops its reference: STATUS_INVALID_HANDLE if there is none,
     // STATUS_HANDLE_NOT_CLOSABLE if it is protected from closing.
     NtStatus close(Handle handle);

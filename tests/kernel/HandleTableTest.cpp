@@ -125,6 +125,10 @@ TEST(HandleTableTest, ProtectedHandlesCloseOnlyWithTheTable) {
     EXPECT_EQ(table.lookup(h)->attributes, ob::attribute::kProtectClose | ob::attribute::kInherit);
     EXPECT_EQ(table.close(h), NtStatus::HandleNotClosable);
     EXPECT_EQ(table.count(), 1u);
+    EXPECT_EQ(table.setAttributes(h, ob::attribute::kInherit | 0x40), NtStatus::Success);
+    EXPECT_EQ(table.lookup(h)->attributes, ob::attribute::kInherit);
+    EXPECT_EQ(table.setAttributes(Handle(0x40), 0), NtStatus::InvalidHandle);
+    EXPECT_EQ(table.setAttributes(h, ob::attribute::kProtectClose), NtStatus::Success);
     ASSERT_TRUE(table.insert(newEvent(), 0));
     table.closeAll();
     EXPECT_EQ(table.count(), 0u);

@@ -12,6 +12,7 @@
 #include "kernel/ke/Wait.h"
 #include "kernel/ps/Thread.h"
 #include "tests/kernel/fakes/Printers.h"
+#include "tests/kernel/fakes/SystemCallHarness.h"
 
 namespace ntoy::test {
 namespace {
@@ -24,12 +25,6 @@ using ke::Semaphore;
 using ke::WaitOutcome;
 using ke::WaitType;
 using ps::Thread;
-
-class RecordingReadyQueue final : public ke::ReadyQueue {
-public:
-    void ready(Thread& thread) override { readied.push_back(&thread); }
-    std::vector<Thread*> readied;
-};
 
 class WaitTest : public ::testing::Test {
 protected:
@@ -384,6 +379,22 @@ TEST_F(WaitTest, AnAlertableDelayEndsForAnApcOrAnAlert) {
     (void)waits_.alert(*t);
     EXPECT_EQ(resumed(*t), NtStatus::Alerted);
     EXPECT_FALSE(waits_.nextDeadline());
+}
+
+TEST_F(WaitTest, ADelayWithoutADeadlineNeverEndsByItself) {
+    auto t = newThread();
+    ASSERT_EQ(waits_.delay(*t, true, std::nullopt, now_), blockedOutcome());
+    EXPECT_FALSE(waits_.nextDeadline());
+    ASSERT_TRUE(waits_.queueUserApc(*t, {VirtualAddress(0x1000), 0, 0, 0}));
+    EXPECT_EQ(resumed(*t), NtStatus::UserApc);
+}
+
+TEST_F(WaitTest, AYieldIsTheSchedulers) {
+    auto t = newThread();
+    EXPECT_EQ(waits_.yield(*t), NtStatus::NoYieldPerformed);
+    queue_.othersReady = true;
+    EXPECT_EQ(waits_.yield(*t), NtStatus::Success);
+    EXPECT_EQ(queue_.yielded, (std::vector<Thread*>{t.get(), t.get()}));
 }
 
 // --- Mutants
