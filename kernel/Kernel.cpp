@@ -291,6 +291,7 @@ void Kernel::terminateThread(ps::Thread& thread, std::uint32_t status) {
     thread.state = ps::Thread::State::Terminated;
     --liveThreads_;
     scheduler_.remove(thread);
+    waits_.threadEnded(thread);
     ps::Process& process = thread.process();
     if (&thread == running_)
         process.cpu().requestStop();
@@ -454,7 +455,17 @@ std::expected<void, RunError> Kernel::finishProcess(const std::shared_ptr<ps::Pr
     processes_.erase(id);
     process->teardown();  // every frame and charge goes back
     process->markEnded();
+    waits_.signaled(*process);
     return verifyAfterExit(id, status);
+}
+
+bool Kernel::yield(ps::Thread& running) {
+    if (scheduler_.empty())
+        return false;
+    // Behind every ready thread: the run loop requeues it at the back.
+    rescheduleRequested_ = true;
+    running.process().cpu().requestStop();
+    return true;
 }
 
 RunError Kernel::deadlockError() const {
@@ -481,9 +492,17 @@ std::expected<Kernel::RunState, RunError> Kernel::resume() {
             return RunState::Exited;
         if (std::exchange(pauseRequested_, false))
             return RunState::Paused;
+        waits_.expire(clock_.interruptTime());
         ps::Thread* thread = scheduler_.next();
-        if (!thread)
+        if (!thread) {
+            // Every thread waits: time goes straight to the earliest timeout, if there is one.
+            if (auto deadline = waits_.nextDeadline()) {
+                clock_.skipTo(*deadline);
+                publishTime();
+                continue;
+            }
             return std::unexpected(deadlockError());
+        }
         switchTo(*thread);
         thread->state = ps::Thread::State::Running;
         running_ = thread;
@@ -650,6 +669,9 @@ void Kernel::dispatchSystemCall(hal::Cpu& cpu) {
     ke::SystemCall call{process, cpu, mm::UserMemory(process.space()), exceptions_};
     call.thread = &thread;
     call.kernel = this;
+    call.waits = &waits_;
+    call.interruptTime = clock_.interruptTime();
+    call.systemTime = clock_.systemTime();
     const hal::Reg registerArgs[] = {hal::Reg::R10, hal::Reg::Rdx, hal::Reg::R8, hal::Reg::R9};
     for (std::size_t i = 0; i < entry->argumentCount && i < 4; ++i)
         call.args[i] = cpu.reg(registerArgs[i]);

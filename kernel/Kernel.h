@@ -19,6 +19,7 @@
 #include "kernel/ke/PreemptionTimer.h"
 #include "kernel/ke/Scheduler.h"
 #include "kernel/ke/SharedUserData.h"
+#include "kernel/ke/Wait.h"
 #include "kernel/mm/Invariants.h"
 #include "kernel/mm/MemoryManager.h"
 #include "kernel/ps/Process.h"
@@ -51,7 +52,7 @@ struct RunError {
     std::string message;
 };
 
-class Kernel final : public hal::TrapHandler {
+class Kernel final : public hal::TrapHandler, public ke::ReadyQueue {
 public:
     static constexpr bool kChecked = NTOY_CHECKED;
     // Parameter 1 of the MEMORY_MANAGEMENT bug checks the kernel's own verification raises
@@ -163,6 +164,11 @@ public:
     ps::Process* findProcess(std::uint32_t id);
     std::shared_ptr<ps::Process> processRef(std::uint32_t id);
     ke::Scheduler& scheduler() { return scheduler_; }
+    ke::WaitManager& waits() { return waits_; }
+
+    // ke::ReadyQueue, for the waits.
+    void ready(ps::Thread& thread) override { scheduler_.ready(thread); }
+    bool yield(ps::Thread& running) override;
 
 private:
     Kernel(hal::Machine& machine, ScheduleMode mode);
@@ -209,6 +215,7 @@ private:
     ScheduleMode mode_;
     std::map<std::uint32_t, std::shared_ptr<ps::Process>> processes_;
     ke::Scheduler scheduler_;
+    ke::WaitManager waits_{*this};
     ps::Thread* running_ = nullptr;  // the thread on a processor in run(), if any
     std::weak_ptr<ps::Process> focus_;
     std::optional<std::uint32_t> firstProcessId_;

@@ -1,11 +1,64 @@
 #include "kernel/base/NtStatus.h"
 
+#include <array>
+
 namespace ntoy {
+namespace {
+
+// "STATUS_WAIT_1" to "STATUS_WAIT_63" and "STATUS_ABANDONED_WAIT_1" to "..._63": what a wait
+// any returns for the object at that index. Built at compile time, so the names are constants
+// like the others.
+template <std::size_t N>
+struct IndexedNames {
+    static constexpr std::size_t kCount = 64;
+    static constexpr std::size_t kWidth = N + 2;
+    std::array<std::array<char, kWidth>, kCount> text{};
+
+    explicit constexpr IndexedNames(const char (&prefix)[N + 1]) {
+        for (std::size_t i = 0; i < kCount; ++i) {
+            for (std::size_t c = 0; c < N; ++c)
+                text[i][c] = prefix[c];
+            if (i < 10) {
+                text[i][N] = static_cast<char>('0' + i);
+            } else {
+                text[i][N] = static_cast<char>('0' + i / 10);
+                text[i][N + 1] = static_cast<char>('0' + i % 10);
+            }
+        }
+    }
+    constexpr std::string_view operator[](std::size_t i) const {
+        return std::string_view(text[i].data(), i < 10 ? N + 1 : N + 2);
+    }
+};
+
+constexpr IndexedNames<12> kWaitNames("STATUS_WAIT_");
+constexpr IndexedNames<22> kAbandonedNames("STATUS_ABANDONED_WAIT_");
+static_assert(kWaitNames[63] == "STATUS_WAIT_63" &&
+              kAbandonedNames[7] == "STATUS_ABANDONED_WAIT_7");
+
+}  // namespace
 
 std::string_view ntStatusName(NtStatus s) {
+    const std::uint32_t value = raw(s);
+    if (value > raw(NtStatus::Success) && value < raw(NtStatus::Success) + 64)
+        return kWaitNames[value - raw(NtStatus::Success)];
+    if (value > raw(NtStatus::AbandonedWait0) && value < raw(NtStatus::AbandonedWait0) + 64)
+        return kAbandonedNames[value - raw(NtStatus::AbandonedWait0)];
     switch (s) {
         case NtStatus::Success:
             return "STATUS_SUCCESS";
+        case NtStatus::AbandonedWait0:
+            return "STATUS_ABANDONED_WAIT_0";
+        case NtStatus::UserApc:
+            return "STATUS_USER_APC";
+        case NtStatus::Alerted:
+            return "STATUS_ALERTED";
+        case NtStatus::Timeout:
+            return "STATUS_TIMEOUT";
+        case NtStatus::Pending:
+            return "STATUS_PENDING";
+        case NtStatus::NoYieldPerformed:
+            return "STATUS_NO_YIELD_PERFORMED";
         case NtStatus::GuardPageViolation:
             return "STATUS_GUARD_PAGE_VIOLATION";
         case NtStatus::Breakpoint:
@@ -48,6 +101,20 @@ std::string_view ntStatusName(NtStatus s) {
             return "STATUS_ALREADY_COMMITTED";
         case NtStatus::ObjectTypeMismatch:
             return "STATUS_OBJECT_TYPE_MISMATCH";
+        case NtStatus::InvalidParameterMix:
+            return "STATUS_INVALID_PARAMETER_MIX";
+        case NtStatus::ObjectNameInvalid:
+            return "STATUS_OBJECT_NAME_INVALID";
+        case NtStatus::MutantNotOwned:
+            return "STATUS_MUTANT_NOT_OWNED";
+        case NtStatus::SemaphoreLimitExceeded:
+            return "STATUS_SEMAPHORE_LIMIT_EXCEEDED";
+        case NtStatus::InsufficientResources:
+            return "STATUS_INSUFFICIENT_RESOURCES";
+        case NtStatus::MutantLimitExceeded:
+            return "STATUS_MUTANT_LIMIT_EXCEEDED";
+        case NtStatus::HandleNotClosable:
+            return "STATUS_HANDLE_NOT_CLOSABLE";
         case NtStatus::NoncontinuableException:
             return "STATUS_NONCONTINUABLE_EXCEPTION";
         case NtStatus::InvalidDisposition:
@@ -110,8 +177,6 @@ std::string_view ntStatusName(NtStatus s) {
             return "STATUS_SUSPEND_COUNT_EXCEEDED";
         case NtStatus::ThreadIsTerminating:
             return "STATUS_THREAD_IS_TERMINATING";
-        case NtStatus::InsufficientResources:
-            return "STATUS_INSUFFICIENT_RESOURCES";
         case NtStatus::ProcessIsTerminating:
             return "STATUS_PROCESS_IS_TERMINATING";
         case NtStatus::NotMappedView:

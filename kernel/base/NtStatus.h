@@ -7,7 +7,13 @@
 namespace ntoy {
 
 enum class NtStatus : std::uint32_t {
-    Success = 0x00000000,
+    Success = 0x00000000,         // also STATUS_WAIT_0: wait any adds the object's index
+    AbandonedWait0 = 0x00000080,  // STATUS_ABANDONED: wait any adds the index
+    UserApc = 0x000000C0,
+    Alerted = 0x00000101,
+    Timeout = 0x00000102,
+    Pending = 0x00000103,
+    NoYieldPerformed = 0x40000024,
     GuardPageViolation = 0x80000001,
     DatatypeMisalignment = 0x80000002,
     Breakpoint = 0x80000003,
@@ -27,6 +33,13 @@ enum class NtStatus : std::uint32_t {
     AlreadyCommitted = 0xC0000021,
     AccessDenied = 0xC0000022,
     ObjectTypeMismatch = 0xC0000024,
+    InvalidParameterMix = 0xC0000030,
+    ObjectNameInvalid = 0xC0000033,
+    MutantNotOwned = 0xC0000046,
+    SemaphoreLimitExceeded = 0xC0000047,
+    InsufficientResources = 0xC000009A,
+    MutantLimitExceeded = 0xC0000191,
+    HandleNotClosable = 0xC0000235,
     NoncontinuableException = 0xC0000025,
     InvalidDisposition = 0xC0000026,
     NotCommitted = 0xC000002D,
@@ -66,7 +79,6 @@ enum class NtStatus : std::uint32_t {
     InvalidSystemService = 0xC000001C,
     SuspendCountExceeded = 0xC000004A,
     ThreadIsTerminating = 0xC000004B,
-    InsufficientResources = 0xC000009A,
     ProcessIsTerminating = 0xC000010A,
 };
 

@@ -5,9 +5,12 @@
 #include <array>
 #include <cerrno>
 
+#include "kernel/io/Console.h"
 #include "kernel/ke/SystemCall.h"
 
 namespace ntoy::ke {
+
+using io::Console;
 namespace {
 
 struct IoStatusBlock {
@@ -36,18 +39,18 @@ NtStatus NtWriteFile(SystemCall& call) {
     const VirtualAddress buffer = call.pointer(5);
     const auto length = static_cast<std::uint32_t>(call.arg(6));
 
-    const auto object = call.process.handles().lookup(handle);
-    if (!object)
-        return NtStatus::InvalidHandle;
-    if (*object == ps::ObjectKind::ConsoleInput)
-        return NtStatus::AccessDenied;
+    // The input handle lacks FILE_WRITE_DATA: writing to it is STATUS_ACCESS_DENIED.
+    const auto console =
+        call.process.handles().reference<Console>(ob::Handle(handle), ob::access::kFileWriteData);
+    if (!console)
+        return console.error();
     if (auto s = call.user.probeForWrite(ioStatus, sizeof(IoStatusBlock)); s != NtStatus::Success)
         return s;
     // The whole buffer must be readable before any of it is written; then it goes out in
     // pieces, so a large length costs the host no more than one piece.
     if (auto s = call.user.probeForRead(buffer, length); s != NtStatus::Success)
         return s;
-    const int fd = *object == ps::ObjectKind::ConsoleOutput ? STDOUT_FILENO : STDERR_FILENO;
+    const int fd = (*console)->stream() == Console::Stream::Error ? STDERR_FILENO : STDOUT_FILENO;
     constexpr std::uint32_t kPiece = 64 << 10;
     std::array<std::byte, kPiece> piece;
     NtStatus status = NtStatus::Success;

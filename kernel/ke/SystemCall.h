@@ -10,6 +10,7 @@
 #include "kernel/base/NtStatus.h"
 #include "kernel/hal/Cpu.h"
 #include "kernel/ke/ExceptionDispatch.h"
+#include "kernel/ke/Wait.h"
 #include "kernel/mm/UserMemory.h"
 #include "kernel/ps/Process.h"
 
@@ -33,6 +34,10 @@ struct SystemCall {
     // threads. Always set by the kernel's dispatcher; unit tests of memory calls leave them.
     ps::Thread* thread = nullptr;
     Kernel* kernel = nullptr;
+    // The system's waits, and the clock when the call began (100 ns units: interrupt time
+    // since boot, system time since 1601), for the object and wait calls.
+    WaitManager* waits = nullptr;
+    std::uint64_t interruptTime = 0, systemTime = 0;
 
     std::uint64_t arg(std::size_t i) const { return args[i]; }
     VirtualAddress pointer(std::size_t i) const { return VirtualAddress(args[i]); }

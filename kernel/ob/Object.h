@@ -1,6 +1,10 @@
 // The object manager's objects: typed, reference counted (a std::shared_ptr is a reference;
 // a handle holds one), and kept alive until the last handle and reference go. A process
 // object outlives its process, so its exit status can still be read through a handle.
+//
+// Objects are always made by std::make_shared (or held by a std::shared_ptr from birth): code
+// that must keep one alive while it works on it, or hand itself to a list, uses
+// weak_from_this/shared_from_this.
 #pragma once
 
 #include <cstdint>
@@ -28,7 +32,7 @@ inline constexpr AccessMask kGenericExecute = 0x20000000;
 inline constexpr AccessMask kGenericAll = 0x10000000;
 }  // namespace access
 
-class Object {
+class Object : public std::enable_shared_from_this<Object> {
 public:
     explicit Object(ObjectType type) : type_(type) {}
     virtual ~Object() = default;

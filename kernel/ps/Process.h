@@ -16,7 +16,7 @@
 #include "kernel/ke/Dispatcher.h"
 #include "kernel/ldr/PeImage.h"
 #include "kernel/mm/AddressSpace.h"
-#include "kernel/ps/HandleTable.h"
+#include "kernel/ob/HandleTable.h"
 #include "kernel/ps/Thread.h"
 
 namespace ntoy::ps {
@@ -59,9 +59,11 @@ public:
     mm::AddressSpace& space() { return *space_; }
     const mm::AddressSpace& space() const { return *space_; }
     bool hasAddressSpace() const { return space_ != nullptr; }
-    HandleTable& handles() { return handles_; }
+    ob::HandleTable& handles() { return handles_; }
 
-    bool isCurrentProcessHandle(std::uint64_t h) const { return h == kCurrentProcessHandle; }
+    bool isCurrentProcessHandle(std::uint64_t h) const {
+        return ob::Handle(h) == ob::kCurrentProcess;
+    }
 
     // In the order they were mapped; the executable first. A list: entries stay put while
     // others come and go.
@@ -119,8 +121,7 @@ public:
         images_.clear();
         space_.reset();  // frames go back while the processor still exists
         cpu_.reset();
-        HandleTable closing = std::move(handles_);
-        handles_ = HandleTable();
+        handles_.closeAll();  // objects it held may go now, other processes among them
     }
 
     bool signaledFor(const Thread&) const override { return ended_; }
@@ -129,7 +130,7 @@ private:
     std::uint32_t id_;
     std::unique_ptr<hal::Processor> cpu_;
     std::unique_ptr<mm::AddressSpace> space_;
-    HandleTable handles_;
+    ob::HandleTable handles_;
     std::list<LoadedImage> images_;
     ImageSearchPath imageSearchPath_;
     std::uint32_t lastImageSerial_ = 0;

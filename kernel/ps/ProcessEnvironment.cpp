@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "kernel/io/Console.h"
 #include "kernel/mm/SystemLayout.h"
 #include "kernel/mm/UserMemory.h"
 #include "ntoy/process_layout.h"
@@ -203,9 +204,9 @@ std::expected<void, std::string> buildProcessEnvironment(Process& process, Virtu
     put(*params + NTOY_PARAMS_ENVIRONMENT, next.value());
     put(*params + NTOY_PARAMS_ENVIRONMENT_SIZE, std::uint64_t{environment.size() * 2});
 
-    process.handles().insert(NTOY_HANDLE_STDIN, ObjectKind::ConsoleInput);
-    process.handles().insert(NTOY_HANDLE_STDOUT, ObjectKind::ConsoleOutput);
-    process.handles().insert(NTOY_HANDLE_STDERR, ObjectKind::ConsoleError);
+    if (io::insertConsoleHandles(process.handles()) != NtStatus::Success)
+        return std::unexpected(
+            "the process's handle table is not new: no room for the console handles");
     process.peb = *peb;
     return {};
 }

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,8 +13,13 @@
 #include "kernel/base/NtStatus.h"
 #include "kernel/base/Types.h"
 #include "kernel/hal/Machine.h"
+#include "kernel/ke/Apc.h"
 #include "kernel/ke/Dispatcher.h"
 #include "kernel/ke/Wait.h"
+
+namespace ntoy::ke {
+class Mutant;
+}
 
 namespace ntoy::ps {
 
@@ -45,6 +52,14 @@ public:
 
     // Its waits (ke/Wait.h).
     ke::ThreadWait wait;
+    // The mutants it owns, the most recently acquired first: abandoned when it ends.
+    std::list<std::shared_ptr<ke::Mutant>> ownedMutants;
+    // User APCs queued to it, oldest first; an alertable wait ends with STATUS_USER_APC
+    // while any is queued.
+    std::deque<ke::UserApc> userApcs;
+    // Alerted (NtAlertThread) while not in an alertable wait: its next one ends at once with
+    // STATUS_ALERTED.
+    bool alerted = false;
 
     bool signaledFor(const Thread&) const override { return state == State::Terminated; }
 

@@ -343,10 +343,10 @@ std::uint64_t SystemCallArguments::bufferPointer() {
 
 std::uint64_t SystemCallArguments::handle() {
     if (plausible())
-        return ps::kCurrentProcessHandle;
+        return ob::kCurrentProcess.value();
     const auto roll = below(100);
     if (roll < 55)
-        return ps::kCurrentProcessHandle;
+        return ob::kCurrentProcess.value();
     if (roll < 65)
         return kCurrentThreadHandle;
     if (roll < 75)

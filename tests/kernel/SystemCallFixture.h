@@ -22,7 +22,7 @@ inline constexpr std::uint32_t kCommit = 0x1000, kReserve = 0x2000, kDecommit = 
                                kMapped = 0x40000, kReset = 0x80000, kTopDown = 0x100000;
 }  // namespace mem
 
-inline constexpr std::uint64_t kCurrentProcess = ps::kCurrentProcessHandle;
+inline constexpr std::uint64_t kCurrentProcess = ob::kCurrentProcess.value();
 
 // MEMORY_BASIC_INFORMATION, x64.
 struct MemoryBasicInformation {

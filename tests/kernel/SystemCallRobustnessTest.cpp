@@ -240,7 +240,8 @@ private:
                           fmt::format("{} -> {:#x}", call, raw(status)));
         const std::uint64_t stops = cpu().stopRequests() - stopsBefore;
         if (entry.handler == &ke::NtTerminateProcess) {
-            const bool ends = status == NtStatus::Success && v.args[0] == ps::kCurrentProcessHandle;
+            const bool ends =
+                status == NtStatus::Success && v.args[0] == ob::kCurrentProcess.value();
             if (stops != (ends ? 1u : 0u))
                 problems_.add(
                     "NtTerminateProcess stopped the CPU when it should not, or not when "

@@ -19,7 +19,7 @@ constexpr std::uint64_t kNameText = kScratch + 0x100;
 constexpr std::uint64_t kBaseOut = kScratch + 0x800;
 constexpr std::uint64_t kLengthOut = kScratch + 0x808;
 constexpr std::uint64_t kBuffer = kScratch + 0x1000;  // three pages
-constexpr std::uint64_t kCurrentProcess = ps::kCurrentProcessHandle;
+constexpr std::uint64_t kCurrentProcess = ob::kCurrentProcess.value();
 
 class ImageCallsTest : public LoaderFixture {
 protected:

@@ -21,6 +21,24 @@
     X(8, NtRaiseException, 3)             \
     X(9, NtMapImage, 2)                   \
     X(10, NtQueryMappedImages, 4)         \
-    X(11, NtUnmapViewOfSection, 2)
+    X(11, NtUnmapViewOfSection, 2)        \
+    X(12, NtClose, 1)                     \
+    X(13, NtDuplicateObject, 7)           \
+    X(14, NtCreateEvent, 5)               \
+    X(15, NtSetEvent, 2)                  \
+    X(16, NtResetEvent, 2)                \
+    X(17, NtPulseEvent, 2)                \
+    X(18, NtQueryEvent, 5)                \
+    X(19, NtCreateMutant, 4)              \
+    X(20, NtReleaseMutant, 2)             \
+    X(21, NtQueryMutant, 5)               \
+    X(22, NtCreateSemaphore, 5)           \
+    X(23, NtReleaseSemaphore, 3)          \
+    X(24, NtQuerySemaphore, 5)            \
+    X(25, NtWaitForSingleObject, 3)       \
+    X(26, NtWaitForMultipleObjects, 5)    \
+    X(27, NtDelayExecution, 2)            \
+    X(28, NtYieldExecution, 0)            \
+    X(29, NtSignalAndWaitForSingleObject, 4)
 
 #endif

@@ -12,6 +12,7 @@
 #include "kernel/mm/PageFault.h"
 #include "kernel/mm/Protection.h"
 #include "kernel/mm/Pte.h"
+#include "kernel/ob/HandleTable.h"
 
 namespace ntoy {
 
@@ -49,4 +50,9 @@ inline void PrintTo(AccessKind a, std::ostream* os) {
 }
 
 }  // namespace mm
+namespace ob {
+inline void PrintTo(const Handle& h, std::ostream* os) {
+    *os << fmt::format("handle {:#x}", h.value());
+}
+}  // namespace ob
 }  // namespace ntoy

@@ -1,6 +1,6 @@
 #include "tests/kernel/fakes/TestSystem.h"
 
-#include "ntoy/process_layout.h"
+#include "kernel/io/Console.h"
 
 namespace ntoy::test {
 
@@ -18,9 +18,8 @@ std::unique_ptr<ps::Process> TestSystem::createProcess() {
         return nullptr;
     auto process = std::make_unique<ps::Process>(nextProcessId_, std::move(cpu), std::move(space));
     nextProcessId_ += 4;
-    process->handles().insert(NTOY_HANDLE_STDIN, ps::ObjectKind::ConsoleInput);
-    process->handles().insert(NTOY_HANDLE_STDOUT, ps::ObjectKind::ConsoleOutput);
-    process->handles().insert(NTOY_HANDLE_STDERR, ps::ObjectKind::ConsoleError);
+    if (io::insertConsoleHandles(process->handles()) != NtStatus::Success)
+        return nullptr;
     return process;
 }
 
