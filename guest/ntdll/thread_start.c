@@ -36,15 +36,20 @@ VOID RtlUserThreadStart(PTHREAD_START_ROUTINE StartAddress, PVOID Argument) {
     RtlExitUserThread((NTSTATUS)StartAddress(Argument));
 }
 
-/* Whether the kernel says the calling thread is its process's last. A kernel that cannot say
- * (one without NtQueryInformationThread) runs one thread per process, so "yes" is exact
- * there; and ending a possibly-last thread as a process is the safe mistake: it runs
- * DLL_PROCESS_DETACH, which the process would otherwise never get. */
+/* Whether the kernel says the calling thread is its process's last. A kernel without
+ * NtQueryInformationThread (STATUS_INVALID_SYSTEM_SERVICE) has no NtCreateThreadEx either and
+ * runs one thread per process, so "yes" is exact there. Any other failure says "no": the
+ * thread then ends by NtTerminateThread, and if it was the last the kernel ends the process
+ * with its status (only DLL_PROCESS_DETACH is missed), where a wrong "yes" would end threads
+ * that are still running. */
 static BOOLEAN is_last_thread(void) {
-    ULONG last = 1;
-    NTSTATUS status =
-        NtQueryInformationThread(NtCurrentThread(), ThreadAmILastThread, &last, sizeof(last), NULL);
-    return !NT_SUCCESS(status) || last != 0;
+    ULONG last = 0;
+    NTSTATUS status = NtQueryInformationThread(NtCurrentThread(), ThreadAmILastThread, &last,
+                                               sizeof(last), NULL);
+    if (status == STATUS_INVALID_SYSTEM_SERVICE) {
+        return TRUE;
+    }
+    return NT_SUCCESS(status) && last != 0;
 }
 
 VOID RtlExitUserThread(NTSTATUS ExitStatus) {
