@@ -327,6 +327,10 @@ static void test_exception_on_a_thread(void) {
     fault_install();
     PVOID recorder = AddVectoredExceptionHandler(1, record_faulting_thread);
     HANDLE thread = CreateThread(NULL, 0, fault_here, NULL, 0, NULL);
+    if (!CHECK_NE("CreateThread (faulting) succeeds", (ULONG_PTR)thread, 0)) {
+        RemoveVectoredExceptionHandler(recorder);
+        return;
+    }
     CHECK_DEC("a thread that faults and handles it ends", wait_for(thread), WAIT_OBJECT_0);
     CHECK_EQ("its read of address 0 faulted and was resumed", probe_result, PROBE_FAULTED);
     CHECK_DEC("the handlers ran on the faulting thread", faulting_thread, probe_thread);
