@@ -368,8 +368,12 @@ void Kernel::switchTo(ps::Thread& thread) {
         ++stats_.contextSwitches;
     }
     process.space().setCurrentTeb(thread.teb);
-    if (thread.resumeRax)
-        cpu.setReg(hal::Reg::Rax, *std::exchange(thread.resumeRax, std::nullopt));
+    if (thread.resumeRax) {
+        const std::uint64_t rax = *std::exchange(thread.resumeRax, std::nullopt);
+        cpu.setReg(hal::Reg::Rax, rax);
+        if (rax == raw(NtStatus::UserApc))  // an alertable wait ended for an APC: run it
+            deliverUserApc(thread, cpu);
+    }
     // RSP0: the CPU's stack for ring 0 is this thread's.
     const auto tss = mm_->systemTables().pteAt(tss_);
     mm_->pfns().memory().write(tss.pfn().address() + 4,
@@ -468,6 +472,43 @@ bool Kernel::yield(ps::Thread& running) {
     return true;
 }
 
+Kernel::EntryFrame Kernel::readEntryFrame(const ps::Thread& thread) const {
+    EntryFrame frame{};
+    const VirtualAddress at = thread.kernelStack + kKernelStackSlot - sizeof frame;
+    const auto pte = mm_->systemTables().pteAt(at);
+    std::memcpy(frame.data(), mm_->pfns().memory().at(pte.pfn().address() + at.pageOffset()),
+                sizeof frame);
+    return frame;
+}
+
+void Kernel::writeEntryFrame(const ps::Thread& thread, const EntryFrame& frame) {
+    const VirtualAddress at = thread.kernelStack + kKernelStackSlot - sizeof frame;
+    const auto pte = mm_->systemTables().pteAt(at);
+    std::memcpy(mm_->pfns().memory().at(pte.pfn().address() + at.pageOffset()), frame.data(),
+                sizeof frame);
+}
+
+void Kernel::deliverUserApc(ps::Thread& thread, hal::Cpu& cpu, std::optional<std::uint64_t> rip) {
+    ps::Process& process = thread.process();
+    if (thread.userApcs.empty() || process.apcDispatcher.value() == 0)
+        return;
+    const ke::UserApc apc = thread.userApcs.front();
+    thread.userApcs.pop_front();
+    ke::Context context = ke::captureContext(cpu);
+    if (rip)  // in a system call's trap, RIP is still at SYSCALL: the thread resumes after it
+        context.rip = *rip;
+    const std::uint64_t frame = alignDown(context.rsp - sizeof(ke::Context), 16);
+    mm::UserMemory user(process.space());
+    if (frame >= context.rsp || user.write(VirtualAddress(frame), context) != NtStatus::Success)
+        return;  // no room on its stack: the APC is lost, as the thread could not take it
+    cpu.setReg(hal::Reg::Rsp, frame);
+    cpu.setReg(hal::Reg::Rip, process.apcDispatcher.value());
+    cpu.setReg(hal::Reg::Rcx, apc.routine.value());
+    cpu.setReg(hal::Reg::Rdx, apc.argument1);
+    cpu.setReg(hal::Reg::R8, apc.argument2);
+    cpu.setReg(hal::Reg::R9, apc.argument3);
+}
+
 RunError Kernel::deadlockError() const {
     std::string who;
     for (const auto& [id, process] : processes_)
@@ -496,7 +537,9 @@ std::expected<Kernel::RunState, RunError> Kernel::resume() {
         ps::Thread* thread = scheduler_.next();
         if (!thread) {
             // Every thread waits: time goes straight to the earliest timeout, if there is one.
-            if (auto deadline = waits_.nextDeadline()) {
+            // A deadline beyond any the clock can reach (an interval of thousands of years) is
+            // for ever: skipping to it would wrap interrupt time.
+            if (auto deadline = waits_.nextDeadline(); deadline && *deadline < kClockCeiling) {
                 clock_.skipTo(*deadline);
                 publishTime();
                 continue;
@@ -688,6 +731,12 @@ void Kernel::dispatchSystemCall(hal::Cpu& cpu) {
     const NtStatus status = entry->handler(call);
     if (!call.replacesContext)
         sysret(status);
+    // User APCs go to a thread that asked for them: an alertable wait that ended for one,
+    // NtTestAlert, or NtContinue(context, TRUE) after the last one.
+    if (thread.state == ps::Thread::State::Running && !thread.userApcs.empty() &&
+        (status == NtStatus::UserApc || entry->handler == &ke::NtTestAlert ||
+         (entry->handler == &ke::NtContinue && (call.args[1] & 0xFF) != 0)))
+        deliverUserApc(thread, cpu, call.replacesContext ? std::nullopt : std::optional(returnRip));
     // The thread now waits, was suspended or ended, or its process ends: off the processor.
     // Or threads now compete and its processor is not yet preemptible: a new quantum.
     if (thread.state != ps::Thread::State::Running || process.terminating()) {

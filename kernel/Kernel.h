@@ -3,6 +3,7 @@
 // their traps (system calls and CPU exceptions).
 #pragma once
 
+#include <array>
 #include <expected>
 #include <filesystem>
 #include <map>
@@ -66,6 +67,8 @@ public:
 
     static constexpr std::chrono::milliseconds kQuantum{10};
     static constexpr std::uint64_t kDeterministicQuantumBlocks = 20'000;
+    // Interrupt time the kernel never skips past: about 14,600 years of 100 ns.
+    static constexpr std::uint64_t kClockCeiling = 1ull << 62;
     // The virtual time a deterministic quantum takes, in 100 ns units: the host timer's.
     static constexpr std::int64_t kDeterministicQuantumTime = 100'000;
 
@@ -165,6 +168,33 @@ public:
     std::shared_ptr<ps::Process> processRef(std::uint32_t id);
     ke::Scheduler& scheduler() { return scheduler_; }
     ke::WaitManager& waits() { return waits_; }
+    // Runs `fn` with `thread`'s registers on its processor (it may be off it), for
+    // NtGetContextThread and NtSetContextThread; what `fn` changes stays the thread's.
+    template <typename F>
+    void withUserRegisters(ps::Thread& thread, F&& fn) {
+        ps::Process& process = thread.process();
+        hal::Processor& cpu = process.cpu();
+        if (process.onCpu == &thread) {
+            fn(static_cast<hal::Cpu&>(cpu));
+            return;
+        }
+        std::unique_ptr<hal::SavedContext> onCpu;
+        cpu.saveContext(onCpu);
+        cpu.restoreContext(*thread.context);
+        fn(static_cast<hal::Cpu&>(cpu));
+        cpu.saveContext(thread.context);
+        cpu.restoreContext(*onCpu);
+    }
+    // A thread that has not entered user mode yet (its registers are at the kernel's entry
+    // stub) keeps its user RIP, CS, RFLAGS, RSP and SS in the IRETQ frame on its kernel stack.
+    using EntryFrame = std::array<std::uint64_t, 5>;
+    EntryFrame readEntryFrame(const ps::Thread& thread) const;
+    void writeEntryFrame(const ps::Thread& thread, const EntryFrame& frame);
+    // Enters ntdll!KiUserApcDispatcher for the thread's oldest queued user APC, with its
+    // interrupted state on its stack (ntoy/process_layout.h); nothing if none is queued.
+    // `rip`: where it resumes, when that is not RIP (in a system call's trap).
+    void deliverUserApc(ps::Thread& thread, hal::Cpu& cpu,
+                        std::optional<std::uint64_t> rip = std::nullopt);
 
     // ke::ReadyQueue, for the waits.
     void ready(ps::Thread& thread) override { scheduler_.ready(thread); }

@@ -1,15 +1,6 @@
 /* WriteFile over NtWriteFile. */
 #include "kernel32_private.h"
 
-/* Like Windows, accept the STD_*_HANDLE constants where a handle is expected. */
-static HANDLE translate_std_handle(HANDLE handle) {
-    ULONG_PTR value = (ULONG_PTR)handle;
-    if (value == STD_INPUT_HANDLE || value == STD_OUTPUT_HANDLE || value == STD_ERROR_HANDLE) {
-        return GetStdHandle((DWORD)value);
-    }
-    return handle;
-}
-
 BOOL WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrite,
                LPDWORD lpNumberOfBytesWritten, LPOVERLAPPED lpOverlapped) {
     HANDLE file = translate_std_handle(hFile);

@@ -82,3 +82,67 @@ SIZE_T VirtualQueryEx(HANDLE hProcess, LPCVOID lpAddress, PMEMORY_BASIC_INFORMAT
 SIZE_T VirtualQuery(LPCVOID lpAddress, PMEMORY_BASIC_INFORMATION lpBuffer, SIZE_T dwLength) {
     return VirtualQueryEx(NtCurrentProcess(), lpAddress, lpBuffer, dwLength);
 }
+
+/* A range that runs into an invalid page fails with ERROR_PARTIAL_COPY, and the count says
+ * how much was copied before it, as on Windows. */
+BOOL ReadProcessMemory(HANDLE hProcess, LPCVOID lpBaseAddress, LPVOID lpBuffer, SIZE_T nSize,
+                       SIZE_T* lpNumberOfBytesRead) {
+    SIZE_T copied = 0;
+    NTSTATUS status = NtReadVirtualMemory(hProcess, (PVOID)lpBaseAddress, lpBuffer, nSize, &copied);
+    if (lpNumberOfBytesRead != NULL) {
+        *lpNumberOfBytesRead = copied;
+    }
+    if (!NT_SUCCESS(status)) {
+        set_last_nt_error(status);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static BOOL is_writable(ULONG protect) {
+    return (protect & (PAGE_READWRITE | PAGE_WRITECOPY | PAGE_EXECUTE_READWRITE |
+                       PAGE_EXECUTE_WRITECOPY)) != 0;
+}
+
+/* As Windows: the pages are made writable for the copy if they are not (a debugger patching
+ * code, say) and given their protection back after it; pages that allow no access at all, or
+ * only reading, refuse the write with ERROR_NOACCESS. Changing the protection needs
+ * PROCESS_VM_OPERATION and the copy PROCESS_VM_WRITE, as there. */
+BOOL WriteProcessMemory(HANDLE hProcess, LPVOID lpBaseAddress, LPCVOID lpBuffer, SIZE_T nSize,
+                        SIZE_T* lpNumberOfBytesWritten) {
+    if (lpNumberOfBytesWritten != NULL) {
+        *lpNumberOfBytesWritten = 0;
+    }
+    PVOID base = lpBaseAddress;
+    SIZE_T size = nSize;
+    ULONG old_protect = 0;
+    NTSTATUS status =
+        NtProtectVirtualMemory(hProcess, &base, &size, PAGE_EXECUTE_READWRITE, &old_protect);
+    if (!NT_SUCCESS(status)) {
+        set_last_nt_error(status);
+        return FALSE;
+    }
+    BOOL restore_after = !is_writable(old_protect);
+    if (!restore_after || (old_protect & (PAGE_NOACCESS | PAGE_READONLY)) != 0) {
+        ULONG ignored = 0;
+        NtProtectVirtualMemory(hProcess, &base, &size, old_protect, &ignored);
+        if (restore_after) {
+            RtlSetLastWin32Error(ERROR_NOACCESS);
+            return FALSE;
+        }
+    }
+    SIZE_T copied = 0;
+    status = NtWriteVirtualMemory(hProcess, lpBaseAddress, (PVOID)lpBuffer, nSize, &copied);
+    if (restore_after) {
+        ULONG ignored = 0;
+        NtProtectVirtualMemory(hProcess, &base, &size, old_protect, &ignored);
+    }
+    if (lpNumberOfBytesWritten != NULL) {
+        *lpNumberOfBytesWritten = copied;
+    }
+    if (!NT_SUCCESS(status)) {
+        set_last_nt_error(status);
+        return FALSE;
+    }
+    return TRUE;
+}

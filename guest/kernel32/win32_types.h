@@ -3,11 +3,62 @@
 #define NTOY_KERNEL32_WIN32_TYPES_H
 
 #include "ntoy/nt_types.h"
+#include "ntoy/ntdll_exports.h"
 
 typedef PVOID HMODULE;
 /* As the SDK declares it: any procedure, called through a cast to its real type. */
 typedef LONG_PTR (*FARPROC)();
 typedef LONG_PTR (*PROC)();
+
+typedef LONG* LPLONG;
+typedef HANDLE* LPHANDLE;
+typedef CHAR* LPCH;
+typedef WCHAR* LPWCH;
+typedef PCONTEXT LPCONTEXT;
+typedef PTHREAD_START_ROUTINE LPTHREAD_START_ROUTINE;
+/* QueueUserAPC's routine. */
+typedef VOID (*PAPCFUNC)(ULONG_PTR Parameter);
+
+typedef struct _SECURITY_ATTRIBUTES {
+    DWORD nLength;
+    LPVOID lpSecurityDescriptor;
+    BOOL bInheritHandle;
+} SECURITY_ATTRIBUTES, *PSECURITY_ATTRIBUTES, *LPSECURITY_ATTRIBUTES;
+_Static_assert(sizeof(SECURITY_ATTRIBUTES) == 0x18, "SECURITY_ATTRIBUTES size");
+
+/* Process and thread creation. STARTUPINFO is accepted and not read (ntoy has no windows or
+ * consoles to describe), and no attribute list can be built (no
+ * InitializeProcThreadAttributeList), so both stay opaque here. */
+typedef struct _STARTUPINFOA STARTUPINFOA, *LPSTARTUPINFOA;
+typedef struct _STARTUPINFOW STARTUPINFOW, *LPSTARTUPINFOW;
+typedef struct _PROC_THREAD_ATTRIBUTE_LIST *PPROC_THREAD_ATTRIBUTE_LIST,
+    *LPPROC_THREAD_ATTRIBUTE_LIST;
+
+typedef struct _PROCESS_INFORMATION {
+    HANDLE hProcess;
+    HANDLE hThread;
+    DWORD dwProcessId;
+    DWORD dwThreadId;
+} PROCESS_INFORMATION, *PPROCESS_INFORMATION, *LPPROCESS_INFORMATION;
+_Static_assert(sizeof(PROCESS_INFORMATION) == 0x18, "PROCESS_INFORMATION size");
+
+#define INFINITE 0xFFFFFFFF
+#define WAIT_OBJECT_0 0x00000000UL
+#define WAIT_ABANDONED_0 0x00000080UL
+#define WAIT_IO_COMPLETION 0x000000C0UL
+#define WAIT_TIMEOUT 0x00000102UL
+#define WAIT_FAILED 0xFFFFFFFFUL
+#define STILL_ACTIVE 0x00000103UL
+
+#define CREATE_SUSPENDED 0x00000004
+#define CREATE_UNICODE_ENVIRONMENT 0x00000400
+#define STACK_SIZE_PARAM_IS_A_RESERVATION 0x00010000
+
+#define CREATE_EVENT_MANUAL_RESET 0x00000001
+#define CREATE_EVENT_INITIAL_SET 0x00000002
+#define CREATE_MUTEX_INITIAL_OWNER 0x00000001
+
+#define TLS_OUT_OF_INDEXES 0xFFFFFFFFUL
 
 #define STD_INPUT_HANDLE ((DWORD)-10)
 #define STD_OUTPUT_HANDLE ((DWORD)-11)

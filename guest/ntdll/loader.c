@@ -14,6 +14,7 @@
 #include "ntoy/nt_status.h"
 #include "ntoy/ntdll_exports.h"
 #include "ntoy/teb.h"
+#include "threads.h"
 
 #define MAX_DLL_NAME 255 /* a file name: the kernel takes nothing longer */
 
@@ -26,27 +27,31 @@ static ULONG last_serial; /* of the last image the kernel told us about */
 static volatile LONG lock_owner; /* the owning thread's id; 0 when free */
 static ULONG lock_depth;
 
-static LONG current_thread_id(void) {
-    return (LONG)(ULONG_PTR)NTOY_FIELD(ntoy_current_teb(), NTOY_TEB_CLIENT_ID + sizeof(HANDLE),
-                                       HANDLE);
-}
+/* Spins this many times before giving the processor away: the owner may be a thread the
+ * scheduler preempted, which only runs again once this one yields. */
+#define LOCK_SPINS_BEFORE_YIELD 64
 
-static void lock_loader(void) {
-    LONG me = current_thread_id();
+void ldrp_lock_loader(void) {
+    LONG me = (LONG)ntoy_current_thread_id();
     if (__atomic_load_n(&lock_owner, __ATOMIC_RELAXED) == me) {
         ++lock_depth;
         return;
     }
     LONG expected = 0;
+    ULONG spins = 0;
     while (!__atomic_compare_exchange_n(&lock_owner, &expected, me, FALSE, __ATOMIC_ACQUIRE,
                                         __ATOMIC_RELAXED)) {
         expected = 0;
-        __builtin_ia32_pause();
+        if (++spins % LOCK_SPINS_BEFORE_YIELD == 0) {
+            NtYieldExecution();
+        } else {
+            __builtin_ia32_pause();
+        }
     }
     lock_depth = 1;
 }
 
-static void unlock_loader(void) {
+void ldrp_unlock_loader(void) {
     if (--lock_depth == 0) {
         __atomic_store_n(&lock_owner, 0, __ATOMIC_RELEASE);
     }
@@ -451,6 +456,10 @@ static NTSTATUS initialize_process(void) {
     if (executable == NULL) {
         return STATUS_INVALID_IMAGE_FORMAT;
     }
+    status = ldrp_thread_register();
+    if (!NT_SUCCESS(status)) {
+        return status;
+    }
     status = ldrp_tls_initialize_thread();
     if (!NT_SUCCESS(status)) {
         return status;
@@ -465,10 +474,77 @@ static NTSTATUS initialize_process(void) {
 }
 
 NTSTATUS ldrp_initialize(VOID) {
-    lock_loader();
+    ldrp_lock_loader();
     NTSTATUS status = initialize_process();
-    unlock_loader();
+    ldrp_unlock_loader();
     return status;
+}
+
+/* ---- Threads after the first ------------------------------------------------------------ */
+
+/* Whether MODULE's TLS callbacks and DllMain hear of threads starting and ending: a DLL that
+ * attached and did not turn them off (DisableThreadLibraryCalls). */
+static BOOLEAN wants_thread_calls(const LoaderModule* module) {
+    ULONG flags = module->Entry.Flags;
+    return (flags & LDRP_IMAGE_DLL) != 0 && (flags & LDRP_PROCESS_ATTACH_CALLED) != 0 &&
+           (flags & LDRP_DONT_CALL_FOR_THREADS) == 0;
+}
+
+static void call_for_thread(LoaderModule* module, ULONG reason) {
+    ldrp_tls_call_callbacks(module, reason);
+    PDLL_INIT_ROUTINE entry_point = module->Entry.EntryPoint;
+    if (entry_point != NULL) {
+        entry_point(module->Entry.DllBase, reason, NULL);
+    }
+}
+
+/* As Windows' LdrpInitializeThread: the thread's static TLS, then DLL_THREAD_ATTACH for every
+ * DLL in load order and the executable's TLS callbacks last, under the loader lock. A thread
+ * started while the process shuts down gets no calls. */
+NTSTATUS ldrp_initialize_thread(VOID) {
+    ldrp_lock_loader();
+    NTSTATUS status = ldrp_thread_register();
+    if (NT_SUCCESS(status)) {
+        status = ldrp_tls_initialize_thread();
+        if (!NT_SUCCESS(status)) {
+            ldrp_thread_unregister();
+        }
+    }
+    if (NT_SUCCESS(status) && !loader_data.ShutdownInProgress) {
+        for (LoaderModule* m = ldrp_first_module(); m != NULL; m = ldrp_next_module(m)) {
+            if (m != executable && wants_thread_calls(m)) {
+                call_for_thread(m, DLL_THREAD_ATTACH);
+            }
+        }
+        if (executable != NULL && (executable->Entry.Flags & LDRP_PROCESS_ATTACH_CALLED) != 0) {
+            ldrp_tls_call_callbacks(executable, DLL_THREAD_ATTACH);
+        }
+    }
+    ldrp_unlock_loader();
+    return status;
+}
+
+/* As Windows' LdrShutdownThread, in the reverse order: the executable's TLS callbacks, then
+ * every DLL from the end of the initialisation order, with DLL_THREAD_DETACH; then the thread's
+ * static TLS is freed and ntdll forgets it. */
+VOID ldrp_shutdown_thread(VOID) {
+    ldrp_lock_loader();
+    if (!loader_data.ShutdownInProgress) {
+        if (executable != NULL && (executable->Entry.Flags & LDRP_PROCESS_ATTACH_CALLED) != 0) {
+            ldrp_tls_call_callbacks(executable, DLL_THREAD_DETACH);
+        }
+        PLIST_ENTRY head = &loader_data.InInitializationOrderModuleList;
+        for (PLIST_ENTRY link = head->Blink; link != head; link = link->Blink) {
+            LoaderModule* module = MODULE_FROM_INIT_LINKS(link);
+            if (wants_thread_calls(module)) {
+                call_for_thread(module, DLL_THREAD_DETACH);
+            }
+        }
+    }
+    ldrp_tls_free_thread();
+    ldrp_tls_free_expansion_slots();
+    ldrp_thread_unregister();
+    ldrp_unlock_loader();
 }
 
 /* ---- Shut-down ------------------------------------------------------------------------- */
@@ -477,10 +553,10 @@ NTSTATUS ldrp_initialize(VOID) {
  * executable's TLS callbacks (attached last), then every DLL from the end of the
  * initialisation order. Once only: a DllMain that exits the process again ends it at once. */
 static void shutdown_process(void) {
-    lock_loader();
+    ldrp_lock_loader();
     if (executable != NULL && !loader_data.ShutdownInProgress) {
         loader_data.ShutdownInProgress = TRUE;
-        loader_data.ShutdownThreadId = (HANDLE)(ULONG_PTR)current_thread_id();
+        loader_data.ShutdownThreadId = (HANDLE)(ULONG_PTR)ntoy_current_thread_id();
         if ((executable->Entry.Flags & LDRP_PROCESS_ATTACH_CALLED) != 0) {
             executable->Entry.Flags &= ~LDRP_PROCESS_ATTACH_CALLED;
             ldrp_tls_call_callbacks(executable, DLL_PROCESS_DETACH);
@@ -490,10 +566,21 @@ static void shutdown_process(void) {
             detach(MODULE_FROM_INIT_LINKS(link), TRUE);
         }
     }
-    unlock_loader();
+    ldrp_unlock_loader();
 }
 
+/* As Windows: every other thread ends first (NtTerminateProcess with no handle), so that
+ * DLL_PROCESS_DETACH runs with this thread alone. One that died holding the loader lock
+ * leaves it to this one rather than hang the exit: no other thread runs again to finish what
+ * it was doing. */
 VOID RtlExitUserProcess(NTSTATUS ExitStatus) {
+    if (NT_SUCCESS(NtTerminateProcess(NULL, ExitStatus))) {
+        LONG owner = __atomic_load_n(&lock_owner, __ATOMIC_ACQUIRE);
+        if (owner != 0 && owner != (LONG)ntoy_current_thread_id()) {
+            lock_depth = 0;
+            __atomic_store_n(&lock_owner, 0, __ATOMIC_RELEASE);
+        }
+    }
     shutdown_process();
     /* Terminating ourselves does not return; loop rather than run on if it did. */
     for (;;) {
@@ -601,25 +688,25 @@ NTSTATUS LdrLoadDll(PWSTR DllPath, PULONG DllCharacteristics, PUNICODE_STRING Dl
     if (DllName == NULL || BaseAddress == NULL) {
         return STATUS_INVALID_PARAMETER;
     }
-    lock_loader();
+    ldrp_lock_loader();
     LoaderModule* module = NULL;
     NTSTATUS status = load_dll(DllName, LoadReasonDynamicLoad, &module);
     if (NT_SUCCESS(status)) {
         *BaseAddress = module->Entry.DllBase;
     }
-    unlock_loader();
+    ldrp_unlock_loader();
     return status;
 }
 
 NTSTATUS LdrUnloadDll(PVOID BaseAddress) {
-    lock_loader();
+    ldrp_lock_loader();
     LoaderModule* module = find_by_base(BaseAddress);
     NTSTATUS status = module == NULL ? STATUS_DLL_NOT_FOUND : STATUS_SUCCESS;
     /* Once the process is shutting down, DLLs stay until the end. */
     if (module != NULL && !loader_data.ShutdownInProgress) {
         release_reference(module);
     }
-    unlock_loader();
+    ldrp_unlock_loader();
     return status;
 }
 
@@ -630,13 +717,25 @@ NTSTATUS LdrGetDllHandle(PWSTR DllPath, PULONG DllCharacteristics, PUNICODE_STRI
     if (DllName == NULL || DllHandle == NULL) {
         return STATUS_INVALID_PARAMETER;
     }
-    lock_loader();
+    ldrp_lock_loader();
     ModuleName parsed = parse_module_name(DllName);
     LoaderModule* module = find_by_name(&parsed);
     if (module != NULL) {
         *DllHandle = module->Entry.DllBase;
     }
-    unlock_loader();
+    ldrp_unlock_loader();
+    return module != NULL ? STATUS_SUCCESS : STATUS_DLL_NOT_FOUND;
+}
+
+/* A DLL with static TLS keeps its thread calls, as on Windows: its TLS callbacks may need
+ * them. */
+NTSTATUS LdrDisableThreadCalloutsForDll(PVOID BaseAddress) {
+    ldrp_lock_loader();
+    LoaderModule* module = find_by_base(BaseAddress);
+    if (module != NULL && !ldrp_tls_has_directory(module)) {
+        module->Entry.Flags |= LDRP_DONT_CALL_FOR_THREADS;
+    }
+    ldrp_unlock_loader();
     return module != NULL ? STATUS_SUCCESS : STATUS_DLL_NOT_FOUND;
 }
 
@@ -645,11 +744,11 @@ NTSTATUS LdrGetProcedureAddress(PVOID BaseAddress, PANSI_STRING Name, ULONG Ordi
     if (ProcedureAddress == NULL) {
         return STATUS_INVALID_PARAMETER;
     }
-    lock_loader();
+    ldrp_lock_loader();
     LoaderModule* module = find_by_base(BaseAddress);
     NTSTATUS status = module == NULL
                           ? STATUS_DLL_NOT_FOUND
                           : ldrp_get_procedure_address(module, Name, Ordinal, ProcedureAddress, 0);
-    unlock_loader();
+    ldrp_unlock_loader();
     return status;
 }

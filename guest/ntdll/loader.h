@@ -37,15 +37,21 @@ VOID ldrp_free(PVOID block);
 NTSTATUS ldrp_tls_register(LoaderModule* module);
 /* What each thread needs before its first instruction of user code: its TLS vector
  * (TEB->ThreadLocalStoragePointer) with a fresh copy of every registered module's TLS
- * template. Process initialisation calls it for the initial thread; a thread start will call
- * it for every later one. */
+ * template. Process initialisation calls it for the initial thread, a thread start for every
+ * later one. */
 NTSTATUS ldrp_tls_initialize_thread(VOID);
-/* A module loaded at run time: registers it and gives the running thread its block. */
+/* A module loaded at run time: registers it and gives every thread its block. */
 NTSTATUS ldrp_tls_attach(LoaderModule* module);
-/* Gives back the module's index and frees the running thread's block. */
+/* Gives back the module's index and frees every thread's block. */
 VOID ldrp_tls_detach(LoaderModule* module);
 /* Calls the module's TLS callbacks with REASON. */
 VOID ldrp_tls_call_callbacks(LoaderModule* module, ULONG reason);
+/* Whether the module has a .tls directory. */
+BOOLEAN ldrp_tls_has_directory(LoaderModule* module);
+/* Frees the running thread's TLS vector and blocks, as it ends. */
+VOID ldrp_tls_free_thread(VOID);
+/* tls_slots.c: frees the running thread's TLS expansion slots, as it ends. */
+VOID ldrp_tls_free_expansion_slots(VOID);
 
 /* loader.c: the module list. */
 LoaderModule* ldrp_first_module(VOID); /* in load order; NULL at the end */
@@ -62,5 +68,16 @@ NTSTATUS ldrp_load_forwarder_target(LoaderModule* module, const CHAR* dll, SIZE_
  * first thread (PEB->Ldr, TLS, DllMain and TLS callbacks with DLL_PROCESS_ATTACH). An error
  * status ends the process. */
 NTSTATUS ldrp_initialize(VOID);
+/* The same for every later thread: its static TLS, then DLL_THREAD_ATTACH. An error status
+ * ends the thread. */
+NTSTATUS ldrp_initialize_thread(VOID);
+/* The end of a thread that is not the process's last: DLL_THREAD_DETACH, then its static TLS
+ * freed and ntdll's record of it dropped. */
+VOID ldrp_shutdown_thread(VOID);
+
+/* loader.c: the loader lock, recursive, which every ldrp_ function expects held. Threads
+ * (threads.c) and TLS slots (tls_slots.c) are kept under it too. */
+void ldrp_lock_loader(void);
+void ldrp_unlock_loader(void);
 
 #endif

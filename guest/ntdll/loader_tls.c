@@ -5,13 +5,16 @@
  * variable as gs:[0x58][index] + offset.
  *
  * Every vector has room for index_capacity entries, so a module loaded at run time either
- * fits or makes every thread's vector grow. There is one thread per process today; when
- * there are more, attaching and detaching walk all of them, and each new thread runs
- * ldrp_tls_initialize_thread before its first instruction. */
+ * fits or makes every thread's vector grow. Attaching and detaching a module walk every
+ * thread ntdll started (threads.h); a new thread runs ldrp_tls_initialize_thread before its
+ * first instruction of user code, and ldrp_tls_free_thread as it ends. Windows swaps other
+ * threads' vectors in its kernel (ProcessTlsInformation); here ntdll writes their TEBs itself,
+ * under the loader lock, which every thread takes before it first reads its vector. */
 #include "loader.h"
 #include "ntoy/nt_status.h"
 #include "ntoy/ntdll_exports.h"
 #include "ntoy/teb.h"
+#include "threads.h"
 
 static LoaderModule** index_owners; /* [index_capacity]: the module at each index, or NULL */
 static ULONG index_capacity;
@@ -23,8 +26,12 @@ static PIMAGE_TLS_DIRECTORY64 tls_directory(LoaderModule* module) {
     return size >= sizeof(IMAGE_TLS_DIRECTORY64) ? directory : NULL;
 }
 
-static PVOID* thread_vector(void) {
-    return NTOY_FIELD(ntoy_current_teb(), NTOY_TEB_THREAD_LOCAL_STORAGE_POINTER, PVOID*);
+BOOLEAN ldrp_tls_has_directory(LoaderModule* module) {
+    return tls_directory(module) != NULL;
+}
+
+static PVOID** vector_of(BYTE* teb) {
+    return &NTOY_FIELD(teb, NTOY_TEB_THREAD_LOCAL_STORAGE_POINTER, PVOID*);
 }
 
 /* A thread's block for MODULE: a fresh copy of its template. */
@@ -41,23 +48,63 @@ static PVOID new_block(LoaderModule* module) {
     return block;
 }
 
-/* Makes every index below CAPACITY available, growing the owner table and the running
- * thread's vector. */
+/* A vector of index_capacity entries with a fresh block for every registered module, or
+ * NULL when out of memory. */
+static PVOID* new_vector(void) {
+    PVOID* vector = ldrp_allocate(index_capacity * sizeof(PVOID));
+    if (vector == NULL) {
+        return NULL;
+    }
+    for (ULONG i = 0; i < index_capacity; ++i) {
+        if (index_owners[i] == NULL) {
+            continue;
+        }
+        vector[i] = new_block(index_owners[i]);
+        if (vector[i] == NULL) {
+            for (ULONG j = 0; j < i; ++j) {
+                ldrp_free(vector[j]);
+            }
+            ldrp_free(vector);
+            return NULL;
+        }
+    }
+    return vector;
+}
+
+typedef struct GrowContext {
+    ULONG capacity;
+    NTSTATUS status;
+} GrowContext;
+
+/* Moves one thread's vector into a bigger one. */
+static VOID grow_vector(BYTE* teb, PVOID context) {
+    GrowContext* grow = context;
+    PVOID* old_vector = *vector_of(teb);
+    if (old_vector == NULL || !NT_SUCCESS(grow->status)) {
+        return;
+    }
+    PVOID* vector = ldrp_allocate(grow->capacity * sizeof(PVOID));
+    if (vector == NULL) {
+        grow->status = STATUS_NO_MEMORY;
+        return;
+    }
+    memcpy(vector, old_vector, index_capacity * sizeof(PVOID));
+    *vector_of(teb) = vector;
+    ldrp_free(old_vector);
+}
+
+/* Makes every index below CAPACITY available, growing the owner table and every thread's
+ * vector. A failure leaves some vectors bigger than they need be, which does no harm. */
 static NTSTATUS grow(ULONG capacity) {
     LoaderModule** owners = ldrp_allocate(capacity * sizeof(LoaderModule*));
     if (owners == NULL) {
         return STATUS_NO_MEMORY;
     }
-    PVOID* old_vector = thread_vector();
-    if (old_vector != NULL) {
-        PVOID* vector = ldrp_allocate(capacity * sizeof(PVOID));
-        if (vector == NULL) {
-            ldrp_free(owners);
-            return STATUS_NO_MEMORY;
-        }
-        memcpy(vector, old_vector, index_capacity * sizeof(PVOID));
-        NTOY_FIELD(ntoy_current_teb(), NTOY_TEB_THREAD_LOCAL_STORAGE_POINTER, PVOID*) = vector;
-        ldrp_free(old_vector);
+    GrowContext context = {capacity, STATUS_SUCCESS};
+    ldrp_for_each_thread(grow_vector, &context);
+    if (!NT_SUCCESS(context.status)) {
+        ldrp_free(owners);
+        return context.status;
     }
     memcpy(owners, index_owners, index_capacity * sizeof(LoaderModule*));
     ldrp_free(index_owners);
@@ -92,26 +139,53 @@ NTSTATUS ldrp_tls_register(LoaderModule* module) {
 NTSTATUS ldrp_tls_initialize_thread(VOID) {
     PVOID* vector = NULL;
     if (index_capacity != 0) {
-        vector = ldrp_allocate(index_capacity * sizeof(PVOID));
+        vector = new_vector();
         if (vector == NULL) {
             return STATUS_NO_MEMORY;
         }
-        for (ULONG i = 0; i < index_capacity; ++i) {
-            if (index_owners[i] == NULL) {
-                continue;
-            }
-            vector[i] = new_block(index_owners[i]);
-            if (vector[i] == NULL) {
-                for (ULONG j = 0; j < i; ++j) {
-                    ldrp_free(vector[j]);
-                }
-                ldrp_free(vector);
-                return STATUS_NO_MEMORY;
-            }
-        }
     }
-    NTOY_FIELD(ntoy_current_teb(), NTOY_TEB_THREAD_LOCAL_STORAGE_POINTER, PVOID*) = vector;
+    *vector_of(ntoy_current_teb()) = vector;
     return STATUS_SUCCESS;
+}
+
+typedef struct AttachContext {
+    LoaderModule* module;
+    NTSTATUS status;
+} AttachContext;
+
+/* Gives one thread its block of the module just registered (its first vector, if the module
+ * is the process's first with TLS). */
+static VOID attach_thread(BYTE* teb, PVOID context) {
+    AttachContext* attach = context;
+    if (!NT_SUCCESS(attach->status)) {
+        return;
+    }
+    PVOID* vector = *vector_of(teb);
+    if (vector == NULL) {
+        vector = new_vector();
+        if (vector == NULL) {
+            attach->status = STATUS_NO_MEMORY;
+            return;
+        }
+        *vector_of(teb) = vector;
+        return;
+    }
+    PVOID block = new_block(attach->module);
+    if (block == NULL) {
+        attach->status = STATUS_NO_MEMORY;
+        return;
+    }
+    vector[attach->module->Entry.TlsIndex] = block;
+}
+
+/* Frees one thread's block at the index of the module in CONTEXT. */
+static VOID detach_thread(BYTE* teb, PVOID context) {
+    LoaderModule* module = context;
+    PVOID* vector = *vector_of(teb);
+    if (vector != NULL) {
+        ldrp_free(vector[module->Entry.TlsIndex]);
+        vector[module->Entry.TlsIndex] = NULL;
+    }
 }
 
 NTSTATUS ldrp_tls_attach(LoaderModule* module) {
@@ -122,18 +196,14 @@ NTSTATUS ldrp_tls_attach(LoaderModule* module) {
     if (!NT_SUCCESS(status)) {
         return status;
     }
-    PVOID* vector = thread_vector();
-    if (vector == NULL) {
-        /* The first module with TLS in this process: the thread's first vector. */
-        return ldrp_tls_initialize_thread();
-    }
-    PVOID block = new_block(module);
-    if (block == NULL) {
+    AttachContext context = {module, STATUS_SUCCESS};
+    ldrp_for_each_thread(attach_thread, &context);
+    if (!NT_SUCCESS(context.status)) {
+        /* The threads that got a block give it back; the index is free again. */
+        ldrp_for_each_thread(detach_thread, module);
         index_owners[module->Entry.TlsIndex] = NULL;
-        return STATUS_NO_MEMORY;
     }
-    vector[module->Entry.TlsIndex] = block;
-    return STATUS_SUCCESS;
+    return context.status;
 }
 
 VOID ldrp_tls_detach(LoaderModule* module) {
@@ -141,12 +211,21 @@ VOID ldrp_tls_detach(LoaderModule* module) {
     if (index >= index_capacity || index_owners[index] != module) {
         return;
     }
-    PVOID* vector = thread_vector();
-    if (vector != NULL) {
-        ldrp_free(vector[index]);
-        vector[index] = NULL;
-    }
+    ldrp_for_each_thread(detach_thread, module);
     index_owners[index] = NULL;
+}
+
+VOID ldrp_tls_free_thread(VOID) {
+    PVOID** slot = vector_of(ntoy_current_teb());
+    PVOID* vector = *slot;
+    if (vector == NULL) {
+        return;
+    }
+    for (ULONG i = 0; i < index_capacity; ++i) {
+        ldrp_free(vector[i]);
+    }
+    *slot = NULL;
+    ldrp_free(vector);
 }
 
 VOID ldrp_tls_call_callbacks(LoaderModule* module, ULONG reason) {

@@ -34,10 +34,19 @@ static HandlerEntry* free_entries;
 /* One lock for both lists and the free list. */
 static volatile LONG list_lock;
 
+/* The holder may be a thread the scheduler preempted, which runs again only once the waiter
+ * gives the processor away: spin a little, then yield. */
+#define LOCK_SPINS_BEFORE_YIELD 64
+
 static void acquire_list_lock(void) {
+    ULONG spins = 0;
     while (__atomic_exchange_n(&list_lock, 1, __ATOMIC_ACQUIRE) != 0) {
         while (__atomic_load_n(&list_lock, __ATOMIC_RELAXED) != 0) {
-            __builtin_ia32_pause();
+            if (++spins % LOCK_SPINS_BEFORE_YIELD == 0) {
+                NtYieldExecution();
+            } else {
+                __builtin_ia32_pause();
+            }
         }
     }
 }

@@ -177,6 +177,12 @@ std::string_view ntStatusName(NtStatus s) {
             return "STATUS_SUSPEND_COUNT_EXCEEDED";
         case NtStatus::ThreadIsTerminating:
             return "STATUS_THREAD_IS_TERMINATING";
+        case NtStatus::PartialCopy:
+            return "STATUS_PARTIAL_COPY";
+        case NtStatus::InvalidCid:
+            return "STATUS_INVALID_CID";
+        case NtStatus::ObjectNameNotFound:
+            return "STATUS_OBJECT_NAME_NOT_FOUND";
         case NtStatus::ProcessIsTerminating:
             return "STATUS_PROCESS_IS_TERMINATING";
         case NtStatus::NotMappedView:

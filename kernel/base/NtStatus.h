@@ -80,6 +80,9 @@ enum class NtStatus : std::uint32_t {
     SuspendCountExceeded = 0xC000004A,
     ThreadIsTerminating = 0xC000004B,
     ProcessIsTerminating = 0xC000010A,
+    PartialCopy = 0x8000000D,
+    InvalidCid = 0xC000000B,
+    ObjectNameNotFound = 0xC0000034,
 };
 
 constexpr std::uint32_t raw(NtStatus s) {

@@ -10,6 +10,8 @@
 #include "kernel/ke/SystemCall.h"
 #include "kernel/mm/RegionQuery.h"
 #include "kernel/mm/SystemLayout.h"
+#include "kernel/ob/Access.h"
+#include "kernel/ob/ObjectCallSupport.h"
 
 namespace ntoy::ke {
 namespace {
@@ -106,8 +108,25 @@ void writeRange(SystemCall& call, std::size_t baseArg, std::size_t sizeArg, std:
 // secured range with STATUS_INVALID_PAGE_PROTECTION.
 constexpr NtStatus kSecuredPage = NtStatus::InvalidPageProtection;
 
-bool isValidProcessHandle(SystemCall& call, std::uint64_t handle) {
-    return call.process.isCurrentProcessHandle(handle);
+// The process a call works on: the caller's own (-1), or one its handle names with `desired`
+// access (VirtualAllocEx and friends). An ended process has no address space left.
+// (A reference to another process is held while the call runs.)
+struct Target {
+    ps::Process* process;
+    std::shared_ptr<ps::Process> reference;
+    ps::Process* operator->() const { return process; }
+    ps::Process& operator*() const { return *process; }
+};
+std::expected<Target, NtStatus> targetProcess(SystemCall& call, std::uint64_t handle,
+                                              ob::AccessMask desired) {
+    if (call.process.isCurrentProcessHandle(handle))
+        return Target{&call.process, nullptr};
+    auto process = ob::referenceForCaller<ps::Process>(call, handle, desired);
+    if (!process)
+        return std::unexpected(process.error());
+    if (!(*process)->hasAddressSpace())
+        return std::unexpected(NtStatus::ProcessIsTerminating);
+    return Target{process->get(), *process};
 }
 
 }  // namespace
@@ -134,10 +153,10 @@ NtStatus NtAllocateVirtualMemory(SystemCall& call) {
     if (!range)
         return range.error();
     const auto [base, size] = *range;
-    if (!isValidProcessHandle(call, call.arg(0)))
-        return NtStatus::InvalidHandle;
-
-    mm::AddressSpace& space = call.process.space();
+    const auto target = targetProcess(call, call.arg(0), ob::access::kProcessVmOperation);
+    if (!target)
+        return target.error();
+    mm::AddressSpace& space = (*target)->space();
     const bool reserving = (type & kMemReserve) || ((type & kMemCommit) && base == 0);
 
     if (type == kMemReset || !reserving) {
@@ -196,10 +215,10 @@ NtStatus NtFreeVirtualMemory(SystemCall& call) {
     if (!range)
         return range.error();
     const auto [base, size] = *range;
-    if (!isValidProcessHandle(call, call.arg(0)))
-        return NtStatus::InvalidHandle;
-
-    mm::AddressSpace& space = call.process.space();
+    const auto target = targetProcess(call, call.arg(0), ob::access::kProcessVmOperation);
+    if (!target)
+        return target.error();
+    mm::AddressSpace& space = (*target)->space();
     const mm::Vad* found = space.findVad(VirtualAddress(base));
     if (!found)
         return NtStatus::MemoryNotAllocated;
@@ -247,10 +266,10 @@ NtStatus NtProtectVirtualMemory(SystemCall& call) {
     const auto [base, size] = *range;
     if (auto s = call.user.probeForWrite(call.pointer(4), 4); s != NtStatus::Success)
         return s;
-    if (!isValidProcessHandle(call, call.arg(0)))
-        return NtStatus::InvalidHandle;
-
-    mm::AddressSpace& space = call.process.space();
+    const auto target = targetProcess(call, call.arg(0), ob::access::kProcessVmOperation);
+    if (!target)
+        return target.error();
+    mm::AddressSpace& space = (*target)->space();
     const VirtualAddress start(alignDown(base, kPageSize));
     const VirtualAddress end(alignUp(base + std::max<std::uint64_t>(size, 1), kPageSize));
     // A range that cannot be protected still gets PAGE_NOACCESS as OldProtect, as on Windows 8
@@ -368,8 +387,9 @@ NtStatus NtQueryVirtualMemory(SystemCall& call) {
     // MemoryWorkingSetExInformation takes its addresses from the buffer.
     if (infoClass != MemoryInformationClass::WorkingSetEx && address > mm::kHighestUserAddress)
         return NtStatus::InvalidParameter;
-    if (!isValidProcessHandle(call, call.arg(0)))
-        return NtStatus::InvalidHandle;
+    const auto target = targetProcess(call, call.arg(0), ob::access::kProcessQueryInformation);
+    if (!target)
+        return target.error();
     const std::uint64_t written = bytesWritten(infoClass, length);
     if (auto s = call.user.probeForWrite(buffer, written); s != NtStatus::Success)
         return s;
@@ -385,17 +405,17 @@ NtStatus NtQueryVirtualMemory(SystemCall& call) {
     std::uint64_t reported = written;
     switch (infoClass) {
         case MemoryInformationClass::Basic:
-            output(mm::queryRegion(call.process.space(), va));
+            output(mm::queryRegion((*target)->space(), va));
             break;
         case MemoryInformationClass::Region: {
-            const auto info = mm::queryAllocation(call.process.space(), va);
+            const auto info = mm::queryAllocation((*target)->space(), va);
             if (!info)
                 return NtStatus::InvalidAddress;
             output(*info);
             break;
         }
         case MemoryInformationClass::Image: {
-            const auto info = queryImage(call.process, va);
+            const auto info = queryImage(**target, va);
             if (!info)
                 return NtStatus::InvalidAddress;
             output(*info);
@@ -411,7 +431,7 @@ NtStatus NtQueryVirtualMemory(SystemCall& call) {
                     return page.error();
                 (void)call.user.write(
                     entry + offsetof(WorkingSetExEntry, attributes),
-                    mm::workingSetExAttributes(call.process.space(), VirtualAddress(*page)));
+                    mm::workingSetExAttributes((*target)->space(), VirtualAddress(*page)));
             }
             reported = length;
             break;

@@ -45,6 +45,7 @@ struct ImageSearchPath {
 
 class Process final : public ke::DispatcherObject {
 public:
+    static constexpr ob::ObjectType kObjectType = ob::ObjectType::Process;
     Process(std::uint32_t id, std::unique_ptr<hal::Processor> cpu,
             std::unique_ptr<mm::AddressSpace> space)
         : ke::DispatcherObject(ob::ObjectType::Process),

@@ -1,6 +1,8 @@
 // NtTerminateProcess.
 #include "kernel/Kernel.h"
 #include "kernel/ke/SystemCall.h"
+#include "kernel/ob/Access.h"
+#include "kernel/ob/ObjectCallSupport.h"
 
 namespace ntoy::ke {
 
@@ -15,9 +17,16 @@ NtStatus NtTerminateProcess(SystemCall& call) {
                     call.kernel->terminateThread(*thread, status);
         return NtStatus::Success;
     }
-    if (!call.process.isCurrentProcessHandle(handle))
-        return NtStatus::InvalidHandle;
-    call.process.terminate(status);
+    if (call.process.isCurrentProcessHandle(handle)) {
+        call.process.terminate(status);
+        return NtStatus::Success;
+    }
+    auto process = ob::referenceForCaller<ps::Process>(call, handle, ob::access::kProcessTerminate);
+    if (!process)
+        return process.error();
+    if ((*process)->ended() || (*process)->terminating())
+        return NtStatus::ProcessIsTerminating;
+    (*process)->terminate(status);
     return NtStatus::Success;
 }
 

@@ -27,6 +27,7 @@ class Process;
 
 class Thread final : public ke::DispatcherObject {
 public:
+    static constexpr ob::ObjectType kObjectType = ob::ObjectType::Thread;
     enum class State : std::uint8_t { Initialized, Ready, Running, Waiting, Terminated };
 
     Thread(std::uint32_t id, std::shared_ptr<Process> process)

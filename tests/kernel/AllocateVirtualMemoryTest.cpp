@@ -143,7 +143,8 @@ TEST_F(AllocateVirtualMemoryTest, ChecksArgumentsInTheSpecifiedOrder) {
     // Base + size wraps around.
     expectRefused(NtStatus::InvalidParameter4, 0x10000, ~0ull - 0xFFFF, mem::kReserve, kReadWrite);
     expectRefused(NtStatus::InvalidHandle, 0, 0x1000, mem::kReserve, kReadWrite, 0, 0);
-    expectRefused(NtStatus::InvalidHandle, 0, 0x1000, mem::kReserve, kReadWrite, 0, 8);
+    expectRefused(NtStatus::ObjectTypeMismatch,  // the console is no process
+                  0, 0x1000, mem::kReserve, kReadWrite, 0, 8);
 }
 
 TEST_F(AllocateVirtualMemoryTest, UnusablePointersGiveAccessViolationBeforeAnyChange) {

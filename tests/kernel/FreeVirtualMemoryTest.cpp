@@ -137,7 +137,8 @@ TEST_F(FreeVirtualMemoryTest, ChecksBaseSizeAndHandle) {
     expectRefused(NtStatus::InvalidParameter3, kAt, ~0ull, mem::kRelease);
     expectRefused(NtStatus::InvalidParameter3, mm::kHighestUserAddress, 2, mem::kRelease);
     expectRefused(NtStatus::InvalidHandle, kAt, 0, mem::kRelease, 0);
-    expectRefused(NtStatus::InvalidHandle, kAt, 0, mem::kRelease, kCurrentThreadHandle);
+    expectRefused(NtStatus::ObjectTypeMismatch,  // a thread is no process
+                  kAt, 0, mem::kRelease, kCurrentThreadHandle);
     set(1, 0);
     EXPECT_EQ(harness_.call(ke::NtFreeVirtualMemory,
                             {kCurrentProcess, kReadOnlyPage, cell(1).value(), mem::kRelease}),

@@ -23,7 +23,9 @@ TEST_F(OtherSystemCallsTest, TerminateProcessOnlyRequestsAStop) {
     const std::uint64_t charge = mm().commit().charge();
     EXPECT_EQ(harness_.call(ke::NtTerminateProcess, {0, 3}), NtStatus::Success);
     EXPECT_EQ(cpu().stopRequests(), 0u) << "NULL: the other threads, of which there are none";
-    EXPECT_EQ(harness_.call(ke::NtTerminateProcess, {8, 3}), NtStatus::InvalidHandle);
+    EXPECT_EQ(harness_.call(ke::NtTerminateProcess, {8, 3}), NtStatus::ObjectTypeMismatch)
+        << "the console's handle is no process";
+    EXPECT_EQ(harness_.call(ke::NtTerminateProcess, {0x1000, 3}), NtStatus::InvalidHandle);
     EXPECT_EQ(harness_.call(ke::NtTerminateProcess, {kCurrentProcess, 0x1'0000'0007}),
               NtStatus::Success);
     EXPECT_EQ(cpu().stopRequests(), 1u);

@@ -45,6 +45,7 @@ typedef void* HANDLE;
 typedef HANDLE* PHANDLE;
 typedef LONG NTSTATUS;
 typedef ULONG* PULONG;
+typedef LONG* PLONG;
 typedef DWORD* PDWORD;
 typedef DWORD* LPDWORD;
 typedef SIZE_T* PSIZE_T;
@@ -62,8 +63,9 @@ typedef const WCHAR* LPCWSTR;
 #define NT_SUCCESS(status) ((NTSTATUS)(status) >= 0)
 #define NT_WARNING(status) (((ULONG)(status) >> 30) == 2)
 
-/* The pseudo-handle every process uses for itself. */
+/* The pseudo-handles every process and thread use for themselves. */
 #define NtCurrentProcess() ((HANDLE)(LONG_PTR)-1)
+#define NtCurrentThread() ((HANDLE)(LONG_PTR)-2)
 #define INVALID_HANDLE_VALUE ((HANDLE)(LONG_PTR)-1)
 
 typedef union _LARGE_INTEGER {
@@ -318,6 +320,109 @@ _Static_assert(offsetof(MEMORY_BASIC_INFORMATION, Type) == 0x28, "MBI.Type");
 
 /* ---- System information ------------------------------------------------------------------ */
 
+/* ---- Objects, handles and access rights --------------------------------------------------- */
+
+typedef ULONG ACCESS_MASK;
+
+#define DELETE 0x00010000L
+#define READ_CONTROL 0x00020000L
+#define WRITE_DAC 0x00040000L
+#define WRITE_OWNER 0x00080000L
+#define SYNCHRONIZE 0x00100000L
+#define STANDARD_RIGHTS_REQUIRED 0x000F0000L
+#define MAXIMUM_ALLOWED 0x02000000L
+
+#define EVENT_QUERY_STATE 0x0001
+#define EVENT_MODIFY_STATE 0x0002
+#define EVENT_ALL_ACCESS (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0x3)
+#define MUTANT_QUERY_STATE 0x0001
+#define MUTANT_ALL_ACCESS (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | MUTANT_QUERY_STATE)
+#define SEMAPHORE_QUERY_STATE 0x0001
+#define SEMAPHORE_MODIFY_STATE 0x0002
+#define SEMAPHORE_ALL_ACCESS (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0x3)
+#define THREAD_ALL_ACCESS (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0xFFFF)
+#define PROCESS_ALL_ACCESS (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0xFFFF)
+
+/* DuplicateHandle / NtDuplicateObject options. */
+#define DUPLICATE_CLOSE_SOURCE 0x00000001
+#define DUPLICATE_SAME_ACCESS 0x00000002
+
+/* OBJECT_ATTRIBUTES.Attributes */
+#define OBJ_INHERIT 0x00000002L
+
+typedef struct _OBJECT_ATTRIBUTES {
+    ULONG Length;
+    HANDLE RootDirectory;
+    PUNICODE_STRING ObjectName;
+    ULONG Attributes;
+    PVOID SecurityDescriptor;
+    PVOID SecurityQualityOfService;
+} OBJECT_ATTRIBUTES, *POBJECT_ATTRIBUTES;
+_Static_assert(sizeof(OBJECT_ATTRIBUTES) == 0x30, "OBJECT_ATTRIBUTES size");
+
+typedef struct _CLIENT_ID {
+    HANDLE UniqueProcess;
+    HANDLE UniqueThread;
+} CLIENT_ID, *PCLIENT_ID;
+_Static_assert(sizeof(CLIENT_ID) == 0x10, "CLIENT_ID size");
+
+/* ---- Events, mutants, semaphores --------------------------------------------------------- */
+
+typedef enum _EVENT_TYPE {
+    NotificationEvent = 0,   /* manual reset */
+    SynchronizationEvent = 1 /* auto reset */
+} EVENT_TYPE;
+
+typedef enum _WAIT_TYPE { WaitAll = 0, WaitAny = 1 } WAIT_TYPE;
+
+/* The largest number of handles one NtWaitForMultipleObjects takes (MAXIMUM_WAIT_OBJECTS). */
+#define MAXIMUM_WAIT_OBJECTS 64
+
+/* ---- Threads and processes ---------------------------------------------------------------- */
+
+typedef LONG KPRIORITY;
+
+/* NtCreateThreadEx CreateFlags */
+#define THREAD_CREATE_FLAGS_CREATE_SUSPENDED 0x00000001
+
+typedef enum _THREADINFOCLASS {
+    ThreadBasicInformation = 0,
+    ThreadAmILastThread = 12
+} THREADINFOCLASS;
+
+typedef struct _THREAD_BASIC_INFORMATION {
+    NTSTATUS ExitStatus; /* STATUS_PENDING while the thread runs */
+    PVOID TebBaseAddress;
+    CLIENT_ID ClientId;
+    ULONG_PTR AffinityMask;
+    KPRIORITY Priority;
+    LONG BasePriority;
+} THREAD_BASIC_INFORMATION, *PTHREAD_BASIC_INFORMATION;
+_Static_assert(sizeof(THREAD_BASIC_INFORMATION) == 0x30, "THREAD_BASIC_INFORMATION size");
+_Static_assert(offsetof(THREAD_BASIC_INFORMATION, ClientId) == 0x10, "TBI.ClientId");
+
+typedef enum _PROCESSINFOCLASS {
+    ProcessBasicInformation = 0,
+    ProcessHandleCount = 20
+} PROCESSINFOCLASS;
+
+typedef struct _PROCESS_BASIC_INFORMATION {
+    NTSTATUS ExitStatus; /* STATUS_PENDING while the process runs */
+    PVOID PebBaseAddress;
+    ULONG_PTR AffinityMask;
+    KPRIORITY BasePriority;
+    ULONG_PTR UniqueProcessId;
+    ULONG_PTR InheritedFromUniqueProcessId;
+} PROCESS_BASIC_INFORMATION, *PPROCESS_BASIC_INFORMATION;
+_Static_assert(sizeof(PROCESS_BASIC_INFORMATION) == 0x30, "PROCESS_BASIC_INFORMATION size");
+_Static_assert(offsetof(PROCESS_BASIC_INFORMATION, UniqueProcessId) == 0x20, "PBI.UniqueProcessId");
+
+/* A user APC routine (NtQueueApcThread), called with the three arguments queued with it. */
+typedef VOID (*PPS_APC_ROUTINE)(PVOID ApcArgument1, PVOID ApcArgument2, PVOID ApcArgument3);
+
+/* NtCreateThreadEx's attribute list; ntoy's kernel32 passes none. */
+typedef struct _PS_ATTRIBUTE_LIST PS_ATTRIBUTE_LIST, *PPS_ATTRIBUTE_LIST;
+
 typedef enum _SYSTEM_INFORMATION_CLASS {
     SystemBasicInformation = 0,
 } SYSTEM_INFORMATION_CLASS;
@@ -410,6 +515,7 @@ _Static_assert(offsetof(LDR_DDAG_NODE, State) == 0x38, "LDR_DDAG_NODE.State");
 #define LDRP_IMAGE_DLL 0x00000004
 #define LDRP_IN_LEGACY_LISTS 0x00000040
 #define LDRP_ENTRY_PROCESSED 0x00004000
+#define LDRP_DONT_CALL_FOR_THREADS 0x00040000
 #define LDRP_PROCESS_ATTACH_CALLED 0x00080000
 #define LDRP_PROCESS_ATTACH_FAILED 0x00100000
 

@@ -7,6 +7,7 @@
 #define NTOY_NTDLL_EXPORTS_H
 
 #include "ntoy/nt_types.h"
+#include "ntoy/process_create.h"
 
 typedef DWORD (*PTHREAD_START_ROUTINE)(LPVOID ThreadParameter);
 
@@ -37,12 +38,85 @@ NTSTATUS NtMapImage(PUNICODE_STRING FileName, PVOID* ImageBase);
 NTSTATUS NtQueryMappedImages(ULONG AfterSerial, PVOID Buffer, ULONG Length, PULONG ReturnLength);
 NTSTATUS NtUnmapViewOfSection(HANDLE ProcessHandle, PVOID BaseAddress);
 
+/* Objects and handles. */
+NTSTATUS NtClose(HANDLE Handle);
+NTSTATUS NtDuplicateObject(HANDLE SourceProcessHandle, HANDLE SourceHandle,
+                           HANDLE TargetProcessHandle, PHANDLE TargetHandle,
+                           ACCESS_MASK DesiredAccess, ULONG HandleAttributes, ULONG Options);
+
+/* Events, mutants, semaphores and waits. */
+NTSTATUS NtCreateEvent(PHANDLE EventHandle, ACCESS_MASK DesiredAccess,
+                       POBJECT_ATTRIBUTES ObjectAttributes, EVENT_TYPE EventType,
+                       BOOLEAN InitialState);
+NTSTATUS NtSetEvent(HANDLE EventHandle, PLONG PreviousState);
+NTSTATUS NtResetEvent(HANDLE EventHandle, PLONG PreviousState);
+NTSTATUS NtPulseEvent(HANDLE EventHandle, PLONG PreviousState);
+NTSTATUS NtCreateMutant(PHANDLE MutantHandle, ACCESS_MASK DesiredAccess,
+                        POBJECT_ATTRIBUTES ObjectAttributes, BOOLEAN InitialOwner);
+NTSTATUS NtReleaseMutant(HANDLE MutantHandle, PLONG PreviousCount);
+NTSTATUS NtCreateSemaphore(PHANDLE SemaphoreHandle, ACCESS_MASK DesiredAccess,
+                           POBJECT_ATTRIBUTES ObjectAttributes, LONG InitialCount,
+                           LONG MaximumCount);
+NTSTATUS NtReleaseSemaphore(HANDLE SemaphoreHandle, LONG ReleaseCount, PLONG PreviousCount);
+NTSTATUS NtWaitForSingleObject(HANDLE Handle, BOOLEAN Alertable, PLARGE_INTEGER Timeout);
+NTSTATUS NtWaitForMultipleObjects(ULONG Count, HANDLE Handles[], WAIT_TYPE WaitType,
+                                  BOOLEAN Alertable, PLARGE_INTEGER Timeout);
+NTSTATUS NtSignalAndWaitForSingleObject(HANDLE SignalHandle, HANDLE WaitHandle, BOOLEAN Alertable,
+                                        PLARGE_INTEGER Timeout);
+NTSTATUS NtDelayExecution(BOOLEAN Alertable, PLARGE_INTEGER DelayInterval);
+NTSTATUS NtYieldExecution(VOID);
+
+/* Threads. */
+NTSTATUS NtCreateThreadEx(PHANDLE ThreadHandle, ACCESS_MASK DesiredAccess,
+                          POBJECT_ATTRIBUTES ObjectAttributes, HANDLE ProcessHandle,
+                          PVOID StartRoutine, PVOID Argument, ULONG CreateFlags, SIZE_T ZeroBits,
+                          SIZE_T StackSize, SIZE_T MaximumStackSize,
+                          PPS_ATTRIBUTE_LIST AttributeList);
+NTSTATUS NtTerminateThread(HANDLE ThreadHandle, NTSTATUS ExitStatus);
+NTSTATUS NtSuspendThread(HANDLE ThreadHandle, PULONG PreviousSuspendCount);
+NTSTATUS NtResumeThread(HANDLE ThreadHandle, PULONG PreviousSuspendCount);
+NTSTATUS NtGetContextThread(HANDLE ThreadHandle, PCONTEXT ThreadContext);
+NTSTATUS NtSetContextThread(HANDLE ThreadHandle, PCONTEXT ThreadContext);
+NTSTATUS NtQueryInformationThread(HANDLE ThreadHandle, THREADINFOCLASS ThreadInformationClass,
+                                  PVOID ThreadInformation, ULONG ThreadInformationLength,
+                                  PULONG ReturnLength);
+NTSTATUS NtQueueApcThread(HANDLE ThreadHandle, PPS_APC_ROUTINE ApcRoutine, PVOID ApcArgument1,
+                          PVOID ApcArgument2, PVOID ApcArgument3);
+NTSTATUS NtTestAlert(VOID);
+NTSTATUS NtAlertThread(HANDLE ThreadHandle);
+
+/* Processes and their memory. */
+NTSTATUS NtOpenProcess(PHANDLE ProcessHandle, ACCESS_MASK DesiredAccess,
+                       POBJECT_ATTRIBUTES ObjectAttributes, PCLIENT_ID ClientId);
+NTSTATUS NtQueryInformationProcess(HANDLE ProcessHandle, PROCESSINFOCLASS ProcessInformationClass,
+                                   PVOID ProcessInformation, ULONG ProcessInformationLength,
+                                   PULONG ReturnLength);
+NTSTATUS NtReadVirtualMemory(HANDLE ProcessHandle, PVOID BaseAddress, PVOID Buffer,
+                             SIZE_T BufferSize, PSIZE_T NumberOfBytesRead);
+NTSTATUS NtWriteVirtualMemory(HANDLE ProcessHandle, PVOID BaseAddress, PVOID Buffer,
+                              SIZE_T BufferSize, PSIZE_T NumberOfBytesWritten);
+/* ntoy's own (ntoy/process_create.h). */
+NTSTATUS NtCreateProcessFromImage(PHANDLE ProcessHandle, PHANDLE ThreadHandle, PCLIENT_ID ClientId,
+                                  const NTOY_PROCESS_CREATE* Parameters);
+
 /* ---- Process start and end --------------------------------------------------------------- */
 
 __attribute__((noreturn)) VOID RtlUserThreadStart(PTHREAD_START_ROUTINE StartAddress,
                                                   PVOID Argument);
 /* Detaches every DLL (DLL_PROCESS_DETACH, TLS callbacks) and ends the process. */
 __attribute__((noreturn)) VOID RtlExitUserProcess(NTSTATUS ExitStatus);
+/* Ends the calling thread: the whole process if it is the last thread, else DLL_THREAD_DETACH,
+ * its TLS freed, then NtTerminateThread (ntoy/process_layout.h). */
+__attribute__((noreturn)) VOID RtlExitUserThread(NTSTATUS ExitStatus);
+
+/* ---- TLS slots (TlsAlloc and friends): the PEB's bitmaps and the TEB's slots -------------- */
+
+/* A free slot, zero in every thread, in *INDEX; STATUS_NO_MEMORY when all 1088 are taken. */
+NTSTATUS RtlTlsAlloc(PULONG Index);
+/* Gives the slot back and zeroes it in every thread. */
+NTSTATUS RtlTlsFree(ULONG Index);
+/* Sets the calling thread's slot, allocating its expansion slots for an index past 63. */
+NTSTATUS RtlTlsSetValue(ULONG Index, PVOID Value);
 
 /* ---- Loader ------------------------------------------------------------------------------ */
 
@@ -53,6 +127,8 @@ NTSTATUS LdrGetDllHandle(PWSTR DllPath, PULONG DllCharacteristics, PUNICODE_STRI
                          PVOID* DllHandle);
 NTSTATUS LdrGetProcedureAddress(PVOID BaseAddress, PANSI_STRING Name, ULONG Ordinal,
                                 PVOID* ProcedureAddress);
+/* DisableThreadLibraryCalls: no DLL_THREAD_ATTACH/DETACH for the DLL (unless it has TLS). */
+NTSTATUS LdrDisableThreadCalloutsForDll(PVOID BaseAddress);
 
 /* ---- Errors ------------------------------------------------------------------------------ */
 

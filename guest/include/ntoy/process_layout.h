@@ -30,11 +30,13 @@
 #define NTOY_PARAMS_STANDARD_INPUT 0x20
 #define NTOY_PARAMS_STANDARD_OUTPUT 0x28
 #define NTOY_PARAMS_STANDARD_ERROR 0x30
-#define NTOY_PARAMS_CURRENT_DIRECTORY 0x38 /* CURDIR: UNICODE_STRING DosPath, HANDLE */
-#define NTOY_PARAMS_IMAGE_PATH_NAME 0x60 /* UNICODE_STRING */
-#define NTOY_PARAMS_COMMAND_LINE 0x70    /* UNICODE_STRING */
-#define NTOY_PARAMS_ENVIRONMENT 0x80      /* PWSTR */
-#define NTOY_PARAMS_ENVIRONMENT_SIZE 0x3F0 /* SIZE_T, bytes */
+#define NTOY_PARAMS_CURRENT_DIRECTORY 0x38 /* CURDIR: UNICODE_STRING DosPath, then HANDLE */
+#define NTOY_PARAMS_IMAGE_PATH_NAME 0x60   /* UNICODE_STRING */
+#define NTOY_PARAMS_COMMAND_LINE 0x70      /* UNICODE_STRING */
+/* NAME=VALUE\0...\0\0 in UTF-16; NULL for none. kernel32 replaces the block (and its size)
+ * when the process changes a variable, so the kernel reads both at process creation only. */
+#define NTOY_PARAMS_ENVIRONMENT 0x80
+#define NTOY_PARAMS_ENVIRONMENT_SIZE 0x3F0 /* SIZE_T, bytes, both final NULs included */
 #define NTOY_PARAMS_SIZE 0x400
 
 /* The console handles the kernel puts in a new process's handle table. */
@@ -42,9 +44,36 @@
 #define NTOY_HANDLE_STDOUT 0x8
 #define NTOY_HANDLE_STDERR 0xC
 
-/* The initial thread starts at ntdll!RtlUserThreadStart(entry = rcx, argument = rdx), with
- * the PEB as the argument, as on Windows; it initialises the process (ntdll's loader: DLLs
- * attached), calls entry(argument) and exits the process with the value returned. */
+/* Every thread starts at ntdll!RtlUserThreadStart(start = rcx, argument = rdx), with its own
+ * TEB (GS base; StackBase, StackLimit, DeallocationStack, ClientId, Self and the PEB filled
+ * in) and its own stack.
+ *
+ * The initial thread gets the executable's entry point and the PEB, as on Windows; it
+ * initialises the process (ntdll's loader: DLLs attached, DLL_PROCESS_ATTACH) and calls
+ * entry(PEB). Every later thread (NtCreateThreadEx: StartRoutine, Argument) first gets its
+ * static TLS and DLL_THREAD_ATTACH, then calls start(argument). ntdll tells the two apart by
+ * itself: the first thread to arrive is the initial one.
+ *
+ * Whichever returns ends through RtlExitUserThread(status), as on Windows: if the kernel
+ * says (NtQueryInformationThread, ThreadAmILastThread) that it is the process's last thread,
+ * the process exits with that status (DLL_PROCESS_DETACH); otherwise DLL_THREAD_DETACH runs,
+ * its TLS is freed and NtTerminateThread(NtCurrentThread(), status) ends it. Should a last
+ * thread end by NtTerminateThread anyway (TerminateThread, say), the kernel ends the process
+ * with that thread's status. */
 #define NTOY_THREAD_START_EXPORT "RtlUserThreadStart"
+
+/* User APCs. An APC queued by NtQueueApcThread(thread, routine, argument1, argument2,
+ * argument3) is delivered when the thread is in an alertable wait (which then ends with
+ * STATUS_USER_APC) or calls NtTestAlert. The kernel pushes the thread's state on its user
+ * stack and enters ntdll!KiUserApcDispatcher with
+ *
+ *     RSP  a CONTEXT (0x4D0 bytes, RSP 16-byte aligned): the interrupted state, with RAX the
+ *          status the wait returns (STATUS_USER_APC); nothing follows it
+ *     RCX  the routine      RDX  argument1      R8  argument2      R9  argument3
+ *
+ * The dispatcher calls routine(argument1, argument2, argument3) and then
+ * NtContinue(context, TRUE): TRUE tests for alerts, so the kernel delivers the next queued APC
+ * the same way before the thread resumes the context. */
+#define NTOY_APC_DISPATCHER_EXPORT "KiUserApcDispatcher"
 
 #endif

@@ -1,0 +1,275 @@
+// Processes seen from others: NtOpenProcess, NtQueryInformationProcess, NtReadVirtualMemory,
+// NtWriteVirtualMemory, and NtCreateProcessFromImage (ntoy's CreateProcess).
+#include <algorithm>
+#include <filesystem>
+
+#include "kernel/Kernel.h"
+#include "kernel/ke/SystemCall.h"
+#include "kernel/ldr/DllName.h"
+#include "kernel/mm/SystemLayout.h"
+#include "kernel/ob/Access.h"
+#include "kernel/ob/ObjectCallSupport.h"
+#include "ntoy/process_create.h"
+
+namespace ntoy::ke {
+namespace {
+
+namespace access = ob::access;
+
+std::expected<std::shared_ptr<ps::Process>, NtStatus> processFor(SystemCall& call,
+                                                                 std::uint64_t handle,
+                                                                 ob::AccessMask desired) {
+    auto process = ob::referenceForCaller<ps::Process>(call, handle, desired);
+    // PROCESS_QUERY_INFORMATION implies the limited right, as on Windows.
+    if (!process && process.error() == NtStatus::AccessDenied &&
+        desired == access::kProcessQueryLimitedInformation)
+        return ob::referenceForCaller<ps::Process>(call, handle, access::kProcessQueryInformation);
+    return process;
+}
+
+// A counted UTF-16 string of the caller's, as Latin-1 (what the rest of the kernel speaks);
+// characters beyond it are refused.
+std::expected<std::string, NtStatus> readString(SystemCall& call, std::uint64_t at,
+                                                std::uint32_t bytes, std::uint32_t limit) {
+    if (bytes % 2 != 0 || bytes > limit)
+        return std::unexpected(NtStatus::InvalidParameter);
+    std::u16string wide(bytes / 2, u'\0');
+    if (bytes != 0)
+        if (auto s = call.user.read(VirtualAddress(at), std::as_writable_bytes(std::span(wide)));
+            s != NtStatus::Success)
+            return std::unexpected(s);
+    std::string narrow;
+    for (char16_t c : wide) {
+        if (c > 0xFF)
+            return std::unexpected(NtStatus::ObjectNameInvalid);
+        narrow.push_back(static_cast<char>(c));
+    }
+    return narrow;
+}
+
+// Copies `size` bytes from one process's memory to another's, a page at most at a time, as
+// far as both can be reached: how many were copied.
+std::uint64_t copyBetween(mm::UserMemory from, VirtualAddress source, mm::UserMemory to,
+                          VirtualAddress destination, std::uint64_t size, bool& sourceFailed) {
+    std::array<std::byte, kPageSize> buffer;
+    std::uint64_t done = 0;
+    sourceFailed = false;
+    while (done < size) {
+        const std::uint64_t n = std::min({size - done, kPageSize - (source + done).pageOffset(),
+                                          kPageSize - (destination + done).pageOffset()});
+        const auto piece = std::span(buffer.data(), n);
+        if (from.read(source + done, piece) != NtStatus::Success) {
+            sourceFailed = true;
+            break;
+        }
+        if (to.write(destination + done, std::span<const std::byte>(piece)) != NtStatus::Success)
+            break;
+        done += n;
+    }
+    return done;
+}
+
+NtStatus copyMemory(SystemCall& call, bool reading) {
+    const VirtualAddress base = call.pointer(1), buffer = call.pointer(2);
+    const std::uint64_t size = call.arg(3);
+    const VirtualAddress countOut = call.pointer(4);
+    if (countOut.value() != 0)
+        if (auto s = call.user.probeForWrite(countOut, 8); s != NtStatus::Success)
+            return s;
+    auto process =
+        processFor(call, call.arg(0), reading ? access::kProcessVmRead : access::kProcessVmWrite);
+    if (!process)
+        return process.error();
+    if (!(*process)->hasAddressSpace())
+        return NtStatus::ProcessIsTerminating;
+    // Neither range may reach beyond user space.
+    for (VirtualAddress va : {base, buffer})
+        if (va.value() + size < va.value() || !mm::isUserAddress(va.value() + size - (size != 0)))
+            return NtStatus::AccessViolation;
+    mm::UserMemory other((*process)->space());
+    bool sourceFailed = false;
+    const std::uint64_t done =
+        reading ? copyBetween(other, base, call.user, buffer, size, sourceFailed)
+                : copyBetween(call.user, buffer, other, base, size, sourceFailed);
+    if (countOut.value() != 0)
+        (void)call.user.write(countOut, done);
+    if (done == size)
+        return NtStatus::Success;
+    // The caller's own buffer failing is its access violation; the other side's, a partial copy.
+    const bool callerSide = reading ? !sourceFailed : sourceFailed;
+    return callerSide ? NtStatus::AccessViolation : NtStatus::PartialCopy;
+}
+
+}  // namespace
+
+NtStatus NtOpenProcess(SystemCall& call) {
+    const VirtualAddress handleOut = call.pointer(0), clientId = call.pointer(3);
+    const auto desired = static_cast<ob::AccessMask>(call.arg(1));
+    if (auto s = call.user.probeForWrite(handleOut, 8); s != NtStatus::Success)
+        return s;
+    auto attributes = ob::captureObjectAttributes(call, call.pointer(2));
+    if (!attributes)
+        return attributes.error();
+    auto id = call.user.read<std::uint64_t>(clientId);
+    if (!id)
+        return id.error();
+    auto process =
+        *id > 0xFFFF'FFFF ? nullptr : call.kernel->processRef(static_cast<std::uint32_t>(*id));
+    if (!process)
+        return NtStatus::InvalidCid;
+    return ob::insertForCaller(call, handleOut, process,
+                               ob::grantedAccess(ob::ObjectType::Process, desired), *attributes);
+}
+
+NtStatus NtQueryInformationProcess(SystemCall& call) {
+    constexpr std::uint32_t kBasic = 0, kVmCounters = 3, kHandleCount = 20;
+    const auto infoClass = static_cast<std::uint32_t>(call.arg(1));
+    const VirtualAddress info = call.pointer(2), returnLength = call.pointer(4);
+    const auto length = static_cast<std::uint32_t>(call.arg(3));
+    std::uint32_t size;
+    switch (infoClass) {
+        case kBasic:
+            size = 0x30;
+            break;
+        case kVmCounters:  // VM_COUNTERS or VM_COUNTERS_EX
+            size = length == 0x58 ? 0x58 : 0x50;
+            break;
+        case kHandleCount:
+            size = 4;
+            break;
+        default:
+            return NtStatus::InvalidInfoClass;
+    }
+    if (length != size)
+        return NtStatus::InfoLengthMismatch;
+    if (auto s = call.user.probeForWrite(info, size); s != NtStatus::Success)
+        return s;
+    if (returnLength.value() != 0)
+        if (auto s = call.user.probeForWrite(returnLength, 4); s != NtStatus::Success)
+            return s;
+    auto process = processFor(call, call.arg(0), access::kProcessQueryLimitedInformation);
+    if (!process)
+        return process.error();
+    ps::Process& p = **process;
+    NtStatus s = NtStatus::Success;
+    if (infoClass == kBasic) {
+        const std::uint64_t basic[6] = {
+            p.exitStatus() && p.ended() ? *p.exitStatus() : raw(NtStatus::Pending),
+            p.peb.value(),
+            1,
+            8,
+            p.id(),
+            p.parentId};
+        s = call.user.write(info, basic);
+    } else if (infoClass == kVmCounters) {
+        // Working set and commit as they stand; ntoy keeps no peaks yet, so the peaks are now.
+        std::uint64_t counters[11] = {};
+        if (p.hasAddressSpace()) {
+            const std::uint64_t workingSet = p.space().workingSet().size() * kPageSize,
+                                commit = p.space().committedPages() * kPageSize;
+            counters[0] = counters[1] = commit;      // PeakVirtualSize, VirtualSize
+            counters[3] = counters[4] = workingSet;  // PeakWorkingSetSize, WorkingSetSize
+            counters[9] = counters[10] = commit;     // PagefileUsage, PeakPagefileUsage
+        }
+        s = call.user.write(info, std::as_bytes(std::span(counters)).first(0x50));
+        if (s == NtStatus::Success && size == 0x58)
+            s = call.user.write(info + 0x50, counters[9]);  // PrivateUsage
+    } else {
+        s = call.user.write(
+            info, static_cast<std::uint32_t>(p.hasAddressSpace() ? p.handles().count() : 0));
+    }
+    if (s == NtStatus::Success && returnLength.value() != 0)
+        s = call.user.write(returnLength, size);
+    return s;
+}
+
+NtStatus NtReadVirtualMemory(SystemCall& call) {
+    return copyMemory(call, true);
+}
+
+NtStatus NtWriteVirtualMemory(SystemCall& call) {
+    return copyMemory(call, false);
+}
+
+NtStatus NtCreateProcessFromImage(SystemCall& call) {
+    const VirtualAddress processOut = call.pointer(0), threadOut = call.pointer(1),
+                         clientIdOut = call.pointer(2);
+    for (VirtualAddress out : {processOut, threadOut})
+        if (auto s = call.user.probeForWrite(out, 8); s != NtStatus::Success)
+            return s;
+    if (clientIdOut.value() != 0)
+        if (auto s = call.user.probeForWrite(clientIdOut, 16); s != NtStatus::Success)
+            return s;
+    auto params = call.user.read<NTOY_PROCESS_CREATE>(call.pointer(3));
+    if (!params)
+        return params.error();
+    if ((params->Flags & ~std::uint32_t{NTOY_CREATE_SUSPENDED}) != 0)
+        return NtStatus::InvalidParameter;
+    auto name = readString(call, params->ImageName, params->ImageNameLength, 0x10000);
+    auto commandLine = readString(call, params->CommandLine, params->CommandLineLength, 0x10000);
+    auto directory =
+        readString(call, params->CurrentDirectory, params->CurrentDirectoryLength, 0x10000);
+    if (!name || !commandLine || !directory)
+        return !name ? name.error() : !commandLine ? commandLine.error() : directory.error();
+    if (params->EnvironmentLength % 2 != 0 || params->EnvironmentLength > (1u << 20))
+        return NtStatus::InvalidParameter;
+    std::u16string environment;
+    if (params->Environment != 0) {
+        environment.resize(params->EnvironmentLength / 2);
+        if (auto s = call.user.read(VirtualAddress(params->Environment),
+                                    std::as_writable_bytes(std::span(environment)));
+            s != NtStatus::Success)
+            return s;
+    } else {
+        environment = call.process.environment;
+    }
+
+    // Only the name's last component, only in the caller's application directory and then
+    // the images directory: no other host file is ever opened.
+    const std::string& path = *name;
+    const std::string file = path.substr(
+        path.find_last_of("\\/:") == std::string::npos ? 0 : path.find_last_of("\\/:") + 1);
+    if (!ldr::isDllFileName(file))
+        return NtStatus::ObjectNameInvalid;
+    const ps::ImageSearchPath& search = call.process.imageSearchPath();
+    std::filesystem::path image;
+    for (const auto& dir : {search.applicationDirectory, search.systemDirectory}) {
+        std::error_code ec;
+        if (!dir.empty() && std::filesystem::is_regular_file(dir / file, ec)) {
+            image = dir / file;
+            break;
+        }
+    }
+    if (image.empty())
+        return NtStatus::ObjectNameNotFound;
+
+    Kernel::NewProcess spec;
+    spec.image = image;
+    spec.commandLine = *commandLine;
+    spec.systemDirectory = search.systemDirectory;
+    spec.currentDirectory = directory->empty() ? call.process.currentDirectory : *directory;
+    spec.environment = std::move(environment);
+    spec.parentId = call.process.id();
+    spec.suspended = (params->Flags & NTOY_CREATE_SUSPENDED) != 0;
+    auto child = call.kernel->createProcess(spec);
+    if (!child)
+        return child.error().kind == RunError::Kind::BadImage ? NtStatus::InvalidImageFormat
+                                                              : NtStatus::InsufficientResources;
+    auto thread = (*child)->threads().front();
+    NtStatus s = ob::insertForCaller(call, processOut, *child, access::kProcessAllAccess, 0);
+    if (s == NtStatus::Success) {
+        s = ob::insertForCaller(call, threadOut, thread, access::kThreadAllAccess, 0);
+        if (s != NtStatus::Success)
+            (void)call.process.handles().close(
+                ob::Handle(*call.user.read<std::uint64_t>(processOut)));
+    }
+    if (s == NtStatus::Success && clientIdOut.value() != 0) {
+        const std::uint64_t ids[2] = {(*child)->id(), thread->id()};
+        s = call.user.write(clientIdOut, ids);
+    }
+    if (s != NtStatus::Success)
+        (*child)->terminate(raw(s));  // nothing half-done: it never runs
+    return s;
+}
+
+}  // namespace ntoy::ke
