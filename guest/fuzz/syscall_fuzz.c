@@ -33,7 +33,17 @@
  *     the zone is armed again;
  *   - NtContinue and NtRaiseException get only pointers that cannot be read (a successful call
  *     would continue in a context of random bytes), NtTerminateProcess never the current
- *     process, and NtWriteFile writes at most a few bytes to the console. */
+ *     process, and NtWriteFile writes no bytes but to the console's input handle (any other
+ *     handle may be a duplicate of the console's output);
+ *   - the console's handles (4, 8 and 0xC, tag bits or not) are never closed: not by NtClose,
+ *     not by NtDuplicateObject with DUPLICATE_CLOSE_SOURCE;
+ *   - no call can block for ever: NtWaitForSingleObject, NtWaitForMultipleObjects,
+ *     NtSignalAndWaitForSingleObject and NtDelayExecution always get a timeout they cannot
+ *     wait long on (a cell holding zero, a short relative interval or a time in the past, or
+ *     a non-NULL pointer that cannot be read), never NULL, for a wait on the process (-1) or
+ *     the thread (-2) itself, or on an event nobody sets, would be a deadlock.
+ * The objects the calls create (events, mutants, semaphores, duplicates) are kept by handle,
+ * and the object calls get those handles as often as hostile ones. */
 #include "common/command_line.h"
 #include "common/print.h"
 #include "ntoy/syscalls.h"
@@ -60,6 +70,7 @@
 #define MAX_RECORDED 64
 #define MAX_PROTECTED 64
 #define ARGUMENTS 16
+#define MAX_HANDLES 32
 
 /* ULONG_PTR raw_syscall(ULONG_PTR number, const ULONG_PTR args[16]): the arguments where a
  * Windows x64 system call takes them (r10, rdx, r8, r9, then the stack above the return
@@ -116,6 +127,9 @@ static struct {
     ULONG protected_count;
     ULONG_PTR recorded[MAX_RECORDED];
     ULONG recorded_count;
+    /* Handles the creation and duplication calls returned (a ring: the oldest goes). */
+    ULONG_PTR handles[MAX_HANDLES];
+    ULONG handle_count, handle_next;
     /* The call in progress, for the report if it never returns. */
     ULONG_PTR number;
     ULONG_PTR args[ARGUMENTS];
@@ -524,7 +538,11 @@ static BOOL rebuild_arena(void) {
  *   H process handle   W console handle   B pointer to a cell holding an address
  *   S pointer to a cell holding a size   A address   T allocation type   D free type
  *   R protection   N small number (class, zero bits)   I pointer to readable bytes
- *   O pointer to room for a result   L length of a result   X anything */
+ *   O pointer to room for a result   L length of a result   X anything
+ *   J object handle   K access mask   Y pointer to OBJECT_ATTRIBUTES   E event or wait type
+ *   F BOOLEAN   C count   U length of an object's basic information (8)   V option bits
+ *   G pointer to an array of object handles   Z pointer to a bounded timeout (see
+ *   bounded_timeout: the one kind the rules below impose whatever was chosen) */
 typedef struct Signature {
     const char* name;
     const char* kinds;
@@ -534,10 +552,66 @@ static const Signature signatures[] = {
     {"NtAllocateVirtualMemory", "HBNSTR"}, {"NtFreeVirtualMemory", "HBSD"},
     {"NtProtectVirtualMemory", "HBSRO"},   {"NtQueryVirtualMemory", "HANOLO"},
     {"NtQuerySystemInformation", "NOLO"},
+    {"NtClose", "J"},
+    {"NtDuplicateObject", "HJHOKVV"},
+    {"NtCreateEvent", "OKYEF"},
+    {"NtSetEvent", "JO"},
+    {"NtResetEvent", "JO"},
+    {"NtPulseEvent", "JO"},
+    {"NtQueryEvent", "JNOUO"},
+    {"NtCreateMutant", "OKYF"},
+    {"NtReleaseMutant", "JO"},
+    {"NtQueryMutant", "JNOUO"},
+    {"NtCreateSemaphore", "OKYCC"},
+    {"NtReleaseSemaphore", "JCO"},
+    {"NtQuerySemaphore", "JNOUO"},
+    {"NtWaitForSingleObject", "JFZ"},
+    {"NtWaitForMultipleObjects", "CGEFZ"},
+    {"NtDelayExecution", "FZ"},
+    {"NtSignalAndWaitForSingleObject", "JJFZ"},
 };
 
 static ULONG_PTR* random_cell(ULONG_PTR room) {
     return cells() + below((CELL_BYTES - room) / 8);
+}
+
+/* An object handle: one the calls made, a pseudo-handle, the console's, or a bogus one. */
+static ULONG_PTR object_handle(void) {
+    if (fuzz.handle_count != 0 && below(2) == 0) {
+        ULONG_PTR handle = fuzz.handles[below(fuzz.handle_count)];
+        return below(8) == 0 ? handle | below(4) : handle; /* tag bits */
+    }
+    return below(4) == 0 ? random_value() : handle_value();
+}
+
+static BOOL is_console_handle(ULONG_PTR handle) {
+    ULONG_PTR entry = handle & ~(ULONG_PTR)3; /* the kernel ignores the tag bits */
+    return entry == 4 || entry == 8 || entry == 0xC;
+}
+
+/* A timeout no wait can block long on: a cell holding zero, a short relative interval or a
+ * time long past; or a pointer that cannot be read (STATUS_ACCESS_VIOLATION). Never NULL: a
+ * wait with no timeout on the process or thread itself, or on an event nobody sets, is a
+ * deadlock (the machine stops), and NtDelayExecution(NULL) is the pointer case anyway. */
+static ULONG_PTR bounded_timeout(void) {
+    static const ULONG_PTR intervals[] = {
+        0,
+        (ULONG_PTR)-1,                /* 100 ns */
+        (ULONG_PTR)-10000,            /* 1 ms */
+        (ULONG_PTR)-150000,           /* 15 ms */
+        1,                            /* an absolute time in 1601 */
+        0x01D0000000000000ull,        /* an absolute time in 2015 */
+    };
+    if (below(4) == 0) {
+        ULONG_PTR pointer;
+        do {
+            pointer = unreadable_pointer();
+        } while (pointer == 0);
+        return pointer;
+    }
+    ULONG_PTR* cell = random_cell(8);
+    *cell = pick(intervals, sizeof(intervals) / sizeof(intervals[0]));
+    return (ULONG_PTR)cell;
 }
 
 static ULONG_PTR plausible(char kind) {
@@ -584,6 +658,72 @@ static ULONG_PTR plausible(char kind) {
             return below(4) == 0 ? below(0x100)
                                  : pick(lengths, sizeof(lengths) / sizeof(lengths[0]));
         }
+        case 'J':
+            return object_handle();
+        case 'K': {
+            static const ULONG_PTR masks[] = {
+                0x001F0003, /* EVENT_ALL_ACCESS */
+                0x001F0001, /* MUTANT_ALL_ACCESS */
+                0x001F0003, /* SEMAPHORE_ALL_ACCESS */
+                0x00100000, /* SYNCHRONIZE */
+                0x00000002, /* EVENT_MODIFY_STATE, SEMAPHORE_MODIFY_STATE */
+                0x00000001, /* *_QUERY_STATE */
+                0x10000000, /* GENERIC_ALL */
+                0x80000000, /* GENERIC_READ */
+                0x40000000, /* GENERIC_WRITE */
+                0x02000000, /* MAXIMUM_ALLOWED */
+                0x01000000, /* ACCESS_SYSTEM_SECURITY */
+                0,          0xFFFFFFFF, 0xFFFFFFFF00000000ull};
+            return below(4) == 0 ? (ULONG_PTR)1 << below(64)
+                                 : pick(masks, sizeof(masks) / sizeof(masks[0]));
+        }
+        case 'Y': /* NULL, a proper OBJECT_ATTRIBUTES, or one with a flaw */
+            if (below(3) == 0) {
+                return 0;
+            }
+            cell = random_cell(WRITTEN_SPAN);
+            if (below(3) != 0) {
+                ULONG_PTR* name = cell + 6; /* a UNICODE_STRING right after it */
+                cell[0] = below(4) == 0 ? pick((const ULONG_PTR[]){0, 47, 49, 0x30 | (1ull << 32)},
+                                               4)
+                                        : 0x30;
+                cell[1] = below(4) == 0 ? object_handle() : 0;
+                cell[2] = below(2) == 0 ? 0 : below(2) == 0 ? (ULONG_PTR)name : pointer_value();
+                cell[3] = below(2) == 0 ? 0 : below(2) == 0 ? 2 : flags_value();
+                cell[4] = below(4) == 0 ? pointer_value() : 0;
+                cell[5] = below(4) == 0 ? pointer_value() : 0;
+                name[0] = below(2) == 0 ? 0 : 0x00100010 | (below(0x10) << 32);
+                name[1] = pointer_value();
+            }
+            return (ULONG_PTR)cell;
+        case 'E':
+            return below(4) == 0 ? random_value() : below(3);
+        case 'F': {
+            static const ULONG_PTR booleans[] = {0, 1, 0, 1, 0xFF, 0x100, 0xFFFFFFFF00000000ull};
+            return pick(booleans, sizeof(booleans) / sizeof(booleans[0]));
+        }
+        case 'C': {
+            static const ULONG_PTR counts[] = {1,          2,         3,          4,
+                                               0,          63,        64,         65,
+                                               0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, (ULONG_PTR)-1,
+                                               0x100000001ull};
+            return below(2) == 0 ? below(4) + 1 : pick(counts, sizeof(counts) / sizeof(counts[0]));
+        }
+        case 'U': {
+            static const ULONG_PTR lengths[] = {8, 8, 8, 0, 4, 7, 9, 0x10, 0x100000008ull};
+            return pick(lengths, sizeof(lengths) / sizeof(lengths[0]));
+        }
+        case 'V':
+            return below(4) == 0 ? flags_value() : below(8);
+        case 'G': /* 32 handles; a count up to 64 reads on, at the cells' end into the next page */
+            cell = below(8) == 0 ? cells() + CELL_BYTES / 8 - below(64) - 1
+                                 : random_cell(WRITTEN_SPAN);
+            for (ULONG i = 0; i < WRITTEN_SPAN / 8 && cell + i < cells() + CELL_BYTES / 8; ++i) {
+                cell[i] = object_handle();
+            }
+            return (ULONG_PTR)cell;
+        case 'Z':
+            return bounded_timeout();
         default:
             return random_value();
     }
@@ -628,10 +768,43 @@ static void choose_call(void) {
             fuzz.args[0] = 0x1234;
         }
     } else if (is_call(fuzz.number, "NtWriteFile")) {
-        /* The console gets no bytes: the path is the same, the test log stays readable. */
-        if (fuzz.args[0] == 8 || fuzz.args[0] == 0xC) {
+        /* The console gets no bytes: the path is the same, the test log stays readable. Any
+         * handle the calls made may be a duplicate of the console's output. */
+        if ((fuzz.args[0] & ~(ULONG_PTR)3) != 4) {
             fuzz.args[6] = 0;
         }
+    } else if (is_call(fuzz.number, "NtClose")) {
+        /* The console stays open: the program's own output goes there. */
+        if (is_console_handle(fuzz.args[0])) {
+            fuzz.args[0] = below(2) == 0 ? 0x1234 : object_handle() | 0x10000000;
+        }
+    } else if (is_call(fuzz.number, "NtDuplicateObject")) {
+        /* Duplicating the console is fine; closing it as the source is not. */
+        if ((fuzz.args[6] & DUPLICATE_CLOSE_SOURCE) && is_console_handle(fuzz.args[1])) {
+            fuzz.args[6] &= ~(ULONG_PTR)DUPLICATE_CLOSE_SOURCE;
+        }
+    }
+    /* No call blocks for ever: every wait has a timeout it cannot wait long on. */
+    if (is_call(fuzz.number, "NtWaitForSingleObject")) {
+        fuzz.args[2] = bounded_timeout();
+    } else if (is_call(fuzz.number, "NtWaitForMultipleObjects")) {
+        fuzz.args[4] = bounded_timeout();
+    } else if (is_call(fuzz.number, "NtSignalAndWaitForSingleObject")) {
+        fuzz.args[3] = bounded_timeout();
+    } else if (is_call(fuzz.number, "NtDelayExecution")) {
+        fuzz.args[1] = bounded_timeout();
+    }
+}
+
+/* A handle a creation or duplication call wrote into a cell, kept for later calls. */
+static void record_handle(ULONG_PTR out) {
+    if (out < (ULONG_PTR)cells() || out + 8 > (ULONG_PTR)cells() + CELL_BYTES || (out & 7) != 0) {
+        return;
+    }
+    fuzz.handles[fuzz.handle_next] = *(ULONG_PTR*)out;
+    fuzz.handle_next = (fuzz.handle_next + 1) % MAX_HANDLES;
+    if (fuzz.handle_count < MAX_HANDLES) {
+        ++fuzz.handle_count;
     }
 }
 
@@ -687,6 +860,13 @@ static BOOL call_once(unsigned long long* succeeded) {
         if (!is_protected(base) && fuzz.recorded_count < MAX_RECORDED) {
             fuzz.recorded[fuzz.recorded_count++] = base;
         }
+    }
+    if (status == 0 && (is_call(fuzz.number, "NtCreateEvent") ||
+                        is_call(fuzz.number, "NtCreateMutant") ||
+                        is_call(fuzz.number, "NtCreateSemaphore"))) {
+        record_handle(fuzz.args[0]);
+    } else if (status == 0 && is_call(fuzz.number, "NtDuplicateObject") && fuzz.args[2] != 0) {
+        record_handle(fuzz.args[3]);
     }
     /* Whatever the kernel wrote goes; a guard page it touched is armed again. */
     BOOL touched_guard = FALSE;
