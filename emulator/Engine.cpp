@@ -386,9 +386,11 @@ void Engine::updateQuantumHook() {
     uc_ctl(uc_, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
 }
 
-void Engine::onBlockQuantum(uc_engine* uc, std::uint64_t, std::uint32_t, void* self) {
+void Engine::onBlockQuantum(uc_engine* uc, std::uint64_t address, std::uint32_t, void* self) {
     auto* e = static_cast<Engine*>(self);
-    if (e->inFlushRoutine_)
+    // Never in the kernel's own code (the flush routine, the entry stub): a thread stopped
+    // between the stub's segment loads and its IRETQ did not resume correctly.
+    if (e->inFlushRoutine_ || mm::isSystemAddress(address))
         return;
     if (e->blockQuantum_ != 0 && --e->blocksLeft_ == 0) {
         e->blocksLeft_ = e->blockQuantum_;

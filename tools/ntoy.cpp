@@ -60,6 +60,7 @@ struct RunOptions {
     std::uint64_t ram = 0;
     bool stats = false;
     bool verify = false;
+    std::string schedule = "timed";
     std::string traceFile;
     std::string gdbAddress;
 };
@@ -80,7 +81,9 @@ int run(const std::string& image, const std::vector<std::string>& args,
         fmt::print(stderr, "ntoy: {}\n", machine.error());
         return kExitMachine;
     }
-    auto kernel = ntoy::Kernel::boot(**machine);
+    auto kernel = ntoy::Kernel::boot(**machine, options.schedule == "deterministic"
+                                                    ? ntoy::ScheduleMode::Deterministic
+                                                    : ntoy::ScheduleMode::Timed);
     if (!kernel) {
         fmt::print(stderr, "ntoy: {}\n", kernel.error());
         return kExitMachine;
@@ -134,6 +137,12 @@ int main(int argc, char** argv) {
     std::vector<std::string> guestArgs;
     ntoy::cli::addRamOption(*runCmd, ramText);
     runCmd->add_flag("--stats", runOptions.stats, "End stderr with one JSON line of statistics");
+    runCmd
+        ->add_option("--schedule", runOptions.schedule,
+                     "how threads take turns: timed (a 10 ms host-time quantum) or "
+                     "deterministic (a quantum of 20,000 translated blocks and virtual time, so "
+                     "the interleaving depends on the program and its inputs alone)")
+        ->check(CLI::IsMember({"timed", "deterministic"}));
     runCmd->add_flag("--verify", runOptions.verify,
                      "After the guest ends, check the kernel's memory invariants and that every "
                      "frame and page of commit came back; a failure is a bug check (exit status "

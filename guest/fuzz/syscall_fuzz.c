@@ -741,7 +741,17 @@ static void choose_call(void) {
             }
             break;
         default:
-            fuzz.number = below(SYSCALL_COUNT);
+            /* Not the calls that act on this thread or make threads and processes: their
+             * hostile forms end, stop or multiply the fuzzer itself (guest/tests/threads
+             * covers them). */
+            do {
+                fuzz.number = below(SYSCALL_COUNT);
+            } while (is_call(fuzz.number, "NtTerminateThread") ||
+                     is_call(fuzz.number, "NtSuspendThread") ||
+                     is_call(fuzz.number, "NtSetContextThread") ||
+                     is_call(fuzz.number, "NtCreateThreadEx") ||
+                     is_call(fuzz.number, "NtCreateProcessFromImage") ||
+                     is_call(fuzz.number, "NtQueueApcThread"));
             break;
     }
     for (ULONG i = 0; i < ARGUMENTS; ++i) {
@@ -764,7 +774,11 @@ static void choose_call(void) {
             fuzz.args[i] = below(2) == 0 ? unreadable_pointer() : below(3);
         }
     } else if (is_call(fuzz.number, "NtTerminateProcess")) {
-        if (fuzz.args[0] == (ULONG_PTR)-1) {
+        /* Never this process: not -1, and not a handle the calls made, which may be a
+         * duplicate of it. NULL (the other threads, of which there are none) and the
+         * console's handles (not processes) stay. */
+        const ULONG_PTR h = fuzz.args[0] & ~(ULONG_PTR)3;
+        if (fuzz.args[0] != 0 && h != 4 && h != 8 && h != 0xC) {
             fuzz.args[0] = 0x1234;
         }
     } else if (is_call(fuzz.number, "NtWriteFile")) {
