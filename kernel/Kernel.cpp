@@ -251,13 +251,9 @@ std::expected<std::shared_ptr<ps::Thread>, NtStatus> Kernel::createThread(ps::Pr
     p.saveContext(caller);
     p.resetContext();
     const std::uint64_t userRsp = thread->stackBase.value() - 0x38;
-    const std::uint64_t frame[5] = {process.threadStart.value(), x86::kUserCs, kUserFlags, userRsp,
-                                    x86::kUserSs};
-    const VirtualAddress frameAt = *kernelStack + kKernelStackSlot - sizeof frame;
-    const auto pte = mm_->systemTables().pteAt(frameAt);
-    std::memcpy(mm_->pfns().memory().at(pte.pfn().address() + frameAt.pageOffset()), frame,
-                sizeof frame);
-    p.setReg(hal::Reg::Rsp, frameAt.value());
+    writeEntryFrame(*thread,
+                    {process.threadStart.value(), x86::kUserCs, kUserFlags, userRsp, x86::kUserSs});
+    p.setReg(hal::Reg::Rsp, entryFrameAddress(*thread).value());
     p.setReg(hal::Reg::Rip, userEntryStub_.value());
     p.setReg(hal::Reg::Rcx, spec.start.value());
     p.setReg(hal::Reg::Rdx, spec.argument.value());
@@ -472,9 +468,13 @@ bool Kernel::yield(ps::Thread& running) {
     return true;
 }
 
+VirtualAddress Kernel::entryFrameAddress(const ps::Thread& thread) {
+    return thread.kernelStack + kKernelStackSlot - sizeof(EntryFrame);
+}
+
 Kernel::EntryFrame Kernel::readEntryFrame(const ps::Thread& thread) const {
     EntryFrame frame{};
-    const VirtualAddress at = thread.kernelStack + kKernelStackSlot - sizeof frame;
+    const VirtualAddress at = entryFrameAddress(thread);
     const auto pte = mm_->systemTables().pteAt(at);
     std::memcpy(frame.data(), mm_->pfns().memory().at(pte.pfn().address() + at.pageOffset()),
                 sizeof frame);
@@ -482,7 +482,7 @@ Kernel::EntryFrame Kernel::readEntryFrame(const ps::Thread& thread) const {
 }
 
 void Kernel::writeEntryFrame(const ps::Thread& thread, const EntryFrame& frame) {
-    const VirtualAddress at = thread.kernelStack + kKernelStackSlot - sizeof frame;
+    const VirtualAddress at = entryFrameAddress(thread);
     const auto pte = mm_->systemTables().pteAt(at);
     std::memcpy(mm_->pfns().memory().at(pte.pfn().address() + at.pageOffset()), frame.data(),
                 sizeof frame);

@@ -190,6 +190,7 @@ public:
     using EntryFrame = std::array<std::uint64_t, 5>;
     EntryFrame readEntryFrame(const ps::Thread& thread) const;
     void writeEntryFrame(const ps::Thread& thread, const EntryFrame& frame);
+    static VirtualAddress entryFrameAddress(const ps::Thread& thread);
     // Enters ntdll!KiUserApcDispatcher for the thread's oldest queued user APC, with its
     // interrupted state on its stack (ntoy/process_layout.h); nothing if none is queued.
     // `rip`: where it resumes, when that is not RIP (in a system call's trap).

@@ -27,6 +27,25 @@ bool hasRegisters(const ps::Thread& thread) {
     return thread.state != ps::Thread::State::Terminated && thread.process().hasAddressSpace();
 }
 
+// NtSuspendThread and NtResumeThread: `change` applied to the thread, and the previous count
+// written to the optional PreviousSuspendCount.
+template <typename Change>
+NtStatus changeSuspendCount(SystemCall& call, Change&& change) {
+    const VirtualAddress previousOut = call.pointer(1);
+    if (previousOut.value() != 0)
+        if (auto s = call.user.probeForWrite(previousOut, 4); s != NtStatus::Success)
+            return s;
+    auto thread = threadFor(call, call.arg(0), access::kThreadSuspendResume);
+    if (!thread)
+        return thread.error();
+    const std::expected<std::uint32_t, NtStatus> previous = change(**thread);
+    if (!previous)
+        return previous.error();
+    if (previousOut.value() != 0)
+        (void)call.user.write(previousOut, *previous);
+    return NtStatus::Success;
+}
+
 }  // namespace
 
 NtStatus NtCreateThreadEx(SystemCall& call) {
@@ -76,40 +95,21 @@ NtStatus NtTerminateThread(SystemCall& call) {
             return found.error();
         thread = *found;
     }
-    if (!thread || thread->state == ps::Thread::State::Terminated)
+    if (thread->state == ps::Thread::State::Terminated)
         return NtStatus::ThreadIsTerminating;
     call.kernel->terminateThread(*thread, status);
     return NtStatus::Success;
 }
 
 NtStatus NtSuspendThread(SystemCall& call) {
-    const VirtualAddress previousOut = call.pointer(1);
-    if (previousOut.value() != 0)
-        if (auto s = call.user.probeForWrite(previousOut, 4); s != NtStatus::Success)
-            return s;
-    auto thread = threadFor(call, call.arg(0), access::kThreadSuspendResume);
-    if (!thread)
-        return thread.error();
-    auto previous = call.kernel->suspendThread(**thread);
-    if (!previous)
-        return previous.error();
-    if (previousOut.value() != 0)
-        (void)call.user.write(previousOut, *previous);
-    return NtStatus::Success;
+    return changeSuspendCount(
+        call, [&](ps::Thread& thread) { return call.kernel->suspendThread(thread); });
 }
 
 NtStatus NtResumeThread(SystemCall& call) {
-    const VirtualAddress previousOut = call.pointer(1);
-    if (previousOut.value() != 0)
-        if (auto s = call.user.probeForWrite(previousOut, 4); s != NtStatus::Success)
-            return s;
-    auto thread = threadFor(call, call.arg(0), access::kThreadSuspendResume);
-    if (!thread)
-        return thread.error();
-    const std::uint32_t previous = call.kernel->resumeThread(**thread);
-    if (previousOut.value() != 0)
-        (void)call.user.write(previousOut, previous);
-    return NtStatus::Success;
+    return changeSuspendCount(call, [&](ps::Thread& thread) {
+        return std::expected<std::uint32_t, NtStatus>(call.kernel->resumeThread(thread));
+    });
 }
 
 NtStatus NtGetContextThread(SystemCall& call) {
