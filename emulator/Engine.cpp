@@ -386,18 +386,29 @@ void Engine::updateQuantumHook() {
     uc_ctl(uc_, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
 }
 
-void Engine::onBlockQuantum(uc_engine* uc, std::uint64_t address, std::uint32_t, void* self) {
+void Engine::onBlockQuantum(uc_engine*, std::uint64_t address, std::uint32_t, void* self) {
     auto* e = static_cast<Engine*>(self);
     // Never in the kernel's own code (the flush routine, the entry stub): a thread stopped
     // between the stub's segment loads and its IRETQ did not resume correctly.
     if (e->inFlushRoutine_ || mm::isSystemAddress(address))
         return;
-    if (e->blockQuantum_ != 0 && --e->blocksLeft_ == 0) {
-        e->blocksLeft_ = e->blockQuantum_;
-        e->preemptRequested_.store(true, std::memory_order_relaxed);
+    if (e->blockQuantum_ != 0) {
+        // A quantum is blockQuantum_ blocks run: the stop comes before the next one, which
+        // the next quantum counts (so a quantum of 1 still runs a block each turn).
+        if (e->blocksLeft_ == 0) {
+            e->blocksLeft_ = e->blockQuantum_;
+            e->preemptRequested_.store(true, std::memory_order_relaxed);
+        } else {
+            --e->blocksLeft_;
+        }
     }
     if (e->preemptRequested_.load(std::memory_order_relaxed))
-        uc_emu_stop(uc);
+        e->stopBeforeBlock(address);
+}
+
+void Engine::stopBeforeBlock(std::uint64_t address) {
+    stoppedBeforeBlock_ = address;
+    uc_emu_stop(uc_);
 }
 
 void Engine::enterFlushRoutine(std::uint64_t resume, bool inSyscallHook) {
@@ -495,7 +506,12 @@ std::expected<void, std::string> Engine::run() {
                 enterFlushRoutine(reg(hal::Reg::Rip), false);
         }
         refusedAt_.reset();
+        stoppedBeforeBlock_.reset();
         const uc_err e = uc_emu_start(uc_, reg(hal::Reg::Rip), ~0ull, 0, 0);
+        // A block hook's stop: the block did not run, and 2.0.1 may have left RIP at an
+        // earlier block of the chain (UnicornQuirks.h).
+        if (e == UC_ERR_OK && stoppedBeforeBlock_)
+            setReg(hal::Reg::Rip, *stoppedBeforeBlock_);
         if (e == UC_ERR_OK || machineCheck_)
             continue;
         if (e == kInvalidOpcodeStop) {
@@ -624,7 +640,12 @@ void Engine::runUpToRefused(std::uint64_t refused) {
                 enterFlushRoutine(rip, false);
         }
         refusedAt_.reset();
+        stoppedBeforeBlock_.reset();
         const uc_err e = uc_emu_start(uc_, reg(hal::Reg::Rip), ~0ull, 0, 0);
+        // A block hook's stop: the block did not run, and 2.0.1 may have left RIP at an
+        // earlier block of the chain (UnicornQuirks.h).
+        if (e == UC_ERR_OK && stoppedBeforeBlock_)
+            setReg(hal::Reg::Rip, *stoppedBeforeBlock_);
         if (e == UC_ERR_OK || machineCheck_)
             continue;
         if (e == kInvalidOpcodeStop) {
@@ -829,8 +850,10 @@ void Engine::setPauseCheck(PauseCheck* check) {
 
 void Engine::onBlockPauseCheck(uc_engine*, std::uint64_t address, std::uint32_t, void* self) {
     auto* e = static_cast<Engine*>(self);
-    if (e->pauseCheck_ && e->pauseCheck_->pauseRequested())
+    if (e->pauseCheck_ && e->pauseCheck_->pauseRequested()) {
         e->stopFor({StopCause::Interrupted, address});
+        e->stoppedBeforeBlock_ = address;
+    }
 }
 
 void Engine::onStopAgain(uc_engine*, std::uint64_t address, std::uint32_t, void* self) {

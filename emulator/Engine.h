@@ -199,6 +199,10 @@ private:
     void updateQuantumHook();
     std::uint64_t blockQuantum_ = 0, blocksLeft_ = 0;
     std::optional<uc_hook> quantumHook_;
+    // The block a block hook stopped the run before (UnicornQuirks.h: a block hook's stop).
+    // The block has not run; the thread resumes there.
+    std::optional<std::uint64_t> stoppedBeforeBlock_;
+    void stopBeforeBlock(std::uint64_t address);
     static void onBlockQuantum(uc_engine* uc, std::uint64_t address, std::uint32_t size,
                                void* self);
 };

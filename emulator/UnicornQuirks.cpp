@@ -440,6 +440,16 @@ struct FetchProbe {
     }
 };
 
+// Stops the run from a block hook before the block at `stopAt`.
+struct BlockStopProbe {
+    std::uint64_t stopAt;
+    static void onBlock(uc_engine* uc, std::uint64_t address, std::uint32_t, void* self) {
+        if (address == static_cast<BlockStopProbe*>(self)->stopAt)
+            uc_emu_stop(uc);
+    }
+    static void onCode(uc_engine*, std::uint64_t, std::uint32_t, void*) {}
+};
+
 std::uint64_t coverRead(uc_engine*, std::uint64_t, unsigned, void*) {
     return 0;
 }
@@ -655,6 +665,32 @@ std::expected<void, std::string> selfTest(const ContextLayout& layout) {
         if (r.exceptions.empty() || r.exceptions[0].first != 14 || r.cr2 != 0xFFFF'FFFF'FFFF'FFF8)
             return fail(fmt::format("a read of the last page gave{} cr2 {:#x} (want #PF)",
                                     describe(r), r.cr2));
+    }
+    // 9. A block hook's uc_emu_stop leaves before anything of its block runs (the engine
+    //    resumes a preempted thread there, UnicornQuirks.h), even with a code hook present,
+    //    which is when 2.0.1 leaves RIP stale.
+    {
+        Fresh f(layout);
+        // inc rbx; jmp $+2 | inc rcx; jmp $+2 | inc rdx; hlt: three blocks
+        const std::uint8_t code[] = {0x48, 0xFF, 0xC3, 0xEB, 0x00, 0x48, 0xFF,
+                                     0xC1, 0xEB, 0x00, 0x48, 0xFF, 0xC2, 0xF4};
+        BlockStopProbe probe{ScratchMachine::kCode + 10};
+        uc_hook block, unrelatedCode;
+        uc_hook_add(f.m.uc(), &block, UC_HOOK_BLOCK,
+                    reinterpret_cast<void*>(&BlockStopProbe::onBlock), &probe, 1, 0);
+        uc_hook_add(f.m.uc(), &unrelatedCode, UC_HOOK_CODE,
+                    reinterpret_cast<void*>(&BlockStopProbe::onCode), &probe,
+                    ScratchMachine::kCode + 0x800, ScratchMachine::kCode + 0x800);
+        auto r = f.run(code);
+        std::uint64_t rbx = 0, rcx = 0, rdx = 0;
+        uc_reg_read(f.m.uc(), UC_X86_REG_RBX, &rbx);
+        uc_reg_read(f.m.uc(), UC_X86_REG_RCX, &rcx);
+        uc_reg_read(f.m.uc(), UC_X86_REG_RDX, &rdx);
+        if (!r.exceptions.empty() || rbx != 1 || rcx != 1 || rdx != 0)
+            return fail(fmt::format(
+                "a stop from a block hook gave{} rbx {} rcx {} rdx {} (want the third block "
+                "not run: 1 1 0)",
+                describe(r), rbx, rcx, rdx));
     }
     return {};
 }

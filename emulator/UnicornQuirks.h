@@ -49,7 +49,8 @@ std::expected<ContextLayout, std::string> probeContextLayout();
 // user-mode entry by iretq, #UD stopping the run, #PF delivery with the right error code and CR2,
 // many faults in a row without #DF, NX enforcement, U/S enforcement, the identity data-address
 // shortcut, the TLB flush by the CPL0 routine, the fetch hook during translation, and a
-// region at the last page. Returns the first deviation found.
+// region at the last page, and a block hook's stop leaving before its block. Returns the first
+// deviation found.
 std::expected<void, std::string> selfTest(const ContextLayout& layout);
 
 // The probe and self-test together, run once per host process.
@@ -104,6 +105,14 @@ private:
 // 2.0.1 adds the SYSCALL instruction's length to RIP after the UC_HOOK_INSN callback
 // returns, even when the callback wrote RIP; the hook sees RIP at the SYSCALL itself.
 inline constexpr std::uint64_t kSyscallInstructionLength = 2;
+
+// A uc_emu_stop from a UC_HOOK_BLOCK callback leaves before anything of that block runs
+// (the TB's exit check follows the hook). But 2.0.1 sets RIP to the stopped block's start
+// only while no UC_HOOK_CODE exists (a deleted one counts until the next uc_emu_start ends);
+// otherwise RIP keeps the value last synced, often the start of an earlier block of the
+// chain, and resuming there runs that block's instructions twice. So the engine remembers
+// the block it stopped before and puts RIP there itself. The self-test checks that the
+// block did not run.
 
 // 2.0.1 does not deliver #UD (an invalid or undefined opcode) to UC_HOOK_INTR: uc_emu_start
 // returns this error with RIP still at the instruction.

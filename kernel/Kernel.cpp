@@ -38,10 +38,11 @@ constexpr std::uint64_t kPfnCorrupt = 0x99;
 
 }  // namespace
 
-Kernel::Kernel(hal::Machine& machine, ScheduleMode mode)
+Kernel::Kernel(hal::Machine& machine, Schedule schedule)
     : machine_(machine),
       mm_(std::make_unique<mm::MemoryManager>(machine.physicalMemory(), machine.systemMmu())),
-      mode_(mode) {
+      mode_(schedule.mode),
+      quantumBlocks_(schedule.quantumBlocks) {
     if (mode_ == ScheduleMode::Timed)
         timer_ = std::make_unique<ke::PreemptionTimer>(kQuantum);
 }
@@ -53,11 +54,13 @@ Kernel::~Kernel() {
 }
 
 std::expected<std::unique_ptr<Kernel>, std::string> Kernel::boot(hal::Machine& machine,
-                                                                 ScheduleMode mode) {
-    std::unique_ptr<Kernel> kernel(new Kernel(machine, mode));
+                                                                 Schedule schedule) {
+    if (schedule.quantumBlocks == 0)
+        return std::unexpected("a quantum of 0 blocks would never run a thread");
+    std::unique_ptr<Kernel> kernel(new Kernel(machine, schedule));
     if (auto ok = kernel->buildKernelWindow(); !ok)
         return std::unexpected(ok.error());
-    if (mode == ScheduleMode::Deterministic)
+    if (schedule.mode == ScheduleMode::Deterministic)
         kernel->clock_ = ke::Clock::deterministic();
     kernel->sharedUserData_ = ke::SharedUserData::create(*kernel->mm_, kernel->clock_);
     if (!kernel->sharedUserData_)
@@ -156,7 +159,7 @@ std::expected<std::shared_ptr<ps::Process>, RunError> Kernel::createProcess(
     regs.cr3 = space->tables().root().address().value();
     (*cpu)->loadSystemRegisters(regs);
     if (mode_ == ScheduleMode::Deterministic)
-        (*cpu)->setBlockQuantum(kDeterministicQuantumBlocks);
+        (*cpu)->setBlockQuantum(quantumBlocks_);
     auto process = std::make_shared<ps::Process>(nextClientId_, std::move(*cpu), std::move(space));
     nextClientId_ += 4;
     process->parentId = spec.parentId;
@@ -570,8 +573,9 @@ std::expected<Kernel::RunState, RunError> Kernel::resume() {
         if (thread->state != ps::Thread::State::Running || thread->process().terminating())
             continue;  // it waits, was suspended or ended: the loop sees to it
         if (mode_ == ScheduleMode::Deterministic && cpu.preempted()) {
-            // Virtual time: a quantum of blocks is a quantum of time.
-            clock_.advance(ke::NtDuration(kDeterministicQuantumTime));
+            // Virtual time: the blocks run are the time taken.
+            clock_.advance(ke::NtDuration(static_cast<std::int64_t>(quantumBlocks_) *
+                                          kDeterministicBlockTime));
             publishTime();
         }
         if (cpu.preempted() || std::exchange(rescheduleRequested_, false)) {

@@ -46,6 +46,17 @@ struct KernelStatistics {
 // interleaving depends on the program and its inputs alone.
 enum class ScheduleMode : std::uint8_t { Timed, Deterministic };
 
+struct Schedule {
+    // A deterministic quantum: long enough that a switch is rare next to the work, short
+    // enough that a waiting thread runs within milliseconds of host time.
+    static constexpr std::uint64_t kDefaultQuantumBlocks = 20'000;
+
+    ScheduleMode mode = ScheduleMode::Timed;
+    // Deterministic only. Each value is another interleaving of the same program, which is
+    // how a test explores them.
+    std::uint64_t quantumBlocks = kDefaultQuantumBlocks;
+};
+
 // Why a run did not produce an exit status: the image could not be loaded, the machine failed
 // (the host or the emulator), or the kernel stopped it with a bug check.
 struct RunError {
@@ -66,14 +77,14 @@ public:
                                                                    // p4 pages of commit kept
 
     static constexpr std::chrono::milliseconds kQuantum{10};
-    static constexpr std::uint64_t kDeterministicQuantumBlocks = 20'000;
     // Interrupt time the kernel never skips past: about 14,600 years of 100 ns.
     static constexpr std::uint64_t kClockCeiling = 1ull << 62;
-    // The virtual time a deterministic quantum takes, in 100 ns units: the host timer's.
-    static constexpr std::int64_t kDeterministicQuantumTime = 100'000;
+    // The virtual time one block takes under the deterministic schedule, in 100 ns units:
+    // a default quantum is then 10 ms, the host timer's.
+    static constexpr std::int64_t kDeterministicBlockTime = 5;
 
-    static std::expected<std::unique_ptr<Kernel>, std::string> boot(
-        hal::Machine& machine, ScheduleMode mode = ScheduleMode::Timed);
+    static std::expected<std::unique_ptr<Kernel>, std::string> boot(hal::Machine& machine,
+                                                                    Schedule schedule = {});
     ~Kernel() override;
 
     // Loads `image` with `argv` (argv[0] is the image path) and runs until every process it
@@ -202,7 +213,7 @@ public:
     bool yield(ps::Thread& running) override;
 
 private:
-    Kernel(hal::Machine& machine, ScheduleMode mode);
+    Kernel(hal::Machine& machine, Schedule schedule);
     std::expected<void, std::string> buildKernelWindow();
     // Kernel stacks, one a thread, in slots of the kernel window.
     std::optional<VirtualAddress> allocateKernelStack();
@@ -244,6 +255,7 @@ private:
     std::vector<std::uint32_t> freeKernelStacks_;
     std::uint32_t kernelStacksUsed_ = 0;
     ScheduleMode mode_;
+    std::uint64_t quantumBlocks_;
     std::map<std::uint32_t, std::shared_ptr<ps::Process>> processes_;
     ke::Scheduler scheduler_;
     ke::WaitManager waits_{*this};

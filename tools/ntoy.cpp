@@ -61,6 +61,7 @@ struct RunOptions {
     bool stats = false;
     bool verify = false;
     std::string schedule = "timed";
+    std::uint64_t quantumBlocks = ntoy::Schedule::kDefaultQuantumBlocks;
     std::string traceFile;
     std::string gdbAddress;
 };
@@ -81,9 +82,11 @@ int run(const std::string& image, const std::vector<std::string>& args,
         fmt::print(stderr, "ntoy: {}\n", machine.error());
         return kExitMachine;
     }
-    auto kernel = ntoy::Kernel::boot(**machine, options.schedule == "deterministic"
-                                                    ? ntoy::ScheduleMode::Deterministic
-                                                    : ntoy::ScheduleMode::Timed);
+    const ntoy::Schedule schedule{.mode = options.schedule == "deterministic"
+                                              ? ntoy::ScheduleMode::Deterministic
+                                              : ntoy::ScheduleMode::Timed,
+                                  .quantumBlocks = options.quantumBlocks};
+    auto kernel = ntoy::Kernel::boot(**machine, schedule);
     if (!kernel) {
         fmt::print(stderr, "ntoy: {}\n", kernel.error());
         return kExitMachine;
@@ -140,9 +143,18 @@ int main(int argc, char** argv) {
     runCmd
         ->add_option("--schedule", runOptions.schedule,
                      "how threads take turns: timed (a 10 ms host-time quantum) or "
-                     "deterministic (a quantum of 20,000 translated blocks and virtual time, so "
-                     "the interleaving depends on the program and its inputs alone)")
+                     "deterministic (a quantum of --quantum translated blocks and virtual "
+                     "time, so the interleaving depends on the program and its inputs alone)")
         ->check(CLI::IsMember({"timed", "deterministic"}));
+    auto* quantumOption =
+        runCmd
+            ->add_option(
+                "--quantum", runOptions.quantumBlocks,
+                "with --schedule deterministic: the translated blocks a thread runs before "
+                "the next ready thread's turn (default 20000). Each value is another "
+                "interleaving of the same program")
+            ->option_text("BLOCKS")
+            ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
     runCmd->add_flag("--verify", runOptions.verify,
                      "After the guest ends, check the kernel's memory invariants and that every "
                      "frame and page of commit came back; a failure is a bug check (exit status "
@@ -179,5 +191,9 @@ int main(int argc, char** argv) {
         return kExitUsage;
     }
     runOptions.ram = *ram;
+    if (quantumOption->count() > 0 && runOptions.schedule != "deterministic") {
+        fmt::print(stderr, "ntoy: --quantum counts blocks, so it needs --schedule deterministic\n");
+        return kExitUsage;
+    }
     return run(image, split->guest, *dlls, runOptions);
 }

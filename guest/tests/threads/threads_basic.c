@@ -87,7 +87,7 @@ static DWORD WINAPI exit_thread_early(LPVOID argument) {
 }
 
 static DWORD WINAPI wait_forever(LPVOID argument) {
-    (void)argument;
+    SetEvent((HANDLE)argument);
     WaitForSingleObject(release_event, INFINITE);
     return 1;
 }
@@ -100,8 +100,13 @@ static void test_exit_and_terminate(void) {
     CHECK_EQ("its exit code is ExitThread's", code, 0x1234);
     CloseHandle(thread);
 
+    /* Terminated only once in its wait: a thread ended during its start-up, inside the loader
+     * lock (DLL_THREAD_ATTACH), would leave the lock held for ever, on Windows too. */
     ResetEvent(release_event);
-    thread = CreateThread(NULL, 0, wait_forever, NULL, 0, NULL);
+    HANDLE waiting = CreateEventA(NULL, TRUE, FALSE, NULL);
+    thread = CreateThread(NULL, 0, wait_forever, waiting, 0, NULL);
+    wait_for(waiting);
+    CloseHandle(waiting);
     CHECK_TRUE("TerminateThread succeeds", TerminateThread(thread, 99));
     CHECK_DEC("the terminated thread's handle is signalled", wait_for(thread), WAIT_OBJECT_0);
     GetExitCodeThread(thread, &code);
