@@ -382,8 +382,11 @@ void Engine::updateQuantumHook() {
     } else {
         uc_hook_del(uc_, *std::exchange(quantumHook_, std::nullopt));
     }
-    // Code translated before the change calls the hook (or not) as it did: retranslate it.
-    uc_ctl(uc_, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
+    // Code translated before the change calls the hook (or not) as it did: retranslate it,
+    // page by page. (UC_CTL_TB_FLUSH would clear the whole 1 GiB code buffer: UnicornQuirks.h.)
+    staleCode_.insert(codePages_.begin(), codePages_.end());
+    codePages_.clear();
+    dropStaleCode();
 }
 
 void Engine::onBlockQuantum(uc_engine*, std::uint64_t address, std::uint32_t, void* self) {

@@ -122,7 +122,8 @@ inline constexpr uc_err kInvalidOpcodeStop = UC_ERR_INSN_INVALID;
 // current privilege: for a page that cannot be fetched it raises #PF by longjmp out of the
 // caller (skipping C++ frames) and leaves the exception in flight, so the next fault becomes
 // #DF. The engine calls it only for pages its own page walk finds present and executable,
-// from a CPL0 context. UC_CTL_TB_FLUSH, which drops every translation, costs 15 ms to 2.7 s
-// and is never used.
+// from a CPL0 context. UC_CTL_TB_FLUSH, which drops every translation, clears the whole code
+// buffer (1 GiB by default: each engine's RSS grows by it) and costs 15 ms to seconds; it is
+// never used.
 
 }  // namespace ntoy::emu

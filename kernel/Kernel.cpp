@@ -36,6 +36,10 @@ constexpr std::uint64_t kUserFlags = 0x202;  // IF and the reserved bit 1
 // corrupt", as Windows says.
 constexpr std::uint64_t kPfnCorrupt = 0x99;
 
+ke::EventOrigin originOf(const ps::Thread& thread) {
+    return {thread.process().id(), thread.id()};
+}
+
 }  // namespace
 
 Kernel::Kernel(hal::Machine& machine, Schedule schedule)
@@ -204,8 +208,10 @@ std::expected<std::shared_ptr<ps::Process>, RunError> Kernel::createProcess(
         return badImage(why);
     }
     ++stats_.processesCreated;
-    if (observer_)
+    if (observer_) {
         observer_->processStart(*process);
+        observer_->threadStart(**thread);
+    }
     return process;
 }
 
@@ -274,12 +280,16 @@ std::expected<std::shared_ptr<ps::Thread>, NtStatus> Kernel::createThread(ps::Pr
     if (!process.onCpu)
         switchTo(*thread);
 
+    const bool first = process.threads().empty();
     process.threads().push_back(thread);
     ++liveThreads_;
     if (spec.suspended)
         thread->suspendCount = 1;
     scheduler_.ready(*thread);
     ++stats_.threadsCreated;
+    ++process.threadsCreated;
+    if (observer_ && !first)  // a process's first thread: after processStart
+        observer_->threadStart(*thread);
     return thread;
 }
 
@@ -289,6 +299,8 @@ void Kernel::terminateThread(ps::Thread& thread, std::uint32_t status) {
     thread.exitStatus = status;
     thread.state = ps::Thread::State::Terminated;
     --liveThreads_;
+    if (observer_)
+        observer_->threadExit(thread);
     scheduler_.remove(thread);
     waits_.threadEnded(thread);
     ps::Process& process = thread.process();
@@ -454,9 +466,18 @@ std::expected<void, RunError> Kernel::finishProcess(const std::shared_ptr<ps::Pr
         exitReason_ = process->exitReason();
     }
     if (observer_)
-        observer_->processExit(status);
+        observer_->processExit(*process, status);
     processes_.erase(id);
     process->teardown();  // every frame and charge goes back
+    if (endedProcesses_.size() < kProcessRecordLimit) {
+        const mm::AddressSpace::Peaks peaks = process->peaks();
+        endedProcesses_.push_back(
+            {id, process->parentId, std::filesystem::path(process->imagePath).filename().string(),
+             status, process->threadsCreated, process->systemCalls, process->pageFaults(),
+             peaks.committedPages, peaks.workingSetPages, peaks.reservedPages});
+    } else {
+        ++endedNotRecorded_;
+    }
     process->markEnded();
     waits_.signaled(*process);
     return verifyAfterExit(id, status);
@@ -698,6 +719,7 @@ void Kernel::dispatchSystemCall(hal::Cpu& cpu) {
         return;
     }
     ++stats_.syscalls;
+    ++process.systemCalls;
     // What SYSCALL saved and SYSRET restores, so RCX and R11 hold them afterwards, as on
     // Windows: the return address (RIP is at the 2-byte SYSCALL here) and RFLAGS.
     const std::uint64_t returnRip = cpu.reg(hal::Reg::Rip) + x86::kSyscallLength;
@@ -756,7 +778,7 @@ void Kernel::dispatchSystemCall(hal::Cpu& cpu) {
         observer_->systemCall(
             {entry->name, number,
              std::span<const std::uint64_t>(call.args.data(), entry->argumentCount), raw(status),
-             outputs.span()});
+             outputs.span(), originOf(thread)});
     }
 }
 
@@ -827,7 +849,8 @@ void Kernel::pageFault(hal::Cpu& cpu, const hal::CpuException& e) {
     }
     const auto o = process.space().handleFault(VirtualAddress(e.cr2), e.errorCode);
     if (observer_)
-        observer_->pageFault({faultNumber_, rip, e.cr2, e.errorCode, *walk, vad, o});
+        observer_->pageFault(
+            {faultNumber_, rip, e.cr2, e.errorCode, *walk, vad, o, originOf(trappedThread(cpu))});
     const std::uint64_t info[] = {static_cast<std::uint64_t>(o.access), e.cr2};
     switch (o.response) {
         case mm::PageFaultResponse::Resolved:

@@ -41,6 +41,20 @@ struct KernelStatistics {
     std::uint64_t threadsCreated = 0;
 };
 
+// One ended process, as `--stats` lists it. Sizes in pages.
+struct ProcessRecord {
+    std::uint32_t id = 0;
+    std::uint32_t parentId = 0;
+    std::string image;  // the executable's file name
+    std::uint32_t exitStatus = 0;
+    std::uint64_t threads = 0;
+    std::uint64_t systemCalls = 0;
+    std::uint64_t pageFaults = 0;
+    std::uint64_t peakCommit = 0;
+    std::uint64_t peakWorkingSet = 0;
+    std::uint64_t peakVirtual = 0;
+};
+
 // How threads take turns. Timed: a host timer ends each quantum (kQuantum of host time).
 // Deterministic: a quantum is a number of translated blocks the thread starts, so the
 // interleaving depends on the program and its inputs alone.
@@ -131,6 +145,11 @@ public:
     mm::MemoryManager& memoryManager() { return *mm_; }
     const mm::MemoryManager& memoryManager() const { return *mm_; }
     const KernelStatistics& statistics() const { return stats_; }
+    // The processes that ended, in the order they ended: the first kProcessRecordLimit, and
+    // how many more there were.
+    static constexpr std::size_t kProcessRecordLimit = 10'000;
+    const std::vector<ProcessRecord>& endedProcesses() const { return endedProcesses_; }
+    std::uint64_t endedProcessesNotRecorded() const { return endedNotRecorded_; }
     ke::ExceptionDispatcher& exceptions() { return exceptions_; }
     // The kernel's clock (the host's by default) and the page that publishes it to user mode
     // (KUSER_SHARED_DATA). Every trap publishes the time; the scheduler advances a
@@ -270,6 +289,8 @@ private:
     ps::ExitReason exitReason_ = ps::ExitReason::Exited;
     std::optional<ke::BugCheck> bugCheck_;
     ke::KernelObserver* observer_ = nullptr;
+    std::vector<ProcessRecord> endedProcesses_;
+    std::uint64_t endedNotRecorded_ = 0;
     std::uint64_t faultNumber_ = 0;
     ke::ExceptionDispatcher exceptions_;
     ke::Clock clock_ = ke::Clock::host();

@@ -51,6 +51,27 @@ std::string statsJson(const ntoy::Kernel& kernel, std::uint32_t exitCode) {
     j["commit"] = {{"charge", mm.commit().charge()},
                    {"limit", mm.commit().limit()},
                    {"peak", mm.commit().peak()}};
+    const auto& counts = kernel.statistics();
+    j["scheduler"] = {{"processes_created", counts.processesCreated},
+                      {"threads_created", counts.threadsCreated},
+                      {"context_switches", counts.contextSwitches},
+                      {"preemptions", counts.preemptions}};
+    // Each process that ended, in the order they ended (sizes in pages, as above).
+    auto processes = nlohmann::ordered_json::array();
+    for (const ntoy::ProcessRecord& p : kernel.endedProcesses())
+        processes.push_back({{"id", p.id},
+                             {"parent_id", p.parentId},
+                             {"image", p.image},
+                             {"exit_code", p.exitStatus},
+                             {"threads", p.threads},
+                             {"syscalls", p.systemCalls},
+                             {"page_faults", p.pageFaults},
+                             {"peak_commit", p.peakCommit},
+                             {"peak_working_set", p.peakWorkingSet},
+                             {"peak_virtual", p.peakVirtual}});
+    j["processes"] = std::move(processes);
+    if (kernel.endedProcessesNotRecorded() != 0)
+        j["processes_not_listed"] = kernel.endedProcessesNotRecorded();
     // The exit was verified and passed (a failed verification is a bug check instead).
     j["verified"] = kernel.verifiesExit();
     return j.dump();

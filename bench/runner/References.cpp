@@ -1,13 +1,18 @@
 #include "bench/runner/References.h"
 
+#include <spawn.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unicorn/unicorn.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "bench/guest/compute_loop.h"
@@ -53,6 +58,44 @@ double nativeCompute(std::uint64_t iterations) {
     (void)sink;
     munmap(page, 4096);
     return seconds;
+}
+
+double nativePingPong(std::uint64_t trips) {
+    std::mutex lock;
+    std::condition_variable changed;
+    std::uint64_t turn = 0;  // even: the main thread's move, odd: the other's
+    const double seconds = timeIt([&] {
+        std::thread other([&] {
+            for (std::uint64_t i = 0; i < trips; ++i) {
+                std::unique_lock held(lock);
+                changed.wait(held, [&] { return turn == 2 * i + 1; });
+                ++turn;
+                changed.notify_one();
+            }
+        });
+        for (std::uint64_t i = 0; i < trips; ++i) {
+            std::unique_lock held(lock);
+            ++turn;
+            changed.notify_one();
+            changed.wait(held, [&] { return turn == 2 * i + 2; });
+        }
+        other.join();
+    });
+    return seconds;
+}
+
+double nativeSpawn(std::uint64_t count) {
+    return timeIt([&] {
+        for (std::uint64_t i = 0; i < count; ++i) {
+            char program[] = "/bin/true";
+            char* argv[] = {program, nullptr};
+            pid_t pid = 0;
+            if (posix_spawn(&pid, program, nullptr, nullptr, argv, environ) != 0)
+                throw std::runtime_error("posix_spawn /bin/true failed");
+            int status = 0;
+            waitpid(pid, &status, 0);
+        }
+    });
 }
 
 double nativeDemandZero(std::uint64_t pages) {

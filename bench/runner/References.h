@@ -18,6 +18,11 @@ double nativeDemandZero(std::uint64_t pages);
 double nativeMemfdSharedTouch(std::uint64_t pages);
 // Seconds for `rounds` of mmap 64 KB, touch its 16 pages, munmap.
 double nativeReserveCommitTouchRelease(std::uint64_t rounds);
+// Seconds for `trips` round trips between two threads on a mutex and two condition
+// variables: 2 * trips thread switches.
+double nativePingPong(std::uint64_t trips);
+// Seconds to posix_spawn /bin/true and wait for it, `count` times one after another.
+double nativeSpawn(std::uint64_t count);
 // Writes a static x86-64 Linux ELF that runs the compute loop `iterations` times and exits 0.
 // Returns its path, or empty if it could not be written.
 std::optional<std::string> writeComputeElf(std::uint64_t iterations, const std::string& dir);

@@ -4,6 +4,7 @@
 // ntoy's side runs `ntoy run` as a child process. Its rates subtract a baseline run of the
 // same guest with a trivial count, so that they measure the work, not the start-up.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
@@ -35,14 +36,17 @@ public:
     // Seconds for one `ntoy run` of `guest` with `arg`; fails loudly on a bad exit status.
     ChildRun ntoy(const std::string& guest, const std::string& arg,
                   const std::string& ram = "64M") {
+        return ntoy(guest, arg.empty() ? std::vector<std::string>{} : std::vector{arg}, ram);
+    }
+    ChildRun ntoy(const std::string& guest, const std::vector<std::string>& args,
+                  const std::string& ram = "64M") {
         std::vector<std::string> argv{o_.ntoy.string(), "run", "--ram", ram,
                                       (o_.images / guest).string()};
-        if (!arg.empty())
-            argv.push_back(arg);
+        argv.insert(argv.end(), args.begin(), args.end());
         auto run = runChild(argv);
         if (!run || run->exitStatus != 0)
-            throw std::runtime_error(fmt::format("{} {} failed (exit status {})", guest, arg,
-                                                 run ? run->exitStatus : -1));
+            throw std::runtime_error(fmt::format("{} {} failed (exit status {})", guest,
+                                                 fmt::join(args, " "), run ? run->exitStatus : -1));
         return *run;
     }
     // Work seconds for `guest N`: a run with N minus a run with `baseline`.
@@ -213,7 +217,47 @@ int main(int argc, char** argv) {
                         fmt::format("{:.2f} ms /bin/true", truth * 1e3),
                         fmt::format("{:.0f}x /bin/true", hello / truth)});
 
-        // 6. the peer emulator: qemu-x86_64 on the same loop as a static ELF.
+        // 6. thread switches: two threads ping-ponging on events, against two pthreads on a
+        //    condition variable. A round trip is two switches.
+        constexpr std::uint64_t kTrips = 200'000;
+        const auto [ntoyTrips, nativeTrips] = alternate(
+            rounds, [&] { return r.ntoyWork("bench_ping_pong.exe", kTrips, 1); },
+            [&] { return nativePingPong(kTrips); });
+        results["thread_switches_per_s"] = 2 * kTrips / ntoyTrips;
+        results["native_thread_switches_per_s"] = 2 * kTrips / nativeTrips;
+        rows.push_back({"thread switches (event ping-pong)",
+                        rate(2 * kTrips / ntoyTrips, "switches/s"),
+                        rate(2 * kTrips / nativeTrips, "switches/s pthreads"),
+                        fmt::format("{:.2f} of native", nativeTrips / ntoyTrips)});
+
+        // 7. process creation and exit, one after another, against posix_spawn of /bin/true.
+        constexpr std::uint64_t kSpawns = 50;
+        const auto [ntoySpawns, nativeSpawns] = alternate(
+            rounds, [&] { return r.ntoyWork("bench_spawn.exe", kSpawns, 0); },
+            [&] { return nativeSpawn(kSpawns); });
+        results["process_create_exit_ms"] = ntoySpawns / kSpawns * 1e3;
+        results["native_spawn_ms"] = nativeSpawns / kSpawns * 1e3;
+        rows.push_back({"process create+exit", fmt::format("{:.2f} ms", ntoySpawns / kSpawns * 1e3),
+                        fmt::format("{:.2f} ms posix_spawn", nativeSpawns / kSpawns * 1e3),
+                        fmt::format("{:.1f}x native time", ntoySpawns / nativeSpawns)});
+
+        // 8. the host memory of each extra live process: peak RSS with 32 children alive
+        //    against none.
+        constexpr std::uint64_t kHeld = 32;
+        std::vector<double> perProcess;
+        for (int i = 0; i < rounds; ++i) {
+            const double many =
+                r.ntoy("bench_spawn.exe", std::vector<std::string>{"hold", std::to_string(kHeld)})
+                    .maxRssMib;
+            const double none =
+                r.ntoy("bench_spawn.exe", std::vector<std::string>{"hold", "0"}).maxRssMib;
+            perProcess.push_back((many - none) / kHeld);
+        }
+        results["rss_per_live_process_mib"] = median(perProcess);
+        rows.push_back(
+            {"host RSS per live process", fmt::format("{:.2f} MiB", median(perProcess)), "-", "-"});
+
+        // 9. the peer emulator: qemu-x86_64 on the same loop as a static ELF.
         results["qemu_compute_ratio"] = nullptr;
         if (auto qemu = findOnPath("qemu-x86_64")) {
             const fs::path dir = fs::temp_directory_path();

@@ -21,6 +21,7 @@ BOOL TerminateProcess(HANDLE hProcess, UINT uExitCode);
 BOOL GetExitCodeProcess(HANDLE hProcess, LPDWORD lpExitCode);
 DWORD GetProcessId(HANDLE Process);
 BOOL GetProcessHandleCount(HANDLE hProcess, PDWORD pdwHandleCount);
+BOOL K32GetProcessMemoryInfo(HANDLE Process, PPROCESS_MEMORY_COUNTERS ppsmemCounters, DWORD cb);
 
 /* create_process.c */
 BOOL CreateProcessA(LPCSTR lpApplicationName, LPSTR lpCommandLine,

@@ -73,6 +73,36 @@ DWORD GetProcessId(HANDLE Process) {
     return (DWORD)information.UniqueProcessId;
 }
 
+/* psapi's GetProcessMemoryInfo (PSAPI_VERSION 2). A buffer too small for
+ * PROCESS_MEMORY_COUNTERS is ERROR_INSUFFICIENT_BUFFER; one that holds the _EX form gets
+ * PrivateUsage too. */
+BOOL K32GetProcessMemoryInfo(HANDLE Process, PPROCESS_MEMORY_COUNTERS ppsmemCounters, DWORD cb) {
+    if (cb < sizeof(PROCESS_MEMORY_COUNTERS)) {
+        SetLastError(ERROR_INSUFFICIENT_BUFFER);
+        return FALSE;
+    }
+    VM_COUNTERS_EX vm;
+    if (!succeeded(NtQueryInformationProcess(Process, ProcessVmCounters, &vm, sizeof(vm), NULL))) {
+        return FALSE;
+    }
+    PROCESS_MEMORY_COUNTERS counters = {sizeof(counters),
+                                        vm.PageFaultCount,
+                                        vm.PeakWorkingSetSize,
+                                        vm.WorkingSetSize,
+                                        vm.QuotaPeakPagedPoolUsage,
+                                        vm.QuotaPagedPoolUsage,
+                                        vm.QuotaPeakNonPagedPoolUsage,
+                                        vm.QuotaNonPagedPoolUsage,
+                                        vm.PagefileUsage,
+                                        vm.PeakPagefileUsage};
+    if (cb >= sizeof(PROCESS_MEMORY_COUNTERS_EX)) {
+        counters.cb = sizeof(PROCESS_MEMORY_COUNTERS_EX);
+        ((PROCESS_MEMORY_COUNTERS_EX*)ppsmemCounters)->PrivateUsage = vm.PrivateUsage;
+    }
+    *ppsmemCounters = counters;
+    return TRUE;
+}
+
 BOOL GetProcessHandleCount(HANDLE hProcess, PDWORD pdwHandleCount) {
     ULONG count = 0;
     if (!succeeded(

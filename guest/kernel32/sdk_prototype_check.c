@@ -4,5 +4,6 @@
  * _KERNEL32_ makes the SDK declare them as kernel32 itself sees them, without dllimport. */
 #define _KERNEL32_
 #include <windows.h>
+#include <psapi.h>
 
 #include "kernel32_exports.h"

@@ -32,9 +32,17 @@ public:
         for (auto* o : observers_)
             o->cpuException(e, rip);
     }
-    void processExit(std::uint32_t status) override {
+    void threadStart(const ps::Thread& t) override {
         for (auto* o : observers_)
-            o->processExit(status);
+            o->threadStart(t);
+    }
+    void threadExit(const ps::Thread& t) override {
+        for (auto* o : observers_)
+            o->threadExit(t);
+    }
+    void processExit(const ps::Process& p, std::uint32_t status) override {
+        for (auto* o : observers_)
+            o->processExit(p, status);
     }
 
 private:

@@ -12,6 +12,7 @@
 #include "kernel/base/NtStatus.h"
 #include "kernel/kd/PageFaultReport.h"
 #include "kernel/ps/Process.h"
+#include "kernel/ps/Thread.h"
 
 namespace ntoy::kd {
 namespace {
@@ -66,6 +67,11 @@ std::string_view responseName(mm::PageFaultResponse r) {
     return "?";
 }
 
+void putOrigin(Json& j, const ke::EventOrigin& origin) {
+    j["process_id"] = origin.processId;
+    j["thread_id"] = origin.threadId;
+}
+
 }  // namespace
 
 void TraceWriter::write(const std::string& line) {
@@ -87,6 +93,8 @@ void TraceWriter::processStart(const ps::Process& process) {
     Json j;
     j["event"] = "process_start";
     j["process_id"] = process.id();
+    j["parent_id"] = process.parentId;
+    j["thread_id"] = process.threads().empty() ? 0 : process.threads().front()->id();
     put(j, "peb", process.peb.value());
     if (!process.threads().empty())
         put(j, "teb", process.threads().front()->teb.value());
@@ -98,6 +106,7 @@ void TraceWriter::pageFault(const ke::PageFaultEvent& e) {
     const mm::PageFaultOutcome& o = e.outcome;
     Json j;
     j["event"] = "page_fault";
+    putOrigin(j, e.origin);
     j["n"] = e.number;
     put(j, "va", e.cr2);
     put(j, "rip", e.rip);
@@ -119,6 +128,7 @@ void TraceWriter::pageFault(const ke::PageFaultEvent& e) {
 void TraceWriter::systemCall(const ke::SystemCallEvent& e) {
     Json j;
     j["event"] = "syscall";
+    putOrigin(j, e.origin);
     j["name"] = e.name;
     j["number"] = e.number;
     putArray(j, "args", e.args);
@@ -140,6 +150,7 @@ void TraceWriter::exception(const ke::ExceptionEvent& e) {
         std::min<std::size_t>(r.numberParameters, std::size(r.exceptionInformation));
     Json j;
     j["event"] = "exception";
+    putOrigin(j, e.origin);
     putStatus(j, "code", r.exceptionCode);
     j["name"] = ntStatusName(static_cast<NtStatus>(r.exceptionCode));
     put(j, "address", r.exceptionAddress);
@@ -149,9 +160,28 @@ void TraceWriter::exception(const ke::ExceptionEvent& e) {
     write(j.dump());
 }
 
-void TraceWriter::processExit(std::uint32_t exitStatus) {
+void TraceWriter::threadStart(const ps::Thread& thread) {
+    Json j;
+    j["event"] = "thread_start";
+    putOrigin(j, {thread.process().id(), thread.id()});
+    put(j, "teb", thread.teb.value());
+    put(j, "stack_base", thread.stackBase.value());
+    put(j, "stack_limit", thread.stackLimit.value());
+    write(j.dump());
+}
+
+void TraceWriter::threadExit(const ps::Thread& thread) {
+    Json j;
+    j["event"] = "thread_exit";
+    putOrigin(j, {thread.process().id(), thread.id()});
+    putStatus(j, "exit_code", thread.exitStatus.value_or(0));
+    write(j.dump());
+}
+
+void TraceWriter::processExit(const ps::Process& process, std::uint32_t exitStatus) {
     Json j;
     j["event"] = "process_exit";
+    j["process_id"] = process.id();
     putStatus(j, "exit_code", exitStatus);
     write(j.dump());
     out_.flush();

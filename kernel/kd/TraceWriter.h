@@ -20,7 +20,9 @@ public:
     void pageFault(const ke::PageFaultEvent& e) override;
     void systemCall(const ke::SystemCallEvent& e) override;
     void exception(const ke::ExceptionEvent& e) override;
-    void processExit(std::uint32_t status) override;
+    void threadStart(const ps::Thread& thread) override;
+    void threadExit(const ps::Thread& thread) override;
+    void processExit(const ps::Process& process, std::uint32_t status) override;
 
 private:
     void write(const std::string& line);

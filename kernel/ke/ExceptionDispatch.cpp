@@ -4,6 +4,8 @@
 
 #include "kernel/arch/X86.h"
 #include "kernel/mm/UserMemory.h"
+#include "kernel/ps/Process.h"
+#include "kernel/ps/Thread.h"
 #include "ntoy/process_layout.h"
 
 namespace ntoy::ke {
@@ -14,6 +16,11 @@ namespace {
 constexpr std::uint64_t kRecordOffset = 0x4F0;
 constexpr std::uint64_t kFrameSize = alignUp(kRecordOffset + sizeof(ExceptionRecord), 16);
 constexpr std::uint64_t kTrapFlag = 0x100;
+
+// The exception is the thread's on the processor: the one that trapped or called.
+EventOrigin originIn(const ps::Process& process) {
+    return {process.id(), process.onCpu ? process.onCpu->id() : 0};
+}
 
 }  // namespace
 
@@ -62,7 +69,7 @@ void ExceptionDispatcher::dispatch(ps::Process& process, hal::Cpu& cpu,
         return;
     }
     if (observer)
-        observer->exception({record, true, true});
+        observer->exception({record, true, true, originIn(process)});
     // The dispatcher runs as 64-bit code (the exception may come from compatibility mode)
     // without the trap flag, which the CONTEXT keeps.
     cpu.setReg(hal::Reg::Cs, x86::kUserCs);
@@ -80,7 +87,7 @@ bool ExceptionDispatcher::onThreadStack(ps::Process& process, std::uint64_t rsp)
 
 void ExceptionDispatcher::failFast(ps::Process& process, const ExceptionRecord& record) {
     if (observer)
-        observer->exception({record, false, false});
+        observer->exception({record, false, false, originIn(process)});
     fmt::print(stderr, "ntoy: fail fast (code {}) at rip {:#x}: {:#010x} ({})\n",
                record.numberParameters ? record.exceptionInformation[0] : 0,
                record.exceptionAddress, record.exceptionCode,
@@ -92,7 +99,7 @@ void ExceptionDispatcher::failFast(ps::Process& process, const ExceptionRecord& 
 void ExceptionDispatcher::unhandled(ps::Process& process, hal::Cpu& cpu,
                                     const ExceptionRecord& record, const Context& context) {
     if (observer)
-        observer->exception({record, false, false});
+        observer->exception({record, false, false, originIn(process)});
     if (stopBeforeUnhandledExit) {
         restoreContext(cpu, context);
         held_ = Held{process.id(), record};

@@ -15,9 +15,16 @@
 
 namespace ntoy::ps {
 class Process;
-}
+class Thread;
+}  // namespace ntoy::ps
 
 namespace ntoy::ke {
+
+// Who an event happened to: the process and the thread on the CPU.
+struct EventOrigin {
+    std::uint32_t processId = 0;
+    std::uint32_t threadId = 0;
+};
 
 struct PageFaultEvent {
     std::uint64_t number;  // 1 for the process's first fault
@@ -27,6 +34,7 @@ struct PageFaultEvent {
     mm::PageTables::Walk walkBefore;  // the CPU's view when it faulted
     std::optional<mm::Vad> vad;       // the allocation covering CR2, if any
     const mm::PageFaultOutcome& outcome;
+    EventOrigin origin = {};
 };
 
 // A value a system call handed back through a pointer argument ("BaseAddress").
@@ -42,12 +50,14 @@ struct SystemCallEvent {
     std::uint32_t status;
     // What it handed back through its pointer arguments, if it succeeded ("BaseAddress").
     std::span<const SystemCallOutput> outputs = {};
+    EventOrigin origin = {};
 };
 
 struct ExceptionEvent {
     const ExceptionRecord& record;
     bool firstChance;
     bool delivered;  // to KiUserExceptionDispatcher; false when the process ends
+    EventOrigin origin = {};
 };
 
 class KernelObserver {
@@ -58,9 +68,14 @@ public:
     virtual void pageFault(const PageFaultEvent&) {}
     virtual void systemCall(const SystemCallEvent&) {}
     virtual void exception(const ExceptionEvent&) {}
+    // A thread was created (a process's first thread too, before processStart), and one
+    // ended, with its exit status set.
+    virtual void threadStart(const ps::Thread&) {}
+    virtual void threadExit(const ps::Thread&) {}
     // Any other CPU exception, before it becomes a user exception.
     virtual void cpuException(const hal::CpuException&, std::uint64_t /*rip*/) {}
-    virtual void processExit(std::uint32_t /*status*/) {}
+    // The process's last thread has ended; its address space is still there.
+    virtual void processExit(const ps::Process&, std::uint32_t /*status*/) {}
 };
 
 }  // namespace ntoy::ke

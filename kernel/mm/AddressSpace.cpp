@@ -53,8 +53,10 @@ void AddressSpace::setPte(VirtualAddress va, PhysicalAddress at, Pte pte) {
         workingSet_.remove(e.wsIndex);
         e.wsIndex = PfnEntry::kNone;
     }
-    if (pte.isValid() && !(old.isValid() && sameFrame))
+    if (pte.isValid() && !(old.isValid() && sameFrame)) {
         pfns.entry(pte.pfn()).wsIndex = workingSet_.insert(va);
+        peaks_.workingSetPages = std::max(peaks_.workingSetPages, workingSet_.size());
+    }
     // A frame is Active while a valid PTE names it, on the Modified list while a transition
     // PTE does.
     if (pte.hasFrame()) {
@@ -91,6 +93,8 @@ Vad& AddressSpace::reserve(VirtualAddress start, std::uint64_t pages,
     vad.endVpn = vad.startVpn + pages - 1;
     vad.allocationProtect = allocationProtect;
     vad.type = type;
+    reservedPages_ += pages;
+    peaks_.reservedPages = std::max(peaks_.reservedPages, reservedPages_);
     return vads_.insert(vad);
 }
 
@@ -117,6 +121,7 @@ bool AddressSpace::mapSystemPage(VirtualAddress va, Pfn frame) {
 
 void AddressSpace::unmapSystemPage(const Vad& vad) {
     const VirtualAddress va = vad.start();
+    reservedPages_ -= 1;
     vads_.remove(vad);
     if (const auto at = tables_.findPte(va)) {
         tables_.write(*at, Pte());
@@ -151,6 +156,7 @@ NtStatus AddressSpace::commit(VirtualAddress start, VirtualAddress end, MmProtec
         return NtStatus::CommitmentLimit;
     }
     committedPages_ += charge->pages();
+    peaks_.committedPages = std::max(peaks_.committedPages, committedPages_);
     charge->keep();
     tables_.forEachLeaf(start, end, [&](VirtualAddress va, PhysicalAddress at, Pte pte) {
         if (!pte.isCommitted())
@@ -201,6 +207,7 @@ void AddressSpace::release(const Vad& vad, VirtualAddress start, VirtualAddress 
         return;
     }
     decommit(start, end);
+    reservedPages_ -= (end - start) / kPageSize;
     vads_.remove(whole);
     if (whole.start() < start) {
         Vad left = whole;
@@ -340,6 +347,7 @@ PageFaultOutcome AddressSpace::growStack(ThreadStack stack, PageFaultOutcome out
 }
 
 PageFaultOutcome AddressSpace::handleFault(VirtualAddress address, std::uint32_t errorCode) {
+    ++pageFaults_;
     PageFaultOutcome o;
     o.address = address;
     const VirtualAddress va = address.pageBase();

@@ -40,6 +40,16 @@ public:
     const hal::Mmu& mmu() const { return mmu_; }
     // Pages committed in this process: its commit charge.
     std::uint64_t committedPages() const { return committedPages_; }
+    // What VM_COUNTERS reports, in pages: the highest commit charge and working set so far,
+    // the address space reserved (VirtualSize) now and at most, and the page faults taken.
+    struct Peaks {
+        std::uint64_t committedPages = 0;
+        std::uint64_t workingSetPages = 0;
+        std::uint64_t reservedPages = 0;
+    };
+    const Peaks& peaks() const { return peaks_; }
+    std::uint64_t reservedPages() const { return reservedPages_; }
+    std::uint64_t pageFaults() const { return pageFaults_; }
 
     // --- allocations
     // The allocations one process may have: a VAD costs the host memory (about 160 bytes with
@@ -132,6 +142,9 @@ private:
     VadTree vads_;
     WorkingSet workingSet_;
     std::uint64_t committedPages_ = 0;
+    std::uint64_t reservedPages_ = 0;
+    std::uint64_t pageFaults_ = 0;
+    Peaks peaks_;
     VirtualAddress currentTeb_;
 };
 

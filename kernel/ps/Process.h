@@ -92,6 +92,12 @@ public:
     // Whether the processor is preemptible now (hal::Processor::setPreemptible).
     bool preemptible = false;
 
+    // What it did, kept past its end (VM_COUNTERS of an ended process, `--stats`).
+    std::uint64_t systemCalls = 0;
+    std::uint64_t threadsCreated = 0;
+    mm::AddressSpace::Peaks peaks() const { return space_ ? space_->peaks() : finalPeaks_; }
+    std::uint64_t pageFaults() const { return space_ ? space_->pageFaults() : finalPageFaults_; }
+
     // The first end wins: its status is the exit status.
     void setExit(std::uint32_t status, ExitReason reason = ExitReason::Exited) {
         if (!exitStatus_) {
@@ -120,6 +126,10 @@ public:
         threads_.clear();
         onCpu = nullptr;
         images_.clear();
+        if (space_) {
+            finalPeaks_ = space_->peaks();
+            finalPageFaults_ = space_->pageFaults();
+        }
         space_.reset();  // frames go back while the processor still exists
         cpu_.reset();
         handles_.closeAll();  // objects it held may go now, other processes among them
@@ -131,6 +141,8 @@ private:
     std::uint32_t id_;
     std::unique_ptr<hal::Processor> cpu_;
     std::unique_ptr<mm::AddressSpace> space_;
+    mm::AddressSpace::Peaks finalPeaks_;
+    std::uint64_t finalPageFaults_ = 0;
     ob::HandleTable handles_;
     std::list<LoadedImage> images_;
     ImageSearchPath imageSearchPath_;

@@ -131,8 +131,8 @@ NtStatus NtQueryInformationProcess(SystemCall& call) {
         case kBasic:
             size = 0x30;
             break;
-        case kVmCounters:  // VM_COUNTERS or VM_COUNTERS_EX
-            size = length == 0x58 ? 0x58 : 0x50;
+        case kVmCounters:  // VM_COUNTERS (11 SIZE_Ts) or VM_COUNTERS_EX (PrivateUsage too)
+            size = length == 0x60 ? 0x60 : 0x58;
             break;
         case kHandleCount:
             size = 4;
@@ -162,18 +162,21 @@ NtStatus NtQueryInformationProcess(SystemCall& call) {
             p.parentId};
         s = call.user.write(info, basic);
     } else if (infoClass == kVmCounters) {
-        // Working set and commit as they stand; ntoy keeps no peaks yet, so the peaks are now.
+        // VM_COUNTERS: sizes in bytes; an ended process keeps its peaks and fault count.
+        const mm::AddressSpace::Peaks peaks = p.peaks();
         std::uint64_t counters[11] = {};
+        counters[0] = peaks.reservedPages * kPageSize;    // PeakVirtualSize
+        counters[2] = p.pageFaults() & 0xFFFF'FFFF;       // PageFaultCount (a ULONG)
+        counters[3] = peaks.workingSetPages * kPageSize;  // PeakWorkingSetSize
+        counters[10] = peaks.committedPages * kPageSize;  // PeakPagefileUsage
         if (p.hasAddressSpace()) {
-            const std::uint64_t workingSet = p.space().workingSet().size() * kPageSize,
-                                commit = p.space().committedPages() * kPageSize;
-            counters[0] = counters[1] = commit;      // PeakVirtualSize, VirtualSize
-            counters[3] = counters[4] = workingSet;  // PeakWorkingSetSize, WorkingSetSize
-            counters[9] = counters[10] = commit;     // PagefileUsage, PeakPagefileUsage
+            counters[1] = p.space().reservedPages() * kPageSize;      // VirtualSize
+            counters[4] = p.space().workingSet().size() * kPageSize;  // WorkingSetSize
+            counters[9] = p.space().committedPages() * kPageSize;     // PagefileUsage
         }
-        s = call.user.write(info, std::as_bytes(std::span(counters)).first(0x50));
-        if (s == NtStatus::Success && size == 0x58)
-            s = call.user.write(info + 0x50, counters[9]);  // PrivateUsage
+        s = call.user.write(info, counters);
+        if (s == NtStatus::Success && size == 0x60)
+            s = call.user.write(info + 0x58, counters[9]);  // PrivateUsage: the commit
     } else {
         s = call.user.write(
             info, static_cast<std::uint32_t>(p.hasAddressSpace() ? p.handles().count() : 0));

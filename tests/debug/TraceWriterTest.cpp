@@ -5,6 +5,8 @@
 #include <sstream>
 
 #include "kernel/kd/TraceWriter.h"
+#include "kernel/ps/Process.h"
+#include "kernel/ps/Thread.h"
 
 namespace ntoy::kd {
 namespace {
@@ -31,11 +33,13 @@ TEST(TraceWriter, PageFaultWithPtesFrameAndAllocation) {
     o.after = mm::Pte::valid(o.frame, mm::MmProtection(mm::MmProtection::ReadWrite), true);
     o.fromZeroedList = true;
     const mm::Vad vad{0x210, 0x24f, 4, mm::VadType::Private, false};
-    trace.pageFault({5, 0x140001050, 0x210000, 6, {}, vad, o});
+    trace.pageFault({5, 0x140001050, 0x210000, 6, {}, vad, o, {1000, 1004}});
 
     const auto j = lines(out.str());
     ASSERT_EQ(j.size(), 1u);
     EXPECT_EQ(j[0]["event"], "page_fault");
+    EXPECT_EQ(j[0]["process_id"], 1000);
+    EXPECT_EQ(j[0]["thread_id"], 1004);
     EXPECT_EQ(j[0]["n"], 5);
     // Numbers are numbers, for jq to compare; the hex beside them is for people.
     EXPECT_EQ(j[0]["va"], 0x210000);
@@ -117,11 +121,14 @@ TEST(TraceWriter, ExceptionAndExit) {
     r.numberParameters = 2;
     r.exceptionInformation[0] = 1;
     r.exceptionInformation[1] = 0x21007b;
-    trace.exception({r, true, true});
-    trace.processExit(0xC0000005);
+    trace.exception({r, true, true, {1000, 1008}});
+    const ps::Process process(1000, nullptr, nullptr);
+    trace.processExit(process, 0xC0000005);
     const auto j = lines(out.str());
     ASSERT_EQ(j.size(), 2u);
     EXPECT_EQ(j[0]["event"], "exception");
+    EXPECT_EQ(j[0]["process_id"], 1000);
+    EXPECT_EQ(j[0]["thread_id"], 1008);
     EXPECT_EQ(j[0]["code"], 0xC0000005u);
     EXPECT_EQ(j[0]["code_hex"], "0xc0000005");
     EXPECT_EQ(j[0]["name"], "STATUS_ACCESS_VIOLATION");
@@ -132,8 +139,34 @@ TEST(TraceWriter, ExceptionAndExit) {
     EXPECT_EQ(j[0]["first_chance"], true);
     EXPECT_EQ(j[0]["delivered"], true);
     EXPECT_EQ(j[1]["event"], "process_exit");
+    EXPECT_EQ(j[1]["process_id"], 1000);
     EXPECT_EQ(j[1]["exit_code"], 0xC0000005u);
     EXPECT_EQ(j[1]["exit_code_hex"], "0xc0000005");
+}
+
+TEST(TraceWriter, ThreadStartAndExitNameTheirProcessAndThread) {
+    std::ostringstream out;
+    TraceWriter trace(out);
+    auto process = std::make_shared<ps::Process>(1000, nullptr, nullptr);
+    ps::Thread thread(1012, process);
+    thread.teb = VirtualAddress(0x7ffde000);
+    thread.stackBase = VirtualAddress(0x610000);
+    thread.stackLimit = VirtualAddress(0x60e000);
+    trace.threadStart(thread);
+    thread.exitStatus = 7;
+    trace.threadExit(thread);
+    const auto j = lines(out.str());
+    ASSERT_EQ(j.size(), 2u);
+    EXPECT_EQ(j[0]["event"], "thread_start");
+    EXPECT_EQ(j[0]["process_id"], 1000);
+    EXPECT_EQ(j[0]["thread_id"], 1012);
+    EXPECT_EQ(j[0]["teb_hex"], "0x7ffde000");
+    EXPECT_EQ(j[0]["stack_base_hex"], "0x610000");
+    EXPECT_EQ(j[0]["stack_limit_hex"], "0x60e000");
+    EXPECT_EQ(j[1]["event"], "thread_exit");
+    EXPECT_EQ(j[1]["thread_id"], 1012);
+    EXPECT_EQ(j[1]["exit_code"], 7);
+    EXPECT_EQ(j[1]["exit_code_hex"], "0x00000007");
 }
 
 }  // namespace

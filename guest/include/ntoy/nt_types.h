@@ -403,8 +403,27 @@ _Static_assert(offsetof(THREAD_BASIC_INFORMATION, ClientId) == 0x10, "TBI.Client
 
 typedef enum _PROCESSINFOCLASS {
     ProcessBasicInformation = 0,
+    ProcessVmCounters = 3,
     ProcessHandleCount = 20
 } PROCESSINFOCLASS;
+
+/* ProcessVmCounters with the _EX length (0x60). Sizes in bytes. */
+typedef struct _VM_COUNTERS_EX {
+    SIZE_T PeakVirtualSize;
+    SIZE_T VirtualSize;
+    ULONG PageFaultCount;
+    SIZE_T PeakWorkingSetSize;
+    SIZE_T WorkingSetSize;
+    SIZE_T QuotaPeakPagedPoolUsage;
+    SIZE_T QuotaPagedPoolUsage;
+    SIZE_T QuotaPeakNonPagedPoolUsage;
+    SIZE_T QuotaNonPagedPoolUsage;
+    SIZE_T PagefileUsage;
+    SIZE_T PeakPagefileUsage;
+    SIZE_T PrivateUsage;
+} VM_COUNTERS_EX;
+_Static_assert(sizeof(VM_COUNTERS_EX) == 0x60, "VM_COUNTERS_EX size");
+_Static_assert(offsetof(VM_COUNTERS_EX, PeakWorkingSetSize) == 0x18, "VMC.PeakWorkingSetSize");
 
 typedef struct _PROCESS_BASIC_INFORMATION {
     NTSTATUS ExitStatus; /* STATUS_PENDING while the process runs */

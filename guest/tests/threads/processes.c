@@ -8,6 +8,8 @@
 #include "../framework/ntoy_test.h"
 #include "spawn.h"
 
+#include <psapi.h> /* after windows.h, which the framework includes */
+
 #define PROGRAM "processes.exe"
 
 /* The parent's memory the child reads and writes. Each process has its own copy at the same
@@ -312,6 +314,67 @@ static void test_virtual_memory_of_a_child(void) {
     close_process(&child);
 }
 
+/* ---- Memory counters (GetProcessMemoryInfo: VM_COUNTERS) -------------------------------- */
+
+#define COUNTED_PAGES 256
+
+static PROCESS_MEMORY_COUNTERS_EX counters_of(HANDLE process) {
+    PROCESS_MEMORY_COUNTERS_EX counters;
+    zero_bytes(&counters, sizeof(counters));
+    K32GetProcessMemoryInfo(process, (PROCESS_MEMORY_COUNTERS*)&counters, sizeof(counters));
+    return counters;
+}
+
+static void test_memory_counters(void) {
+    const PROCESS_MEMORY_COUNTERS_EX before = counters_of(GetCurrentProcess());
+    CHECK_TRUE("GetProcessMemoryInfo: a working set and its peak",
+               before.WorkingSetSize > 0 && before.PeakWorkingSetSize >= before.WorkingSetSize);
+    CHECK_TRUE("commit (PagefileUsage) and its peak",
+               before.PagefileUsage > 0 && before.PeakPagefileUsage >= before.PagefileUsage);
+    CHECK_TRUE("PrivateUsage is the commit", before.PrivateUsage == before.PagefileUsage);
+    CHECK_TRUE("page faults were counted", before.PageFaultCount > 0);
+
+    const SIZE_T size = COUNTED_PAGES * 0x1000;
+    volatile char* block = VirtualAlloc(NULL, size, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    if (!CHECK_NE("VirtualAlloc of 1 MB succeeds", (ULONG_PTR)block, 0)) {
+        return;
+    }
+    for (SIZE_T offset = 0; offset < size; offset += 0x1000) {
+        block[offset] = 1;
+    }
+    const PROCESS_MEMORY_COUNTERS_EX touched = counters_of(GetCurrentProcess());
+    CHECK_TRUE("the commit grows by the block",
+               touched.PagefileUsage >= before.PagefileUsage + size);
+    CHECK_TRUE("the working set by its pages",
+               touched.WorkingSetSize >= before.WorkingSetSize + size);
+    CHECK_TRUE("and the faults by one a page",
+               touched.PageFaultCount >= before.PageFaultCount + COUNTED_PAGES);
+    VirtualFree((LPVOID)block, 0, MEM_RELEASE);
+    const PROCESS_MEMORY_COUNTERS_EX freed = counters_of(GetCurrentProcess());
+    CHECK_TRUE("freeing gives the commit back",
+               freed.PagefileUsage + size <= touched.PagefileUsage);
+    CHECK_TRUE("and the working set", freed.WorkingSetSize + size <= touched.WorkingSetSize);
+    CHECK_TRUE("the peaks stay", freed.PeakPagefileUsage >= touched.PagefileUsage &&
+                                     freed.PeakWorkingSetSize >= touched.WorkingSetSize);
+
+    PROCESS_MEMORY_COUNTERS small;
+    SetLastError(0);
+    CHECK_TRUE("a buffer smaller than PROCESS_MEMORY_COUNTERS fails",
+               !K32GetProcessMemoryInfo(GetCurrentProcess(), &small, sizeof(small) - 1));
+    CHECK_DEC("with ERROR_INSUFFICIENT_BUFFER", GetLastError(), 122);
+
+    CommandLine line;
+    line_start(&line, PROGRAM, "exit 0x0");
+    PROCESS_INFORMATION child;
+    if (spawn(&line, 0, NULL, NULL, &child)) {
+        WaitForSingleObject(child.hProcess, PATIENCE);
+        const PROCESS_MEMORY_COUNTERS_EX ended = counters_of(child.hProcess);
+        CHECK_TRUE("an ended child keeps its peaks",
+                   ended.PeakWorkingSetSize > 0 && ended.PeakPagefileUsage > 0);
+        close_process(&child);
+    }
+}
+
 static void test_environment_and_directory(void) {
     char directory[300];
     DWORD length = GetCurrentDirectoryA(sizeof(directory), directory);
@@ -382,6 +445,7 @@ int start(void) {
     test_suspended_open_terminate();
     test_memory_through_handles();
     test_virtual_memory_of_a_child();
+    test_memory_counters();
     test_environment_and_directory();
     return test_done();
 }
