@@ -815,7 +815,8 @@ void Kernel::dispatchException(hal::Cpu& cpu, const hal::CpuException& e) {
 }
 
 void Kernel::pageFault(hal::Cpu& cpu, const hal::CpuException& e) {
-    ps::Process& process = trappedThread(cpu).process();
+    const ps::Thread& thread = trappedThread(cpu);
+    ps::Process& process = thread.process();
     const std::uint64_t rip = cpu.reg(hal::Reg::Rip);
     ++faultNumber_;
     std::optional<mm::PageTables::Walk> walk;
@@ -826,8 +827,11 @@ void Kernel::pageFault(hal::Cpu& cpu, const hal::CpuException& e) {
             vad = *v;
     }
     const auto o = process.space().handleFault(VirtualAddress(e.cr2), e.errorCode);
-    if (observer_)
-        observer_->pageFault({faultNumber_, rip, e.cr2, e.errorCode, *walk, vad, o});
+    if (observer_) {
+        const std::string image = std::filesystem::path(process.imagePath).filename().string();
+        observer_->pageFault({faultNumber_, rip, e.cr2, e.errorCode, *walk, vad, o, process.id(),
+                              image, thread.id()});
+    }
     const std::uint64_t info[] = {static_cast<std::uint64_t>(o.access), e.cr2};
     switch (o.response) {
         case mm::PageFaultResponse::Resolved:

@@ -27,6 +27,10 @@ struct PageFaultEvent {
     mm::PageTables::Walk walkBefore;  // the CPU's view when it faulted
     std::optional<mm::Vad> vad;       // the allocation covering CR2, if any
     const mm::PageFaultOutcome& outcome;
+    // Who faulted: the process, its executable's file name, and the thread.
+    std::uint32_t processId = 0;
+    std::string_view imageName = {};
+    std::uint32_t threadId = 0;
 };
 
 // A value a system call handed back through a pointer argument ("BaseAddress").
