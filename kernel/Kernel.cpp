@@ -342,9 +342,26 @@ ps::Thread* Kernel::thread() {
     ps::Process* p = process();
     if (!p)
         return nullptr;
+    if (auto chosen = focusThread_.lock();
+        chosen && &chosen->process() == p && chosen->state != ps::Thread::State::Terminated)
+        return chosen.get();
     if (p->onCpu)
         return p->onCpu;
     return p->threads().empty() ? nullptr : p->threads().front().get();
+}
+
+void Kernel::focusOn(ps::Process& process) {
+    focus_ = processRef(process.id());
+    focusThread_.reset();
+}
+
+void Kernel::focusOn(ps::Thread& thread) {
+    focus_ = thread.processRef();
+    // The process holds its threads by shared_ptr: find this one's.
+    focusThread_.reset();
+    for (const auto& t : thread.process().threads())
+        if (t.get() == &thread)
+            focusThread_ = t;
 }
 
 ps::Thread& Kernel::trappedThread(hal::Cpu& cpu) {
@@ -409,6 +426,7 @@ std::expected<void, RunError> Kernel::load(const std::filesystem::path& image,
     }
     firstProcessId_ = (*process)->id();
     focus_ = *process;
+    focusThread_.reset();
     return {};
 }
 
@@ -553,6 +571,7 @@ std::expected<Kernel::RunState, RunError> Kernel::resume() {
         thread->state = ps::Thread::State::Running;
         running_ = thread;
         focus_ = thread->processRef();
+        focusThread_.reset();
         hal::Processor& cpu = thread->process().cpu();
         // Time slices cost a check a block, so only while threads compete.
         if (const bool compete = mode_ == ScheduleMode::Timed && liveThreads_ > 1;
