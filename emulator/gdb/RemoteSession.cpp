@@ -457,7 +457,7 @@ std::string RemoteSession::vCont(std::string_view actions) {
             case 'S':
                 if (named && named != &stoppedThread()) {
                     fmt::print(stderr,
-                               "ntoy: gdb: only thread {:x}, where the guest stopped, can step\n",
+                               "ntoy: gdb: only thread {}, where the guest stopped, can step\n",
                                stoppedThread().id());
                     return std::string(kBadPacket);
                 }
