@@ -76,8 +76,12 @@ DebugSession::DebugSession(Kernel& kernel, const Disassembler& disassembler, std
       observer_(kernel, disassembler) {}
 
 DebugSession::~DebugSession() {
-    if (auto p = interruptsIn_.lock(); p && p->hasAddressSpace())
-        p->cpu().debugTarget()->setPauseCheck(nullptr);
+    if (!interrupts_)
+        return;
+    for (const auto& [id, process] : kernel_.processes())
+        if (process->hasAddressSpace())
+            if (hal::DebugTarget* t = process->cpu().debugTarget())
+                t->setPauseCheck(nullptr);
 }
 
 hal::DebugTarget& DebugSession::target() {
@@ -100,7 +104,7 @@ void DebugSession::start(std::string_view imageName) {
     ps::Process* p = kernel_.process();
     if (interrupts_) {
         target().setPauseCheck(interrupts_);
-        interruptsIn_ = kernel_.processRef(p->id());
+        observer_.interrupts = interrupts_;  // for the processes the guest starts
     }
     symbols_.update(*p);
     stoppedProcess_ = p->id();

@@ -24,8 +24,9 @@ namespace ntoy::dbg {
 class DebugSession {
 public:
     // The caller installs observer() on the kernel (alone, or next to a tracer).
-    // `interrupts`, if any, is installed as the processor's pause check at start(): when it
-    // says so (Ctrl-C), c and si stop where the guest is.
+    // `interrupts`, if any, is installed as the processor's pause check at start(), and in
+    // each process the guest starts: when it says so (Ctrl-C), c and si stop where the guest
+    // is.
     DebugSession(Kernel& kernel, const Disassembler& disassembler, std::ostream& out,
                  hal::DebugTarget::PauseCheck* interrupts = nullptr);
     ~DebugSession();
@@ -115,8 +116,6 @@ private:
     std::map<unsigned, Breakpoint> breakpoints_;
     // Where the guest stopped: the only thread si can step.
     std::uint32_t stoppedProcess_ = 0, stoppedThread_ = 0;
-    // The process the Ctrl-C check was installed in.
-    std::weak_ptr<ps::Process> interruptsIn_;
     // Where db/dd/dq and u go on from when given no address, as in WinDbg.
     std::optional<std::uint64_t> nextDisplay_;
     std::optional<std::uint64_t> nextUnassemble_;

@@ -3,7 +3,9 @@
  * then a child process of this program (argument "child"), which sleeps until it is ended.
  * Once the waiters are blocked it calls rendezvous(), where the tests put a breakpoint; then
  * it releases the waiters, and each touches a page of its own (a demand-zero fault in that
- * thread). It waits for them, ends the child and exits 0. */
+ * thread). It waits for them, ends the child and exits 0.
+ * With the argument "spawn-spinner" it starts a child ("spinner") that prints "spinning" and
+ * spins for ever, and waits for it: Ctrl-C must stop the child, in its own process. */
 #include "common/command_line.h"
 #include "common/print.h"
 
@@ -27,15 +29,47 @@ __attribute__((noipa)) void rendezvous(void) {
     print_str("rendezvous: the waiters are blocked\n");
 }
 
-static int child(void) {
-    Sleep(INFINITE);
-    return 1;
+static BOOL same(const char* a, const char* b) {
+    while (*a != '\0' && *a == *b) {
+        ++a;
+        ++b;
+    }
+    return *a == *b;
 }
+
+static BOOL start_child(char* line, PROCESS_INFORMATION* child_process) {
+    STARTUPINFOA startup;
+    /* Zeroed by hand: with no C runtime there is no memset for gcc to call. */
+    volatile char* bytes = (volatile char*)&startup;
+    for (SIZE_T i = 0; i < sizeof(startup); ++i) {
+        bytes[i] = 0;
+    }
+    startup.cb = sizeof(startup);
+    return CreateProcessA(NULL, line, NULL, NULL, FALSE, 0, NULL, NULL, &startup, child_process);
+}
+
+static volatile unsigned long long spins;
 
 int start(void) {
     char role[16];
     if (get_argument(1, role, sizeof(role))) {
-        return child();
+        if (same(role, "spinner")) {
+            print_str("spinning\n");
+            for (;;) {
+                ++spins;
+            }
+        }
+        if (same(role, "spawn-spinner")) {
+            char line[] = "thread_stop.exe spinner";
+            PROCESS_INFORMATION spinner;
+            if (!start_child(line, &spinner)) {
+                return 2;
+            }
+            WaitForSingleObject(spinner.hProcess, INFINITE);
+            return 1;
+        }
+        Sleep(INFINITE); /* "child" */
+        return 1;
     }
     pages = VirtualAlloc(NULL, WAITERS * PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
     release = CreateEventA(NULL, TRUE, FALSE, NULL);
@@ -52,15 +86,8 @@ int start(void) {
         }
     }
     char line[] = "thread_stop.exe child";
-    STARTUPINFOA startup;
-    /* Zeroed by hand: with no C runtime there is no memset for gcc to call. */
-    volatile char* bytes = (volatile char*)&startup;
-    for (SIZE_T i = 0; i < sizeof(startup); ++i) {
-        bytes[i] = 0;
-    }
-    startup.cb = sizeof(startup);
     PROCESS_INFORMATION child_process;
-    if (!CreateProcessA(NULL, line, NULL, NULL, FALSE, 0, NULL, NULL, &startup, &child_process)) {
+    if (!start_child(line, &child_process)) {
         print_str("CreateProcess failed\n");
         return 2;
     }
