@@ -90,18 +90,22 @@ ps::Thread& RemoteSession::stoppedThread() {
     return *process_->threads().front();
 }
 
+ps::Thread* RemoteSession::liveThread(std::uint64_t id) {
+    if (!alive())
+        return nullptr;
+    for (const auto& thread : process_->threads())
+        if (thread->id() == id && thread->state != ps::Thread::State::Terminated)
+            return thread.get();
+    return nullptr;
+}
+
 ps::Thread* RemoteSession::threadById(std::string_view text) {
     if (!alive())
         return nullptr;
     if (text == "0" || text == "-1")
         return &stoppedThread();
     const auto id = parseHexNumber(text);
-    if (!id)
-        return nullptr;
-    for (const auto& thread : process_->threads())
-        if (thread->id() == *id && thread->state != ps::Thread::State::Terminated)
-            return thread.get();
-    return nullptr;
+    return id ? liveThread(*id) : nullptr;
 }
 
 std::string RemoteSession::threadList() {

@@ -20,8 +20,6 @@
 #include "kernel/Kernel.h"
 #include "kernel/kd/ObserverFanOut.h"
 
-#include <fmt/format.h>
-
 namespace ntoy::gdb {
 
 class RemoteSession {
@@ -91,13 +89,15 @@ private:
     hal::DebugTarget& target();
     // The thread the guest stopped in: the one on the process's processor.
     ps::Thread& stoppedThread();
-    // The live thread of the process with gdb's id `text` ("3ec"; "0" and "-1" are the
-    // stopped one), if there is one.
+    // The live thread of the process with client id `id`, if there is one.
+    ps::Thread* liveThread(std::uint64_t id);
+    // The same for gdb's hex id `text` ("3ec"), where "0" (any) and "-1" (all) are the
+    // stopped one.
     ps::Thread* threadById(std::string_view text);
     // Runs fn(cpu, target) over the registers of the thread Hg chose, wherever they are.
     template <typename F>
     void withSelectedRegisters(F&& fn) {
-        ps::Thread* thread = threadById(fmt::format("{:x}", selected_));
+        ps::Thread* thread = selected_ != 0 ? liveThread(selected_) : nullptr;
         kernel_.withUserRegisters(thread ? *thread : stoppedThread(),
                                   [&](hal::Cpu& cpu) { fn(cpu, target()); });
     }
