@@ -354,9 +354,26 @@ ps::Thread* Kernel::thread() {
     ps::Process* p = process();
     if (!p)
         return nullptr;
+    if (auto chosen = focusThread_.lock();
+        chosen && &chosen->process() == p && chosen->state != ps::Thread::State::Terminated)
+        return chosen.get();
     if (p->onCpu)
         return p->onCpu;
     return p->threads().empty() ? nullptr : p->threads().front().get();
+}
+
+void Kernel::focusOn(ps::Process& process) {
+    focus_ = processRef(process.id());
+    focusThread_.reset();
+}
+
+void Kernel::focusOn(ps::Thread& thread) {
+    focus_ = thread.processRef();
+    // The process holds its threads by shared_ptr: find this one's.
+    focusThread_.reset();
+    for (const auto& t : thread.process().threads())
+        if (t.get() == &thread)
+            focusThread_ = t;
 }
 
 ps::Thread& Kernel::trappedThread(hal::Cpu& cpu) {
@@ -421,6 +438,7 @@ std::expected<void, RunError> Kernel::load(const std::filesystem::path& image,
     }
     firstProcessId_ = (*process)->id();
     focus_ = *process;
+    focusThread_.reset();
     return {};
 }
 
@@ -574,6 +592,7 @@ std::expected<Kernel::RunState, RunError> Kernel::resume() {
         thread->state = ps::Thread::State::Running;
         running_ = thread;
         focus_ = thread->processRef();
+        focusThread_.reset();
         hal::Processor& cpu = thread->process().cpu();
         // Time slices cost a check a block, so only while threads compete.
         if (const bool compete = mode_ == ScheduleMode::Timed && liveThreads_ > 1;
@@ -837,7 +856,8 @@ void Kernel::dispatchException(hal::Cpu& cpu, const hal::CpuException& e) {
 }
 
 void Kernel::pageFault(hal::Cpu& cpu, const hal::CpuException& e) {
-    ps::Process& process = trappedThread(cpu).process();
+    const ps::Thread& thread = trappedThread(cpu);
+    ps::Process& process = thread.process();
     const std::uint64_t rip = cpu.reg(hal::Reg::Rip);
     ++faultNumber_;
     std::optional<mm::PageTables::Walk> walk;
@@ -848,9 +868,11 @@ void Kernel::pageFault(hal::Cpu& cpu, const hal::CpuException& e) {
             vad = *v;
     }
     const auto o = process.space().handleFault(VirtualAddress(e.cr2), e.errorCode);
-    if (observer_)
-        observer_->pageFault(
-            {faultNumber_, rip, e.cr2, e.errorCode, *walk, vad, o, originOf(trappedThread(cpu))});
+    if (observer_) {
+        const std::string image = std::filesystem::path(process.imagePath).filename().string();
+        observer_->pageFault({faultNumber_, rip, e.cr2, e.errorCode, *walk, vad, o,
+                              originOf(thread), image});
+    }
     const std::uint64_t info[] = {static_cast<std::uint64_t>(o.access), e.cr2};
     switch (o.response) {
         case mm::PageFaultResponse::Resolved:

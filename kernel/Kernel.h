@@ -119,8 +119,14 @@ public:
     // The process in view: the one whose thread ran last (or a debugger chose), while it
     // lives; null when none does.
     ps::Process* process();
-    // Its thread in view: the one on its processor.
+    // Its thread in view: the one a debugger chose, while it lives, else the one on its
+    // processor.
     ps::Thread* thread();
+    // A debugger's view: `process`, with its thread on its processor, or `thread` and its
+    // process. The view only decides what process() and thread() return; the next run
+    // moves it to the thread that ran.
+    void focusOn(ps::Process& process);
+    void focusOn(ps::Thread& thread);
     // The live processes, by id.
     const std::map<std::uint32_t, std::shared_ptr<ps::Process>>& processes() const {
         return processes_;
@@ -280,6 +286,7 @@ private:
     ke::WaitManager waits_{*this};
     ps::Thread* running_ = nullptr;  // the thread on a processor in run(), if any
     std::weak_ptr<ps::Process> focus_;
+    std::weak_ptr<ps::Thread> focusThread_;  // a debugger's choice in focus_, if any
     std::optional<std::uint32_t> firstProcessId_;
     bool pauseRequested_ = false;
     // Threads not yet ended, in all processes: more than one, and processors are preemptible.

@@ -20,7 +20,6 @@
 namespace ntoy::dbg {
 namespace {
 
-
 constexpr std::string_view kHelp =
     "Execution\n"
     "  c, continue              run until the next stop (see break-on) or a breakpoint;\n"
@@ -42,6 +41,10 @@ constexpr std::string_view kHelp =
     "  ln ADDR                  the symbols nearest ADDR\n"
     "  lm                       the loaded modules and where their symbols come from\n"
     "  k [N]                    the call stack, N frames (20), unwound from .pdata\n"
+    "Processes and threads (what the commands above read)\n"
+    "  .process [PID]           put process PID in view (!process 0 0 lists them)\n"
+    "  ~                        the threads of the process in view ('.' marks the one in view)\n"
+    "  ~N s                     put thread N in view; si steps only the one the guest stopped in\n"
     "Kernel extensions, as in WinDbg\n";
 
 constexpr std::string_view kHelpEnd =
@@ -73,23 +76,39 @@ DebugSession::DebugSession(Kernel& kernel, const Disassembler& disassembler, std
       observer_(kernel, disassembler) {}
 
 DebugSession::~DebugSession() {
-    if (interrupts_ && kernel_.process())
-        target().setPauseCheck(nullptr);
+    if (!interrupts_)
+        return;
+    for (const auto& [id, process] : kernel_.processes())
+        if (process->hasAddressSpace())
+            if (hal::DebugTarget* t = process->cpu().debugTarget())
+                t->setPauseCheck(nullptr);
 }
 
 hal::DebugTarget& DebugSession::target() {
-    return *cpu().debugTarget();
+    return *kernel_.process()->cpu().debugTarget();
+}
+
+std::uint64_t DebugSession::reg(hal::Reg r) {
+    std::uint64_t value = 0;
+    withRegisters([&](hal::Cpu& cpu) { value = cpu.reg(r); });
+    return value;
 }
 
 std::expected<std::uint64_t, std::string> DebugSession::address(std::string_view text) {
-    return parseAddress(text, cpu(), &symbols_);
+    std::expected<std::uint64_t, std::string> value = 0;
+    withRegisters([&](hal::Cpu& cpu) { value = parseAddress(text, cpu, &symbols_); });
+    return value;
 }
 
 void DebugSession::start(std::string_view imageName) {
     ps::Process* p = kernel_.process();
-    if (interrupts_)
+    if (interrupts_) {
         target().setPauseCheck(interrupts_);
+        observer_.interrupts = interrupts_;  // for the processes the guest starts
+    }
     symbols_.update(*p);
+    stoppedProcess_ = p->id();
+    stoppedThread_ = kernel_.thread()->id();
     out_ << fmt::format(
         "ntoy debug: {} loaded as process {}, stopped before its first instruction\n", imageName,
         p->id());
@@ -120,6 +139,10 @@ void DebugSession::dispatch(std::string_view line) {
     repeatable_.clear();
     if (command.starts_with('!'))
         return extensionCommand(line);
+    if (command.starts_with('~'))
+        return threadsCommand(line);
+    if (command == ".process")
+        return processViewCommand(args);
     if (command == "c" || command == "continue") {
         repeatable_ = line;
         return continueCommand(args);
@@ -178,6 +201,8 @@ void DebugSession::continueCommand(Words args) {
         return error("usage: c");
     observer_.stepping = false;
     kernel_.exceptions().stopBeforeUnhandledExit = observer_.holdsUnhandled();
+    // The guest goes on from where it stopped: an exception held there ends that process.
+    backToStoppedThread();
     out_.flush();
     reportRun(kernel_.resume());
 }
@@ -192,6 +217,8 @@ void DebugSession::stepCommand(Words args) {
             return error(n.error());
         count = *n;
     }
+    if (auto elsewhere = notOnStoppedThread())
+        return error(*elsewhere);
     observer_.stepping = true;
     kernel_.exceptions().stopBeforeUnhandledExit = observer_.holdsUnhandled();
     out_.flush();
@@ -233,14 +260,17 @@ void DebugSession::reportRun(const std::expected<Kernel::RunState, RunError>& st
         exitCode_ = guestExitStatus(status, kernel_.exitReason());
         return;
     }
-    symbols_.update(*kernel_.process());  // the guest may have loaded images
+    // The view is where the guest stopped; it may have loaded images.
+    stoppedProcess_ = kernel_.process()->id();
+    stoppedThread_ = kernel_.thread()->id();
+    viewChanged();
     const auto& stop = target().lastStop();
     if (stop.cause == hal::DebugTarget::StopCause::Interrupted)
         out_ << "interrupted\n";
     if (stop.cause == hal::DebugTarget::StopCause::Breakpoint) {
-        for (const auto& [number, at] : breakpoints_)
-            if (at == stop.address)
-                out_ << fmt::format("breakpoint {}, {:#x}\n", number, at);
+        for (const auto& [number, b] : breakpoints_)
+            if (b.address == stop.address && b.processId == stoppedProcess_)
+                out_ << fmt::format("breakpoint {}, {:#x}\n", number, b.address);
     }
     printLocation();
 }
@@ -251,7 +281,7 @@ void DebugSession::printReports() {
 }
 
 void DebugSession::printLocation() {
-    const std::uint64_t rip = cpu().reg(hal::Reg::Rip);
+    const std::uint64_t rip = reg(hal::Reg::Rip);
     const auto here = instructionsAt(kernel_.process()->space(), disassembler_, rip, 1);
     if (here.empty())
         out_ << fmt::format("=> {:#x}  (code not readable: {})\n", rip, unreadableReason(rip));
@@ -281,8 +311,11 @@ void DebugSession::breakpointCommand(Words args) {
     if (args.empty()) {
         if (breakpoints_.empty())
             out_ << "no breakpoints\n";
-        for (const auto& [number, at] : breakpoints_)
-            out_ << fmt::format("{:>3}  {:#x}  {}\n", number, at, symbols_.describe(at));
+        const std::uint32_t here = kernel_.process()->id();
+        for (const auto& [number, b] : breakpoints_)
+            out_ << fmt::format("{:>3}  {:#x}  {}\n", number, b.address,
+                                b.processId == here ? symbols_.describe(b.address)
+                                                    : fmt::format("(process {})", b.processId));
         return;
     }
     auto va = address(args[0]);
@@ -292,7 +325,7 @@ void DebugSession::breakpointCommand(Words args) {
         return error(fmt::format("{:#x} is not a canonical address", *va));
     if (!target().addBreakpoint(VirtualAddress(*va)))
         return error(fmt::format("a breakpoint is already at {:#x}", *va));
-    breakpoints_[nextBreakpoint_] = *va;
+    breakpoints_[nextBreakpoint_] = {kernel_.process()->id(), *va};
     const std::string name = symbols_.describe(*va);
     out_ << fmt::format("breakpoint {} at {:#x}{}\n", nextBreakpoint_++, *va,
                         name.empty() ? "" : " (" + name + ")");
@@ -301,9 +334,14 @@ void DebugSession::breakpointCommand(Words args) {
 void DebugSession::deleteCommand(Words args) {
     if (args.size() > 1)
         return error("usage: delete [N]");
+    // A breakpoint goes from its own process's processor, if that process still lives.
+    auto remove = [&](const Breakpoint& b) {
+        if (ps::Process* p = kernel_.findProcess(b.processId); p && p->hasAddressSpace())
+            p->cpu().debugTarget()->removeBreakpoint(VirtualAddress(b.address));
+    };
     if (args.empty()) {
-        for (const auto& [number, at] : breakpoints_)
-            target().removeBreakpoint(VirtualAddress(at));
+        for (const auto& [number, b] : breakpoints_)
+            remove(b);
         breakpoints_.clear();
         out_ << "deleted all breakpoints\n";
         return;
@@ -314,7 +352,7 @@ void DebugSession::deleteCommand(Words args) {
     auto it = breakpoints_.find(static_cast<unsigned>(*n));
     if (*n > ~0u || it == breakpoints_.end())
         return error(fmt::format("no breakpoint {}", args[0]));
-    target().removeBreakpoint(VirtualAddress(it->second));
+    remove(it->second);
     breakpoints_.erase(it);
     out_ << fmt::format("deleted breakpoint {}\n", *n);
 }

@@ -1,10 +1,13 @@
 // `ntoy debug`: one debugging session over a loaded guest. Each command line runs here and
 // prints to `out`; the guest runs only inside c and si, so that its output and the
-// debugger's interleave in order.
+// debugger's interleave in order. The commands read the process and thread in view
+// (Kernel::process() and thread()): the ones the guest stopped in, until .process or ~N s
+// chooses others.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <span>
@@ -21,8 +24,9 @@ namespace ntoy::dbg {
 class DebugSession {
 public:
     // The caller installs observer() on the kernel (alone, or next to a tracer).
-    // `interrupts`, if any, is installed as the processor's pause check at start(): when it
-    // says so (Ctrl-C), c and si stop where the guest is.
+    // `interrupts`, if any, is installed as the processor's pause check at start(), and in
+    // each process the guest starts: when it says so (Ctrl-C), c and si stop where the guest
+    // is.
     DebugSession(Kernel& kernel, const Disassembler& disassembler, std::ostream& out,
                  hal::DebugTarget::PauseCheck* interrupts = nullptr);
     ~DebugSession();
@@ -62,11 +66,32 @@ private:
     void modulesCommand(Words args);
     void stackCommand(Words args);
     void extensionCommand(std::string_view line);
+    // The system's processes and threads (SystemCommands.cpp).
+    void processViewCommand(Words args);
+    void threadsCommand(std::string_view line);
+    // The view changed: symbols and the places listings go on from are the new one's.
+    void viewChanged();
+    // One line of ~ for the thread at `index` of the process in view.
+    std::string threadLine(std::size_t index, ps::Thread& thread);
+    // Whether the view is on the thread the guest stopped in, which alone can step; else a
+    // message saying how to go back to it.
+    std::optional<std::string> notOnStoppedThread();
+    // Puts the thread the guest stopped in back in view, if it still lives.
+    void backToStoppedThread();
     void helpCommand();
 
-    // The process's debug controls (DebugCommand checks that it has them).
+    // The debug controls of the process in view (DebugCommand checks that it has them).
     hal::DebugTarget& target();
-    hal::Processor& cpu() { return kernel_.process()->cpu(); }
+    // Runs fn(hal::Cpu&) over the registers of the thread in view, on its processor or saved;
+    // what fn changes stays that thread's.
+    template <typename F>
+    void withRegisters(F&& fn) {
+        if (ps::Thread* thread = kernel_.thread())
+            kernel_.withUserRegisters(*thread, std::forward<F>(fn));
+        else
+            fn(static_cast<hal::Cpu&>(kernel_.process()->cpu()));
+    }
+    std::uint64_t reg(hal::Reg r);
     // An address argument: a number, a register or a symbol, with an optional offset.
     std::expected<std::uint64_t, std::string> address(std::string_view text);
     // Prints what the last run or step stopped on, or ends the session if the guest ended.
@@ -83,7 +108,14 @@ private:
     hal::DebugTarget::PauseCheck* interrupts_;
     StopObserver observer_;
     Symbols symbols_;
-    std::map<unsigned, std::uint64_t> breakpoints_;
+    // A breakpoint is in the processor of the process it was set in.
+    struct Breakpoint {
+        std::uint32_t processId;
+        std::uint64_t address;
+    };
+    std::map<unsigned, Breakpoint> breakpoints_;
+    // Where the guest stopped: the only thread si can step.
+    std::uint32_t stoppedProcess_ = 0, stoppedThread_ = 0;
     // Where db/dd/dq and u go on from when given no address, as in WinDbg.
     std::optional<std::uint64_t> nextDisplay_;
     std::optional<std::uint64_t> nextUnassemble_;

@@ -76,7 +76,7 @@ std::expected<Range, std::string> parseRange(std::span<const std::string_view> a
 
 void DebugSession::registersCommand(Words args) {
     if (args.empty()) {
-        out_ << formatRegisters(cpu());
+        withRegisters([&](hal::Cpu& cpu) { out_ << formatRegisters(cpu); });
         return;
     }
     // r REG, or r REG=VALUE[, REG=VALUE...] (spaces around '=' allowed, as in WinDbg).
@@ -94,7 +94,7 @@ void DebugSession::registersCommand(Words args) {
         if (!reg)
             return error(fmt::format("no register '{}' (rax-r15, rip, efl)", name));
         if (equals == std::string_view::npos) {
-            out_ << fmt::format("{}={:016x}\n", name, cpu().reg(*reg));
+            out_ << fmt::format("{}={:016x}\n", name, this->reg(*reg));
             continue;
         }
         const std::string_view valueText = trim(item.substr(equals + 1));
@@ -105,10 +105,10 @@ void DebugSession::registersCommand(Words args) {
             return error(value.error());
         if (*reg == hal::Reg::Rflags) {
             // The guest's own flags only: IF, IOPL and the rest stay the kernel's.
-            const std::uint64_t current = cpu().reg(*reg);
+            const std::uint64_t current = this->reg(*reg);
             *value = (current & ~x86::kUserWritableFlags) | (*value & x86::kUserWritableFlags);
         }
-        cpu().setReg(*reg, *value);
+        withRegisters([&](hal::Cpu& cpu) { cpu.setReg(*reg, *value); });
     }
 }
 
@@ -161,7 +161,7 @@ void DebugSession::displayCommand(unsigned unitSize, Words args) {
             return error(a.error());
         at = *a;
     } else {
-        at = nextDisplay_.value_or(cpu().reg(hal::Reg::Rsp));
+        at = nextDisplay_.value_or(reg(hal::Reg::Rsp));
     }
     const std::uint64_t count = range->count.value_or(kDefaultDisplayBytes / unitSize);
     if (count > kMaxDumpBytes / unitSize)
@@ -208,7 +208,7 @@ void DebugSession::enterCommand(unsigned unitSize, Words args) {
 void DebugSession::disassembleCommand(Words args) {
     if (args.size() > 2)
         return error("usage: dis [ADDR] [N]");
-    std::uint64_t at = cpu().reg(hal::Reg::Rip);
+    std::uint64_t at = reg(hal::Reg::Rip);
     std::uint64_t count = kDefaultDisassembly;
     if (!args.empty()) {
         auto a = address(args[0]);
@@ -229,7 +229,7 @@ void DebugSession::unassembleCommand(Words args) {
     auto range = parseRange(args);
     if (!range)
         return error(range.error() + "; usage: u [ADDR] [L COUNT]");
-    std::uint64_t at = nextUnassemble_.value_or(cpu().reg(hal::Reg::Rip));
+    std::uint64_t at = nextUnassemble_.value_or(reg(hal::Reg::Rip));
     if (range->address) {
         auto a = address(*range->address);
         if (!a)
@@ -245,7 +245,7 @@ void DebugSession::listCode(std::uint64_t at, std::uint64_t count) {
     if (!kd::isCanonical(at))
         return error(fmt::format("cannot disassemble at {:#x}: not a canonical address", at));
     const auto code = instructionsAt(kernel_.process()->space(), disassembler_, at, count);
-    out_ << formatListing(code, cpu().reg(hal::Reg::Rip), &symbols_);
+    out_ << formatListing(code, reg(hal::Reg::Rip), &symbols_);
     const std::uint64_t end = code.empty() ? at : code.back().address + code.back().bytes.size();
     nextUnassemble_ = end;
     if (code.size() < count)

@@ -12,6 +12,15 @@ void StopObserver::stopWith(std::string report) {
     kernel_.requestPause();
 }
 
+void StopObserver::processStart(const ps::Process& process) {
+    if (!interrupts)
+        return;
+    // The kernel's own object, for its processor (the event gives a const one).
+    if (ps::Process* p = kernel_.findProcess(process.id()))
+        if (hal::DebugTarget* target = p->cpu().debugTarget())
+            target->setPauseCheck(interrupts);
+}
+
 void StopObserver::pageFault(const ke::PageFaultEvent& e) {
     if (!breakOn.fault && !stepping)
         return;

@@ -27,6 +27,9 @@ public:
     // While single-stepping every fault is reported, whatever breakOn says: a step that
     // faults does not complete, and the report says why.
     bool stepping = false;
+    // Ctrl-C's check, if the session has one: every process the guest starts gets it too, so
+    // that Ctrl-C stops whichever process runs.
+    hal::DebugTarget::PauseCheck* interrupts = nullptr;
 
     // Whether the kernel must hold an exception nobody handled, for the debugger to stop
     // before the process ends: whenever the debugger stops on exceptions.
@@ -38,6 +41,7 @@ public:
     std::vector<std::string> takeReports() { return std::exchange(reports_, {}); }
     bool hasReports() const { return !reports_.empty(); }
 
+    void processStart(const ps::Process& process) override;
     void pageFault(const ke::PageFaultEvent& e) override;
     void systemCall(const ke::SystemCallEvent& e) override;
     void exception(const ke::ExceptionEvent& e) override;

@@ -72,9 +72,11 @@ void DebugSession::stackCommand(Words args) {
         frames = *n;
     }
     rtl::UnwindContext context;
-    for (unsigned i = 0; i < context.gpr.size(); ++i)
-        context.gpr[i] = cpu().reg(static_cast<hal::Reg>(i));  // hal::Reg starts in this order
-    context.rip = cpu().reg(hal::Reg::Rip);
+    withRegisters([&](hal::Cpu& cpu) {
+        for (unsigned i = 0; i < context.gpr.size(); ++i)
+            context.gpr[i] = cpu.reg(static_cast<hal::Reg>(i));  // hal::Reg starts in this order
+        context.rip = cpu.reg(hal::Reg::Rip);
+    });
     if (!mm::isUserAddress(context.rip))
         return error(fmt::format(
             "the thread is not in user mode (rip {:#x}): there is no user stack to walk yet",

@@ -11,13 +11,12 @@
 #include "emulator/gdb/TargetDescription.h"
 #include "emulator/gdb/TargetRegisters.h"
 #include "kernel/kd/DebuggerMemory.h"
+#include "kernel/kd/KernelState.h"
 #include "kernel/mm/SystemLayout.h"
 
 namespace ntoy::gdb {
 namespace {
 
-// The process's one thread, as gdb numbers it.
-constexpr std::uint64_t kThread = 1;
 // What a Windows debugger ends its debuggee with (DBG_TERMINATE_PROCESS).
 constexpr std::uint32_t kDebuggerTerminated = 0x40010004;
 
@@ -54,11 +53,6 @@ std::optional<Range> addressRange(std::string_view text, char separator) {
     return Range{address->value, length->value, length->rest};
 }
 
-// The ids gdb may use for our one thread: any (0), all (-1) or its own.
-bool isOurThread(std::string_view id) {
-    return id == "0" || id == "-1" || parseHexNumber(id) == kThread;
-}
-
 }  // namespace
 
 void RemoteSession::UnhandledExceptions::exception(const ke::ExceptionEvent& e) {
@@ -69,6 +63,7 @@ void RemoteSession::UnhandledExceptions::exception(const ke::ExceptionEvent& e) 
 RemoteSession::RemoteSession(Kernel& kernel, RemoteConnection& connection, std::string executable,
                              ke::KernelObserver* alsoNotify)
     : kernel_(kernel),
+      process_(kernel.process() ? kernel.processRef(kernel.process()->id()) : nullptr),
       connection_(connection),
       executable_(std::move(executable)),
       alsoNotify_(alsoNotify) {
@@ -89,6 +84,48 @@ hal::DebugTarget& RemoteSession::target() {
     return *cpu().debugTarget();
 }
 
+ps::Thread& RemoteSession::stoppedThread() {
+    if (process_->onCpu)
+        return *process_->onCpu;
+    return *process_->threads().front();
+}
+
+ps::Thread* RemoteSession::liveThread(std::uint64_t id) {
+    if (!alive())
+        return nullptr;
+    for (const auto& thread : process_->threads())
+        if (thread->id() == id && thread->state != ps::Thread::State::Terminated)
+            return thread.get();
+    return nullptr;
+}
+
+ps::Thread* RemoteSession::threadById(std::string_view text) {
+    if (!alive())
+        return nullptr;
+    if (text == "0" || text == "-1")
+        return &stoppedThread();
+    const auto id = parseHexNumber(text);
+    return id ? liveThread(*id) : nullptr;
+}
+
+std::string RemoteSession::threadList() {
+    std::string reply = "m";
+    for (const auto& thread : process_->threads())
+        if (thread->state != ps::Thread::State::Terminated)
+            reply += fmt::format("{}{:x}", reply.size() == 1 ? "" : ",", thread->id());
+    return reply.size() == 1 ? "l" : reply;
+}
+
+std::string RemoteSession::threadExtraInfo(std::string_view id) {
+    ps::Thread* thread = threadById(id);
+    if (!thread)
+        return std::string(kBadPacket);
+    std::string text(kd::threadStateName(*thread));
+    if (thread->suspendCount != 0)
+        text += fmt::format(", suspended ({})", thread->suspendCount);
+    return toHex(text);
+}
+
 std::expected<std::uint32_t, RunError> RemoteSession::serve() {
     if (!alive())
         return finish(Next::Detach);
@@ -98,7 +135,7 @@ std::expected<std::uint32_t, RunError> RemoteSession::serve() {
     for (int i = 0; i < 16 && mm::isSystemAddress(cpu().reg(hal::Reg::Rip)); ++i)
         if (auto entered = target().step(); !entered)
             return std::unexpected(RunError{RunError::Kind::Machine, entered.error()});
-    lastStop_ = stopReply(Signal::Trap, readRegisters(cpu(), target()), kThread);
+    lastStop_ = stopReply(Signal::Trap, readRegisters(cpu(), target()), stoppedThread().id());
     for (;;) {
         Next next = Next::Serve;
         const auto packet = connection_.receive();
@@ -126,8 +163,15 @@ std::optional<std::string> RemoteSession::handle(std::string_view packet, Next& 
     switch (packet.front()) {
         case '?':
             return lastStop_;
-        case 'g':
-            return alive() ? readRegisters(cpu(), target()).encode() : std::string(kNoProcess);
+        case 'g': {
+            if (!alive())
+                return std::string(kNoProcess);
+            std::string reply;
+            withSelectedRegisters([&](hal::Cpu& cpu, hal::DebugTarget& target) {
+                reply = readRegisters(cpu, target).encode();
+            });
+            return reply;
+        }
         case 'G':
             return writeAllRegisters(args);
         case 'p':
@@ -164,10 +208,18 @@ std::optional<std::string> RemoteSession::handle(std::string_view packet, Next& 
             return breakpoint(args, true);
         case 'z':
             return breakpoint(args, false);
-        case 'H':
-            return !args.empty() && isOurThread(args.substr(1)) ? "OK" : std::string(kBadPacket);
+        case 'H': {
+            // Hg: whose registers g, G, p and P reach. Hc: continuing runs every thread and a
+            // step steps the stopped one, so any of ours will do.
+            ps::Thread* thread = args.empty() ? nullptr : threadById(args.substr(1));
+            if (!thread)
+                return std::string(kBadPacket);
+            if (args.front() == 'g')
+                selected_ = args.substr(1) == "0" || args.substr(1) == "-1" ? 0 : thread->id();
+            return "OK";
+        }
         case 'T':
-            return isOurThread(args) ? "OK" : std::string(kBadPacket);
+            return threadById(args) ? "OK" : std::string(kBadPacket);
         case 'k':
             next = Next::Kill;  // gdb expects no reply
             return std::nullopt;
@@ -220,11 +272,13 @@ std::string RemoteSession::query(std::string_view packet) {
     if (packet.starts_with("qAttached"))
         return "0";  // we created the process: gdb kills it when it quits
     if (packet == "qC")
-        return fmt::format("QC{:x}", kThread);
+        return alive() ? fmt::format("QC{:x}", stoppedThread().id()) : std::string(kNoProcess);
     if (packet == "qfThreadInfo")
-        return alive() ? fmt::format("m{:x}", kThread) : "l";
+        return alive() ? threadList() : "l";
     if (packet == "qsThreadInfo")
-        return "l";
+        return "l";  // qfThreadInfo said them all
+    if (packet.starts_with("qThreadExtraInfo,"))
+        return threadExtraInfo(packet.substr(17));
     if (packet.starts_with("qSymbol:"))
         return "OK";  // we look up no symbols
     if (packet.starts_with("qRcmd,"))
@@ -242,8 +296,8 @@ std::string RemoteSession::transfer(std::string_view object, std::string_view an
     if (object == "libraries") {
         // gdb reads the document in pieces: it is made once, at the first, so they agree.
         if (offset == 0 || !libraryList_)
-            libraryList_ = alive() ? libraryListXml(librariesOf(*kernel_.process(), executable_))
-                                   : libraryListXml({});
+            libraryList_ =
+                alive() ? libraryListXml(librariesOf(*process_, executable_)) : libraryListXml({});
         return xferChunk(*libraryList_, offset, length);
     }
     return "";
@@ -257,7 +311,11 @@ std::string RemoteSession::readRegisterPacket(std::string_view args) {
         return std::string(kNoProcess);
     if (*n >= kRegisterCount)
         return "E00";  // no such register
-    return *readRegisters(cpu(), target()).encodeOne(static_cast<unsigned>(*n));
+    std::string reply;
+    withSelectedRegisters([&](hal::Cpu& cpu, hal::DebugTarget& target) {
+        reply = *readRegisters(cpu, target).encodeOne(static_cast<unsigned>(*n));
+    });
+    return reply;
 }
 
 std::string RemoteSession::writeRegisterPacket(std::string_view args) {
@@ -266,29 +324,35 @@ std::string RemoteSession::writeRegisterPacket(std::string_view args) {
         return std::string(kBadPacket);
     if (!alive())
         return std::string(kNoProcess);
-    const RegisterFile before = readRegisters(cpu(), target());
-    RegisterFile after = before;
-    if (!after.decodeOne(static_cast<unsigned>(n->value), n->rest))
-        return std::string(kBadPacket);
-    if (auto written = writeRegisters(cpu(), target(), before, after); !written) {
-        fmt::print(stderr, "ntoy: gdb: {}\n", written.error());
-        return std::string(kBadPacket);
-    }
-    return "OK";
+    std::string reply = "OK";
+    withSelectedRegisters([&](hal::Cpu& cpu, hal::DebugTarget& target) {
+        const RegisterFile before = readRegisters(cpu, target);
+        RegisterFile after = before;
+        if (!after.decodeOne(static_cast<unsigned>(n->value), n->rest)) {
+            reply = kBadPacket;
+        } else if (auto written = writeRegisters(cpu, target, before, after); !written) {
+            fmt::print(stderr, "ntoy: gdb: {}\n", written.error());
+            reply = kBadPacket;
+        }
+    });
+    return reply;
 }
 
 std::string RemoteSession::writeAllRegisters(std::string_view hex) {
     if (!alive())
         return std::string(kNoProcess);
-    const RegisterFile before = readRegisters(cpu(), target());
-    RegisterFile after = before;
-    if (!after.decode(hex))
-        return std::string(kBadPacket);
-    if (auto written = writeRegisters(cpu(), target(), before, after); !written) {
-        fmt::print(stderr, "ntoy: gdb: {}\n", written.error());
-        return std::string(kBadPacket);
-    }
-    return "OK";
+    std::string reply = "OK";
+    withSelectedRegisters([&](hal::Cpu& cpu, hal::DebugTarget& target) {
+        const RegisterFile before = readRegisters(cpu, target);
+        RegisterFile after = before;
+        if (!after.decode(hex)) {
+            reply = kBadPacket;
+        } else if (auto written = writeRegisters(cpu, target, before, after); !written) {
+            fmt::print(stderr, "ntoy: gdb: {}\n", written.error());
+            reply = kBadPacket;
+        }
+    });
+    return reply;
 }
 
 std::string RemoteSession::readMemory(std::string_view args) {
@@ -299,8 +363,7 @@ std::string RemoteSession::readMemory(std::string_view args) {
         return std::string(kNoProcess);
     // Two hex digits a byte must fit in one packet.
     std::vector<std::byte> data(std::min<std::uint64_t>(range->length, kMaxPacketSize / 2));
-    const std::size_t n =
-        kd::readVirtual(kernel_.process()->space(), VirtualAddress(range->address), data);
+    const std::size_t n = kd::readVirtual(process_->space(), VirtualAddress(range->address), data);
     if (n == 0 && !data.empty())
         return std::string(kBadAddress);
     return toHex(std::span(data).first(n));  // a partial read stops at the missing page
@@ -316,7 +379,7 @@ std::string RemoteSession::writeMemory(std::string_view args, bool binary) {
     if (!alive())
         return std::string(kNoProcess);
     const std::size_t n =
-        kd::writeVirtual(kernel_.process()->space(), VirtualAddress(range->address), *data);
+        kd::writeVirtual(process_->space(), VirtualAddress(range->address), *data);
     return n == data->size() ? "OK" : std::string(kBadAddress);
 }
 
@@ -374,14 +437,17 @@ std::string RemoteSession::breakpoint(std::string_view args, bool insert) {
 }
 
 std::string RemoteSession::vCont(std::string_view actions) {
-    // Actions are tried in order; the first that names our thread (or no thread) is ours.
+    // Actions are tried in order; the first that names one of our threads (or no thread) is
+    // ours. Only the thread the guest stopped in can step: it alone is on the processor.
     while (!actions.empty()) {
         const std::size_t end = actions.find(';');
         std::string_view action = actions.substr(0, end);
         actions = end == std::string_view::npos ? std::string_view() : actions.substr(end + 1);
         const std::size_t colon = action.find(':');
+        ps::Thread* named = nullptr;
         if (colon != std::string_view::npos) {
-            if (!isOurThread(action.substr(colon + 1)))
+            named = threadById(action.substr(colon + 1));
+            if (!named)
                 continue;
             action = action.substr(0, colon);
         }
@@ -393,6 +459,12 @@ std::string RemoteSession::vCont(std::string_view actions) {
                 return resume(Resume::Continue, std::nullopt);
             case 's':
             case 'S':
+                if (named && named != &stoppedThread()) {
+                    fmt::print(stderr,
+                               "ntoy: gdb: only thread {}, where the guest stopped, can step\n",
+                               stoppedThread().id());
+                    return std::string(kBadPacket);
+                }
                 return resume(Resume::Step, std::nullopt);
             default:
                 return std::string(kBadPacket);  // not among those vCont? offered
@@ -414,6 +486,7 @@ std::string RemoteSession::monitor(std::string_view hexLine) {
 std::string RemoteSession::resume(Resume how, std::optional<std::uint64_t> at) {
     if (!alive())
         return lastStop_;  // it has ended: gdb hears how again
+    selected_ = 0;         // the next stop's thread is current
     if (at)
         cpu().setReg(hal::Reg::Rip, *at);
     // Stopped for an unhandled exception: resuming lets the kernel end the process.
@@ -426,7 +499,7 @@ std::string RemoteSession::resume(Resume how, std::optional<std::uint64_t> at) {
         return lastStop_ = terminatedReply(Signal::Kill);
     }
     // The instruction may have been the exit call: then the kernel only finishes the process.
-    if (kernel_.process()->exitStatus())
+    if (process_->exitStatus())
         return stopAfterRun(kernel_.resume(), how);
     return describePause(how);
 }
@@ -449,7 +522,8 @@ std::string RemoteSession::stopAfterRun(std::expected<Kernel::RunState, RunError
 std::string RemoteSession::describePause(Resume how) {
     const RegisterFile regs = readRegisters(cpu(), target());
     if (unhandled_.code)
-        return lastStop_ = stopReply(signalForException(*unhandled_.code), regs, kThread);
+        return lastStop_ =
+                   stopReply(signalForException(*unhandled_.code), regs, stoppedThread().id());
     const auto activity = poller_ ? poller_->take() : RemoteConnection::Activity::None;
     if (activity == RemoteConnection::Activity::Closed)
         hungUp_ = true;
@@ -464,9 +538,9 @@ std::string RemoteSession::describePause(Resume how) {
     } else if (stop.cause == StopCause::Watchpoint) {
         reason = watchReason(stop);
     } else if (activity == RemoteConnection::Activity::Interrupt) {
-        return lastStop_ = stopReply(Signal::Int, regs, kThread);
+        return lastStop_ = stopReply(Signal::Int, regs, stoppedThread().id());
     }
-    return lastStop_ = stopReply(Signal::Trap, regs, kThread, reason);
+    return lastStop_ = stopReply(Signal::Trap, regs, stoppedThread().id(), reason);
 }
 
 StopReason RemoteSession::watchReason(const hal::DebugTarget::Stop& stop) const {
@@ -516,7 +590,7 @@ std::expected<std::uint32_t, RunError> RemoteSession::finish(Next how) {
         kernel_.exceptions().stopBeforeUnhandledExit = false;
         // A held exception ends the process by itself, with its own code.
         if (how != Next::Detach && !unhandled_.code)
-            kernel_.process()->terminate(kDebuggerTerminated, ps::ExitReason::Exception);
+            process_->terminate(kDebuggerTerminated, ps::ExitReason::Exception);
         for (;;) {
             auto state = kernel_.resume();
             if (!state)

@@ -1,11 +1,14 @@
 // One gdb session over a loaded process: answers gdb's packets, runs and steps the guest for
 // it, and reports each stop, from the thread's first user-mode instruction until the
-// process has ended and gdb has let go.
+// process has ended and gdb has let go. gdb sees the process's threads by their client ids;
+// the one the guest stopped in is current, Hg chooses whose registers g, G, p and P reach,
+// and continuing runs them all.
 #pragma once
 
 #include <cstdint>
 #include <expected>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -79,12 +82,32 @@ private:
     // Ends or finishes the guest once gdb has let go.
     std::expected<std::uint32_t, RunError> finish(Next how);
 
-    bool alive() { return kernel_.process() != nullptr; }
+    // The process gdb debugs (the first), while it lives; children are not gdb's.
+    bool alive() const { return process_ && process_->hasAddressSpace() && !process_->ended(); }
     // The live process's processor and its debug controls.
-    hal::Processor& cpu() { return kernel_.process()->cpu(); }
+    hal::Processor& cpu() { return process_->cpu(); }
     hal::DebugTarget& target();
+    // The thread the guest stopped in: the one on the process's processor.
+    ps::Thread& stoppedThread();
+    // The live thread of the process with client id `id`, if there is one.
+    ps::Thread* liveThread(std::uint64_t id);
+    // The same for gdb's hex id `text` ("3ec"), where "0" (any) and "-1" (all) are the
+    // stopped one.
+    ps::Thread* threadById(std::string_view text);
+    // Runs fn(cpu, target) over the registers of the thread Hg chose, wherever they are.
+    template <typename F>
+    void withSelectedRegisters(F&& fn) {
+        ps::Thread* thread = selected_ != 0 ? liveThread(selected_) : nullptr;
+        kernel_.withUserRegisters(thread ? *thread : stoppedThread(),
+                                  [&](hal::Cpu& cpu) { fn(cpu, target()); });
+    }
+    std::string threadList();
+    std::string threadExtraInfo(std::string_view id);
 
     Kernel& kernel_;
+    std::shared_ptr<ps::Process> process_;
+    // The thread Hg chose, by id; 0 for the one the guest stopped in. A stop resets it.
+    std::uint32_t selected_ = 0;
     RemoteConnection& connection_;
     std::string executable_;
     ke::KernelObserver* alsoNotify_;

@@ -25,5 +25,6 @@ ExtensionResult memusageCommand(Kernel& kernel, ExtensionArguments args);
 ExtensionResult verifyCommand(Kernel& kernel, ExtensionArguments args);
 ExtensionResult tebCommand(Kernel& kernel, ExtensionArguments args);
 ExtensionResult pebCommand(Kernel& kernel, ExtensionArguments args);
+ExtensionResult processCommand(Kernel& kernel, ExtensionArguments args);
 
 }  // namespace ntoy::kd

@@ -29,6 +29,8 @@ constexpr Extension kExtensions[] = {
     {"memusage", memusageCommand, "!memusage", "frames on each page list, and by use"},
     {"teb", tebCommand, "!teb [VA]", "the thread environment block"},
     {"peb", pebCommand, "!peb [VA]", "the process environment block and its module list"},
+    {"process", processCommand, "!process [PID [FLAGS]]",
+     "a process and its threads; !process 0 0 lists every process"},
     {"verify", verifyCommand, "!verify", "check the memory manager's invariants now"},
 };
 

@@ -1,6 +1,6 @@
 // WinDbg-style kernel debugger extensions (!pte, !vad, !address, !pfn, !vm, !memusage, !teb,
-// !peb, and ntoy's !verify) over the kernel's live state, shared by `ntoy debug` and the gdb
-// stub's `monitor` command.
+// !peb, !process, and ntoy's !verify) over the kernel's live state, shared by `ntoy debug`
+// and the gdb stub's `monitor` command.
 #pragma once
 
 #include <expected>

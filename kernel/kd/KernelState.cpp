@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+#include <filesystem>
+
 #include "kernel/Kernel.h"
 #include "kernel/mm/SystemLayout.h"
 
@@ -22,6 +25,54 @@ std::expected<const mm::PageTables*, std::string> tablesFor(Kernel& kernel, Virt
     if (mm::isSystemAddress(va.value()))
         return &kernel.memoryManager().systemTables();
     return std::unexpected(currentProcess(kernel).error());
+}
+
+std::expected<ps::Process*, std::string> processById(Kernel& kernel, std::string_view text) {
+    const bool hex = text.starts_with("0x") || text.starts_with("0X");
+    std::uint64_t id = 0;
+    const std::string_view digits = hex ? text.substr(2) : text;
+    const auto [end, error] =
+        std::from_chars(digits.data(), digits.data() + digits.size(), id, hex ? 16 : 10);
+    if (digits.empty() || error != std::errc() || end != digits.data() + digits.size())
+        return std::unexpected(fmt::format(
+            "'{}' is not a process id (decimal, as ntoy prints them, or 0x hex)", text));
+    if (id > ~std::uint32_t{0})
+        return std::unexpected(fmt::format("no process {} (!process 0 0 lists them)", text));
+    if (ps::Process* p = kernel.findProcess(static_cast<std::uint32_t>(id));
+        p && p->hasAddressSpace())
+        return p;
+    return std::unexpected(fmt::format("no process {} (!process 0 0 lists them)", id));
+}
+
+std::string imageName(const ps::Process& process) {
+    return std::filesystem::path(process.imagePath).filename().string();
+}
+
+std::string_view threadStateName(const ps::Thread& thread) {
+    switch (thread.state) {
+        case ps::Thread::State::Initialized:
+            return "Initialized";
+        case ps::Thread::State::Ready:
+            return "Ready";
+        case ps::Thread::State::Running:
+            return "Running";
+        case ps::Thread::State::Waiting:
+            return "Waiting";
+        case ps::Thread::State::Terminated:
+            return "Terminated";
+    }
+    return "?";
+}
+
+ThreadPointers threadPointers(Kernel& kernel, ps::Thread& thread) {
+    ThreadPointers out;
+    if (thread.state == ps::Thread::State::Terminated || !thread.process().hasAddressSpace())
+        return out;
+    kernel.withUserRegisters(thread, [&](hal::Cpu& cpu) {
+        out.rip = cpu.reg(hal::Reg::Rip);
+        out.rsp = cpu.reg(hal::Reg::Rsp);
+    });
+    return out;
 }
 
 AllocationUsage allocationUsage(const ps::Process& process, const mm::Vad& vad) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <expected>
 #include <string>
+#include <string_view>
 
 #include "kernel/mm/AddressSpace.h"
 #include "kernel/ps/Process.h"
@@ -26,6 +27,22 @@ std::expected<ps::Process*, std::string> currentProcess(Kernel& kernel);
 // The page tables that map `va`: the process's; with no process, the system tables for a
 // system address.
 std::expected<const mm::PageTables*, std::string> tablesFor(Kernel& kernel, VirtualAddress va);
+
+// A process named by its client id as ntoy prints it: decimal ("1000"), or hex with 0x; a
+// message saying what was wrong when no live process has it.
+std::expected<ps::Process*, std::string> processById(Kernel& kernel, std::string_view text);
+
+// The file name of the process's executable: "touch_demo.exe".
+std::string imageName(const ps::Process& process);
+
+// "Ready", "Running", "Waiting", "Initialized" (not yet in user mode), "Terminated".
+std::string_view threadStateName(const ps::Thread& thread);
+
+// A thread's instruction and stack pointers, on its processor or saved.
+struct ThreadPointers {
+    std::uint64_t rip = 0, rsp = 0;
+};
+ThreadPointers threadPointers(Kernel& kernel, ps::Thread& thread);
 
 // What an allocation holds, as !address names it ("Image", "Stack", "PEB", "TEB",
 // "<unknown>"), and for an image its path.

@@ -1,6 +1,7 @@
-// The block the debugger prints when it stops on a page fault: what the CPU reported, the
-// walk it did, the allocation, the handler's decision and the PTE after. Pure functions of
-// the kernel's page-fault event, so that they can be tested without a machine.
+// The block the debugger prints when it stops on a page fault: the process and thread that
+// faulted, what the CPU reported, the walk it did, the allocation, the handler's decision and the
+// PTE after. Pure functions of the kernel's page-fault event, so that they can be tested without a
+// machine.
 #pragma once
 
 #include <cstdint>

@@ -35,6 +35,7 @@ struct PageFaultEvent {
     std::optional<mm::Vad> vad;       // the allocation covering CR2, if any
     const mm::PageFaultOutcome& outcome;
     EventOrigin origin = {};
+    std::string_view imageName = {};  // the faulting process's executable's file name
 };
 
 // A value a system call handed back through a pointer argument ("BaseAddress").

@@ -76,7 +76,10 @@ TEST_F(DebugSessionTest, ContinueStopsAtEachPageFaultWithItsBlock) {
         block = run("c");
     ASSERT_TRUE(matches(block, "decision    demand-zero: frame 0x[0-9a-f]+ from the zeroed list\n"))
         << block;
-    EXPECT_TRUE(matches(block, "^page fault #[0-9]+\n  rip         0x[0-9a-f]+  [a-z]"));
+    EXPECT_TRUE(matches(block,
+                        "^page fault #[0-9]+\n  process     1000 \\(touch_pages\\.exe\\), "
+                        "thread 1004\n  rip         0x[0-9a-f]+  [a-z]"))
+        << block;
     EXPECT_TRUE(matches(block, "\n  error code  0x[46]: P=0 not present"));
     EXPECT_TRUE(matches(block,
                         "\n  walk        PXE  table 0x[0-9a-f]+ index +[0-9]+  0x[0-9a-f]{16}"
@@ -185,7 +188,7 @@ TEST_F(DebugSessionTest, BadInputGetsAClearMessageAndTheSessionGoesOn) {
     EXPECT_EQ(run("!pte"), "usage: !pte VA\n");
     EXPECT_EQ(run("!nope"),
               "unknown extension !nope (try !pte, !vad, !address, !pfn, !vm, !memusage, !teb, "
-              "!peb, !verify)\n");
+              "!peb, !process, !verify)\n");
     EXPECT_FALSE(session->ended());
     EXPECT_TRUE(matches(run("regs"), "^rax="));
     EXPECT_EQ(run("q"), "");

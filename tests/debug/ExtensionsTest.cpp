@@ -223,7 +223,7 @@ TEST_F(ExtensionsTest, MemusageCountsEveryFrameOnItsList) {
 TEST_F(ExtensionsTest, UnknownCommandsNameTheKnownOnes) {
     EXPECT_EQ(fails("!bogus 1"),
               "unknown extension !bogus (try !pte, !vad, !address, !pfn, !vm, !memusage, !teb, "
-              "!peb, !verify)");
+              "!peb, !process, !verify)");
     EXPECT_MATCHES(fails("pte 1"), "^not an extension command");
     EXPECT_MATCHES(fails("  "), "^not an extension command");
     EXPECT_EQ(fails("!vm 1"), "usage: !vm");
@@ -339,10 +339,36 @@ TEST_F(ExtensionsTest, PebWalksTheLoaderModuleList) {
 
 TEST_F(ExtensionsTest, HelpListsEveryExtension) {
     const std::string help = extensionHelp();
-    for (const char* usage :
-         {"!pte VA", "!vad \\[VA\\]", "!address \\[VA\\|-summary\\]", "!pfn PFN", "!vm",
-          "!memusage", "!teb \\[VA\\]", "!peb \\[VA\\]", "!verify"})
+    for (const char* usage : {"!pte VA", "!vad \\[VA\\]", "!address \\[VA\\|-summary\\]",
+                              "!pfn PFN", "!vm", "!memusage", "!teb \\[VA\\]", "!peb \\[VA\\]",
+                              "!process \\[PID \\[FLAGS\\]\\]", "!verify"})
         EXPECT_MATCHES(help, fmt::format("\n?  {} +[a-z]", usage));
+}
+
+TEST_F(ExtensionsTest, ProcessListsTheProcessesAndOneWithItsThreads) {
+    const ps::Process& p = live->process();
+    const ps::Thread& t = *p.threads().front();
+    const std::string all = run("!process 0 0");
+    EXPECT_MATCHES(all, "^\\*\\*\\*\\* NT ACTIVE PROCESS DUMP \\*\\*\\*\\*\n");
+    EXPECT_MATCHES(all, fmt::format("\nPROCESS {}\n    Cid: {:04x}    ParentCid: 0000    Peb: "
+                                    "{:016x}\n    DirBase: [0-9a-f]{{16}}  Threads: 1  "
+                                    "HandleCount: [0-9]+\n    Image: touch_pages\\.exe\n"
+                                    "    State: Active\n",
+                                    p.id(), p.id(), p.peb.value()));
+    EXPECT_THAT(all, ::testing::Not(::testing::HasSubstr("THREAD")));
+    // Flags 7 (and no flags) add the threads: state, TEB, and the registers where they stand.
+    const std::string one = run(fmt::format("!process {} 7", p.id()));
+    EXPECT_MATCHES(one, fmt::format("^PROCESS {}\n", p.id()));
+    EXPECT_MATCHES(one, fmt::format("\n        THREAD {}  Cid {:04x}\\.{:04x}  Teb: {:016x}  "
+                                    "[A-Z][a-z]+\n            Rip: {:016x}  Rsp: [0-9a-f]{{16}}\n",
+                                    t.id(), p.id(), t.id(), t.teb.value(), fault->rip));
+    EXPECT_EQ(run(fmt::format("!process 0x{:x}", p.id())), run(fmt::format("!process {}", p.id())));
+    EXPECT_EQ(run("!process"), run(fmt::format("!process {} 7", p.id())));
+    EXPECT_EQ(fails("!process 999"), "no process 999 (!process 0 0 lists them)");
+    EXPECT_EQ(fails("!process 3e8"),
+              "'3e8' is not a process id (decimal, as ntoy prints them, or 0x hex)");
+    EXPECT_EQ(fails("!process 0 zz"), "'zz' is not a number");
+    EXPECT_EQ(fails("!process 0 0 0"), "usage: !process [PID [FLAGS]] (PID 0: every process)");
 }
 
 TEST_F(ExtensionsTest, AfterTheProcessEndsOnlySystemStateRemains) {

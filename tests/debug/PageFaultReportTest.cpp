@@ -57,9 +57,12 @@ TEST(ErrorCode, EveryBitNamed) {
 
 TEST(FaultBlock, DemandZeroShowsWalkAllocationDecisionAndPteAfter) {
     const PageFaultOutcome o = demandZero();
-    const ke::PageFaultEvent e{7, 0x140001050, 0x210000, 0x6, walkTo(o.before), privateVad(), o};
+    const ke::PageFaultEvent e{
+        7, 0x140001050, 0x210000,         0x6, walkTo(o.before), privateVad(),
+        o, {1000, 1004}, "touch_demo.exe"};
     EXPECT_EQ(describePageFault(e, "mov byte ptr [rax], cl"),
               "page fault #7\n"
+              "  process     1000 (touch_demo.exe), thread 1004\n"
               "  rip         0x140001050  mov byte ptr [rax], cl\n"
               "  cr2         0x210000\n"
               "  error code  0x6: P=0 not present, W/R=1 write, U/S=1 user, RSVD=0, I/D=0 data\n"
@@ -80,6 +83,12 @@ TEST(FaultBlock, WithoutTheInstructionOnlyTheAddress) {
     const PageFaultOutcome o = demandZero();
     const ke::PageFaultEvent e{1, 0x140001050, 0x210000, 0x6, walkTo(o.before), privateVad(), o};
     EXPECT_NE(describePageFault(e).find("  rip         0x140001050\n"), std::string::npos);
+}
+
+TEST(FaultBlock, WithoutAProcessNoProcessLine) {
+    const PageFaultOutcome o = demandZero();
+    const ke::PageFaultEvent e{1, 0x140001050, 0x210000, 0x6, walkTo(o.before), privateVad(), o};
+    EXPECT_EQ(describePageFault(e).find("process"), std::string::npos);
 }
 
 TEST(FaultBlock, WalkEndsAtTheFirstMissingTableAndNoAllocationIsSaid) {

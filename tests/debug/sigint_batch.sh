@@ -1,12 +1,14 @@
 #!/bin/sh
 # SIGINT (kill -INT, no terminal) while a batch session runs the guest: the guest stops with
 # "interrupted", the batch goes on with its next command, and ntoy ends normally.
-#   sigint_batch.sh NTOY IMAGE
-ntoy=$1 image=$2
+#   sigint_batch.sh NTOY IMAGE [ARGS...]
+# The guest (or a process it starts) prints "spinning" once it spins.
+ntoy=$1
+shift
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 printf 'break-on none\nc\nregs\nq\n' >"$work/cmds"
-"$ntoy" debug --batch "$work/cmds" "$image" >"$work/out" 2>&1 &
+"$ntoy" debug --batch "$work/cmds" "$@" >"$work/out" 2>&1 &
 pid=$!
 for _ in $(seq 300); do
     grep -q '^spinning$' "$work/out" && break

@@ -67,7 +67,7 @@ expect_char() {
 send '?'
 expect_char +
 reply
-[[ $REPLY == T05*thread:1\;* ]] || fail "initial stop reply '$REPLY'"
+[[ $REPLY == T05*thread:3ec\;* ]] || fail "initial stop reply '$REPLY'"
 # The thread's first instruction, from the expedited RIP (register 0x10, little-endian).
 rip_le=$(sed -n 's/.*10:\([0-9a-f]\{16\}\);.*/\1/p' <<<"$REPLY")
 rip=""
@@ -83,6 +83,18 @@ printf + >&3
 send qNtoyNoSuchPacket
 reply
 [ -z "$REPLY" ] || fail "unknown packet answered '$REPLY'"
+
+# The process's one thread, by its client id (1004): listed, current, alive, selectable.
+for exchange in "qfThreadInfo m3ec" "qsThreadInfo l" "qC QC3ec" "T3ec OK" "T3f0 E01" \
+    "Hg3ec OK" "Hg0 OK" "Hc-1 OK" "Hg3f0 E01" "qThreadExtraInfo,3f0 E01"; do
+    send "${exchange% *}"
+    reply
+    [ "$REPLY" = "${exchange#* }" ] || fail "${exchange% *}: '$REPLY', want '${exchange#* }'"
+done
+# Its state, hex-encoded: "Ready" before it first runs.
+send qThreadExtraInfo,3ec
+reply
+[ "$REPLY" = 5265616479 ] || fail "qThreadExtraInfo: '$REPLY'"
 
 # Make the guest spin (jmp $) where it stands, run it, and interrupt it.
 send "M${rip},2:ebfe"
