@@ -870,8 +870,8 @@ void Kernel::pageFault(hal::Cpu& cpu, const hal::CpuException& e) {
     const auto o = process.space().handleFault(VirtualAddress(e.cr2), e.errorCode);
     if (observer_) {
         const std::string image = std::filesystem::path(process.imagePath).filename().string();
-        observer_->pageFault({faultNumber_, rip, e.cr2, e.errorCode, *walk, vad, o,
-                              originOf(thread), image});
+        observer_->pageFault(
+            {faultNumber_, rip, e.cr2, e.errorCode, *walk, vad, o, originOf(thread), image});
     }
     const std::uint64_t info[] = {static_cast<std::uint64_t>(o.access), e.cr2};
     switch (o.response) {

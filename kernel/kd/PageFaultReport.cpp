@@ -49,8 +49,8 @@ std::string faultDecision(const mm::PageFaultOutcome& o) {
 std::string describePageFault(const ke::PageFaultEvent& e, std::string_view instruction) {
     std::string out = fmt::format("page fault #{}\n", e.number);
     if (e.origin.processId != 0)
-        out += line("process",
-                    fmt::format("{} ({}), thread {}", e.origin.processId, e.imageName, e.origin.threadId));
+        out += line("process", fmt::format("{} ({}), thread {}", e.origin.processId, e.imageName,
+                                           e.origin.threadId));
     out += line("rip", instruction.empty() ? fmt::format("{:#x}", e.rip)
                                            : fmt::format("{:#x}  {}", e.rip, instruction));
     out += line("cr2", fmt::format("{:#x}", e.cr2));

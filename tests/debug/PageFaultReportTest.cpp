@@ -57,9 +57,9 @@ TEST(ErrorCode, EveryBitNamed) {
 
 TEST(FaultBlock, DemandZeroShowsWalkAllocationDecisionAndPteAfter) {
     const PageFaultOutcome o = demandZero();
-    const ke::PageFaultEvent e{
-        7, 0x140001050, 0x210000,         0x6, walkTo(o.before), privateVad(),
-        o, {1000, 1004}, "touch_demo.exe"};
+    const ke::PageFaultEvent e{7,   0x140001050,      0x210000,
+                               0x6, walkTo(o.before), privateVad(),
+                               o,   {1000, 1004},     "touch_demo.exe"};
     EXPECT_EQ(describePageFault(e, "mov byte ptr [rax], cl"),
               "page fault #7\n"
               "  process     1000 (touch_demo.exe), thread 1004\n"
