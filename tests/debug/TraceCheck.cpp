@@ -77,6 +77,10 @@ int main(int argc, char** argv) {
         const std::string event = j["event"];
         if ((n == 1) != (event == "process_start"))
             return fail(n, "the process start is not the first event: " + text);
+        // Whose: every event but the process exit names its process and thread.
+        if (event != "process_exit" &&
+            (!j["process_id"].is_number_unsigned() || !j["thread_id"].is_number_unsigned()))
+            return fail(n, "an event without its process and thread ids: " + text);
         if (event == "process_start") {
             if (!j["process_id"].is_number_unsigned() || !j["modules"].is_array())
                 return fail(n, "process start without its fields: " + text);
@@ -122,9 +126,16 @@ int main(int argc, char** argv) {
                            {"name", "parameters", "parameters_hex", "first_chance", "delivered"}) ||
                 !numberWithHex(j, "code") || !numberWithHex(j, "address"))
                 return fail(n, "exception without all its fields: " + text);
-        } else if (event == "process_exit") {
+        } else if (event == "thread_start") {
+            if (!numberWithHex(j, "teb") || !numberWithHex(j, "stack_base") ||
+                !numberWithHex(j, "stack_limit"))
+                return fail(n, "thread start without its TEB and stack: " + text);
+        } else if (event == "thread_exit") {
             if (!numberWithHex(j, "exit_code"))
-                return fail(n, "process exit without its code: " + text);
+                return fail(n, "thread exit without its code: " + text);
+        } else if (event == "process_exit") {
+            if (!j["process_id"].is_number_unsigned() || !numberWithHex(j, "exit_code"))
+                return fail(n, "process exit without its id or code: " + text);
         } else {
             return fail(n, "unknown event: " + text);
         }
