@@ -147,6 +147,8 @@ std::expected<void, std::string> Engine::mapRegions(const GuestRam& ram,
 }
 
 std::uint64_t Engine::reg(hal::Reg r) {
+    if (r == hal::Reg::Rip)
+        ++ripWrites_;
     if (r == hal::Reg::Rflags && ownsTrapFlag_) {
         std::uint64_t flags = 0;
         uc_reg_read(uc_, UC_X86_REG_RFLAGS, &flags);
@@ -165,6 +167,8 @@ void Engine::setReg(hal::Reg r, std::uint64_t value) {
             patcher_.setUserCodeSegment(static_cast<std::uint16_t>(value));
         return;
     }
+    if (r == hal::Reg::Rip)
+        ++ripWrites_;
     if (r == hal::Reg::Rflags && ownsTrapFlag_) {
         guestTrapFlag_ = (value & kTrapFlag) != 0;
         value |= kTrapFlag;
@@ -800,9 +804,19 @@ void Engine::onSyscall(uc_engine*, void* self) {
     }
     e->earlyStepAt_.reset();
     const std::uint64_t rip = e->reg(hal::Reg::Rip);
+    const std::uint64_t ripWrites = e->ripWrites_;
     e->traps_.systemCall(*e);
     // A handler that moved RIP (NtContinue, exception dispatch) must land where it said.
     const std::uint64_t target = e->reg(hal::Reg::Rip);
+    if (target == rip && e->ripWrites_ == ripWrites && !e->flushPending_) {
+        // The common return: RIP untouched, so 2.0.1 goes on to the next instruction by
+        // itself, and a stop requested here (a wait that blocks) takes effect at the next
+        // block, since SYSCALL ends its block. Writing RIP would have 2.0.1 ignore the stop
+        // (quit_request), and stopping again costs a retranslation (stopAgainAt).
+        e->dropStaleCode();
+        e->expectEarlyStepAt(rip + kSyscallInstructionLength);
+        return;
+    }
     e->resumeAfterTrap(target != rip ? target : rip + kSyscallInstructionLength, true);
 }
 

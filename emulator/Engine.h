@@ -110,6 +110,8 @@ private:
     void leaveFlushRoutine();
     void expectEarlyStepAt(std::uint64_t resume);
     std::optional<std::uint64_t> earlyStepAt_;
+    // RIP writes through setReg: a system call whose handler made none returns without one.
+    std::uint64_t ripWrites_ = 0;
     // Drops code translated from pages whose bytes or mapping changed (staleCode_), for those
     // that can be fetched again now; the others cannot run until they can, and wait.
     void dropStaleCode();
