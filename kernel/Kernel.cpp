@@ -53,8 +53,13 @@ Kernel::Kernel(hal::Machine& machine, Schedule schedule)
 
 Kernel::~Kernel() {
     timer_.reset();  // no preemption of processors about to go
-    for (auto& [id, process] : processes_)
+    // A run that ended with threads still waiting (a deadlock, a debugger's quit): their
+    // waits hold references, to themselves too, which would keep every object alive.
+    for (auto& [id, process] : processes_) {
+        for (const auto& thread : process->threads())
+            waits_.dropWait(*thread);
         process->teardown();
+    }
 }
 
 std::expected<std::unique_ptr<Kernel>, std::string> Kernel::boot(hal::Machine& machine,

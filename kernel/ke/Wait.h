@@ -149,13 +149,14 @@ public:
     // Ends every wait whose deadline is at or before `now` (interrupt time), earliest first,
     // with STATUS_TIMEOUT (NtDelayExecution: STATUS_SUCCESS). Returns how many it ended.
     std::size_t expire(std::uint64_t now);
+    // Takes the thread out of every waiters list and the timer queue, and clears its wait,
+    // readying nobody: for a thread torn down while it waits.
+    void dropWait(ps::Thread& thread);
 
 private:
     void block(ps::Thread& thread, std::span<const std::shared_ptr<DispatcherObject>> objects,
                WaitType type, bool alertable, std::optional<std::uint64_t> deadline,
                NtStatus timeoutStatus);
-    // Takes the thread out of every waiters list and the timer queue, and clears its wait.
-    void dropWait(ps::Thread& thread);
     // dropWait, then the thread is readied with `status`.
     void unwait(ps::Thread& thread, NtStatus status);
     // Whether the block's thread's wait is now satisfiable through its object; if so, satisfies

@@ -9,6 +9,10 @@ SystemCallHarness::SystemCallHarness(ps::Process& process)
     thread_->state = ps::Thread::State::Running;
 }
 
+SystemCallHarness::~SystemCallHarness() {
+    waits_.threadEnded(*thread_);
+}
+
 NtStatus SystemCallHarness::call(ke::SystemCallHandler handler,
                                  std::initializer_list<std::uint64_t> args) {
     std::array<std::uint64_t, ke::kMaxSystemCallArgs> all{};

@@ -32,6 +32,8 @@ public:
 class SystemCallHarness {
 public:
     explicit SystemCallHarness(ps::Process& process);
+    // The thread ends, as the kernel ends one: a wait it is still in (on itself, say) goes.
+    ~SystemCallHarness();
 
     NtStatus call(ke::SystemCallHandler handler, std::initializer_list<std::uint64_t> args);
     NtStatus call(ke::SystemCallHandler handler,
