@@ -71,11 +71,7 @@ NtStatus createObject(SystemCall& call, ob::ObjectType type, Make&& make) {
 NtStatus checkQuery(SystemCall& call, std::uint32_t size) {
     if (static_cast<std::uint32_t>(call.arg(1)) != kBasicInformation)
         return NtStatus::InvalidInfoClass;
-    if (static_cast<std::uint32_t>(call.arg(3)) != size)
-        return NtStatus::InfoLengthMismatch;
-    if (auto s = call.user.probeForWrite(call.pointer(2), size); s != NtStatus::Success)
-        return s;
-    return probeOptional(call, call.pointer(4), 4);
+    return ob::probeQueryBuffers(call, size);
 }
 
 template <typename Info>

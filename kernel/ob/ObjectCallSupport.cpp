@@ -92,6 +92,16 @@ ps::Thread& callingThread(const ke::SystemCall& call) {
     return *call.thread;
 }
 
+NtStatus probeQueryBuffers(ke::SystemCall& call, std::uint32_t size) {
+    if (static_cast<std::uint32_t>(call.arg(3)) != size)
+        return NtStatus::InfoLengthMismatch;
+    if (auto s = call.user.probeForWrite(call.pointer(2), size); s != NtStatus::Success)
+        return s;
+    if (const VirtualAddress returnLength = call.pointer(4); returnLength.value() != 0)
+        return call.user.probeForWrite(returnLength, 4);
+    return NtStatus::Success;
+}
+
 ke::WaitManager& waitsOf(const ke::SystemCall& call) {
     NTOY_ASSERT(call.waits != nullptr, ke::BugCheckCode::UnexpectedKernelModeTrap, 0, 0, 0, 0);
     return *call.waits;

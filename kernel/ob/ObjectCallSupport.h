@@ -46,6 +46,11 @@ std::expected<std::uint32_t, NtStatus> captureObjectAttributes(ke::SystemCall& c
 NtStatus insertForCaller(ke::SystemCall& call, VirtualAddress out, std::shared_ptr<Object> object,
                          AccessMask granted, std::uint32_t attributes);
 
+// A query call's buffers (NtQueryInformationProcess/Thread, NtQueryEvent and the like: the
+// buffer at argument 2, its length at 3, an optional ReturnLength at 4), in Windows' order:
+// STATUS_INFO_LENGTH_MISMATCH unless the length is `size`, then both probed for writing.
+NtStatus probeQueryBuffers(ke::SystemCall& call, std::uint32_t size);
+
 // An optional PLARGE_INTEGER timeout: NULL is none (wait forever).
 std::expected<std::optional<std::int64_t>, NtStatus> captureTimeout(ke::SystemCall& call,
                                                                     VirtualAddress timeout);

@@ -140,13 +140,8 @@ NtStatus NtQueryInformationProcess(SystemCall& call) {
         default:
             return NtStatus::InvalidInfoClass;
     }
-    if (length != size)
-        return NtStatus::InfoLengthMismatch;
-    if (auto s = call.user.probeForWrite(info, size); s != NtStatus::Success)
+    if (auto s = ob::probeQueryBuffers(call, size); s != NtStatus::Success)
         return s;
-    if (returnLength.value() != 0)
-        if (auto s = call.user.probeForWrite(returnLength, 4); s != NtStatus::Success)
-            return s;
     auto process = processFor(call, call.arg(0), access::kProcessQueryLimitedInformation);
     if (!process)
         return process.error();

@@ -180,21 +180,12 @@ NtStatus NtQueryInformationThread(SystemCall& call) {
     constexpr std::uint32_t kBasicInformation = 0, kAmILastThread = 12;
     const auto infoClass = static_cast<std::uint32_t>(call.arg(1));
     const VirtualAddress info = call.pointer(2), returnLength = call.pointer(4);
-    const auto length = static_cast<std::uint32_t>(call.arg(3));
     if (infoClass != kBasicInformation && infoClass != kAmILastThread)
         return NtStatus::InvalidInfoClass;
     const std::uint32_t size = infoClass == kBasicInformation ? 0x30 : 4;
-    if (length != size)
-        return NtStatus::InfoLengthMismatch;
-    if (auto s = call.user.probeForWrite(info, size); s != NtStatus::Success)
+    if (auto s = ob::probeQueryBuffers(call, size); s != NtStatus::Success)
         return s;
-    if (returnLength.value() != 0)
-        if (auto s = call.user.probeForWrite(returnLength, 4); s != NtStatus::Success)
-            return s;
-    auto thread =
-        threadFor(call, call.arg(0),
-                  infoClass == kBasicInformation ? access::kThreadQueryLimitedInformation
-                                                 : access::kThreadQueryLimitedInformation);
+    auto thread = threadFor(call, call.arg(0), access::kThreadQueryLimitedInformation);
     if (!thread)
         return thread.error();
     NtStatus s;
