@@ -3,6 +3,8 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <utility>
+
 namespace ntoy::ke {
 namespace {
 
@@ -31,12 +33,18 @@ PreemptionTimer::~PreemptionTimer() {
 }
 
 void PreemptionTimer::start(hal::Processor* cpu) {
+    bool wake = false;
     {
         std::lock_guard lock(mutex_);
         cpu_ = cpu;
-        ++generation_;
+        if (cpu) {
+            ++generation_;
+            started_ = Clock::now();
+            wake = std::exchange(idle_, false);
+        }
     }
-    changed_.notify_all();
+    if (wake)
+        changed_.notify_all();
 }
 
 std::uint64_t PreemptionTimer::preemptions() const {
@@ -47,19 +55,31 @@ std::uint64_t PreemptionTimer::preemptions() const {
 void PreemptionTimer::loop(std::stop_token stop) {
     std::unique_lock lock(mutex_);
     while (!stop.stop_requested()) {
-        if (!changed_.wait(lock, stop, [&] { return cpu_ != nullptr; }))
+        if (!changed_.wait(lock, stop, [&] { return !idle_; }))
             return;
-        // The same quantum for a whole period: stop it. A stop that came too early or too
-        // late to count (the processor was between runs) is asked again a period later.
-        const std::uint64_t generation = generation_;
-        while (
-            !changed_.wait_for(lock, stop, quantum_, [&] { return generation_ != generation; })) {
+        std::uint64_t generation = generation_;
+        Clock::time_point deadline = started_ + quantum_;
+        for (;;) {
+            // Nothing wakes this wait but the end: start() does not notify a timer with a
+            // deadline. Spurious wake-ups just look again.
+            changed_.wait_until(lock, stop, deadline, [] { return false; });
             if (stop.stop_requested())
                 return;
-            if (cpu_) {
-                cpu_->preempt();  // under the lock: start(nullptr) waits for it
-                ++preemptions_;
+            if (!cpu_) {
+                idle_ = true;  // between runs: the next start() wakes us
+                break;
             }
+            if (generation_ != generation) {
+                // A newer quantum started since: its own deadline counts.
+                generation = generation_;
+                deadline = started_ + quantum_;
+                continue;
+            }
+            // The same quantum for a whole period: stop it. A stop that came too early or too
+            // late to count (the processor was between runs) is asked again a period later.
+            cpu_->preempt();  // under the lock: start(nullptr) waits for it
+            ++preemptions_;
+            deadline += quantum_;
         }
     }
 }

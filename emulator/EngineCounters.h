@@ -1,0 +1,16 @@
+// Counters of the machine's engines, summed over all of them; the machine owns them.
+#pragma once
+
+#include <cstdint>
+
+namespace ntoy::emu {
+
+// What the machine's engines did, summed over all of them (the machine owns it).
+struct EngineCounters {
+    // Code pages whose translations were thrown away, to be translated again when they next
+    // run: code that changed, a breakpoint, a hook change, a stop placed on an instruction.
+    // A cost that no hot path (a system call, a thread switch) may pay each time it runs.
+    std::uint64_t codePagesDropped = 0;
+};
+
+}  // namespace ntoy::emu
