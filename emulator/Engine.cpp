@@ -37,11 +37,9 @@ std::string ucError(uc_err e) {
 
 }  // namespace
 
-std::expected<std::unique_ptr<Engine>, std::string> Engine::create(const ContextLayout& layout,
-                                                                   const GuestRam& ram,
-                                                                   HostMappingBudget& budget,
-                                                                   SystemMmu& system,
-                                                                   hal::TrapHandler& traps) {
+std::expected<std::unique_ptr<Engine>, std::string> Engine::create(
+    const ContextLayout& layout, const GuestRam& ram, HostMappingBudget& budget, SystemMmu& system,
+    EngineCounters& counters, hal::TrapHandler& traps) {
     auto userWindow = AliasWindow::reserve(ram, budget, VirtualAddress(0), mm::kUserSpaceEnd);
     if (!userWindow)
         return std::unexpected(userWindow.error());
@@ -49,7 +47,7 @@ std::expected<std::unique_ptr<Engine>, std::string> Engine::create(const Context
     if (uc_err e = uc_open(UC_ARCH_X86, UC_MODE_64, &uc); e != UC_ERR_OK)
         return std::unexpected("uc_open: " + ucError(e));
     std::unique_ptr<Engine> engine(
-        new Engine(uc, layout, ram, std::move(*userWindow), system, traps));
+        new Engine(uc, layout, ram, std::move(*userWindow), system, counters, traps));
     if (!engine->flushContext_ || !engine->guestContext_ || !engine->scratchContext_ ||
         !engine->bootContext_)
         return std::unexpected("uc_context_alloc failed");
@@ -59,11 +57,13 @@ std::expected<std::unique_ptr<Engine>, std::string> Engine::create(const Context
 }
 
 Engine::Engine(uc_engine* uc, const ContextLayout& layout, const GuestRam& ram,
-               AliasWindow userWindow, SystemMmu& system, hal::TrapHandler& traps)
+               AliasWindow userWindow, SystemMmu& system, EngineCounters& counters,
+               hal::TrapHandler& traps)
     : uc_(uc),
       patcher_(uc, layout),
       userWindow_(std::move(userWindow)),
       system_(system),
+      counters_(counters),
       traps_(traps),
       walker_(ram.physicalMemory()) {
     for (uc_context** c : {&flushContext_, &guestContext_, &scratchContext_, &bootContext_})
@@ -147,8 +147,6 @@ std::expected<void, std::string> Engine::mapRegions(const GuestRam& ram,
 }
 
 std::uint64_t Engine::reg(hal::Reg r) {
-    if (r == hal::Reg::Rip)
-        ++ripWrites_;
     if (r == hal::Reg::Rflags && ownsTrapFlag_) {
         std::uint64_t flags = 0;
         uc_reg_read(uc_, UC_X86_REG_RFLAGS, &flags);
@@ -268,6 +266,7 @@ void Engine::dropStaleCode() {
             swapped = true;
         }
         uc_ctl_remove_cache(uc_, *it, *it + kPageSize);
+        ++counters_.codePagesDropped;
         it = staleCode_.erase(it);
     }
     if (swapped)

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "emulator/AliasWindow.h"
+#include "emulator/EngineCounters.h"
 #include "emulator/PageWalker.h"
 #include "emulator/SystemMmu.h"
 #include "emulator/TranslationGuard.h"
@@ -29,11 +30,9 @@ namespace ntoy::emu {
 class Engine final : public hal::Processor, public hal::DebugTarget {
 public:
     // The system half (kernel window) is the machine's; the user window is the engine's own.
-    static std::expected<std::unique_ptr<Engine>, std::string> create(const ContextLayout& layout,
-                                                                      const GuestRam& ram,
-                                                                      HostMappingBudget& budget,
-                                                                      SystemMmu& system,
-                                                                      hal::TrapHandler& traps);
+    static std::expected<std::unique_ptr<Engine>, std::string> create(
+        const ContextLayout& layout, const GuestRam& ram, HostMappingBudget& budget,
+        SystemMmu& system, EngineCounters& counters, hal::TrapHandler& traps);
     ~Engine() override;
 
     // hal::Cpu
@@ -85,7 +84,7 @@ public:
 
 private:
     Engine(uc_engine* uc, const ContextLayout& layout, const GuestRam& ram, AliasWindow userWindow,
-           SystemMmu& system, hal::TrapHandler& traps);
+           SystemMmu& system, EngineCounters& counters, hal::TrapHandler& traps);
     std::expected<void, std::string> mapRegions(const GuestRam& ram,
                                                 const AliasWindow& kernelWindow);
     void machineCheck(std::string what);
@@ -130,6 +129,7 @@ private:
     CpuStatePatcher patcher_;
     AliasWindow userWindow_;
     SystemMmu& system_;
+    EngineCounters& counters_;
     hal::TrapHandler& traps_;
     PageWalker walker_;
     TranslationGuard guard_;

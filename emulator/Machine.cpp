@@ -69,7 +69,7 @@ std::expected<std::unique_ptr<Machine>, std::string> Machine::create(std::uint64
 
 std::expected<std::unique_ptr<hal::Processor>, std::string> Machine::createProcessor(
     hal::TrapHandler& traps) {
-    auto engine = Engine::create(layout_, ram_, *budget_, systemMmu_, traps);
+    auto engine = Engine::create(layout_, ram_, *budget_, systemMmu_, *counters_, traps);
     if (!engine)
         return std::unexpected(engine.error());
     return std::unique_ptr<hal::Processor>(std::move(*engine));

@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "emulator/EngineCounters.h"
 #include "emulator/GuestRam.h"
 #include "emulator/SystemMmu.h"
 #include "emulator/UnicornQuirks.h"
@@ -21,6 +22,7 @@ public:
         hal::TrapHandler& traps) override;
 
     const HostMappingBudget& hostMappings() const { return *budget_; }
+    const EngineCounters& engineCounters() const { return *counters_; }
 
 private:
     Machine(ContextLayout layout, GuestRam ram, std::unique_ptr<HostMappingBudget> budget,
@@ -33,6 +35,8 @@ private:
     GuestRam ram_;
     std::unique_ptr<HostMappingBudget> budget_;  // windows point to it: it never moves
     SystemMmu systemMmu_;
+    // Engines point to it: it never moves.
+    std::unique_ptr<EngineCounters> counters_ = std::make_unique<EngineCounters>();
 };
 
 }  // namespace ntoy::emu

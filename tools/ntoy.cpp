@@ -24,7 +24,8 @@ namespace {
 using ntoy::kExitMachine;
 using ntoy::kExitUsage;
 
-std::string statsJson(const ntoy::Kernel& kernel, std::uint32_t exitCode) {
+std::string statsJson(const ntoy::Kernel& kernel, const ntoy::emu::Machine& machine,
+                      std::uint32_t exitCode) {
     const auto& mm = kernel.memoryManager();
     const auto& faults = mm.faults();
     const auto& pfns = mm.pfns();
@@ -72,6 +73,10 @@ std::string statsJson(const ntoy::Kernel& kernel, std::uint32_t exitCode) {
     j["processes"] = std::move(processes);
     if (kernel.endedProcessesNotRecorded() != 0)
         j["processes_not_listed"] = kernel.endedProcessesNotRecorded();
+    // The emulator under the kernel: what a slow run may be paying for.
+    j["machine"] = {{"code_pages_dropped", machine.engineCounters().codePagesDropped},
+                    {"host_mapping_fragments", machine.hostMappings().fragments()},
+                    {"host_mapping_limit", machine.hostMappings().limit()}};
     // The exit was verified and passed (a failed verification is a bug check instead).
     j["verified"] = kernel.verifiesExit();
     return j.dump();
@@ -128,7 +133,7 @@ int run(const std::string& image, const std::vector<std::string>& args,
         return ntoy::exitStatusFor(status.error());
     }
     if (options.stats)
-        fmt::print(stderr, "{}\n", statsJson(**kernel, *status));
+        fmt::print(stderr, "{}\n", statsJson(**kernel, **machine, *status));
     return ntoy::guestExitStatus(*status, (*kernel)->exitReason());
 }
 
