@@ -66,6 +66,8 @@ Engine::Engine(uc_engine* uc, const ContextLayout& layout, const GuestRam& ram,
       counters_(counters),
       traps_(traps),
       walker_(ram.physicalMemory()) {
+    if (const auto& stops = checkedBlockBoundaryStops())
+        boundaryStops_ = *stops;
     for (uc_context** c : {&flushContext_, &guestContext_, &scratchContext_, &bootContext_})
         if (uc_context_alloc(uc_, c) != UC_ERR_OK)
             *c = nullptr;
@@ -349,32 +351,51 @@ void Engine::resetContext() {
 }
 
 void Engine::preempt() {
-    // Only a flag: the block hook, on the engine's own thread, stops the run. (A uc_emu_stop
-    // from another thread leaves 2.0.1 in states the engine cannot resume from correctly.)
+    std::lock_guard lock(timerStopMutex_);
     preemptRequested_.store(true, std::memory_order_relaxed);
+    // Safe from this thread only with block-boundary stops (else the block hook, on the
+    // engine's own thread, sees the flag and stops the run).
+    if (timerStops_)
+        uc_emu_stop(uc_);
+}
+
+void Engine::allowTimerStops(bool on) {
+    std::lock_guard lock(timerStopMutex_);
+    timerStops_ = on;
 }
 
 bool Engine::preemptedNow() {
-    if (!inFlushRoutine_ && preemptRequested_.exchange(false, std::memory_order_relaxed))
+    // Never in the kernel's own code (the flush routine, the entry stub): a thread stopped
+    // between the stub's segment loads and its IRETQ does not resume correctly. A timer stop
+    // that lands there is not taken; the run goes on, and the timer asks again.
+    if (!inFlushRoutine_ && !mm::isSystemAddress(reg(hal::Reg::Rip)) &&
+        preemptRequested_.exchange(false, std::memory_order_relaxed))
         preempted_ = true;
     return preempted_;
 }
 
 void Engine::setPreemptible(bool on) {
     preemptible_ = on;
-    updateQuantumHook();
+    updatePreemption();
 }
 
 void Engine::setBlockQuantum(std::uint64_t blocks) {
     blockQuantum_ = blocksLeft_ = blocks;
-    updateQuantumHook();
+    updatePreemption();
 }
 
-void Engine::updateQuantumHook() {
-    const bool want = preemptible_ || blockQuantum_ != 0;
-    if (want == quantumHook_.has_value())
+void Engine::updatePreemption() {
+    const bool timerStops = preemptible_ && blockQuantum_ == 0 && boundaryStops_ &&
+                            breakpoints_.empty() && watchpoints_.empty() && !pauseCheck_ &&
+                            !codeHookLingers_;
+    const bool want = blockQuantum_ != 0 || (preemptible_ && !timerStops);
+    if (timerStops == boundaryStopsOn_ && want == quantumHook_.has_value())
         return;
-    if (want) {
+    if (timerStops != boundaryStopsOn_) {
+        setBlockBoundaryStops(uc_, *boundaryStops_, timerStops);
+        boundaryStopsOn_ = timerStops;
+    }
+    if (want && !quantumHook_) {
         uc_hook h;
         if (uc_hook_add(uc_, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&onBlockQuantum), this, 1,
                         0) != UC_ERR_OK) {
@@ -382,11 +403,12 @@ void Engine::updateQuantumHook() {
             return;
         }
         quantumHook_ = h;
-    } else {
+    } else if (!want && quantumHook_) {
         uc_hook_del(uc_, *std::exchange(quantumHook_, std::nullopt));
     }
-    // Code translated before the change calls the hook (or not) as it did: retranslate it,
-    // page by page. (UC_CTL_TB_FLUSH would clear the whole 1 GiB code buffer: UnicornQuirks.h.)
+    // Code translated before the change calls the hook (or not), and checks for stops inside
+    // its blocks (or not), as it did: retranslate it, page by page. (UC_CTL_TB_FLUSH would clear
+    // the whole 1 GiB code buffer: UnicornQuirks.h.)
     staleCode_.insert(codePages_.begin(), codePages_.end());
     codePages_.clear();
     dropStaleCode();
@@ -501,6 +523,8 @@ std::expected<void, std::string> Engine::run() {
         skipBreakpointAt_ = rip;
         updateTrapFlag();
     }
+    updatePreemption();  // breakpoints, watchpoints or the pause check may have changed
+    allowTimerStops(boundaryStopsOn_);
     do {
         // After a stop requested from a trap handler (a debugger pausing on a fault), 2.0.1
         // resumes with the handled exception still marked in flight, and the next fault
@@ -533,6 +557,8 @@ std::expected<void, std::string> Engine::run() {
         machineCheck(
             fmt::format("the CPU stopped at rip {:#x}: {}", reg(hal::Reg::Rip), ucError(e)));
     } while ((!(stopRequested_ || preemptedNow()) || inFlushRoutine_) && !machineCheck_);
+    allowTimerStops(false);
+    codeHookLingers_ = false;  // 2.0.1 frees deleted hooks as its outermost run ends
     skipBreakpointAt_.reset();
     updateTrapFlag();
     if (stopAgainHook_)
@@ -701,6 +727,7 @@ bool Engine::removeBreakpoint(VirtualAddress at) {
     if (it == breakpoints_.end())
         return false;
     uc_hook_del(uc_, it->second);
+    codeHookLingers_ = true;
     breakpoints_.erase(it);
     // Code translated while the hook existed still calls it.
     dropCodeAt(va);
@@ -845,8 +872,11 @@ void Engine::stopAgainAt(std::uint64_t rip) {
     if (stopAgainHook_)
         uc_hook_del(uc_, *std::exchange(stopAgainHook_, std::nullopt));
     uc_hook h;
-    if (uc_hook_add(uc_, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&onStopAgain), this, rip, rip) !=
-        UC_ERR_OK)
+    // A block hook, not a code hook: the run leaves RIP at `rip` (a trap moved it there), so
+    // the CPU goes on with a block that starts there. No code hook means no code hook's
+    // effect on how 2.0.1 restores RIP when a run stops (UnicornQuirks.h).
+    if (uc_hook_add(uc_, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&onStopAgain), this, rip,
+                    rip) != UC_ERR_OK)
         return;
     stopAgainHook_ = h;
     dropCodeAt(rip);  // translated without the hook
@@ -873,7 +903,11 @@ void Engine::onBlockPauseCheck(uc_engine*, std::uint64_t address, std::uint32_t,
 }
 
 void Engine::onStopAgain(uc_engine*, std::uint64_t address, std::uint32_t, void* self) {
-    static_cast<Engine*>(self)->stopFor({StopCause::Requested, address});
+    auto* e = static_cast<Engine*>(self);
+    if (e->lastStop_.cause == StopCause::None)
+        e->lastStop_ = {StopCause::Requested, address};
+    e->stopRequested_ = true;
+    e->stopBeforeBlock(address);
 }
 
 bool Engine::onUnmapped(uc_engine*, uc_mem_type, std::uint64_t address, int, std::int64_t,

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -191,16 +192,28 @@ private:
     bool stopRequested_ = false;
     std::optional<std::string> machineCheck_;
 
-    // --- Preemption. The scheduler's timer thread sets preemptRequested_; a block hook,
-    // present only while the processor is preemptible or counts a deterministic quantum, stops
-    // the run at the next block. Without competition there is no hook and no cost.
+    // --- Preemption. The scheduler's timer thread calls preempt(), which sets
+    // preemptRequested_ and, where it can, stops the run itself:
+    // - Timer stops: where 2.0.1 can be made to stop only between blocks (UnicornQuirks.h:
+    //   block-boundary stops) and nothing needs a stop inside one (a breakpoint, watchpoint,
+    //   pause check or deterministic quantum), the timer thread's uc_emu_stop ends the run at
+    //   the next block. Nothing is on the guest's path.
+    // - Otherwise a block hook, present only while the processor is preemptible or counts a
+    //   deterministic quantum, stops the run at the next block: a call per block.
+    // Without competition there is neither, and no cost.
     std::atomic<bool> preemptRequested_{false};
     bool preemptible_ = false;
     bool preempted_ = false;
     bool preemptedNow();
-    void updateQuantumHook();
+    void updatePreemption();
     std::uint64_t blockQuantum_ = 0, blocksLeft_ = 0;
     std::optional<uc_hook> quantumHook_;
+    std::optional<BlockBoundaryStops> boundaryStops_;  // the probe's result, if it passed
+    bool boundaryStopsOn_ = false;  // code is translated with stop checks at block starts only
+    bool codeHookLingers_ = false;  // a code hook was deleted since a uc_emu_start last ended
+    std::mutex timerStopMutex_;
+    bool timerStops_ = false;  // the timer may stop the run now (under timerStopMutex_)
+    void allowTimerStops(bool on);
     // The block a block hook stopped the run before (UnicornQuirks.h: a block hook's stop).
     // The block has not run; the thread resumes there.
     std::optional<std::uint64_t> stoppedBeforeBlock_;

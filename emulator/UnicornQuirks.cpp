@@ -1,5 +1,7 @@
 #include "emulator/UnicornQuirks.h"
 
+#include <capstone/capstone.h>
+#include <dlfcn.h>
 #include <fmt/format.h>
 
 #include <array>
@@ -455,6 +457,49 @@ std::uint64_t coverRead(uc_engine*, std::uint64_t, unsigned, void*) {
 }
 void coverWrite(uc_engine*, std::uint64_t, unsigned, std::uint64_t, void*) {}
 
+// The offset of uc_struct's no_exit_request in 2.0.1's check_exit_request_x86_64, which
+// starts `mov rax, [rdi + tcg_ctx.uc]; cmp byte ptr [rax + no_exit_request], 0`.
+std::optional<std::size_t> findNoExitRequestOffset() {
+    const void* function = dlsym(RTLD_DEFAULT, "check_exit_request_x86_64");
+    if (!function)
+        return std::nullopt;
+    csh capstone = 0;
+    if (cs_open(CS_ARCH_X86, CS_MODE_64, &capstone) != CS_ERR_OK)
+        return std::nullopt;
+    cs_option(capstone, CS_OPT_DETAIL, CS_OPT_ON);
+    cs_insn* insn = nullptr;
+    const auto* bytes = static_cast<const std::uint8_t*>(function);
+    const std::size_t count =
+        cs_disasm(capstone, bytes, 32, reinterpret_cast<std::uint64_t>(function), 2, &insn);
+    std::optional<std::size_t> offset;
+    if (count == 2) {
+        const cs_x86& load = insn[0].detail->x86;
+        const cs_x86& compare = insn[1].detail->x86;
+        const bool loadsUc = insn[0].id == X86_INS_MOV && load.op_count == 2 &&
+                             load.operands[0].type == X86_OP_REG && load.operands[0].size == 8 &&
+                             load.operands[1].type == X86_OP_MEM &&
+                             load.operands[1].mem.base == X86_REG_RDI &&
+                             load.operands[1].mem.index == X86_REG_INVALID;
+        const bool testsFlag =
+            insn[1].id == X86_INS_CMP && compare.op_count == 2 &&
+            compare.operands[0].type == X86_OP_MEM && compare.operands[0].size == 1 &&
+            compare.operands[0].mem.base == load.operands[0].reg &&
+            compare.operands[0].mem.index == X86_REG_INVALID && compare.operands[0].mem.disp > 0 &&
+            compare.operands[1].type == X86_OP_IMM && compare.operands[1].imm == 0;
+        if (loadsUc && testsFlag)
+            offset = static_cast<std::size_t>(compare.operands[0].mem.disp);
+    }
+    if (insn)
+        cs_free(insn, count);
+    cs_close(&capstone);
+    return offset;
+}
+
+// Stops the run at the first memory write it sees.
+void stopOnWrite(uc_engine* uc, uc_mem_type, std::uint64_t, int, std::int64_t, void*) {
+    uc_emu_stop(uc);
+}
+
 std::string describe(const Recorded& r) {
     std::string s;
     for (auto [v, e] : r.exceptions)
@@ -705,6 +750,68 @@ const std::expected<ContextLayout, std::string>& checkedContextLayout() {
             return std::unexpected(ok.error());
         return layout;
     }();
+    return result;
+}
+
+void setBlockBoundaryStops(uc_engine* uc, const BlockBoundaryStops& stops, bool on) {
+    reinterpret_cast<std::uint8_t*>(uc)[stops.flagOffset] = on ? 1 : 0;
+}
+
+std::optional<BlockBoundaryStops> probeBlockBoundaryStops() {
+    const auto offset = findNoExitRequestOffset();
+    const auto& layout = checkedContextLayout();
+    if (!offset || !layout)
+        return std::nullopt;
+    const BlockBoundaryStops stops{*offset};
+    // mov [0x20000], al; inc rbx; inc rcx; jmp $+2 | hlt: a stop asked at the write lands
+    // inside the first block without the flag (RIP back at its start, rbx 0) and after it
+    // with the flag (rbx 1, rcx 1, RIP at the hlt).
+    const std::uint8_t code[] = {0x88, 0x04, 0x25, 0x00, 0x00, 0x02, 0x00, 0x48,
+                                 0xFF, 0xC3, 0x48, 0xFF, 0xC1, 0xEB, 0x00, 0xF4};
+    struct Outcome {
+        std::uint64_t rip, rbx, rcx;
+    };
+    auto run = [&](bool on) -> std::optional<Outcome> {
+        ScratchMachine m;
+        if (!m)
+            return std::nullopt;
+        const std::uint8_t flag = reinterpret_cast<const std::uint8_t*>(m.uc())[stops.flagOffset];
+        if (flag > 1)
+            return std::nullopt;  // not a bool: not the field we look for
+        m.setPte(ScratchMachine::kTarget, ScratchMachine::kTarget | 0x7);
+        setBlockBoundaryStops(m.uc(), stops, on);
+        uc_hook write;
+        uc_hook_add(m.uc(), &write, UC_HOOK_MEM_WRITE, reinterpret_cast<void*>(&stopOnWrite),
+                    nullptr, ScratchMachine::kTarget, ScratchMachine::kTarget + 0xFFF);
+        // Without an instruction count: uc_emu_start would count with a code hook, which
+        // changes how a stop restores RIP. The code ends at its hlt (or the page's).
+        std::vector<std::uint8_t> page(0x1000, 0xF4);
+        std::memcpy(page.data(), code, sizeof code);
+        uc_mem_write(m.uc(), ScratchMachine::kCode, page.data(), page.size());
+        std::uint64_t rsp = ScratchMachine::kKernelStack - 0x100;
+        uc_reg_write(m.uc(), UC_X86_REG_RSP, &rsp);
+        if (uc_emu_start(m.uc(), ScratchMachine::kCode, 0, 0, 0) != UC_ERR_OK)
+            return std::nullopt;
+        Outcome o{};
+        uc_reg_read(m.uc(), UC_X86_REG_RIP, &o.rip);
+        uc_reg_read(m.uc(), UC_X86_REG_RBX, &o.rbx);
+        uc_reg_read(m.uc(), UC_X86_REG_RCX, &o.rcx);
+        return o;
+    };
+    const auto without = run(false);
+    const auto with = run(true);
+    if (!without || !with)
+        return std::nullopt;
+    const bool stoppedInside = without->rip == ScratchMachine::kCode && without->rbx == 0;
+    const bool stoppedAtNext =
+        with->rip == ScratchMachine::kCode + 15 && with->rbx == 1 && with->rcx == 1;
+    if (!stoppedInside || !stoppedAtNext)
+        return std::nullopt;
+    return stops;
+}
+
+const std::optional<BlockBoundaryStops>& checkedBlockBoundaryStops() {
+    static const std::optional<BlockBoundaryStops> result = probeBlockBoundaryStops();
     return result;
 }
 

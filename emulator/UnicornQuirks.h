@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <expected>
+#include <optional>
 #include <string>
 
 namespace ntoy::emu {
@@ -40,6 +41,25 @@ inline constexpr std::uint64_t kEferSce = 1u << 0;
 inline constexpr std::uint64_t kEferLme = 1u << 8;
 inline constexpr std::uint64_t kEferLma = 1u << 10;
 inline constexpr std::uint64_t kEferNxe = 1u << 11;
+
+// Block-boundary stops. 2.0.1 checks for a requested stop at the start of every block, and
+// also after every memory access inside one; a stop taken there sets RIP back to the block's
+// start although part of it ran, so resuming runs that part twice. A uc_emu_stop made from
+// another thread (the preemption timer) can land anywhere, so it is only safe while the inner
+// checks are not generated: 2.0.1 leaves them out while its uc_struct's `no_exit_request`
+// flag (meant for ARM's IT blocks) is set. The flag's offset is found in the code of
+// check_exit_request_x86_64, an exported function that reads it first thing, and is checked
+// on a scratch machine: with the flag set, a stop asked in a memory hook lands at the next
+// block, with the whole block run. Empty if either step fails: the engine then preempts from
+// a block hook, which costs a call per block.
+struct BlockBoundaryStops {
+    std::size_t flagOffset = 0;  // in the uc_engine (uc_struct), a bool
+};
+std::optional<BlockBoundaryStops> probeBlockBoundaryStops();
+// The probe, run once per host process.
+const std::optional<BlockBoundaryStops>& checkedBlockBoundaryStops();
+// Sets or clears the flag on `uc`; code translated before keeps its checks (or lack of them).
+void setBlockBoundaryStops(uc_engine* uc, const BlockBoundaryStops& stops, bool on);
 
 // Finds the context layout on scratch Unicorn instances. Fails if any probe finds zero or
 // several candidate offsets.

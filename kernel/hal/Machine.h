@@ -62,8 +62,9 @@ public:
     // Ends the current run() soon, at a block boundary, for the scheduler, if the processor
     // is preemptible. Safe to call from any host thread while run() runs.
     virtual void preempt() = 0;
-    // Whether preempt() can end a run. Off, the processor runs with no cost for it; on, it
-    // checks at every translated block. Only between runs.
+    // Whether preempt() can end a run. Off, the processor runs with no cost for it; on, the
+    // processor stops at the next block boundary when asked (at no cost on the guest's path
+    // where the engine allows it, else with a check at every block). Only between runs.
     virtual void setPreemptible(bool on) = 0;
     // Deterministic preemption: run() also ends once `blocks` translated blocks have started
     // (0: never). Counted across runs until the count is reached.

@@ -62,5 +62,14 @@ TEST(UnicornQuirks, CheckedLayoutIsTheProbedOne) {
     EXPECT_EQ(&checkedContextLayout(), &checked) << "probed once per host process";
 }
 
+TEST(UnicornQuirks, FindsTheSwitchForStopsOnlyBetweenBlocks) {
+    // Debian's 2.0.1 has it: the probe found the flag and saw a stop asked inside a block
+    // land at the next one with it set, and inside the block without it.
+    const auto stops = probeBlockBoundaryStops();
+    ASSERT_TRUE(stops) << "the timer's preemption would cost a block hook call per block";
+    EXPECT_GT(stops->flagOffset, 0u);
+    EXPECT_EQ(checkedBlockBoundaryStops()->flagOffset, stops->flagOffset);
+}
+
 }  // namespace
 }  // namespace ntoy::emu
