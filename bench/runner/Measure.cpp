@@ -6,7 +6,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <fstream>
+#include <thread>
 
 extern char** environ;
 
@@ -17,7 +21,19 @@ double nowSeconds() {
         .count();
 }
 
-std::optional<ChildRun> runChild(const std::vector<std::string>& argv) {
+namespace {
+
+std::size_t countMappings(pid_t pid) {
+    std::ifstream maps(fmt::format("/proc/{}/maps", pid));
+    std::size_t lines = 0;
+    for (std::string line; std::getline(maps, line);)
+        ++lines;
+    return lines;
+}
+
+}  // namespace
+
+std::optional<ChildRun> runChild(const std::vector<std::string>& argv, bool sampleMappings) {
     std::vector<char*> args;
     for (const auto& a : argv)
         args.push_back(const_cast<char*>(a.c_str()));
@@ -34,9 +50,18 @@ std::optional<ChildRun> runChild(const std::vector<std::string>& argv) {
         return std::nullopt;
     int status = 0;
     rusage usage{};
-    if (wait4(pid, &status, 0, &usage) != pid)
-        return std::nullopt;
+    std::size_t maxMappings = 0;
+    for (;;) {
+        const pid_t done = wait4(pid, &status, sampleMappings ? WNOHANG : 0, &usage);
+        if (done == pid)
+            break;
+        if (done != 0)
+            return std::nullopt;
+        maxMappings = std::max(maxMappings, countMappings(pid));
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     ChildRun run;
+    run.maxMappings = maxMappings;
     run.seconds = nowSeconds() - start;
     run.exitStatus = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     run.maxRssMib = static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB

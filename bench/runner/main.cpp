@@ -39,11 +39,11 @@ public:
         return ntoy(guest, arg.empty() ? std::vector<std::string>{} : std::vector{arg}, ram);
     }
     ChildRun ntoy(const std::string& guest, const std::vector<std::string>& args,
-                  const std::string& ram = "64M") {
+                  const std::string& ram = "64M", bool sampleMappings = false) {
         std::vector<std::string> argv{o_.ntoy.string(), "run", "--ram", ram,
                                       (o_.images / guest).string()};
         argv.insert(argv.end(), args.begin(), args.end());
-        auto run = runChild(argv);
+        auto run = runChild(argv, sampleMappings);
         if (!run || run->exitStatus != 0)
             throw std::runtime_error(fmt::format("{} {} failed (exit status {})", guest,
                                                  fmt::join(args, " "), run ? run->exitStatus : -1));
@@ -153,18 +153,24 @@ int main(int argc, char** argv) {
         //    against none. With the memory figures, for the same reason (it read 0 after the
         //    native pairs had raised this runner's peak).
         constexpr std::uint64_t kHeld = 32;
-        std::vector<double> perProcess;
+        std::vector<double> perProcess, mappingsPerProcess;
         for (int i = 0; i < rounds; ++i) {
-            const double many =
-                r.ntoy("bench_spawn.exe", std::vector<std::string>{"hold", std::to_string(kHeld)})
-                    .maxRssMib;
-            const double none =
-                r.ntoy("bench_spawn.exe", std::vector<std::string>{"hold", "0"}).maxRssMib;
-            perProcess.push_back((many - none) / kHeld);
+            const ChildRun many =
+                r.ntoy("bench_spawn.exe", std::vector<std::string>{"hold", std::to_string(kHeld)},
+                       "64M", true);
+            const ChildRun none =
+                r.ntoy("bench_spawn.exe", std::vector<std::string>{"hold", "0"}, "64M", true);
+            perProcess.push_back((many.maxRssMib - none.maxRssMib) / kHeld);
+            mappingsPerProcess.push_back(
+                (static_cast<double>(many.maxMappings) - static_cast<double>(none.maxMappings)) /
+                kHeld);
         }
         results["rss_per_live_process_mib"] = median(perProcess);
+        results["mappings_per_live_process"] = median(mappingsPerProcess);
         rows.push_back(
             {"host RSS per live process", fmt::format("{:.2f} MiB", median(perProcess)), "-", "-"});
+        rows.push_back({"host mappings per live process",
+                        fmt::format("{:.1f}", median(mappingsPerProcess)), "-", "-"});
 
         // 1. compute: ntoy vs bare Unicorn (same machine code); native for the cycle ratio.
         constexpr std::uint64_t kIterations = 300'000'000;
