@@ -1,5 +1,7 @@
 #include "emulator/TranslationGuard.h"
 
+#include "kernel/base/Types.h"
+
 #include <array>
 
 namespace ntoy::emu {
@@ -141,6 +143,15 @@ bool TranslationGuard::allowRead(std::uint64_t va, std::uint64_t blockStart,
         return true;
     // The rest of an instruction already checked.
     if (va > instructionStart_ && va < instructionEnd_)
+        return true;
+    // An operand of 2, 4 or 8 bytes that crosses into the next page is read as two aligned
+    // reads (2.0.1's load_helper): the page's last 2, 4 or 8 bytes, then the next page's
+    // first. The first starts up to 7 bytes before the operand, on bytes of this instruction
+    // or the one before it, or before the block: no instruction the translator decodes
+    // starts there, so it is not checked as one.
+    const std::uint64_t toPageEnd = kPageSize - (va & kPageMask);
+    if (va < instructionStart_ && instructionStart_ - va < 8 &&
+        (toPageEnd == 2 || toPageEnd == 4 || toPageEnd == 8))
         return true;
     // `va` starts an instruction: the next one, or (if the translator's idea of a length ever
     // differed from Capstone's) wherever it went on reading. When in doubt it is checked.

@@ -372,6 +372,28 @@ static void test_arithmetic(void) {
     __asm__ volatile("fninit");
 }
 
+/* An instruction whose immediate crosses into the next page: 2.0.1 reads such an operand as
+ * two aligned reads, the first starting before the instruction, where the byte 0xCF (an IRET
+ * opcode, if it began an instruction) stood. The translation guard took that read for an
+ * instruction of its own and refused it, for ever: the program hung (issue 11's msvcrt). */
+static void test_operand_across_pages(void) {
+    BYTE* pages = VirtualAlloc(NULL, 0x2000, MEM_COMMIT | MEM_RESERVE, PAGE_EXECUTE_READWRITE);
+    if (!CHECK_TRUE("two executable pages", pages != NULL)) {
+        return;
+    }
+    static const BYTE code[] = {0x89, 0xCF, /* mov edi, ecx: its 0xCF is read again below */
+                                0xB9, 0x2A, 0x00,
+                                0x00, 0x00, /* mov ecx, 42: the immediate crosses the page */
+                                0x89, 0xC8, /* mov eax, ecx */
+                                0xC3};      /* ret */
+    BYTE* at = pages + 0x1000 - 5;
+    for (DWORD i = 0; i < sizeof(code); ++i) {
+        at[i] = code[i];
+    }
+    CHECK_DEC("an operand across a page boundary runs", run_code(at), 42);
+    VirtualFree(pages, 0, MEM_RELEASE);
+}
+
 int start(void) {
     code_page = VirtualAlloc(NULL, 0x1000, MEM_COMMIT | MEM_RESERVE, PAGE_EXECUTE_READWRITE);
     if (!CHECK_TRUE("an executable page", code_page != NULL)) {
@@ -386,5 +408,6 @@ int start(void) {
     test_compatibility_mode();
     test_narrow_iret();
     test_arithmetic();
+    test_operand_across_pages();
     return test_done();
 }
