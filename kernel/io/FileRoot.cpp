@@ -113,7 +113,10 @@ std::expected<UniqueFd, int> FileRoot::walk(const GuestComponents& components, s
     }
     if (count == 0)
         return UniqueFd(::openat(fd_.get(), ".", flags | O_CLOEXEC));
-    UniqueFd fd(::openat(at, components[count - 1].c_str(), flags | O_NOFOLLOW | O_CLOEXEC, mode));
+    // O_PATH | O_NOFOLLOW opens a link as itself, which O_DIRECTORY would turn into ENOTDIR
+    // (a missing path, to the guest): refuseLink makes both checks instead, links first.
+    const int last = (flags & O_PATH) ? flags & ~O_DIRECTORY : flags;
+    UniqueFd fd(::openat(at, components[count - 1].c_str(), last | O_NOFOLLOW | O_CLOEXEC, mode));
     if (!fd.valid())
         return std::unexpected(errno);
     return refuseLink(std::move(fd), (flags & O_DIRECTORY) != 0);
