@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "kernel/arch/X86.h"
+#include "kernel/io/FileRoot.h"
 #include "kernel/ke/SystemCall.h"
 #include "kernel/ke/UserTraps.h"
 #include "kernel/ldr/ImageLoader.h"

@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "kernel/hal/Machine.h"
-#include "kernel/io/FileRoot.h"
 #include "kernel/ke/BugCheck.h"
 #include "kernel/ke/Clock.h"
 #include "kernel/ke/ExceptionDispatch.h"
@@ -31,6 +30,10 @@
 #ifndef NTOY_CHECKED
 #define NTOY_CHECKED 0
 #endif
+
+namespace ntoy::io {
+class FileRoot;
+}
 
 namespace ntoy {
 

@@ -8,6 +8,7 @@
 #include "emulator/Machine.h"
 #include "kernel/ExitStatus.h"
 #include "kernel/Kernel.h"
+#include "kernel/io/FileRoot.h"
 #include "tools/CommandLine.h"
 #include "tools/DebugCommand.h"
 #include "tools/GdbCommand.h"

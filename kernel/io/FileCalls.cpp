@@ -50,6 +50,7 @@ struct IoStatusBlock {
 
 struct OpenRequest {
     ob::AccessMask granted = 0;
+    std::uint32_t share = 0;
     std::uint32_t fileAttributes = 0;
     std::uint32_t disposition = kOpen;
     std::uint32_t options = 0;
@@ -140,6 +141,10 @@ std::expected<Opened, NtStatus> openFile(const io::FileRoot& root, io::GuestComp
                                   r.disposition == kOverwriteIf;
             if (view->directory && truncate)
                 return std::unexpected(NtStatus::FileIsADirectory);
+            // Before anything changes: an overwrite must not empty a file others deny it.
+            if (auto s = root.shares().check(view->identity, {r.granted, r.share});
+                s != NtStatus::Success)
+                return std::unexpected(s);
             const int flags = view->directory
                                   ? O_PATH | O_DIRECTORY
                                   : hostFlags(r.granted, truncate) | (truncate ? O_TRUNC : 0);
@@ -183,8 +188,14 @@ std::expected<Opened, NtStatus> openFile(const io::FileRoot& root, io::GuestComp
         identity.parent = std::move(*parent);
     }
     identity.path = std::move(path);
+    auto view = io::viewOf(identity.fd.get());
+    if (!view)
+        return std::unexpected(view.error());
     auto file = std::make_shared<File>(std::move(identity));
-    file->deletePending = (r.options & kDeleteOnClose) != 0;
+    file->deleteOnClose = (r.options & kDeleteOnClose) != 0;
+    file->shareAccess = {r.granted, r.share};
+    if (!file->isRoot())
+        root.shares().add(view->identity, file);
     return Opened{std::move(file), information};
 }
 
@@ -196,6 +207,7 @@ NtStatus createFile(SystemCall& call, VirtualAddress handleOut, ob::AccessMask d
     if (auto s = call.user.probeForWrite(ioStatus, sizeof(IoStatusBlock)); s != NtStatus::Success)
         return s;
     request.granted = ob::grantedAccess(ob::ObjectType::File, desired);
+    request.share = share;
     if (auto s = checkRequest(request, share); s != NtStatus::Success)
         return s;
     auto name = io::captureFileName(call, attributes);
@@ -210,7 +222,7 @@ NtStatus createFile(SystemCall& call, VirtualAddress handleOut, ob::AccessMask d
     if (auto s = ob::insertForCaller(call, handleOut, opened->file, request.granted,
                                      name->handleAttributes);
         s != NtStatus::Success) {
-        opened->file->deletePending = false;  // no handle, so no delete-on-close either
+        opened->file->deleteOnClose = false;  // no handle, so no delete-on-close either
         return s;
     }
     (void)call.user.write(ioStatus, IoStatusBlock{raw(NtStatus::Success), opened->information});
@@ -275,6 +287,10 @@ NtStatus NtDeleteFile(SystemCall& call) {
     struct stat st {};
     if (::fstatat(parent->get(), last, &st, AT_SYMLINK_NOFOLLOW) != 0)
         return io::FileRoot::statusForErrno(errno);
+    // As an open for DELETE that shares everything: refused while an open denies deletion.
+    if (auto s = (*root)->shares().check({st.st_dev, st.st_ino}, {access::kDelete, 0x7});
+        s != NtStatus::Success)
+        return s;
     if (::unlinkat(parent->get(), last, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) != 0)
         return io::FileRoot::statusForErrno(errno);
     return NtStatus::Success;

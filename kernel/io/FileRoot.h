@@ -18,6 +18,7 @@
 #include <string>
 
 #include "kernel/base/NtStatus.h"
+#include "kernel/io/File.h"
 #include "kernel/io/GuestPath.h"
 #include "kernel/io/UniqueFd.h"
 
@@ -49,6 +50,10 @@ public:
     // The status for a host errno from an open of a last component.
     static NtStatus statusForErrno(int error);
 
+    // The share modes of the files opened beneath the root. The root's place is fixed; this
+    // bookkeeping changes with every open, whoever holds the root.
+    ShareTable& shares() const { return shares_; }
+
 private:
     FileRoot(UniqueFd fd, std::filesystem::path path, Resolver resolver)
         : fd_(std::move(fd)), path_(std::move(path)), resolver_(resolver) {}
@@ -60,6 +65,7 @@ private:
     UniqueFd fd_;
     std::filesystem::path path_;  // canonical; only to compare with the current directory
     Resolver resolver_;
+    mutable ShareTable shares_;
 };
 
 // A DOS path the guest gave as a directory ("C:\\dir" or "C:\\dir\\", Latin-1 as the

@@ -1,6 +1,7 @@
 #include "kernel/io/FileSupport.h"
 
 #include <fcntl.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -109,6 +110,7 @@ std::expected<HostFileView, NtStatus> viewOf(int fd) {
         view.allocationSize = static_cast<std::int64_t>(st.stx_blocks) * 512;
     }
     view.links = st.stx_nlink;
+    view.identity = {makedev(st.stx_dev_major, st.stx_dev_minor), st.stx_ino};
     return view;
 }
 

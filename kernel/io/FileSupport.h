@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <expected>
 
+#include "kernel/io/File.h"
 #include "kernel/io/FileRoot.h"
 #include "kernel/io/GuestPath.h"
 #include "kernel/ke/SystemCall.h"
@@ -63,6 +64,7 @@ struct HostFileView {
     FileBasicInformation basic{};
     std::int64_t allocationSize = 0, endOfFile = 0;
     std::uint32_t links = 1;
+    ShareTable::Key identity{};  // device and inode
     bool directory = false;
     bool regular = false;
 };

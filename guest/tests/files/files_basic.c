@@ -196,6 +196,37 @@ static void test_attributes_and_delete(void) {
     CHECK_TRUE("RemoveDirectory", RemoveDirectoryA("sub"));
 }
 
+static void test_share_modes(void) {
+    HANDLE first = CreateFileA("shared.txt", GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ, NULL,
+                               CREATE_ALWAYS, 0, NULL);
+    CHECK_TRUE("an open that shares reading only", first != INVALID_HANDLE_VALUE);
+    DWORD written = 0;
+    WriteFile(first, "abc", 3, &written, NULL);
+    HANDLE reader = CreateFileA("shared.txt", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                                NULL, OPEN_EXISTING, 0, NULL);
+    CHECK_TRUE("a reader that lets it write opens", reader != INVALID_HANDLE_VALUE);
+    HANDLE other = CreateFileA("shared.txt", GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                               NULL, OPEN_EXISTING, 0, NULL);
+    CHECK_TRUE("a writer is refused", other == INVALID_HANDLE_VALUE);
+    CHECK_DEC("... ERROR_SHARING_VIOLATION", GetLastError(), ERROR_SHARING_VIOLATION);
+    other = CreateFileA("shared.txt", GENERIC_READ, 0, NULL, OPEN_EXISTING, 0, NULL);
+    CHECK_TRUE("a reader that shares nothing is refused", other == INVALID_HANDLE_VALUE);
+    CHECK_DEC("... ERROR_SHARING_VIOLATION", GetLastError(), ERROR_SHARING_VIOLATION);
+    other = CreateFileA("shared.txt", GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
+                        CREATE_ALWAYS, 0, NULL);
+    CHECK_TRUE("CREATE_ALWAYS is refused too", other == INVALID_HANDLE_VALUE);
+    SetLastError(0);
+    CHECK_TRUE("DeleteFile without FILE_SHARE_DELETE fails", !DeleteFileA("shared.txt"));
+    CHECK_DEC("... ERROR_SHARING_VIOLATION", GetLastError(), ERROR_SHARING_VIOLATION);
+    other = CreateFileA("shared.txt", FILE_READ_ATTRIBUTES, 0, NULL, OPEN_EXISTING, 0, NULL);
+    CHECK_TRUE("an open for attributes only never conflicts", other != INVALID_HANDLE_VALUE);
+    CloseHandle(other);
+    CloseHandle(reader);
+    CHECK_DEC("the refused CREATE_ALWAYS left the file whole", GetFileSize(first, NULL), 3);
+    CloseHandle(first);
+    CHECK_TRUE("DeleteFile once every open is closed", DeleteFileA("shared.txt"));
+}
+
 static void test_wide_names(void) {
     HANDLE file = CreateFileW(L"\x00fcml\x00e4ut.txt", GENERIC_READ | GENERIC_WRITE, 0, NULL,
                               CREATE_NEW, 0, NULL);
@@ -252,6 +283,7 @@ int start(void) {
     test_create_write_read();
     test_dispositions();
     test_attributes_and_delete();
+    test_share_modes();
     test_wide_names();
     test_full_paths(base);
 
