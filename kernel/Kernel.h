@@ -31,6 +31,10 @@
 #define NTOY_CHECKED 0
 #endif
 
+namespace ntoy::io {
+class FileRoot;
+}
+
 namespace ntoy {
 
 struct KernelStatistics {
@@ -106,6 +110,11 @@ public:
     std::expected<std::uint32_t, RunError> run(const std::filesystem::path& image,
                                                const std::vector<std::string>& argv,
                                                const std::filesystem::path& systemDir);
+
+    // The host directory every process sees as its drive C: (`ntoy run --root`); boot() makes
+    // it the host's current directory, or leaves none when that cannot be opened.
+    void setFileRoot(std::shared_ptr<const io::FileRoot> root) { fileRoot_ = std::move(root); }
+    const io::FileRoot* fileRoot() const { return fileRoot_.get(); }
 
     // The same in steps, for the debugger: load, then resume until every process has ended
     // or someone asked for a pause.
@@ -302,6 +311,7 @@ private:
     ke::ExceptionDispatcher exceptions_;
     ke::Clock clock_ = ke::Clock::host();
     std::optional<ke::SharedUserData> sharedUserData_;  // set by boot()
+    std::shared_ptr<const io::FileRoot> fileRoot_;
     KernelStatistics stats_;
     // Windows-like client ids, one sequence for processes and threads: multiples of 4, well
     // above 4 (the System process on Windows).
