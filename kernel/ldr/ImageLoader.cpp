@@ -16,8 +16,10 @@ namespace {
 constexpr int kMaxImportDepth = 32;
 constexpr std::uint32_t kImageAllocationProtect = 0x80;  // PAGE_EXECUTE_WRITECOPY, as Windows shows
 
+// As Windows' KnownDLLs: always the system's copy, never one in the application's folder.
 bool isKnownDll(std::string_view name) {
-    return asciiEqualsIgnoreCase(name, "ntdll.dll") || asciiEqualsIgnoreCase(name, "kernel32.dll");
+    return asciiEqualsIgnoreCase(name, "ntdll.dll") ||
+           asciiEqualsIgnoreCase(name, "kernel32.dll") || asciiEqualsIgnoreCase(name, "msvcrt.dll");
 }
 
 // Image section protections become copy-on-write where writable, as in a Windows image view.
