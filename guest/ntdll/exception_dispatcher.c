@@ -11,7 +11,9 @@
  * runs the vectored handlers and then resumes the thread with NtContinue or hands the
  * exception back to the kernel with NtRaiseException, second chance, which ends the process
  * with the exception code. Neither returns unless its arguments are bad. */
+#include "ntoy/nt_status.h"
 #include "ntoy/ntdll_exports.h"
+#include "unhandled_filter.h"
 #include "vectored_handlers.h"
 
 #define NTOY_DISPATCHER_RECORD_OFFSET 0x4F0
@@ -41,7 +43,28 @@ __asm__("\t.text\n"
 void ntoy_dispatch_user_exception(PEXCEPTION_RECORD record, PCONTEXT context) {
     EXCEPTION_POINTERS pointers = {record, context};
     NTSTATUS status;
-    if (ntoy_call_vectored_exception_handlers(&pointers)) {
+    /* The vectored handlers, then the top-level filter (which on Windows the outermost
+     * frame's handler calls, after every other frame declined). */
+    BOOLEAN resume = ntoy_call_vectored_exception_handlers(&pointers);
+    if (!resume &&
+        ntoy_call_unhandled_exception_filter(&pointers) == EXCEPTION_CONTINUE_EXECUTION) {
+        if (record->ExceptionFlags & EXCEPTION_NONCONTINUABLE) {
+            /* As RtlDispatchException for a frame handler: resuming what cannot be resumed is
+             * STATUS_NONCONTINUABLE_EXCEPTION, with the original as its cause. Nothing can
+             * resume that either, so it goes to the kernel as unhandled. */
+            EXCEPTION_RECORD nested = {0};
+            nested.ExceptionCode = (DWORD)STATUS_NONCONTINUABLE_EXCEPTION;
+            nested.ExceptionFlags = EXCEPTION_NONCONTINUABLE;
+            nested.ExceptionRecord = record;
+            nested.ExceptionAddress = record->ExceptionAddress;
+            status = NtRaiseException(&nested, context, FALSE);
+            for (;;) {
+                NtTerminateProcess(NtCurrentProcess(), status);
+            }
+        }
+        resume = TRUE;
+    }
+    if (resume) {
         ntoy_call_vectored_continue_handlers(&pointers);
         status = NtContinue(context, FALSE);
     } else {
