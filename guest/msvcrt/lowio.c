@@ -115,6 +115,37 @@ int crt_fd_allocate(HANDLE handle, int text, int append) {
     return -1;
 }
 
+#define SEEK_END_ 2
+
+/* The new position, or -1 (errno EBADF, EINVAL for a position before the start). */
+int64_t _lseeki64(int fd, int64_t offset, int origin) {
+    fd_entry* entry = lookup(fd);
+    if (entry == NULL) {
+        return -1;
+    }
+    if (origin < 0 || origin > SEEK_END_) {
+        crt_errno = EINVAL;
+        return -1;
+    }
+    int64_t position;
+    if (!SetFilePointerEx(entry->handle, offset, &position, (DWORD)origin)) {
+        _dosmaperr(GetLastError());
+        return -1;
+    }
+    entry->flags &= (unsigned char)~FEOF;
+    entry->pending_cr = 0;
+    return position;
+}
+
+long _lseek(int fd, long offset, int origin) {
+    int64_t position = _lseeki64(fd, offset, origin);
+    if (position > 0x7FFFFFFF) {
+        crt_errno = EINVAL; /* msvcrt: the position does not fit a long */
+        return -1;
+    }
+    return (long)position;
+}
+
 /* Writes all of BUFFER; returns 0, or -1 with errno set. */
 static int write_all(fd_entry* entry, const char* buffer, DWORD size) {
     while (size > 0) {
@@ -146,8 +177,7 @@ int _write(int fd, const void* buffer, unsigned int count) {
         return -1;
     }
     if (entry->flags & FAPPEND) {
-        long long _lseeki64(int fd, long long offset, int origin);
-        _lseeki64(fd, 0, 2);
+        _lseeki64(fd, 0, SEEK_END_);
     }
     const char* from = buffer;
     if (!(entry->flags & FTEXT)) {

@@ -43,6 +43,7 @@ IMPORT BOOL WINAPI WriteFile(HANDLE file, const void* buffer, DWORD size, DWORD*
                              void* overlapped);
 IMPORT BOOL WINAPI ReadFile(HANDLE file, void* buffer, DWORD size, DWORD* read, void* overlapped);
 IMPORT DWORD WINAPI GetFileType(HANDLE file);
+IMPORT BOOL WINAPI SetFilePointerEx(HANDLE file, int64_t distance, int64_t* position, DWORD method);
 IMPORT BOOL WINAPI CloseHandle(HANDLE handle);
 IMPORT char* WINAPI GetCommandLineA(void);
 IMPORT WCHAR* WINAPI GetCommandLineW(void);
@@ -159,6 +160,7 @@ int _write(int fd, const void* buffer, unsigned int count);
 int _read(int fd, void* buffer, unsigned int count);
 int _isatty(int fd);
 int _close(int fd);
+int64_t _lseeki64(int fd, int64_t offset, int origin);
 intptr_t _get_osfhandle(int fd);
 void crt_lowio_init(void);
 
