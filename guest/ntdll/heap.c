@@ -5,7 +5,8 @@
  * growable heap by default, each later one twice the last, up to 64 MB, or what one block
  * needs) whose front part is committed and tiled with blocks; it commits more, at least
  * 64 KB at a time, when no free block fits, and a free block that reaches the end of the
- * committed part gives back what lies more than 64 KB past its start (decommit). The heap's
+ * committed part gives back what lies more than 64 KB past its start, once that is 64 KB or
+ * more (decommit). The heap's
  * own structure sits at the start of its first segment. Blocks of more than 0xFF000 bytes
  * with their header (Windows x64's VirtualMemoryThreshold) get an allocation of their own.
  *
@@ -348,9 +349,12 @@ static void shape_busy(Heap* heap, BlockHeader* block, ULONG units, SIZE_T size)
  * is more than the threshold long. */
 static void decommit_tail(Heap* heap, BlockHeader* block) {
     Segment* segment = segment_of(heap, block);
-    BYTE* keep_end =
-        (BYTE*)round_up((ULONG_PTR)block + ((SIZE_T)MINIMUM_UNITS << UNIT_SHIFT), PAGE);
-    if ((SIZE_T)(segment->commit_end - keep_end) < DECOMMIT_THRESHOLD) {
+    /* One commit step stays committed past the block's start, so that a heap whose use goes
+     * up and down across a boundary does not commit and decommit the same pages each time. */
+    BYTE* keep_end = (BYTE*)round_up(
+        (ULONG_PTR)block + ((SIZE_T)MINIMUM_UNITS << UNIT_SHIFT) + COMMIT_STEP, PAGE);
+    if (keep_end >= segment->commit_end ||
+        (SIZE_T)(segment->commit_end - keep_end) < DECOMMIT_THRESHOLD) {
         return;
     }
     decommit_pages(keep_end, (SIZE_T)(segment->commit_end - keep_end));
