@@ -86,6 +86,7 @@ struct RunOptions {
     std::uint64_t ram = 0;
     bool stats = false;
     bool verify = false;
+    bool pageHeap = false;
     std::string schedule = "timed";
     std::uint64_t quantumBlocks = ntoy::Schedule::kDefaultQuantumBlocks;
     std::string traceFile;
@@ -123,6 +124,8 @@ int run(const std::string& image, const std::vector<std::string>& args,
         (*kernel)->setObserver(&trace->writer());
     if (options.verify)
         (*kernel)->setVerifyExit(true);
+    if (options.pageHeap)
+        (*kernel)->setNtGlobalFlag(ntoy::cli::kFlagHeapPageAllocs);
     std::fflush(stdout);
     auto status = options.gdbAddress.empty()
                       ? (*kernel)->run(image, argv, dlls)
@@ -185,6 +188,7 @@ int main(int argc, char** argv) {
                      "After the guest ends, check the kernel's memory invariants and that every "
                      "frame and page of commit came back; a failure is a bug check (exit status "
                      "4). The checked kernel always does, and checks after every system call");
+    runCmd->add_flag("--pageheap", runOptions.pageHeap, ntoy::cli::kPageHeapHelp);
     runCmd
         ->add_option("--trace", runOptions.traceFile,
                      "Write every kernel event to FILE (JSON Lines); - is standard output")
