@@ -74,6 +74,8 @@ std::expected<std::unique_ptr<Kernel>, std::string> Kernel::boot(hal::Machine& m
     kernel->sharedUserData_ = ke::SharedUserData::create(*kernel->mm_, kernel->clock_);
     if (!kernel->sharedUserData_)
         return std::unexpected("not enough RAM to boot");
+    if (auto root = io::FileRoot::open(std::filesystem::path(".")))
+        kernel->fileRoot_ = std::move(*root);
     return kernel;
 }
 
@@ -175,6 +177,7 @@ std::expected<std::shared_ptr<ps::Process>, RunError> Kernel::createProcess(
     process->imagePath = spec.image.string();
     process->currentDirectory = spec.currentDirectory;
     process->environment = spec.environment;
+    process->fileRoot = fileRoot_;
 
     ldr::ImageLoader loader(*process);
     auto exe = loader.loadExecutable(spec.image, spec.systemDirectory);
@@ -436,7 +439,8 @@ std::expected<void, RunError> Kernel::load(const std::filesystem::path& image,
     spec.image = image;
     spec.argv = argv;
     spec.systemDirectory = systemDir;
-    spec.currentDirectory = std::filesystem::absolute(image).parent_path().string();
+    // A guest path: where the host's current directory is under the root, else the root.
+    spec.currentDirectory = fileRoot_ ? fileRoot_->initialDirectory() : "C:\\";
     auto process = createProcess(spec);
     if (!process) {
         // The half-built process went with the error: it must have given everything back.

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "kernel/hal/Machine.h"
+#include "kernel/io/FileRoot.h"
 #include "kernel/ke/BugCheck.h"
 #include "kernel/ke/Clock.h"
 #include "kernel/ke/ExceptionDispatch.h"
@@ -106,6 +107,11 @@ public:
     std::expected<std::uint32_t, RunError> run(const std::filesystem::path& image,
                                                const std::vector<std::string>& argv,
                                                const std::filesystem::path& systemDir);
+
+    // The host directory every process sees as its drive C: (`ntoy run --root`); boot() makes
+    // it the host's current directory, or leaves none when that cannot be opened.
+    void setFileRoot(std::shared_ptr<const io::FileRoot> root) { fileRoot_ = std::move(root); }
+    const io::FileRoot* fileRoot() const { return fileRoot_.get(); }
 
     // The same in steps, for the debugger: load, then resume until every process has ended
     // or someone asked for a pause.
@@ -305,6 +311,7 @@ private:
     ke::ExceptionDispatcher exceptions_;
     ke::Clock clock_ = ke::Clock::host();
     std::optional<ke::SharedUserData> sharedUserData_;  // set by boot()
+    std::shared_ptr<const io::FileRoot> fileRoot_;
     KernelStatistics stats_;
     // Windows-like client ids, one sequence for processes and threads: multiples of 4, well
     // above 4 (the System process on Windows).

@@ -91,6 +91,7 @@ struct RunOptions {
     std::uint64_t quantumBlocks = ntoy::Schedule::kDefaultQuantumBlocks;
     std::string traceFile;
     std::string gdbAddress;
+    std::string root;
 };
 
 int run(const std::string& image, const std::vector<std::string>& args,
@@ -117,6 +118,14 @@ int run(const std::string& image, const std::vector<std::string>& args,
     if (!kernel) {
         fmt::print(stderr, "ntoy: {}\n", kernel.error());
         return kExitMachine;
+    }
+    if (!options.root.empty()) {
+        auto root = ntoy::io::FileRoot::open(options.root);
+        if (!root) {
+            fmt::print(stderr, "ntoy: --root {}\n", root.error());
+            return kExitUsage;
+        }
+        (*kernel)->setFileRoot(std::move(*root));
     }
     std::vector<std::string> argv{image};
     argv.insert(argv.end(), args.begin(), args.end());
@@ -155,6 +164,7 @@ int main(int argc, char** argv) {
         "  ntoy run --stats images/touch_pages.exe 10000\n"
         "  ntoy run --ram 512M images/touch_pages.exe 100000\n"
         "  ntoy run --trace faults.jsonl images/touch_pages.exe 100\n"
+        "  ntoy run --root /tmp/sandbox images/files.exe\n"
         "  ntoy debug images/touch_demo.exe\n"
         "\n" +
         ntoy::cli::guestDllSearchDescription() +
@@ -193,6 +203,13 @@ int main(int argc, char** argv) {
         ->add_option("--trace", runOptions.traceFile,
                      "Write every kernel event to FILE (JSON Lines); - is standard output")
         ->option_text("FILE");
+    runCmd
+        ->add_option("--root", runOptions.root,
+                     "The host directory the guest sees as its drive C: (default: the current "
+                     "directory, where the guest also starts). Every file the guest opens is "
+                     "confined beneath it: '..', absolute paths and symbolic links that lead "
+                     "out are refused, and no host path is ever shown to the guest")
+        ->option_text("DIR");
     ntoy::cli::addGdbOption(*runCmd, runOptions.gdbAddress);
     ntoy::cli::addImageArguments(*runCmd, image, guestArgs, "The PE32+ image to run");
 

@@ -13,6 +13,7 @@
  * no windows or consoles to describe), the security attributes, and bInheritHandles (a
  * parent hands a child handles with DuplicateHandle instead). */
 #include "kernel32_private.h"
+#include "path.h"
 
 #define MAX_IMAGE_NAME 32767 /* characters, as a UNICODE_STRING holds */
 
@@ -157,13 +158,20 @@ BOOL CreateProcessW(LPCWSTR lpApplicationName, LPWSTR lpCommandLine,
     }
 
     SIZE_T command_line_length = string_length(command_line);
-    SIZE_T directory_length = lpCurrentDirectory != NULL ? string_length(lpCurrentDirectory) : 0;
+    /* The child starts in the caller's current directory unless told otherwise; either is
+     * made a full path here, and the kernel checks that it is a directory under the root. */
+    WCHAR directory[NTOY_PATH_CHARS];
+    DWORD full_length = GetFullPathNameW(lpCurrentDirectory != NULL ? lpCurrentDirectory : L".",
+                                         NTOY_PATH_CHARS, directory, NULL);
+    LPCWSTR given =
+        full_length != 0 && full_length < NTOY_PATH_CHARS ? directory : lpCurrentDirectory;
+    SIZE_T directory_length = given != NULL ? string_length(given) : 0;
     NTOY_PROCESS_CREATE parameters;
     parameters.ImageName = (ULONG_PTR)image_name;
     parameters.ImageNameLength = (unsigned int)(image_name_length * sizeof(WCHAR));
     parameters.CommandLineLength = (unsigned int)(command_line_length * sizeof(WCHAR));
     parameters.CommandLine = (ULONG_PTR)command_line;
-    parameters.CurrentDirectory = (ULONG_PTR)lpCurrentDirectory;
+    parameters.CurrentDirectory = (ULONG_PTR)given;
     parameters.CurrentDirectoryLength = (unsigned int)(directory_length * sizeof(WCHAR));
     parameters.Flags = (dwCreationFlags & CREATE_SUSPENDED) != 0 ? NTOY_CREATE_SUSPENDED : 0;
     parameters.Environment = (ULONG_PTR)environment;

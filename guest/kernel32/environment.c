@@ -11,6 +11,7 @@
  * allocations of pages: kernel32 has no heap. The ANSI code page is ASCII, as for
  * GetCommandLineA: other characters become '?'. */
 #include "kernel32_private.h"
+#include "path.h"
 
 static volatile LONG environment_lock;
 static PWSTR allocated_block; /* the block kernel32 made, if the parameters point to it */
@@ -362,4 +363,36 @@ DWORD GetCurrentDirectoryA(DWORD nBufferLength, LPSTR lpBuffer) {
     }
     free_pages(wide);
     return result;
+}
+
+/* SetCurrentDirectory's store (path.c checks the directory): the parameters' DosPath then
+ * points at kernel32's own buffer, allocated once and reused. */
+static PWSTR directory_buffer;
+#define DIRECTORY_BUFFER_CHARS NTOY_PATH_CHARS
+
+BOOL ntoy_store_current_directory(LPCWSTR dos, SIZE_T length) {
+    if (length + 1 > DIRECTORY_BUFFER_CHARS || (length + 1) * sizeof(WCHAR) > 0xFFFF) {
+        RtlSetLastWin32Error(ERROR_FILENAME_EXCED_RANGE);
+        return FALSE;
+    }
+    lock_environment();
+    if (directory_buffer == NULL) {
+        directory_buffer = allocate_pages(DIRECTORY_BUFFER_CHARS * sizeof(WCHAR));
+    }
+    if (directory_buffer == NULL) {
+        unlock_environment();
+        RtlSetLastWin32Error(ERROR_NOT_ENOUGH_MEMORY);
+        return FALSE;
+    }
+    memcpy(directory_buffer, dos, length * sizeof(WCHAR));
+    directory_buffer[length] = L'\0';
+    UNICODE_STRING* path =
+        &NTOY_FIELD(ntoy_process_parameters(), NTOY_PARAMS_CURRENT_DIRECTORY, UNICODE_STRING);
+    path->Buffer = directory_buffer;
+    path->Length = (USHORT)(length * sizeof(WCHAR));
+    path->MaximumLength = (USHORT)(DIRECTORY_BUFFER_CHARS * sizeof(WCHAR) > 0xFFFE
+                                       ? 0xFFFE
+                                       : DIRECTORY_BUFFER_CHARS * sizeof(WCHAR));
+    unlock_environment();
+    return TRUE;
 }

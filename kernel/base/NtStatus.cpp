@@ -200,6 +200,34 @@ std::string_view ntStatusName(NtStatus s) {
             return "STATUS_ORDINAL_NOT_FOUND";
         case NtStatus::EntrypointNotFound:
             return "STATUS_ENTRYPOINT_NOT_FOUND";
+        case NtStatus::EndOfFile:
+            return "STATUS_END_OF_FILE";
+        case NtStatus::InvalidDeviceRequest:
+            return "STATUS_INVALID_DEVICE_REQUEST";
+        case NtStatus::ObjectNameCollision:
+            return "STATUS_OBJECT_NAME_COLLISION";
+        case NtStatus::ObjectPathNotFound:
+            return "STATUS_OBJECT_PATH_NOT_FOUND";
+        case NtStatus::ObjectPathSyntaxBad:
+            return "STATUS_OBJECT_PATH_SYNTAX_BAD";
+        case NtStatus::SharingViolation:
+            return "STATUS_SHARING_VIOLATION";
+        case NtStatus::DeletePending:
+            return "STATUS_DELETE_PENDING";
+        case NtStatus::DiskFull:
+            return "STATUS_DISK_FULL";
+        case NtStatus::FileIsADirectory:
+            return "STATUS_FILE_IS_A_DIRECTORY";
+        case NtStatus::DirectoryNotEmpty:
+            return "STATUS_DIRECTORY_NOT_EMPTY";
+        case NtStatus::NotADirectory:
+            return "STATUS_NOT_A_DIRECTORY";
+        case NtStatus::PipeBroken:
+            return "STATUS_PIPE_BROKEN";
+        case NtStatus::EasNotSupported:
+            return "STATUS_EAS_NOT_SUPPORTED";
+        case NtStatus::CannotDelete:
+            return "STATUS_CANNOT_DELETE";
     }
     return "STATUS_UNKNOWN";
 }

@@ -83,6 +83,20 @@ enum class NtStatus : std::uint32_t {
     PartialCopy = 0x8000000D,
     InvalidCid = 0xC000000B,
     ObjectNameNotFound = 0xC0000034,
+    EndOfFile = 0xC0000011,
+    InvalidDeviceRequest = 0xC0000010,
+    ObjectNameCollision = 0xC0000035,
+    ObjectPathNotFound = 0xC000003A,
+    ObjectPathSyntaxBad = 0xC000003B,
+    SharingViolation = 0xC0000043,
+    DeletePending = 0xC0000056,
+    DiskFull = 0xC000007F,
+    FileIsADirectory = 0xC00000BA,
+    DirectoryNotEmpty = 0xC0000101,
+    NotADirectory = 0xC0000103,
+    PipeBroken = 0xC000014B,
+    EasNotSupported = 0xC000004F,
+    CannotDelete = 0xC0000121,
 };
 
 constexpr std::uint32_t raw(NtStatus s) {

@@ -1,5 +1,8 @@
 #include "kernel/io/Console.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <memory>
 
 #include "ntoy/process_layout.h"
@@ -27,6 +30,22 @@ NtStatus insertConsoleHandles(ob::HandleTable& table) {
             return NtStatus::InvalidHandle;
     }
     return NtStatus::Success;
+}
+
+std::uint32_t consoleDeviceType(const Console& console) {
+    const int fd = console.hostFd();
+    if (::isatty(fd))
+        return kFileDeviceConsole;
+    struct stat st {};
+    if (::fstat(fd, &st) != 0)
+        return kFileDeviceUnknown;
+    if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))
+        return kFileDeviceNamedPipe;
+    if (S_ISREG(st.st_mode))
+        return kFileDeviceDisk;
+    if (S_ISCHR(st.st_mode))
+        return kFileDeviceNull;
+    return kFileDeviceUnknown;
 }
 
 }  // namespace ntoy::io

@@ -27,8 +27,9 @@ constexpr GenericMapping kThreadMapping{
         kThreadSetInformation | kThreadSetLimitedInformation,
     kStandardExecute | kSynchronize | kThreadQueryLimitedInformation | kThreadResume,
     kThreadAllAccess};
-constexpr GenericMapping kConsoleMapping{kFileGenericRead, kFileGenericWrite, kFileGenericExecute,
-                                         kFileAllAccess};
+// Console handles and files are both file objects on Windows.
+constexpr GenericMapping kFileMapping{kFileGenericRead, kFileGenericWrite, kFileGenericExecute,
+                                      kFileAllAccess};
 
 static_assert(kProcessMapping.read == 0x20410 && kProcessMapping.write == 0x20BEA &&
               kProcessMapping.execute == 0x121000);
@@ -50,9 +51,10 @@ const GenericMapping& genericMapping(ObjectType type) {
         case ObjectType::Semaphore:
             return kSemaphoreMapping;
         case ObjectType::Console:
-            return kConsoleMapping;
+        case ObjectType::File:
+            return kFileMapping;
     }
-    return kConsoleMapping;  // unreachable: every type is listed
+    return kFileMapping;  // unreachable: every type is listed
 }
 
 AccessMask mapGenericAccess(ObjectType type, AccessMask desired) {

@@ -17,6 +17,8 @@ std::string_view typeName(ObjectType type) {
             return "Semaphore";
         case ObjectType::Console:
             return "Console";
+        case ObjectType::File:
+            return "File";
     }
     return "Unknown";
 }

@@ -13,7 +13,7 @@
 
 namespace ntoy::ob {
 
-enum class ObjectType : std::uint8_t { Process, Thread, Event, Mutant, Semaphore, Console };
+enum class ObjectType : std::uint8_t { Process, Thread, Event, Mutant, Semaphore, Console, File };
 
 std::string_view typeName(ObjectType type);
 

@@ -19,6 +19,10 @@
 #include "kernel/ob/HandleTable.h"
 #include "kernel/ps/Thread.h"
 
+namespace ntoy::io {
+class FileRoot;
+}
+
 namespace ntoy::ps {
 
 // How a process ended: by its own (or another's) request, or by an exception no handler took.
@@ -83,6 +87,8 @@ public:
     std::string imagePath;         // the host path of its executable
     std::string currentDirectory;  // as the guest sees it
     std::u16string environment;    // its initial environment block, for children
+    // Its drive C: (the kernel's, shared by every process); none in unit tests.
+    std::shared_ptr<const io::FileRoot> fileRoot;
 
     // Its live threads, in creation order.
     std::vector<std::shared_ptr<Thread>>& threads() { return threads_; }

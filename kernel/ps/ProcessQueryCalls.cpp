@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "kernel/Kernel.h"
+#include "kernel/io/FileRoot.h"
 #include "kernel/ke/SystemCall.h"
 #include "kernel/ldr/DllName.h"
 #include "kernel/mm/SystemLayout.h"
@@ -245,7 +246,15 @@ NtStatus NtCreateProcessFromImage(SystemCall& call) {
     spec.image = image;
     spec.commandLine = *commandLine;
     spec.systemDirectory = search.systemDirectory;
-    spec.currentDirectory = directory->empty() ? call.process.currentDirectory : *directory;
+    if (directory->empty()) {
+        spec.currentDirectory = call.process.currentDirectory;
+    } else {
+        // A directory that exists under the root, spelled as the guest's DOS path.
+        auto checked = io::existingDirectory(call.process.fileRoot.get(), *directory);
+        if (!checked)
+            return checked.error();
+        spec.currentDirectory = std::move(*checked);
+    }
     spec.environment = std::move(environment);
     spec.parentId = call.process.id();
     spec.suspended = (params->Flags & NTOY_CREATE_SUSPENDED) != 0;

@@ -1,12 +1,13 @@
 #!/bin/sh
 # Runs a guest under ntoy and checks its exit status and what it printed.
 #   expect.sh STATUS 'STDOUT-REGEX' 'STDERR-REGEX' -- ntoy run [...] IMAGE [ARGS...]
-# A regex of "-" is not checked.
+# A regex of "-" is not checked. The guest's standard input is empty (/dev/null): no test
+# waits for a terminal.
 status=$1 out_re=$2 err_re=$3
 shift 4
 out=$(mktemp) err=$(mktemp)
 trap 'rm -f "$out" "$err"' EXIT
-"$@" >"$out" 2>"$err"
+"$@" >"$out" 2>"$err" </dev/null
 got=$?
 fail=0
 if [ "$got" != "$status" ]; then echo "exit status $got, want $status"; fail=1; fi

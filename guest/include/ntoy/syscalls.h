@@ -54,6 +54,16 @@
     X(41, NtCreateProcessFromImage, 4)       \
     X(42, NtQueueApcThread, 5)               \
     X(43, NtTestAlert, 0)                    \
-    X(44, NtAlertThread, 1)
+    X(44, NtAlertThread, 1)                  \
+    X(45, NtCreateFile, 11)                  \
+    X(46, NtOpenFile, 6)                     \
+    X(47, NtReadFile, 9)                     \
+    X(48, NtQueryInformationFile, 5)         \
+    X(49, NtSetInformationFile, 5)           \
+    X(50, NtQueryAttributesFile, 2)          \
+    X(51, NtQueryFullAttributesFile, 2)      \
+    X(52, NtDeleteFile, 1)                   \
+    X(53, NtFlushBuffersFile, 2)             \
+    X(54, NtQueryVolumeInformationFile, 5)
 
 #endif

@@ -10,9 +10,11 @@ namespace ntoy::test {
 SilencedConsole::SilencedConsole() {
     std::fflush(stdout);
     std::fflush(stderr);
-    const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
     if (null < 0)
         return;
+    savedIn_ = ::dup(STDIN_FILENO);
+    ::dup2(null, STDIN_FILENO);
     savedOut_ = ::dup(STDOUT_FILENO);
     savedErr_ = ::dup(STDERR_FILENO);
     ::dup2(null, STDOUT_FILENO);
@@ -23,6 +25,10 @@ SilencedConsole::SilencedConsole() {
 SilencedConsole::~SilencedConsole() {
     std::fflush(stdout);
     std::fflush(stderr);
+    if (savedIn_ >= 0) {
+        ::dup2(savedIn_, STDIN_FILENO);
+        ::close(savedIn_);
+    }
     if (savedOut_ >= 0) {
         ::dup2(savedOut_, STDOUT_FILENO);
         ::close(savedOut_);

@@ -1,0 +1,115 @@
+#include "kernel/io/FileSupport.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "kernel/io/File.h"
+#include "kernel/ob/ObjectCallSupport.h"
+
+namespace ntoy::io {
+namespace {
+
+struct ObjectAttributes {  // OBJECT_ATTRIBUTES, x64
+    std::uint32_t length;
+    std::uint32_t pad0;
+    std::uint64_t rootDirectory;
+    std::uint64_t objectName;
+    std::uint32_t attributes;
+    std::uint32_t pad1;
+    std::uint64_t securityDescriptor;
+    std::uint64_t securityQualityOfService;
+};
+static_assert(sizeof(ObjectAttributes) == 48);
+struct UnicodeString {
+    std::uint16_t length, maximumLength;
+    std::uint32_t pad;
+    std::uint64_t buffer;
+};
+static_assert(sizeof(UnicodeString) == 16);
+inline constexpr std::uint32_t kObjInherit = 0x2;
+inline constexpr std::uint32_t kObjValidAttributes = 0x1FF2;
+
+// 100 ns units since 1601, from a host time.
+std::int64_t fileTime(const struct statx_timestamp& t) {
+    constexpr std::int64_t kEpochDifference = 11644473600;  // 1601 to 1970, in seconds
+    return (t.tv_sec + kEpochDifference) * 10'000'000 + t.tv_nsec / 100;
+}
+
+}  // namespace
+
+std::expected<const FileRoot*, NtStatus> fileRootOf(const ke::SystemCall& call) {
+    if (!call.process.fileRoot)
+        return std::unexpected(NtStatus::ObjectPathNotFound);
+    return call.process.fileRoot.get();
+}
+
+std::expected<CapturedName, NtStatus> captureFileName(ke::SystemCall& call,
+                                                      VirtualAddress attributes) {
+    const auto oa = call.user.read<ObjectAttributes>(attributes);
+    if (!oa)
+        return std::unexpected(oa.error());
+    if (oa->length != sizeof(ObjectAttributes) || (oa->attributes & ~kObjValidAttributes) != 0)
+        return std::unexpected(NtStatus::InvalidParameter);
+    std::u16string name;
+    if (oa->objectName != 0) {
+        const auto string = call.user.read<UnicodeString>(VirtualAddress(oa->objectName));
+        if (!string)
+            return std::unexpected(string.error());
+        if (string->length % 2 != 0)
+            return std::unexpected(NtStatus::ObjectNameInvalid);
+        name.resize(string->length / 2);
+        if (const NtStatus s = call.user.read(VirtualAddress(string->buffer),
+                                              std::as_writable_bytes(std::span(name)));
+            s != NtStatus::Success)
+            return std::unexpected(s);
+    }
+    CapturedName out;
+    out.handleAttributes = (oa->attributes & kObjInherit) ? ob::attribute::kInherit : 0u;
+    if (oa->rootDirectory != 0) {
+        auto directory = ob::referenceForCaller<File>(call, oa->rootDirectory, 0);
+        if (!directory)
+            return std::unexpected(directory.error());
+        if (!(*directory)->directory())
+            return std::unexpected(NtStatus::InvalidParameter);
+        auto components = parseRelativePath((*directory)->path(), name);
+        if (!components)
+            return std::unexpected(components.error());
+        out.components = std::move(*components);
+    } else {
+        auto components = parseNtPath(name);
+        if (!components)
+            return std::unexpected(components.error());
+        out.components = std::move(*components);
+    }
+    return out;
+}
+
+std::expected<HostFileView, NtStatus> viewOf(int fd) {
+    struct statx st {};
+    if (::statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS | STATX_BTIME, &st) != 0)
+        return std::unexpected(FileRoot::statusForErrno(errno));
+    HostFileView view;
+    view.directory = S_ISDIR(st.stx_mode);
+    view.regular = S_ISREG(st.stx_mode);
+    view.basic.lastAccessTime = fileTime(st.stx_atime);
+    view.basic.lastWriteTime = fileTime(st.stx_mtime);
+    view.basic.changeTime = fileTime(st.stx_ctime);
+    // Without a birth time the last write is the earliest the host knows of.
+    view.basic.creationTime =
+        (st.stx_mask & STATX_BTIME) ? fileTime(st.stx_btime) : view.basic.lastWriteTime;
+    std::uint32_t attributes = view.directory ? kAttributeDirectory : kAttributeArchive;
+    // Read-only: the host would refuse us writes (its owner lacks the write bit).
+    if ((st.stx_mode & S_IWUSR) == 0)
+        attributes |= kAttributeReadOnly;
+    view.basic.fileAttributes = attributes;
+    if (!view.directory) {
+        view.endOfFile = static_cast<std::int64_t>(st.stx_size);
+        view.allocationSize = static_cast<std::int64_t>(st.stx_blocks) * 512;
+    }
+    view.links = st.stx_nlink;
+    return view;
+}
+
+}  // namespace ntoy::io

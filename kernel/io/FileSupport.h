@@ -1,0 +1,71 @@
+// What the file calls share: the file root of the calling process, the capture of an
+// OBJECT_ATTRIBUTES that names a file, and a host file's Windows view (attributes, times,
+// sizes) in the layouts of FILE_BASIC_INFORMATION, FILE_STANDARD_INFORMATION and
+// FILE_NETWORK_OPEN_INFORMATION.
+#pragma once
+
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <expected>
+
+#include "kernel/io/FileRoot.h"
+#include "kernel/io/GuestPath.h"
+#include "kernel/ke/SystemCall.h"
+
+namespace ntoy::io {
+
+// FILE_ATTRIBUTE_*
+inline constexpr std::uint32_t kAttributeReadOnly = 0x01;
+inline constexpr std::uint32_t kAttributeDirectory = 0x10;
+inline constexpr std::uint32_t kAttributeArchive = 0x20;
+inline constexpr std::uint32_t kAttributeNormal = 0x80;
+
+// The caller's file root: STATUS_OBJECT_PATH_NOT_FOUND for a process that has none (a unit
+// test's), as for a machine with no drive C:.
+std::expected<const FileRoot*, NtStatus> fileRootOf(const ke::SystemCall& call);
+
+struct CapturedName {
+    GuestComponents components;
+    std::uint32_t handleAttributes = 0;  // OBJ_INHERIT as a handle attribute
+};
+// The name an OBJECT_ATTRIBUTES gives, absolute or relative to its RootDirectory (a directory
+// handle): STATUS_INVALID_PARAMETER for a bad structure, STATUS_OBJECT_NAME_INVALID for a
+// name of odd length, STATUS_ACCESS_VIOLATION when unreadable, and GuestPath's statuses.
+std::expected<CapturedName, NtStatus> captureFileName(ke::SystemCall& call,
+                                                      VirtualAddress attributes);
+
+#pragma pack(push, 4)
+struct FileBasicInformation {
+    std::int64_t creationTime, lastAccessTime, lastWriteTime, changeTime;
+    std::uint32_t fileAttributes;
+    std::uint32_t pad;
+};
+static_assert(sizeof(FileBasicInformation) == 40);
+struct FileStandardInformation {
+    std::int64_t allocationSize, endOfFile;
+    std::uint32_t numberOfLinks;
+    std::uint8_t deletePending, directory;
+    std::uint16_t pad;
+};
+static_assert(sizeof(FileStandardInformation) == 24);
+struct FileNetworkOpenInformation {
+    std::int64_t creationTime, lastAccessTime, lastWriteTime, changeTime;
+    std::int64_t allocationSize, endOfFile;
+    std::uint32_t fileAttributes;
+    std::uint32_t pad;
+};
+static_assert(sizeof(FileNetworkOpenInformation) == 56);
+#pragma pack(pop)
+
+// A host file's Windows view, from fstat (and statx's birth time where the host keeps one).
+struct HostFileView {
+    FileBasicInformation basic{};
+    std::int64_t allocationSize = 0, endOfFile = 0;
+    std::uint32_t links = 1;
+    bool directory = false;
+    bool regular = false;
+};
+std::expected<HostFileView, NtStatus> viewOf(int fd);
+
+}  // namespace ntoy::io
