@@ -8,6 +8,7 @@
 #include "loader.h"
 #include "ntoy/nt_status.h"
 #include "ntoy/ntdll_exports.h"
+#include "unhandled_filter.h"
 
 /* Set by the first thread to arrive, which is the process's initial thread: nothing else can
  * start a thread in the process before its initial thread runs. */
@@ -33,7 +34,7 @@ VOID RtlUserThreadStart(PTHREAD_START_ROUTINE StartAddress, PVOID Argument) {
             }
         }
     }
-    RtlExitUserThread((NTSTATUS)StartAddress(Argument));
+    RtlExitUserThread((NTSTATUS)ntoy_run_thread_start(StartAddress, Argument));
 }
 
 /* Whether the kernel says the calling thread is its process's last. A kernel without
@@ -44,8 +45,8 @@ VOID RtlUserThreadStart(PTHREAD_START_ROUTINE StartAddress, PVOID Argument) {
  * that are still running. */
 static BOOLEAN is_last_thread(void) {
     ULONG last = 0;
-    NTSTATUS status = NtQueryInformationThread(NtCurrentThread(), ThreadAmILastThread, &last,
-                                               sizeof(last), NULL);
+    NTSTATUS status =
+        NtQueryInformationThread(NtCurrentThread(), ThreadAmILastThread, &last, sizeof(last), NULL);
     if (status == STATUS_INVALID_SYSTEM_SERVICE) {
         return TRUE;
     }

@@ -1,4 +1,5 @@
-/* ntdll-internal: the top-level exception filter (unhandled_filter.c). */
+/* ntdll-internal: the outermost frame of every thread, whose handler runs the top-level
+ * exception filter (unhandled_filter.c). */
 #ifndef NTOY_NTDLL_UNHANDLED_FILTER_H
 #define NTOY_NTDLL_UNHANDLED_FILTER_H
 
@@ -6,9 +7,7 @@
 
 #define EXCEPTION_EXECUTE_HANDLER_VALUE 1
 
-/* Runs the filter for an exception nothing handled. It does not return if the filter says
- * EXCEPTION_EXECUTE_HANDLER (the process ends with the exception code); otherwise it returns
- * EXCEPTION_CONTINUE_EXECUTION or EXCEPTION_CONTINUE_SEARCH (also when no filter is set). */
-LONG ntoy_call_unhandled_exception_filter(PEXCEPTION_POINTERS pointers);
+/* Returns START(ARGUMENT); an exception nothing below handles reaches the top-level filter. */
+DWORD ntoy_run_thread_start(PTHREAD_START_ROUTINE start, PVOID argument);
 
 #endif
