@@ -21,6 +21,18 @@ BOOL SleepConditionVariableSRW(PCONDITION_VARIABLE ConditionVariable, PSRWLOCK S
     return TRUE;
 }
 
+BOOL SleepConditionVariableCS(PCONDITION_VARIABLE ConditionVariable,
+                              PCRITICAL_SECTION CriticalSection, DWORD dwMilliseconds) {
+    LARGE_INTEGER timeout;
+    NTSTATUS status = RtlSleepConditionVariableCS(ConditionVariable, CriticalSection,
+                                                  format_timeout(&timeout, dwMilliseconds));
+    if (status == STATUS_TIMEOUT) {
+        SetLastError(ERROR_TIMEOUT);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 BOOL InitOnceExecuteOnce(PINIT_ONCE InitOnce, PINIT_ONCE_FN InitFn, PVOID Parameter,
                          LPVOID* Context) {
     return NT_SUCCESS(

@@ -10,6 +10,7 @@
  * (DLL_PROCESS_ATTACH) and in the reverse order at the end (DLL_PROCESS_DETACH). Import
  * cycles among DLLs loaded at run time keep each other loaded. */
 #include "loader.h"
+#include "heap_internal.h"
 #include "ntoy/mapped_images.h"
 #include "ntoy/nt_status.h"
 #include "ntoy/ntdll_exports.h"
@@ -439,6 +440,11 @@ static NTSTATUS initialize_process(void) {
     list_init(&loader_data.InInitializationOrderModuleList);
     BYTE* peb = ntoy_current_peb();
     NTOY_FIELD(peb, NTOY_PEB_LDR, PPEB_LDR_DATA) = &loader_data;
+    /* The process heap comes first: DllMain and everything after may allocate from it. */
+    NTSTATUS heap_status = ntoy_heap_initialize_process();
+    if (!NT_SUCCESS(heap_status)) {
+        return heap_status;
+    }
 
     LoaderModule* first = NULL;
     NTSTATUS status = take_new_images(LoadReasonStaticDependency, &first);

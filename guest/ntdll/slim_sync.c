@@ -214,6 +214,16 @@ NTSTATUS RtlSleepConditionVariableSRW(PRTL_CONDITION_VARIABLE ConditionVariable,
     return status;
 }
 
+NTSTATUS RtlSleepConditionVariableCS(PRTL_CONDITION_VARIABLE ConditionVariable,
+                                     PRTL_CRITICAL_SECTION CriticalSection,
+                                     PLARGE_INTEGER Timeout) {
+    ULONG_PTR seen = __atomic_load_n(cv_word(ConditionVariable), __ATOMIC_ACQUIRE);
+    RtlLeaveCriticalSection(CriticalSection);
+    NTSTATUS status = ntoy_wait_on_address(cv_word(ConditionVariable), cv_unchanged, seen, Timeout);
+    RtlEnterCriticalSection(CriticalSection);
+    return status;
+}
+
 /* ---- Run once: the low two bits say the state, the rest is the context -------------------- */
 
 #define ONCE_NOT_STARTED 0

@@ -73,23 +73,15 @@ __asm__(
     "\tret\n"
     "\t.seh_endproc\n");
 
-/* Raises RECORD from here, first chance, as RtlRaiseException does: the exception's context
- * is this function's caller. */
-static void raise_record(PEXCEPTION_RECORD record) {
-    CONTEXT context;
-    RtlCaptureContext(&context);
-    record->ExceptionAddress = (PVOID)context.Rip;
-    NtRaiseException(record, &context, TRUE);
-}
-
 /* A noncontinuable exception with STATUS and, if CAUSE, the record that led to it. */
 __attribute__((noinline)) static void raise_status(NTSTATUS status, PEXCEPTION_RECORD cause) {
     EXCEPTION_RECORD record;
     record.ExceptionCode = (DWORD)status;
     record.ExceptionFlags = EXCEPTION_NONCONTINUABLE;
     record.ExceptionRecord = cause;
+    record.ExceptionAddress = NULL;
     record.NumberParameters = 0;
-    raise_record(&record);
+    RtlRaiseException(&record);
     for (;;) {
         NtTerminateProcess(NtCurrentProcess(), status);
     }

@@ -8,6 +8,7 @@
 
 #include "ntoy/nt_types.h"
 #include "ntoy/process_create.h"
+#include "ntoy/rtl_heap.h"
 
 typedef DWORD (*PTHREAD_START_ROUTINE)(LPVOID ThreadParameter);
 

@@ -37,6 +37,9 @@ VOID RtlWakeAllConditionVariable(PRTL_CONDITION_VARIABLE ConditionVariable);
  * held again either way. */
 NTSTATUS RtlSleepConditionVariableSRW(PRTL_CONDITION_VARIABLE ConditionVariable,
                                       PRTL_SRWLOCK SRWLock, PLARGE_INTEGER Timeout, ULONG Flags);
+/* The same with a critical section, entered again before it returns. */
+NTSTATUS RtlSleepConditionVariableCS(PRTL_CONDITION_VARIABLE ConditionVariable,
+                                     PRTL_CRITICAL_SECTION CriticalSection, PLARGE_INTEGER Timeout);
 
 VOID RtlRunOnceInitialize(PRTL_RUN_ONCE RunOnce);
 NTSTATUS RtlRunOnceBeginInitialize(PRTL_RUN_ONCE RunOnce, ULONG Flags, PVOID* Context);

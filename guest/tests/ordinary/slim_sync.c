@@ -116,6 +116,44 @@ static void test_condition_variable(void) {
     ReleaseSRWLockShared(&lock);
 }
 
+static CRITICAL_SECTION section;
+static CONDITION_VARIABLE section_changed = CONDITION_VARIABLE_INIT;
+static volatile LONG section_ready;
+
+static DWORD WINAPI consume_with_section(LPVOID parameter) {
+    (void)parameter;
+    EnterCriticalSection(&section);
+    while (!section_ready) {
+        SleepConditionVariableCS(&section_changed, &section, INFINITE);
+    }
+    ++consumers_done;
+    LeaveCriticalSection(&section);
+    return 0;
+}
+
+static void test_condition_variable_with_section(void) {
+    InitializeCriticalSection(&section);
+    EnterCriticalSection(&section);
+    SetLastError(0);
+    CHECK_TRUE("SleepConditionVariableCS times out",
+               !SleepConditionVariableCS(&section_changed, &section, 10));
+    CHECK_DEC("CS timeout: ERROR_TIMEOUT", GetLastError(), ERROR_TIMEOUT);
+    LeaveCriticalSection(&section);
+
+    consumers_done = 0;
+    HANDLE thread = CreateThread(NULL, 0, consume_with_section, NULL, 0, NULL);
+    Sleep(20);
+    EnterCriticalSection(&section);
+    section_ready = 1;
+    WakeConditionVariable(&section_changed);
+    LeaveCriticalSection(&section);
+    CHECK_DEC("WakeConditionVariable wakes the CS sleeper", WaitForSingleObject(thread, 5000),
+              WAIT_OBJECT_0);
+    CHECK_DEC("the CS sleeper saw the change", consumers_done, 1);
+    CloseHandle(thread);
+    DeleteCriticalSection(&section);
+}
+
 static volatile LONG init_calls;
 
 static BOOL CALLBACK initialise(PINIT_ONCE once, PVOID parameter, PVOID* context) {
@@ -206,6 +244,7 @@ static void test_init_once(void) {
 int start(void) {
     test_srw();
     test_condition_variable();
+    test_condition_variable_with_section();
     test_init_once();
     return test_done();
 }
