@@ -6,6 +6,7 @@
 
 #include "win32_types.h"
 
+typedef __builtin_va_list va_list;
 typedef const CHAR* LPCCH;
 typedef const WCHAR* LPCWCH;
 typedef BOOL* LPBOOL;
