@@ -3,7 +3,7 @@
  * ALLOCATE_BUFFER (LocalFree'd) and the errors. */
 #include <windows.h>
 
-#include "framework/ntoy_test.h"
+#include "../framework/ntoy_test.h"
 
 static BOOL same_a(const char* a, const char* b) {
     return test_string_equal(a, b);

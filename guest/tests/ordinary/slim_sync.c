@@ -3,7 +3,7 @@
  * its timeout (ERROR_TIMEOUT, the lock held again), and InitOnce's calls and errors. */
 #include <windows.h>
 
-#include "framework/ntoy_test.h"
+#include "../framework/ntoy_test.h"
 
 #define THREADS 4
 #define ROUNDS 300

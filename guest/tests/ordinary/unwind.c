@@ -6,7 +6,7 @@
 #include <excpt.h>
 #include <windows.h>
 
-#include "framework/ntoy_test.h"
+#include "../framework/ntoy_test.h"
 
 /* Pushes RBP and RBX, allocates 0x20: known unwind codes, and labels inside each part. */
 void frame_function(void);
