@@ -12,6 +12,7 @@
 #include "tools/DebugCommand.h"
 #include "tools/GdbCommand.h"
 #include "tools/GuestDirectory.h"
+#include "tools/ImportsCommand.h"
 #include "tools/RamSize.h"
 #include "tools/TraceFile.h"
 
@@ -166,6 +167,7 @@ int main(int argc, char** argv) {
         "  ntoy run --trace faults.jsonl images/touch_pages.exe 100\n"
         "  ntoy run --root /tmp/sandbox images/files.exe\n"
         "  ntoy debug images/touch_demo.exe\n"
+        "  ntoy imports prog.exe\n"
         "\n" +
         ntoy::cli::guestDllSearchDescription() +
         "\nExit status: the guest's exit code modulo 256 (128 plus the low 7 bits of the code if "
@@ -216,6 +218,9 @@ int main(int argc, char** argv) {
     ntoy::cli::DebugOptions debugOptions;
     auto* debugCmd = ntoy::cli::addDebugCommand(app, debugOptions);
 
+    ntoy::cli::ImportsOptions importsOptions;
+    auto* importsCmd = ntoy::cli::addImportsCommand(app, importsOptions);
+
     auto split = ntoy::cli::splitCommandLine(app, argc, argv);
     if (!split) {
         fmt::print(stderr, "ntoy: {}\n", split.error());
@@ -227,6 +232,14 @@ int main(int argc, char** argv) {
     if (!dlls) {
         fmt::print(stderr, "ntoy: {}\n", dlls.error());
         return kExitUsage;
+    }
+    if (importsCmd->parsed()) {
+        if (!split->guest.empty()) {
+            fmt::print(stderr, "ntoy: imports checks one image; '{}' is one too many\n",
+                       split->guest.front());
+            return kExitUsage;
+        }
+        return ntoy::cli::runImportsCommand(importsOptions, *dlls);
     }
     if (debugCmd->parsed()) {
         debugOptions.guestArgs = std::move(split->guest);

@@ -6,9 +6,11 @@
 
 #include "win32_types.h"
 
+typedef __builtin_va_list va_list;
 typedef const CHAR* LPCCH;
 typedef const WCHAR* LPCWCH;
 typedef BOOL* LPBOOL;
+typedef BOOL* PBOOL;
 
 /* win32_types.h declares these opaque for CreateProcess; GetStartupInfo fills them. */
 struct _STARTUPINFOA {
@@ -95,6 +97,16 @@ _Static_assert(sizeof(CPINFO) == 20, "CPINFO size");
 
 #define ERROR_INVALID_FLAGS 1004
 #define ERROR_NO_UNICODE_TRANSLATION 1113
+
+/* Slim synchronisation (ntdll's RTL_SRWLOCK, RTL_CONDITION_VARIABLE, RTL_RUN_ONCE). */
+typedef struct _RTL_SRWLOCK SRWLOCK, *PSRWLOCK;
+typedef struct _RTL_CONDITION_VARIABLE CONDITION_VARIABLE, *PCONDITION_VARIABLE;
+typedef union _RTL_RUN_ONCE INIT_ONCE, *PINIT_ONCE, *LPINIT_ONCE;
+typedef BOOL (*PINIT_ONCE_FN)(PINIT_ONCE InitOnce, PVOID Parameter, PVOID* Context);
+#define INIT_ONCE_CHECK_ONLY 0x1
+#define INIT_ONCE_ASYNC 0x2
+#define INIT_ONCE_INIT_FAILED 0x4
+#define CONDITION_VARIABLE_LOCKMODE_SHARED 0x1
 
 /* GetModuleHandleEx */
 #define GET_MODULE_HANDLE_EX_FLAG_PIN 0x00000001

@@ -1,15 +1,18 @@
-/* The process's top-level exception filter, which an exception reaches when nothing else
- * handled it (RtlSetUnhandledExceptionFilter; kernel32 installs its UnhandledExceptionFilter
- * here, which runs the program's SetUnhandledExceptionFilter filter).
+/* The process's top-level exception filter and the outermost frame of every thread.
  *
- * On Windows the filter is called from the __except of RtlUserThreadStart, the outermost
- * frame of every thread; its verdict decides: EXCEPTION_EXECUTE_HANDLER ends the process with
- * the exception code, EXCEPTION_CONTINUE_EXECUTION resumes the faulting context, and
- * EXCEPTION_CONTINUE_SEARCH lets the exception go unhandled, which on ntoy is the kernel's
- * one-line report and exit status (docs/exit-status.md). */
+ * As on Windows, RtlUserThreadStart (thread_start.c) runs the thread's start routine inside
+ * a frame whose exception handler, this file's, calls the top-level filter
+ * (RtlSetUnhandledExceptionFilter; kernel32 installs its UnhandledExceptionFilter, which runs the
+ * program's SetUnhandledExceptionFilter filter). An exception reaches it when no frame below
+ * handled it; the filter's verdict decides: EXCEPTION_EXECUTE_HANDLER unwinds the thread's frames
+ * (their __finally blocks and destructors run) and ends the process with the exception code,
+ * EXCEPTION_CONTINUE_EXECUTION resumes the exception's context, and EXCEPTION_CONTINUE_SEARCH lets
+ * the exception go unhandled, which on ntoy is the kernel's one-line report and exit status
+ * (docs/exit-status.md). */
 #include "unhandled_filter.h"
 
 #include "ntoy/nt_status.h"
+#include "unwind.h"
 
 static PVECTORED_EXCEPTION_HANDLER top_level_filter;
 
@@ -17,20 +20,26 @@ VOID RtlSetUnhandledExceptionFilter(PVECTORED_EXCEPTION_HANDLER TopLevelExceptio
     __atomic_store_n(&top_level_filter, TopLevelExceptionFilter, __ATOMIC_RELEASE);
 }
 
-LONG ntoy_call_unhandled_exception_filter(PEXCEPTION_POINTERS pointers) {
+EXCEPTION_DISPOSITION ntoy_thread_start_handler(PEXCEPTION_RECORD record, PVOID frame,
+                                                PCONTEXT context, PDISPATCHER_CONTEXT dispatch);
+extern const BYTE ntoy_thread_start_except[];
+
+EXCEPTION_DISPOSITION ntoy_thread_start_handler(PEXCEPTION_RECORD record, PVOID frame,
+                                                PCONTEXT context, PDISPATCHER_CONTEXT dispatch) {
+    if (record->ExceptionFlags & EXCEPTION_UNWIND) {
+        return ExceptionContinueSearch;
+    }
     PVECTORED_EXCEPTION_HANDLER filter = __atomic_load_n(&top_level_filter, __ATOMIC_ACQUIRE);
     if (filter == NULL) {
-        return EXCEPTION_CONTINUE_SEARCH;
+        return ExceptionContinueSearch;
     }
-    LONG verdict = filter(pointers);
+    EXCEPTION_POINTERS pointers = {record, context};
+    LONG verdict = filter(&pointers);
     if (verdict == EXCEPTION_EXECUTE_HANDLER_VALUE) {
-        /* The __except block of the thread's outermost frame: the process ends with the
-         * exception's code. */
-        for (;;) {
-            NtTerminateProcess(NtCurrentProcess(),
-                               (NTSTATUS)pointers->ExceptionRecord->ExceptionCode);
-        }
+        RtlUnwindEx(frame, (PVOID)ntoy_thread_start_except, record,
+                    (PVOID)(ULONG_PTR)record->ExceptionCode, dispatch->ContextRecord,
+                    dispatch->HistoryTable);
     }
-    return verdict == EXCEPTION_CONTINUE_EXECUTION ? EXCEPTION_CONTINUE_EXECUTION
-                                                   : EXCEPTION_CONTINUE_SEARCH;
+    return verdict == EXCEPTION_CONTINUE_EXECUTION ? ExceptionContinueExecution
+                                                   : ExceptionContinueSearch;
 }

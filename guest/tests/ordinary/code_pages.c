@@ -3,7 +3,7 @@
  * CP_ACP (1252), CP_OEMCP (437) and CP_UTF8: tables, sizes, default characters and errors. */
 #include <windows.h>
 
-#include "framework/ntoy_test.h"
+#include "../framework/ntoy_test.h"
 
 static void test_code_page_identity(void) {
     CHECK_DEC("GetACP is 1252", GetACP(), 1252);

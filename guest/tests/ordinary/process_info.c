@@ -4,7 +4,7 @@
 #include <windows.h>
 #include <winternl.h>
 
-#include "framework/ntoy_test.h"
+#include "../framework/ntoy_test.h"
 
 static BOOL ends_with_ignoring_case(const WCHAR* text, const WCHAR* suffix) {
     int length = 0, suffix_length = 0;

@@ -11,7 +11,7 @@
  * Each prints what the filter saw. Without an argument it checks the API's return values. */
 #include <windows.h>
 
-#include "framework/ntoy_test.h"
+#include "../framework/ntoy_test.h"
 
 static LONG verdict;
 static LONG calls;
