@@ -11,7 +11,9 @@ static void descend(int depth, int jump_at) {
     if (depth == jump_at) {
         longjmp(point, depth * 10);
     }
-    descend(depth + 1, jump_at);
+    if (depth < 100) { /* always: the jump comes first */
+        descend(depth + 1, jump_at);
+    }
     printf("never printed\n");
 }
 
