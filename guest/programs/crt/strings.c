@@ -54,8 +54,8 @@ int main(void) {
     char* end;
     long number = strtol("  -1234xyz", &end, 10);
     printf("strtol: %ld [%s]\n", number, end);
-    printf("strtol hex: %ld, base 0: %ld %ld %ld\n", strtol("ff", NULL, 16), strtol("0x1F", NULL, 0),
-           strtol("017", NULL, 0), strtol("17", NULL, 0));
+    printf("strtol hex: %ld, base 0: %ld %ld %ld\n", strtol("ff", NULL, 16),
+           strtol("0x1F", NULL, 0), strtol("017", NULL, 0), strtol("17", NULL, 0));
     errno = 0;
     long big = strtol("99999999999", &end, 10);
     printf("strtol overflow: %ld errno %d (%s)\n", big, errno, errno == ERANGE ? "ERANGE" : "?");
