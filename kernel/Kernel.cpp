@@ -205,6 +205,9 @@ std::expected<std::shared_ptr<ps::Process>, RunError> Kernel::createProcess(
         spec.currentDirectory, spec.environment};
     if (auto built = ps::buildProcessEnvironment(*process, (*exe)->base, strings); !built)
         return badImage(built.error());
+    if (ntGlobalFlag_ != 0)
+        (void)mm::UserMemory(process->space())
+            .write(process->peb + NTOY_PEB_NT_GLOBAL_FLAG, ntGlobalFlag_);
 
     // The first thread starts in ntdll!RtlUserThreadStart(entry, PEB).
     processes_[process->id()] = process;

@@ -156,6 +156,9 @@ public:
     // commit it took came back. On in the checked kernel; `ntoy run --verify` turns it on.
     void setVerifyExit(bool on) { verifyExit_ = on; }
     bool verifiesExit() const { return verifyExit_; }
+    // PEB->NtGlobalFlag of every process created from now on, as gflags sets it on Windows:
+    // `ntoy run --pageheap` puts FLG_HEAP_PAGE_ALLOCS there, and ntdll's heap reads it.
+    void setNtGlobalFlag(std::uint32_t flags) { ntGlobalFlag_ = flags; }
 
     mm::MemoryManager& memoryManager() { return *mm_; }
     const mm::MemoryManager& memoryManager() const { return *mm_; }
@@ -317,6 +320,7 @@ private:
     // above 4 (the System process on Windows).
     std::uint32_t nextClientId_ = 1000;
     bool verifyExit_ = kChecked;
+    std::uint32_t ntGlobalFlag_ = 0;
     // Memory before the first process: all of it must be back when the last one ends.
     mm::MemoryBaseline beforeProcesses_;
     std::unique_ptr<ke::PreemptionTimer> timer_;  // last: stopped first

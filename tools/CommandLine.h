@@ -6,12 +6,22 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
+
 #include <expected>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace ntoy::cli {
+
+// --pageheap, shared by run and debug: Windows' full page heap (gflags /p /enable /full) in
+// every process, through PEB->NtGlobalFlag's FLG_HEAP_PAGE_ALLOCS (docs/heap.md).
+inline constexpr std::uint32_t kFlagHeapPageAllocs = 0x02000000;
+inline constexpr const char* kPageHeapHelp =
+    "Full page heap in every process (Windows' gflags /p /enable /full): each heap block ends "
+    "at a page boundary before a no-access page and freed blocks are decommitted, so an "
+    "overrun or a use after free faults where it happens (docs/heap.md)";
 
 struct SplitCommandLine {
     std::vector<std::string>

@@ -33,6 +33,7 @@ CLI::App* addDebugCommand(CLI::App& app, DebugOptions& options) {
     cmd->add_option("--trace", options.traceFile,
                     "Also write every kernel event to FILE (JSON Lines); - is standard output")
         ->option_text("FILE");
+    cmd->add_flag("--pageheap", options.pageHeap, kPageHeapHelp);
     addImageArguments(*cmd, options.image, options.guestArgs, "The PE32+ image to debug");
     return cmd;
 }
@@ -75,6 +76,8 @@ int runDebugCommand(const DebugOptions& options, const std::filesystem::path& sy
         fmt::print(stderr, "ntoy: {}\n", kernel.error());
         return kExitMachine;
     }
+    if (options.pageHeap)
+        (*kernel)->setNtGlobalFlag(kFlagHeapPageAllocs);
     std::vector<std::string> argv{options.image};
     argv.insert(argv.end(), options.guestArgs.begin(), options.guestArgs.end());
     // The tracer hears the process start; the debugger joins it once the process exists.

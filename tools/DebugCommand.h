@@ -14,6 +14,7 @@ struct DebugOptions {
     std::string ram = "64M";
     std::string batchFile;
     std::string traceFile;
+    bool pageHeap = false;
     std::string image;
     std::vector<std::string> guestArgs;
 };

@@ -51,8 +51,8 @@ std::expected<fs::path, std::string> guestDllDirectory() {
 std::string guestDllSearchDescription() {
     const auto places = candidates();
     return fmt::format(
-        "Guest DLLs (ntdll.dll, kernel32.dll) are looked for in $NTOY_IMAGES if it is set,\n"
-        "else in {} (as installed), else in {} (a build tree).",
+        "Guest DLLs (ntdll.dll, kernel32.dll, msvcrt.dll) are looked for in $NTOY_IMAGES if it\n"
+        "is set, else in {} (as installed), else in {} (a build tree).",
         places[0].string(), places[1].string());
 }
 

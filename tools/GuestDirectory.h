@@ -1,4 +1,4 @@
-// Where ntoy finds the guest DLLs (ntdll.dll, kernel32.dll), in this order:
+// Where ntoy finds the guest DLLs (ntdll.dll, kernel32.dll, msvcrt.dll), in this order:
 //   1. $NTOY_IMAGES, when it is set: the user's choice, taken as it is;
 //   2. <folder of the ntoy executable>/NTOY_GUEST_DLL_DIR: as `cmake --install` lays them out
 //      (../lib/ntoy by default);

@@ -13,6 +13,7 @@
 #include "tools/DebugCommand.h"
 #include "tools/GdbCommand.h"
 #include "tools/GuestDirectory.h"
+#include "tools/ImportsCommand.h"
 #include "tools/RamSize.h"
 #include "tools/TraceFile.h"
 
@@ -87,6 +88,7 @@ struct RunOptions {
     std::uint64_t ram = 0;
     bool stats = false;
     bool verify = false;
+    bool pageHeap = false;
     std::string schedule = "timed";
     std::uint64_t quantumBlocks = ntoy::Schedule::kDefaultQuantumBlocks;
     std::string traceFile;
@@ -133,6 +135,8 @@ int run(const std::string& image, const std::vector<std::string>& args,
         (*kernel)->setObserver(&trace->writer());
     if (options.verify)
         (*kernel)->setVerifyExit(true);
+    if (options.pageHeap)
+        (*kernel)->setNtGlobalFlag(ntoy::cli::kFlagHeapPageAllocs);
     std::fflush(stdout);
     auto status = options.gdbAddress.empty()
                       ? (*kernel)->run(image, argv, dlls)
@@ -164,6 +168,7 @@ int main(int argc, char** argv) {
         "  ntoy run --trace faults.jsonl images/touch_pages.exe 100\n"
         "  ntoy run --root /tmp/sandbox images/files.exe\n"
         "  ntoy debug images/touch_demo.exe\n"
+        "  ntoy imports prog.exe\n"
         "\n" +
         ntoy::cli::guestDllSearchDescription() +
         "\nExit status: the guest's exit code modulo 256 (128 plus the low 7 bits of the code if "
@@ -196,6 +201,7 @@ int main(int argc, char** argv) {
                      "After the guest ends, check the kernel's memory invariants and that every "
                      "frame and page of commit came back; a failure is a bug check (exit status "
                      "4). The checked kernel always does, and checks after every system call");
+    runCmd->add_flag("--pageheap", runOptions.pageHeap, ntoy::cli::kPageHeapHelp);
     runCmd
         ->add_option("--trace", runOptions.traceFile,
                      "Write every kernel event to FILE (JSON Lines); - is standard output")
@@ -213,6 +219,9 @@ int main(int argc, char** argv) {
     ntoy::cli::DebugOptions debugOptions;
     auto* debugCmd = ntoy::cli::addDebugCommand(app, debugOptions);
 
+    ntoy::cli::ImportsOptions importsOptions;
+    auto* importsCmd = ntoy::cli::addImportsCommand(app, importsOptions);
+
     auto split = ntoy::cli::splitCommandLine(app, argc, argv);
     if (!split) {
         fmt::print(stderr, "ntoy: {}\n", split.error());
@@ -224,6 +233,14 @@ int main(int argc, char** argv) {
     if (!dlls) {
         fmt::print(stderr, "ntoy: {}\n", dlls.error());
         return kExitUsage;
+    }
+    if (importsCmd->parsed()) {
+        if (!split->guest.empty()) {
+            fmt::print(stderr, "ntoy: imports checks one image; '{}' is one too many\n",
+                       split->guest.front());
+            return kExitUsage;
+        }
+        return ntoy::cli::runImportsCommand(importsOptions, *dlls);
     }
     if (debugCmd->parsed()) {
         debugOptions.guestArgs = std::move(split->guest);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -17,6 +18,19 @@
 
 #include "bench/guest/compute_loop.h"
 #include "bench/runner/Measure.h"
+
+namespace {
+// The guest's sequence (bench_heap.exe), on glibc.
+#define HEAP_PAIRS_ALLOC(size) std::malloc(size)
+#define HEAP_PAIRS_FREE(block) std::free(block)
+#include "bench/guest/heap_pairs.h"
+#undef HEAP_PAIRS_ALLOC
+#undef HEAP_PAIRS_FREE
+
+std::uint64_t nativeHeapPairSequence(std::uint64_t pairs) {
+    return heap_pairs(pairs);
+}
+}  // namespace
 
 namespace ntoy::bench {
 
@@ -81,6 +95,13 @@ double nativePingPong(std::uint64_t trips) {
         }
         other.join();
     });
+    return seconds;
+}
+
+double nativeHeapPairs(std::uint64_t pairs) {
+    volatile std::uint64_t sink = 0;
+    const double seconds = timeIt([&] { sink = nativeHeapPairSequence(pairs); });
+    (void)sink;
     return seconds;
 }
 

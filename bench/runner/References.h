@@ -21,6 +21,9 @@ double nativeReserveCommitTouchRelease(std::uint64_t rounds);
 // Seconds for `trips` round trips between two threads on a mutex and two condition
 // variables: 2 * trips thread switches.
 double nativePingPong(std::uint64_t trips);
+// Seconds for `pairs` malloc/free pairs of glibc on the heap benchmark's sequence
+// (bench/guest/heap_pairs.h).
+double nativeHeapPairs(std::uint64_t pairs);
 // Seconds to posix_spawn /bin/true and wait for it, `count` times one after another.
 double nativeSpawn(std::uint64_t count);
 // Writes a static x86-64 Linux ELF that runs the compute loop `iterations` times and exits 0.

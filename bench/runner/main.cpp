@@ -285,6 +285,20 @@ int main(int argc, char** argv) {
                         fmt::format("{:.2f} ms posix_spawn", nativeSpawns / kSpawns * 1e3),
                         fmt::format("{:.1f}x native time", ntoySpawns / nativeSpawns)});
 
+        // 10. the heap: HeapAlloc/HeapFree pairs of mixed small sizes on the process heap (what
+        //    msvcrt's malloc and free call), against glibc's malloc/free on the same sequence.
+        constexpr std::uint64_t kPairs = 1'000'000;
+        const auto [ntoyPairs, nativePairs] = alternate(
+            rounds, [&] { return r.ntoyWork("bench_heap.exe", kPairs, 1); },
+            [&] { return nativeHeapPairs(kPairs); });
+        results["heap_pairs_per_s"] = kPairs / ntoyPairs;
+        results["native_heap_pairs_per_s"] = kPairs / nativePairs;
+        results["heap_pairs_ratio_to_native"] = nativePairs / ntoyPairs;
+        rows.push_back({"heap alloc/free pairs (HeapAlloc/HeapFree)",
+                        rate(kPairs / ntoyPairs, "pairs/s"),
+                        rate(kPairs / nativePairs, "pairs/s glibc malloc/free"),
+                        fmt::format("{:.3f} of native", nativePairs / ntoyPairs)});
+
         // 9. the peer emulator: qemu-x86_64 on the same loop as a static ELF.
         results["qemu_compute_ratio"] = nullptr;
         if (auto qemu = findOnPath("qemu-x86_64")) {

@@ -6,12 +6,13 @@
 # written to NTOY_IMAGES_DIR.
 #
 #   ntoy_add_guest_dll(<name> DEF <file.def> IMAGE_BASE <address> SOURCES <files...>
-#                      [FLAGS <compiler flags...>] [LINK_DLLS <guest dll names...>]
-#                      [CHECK_SOURCES <files...>])
+#                      [ENTRY <symbol>] [FLAGS <compiler flags...>]
+#                      [LINK_DLLS <guest dll names...>] [CHECK_SOURCES <files...>])
 #   ntoy_add_guest_program(<name> SOURCES <files...> [FLAGS <compiler flags...>]
 #                          [LINK_DLLS <guest libraries...>] [INSTALL])
 #   ntoy_add_guest_library(<name> SOURCES <files...> [DEF <file.def>] [ENTRY <symbol>]
 #                          [FLAGS <compiler flags...>] [LINK_DLLS <guest libraries...>])
+#   ntoy_add_crt_program(<name> SOURCES <files...> [FLAGS <compiler flags...>] [CXX])
 #
 # `cmake --install` puts every guest DLL in NTOY_INSTALL_GUEST_DLL_DIR, where the installed
 # ntoy looks for them, and programs marked INSTALL (the demos) in NTOY_INSTALL_EXAMPLES_DIR.
@@ -124,12 +125,12 @@ endfunction()
 # <windows.h> and the helpers in guest/programs/common/ as "common/<header>.h".
 set(NTOY_GUEST_THIRD_PARTY_FLAGS -fno-tree-loop-distribute-patterns -I${NTOY_GUEST_DIR}/programs)
 
-# A guest DLL: exports from its .def file (and any .drectve directives in its objects), no
-# entry point, the given preferred base. LINK_DLLS names guest DLLs built earlier that this
+# A guest DLL: exports from its .def file (and any .drectve directives in its objects), the
+# given preferred base, and no entry point unless ENTRY names one (msvcrt's DllMain). LINK_DLLS names guest DLLs built earlier that this
 # one imports from; it links against those DLL files directly. CHECK_SOURCES are compiled
 # (they must compile) but not linked: compile-time checks such as prototype comparisons.
 function(ntoy_add_guest_dll name)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "DEF;IMAGE_BASE"
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "DEF;IMAGE_BASE;ENTRY"
                         "SOURCES;FLAGS;LINK_DLLS;CHECK_SOURCES")
   if(NOT ARG_DEF OR NOT ARG_IMAGE_BASE OR NOT ARG_SOURCES)
     message(FATAL_ERROR "ntoy_add_guest_dll(${name}) needs DEF, IMAGE_BASE and SOURCES")
@@ -145,10 +146,14 @@ function(ntoy_add_guest_dll name)
 
   _ntoy_guest_link_dlls(imported_dlls imported_targets ${ARG_LINK_DLLS})
 
+  set(entry ${ARG_ENTRY})
+  if(NOT entry)
+    set(entry 0)
+  endif()
   set(output ${NTOY_IMAGES_DIR}/${name}.dll)
   _ntoy_guest_link(${name} ${output}
     COMMAND ${NTOY_MINGW_GCC} -shared ${NTOY_GUEST_IMAGE_LINK_FLAGS}
-            -Wl,--image-base,${ARG_IMAGE_BASE} -Wl,--entry=0
+            -Wl,--image-base,${ARG_IMAGE_BASE} -Wl,--entry=${entry}
             -o ${output} ${objects} ${def_path} ${imported_dlls} -lgcc
     DEPENDS ${objects} ${check_objects} ${def_path} ${imported_dlls}
     AFTER ${imported_targets})
@@ -205,4 +210,36 @@ function(ntoy_add_guest_library name)
             -o ${output} ${objects} ${def_path} ${dll_paths} -lkernel32 -lntdll -lgcc
     DEPENDS ${objects} ${def_path} ${dll_paths}
     AFTER ${dll_targets})
+endfunction()
+
+# A program built the way everyone builds one for Windows, with no ntoy-specific flag:
+#   x86_64-w64-mingw32-gcc <sources> -o <name>.exe        (g++ with CXX)
+# mingw-w64's own start-up files (crt2.o) and import libraries, so it imports msvcrt.dll and
+# KERNEL32.dll as on Windows and runs on ntoy with our msvcrt.dll. FLAGS go to the compiler
+# driver (-O2, -static, ...).
+find_program(NTOY_MINGW_GXX x86_64-w64-mingw32-g++)
+function(ntoy_add_crt_program name)
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "CXX" "" "SOURCES;FLAGS")
+  if(NOT ARG_SOURCES)
+    message(FATAL_ERROR "ntoy_add_crt_program(${name}) needs SOURCES")
+  endif()
+  set(driver ${NTOY_MINGW_GCC})
+  if(ARG_CXX)
+    if(NOT NTOY_MINGW_GXX)
+      message(FATAL_ERROR "ntoy_add_crt_program(${name} CXX) needs x86_64-w64-mingw32-g++ "
+                          "(Debian: g++-mingw-w64-x86-64-win32)")
+    endif()
+    set(driver ${NTOY_MINGW_GXX})
+  endif()
+  set(sources)
+  foreach(source IN LISTS ARG_SOURCES)
+    cmake_path(ABSOLUTE_PATH source BASE_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR} NORMALIZE
+               OUTPUT_VARIABLE source_path)
+    list(APPEND sources ${source_path})
+  endforeach()
+  set(output ${NTOY_IMAGES_DIR}/${name}.exe)
+  _ntoy_guest_link(${name} ${output}
+    COMMAND ${driver} -Wall -Wextra $<$<BOOL:${NTOY_WERROR}>:-Werror> ${ARG_FLAGS}
+            ${sources} -o ${output}
+    DEPENDS ${sources})
 endfunction()

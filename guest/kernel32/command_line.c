@@ -26,11 +26,11 @@ LPSTR GetCommandLineA(VOID) {
     if (length >= sizeof ansi_command_line) {
         length = sizeof ansi_command_line - 1;
     }
-    /* The ANSI code page here is ASCII; other characters become '?', as unmappable ones do
-     * in any Windows code page. Threads racing here write the same bytes. */
-    for (SIZE_T i = 0; i < length; ++i) {
-        WCHAR c = line->Buffer[i];
-        ansi_command_line[i] = c < 0x80 ? (CHAR)c : '?';
+    /* In the ANSI code page (1252), whose characters are one byte each; those it lacks
+     * become '?'. Threads racing here write the same bytes. */
+    if (length > 0) {
+        WideCharToMultiByte(CP_ACP, 0, line->Buffer, (int)length, ansi_command_line, (int)length,
+                            NULL, NULL);
     }
     ansi_command_line[length] = '\0';
     __atomic_store_n(&ansi_command_line_ready, 1, __ATOMIC_RELEASE);

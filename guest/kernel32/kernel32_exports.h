@@ -4,6 +4,8 @@
 #ifndef NTOY_KERNEL32_EXPORTS_H
 #define NTOY_KERNEL32_EXPORTS_H
 
+#include "heap_exports.h"
+
 /* console.c */
 HANDLE GetStdHandle(DWORD nStdHandle);
 

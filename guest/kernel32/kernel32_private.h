@@ -8,9 +8,11 @@
 #include "ntoy/ntdll_exports.h"
 #include "ntoy/teb.h"
 #include "ntoy/win32_error.h"
+#include "ordinary_types.h"
 #include "win32_types.h"
 
 #include "kernel32_exports.h"
+#include "kernel32_ordinary_exports.h"
 
 /* Sets the thread's last error from a failed NTSTATUS (Windows' BaseSetLastNTError). */
 static inline void set_last_nt_error(NTSTATUS status) {

@@ -7,3 +7,4 @@
 #include <psapi.h>
 
 #include "kernel32_exports.h"
+#include "kernel32_ordinary_exports.h"

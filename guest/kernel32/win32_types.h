@@ -2,6 +2,7 @@
 #ifndef NTOY_KERNEL32_WIN32_TYPES_H
 #define NTOY_KERNEL32_WIN32_TYPES_H
 
+#include "heap_types.h"
 #include "ntoy/nt_types.h"
 #include "ntoy/ntdll_exports.h"
 

@@ -6,12 +6,16 @@
  *     RSP + 0x4F0  EXCEPTION_RECORD  (0x98 bytes)
  *
  * which is the Windows x64 frame (the 0x20 bytes between them are Windows' CONTEXT_EX
- * area). The entry is assembly because nothing here was called: there is no return address
- * and the alignment is the kernel's. It passes the two records to the C dispatcher, which
- * runs the vectored handlers and then resumes the thread with NtContinue or hands the
- * exception back to the kernel with NtRaiseException, second chance, which ends the process
- * with the exception code. Neither returns unless its arguments are bad. */
+ * area). The entry copies the exception's RIP and RSP into that area as a machine frame
+ * (RIP at +0x4D0, RSP at +0x4E8), which its unwind info names (UWOP_PUSH_MACHFRAME), so that
+ * an unwind started by a handler (RtlUnwindEx) goes on from here into the frames of the code
+ * that took the exception. The entry is assembly because nothing here was called: there is
+ * no return address and the alignment is the kernel's. It passes the two records to the C
+ * dispatcher, which runs the vectored handlers and the frames' handlers and then resumes the thread
+ * with NtContinue or hands the exception back to the kernel with NtRaiseException, second chance,
+ * which ends the process with the exception code. Neither returns unless its arguments are bad. */
 #include "ntoy/ntdll_exports.h"
+#include "unwind.h"
 #include "vectored_handlers.h"
 
 #define NTOY_DISPATCHER_RECORD_OFFSET 0x4F0
@@ -30,18 +34,33 @@ __asm__("\t.text\n"
         "\t.p2align 4\n"
         "\t.globl KiUserExceptionDispatcher\n"
         "\t.def KiUserExceptionDispatcher; .scl 2; .type 32; .endef\n"
+        "\t.seh_proc KiUserExceptionDispatcher\n"
         "KiUserExceptionDispatcher:\n"
+        "\t.seh_pushframe\n"
+        "\t.seh_stackalloc 0x4D0\n"
         "\tcld\n"
+        "\tmovq 0xF8(%rsp), %rax\n"
+        "\tmovq %rax, 0x4D0(%rsp)\n"
+        "\tmovq 0x98(%rsp), %rax\n"
+        "\tmovq %rax, 0x4E8(%rsp)\n"
         "\tleaq " NTOY_STRINGIFY(NTOY_DISPATCHER_RECORD_OFFSET) "(%rsp), %rcx\n"
         "\tmovq %rsp, %rdx\n"
         "\tsubq $0x20, %rsp\n"
+        "\t.seh_stackalloc 0x20\n"
+        "\t.seh_endprologue\n"
         "\tcall ntoy_dispatch_user_exception\n"
-        "\tud2\n");
+        "\tud2\n"
+        "\t.seh_endproc\n");
 
 void ntoy_dispatch_user_exception(PEXCEPTION_RECORD record, PCONTEXT context) {
     EXCEPTION_POINTERS pointers = {record, context};
     NTSTATUS status;
-    if (ntoy_call_vectored_exception_handlers(&pointers)) {
+    /* The vectored handlers, then each frame's handler from the faulting one outwards
+     * (RtlDispatchException); the outermost frame of every thread runs the top-level filter
+     * (unhandled_filter.c). */
+    BOOLEAN resume = ntoy_call_vectored_exception_handlers(&pointers) ||
+                     ntoy_dispatch_to_frames(record, context);
+    if (resume) {
         ntoy_call_vectored_continue_handlers(&pointers);
         status = NtContinue(context, FALSE);
     } else {

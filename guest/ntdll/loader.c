@@ -10,6 +10,7 @@
  * (DLL_PROCESS_ATTACH) and in the reverse order at the end (DLL_PROCESS_DETACH). Import
  * cycles among DLLs loaded at run time keep each other loaded. */
 #include "loader.h"
+#include "heap_internal.h"
 #include "ntoy/mapped_images.h"
 #include "ntoy/nt_status.h"
 #include "ntoy/ntdll_exports.h"
@@ -439,6 +440,11 @@ static NTSTATUS initialize_process(void) {
     list_init(&loader_data.InInitializationOrderModuleList);
     BYTE* peb = ntoy_current_peb();
     NTOY_FIELD(peb, NTOY_PEB_LDR, PPEB_LDR_DATA) = &loader_data;
+    /* The process heap comes first: DllMain and everything after may allocate from it. */
+    NTSTATUS heap_status = ntoy_heap_initialize_process();
+    if (!NT_SUCCESS(heap_status)) {
+        return heap_status;
+    }
 
     LoaderModule* first = NULL;
     NTSTATUS status = take_new_images(LoadReasonStaticDependency, &first);
@@ -708,6 +714,47 @@ NTSTATUS LdrUnloadDll(PVOID BaseAddress) {
     }
     ldrp_unlock_loader();
     return status;
+}
+
+/* The module that contains ADDRESS, for GetModuleHandleEx and the unwinder. The entry stays
+ * valid while the module is loaded. */
+NTSTATUS LdrFindEntryForAddress(PVOID Address, PLDR_DATA_TABLE_ENTRY* TableEntry) {
+    if (TableEntry == NULL) {
+        return STATUS_INVALID_PARAMETER;
+    }
+    ldrp_lock_loader();
+    LoaderModule* found = NULL;
+    for (LoaderModule* m = ldrp_first_module(); m != NULL; m = ldrp_next_module(m)) {
+        ULONG_PTR base = (ULONG_PTR)m->Entry.DllBase;
+        if ((ULONG_PTR)Address >= base && (ULONG_PTR)Address - base < m->Entry.SizeOfImage) {
+            found = m;
+            break;
+        }
+    }
+    if (found != NULL) {
+        *TableEntry = &found->Entry;
+    }
+    ldrp_unlock_loader();
+    return found != NULL ? STATUS_SUCCESS : STATUS_NO_MORE_ENTRIES;
+}
+
+/* One more reference on a loaded module (GetModuleHandleEx), or with LDR_ADDREF_DLL_PIN a pin
+ * that keeps it until the process ends. */
+NTSTATUS LdrAddRefDll(ULONG Flags, PVOID BaseAddress) {
+    if (Flags & ~LDR_ADDREF_DLL_PIN) {
+        return STATUS_INVALID_PARAMETER;
+    }
+    ldrp_lock_loader();
+    LoaderModule* module = find_by_base(BaseAddress);
+    if (module != NULL) {
+        if (Flags & LDR_ADDREF_DLL_PIN) {
+            set_load_count(module, LDRP_PINNED);
+        } else {
+            add_reference(module);
+        }
+    }
+    ldrp_unlock_loader();
+    return module != NULL ? STATUS_SUCCESS : STATUS_DLL_NOT_FOUND;
 }
 
 NTSTATUS LdrGetDllHandle(PWSTR DllPath, PULONG DllCharacteristics, PUNICODE_STRING DllName,

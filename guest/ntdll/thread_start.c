@@ -13,7 +13,43 @@
  * start a thread in the process before its initial thread runs. */
 static volatile LONG process_started;
 
-VOID RtlUserThreadStart(PTHREAD_START_ROUTINE StartAddress, PVOID Argument) {
+/* RtlUserThreadStart itself is assembly, so that the thread's outermost frame is its own and
+ * carries the exception handler that runs the top-level filter (unhandled_filter.c), as
+ * Windows' does: it initialises (below), calls start(argument) with the frame in place, and
+ * ends the thread with the result. The start routine's caller is RtlUserThreadStart, as on
+ * Windows, so a stack trace ends there. An exception the filter executes a handler for
+ * unwinds to ntoy_thread_start_except, which ends the process with the code (RAX). */
+__attribute__((used)) void ntoy_initialize_thread(void);
+
+__asm__(
+    "\t.text\n"
+    "\t.p2align 4\n"
+    "\t.globl RtlUserThreadStart\n"
+    "\t.def RtlUserThreadStart; .scl 2; .type 32; .endef\n"
+    "\t.seh_proc RtlUserThreadStart\n"
+    "RtlUserThreadStart:\n"
+    "\tsubq $0x38, %rsp\n"
+    "\t.seh_stackalloc 0x38\n"
+    "\t.seh_endprologue\n"
+    "\t.seh_handler ntoy_thread_start_handler, @except\n"
+    "\tmovq %rcx, 0x20(%rsp)\n"
+    "\tmovq %rdx, 0x28(%rsp)\n"
+    "\tcall ntoy_initialize_thread\n"
+    "\tmovq 0x28(%rsp), %rcx\n"
+    "\tcall *0x20(%rsp)\n"
+    "\tnop\n"
+    "\tmovl %eax, %ecx\n"
+    "\tcall RtlExitUserThread\n"
+    "\tud2\n"
+    "\t.globl ntoy_thread_start_except\n"
+    "ntoy_thread_start_except:\n"
+    "\tmovl %eax, %edx\n"
+    "\tmovq $-1, %rcx\n"
+    "\tcall NtTerminateProcess\n"
+    "\tud2\n"
+    "\t.seh_endproc\n");
+
+void ntoy_initialize_thread(void) {
     if (__atomic_exchange_n(&process_started, 1, __ATOMIC_ACQ_REL) == 0) {
         NTSTATUS status = ldrp_initialize();
         if (!NT_SUCCESS(status)) {
@@ -33,7 +69,6 @@ VOID RtlUserThreadStart(PTHREAD_START_ROUTINE StartAddress, PVOID Argument) {
             }
         }
     }
-    RtlExitUserThread((NTSTATUS)StartAddress(Argument));
 }
 
 /* Whether the kernel says the calling thread is its process's last. A kernel without
@@ -44,8 +79,8 @@ VOID RtlUserThreadStart(PTHREAD_START_ROUTINE StartAddress, PVOID Argument) {
  * that are still running. */
 static BOOLEAN is_last_thread(void) {
     ULONG last = 0;
-    NTSTATUS status = NtQueryInformationThread(NtCurrentThread(), ThreadAmILastThread, &last,
-                                               sizeof(last), NULL);
+    NTSTATUS status =
+        NtQueryInformationThread(NtCurrentThread(), ThreadAmILastThread, &last, sizeof(last), NULL);
     if (status == STATUS_INVALID_SYSTEM_SERVICE) {
         return TRUE;
     }

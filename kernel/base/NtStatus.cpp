@@ -40,6 +40,9 @@ static_assert(kWaitNames[63] == "STATUS_WAIT_63" &&
 
 std::string_view ntStatusName(NtStatus s) {
     const std::uint32_t value = raw(s);
+    // Raised by ntdll's heap, never returned by the kernel, so not one of NtStatus's values.
+    if (value == 0xC0000374)
+        return "STATUS_HEAP_CORRUPTION";
     if (value > raw(NtStatus::Success) && value < raw(NtStatus::Success) + 64)
         return kWaitNames[value - raw(NtStatus::Success)];
     if (value > raw(NtStatus::AbandonedWait0) && value < raw(NtStatus::AbandonedWait0) + 64)

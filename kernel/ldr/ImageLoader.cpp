@@ -1,6 +1,7 @@
 #include "kernel/ldr/ImageLoader.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cstring>
@@ -16,8 +17,10 @@ namespace {
 constexpr int kMaxImportDepth = 32;
 constexpr std::uint32_t kImageAllocationProtect = 0x80;  // PAGE_EXECUTE_WRITECOPY, as Windows shows
 
+// As Windows' KnownDLLs: always the system's copy, never one in the application's folder.
 bool isKnownDll(std::string_view name) {
-    return asciiEqualsIgnoreCase(name, "ntdll.dll") || asciiEqualsIgnoreCase(name, "kernel32.dll");
+    return asciiEqualsIgnoreCase(name, "ntdll.dll") ||
+           asciiEqualsIgnoreCase(name, "kernel32.dll") || asciiEqualsIgnoreCase(name, "msvcrt.dll");
 }
 
 // Image section protections become copy-on-write where writable, as in a Windows image view.
@@ -246,6 +249,10 @@ std::expected<void, LoadError> ImageLoader::bind(ps::LoadedImage& module, int de
         if (auto ok = image.applyRelocations(bytes, module.base.value()); !ok)
             return std::unexpected(ok.error());
     }
+    // Every import that nothing exports is named, not only the first: a program built for
+    // Windows usually lacks several, and one run should list them all.
+    std::vector<std::string> missing;
+    NtStatus missingStatus = NtStatus::Success;
     for (const ImportedModule& imported : image.imports()) {
         auto dll = loadDependency(imported.dllName, module.name, depth + 1);
         if (!dll)
@@ -257,16 +264,23 @@ std::expected<void, LoadError> ImageLoader::bind(ps::LoadedImage& module, int de
                 const std::string what =
                     symbol.byOrdinal ? fmt::format("#{}", symbol.ordinal) : symbol.name;
                 const std::string& why = target.error().message;
-                return loadFailure(
-                    fmt::format("missing import {}!{}{}{}", imported.dllName, what,
-                                why.empty() ? "" : ": ", why),
-                    symbol.byOrdinal ? NtStatus::OrdinalNotFound : NtStatus::EntrypointNotFound);
+                missing.push_back(
+                    fmt::format("{}!{}{}{}", imported.dllName, what, why.empty() ? "" : ": ", why));
+                if (missingStatus == NtStatus::Success)
+                    missingStatus =
+                        symbol.byOrdinal ? NtStatus::OrdinalNotFound : NtStatus::EntrypointNotFound;
+                continue;
             }
             addBinding(module, target->module->base);
             const std::uint64_t value = target->address.value();
             std::memcpy(bytes.data() + symbol.iatRva, &value, 8);
         }
     }
+    if (missing.size() == 1)
+        return loadFailure(fmt::format("missing import {}", missing.front()), missingStatus);
+    if (!missing.empty())
+        return loadFailure(fmt::format("missing imports: {}", fmt::join(missing, ", ")),
+                           missingStatus);
     return commitAndCopy(module, bytes);
 }
 

@@ -172,6 +172,26 @@ TEST_F(ImageLoaderTest, LoadDllUndoesEverythingWhenItFails) {
     EXPECT_EQ(c.error().status, NtStatus::OrdinalNotFound);
 }
 
+// Issue 11: every missing import is named in one line, in import-table order, not only the
+// first; the status is the first one's.
+TEST_F(ImageLoaderTest, NamesEveryMissingImportAtOnce) {
+    writeSystemDlls();
+    writeImage(app() / "helper.dll", dllExporting("helper.dll", {"Help"}).build());
+    writeImage(
+        app() / "prog.exe",
+        returnZeroExe(
+            {{"KERNEL32.dll",
+              {ImportSymbolSpec::byName("ExitProcess"), ImportSymbolSpec::byName("NopeA"),
+               ImportSymbolSpec::byName("NopeB")}},
+             {"helper.dll", {ImportSymbolSpec::byName("Help"), ImportSymbolSpec::byOrdinal(77)}}})
+            .build());
+    auto exe = loadExe(app() / "prog.exe");
+    ASSERT_FALSE(exe);
+    EXPECT_EQ(exe.error().status, NtStatus::EntrypointNotFound);
+    EXPECT_EQ(exe.error().message,
+              "missing imports: KERNEL32.dll!NopeA, KERNEL32.dll!NopeB, helper.dll!#77");
+}
+
 TEST_F(ImageLoaderTest, LoadDllRefusesNamesThatAreNotFileNames) {
     writeSystemDlls();
     writeImage(app() / "prog.exe", returnZeroExe().build());

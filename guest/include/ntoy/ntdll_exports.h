@@ -8,6 +8,7 @@
 
 #include "ntoy/nt_types.h"
 #include "ntoy/process_create.h"
+#include "ntoy/rtl_heap.h"
 
 typedef DWORD (*PTHREAD_START_ROUTINE)(LPVOID ThreadParameter);
 
@@ -127,6 +128,11 @@ NTSTATUS LdrGetDllHandle(PWSTR DllPath, PULONG DllCharacteristics, PUNICODE_STRI
                          PVOID* DllHandle);
 NTSTATUS LdrGetProcedureAddress(PVOID BaseAddress, PANSI_STRING Name, ULONG Ordinal,
                                 PVOID* ProcedureAddress);
+/* The loaded module whose image contains ADDRESS; STATUS_NO_MORE_ENTRIES if none does. */
+NTSTATUS LdrFindEntryForAddress(PVOID Address, PLDR_DATA_TABLE_ENTRY* TableEntry);
+#define LDR_ADDREF_DLL_PIN 0x00000001
+/* A reference on a loaded module, or (LDR_ADDREF_DLL_PIN) a pin until the process ends. */
+NTSTATUS LdrAddRefDll(ULONG Flags, PVOID BaseAddress);
 /* DisableThreadLibraryCalls: no DLL_THREAD_ATTACH/DETACH for the DLL (unless it has TLS). */
 NTSTATUS LdrDisableThreadCalloutsForDll(PVOID BaseAddress);
 
@@ -144,6 +150,8 @@ PVOID RtlAddVectoredExceptionHandler(ULONG First, PVECTORED_EXCEPTION_HANDLER Ha
 ULONG RtlRemoveVectoredExceptionHandler(PVOID Handle);
 PVOID RtlAddVectoredContinueHandler(ULONG First, PVECTORED_EXCEPTION_HANDLER Handler);
 ULONG RtlRemoveVectoredContinueHandler(PVOID Handle);
+/* The filter an exception no handler took reaches last (kernel32's UnhandledExceptionFilter). */
+VOID RtlSetUnhandledExceptionFilter(PVECTORED_EXCEPTION_HANDLER TopLevelExceptionFilter);
 
 /* ---- Memory and string routines (the C library ones ntdll exports) ----------------------- */
 
