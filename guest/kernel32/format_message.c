@@ -7,9 +7,10 @@
  * FORMAT_MESSAGE_ALLOCATE_BUFFER returns a LocalAlloc'd buffer of at least nSize characters.
  *
  * Not supported: line widths other than 0 (as written) and FORMAT_MESSAGE_MAX_WIDTH_MASK
- * (ERROR_INVALID_PARAMETER), and message tables in modules (no ntoy module has one, so
- * FORMAT_MESSAGE_FROM_HMODULE alone is ERROR_RESOURCE_TYPE_NOT_FOUND, as for a module without
- * one on Windows). An id the system table lacks is ERROR_MR_MID_NOT_FOUND. */
+ * (ERROR_INVALID_PARAMETER), "*" widths in insert formats (ignored), and message tables in
+ * modules (no ntoy module has one, so FORMAT_MESSAGE_FROM_HMODULE alone is
+ * ERROR_RESOURCE_TYPE_NOT_FOUND, as for a module without one on Windows). An id the system table
+ * lacks is ERROR_MR_MID_NOT_FOUND. */
 #include "kernel32_private.h"
 
 #define FORMAT_MESSAGE_ALLOCATE_BUFFER 0x00000100
