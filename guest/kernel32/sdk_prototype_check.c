@@ -3,7 +3,8 @@
  * program built against the SDK always calls our exports with the arguments they expect.
  * _KERNEL32_ makes the SDK declare them as kernel32 itself sees them, without dllimport. */
 #define _KERNEL32_
-/* clang-format off: psapi.h needs windows.h first */
+/* psapi.h needs windows.h first */
+/* clang-format off */
 #include <windows.h>
 #include <psapi.h>
 /* clang-format on */
