@@ -14,6 +14,11 @@
 #define O_TEXT 0x4000
 #define O_BINARY 0x8000
 #define O_APPEND 0x0008
+#define O_ACCMODE 0x0003 /* O_RDONLY 0, O_WRONLY 1, O_RDWR 2 */
+#define O_CREAT 0x0100
+#define O_TRUNC 0x0200
+#define O_EXCL 0x0400
+#define S_IWRITE 0x0080
 #define FILE_TYPE_CHAR 2
 
 typedef struct {
@@ -285,6 +290,56 @@ intptr_t _get_osfhandle(int fd) {
 int _open_osfhandle(intptr_t handle, int flags) {
     int text = (flags & O_BINARY) ? 0 : (flags & O_TEXT) ? 1 : !(_fmode & O_BINARY);
     return crt_fd_allocate((HANDLE)handle, text, flags & O_APPEND);
+}
+
+/* _open over CreateFileA, as msvcrt maps the flags: shared for reading and writing
+ * (_SH_DENYNO), and read-only when a new file's pmode lacks _S_IWRITE. */
+int _open(const char* path, int oflag, ...) {
+    int pmode = 0;
+    if (oflag & O_CREAT) {
+        va_list args;
+        va_start(args, oflag);
+        pmode = va_arg(args, int);
+        va_end(args);
+    }
+    static const DWORD access[] = {0x80000000UL, 0x40000000UL, 0xC0000000UL}; /* GENERIC_* */
+    if ((oflag & O_ACCMODE) == O_ACCMODE) {
+        crt_errno = EINVAL;
+        return -1;
+    }
+    DWORD disposition;
+    switch (oflag & (O_CREAT | O_EXCL | O_TRUNC)) {
+        case O_CREAT | O_EXCL:
+        case O_CREAT | O_EXCL | O_TRUNC:
+            disposition = 1; /* CREATE_NEW */
+            break;
+        case O_CREAT | O_TRUNC:
+            disposition = 2; /* CREATE_ALWAYS */
+            break;
+        case O_CREAT:
+            disposition = 4; /* OPEN_ALWAYS */
+            break;
+        case O_TRUNC:
+        case O_TRUNC | O_EXCL:
+            disposition = 5; /* TRUNCATE_EXISTING */
+            break;
+        default:
+            disposition = 3; /* OPEN_EXISTING */
+            break;
+    }
+    const DWORD attributes = ((oflag & O_CREAT) && !(pmode & S_IWRITE)) ? 0x1 /* READONLY */
+                                                                        : 0x80 /* NORMAL */;
+    HANDLE handle = CreateFileA(path, access[oflag & O_ACCMODE], 0x1 | 0x2 /* share r/w */, NULL,
+                                disposition, attributes, NULL);
+    if (handle == INVALID_HANDLE_VALUE) {
+        _dosmaperr(GetLastError());
+        return -1;
+    }
+    const int fd = _open_osfhandle((intptr_t)handle, oflag);
+    if (fd < 0) {
+        CloseHandle(handle);
+    }
+    return fd;
 }
 
 int _close(int fd) {

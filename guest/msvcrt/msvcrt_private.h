@@ -45,6 +45,8 @@ IMPORT BOOL WINAPI ReadFile(HANDLE file, void* buffer, DWORD size, DWORD* read, 
 IMPORT DWORD WINAPI GetFileType(HANDLE file);
 IMPORT BOOL WINAPI SetFilePointerEx(HANDLE file, int64_t distance, int64_t* position, DWORD method);
 IMPORT BOOL WINAPI CloseHandle(HANDLE handle);
+IMPORT HANDLE WINAPI CreateFileA(const char* name, DWORD access, DWORD share, void* security,
+                                 DWORD disposition, DWORD attributes, HANDLE template_file);
 IMPORT char* WINAPI GetCommandLineA(void);
 IMPORT WCHAR* WINAPI GetCommandLineW(void);
 IMPORT char* WINAPI GetEnvironmentStrings(void);
@@ -160,6 +162,7 @@ int _write(int fd, const void* buffer, unsigned int count);
 int _read(int fd, void* buffer, unsigned int count);
 int _isatty(int fd);
 int _close(int fd);
+int _open(const char* path, int oflag, ...);
 int64_t _lseeki64(int fd, int64_t offset, int origin);
 intptr_t _get_osfhandle(int fd);
 void crt_lowio_init(void);

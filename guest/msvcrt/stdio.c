@@ -627,6 +627,32 @@ FILE* _fdopen(int fd, const char* mode) {
     return f;
 }
 
+/* fopen as msvcrt: the mode's letter picks the _open flags, '+' makes it read-write, and
+ * 't'/'b' (or _fmode) the translation; a failed open leaves errno from _open. */
+FILE* fopen(const char* path, const char* mode) {
+    int plus, text;
+    int flags = crt_parse_mode(mode, &plus, &text);
+    if (flags < 0) {
+        return NULL;
+    }
+    int oflag = plus ? 2 /* O_RDWR */ : (*mode == 'r' ? 0 /* O_RDONLY */ : 1 /* O_WRONLY */);
+    if (*mode == 'w') {
+        oflag |= 0x0100 | 0x0200; /* O_CREAT | O_TRUNC */
+    } else if (*mode == 'a') {
+        oflag |= 0x0100 | 0x0008; /* O_CREAT | O_APPEND */
+    }
+    oflag |= text ? 0x4000 : 0x8000; /* O_TEXT or O_BINARY */
+    const int fd = _open(path, oflag, 0x0100 | 0x0080 /* _S_IREAD | _S_IWRITE */);
+    if (fd < 0) {
+        return NULL;
+    }
+    FILE* f = _fdopen(fd, mode);
+    if (f == NULL) {
+        _close(fd);
+    }
+    return f;
+}
+
 int fclose(FILE* f) {
     crt_lock_stream(f);
     int result = 0;
