@@ -904,10 +904,8 @@ void Engine::onBlockPauseCheck(uc_engine*, std::uint64_t address, std::uint32_t,
 
 void Engine::onStopAgain(uc_engine*, std::uint64_t address, std::uint32_t, void* self) {
     auto* e = static_cast<Engine*>(self);
-    if (e->lastStop_.cause == StopCause::None)
-        e->lastStop_ = {StopCause::Requested, address};
-    e->stopRequested_ = true;
-    e->stopBeforeBlock(address);
+    e->stoppedBeforeBlock_ = address;  // the block has not run: resume there
+    e->stopFor({StopCause::Requested, address});
 }
 
 bool Engine::onUnmapped(uc_engine*, uc_mem_type, std::uint64_t address, int, std::int64_t,

@@ -5,7 +5,6 @@
 
 namespace ntoy::emu {
 
-// What the machine's engines did, summed over all of them (the machine owns it).
 struct EngineCounters {
     // Code pages whose translations were thrown away, to be translated again when they next
     // run: code that changed, a breakpoint, a hook change, a stop placed on an instruction.

@@ -84,10 +84,13 @@ public:
     }
 
     // Runs `code` at kCode, at CPL0 or (through the iretq stub) at CPL3. Each exception goes
-    // to `onException`, which returns true to resume the faulting instruction.
+    // to `onException`, which returns true to resume the faulting instruction. `count` bounds
+    // the instructions run; 0 runs without a bound, and so without the code hook 2.0.1 counts
+    // with (which changes how a stop restores RIP): the code must end at a hlt.
     using ExceptionHandler = bool (*)(ScratchMachine&, std::uint32_t vector, void* context);
     uc_err run(std::span<const std::uint8_t> code, bool user, ExceptionHandler handler,
-               void* context, std::uint16_t userCs = kUserCs) {
+               void* context, std::uint16_t userCs = kUserCs,
+               std::size_t count = kMaxInstructions) {
         handler_ = handler;
         handlerContext_ = context;
         std::vector<std::uint8_t> page(0x1000, 0xF4);  // hlt: privileged at CPL3, ends the run
@@ -99,14 +102,14 @@ public:
         if (!user) {
             std::uint64_t rsp = kKernelStack - 0x100;
             uc_reg_write(uc_, UC_X86_REG_RSP, &rsp);
-            return uc_emu_start(uc_, kCode, 0, 0, kMaxInstructions);
+            return uc_emu_start(uc_, kCode, 0, 0, count);
         }
         const std::uint64_t frame[5] = {kCode, std::uint64_t{userCs}, 0x202, kUserStack - 0x80,
                                         std::uint64_t{kUserSs}};
         std::uint64_t rsp = kKernelStack - 0x100;
         uc_mem_write(uc_, rsp, frame, sizeof frame);
         uc_reg_write(uc_, UC_X86_REG_RSP, &rsp);
-        return uc_emu_start(uc_, kStub, 0, 0, kMaxInstructions);
+        return uc_emu_start(uc_, kStub, 0, 0, count);
     }
 
     // Runs the code already at kCode again, in whatever mode the last run ended in.
@@ -783,14 +786,7 @@ std::optional<BlockBoundaryStops> probeBlockBoundaryStops() {
         uc_hook write;
         uc_hook_add(m.uc(), &write, UC_HOOK_MEM_WRITE, reinterpret_cast<void*>(&stopOnWrite),
                     nullptr, ScratchMachine::kTarget, ScratchMachine::kTarget + 0xFFF);
-        // Without an instruction count: uc_emu_start would count with a code hook, which
-        // changes how a stop restores RIP. The code ends at its hlt (or the page's).
-        std::vector<std::uint8_t> page(0x1000, 0xF4);
-        std::memcpy(page.data(), code, sizeof code);
-        uc_mem_write(m.uc(), ScratchMachine::kCode, page.data(), page.size());
-        std::uint64_t rsp = ScratchMachine::kKernelStack - 0x100;
-        uc_reg_write(m.uc(), UC_X86_REG_RSP, &rsp);
-        if (uc_emu_start(m.uc(), ScratchMachine::kCode, 0, 0, 0) != UC_ERR_OK)
+        if (m.run(code, false, nullptr, nullptr, kUserCs, 0) != UC_ERR_OK)
             return std::nullopt;
         Outcome o{};
         uc_reg_read(m.uc(), UC_X86_REG_RIP, &o.rip);

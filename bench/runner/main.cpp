@@ -52,9 +52,14 @@ public:
     // Work seconds for `guest N`: a run with N minus a run with `baseline`.
     double ntoyWork(const std::string& guest, std::uint64_t n, std::uint64_t baseline,
                     const std::string& ram = "64M") {
-        const double full = ntoy(guest, std::to_string(n), ram).seconds;
-        const double base = ntoy(guest, std::to_string(baseline), ram).seconds;
-        return std::max(full - base, 1e-6);
+        return ntoyWork(guest, {std::to_string(n)}, {std::to_string(baseline)}, ram);
+    }
+    // The same with whole argument lists: a run with `full` minus a run with `baseline`.
+    double ntoyWork(const std::string& guest, const std::vector<std::string>& full,
+                    const std::vector<std::string>& baseline, const std::string& ram = "64M") {
+        const double work = ntoy(guest, full, ram).seconds;
+        const double base = ntoy(guest, baseline, ram).seconds;
+        return std::max(work - base, 1e-6);
     }
 
     int rounds() const { return o_.rounds; }
@@ -195,12 +200,8 @@ int main(int argc, char** argv) {
         const auto [ntoyShared, bareShared] = alternate(
             rounds,
             [&] {
-                const std::string n = std::to_string(kIterations);
-                const double full =
-                    r.ntoy("bench_compute.exe", std::vector<std::string>{n, "2"}).seconds;
-                const double base =
-                    r.ntoy("bench_compute.exe", std::vector<std::string>{"1", "2"}).seconds;
-                return std::max(full - base, 1e-6);
+                return r.ntoyWork("bench_compute.exe", {std::to_string(kIterations), "2"},
+                                  {"1", "2"});
             },
             [&] { return bareUnicornCompute(3 * kIterations); });
         results["compute_competing_ratio"] = bareShared / ntoyShared;

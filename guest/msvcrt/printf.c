@@ -216,7 +216,7 @@ static int fixed_text(const decimal* d, int precision, int alt, char* text) {
     return n;
 }
 
-/* Exponent notation: d.ddd then e+XXX (three digits at least). */
+/* Exponent notation: d.ddd then e+ddd (three exponent digits at least). */
 static int exponent_text(const decimal* d, int precision, int alt, char e, char* text) {
     int n = 0;
     text[n++] = d->digit[0];
