@@ -812,3 +812,51 @@ const std::optional<BlockBoundaryStops>& checkedBlockBoundaryStops() {
 }
 
 }  // namespace ntoy::emu
+
+// The store-bookkeeping replacement (see storeBookkeepingElided). C linkage in the global
+// namespace, so that these are the names libunicorn's PLT looks up.
+namespace {
+
+// The shape of 2.0.1's struct page_collection; the sentinel is never written or read.
+struct PageCollectionShape {
+    void* tree;
+    void* max;
+};
+constinit PageCollectionShape noPageCollection{};
+
+using PageCollectionUnlock = void (*)(void*);
+
+}  // namespace
+
+extern "C" {
+
+// Every caller in 2.0.1 pairs a lock with an unlock of what it returned, and nothing between
+// them reads the collection.
+void* page_collection_lock_x86_64(void* /*uc*/, std::uint64_t /*start*/, std::uint64_t /*end*/) {
+    return &noPageCollection;
+}
+
+void page_collection_unlock_x86_64(void* pages) {
+    if (pages == &noPageCollection)
+        return;
+    // A collection the library built itself (a call bound past the PLT): its own unlock frees it.
+    static const auto libraryUnlock =
+        reinterpret_cast<PageCollectionUnlock>(dlsym(RTLD_NEXT, "page_collection_unlock_x86_64"));
+    if (libraryUnlock != nullptr)
+        libraryUnlock(pages);
+}
+
+}  // extern "C"
+
+namespace ntoy::emu {
+
+bool storeBookkeepingElided() {
+    // The library's PLT resolves through the global scope, where the executable comes first;
+    // this is the same lookup.
+    return dlsym(RTLD_DEFAULT, "page_collection_lock_x86_64") ==
+               reinterpret_cast<void*>(&page_collection_lock_x86_64) &&
+           dlsym(RTLD_DEFAULT, "page_collection_unlock_x86_64") ==
+               reinterpret_cast<void*>(&page_collection_unlock_x86_64);
+}
+
+}  // namespace ntoy::emu

@@ -147,3 +147,19 @@ inline constexpr uc_err kInvalidOpcodeStop = UC_ERR_INSN_INVALID;
 // never used.
 
 }  // namespace ntoy::emu
+
+namespace ntoy::emu {
+
+// Store bookkeeping. 2.0.1 stubs out dirty-memory tracking, so every RAM page's TLB write
+// entry keeps TLB_NOTDIRTY and every guest store takes the slow path, where it builds and
+// frees a GTree "page collection" to lock the pages it might invalidate. The locking itself
+// is compiled out (#if 0 in translate-all.c), so the collection is bookkeeping that only its
+// own unlock reads: ntoy defines page_collection_lock_x86_64 and page_collection_unlock_x86_64
+// (UnicornQuirks.cpp), exports them from the executable, and the dynamic linker binds the
+// library's PLT calls to them. Self-modifying code is still caught: the invalidation itself
+// (tb_invalidate_phys_page_fast) is untouched. True when the binding is in effect; when it is
+// not (a static link, a different library), stores keep the slow bookkeeping and nothing else
+// changes.
+bool storeBookkeepingElided();
+
+}  // namespace ntoy::emu

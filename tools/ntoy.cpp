@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "emulator/Machine.h"
+#include "emulator/UnicornQuirks.h"
 #include "kernel/ExitStatus.h"
 #include "kernel/Kernel.h"
 #include "kernel/io/FileRoot.h"
@@ -78,7 +79,8 @@ std::string statsJson(const ntoy::Kernel& kernel, const ntoy::emu::Machine& mach
     // The emulator under the kernel: what a slow run may be paying for.
     j["machine"] = {{"code_pages_dropped", machine.engineCounters().codePagesDropped},
                     {"host_mapping_fragments", machine.hostMappings().fragments()},
-                    {"host_mapping_limit", machine.hostMappings().limit()}};
+                    {"host_mapping_limit", machine.hostMappings().limit()},
+                    {"store_bookkeeping_elided", ntoy::emu::storeBookkeepingElided()}};
     // The exit was verified and passed (a failed verification is a bug check instead).
     j["verified"] = kernel.verifiesExit();
     return j.dump();

@@ -71,5 +71,11 @@ TEST(UnicornQuirks, FindsTheSwitchForStopsOnlyBetweenBlocks) {
     EXPECT_EQ(checkedBlockBoundaryStops()->flagOffset, stops->flagOffset);
 }
 
+// Every test executable links ntoy_emulator, which exports the replacements: the library's
+// store path must bind to them, or every guest store builds and frees a GTree.
+TEST(UnicornQuirks, StoreBookkeepingBindsToNtoy) {
+    EXPECT_TRUE(storeBookkeepingElided());
+}
+
 }  // namespace
 }  // namespace ntoy::emu
