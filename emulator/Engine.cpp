@@ -60,6 +60,7 @@ Engine::Engine(uc_engine* uc, const ContextLayout& layout, const GuestRam& ram,
                AliasWindow userWindow, SystemMmu& system, EngineCounters& counters,
                hal::TrapHandler& traps)
     : uc_(uc),
+      cleanStores_(CleanStores::enable(uc)),
       patcher_(uc, layout),
       userWindow_(std::move(userWindow)),
       system_(system),
@@ -79,6 +80,7 @@ Engine::~Engine() {
     for (uc_context* c : {flushContext_, guestContext_, scratchContext_, bootContext_})
         if (c)
             uc_context_free(c);
+    cleanStores_.reset();
     uc_close(uc_);
 }
 

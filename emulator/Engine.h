@@ -127,6 +127,9 @@ private:
     void raiseInvalidOpcode();
 
     uc_engine* uc_;
+    // Stores to pages without translated code run inline (UnicornQuirks.h); reset before
+    // uc_close.
+    std::unique_ptr<CleanStores> cleanStores_;
     CpuStatePatcher patcher_;
     AliasWindow userWindow_;
     SystemMmu& system_;

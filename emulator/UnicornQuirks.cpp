@@ -8,8 +8,12 @@
 #include <bit>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <span>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "kernel/arch/X86.h"
@@ -813,9 +817,12 @@ const std::optional<BlockBoundaryStops>& checkedBlockBoundaryStops() {
 
 }  // namespace ntoy::emu
 
-// The store-bookkeeping replacement (see storeBookkeepingElided). C linkage in the global
-// namespace, so that these are the names libunicorn's PLT looks up.
+// ---- Guest stores (see the header) ---------------------------------------------------------
+
 namespace {
+
+using ntoy::emu::kTlbNotDirty;
+using ntoy::emu::TlbLayout;
 
 // The shape of 2.0.1's struct page_collection; the sentinel is never written or read.
 struct PageCollectionShape {
@@ -824,10 +831,133 @@ struct PageCollectionShape {
 };
 constinit PageCollectionShape noPageCollection{};
 
-using PageCollectionUnlock = void (*)(void*);
+// 2.0.1's CPUTLBEntry: the page's virtual address with flags, for each access, and the
+// host-minus-guest addend.
+struct TlbEntry {
+    std::uint64_t addrRead, addrWrite, addrCode;
+    std::uintptr_t addend;
+};
+static_assert(sizeof(TlbEntry) == 32);  // 1 << CPU_TLB_ENTRY_BITS
+constexpr std::uint64_t kTlbFlagBits = 0xFFF;
+
+// The library's own functions that ntoy's replacements call on to, and those it calls for
+// its own purposes; resolved once. A missing one leaves checkedTlbLayout() empty.
+struct LibraryCalls {
+    using Invalidate = void (*)(void*, void*, std::uint64_t, int, std::uintptr_t);
+    using CodeMark = void (*)(void*, std::uint64_t);
+    using MapRamPtr = void* (*)(void*, void*, std::uint64_t);
+    using ResetDirty = void (*)(void*, std::uintptr_t, std::uint64_t);
+    using Unlock = void (*)(void*);
+    Invalidate invalidate;
+    CodeMark protect, unprotect;
+    MapRamPtr mapRamPtr;
+    ResetDirty resetDirty;
+    Unlock unlock;
+
+    static const LibraryCalls& get() {
+        static const LibraryCalls calls{
+            reinterpret_cast<Invalidate>(dlsym(RTLD_NEXT, "tb_invalidate_phys_page_fast_x86_64")),
+            reinterpret_cast<CodeMark>(dlsym(RTLD_NEXT, "tlb_protect_code_x86_64")),
+            reinterpret_cast<CodeMark>(dlsym(RTLD_NEXT, "tlb_unprotect_code_x86_64")),
+            reinterpret_cast<MapRamPtr>(dlsym(RTLD_DEFAULT, "qemu_map_ram_ptr_x86_64")),
+            reinterpret_cast<ResetDirty>(dlsym(RTLD_DEFAULT, "tlb_reset_dirty_x86_64")),
+            reinterpret_cast<Unlock>(dlsym(RTLD_NEXT, "page_collection_unlock_x86_64"))};
+        return calls;
+    }
+    bool complete() const {
+        return invalidate && protect && unprotect && mapRamPtr && resetDirty && unlock;
+    }
+};
+
+template <typename T>
+T loadAt(const void* base, std::ptrdiff_t offset) {
+    T value;
+    std::memcpy(&value, static_cast<const std::uint8_t*>(base) + offset, sizeof value);
+    return value;
+}
+
+// Each main TLB table of the engine's CPU, as a span.
+template <typename F>
+void forEachTlbTable(const void* uc, const TlbLayout& layout, F&& f) {
+    const auto* cpu = loadAt<const std::uint8_t*>(uc, static_cast<std::ptrdiff_t>(layout.cpuInUc));
+    if (cpu == nullptr)
+        return;
+    const auto* env =
+        loadAt<const std::uint8_t*>(cpu, static_cast<std::ptrdiff_t>(layout.envInCpu));
+    for (unsigned mode = 0; mode < layout.mmuModes; ++mode) {
+        const std::ptrdiff_t fast = layout.fastInEnv + static_cast<std::ptrdiff_t>(16 * mode);
+        const auto mask = loadAt<std::uintptr_t>(env, fast);
+        auto* table = loadAt<TlbEntry*>(env, fast + 8);
+        f(std::span<TlbEntry>(table, (mask >> 5) + 1));
+    }
+}
+
+// The engines with clean pages, each with the RAM pages (ram_addr_t) that hold translated
+// code. The library's calls carry nothing but the uc, so this table is where they find an
+// engine's state. The map changes under the exclusive lock (an engine made or closed); an
+// engine's page set is only touched by the thread running that engine, as Unicorn requires.
+class CleanStoreEngines {
+public:
+    static CleanStoreEngines& get() {
+        static CleanStoreEngines engines;
+        return engines;
+    }
+    void add(const void* uc, const TlbLayout& layout) {
+        std::unique_lock lock(mutex_);
+        engines_.insert_or_assign(uc, State{layout, {}});
+    }
+    void remove(const void* uc) {
+        std::unique_lock lock(mutex_);
+        engines_.erase(uc);
+    }
+    // The library saw a store to `ramAddr` and has done its invalidation check.
+    void stored(void* uc, std::uint64_t ramAddr) {
+        std::shared_lock lock(mutex_);
+        const auto it = engines_.find(uc);
+        if (it == engines_.end() || it->second.codePages.contains(ramAddr & ~kTlbFlagBits))
+            return;
+        const auto host = reinterpret_cast<std::uintptr_t>(
+            LibraryCalls::get().mapRamPtr(uc, nullptr, ramAddr & ~kTlbFlagBits));
+        forEachTlbTable(uc, it->second.layout, [&](std::span<TlbEntry> table) {
+            for (TlbEntry& e : table) {
+                const std::uint64_t page = e.addrWrite & ~kTlbFlagBits;
+                if ((e.addrWrite & kTlbFlagBits) == kTlbNotDirty && page + e.addend == host)
+                    e.addrWrite = page;
+            }
+        });
+    }
+    void codeGained(void* uc, std::uint64_t ramAddr) {
+        std::shared_lock lock(mutex_);
+        const auto it = engines_.find(uc);
+        if (it == engines_.end())
+            return;
+        it->second.codePages.insert(ramAddr & ~kTlbFlagBits);
+        const auto& calls = LibraryCalls::get();
+        const auto host =
+            reinterpret_cast<std::uintptr_t>(calls.mapRamPtr(uc, nullptr, ramAddr & ~kTlbFlagBits));
+        // Back to the slow path on every entry (victims included), before the block runs.
+        calls.resetDirty(loadAt<void*>(uc, static_cast<std::ptrdiff_t>(it->second.layout.cpuInUc)),
+                         host, 0x1000);
+    }
+    void codeLost(void* uc, std::uint64_t ramAddr) {
+        std::shared_lock lock(mutex_);
+        if (const auto it = engines_.find(uc); it != engines_.end())
+            it->second.codePages.erase(ramAddr & ~kTlbFlagBits);
+    }
+
+private:
+    struct State {
+        TlbLayout layout;
+        std::unordered_set<std::uint64_t> codePages;
+    };
+    std::shared_mutex mutex_;
+    std::unordered_map<const void*, State> engines_;
+};
 
 }  // namespace
 
+// The replacements. C linkage in the global namespace: these are the names libunicorn's PLT
+// looks up.
 extern "C" {
 
 // Every caller in 2.0.1 pairs a lock with an unlock of what it returned, and nothing between
@@ -840,23 +970,219 @@ void page_collection_unlock_x86_64(void* pages) {
     if (pages == &noPageCollection)
         return;
     // A collection the library built itself (a call bound past the PLT): its own unlock frees it.
-    static const auto libraryUnlock =
-        reinterpret_cast<PageCollectionUnlock>(dlsym(RTLD_NEXT, "page_collection_unlock_x86_64"));
-    if (libraryUnlock != nullptr)
-        libraryUnlock(pages);
+    if (const auto unlock = LibraryCalls::get().unlock)
+        unlock(pages);
+}
+
+// A store to a page the TLB marks not dirty. The library's check may leave by longjmp (the
+// store rewrote the running block); nothing of ntoy's is live across it.
+void tb_invalidate_phys_page_fast_x86_64(void* uc, void* pages, std::uint64_t start, int len,
+                                         std::uintptr_t retaddr) {
+    const auto invalidate = LibraryCalls::get().invalidate;
+    if (invalidate == nullptr)
+        std::abort();  // unreachable: the library calls this only if it has its own
+    invalidate(uc, pages, start, len, retaddr);
+    CleanStoreEngines::get().stored(uc, start);
+}
+
+void tlb_protect_code_x86_64(void* uc, std::uint64_t ramAddr) {
+    if (const auto protect = LibraryCalls::get().protect)
+        protect(uc, ramAddr);
+    CleanStoreEngines::get().codeGained(uc, ramAddr);
+}
+
+void tlb_unprotect_code_x86_64(void* uc, std::uint64_t ramAddr) {
+    if (const auto unprotect = LibraryCalls::get().unprotect)
+        unprotect(uc, ramAddr);
+    CleanStoreEngines::get().codeLost(uc, ramAddr);
 }
 
 }  // extern "C"
 
 namespace ntoy::emu {
 
+namespace {
+
+// The library's PLT resolves through the global scope, where the executable comes first;
+// this is the same lookup.
+bool bindsToNtoy(const char* name, const void* ours) {
+    return dlsym(RTLD_DEFAULT, name) == ours;
+}
+
+// The first instructions of an exported library function, decoded; empty if not found.
+struct Decoded {
+    csh capstone = 0;
+    cs_insn* insn = nullptr;
+    std::size_t count = 0;
+    Decoded(const char* name, std::size_t bytes) {
+        const void* function = dlsym(RTLD_DEFAULT, name);
+        if (function == nullptr || cs_open(CS_ARCH_X86, CS_MODE_64, &capstone) != CS_ERR_OK)
+            return;
+        cs_option(capstone, CS_OPT_DETAIL, CS_OPT_ON);
+        count = cs_disasm(capstone, static_cast<const std::uint8_t*>(function), bytes,
+                          reinterpret_cast<std::uint64_t>(function), 0, &insn);
+    }
+    ~Decoded() {
+        if (insn)
+            cs_free(insn, count);
+        if (capstone)
+            cs_close(&capstone);
+    }
+    Decoded(const Decoded&) = delete;
+    Decoded& operator=(const Decoded&) = delete;
+    std::span<const cs_insn> instructions() const { return {insn, count}; }
+};
+
+// `mov reg64, [base + disp]` (no index): the displacement, if `i` is one.
+std::optional<std::int64_t> loadFrom(const cs_insn& i, x86_reg base, x86_reg* into = nullptr) {
+    const cs_x86& x = i.detail->x86;
+    if (i.id != X86_INS_MOV || x.op_count != 2 || x.operands[0].type != X86_OP_REG ||
+        x.operands[0].size != 8 || x.operands[1].type != X86_OP_MEM ||
+        x.operands[1].mem.base != base || x.operands[1].mem.index != X86_REG_INVALID)
+        return std::nullopt;
+    if (into)
+        *into = x.operands[0].reg;
+    return x.operands[1].mem.disp;
+}
+
+}  // namespace
+
 bool storeBookkeepingElided() {
-    // The library's PLT resolves through the global scope, where the executable comes first;
-    // this is the same lookup.
-    return dlsym(RTLD_DEFAULT, "page_collection_lock_x86_64") ==
-               reinterpret_cast<void*>(&page_collection_lock_x86_64) &&
-           dlsym(RTLD_DEFAULT, "page_collection_unlock_x86_64") ==
-               reinterpret_cast<void*>(&page_collection_unlock_x86_64);
+    return bindsToNtoy("page_collection_lock_x86_64",
+                       reinterpret_cast<void*>(&page_collection_lock_x86_64)) &&
+           bindsToNtoy("page_collection_unlock_x86_64",
+                       reinterpret_cast<void*>(&page_collection_unlock_x86_64));
+}
+
+std::optional<TlbLayout> probeTlbLayout() {
+    TlbLayout layout;
+    // uc_emu_stop: `mov rdi, [rdi + cpu]` then cpu_exit(uc->cpu).
+    {
+        const Decoded stop("uc_emu_stop", 64);
+        for (const cs_insn& i : stop.instructions()) {
+            x86_reg into = X86_REG_INVALID;
+            if (const auto disp = loadFrom(i, X86_REG_RDI, &into); disp && into == X86_REG_RDI) {
+                layout.cpuInUc = static_cast<std::size_t>(*disp);
+                break;
+            }
+        }
+    }
+    // tlb_set_dirty_x86_64(cpu, vaddr): `mov r, [rdi + env_ptr]`, then `lea a, [r - f]` and
+    // `lea b, [r - end]` bound the loop over f[0..NB_MMU_MODES).
+    {
+        const Decoded setDirty("tlb_set_dirty_x86_64", 48);
+        const auto insns = setDirty.instructions();
+        x86_reg env = X86_REG_INVALID;
+        std::optional<std::int64_t> first, end;
+        if (!insns.empty())
+            if (const auto disp = loadFrom(insns[0], X86_REG_RDI, &env))
+                layout.envInCpu = static_cast<std::size_t>(*disp);
+        for (const cs_insn& i : insns) {
+            const cs_x86& x = i.detail->x86;
+            if (i.id != X86_INS_LEA || x.op_count != 2 || x.operands[1].mem.base != env ||
+                x.operands[1].mem.index != X86_REG_INVALID || x.operands[1].mem.disp >= 0)
+                continue;
+            (first ? end : first) = x.operands[1].mem.disp;
+            if (end)
+                break;
+        }
+        if (!first || !end || *end <= *first || (*end - *first) % 16 != 0)
+            return std::nullopt;
+        layout.fastInEnv = static_cast<std::ptrdiff_t>(*first);
+        layout.mmuModes = static_cast<unsigned>((*end - *first) / 16);
+    }
+    if (layout.cpuInUc == 0 || layout.envInCpu == 0 || layout.mmuModes == 0 || layout.mmuModes > 16)
+        return std::nullopt;
+    return layout;
+}
+
+std::optional<std::uint64_t> tlbWriteEntry(uc_engine* uc, const TlbLayout& layout,
+                                           std::uint64_t va) {
+    std::optional<std::uint64_t> found;
+    forEachTlbTable(uc, layout, [&](std::span<TlbEntry> table) {
+        const TlbEntry& e = table[(va >> 12) & (table.size() - 1)];
+        if (!found && (e.addrWrite & ~kTlbFlagBits) == (va & ~kTlbFlagBits))
+            found = e.addrWrite;
+    });
+    return found;
+}
+
+std::unique_ptr<CleanStores> CleanStores::enable(uc_engine* uc, const TlbLayout& layout) {
+    CleanStoreEngines::get().add(uc, layout);
+    return std::unique_ptr<CleanStores>(new CleanStores(uc));
+}
+
+std::unique_ptr<CleanStores> CleanStores::enable(uc_engine* uc) {
+    const auto& layout = checkedTlbLayout();
+    return layout ? enable(uc, *layout) : nullptr;
+}
+
+CleanStores::~CleanStores() {
+    CleanStoreEngines::get().remove(uc_);
+}
+
+namespace {
+
+// The scratch-machine check of clean stores with `layout`.
+bool cleanStoresWork(const TlbLayout& layout) {
+    constexpr std::uint64_t target = ScratchMachine::kTarget;
+    // mov [target], rax; hlt
+    const std::uint8_t store[] = {0x48, 0x89, 0x04, 0x25, 0x00, 0x00, 0x02, 0x00, 0xF4};
+    auto entryAfterStore = [&](bool enabled) -> std::optional<std::uint64_t> {
+        ScratchMachine m;
+        if (!m)
+            return std::nullopt;
+        const auto clean = enabled ? CleanStores::enable(m.uc(), layout) : nullptr;
+        m.setPte(target, target | ScratchMachine::kPresentRw);
+        if (m.run(store, false, nullptr, nullptr) != UC_ERR_OK)
+            return std::nullopt;
+        return tlbWriteEntry(m.uc(), layout, target);
+    };
+    // Without ntoy's clean pages, the library leaves the entry not dirty; with them, clean.
+    if (entryAfterStore(false) != (target | kTlbNotDirty) || entryAfterStore(true) != target)
+        return false;
+
+    // Code that writes `mov eax, 1; ret` with a (clean) store, calls it, rewrites its
+    // immediate to 2, and calls it again: the second call must return 2.
+    //   mov rax, 0x0000C300000001B8; mov [target], rax; mov ebx, target; call rbx;
+    //   mov ecx, eax; mov byte [target + 1], 2; call rbx; hlt
+    const std::uint8_t rewrite[] = {0x48, 0xB8, 0xB8, 0x01, 0x00, 0x00, 0x00, 0xC3, 0x00, 0x00,
+                                    0x48, 0x89, 0x04, 0x25, 0x00, 0x00, 0x02, 0x00, 0xBB, 0x00,
+                                    0x00, 0x02, 0x00, 0xFF, 0xD3, 0x89, 0xC1, 0xC6, 0x04, 0x25,
+                                    0x01, 0x00, 0x02, 0x00, 0x02, 0xFF, 0xD3, 0xF4};
+    ScratchMachine m;
+    if (!m)
+        return false;
+    const auto clean = CleanStores::enable(m.uc(), layout);
+    m.setPte(target, target | ScratchMachine::kPresentRw);
+    if (m.run(rewrite, false, nullptr, nullptr) != UC_ERR_OK)
+        return false;
+    std::uint64_t rax = 0, rcx = 0;
+    uc_reg_read(m.uc(), UC_X86_REG_RAX, &rax);
+    uc_reg_read(m.uc(), UC_X86_REG_RCX, &rcx);
+    return rcx == 1 && rax == 2 && tlbWriteEntry(m.uc(), layout, target) == (target | kTlbNotDirty);
+}
+
+}  // namespace
+
+const std::optional<TlbLayout>& checkedTlbLayout() {
+    static const std::optional<TlbLayout> result = []() -> std::optional<TlbLayout> {
+        const bool bound =
+            storeBookkeepingElided() &&
+            bindsToNtoy("tb_invalidate_phys_page_fast_x86_64",
+                        reinterpret_cast<void*>(&tb_invalidate_phys_page_fast_x86_64)) &&
+            bindsToNtoy("tlb_protect_code_x86_64",
+                        reinterpret_cast<void*>(&tlb_protect_code_x86_64)) &&
+            bindsToNtoy("tlb_unprotect_code_x86_64",
+                        reinterpret_cast<void*>(&tlb_unprotect_code_x86_64));
+        if (!bound || !LibraryCalls::get().complete())
+            return std::nullopt;
+        auto layout = probeTlbLayout();
+        if (!layout || !cleanStoresWork(*layout))
+            return std::nullopt;
+        return layout;
+    }();
+    return result;
 }
 
 }  // namespace ntoy::emu

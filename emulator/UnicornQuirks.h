@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <expected>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -150,16 +151,60 @@ inline constexpr uc_err kInvalidOpcodeStop = UC_ERR_INSN_INVALID;
 
 namespace ntoy::emu {
 
-// Store bookkeeping. 2.0.1 stubs out dirty-memory tracking, so every RAM page's TLB write
-// entry keeps TLB_NOTDIRTY and every guest store takes the slow path, where it builds and
-// frees a GTree "page collection" to lock the pages it might invalidate. The locking itself
-// is compiled out (#if 0 in translate-all.c), so the collection is bookkeeping that only its
-// own unlock reads: ntoy defines page_collection_lock_x86_64 and page_collection_unlock_x86_64
-// (UnicornQuirks.cpp), exports them from the executable, and the dynamic linker binds the
-// library's PLT calls to them. Self-modifying code is still caught: the invalidation itself
-// (tb_invalidate_phys_page_fast) is untouched. True when the binding is in effect; when it is
-// not (a static link, a different library), stores keep the slow bookkeeping and nothing else
-// changes.
+// Guest stores. 2.0.1 stubs out dirty-memory tracking, so every RAM page's TLB write entry
+// keeps TLB_NOTDIRTY, and every guest store leaves the translated code for the slow path:
+// the library's store helper, which builds and frees a GTree "page collection" and asks
+// whether the page holds translated code that the store must invalidate. Two repairs, both by
+// defining library functions in ntoy's executables (UnicornQuirks.cpp), which export them so
+// that the dynamic linker binds the library's PLT calls to ntoy's definitions:
+//
+// 1. The page collection. Its locking is compiled out (#if 0 in translate-all.c), so it is
+//    bookkeeping that only its own unlock reads: page_collection_lock/unlock_x86_64 return
+//    and accept a sentinel. storeBookkeepingElided() says whether the binding is in effect.
+// 2. Clean pages. For an engine enabled with CleanStores, ntoy keeps the set of its RAM pages
+//    that hold translated code (tlb_protect_code and tlb_unprotect_code, stubs in 2.0.1, are
+//    called exactly when a page gains its first block and loses its last). After the slow
+//    path has done its invalidation check, a store to a page outside the set clears
+//    TLB_NOTDIRTY from that page's TLB entries, so later stores run inline. A page that gains
+//    code gets TLB_NOTDIRTY back on every entry before the block runs (tlb_reset_dirty), so
+//    self-modifying code is still caught, exactly as before. The TLB's place in the CPU
+//    state is read from the code of tlb_set_dirty_x86_64 and uc_emu_stop, and the whole
+//    mechanism is checked on a scratch machine: a store leaves a clean entry, and code that
+//    rewrites a block it has run runs the new instruction.
+//
+// When a step is not available (a static link, another library), stores keep the slow path
+// and nothing else changes.
 bool storeBookkeepingElided();
+
+struct TlbLayout {
+    std::size_t cpuInUc = 0;       // uc_struct::cpu
+    std::size_t envInCpu = 0;      // CPUState::env_ptr
+    std::ptrdiff_t fastInEnv = 0;  // CPUTLBDescFast f[0] {mask, table}, before the env
+    unsigned mmuModes = 0;         // NB_MMU_MODES
+};
+std::optional<TlbLayout> probeTlbLayout();
+// The probe and the scratch-machine check, run once per host process.
+const std::optional<TlbLayout>& checkedTlbLayout();
+
+// Clean pages for one engine, from construction until destruction (which must come before
+// uc_close). Empty when checkedTlbLayout() failed.
+class CleanStores {
+public:
+    static std::unique_ptr<CleanStores> enable(uc_engine* uc);
+    static std::unique_ptr<CleanStores> enable(uc_engine* uc, const TlbLayout& layout);
+    ~CleanStores();
+    CleanStores(const CleanStores&) = delete;
+    CleanStores& operator=(const CleanStores&) = delete;
+
+private:
+    explicit CleanStores(uc_engine* uc) : uc_(uc) {}
+    uc_engine* uc_;
+};
+
+// The write half of the TLB entry that maps `va` in any MMU mode of `uc`, if one does: for
+// tests and the self-check. 2.0.1's TLB_NOTDIRTY bit is kTlbNotDirty.
+inline constexpr std::uint64_t kTlbNotDirty = 0x400;
+std::optional<std::uint64_t> tlbWriteEntry(uc_engine* uc, const TlbLayout& layout,
+                                           std::uint64_t va);
 
 }  // namespace ntoy::emu

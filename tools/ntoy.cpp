@@ -80,7 +80,8 @@ std::string statsJson(const ntoy::Kernel& kernel, const ntoy::emu::Machine& mach
     j["machine"] = {{"code_pages_dropped", machine.engineCounters().codePagesDropped},
                     {"host_mapping_fragments", machine.hostMappings().fragments()},
                     {"host_mapping_limit", machine.hostMappings().limit()},
-                    {"store_bookkeeping_elided", ntoy::emu::storeBookkeepingElided()}};
+                    {"store_bookkeeping_elided", ntoy::emu::storeBookkeepingElided()},
+                    {"clean_stores", ntoy::emu::checkedTlbLayout().has_value()}};
     // The exit was verified and passed (a failed verification is a bug check instead).
     j["verified"] = kernel.verifiesExit();
     return j.dump();

@@ -394,6 +394,43 @@ static void test_operand_across_pages(void) {
     VirtualFree(pages, 0, MEM_RELEASE);
 }
 
+/* Self-modifying code, which the engine must catch on every path a store takes: ntoy lets
+ * stores to pages without translated code run inline (UnicornQuirks' clean stores), and gives
+ * a page the slow path back when code is translated from it.
+ * 1. Bytes written by ordinary stores, run, rewritten (one immediate), run again.
+ * 2. A block that rewrites its own next instruction before reaching it. */
+static void test_self_modifying_code(void) {
+    BYTE* pages = VirtualAlloc(NULL, 0x2000, MEM_COMMIT | MEM_RESERVE, PAGE_EXECUTE_READWRITE);
+    if (!CHECK_TRUE("pages for self-modifying code", pages != NULL)) {
+        return;
+    }
+    volatile BYTE* at = pages + 0x1000; /* a page nothing has run from yet */
+    static const BYTE returns_one[] = {0xB8, 0x01, 0x00, 0x00, 0x00, 0xC3}; /* mov eax,1; ret */
+    for (DWORD i = 0; i < sizeof(returns_one); ++i) {
+        at[i] = returns_one[i];
+    }
+    CHECK_DEC("freshly written code runs", run_code((BYTE*)at), 1);
+    at[1] = 2;
+    CHECK_DEC("code rewritten after it ran runs the new immediate", run_code((BYTE*)at), 2);
+    for (ULONG i = 3; i < 200; ++i) {
+        at[1] = (BYTE)i;
+        if (run_code((BYTE*)at) != i) {
+            CHECK_DEC("every rewrite is seen", i, 0);
+            break;
+        }
+    }
+    /* lea rdx, [rip + 4]; mov byte [rdx + 1], 7; mov eax, 5; ret: the store lands on the
+     * immediate of the mov that follows it in the same block. */
+    static const BYTE rewrites_next[] = {0x48, 0x8D, 0x15, 0x04, 0x00, 0x00, 0x00, /* lea rdx */
+                                         0xC6, 0x42, 0x01, 0x07,                   /* mov [rdx+1] */
+                                         0xB8, 0x05, 0x00, 0x00, 0x00, 0xC3};
+    for (DWORD i = 0; i < sizeof(rewrites_next); ++i) {
+        pages[i] = rewrites_next[i];
+    }
+    CHECK_DEC("a block that rewrites its next instruction runs the new one", run_code(pages), 7);
+    VirtualFree(pages, 0, MEM_RELEASE);
+}
+
 int start(void) {
     code_page = VirtualAlloc(NULL, 0x1000, MEM_COMMIT | MEM_RESERVE, PAGE_EXECUTE_READWRITE);
     if (!CHECK_TRUE("an executable page", code_page != NULL)) {
@@ -409,5 +446,6 @@ int start(void) {
     test_narrow_iret();
     test_arithmetic();
     test_operand_across_pages();
+    test_self_modifying_code();
     return test_done();
 }

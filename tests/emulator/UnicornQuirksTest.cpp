@@ -77,5 +77,17 @@ TEST(UnicornQuirks, StoreBookkeepingBindsToNtoy) {
     EXPECT_TRUE(storeBookkeepingElided());
 }
 
+// The TLB's place is found in the library's code, and the scratch-machine check passes: a
+// store leaves a clean entry, and rewritten code runs as rewritten (cpu_hostile.exe checks
+// the same through the whole machine).
+TEST(UnicornQuirks, CleanStoresFindTheTlbAndPassTheirCheck) {
+    const auto layout = probeTlbLayout();
+    ASSERT_TRUE(layout) << "every guest store would take 2.0.1's slow path";
+    EXPECT_EQ(layout->mmuModes, 3u);  // x86: kernel, user, SMAP-off kernel
+    EXPECT_LT(layout->fastInEnv, 0);
+    ASSERT_TRUE(checkedTlbLayout());
+    EXPECT_EQ(checkedTlbLayout()->cpuInUc, layout->cpuInUc);
+}
+
 }  // namespace
 }  // namespace ntoy::emu
