@@ -200,9 +200,21 @@ std::expected<std::shared_ptr<ps::Process>, RunError> Kernel::createProcess(
     process->stackReserve = stack->reserve;
     process->stackCommit = stack->commit;
 
-    const ps::ProcessStrings strings{
-        spec.image.string(), spec.commandLine ? *spec.commandLine : ps::buildCommandLine(spec.argv),
-        spec.currentDirectory, spec.environment};
+    // The guest sees its own paths: a command line from ntoy's has the executable's DOS path
+    // for argv[0], as a Windows launcher would pass it, not the host path it was given as.
+    std::string commandLine;
+    if (spec.commandLine) {
+        commandLine = *spec.commandLine;
+    } else {
+        std::vector<std::string> argv = spec.argv;
+        if (argv.empty())
+            argv.push_back((*exe)->guestPath);
+        else
+            argv.front() = (*exe)->guestPath;
+        commandLine = ps::buildCommandLine(argv);
+    }
+    const ps::ProcessStrings strings{(*exe)->guestPath, commandLine, spec.currentDirectory,
+                                     spec.environment};
     if (auto built = ps::buildProcessEnvironment(*process, (*exe)->base, strings); !built)
         return badImage(built.error());
     if (ntGlobalFlag_ != 0)

@@ -74,27 +74,35 @@ std::expected<std::shared_ptr<const FileRoot>, std::string> FileRoot::open(
 
 std::string FileRoot::initialDirectory() const {
     std::error_code ec;
-    const auto cwd = std::filesystem::canonical(std::filesystem::current_path(ec), ec);
+    const auto cwd = std::filesystem::current_path(ec);
+    auto dos = ec ? std::nullopt : dosPathOf(cwd);
+    if (!dos)
+        return "C:\\";
+    if (dos->back() != '\\')
+        *dos += '\\';
+    return *dos;
+}
+
+std::optional<std::string> FileRoot::dosPathOf(const std::filesystem::path& host) const {
+    std::error_code ec;
+    const auto canonical = std::filesystem::weakly_canonical(host, ec);
     if (ec)
-        return "C:\\";
-    const auto relative = cwd.lexically_relative(path_);
+        return std::nullopt;
+    const auto relative = canonical.lexically_relative(path_);
     if (relative.empty() || *relative.begin() == "..")
-        return "C:\\";
+        return std::nullopt;
     GuestComponents components;
     for (const auto& part : relative) {
-        if (part == ".")
+        if (part == "." || part.empty())
             continue;
         // Only names the guest could have typed itself: a host name with a backslash or a
-        // colon would not survive the round trip, so the guest starts at the root instead.
+        // colon would not survive the round trip.
         const auto wide = utf8ToUtf16(part.string());
         if (!wide || !parseRelativePath({}, *wide))
-            return "C:\\";
+            return std::nullopt;
         components.push_back(part.string());
     }
-    std::string out = dosPath(components);
-    if (!components.empty())
-        out += '\\';
-    return out;
+    return dosPath(components);
 }
 
 std::expected<UniqueFd, int> FileRoot::walk(const GuestComponents& components, std::size_t count,

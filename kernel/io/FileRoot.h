@@ -15,6 +15,7 @@
 #include <expected>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "kernel/base/NtStatus.h"
@@ -38,6 +39,10 @@ public:
     // The guest's DOS path for the host's current directory when it lies under the root, else
     // "C:\": where a guest started from the command line begins.
     std::string initialDirectory() const;
+    // The guest's DOS path for a host file or directory under the root ("C:\\dir\\prog.exe";
+    // "C:\\" for the root itself); empty when it lies outside, or a name on the way is one
+    // the guest could not have typed.
+    std::optional<std::string> dosPathOf(const std::filesystem::path& host) const;
 
     // An open of `components` with open(2) `flags` (O_CREAT with `mode`), confined beneath the
     // root. `components` empty is the root itself.

@@ -104,11 +104,11 @@ NtStatus NtQueryMappedImages(SystemCall& call) {
             images.push_back(&image);
     std::vector<std::byte> out;
     for (const ps::LoadedImage* image : images) {
-        const std::u16string path = guestPath(image->path);
+        const std::u16string path = guestPath(image->guestPath);
         const std::size_t at = out.size();
         const std::uint64_t size = recordSize(*image, path.size());
         out.resize(at + size);
-        const std::size_t slash = image->path.find_last_of('/');
+        const std::size_t slash = image->guestPath.find_last_of('\\');
         NTOY_MAPPED_IMAGE record{};
         record.NextEntryOffset = image == images.back() ? 0 : static_cast<std::uint32_t>(size);
         record.Serial = image->serial;

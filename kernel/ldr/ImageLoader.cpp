@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernel/io/FileRoot.h"
 #include "kernel/ldr/AsciiText.h"
 #include "kernel/ldr/DllName.h"
 #include "kernel/ldr/ImageFile.h"
@@ -64,8 +65,12 @@ const ps::LoadedImage* ImageLoader::find(std::string_view dllName) const {
 
 std::expected<const ps::LoadedImage*, LoadError> ImageLoader::loadExecutable(
     const std::filesystem::path& path, const std::filesystem::path& systemDir) {
-    process_.imageSearchPath() = {path.parent_path(), systemDir};
-    auto exe = map(path);
+    ps::ImageSearchPath search{path.parent_path(), systemDir};
+    if (process_.fileRoot)
+        if (auto dos = process_.fileRoot->dosPathOf(path.parent_path()))
+            search.applicationGuestDirectory = dos->back() == '\\' ? *dos : *dos + '\\';
+    process_.imageSearchPath() = search;
+    auto exe = map(path, search.applicationGuestDirectory);
     if (!exe)
         return std::unexpected(exe.error());
     if ((*exe)->image->isDll())
@@ -133,11 +138,15 @@ std::expected<const ps::LoadedImage*, LoadError> ImageLoader::loadDependency(
         return m;
     const ps::ImageSearchPath& search = process_.imageSearchPath();
     std::vector<std::filesystem::path> dirs;
-    if (!isKnownDll(name))
+    std::vector<std::string_view> guestDirs;
+    if (!isKnownDll(name)) {
         dirs.push_back(search.applicationDirectory.empty() ? "." : search.applicationDirectory);
+        guestDirs.push_back(search.applicationGuestDirectory);
+    }
     dirs.push_back(search.systemDirectory);
-    for (const auto& dir : dirs) {
-        const auto found = findIgnoringCase(dir, name);
+    guestDirs.push_back(search.systemGuestDirectory);
+    for (std::size_t d = 0; d < dirs.size(); ++d) {
+        const auto found = findIgnoringCase(dirs[d], name);
         if (!found)
             continue;
         auto wrap = [&](const LoadError& e) {
@@ -146,7 +155,7 @@ std::expected<const ps::LoadedImage*, LoadError> ImageLoader::loadDependency(
         };
         if (depth > kMaxImportDepth)
             return wrap(LoadError{"imports nest too deeply"});
-        auto m = map(*found);
+        auto m = map(*found, guestDirs[d]);
         if (!m)
             return wrap(m.error());
         if (auto bound = bind(**m, depth); !bound)
@@ -217,7 +226,8 @@ std::expected<void, LoadError> ImageLoader::commitAndCopy(const ps::LoadedImage&
     return {};
 }
 
-std::expected<ps::LoadedImage*, LoadError> ImageLoader::map(const std::filesystem::path& path) {
+std::expected<ps::LoadedImage*, LoadError> ImageLoader::map(const std::filesystem::path& path,
+                                                            std::string_view guestDirectory) {
     auto file = readImageFile(path);
     if (!file)
         return std::unexpected(file.error());
@@ -234,6 +244,7 @@ std::expected<ps::LoadedImage*, LoadError> ImageLoader::map(const std::filesyste
     return &process_.images().emplace_back(ps::LoadedImage{
         .name = path.filename().string(),
         .path = path.string(),
+        .guestPath = std::string(guestDirectory) + path.filename().string(),
         .base = *base,
         .size = image->sizeOfImage(),
         .image = image,

@@ -51,7 +51,9 @@ private:
                                                                     int depth);
     // Reads, parses and places an image, and registers it before its imports are bound, so
     // that import cycles end at it.
-    std::expected<ps::LoadedImage*, LoadError> map(const std::filesystem::path& path);
+    // `guestDirectory` is its folder as the guest sees it (ImageSearchPath).
+    std::expected<ps::LoadedImage*, LoadError> map(const std::filesystem::path& path,
+                                                   std::string_view guestDirectory);
     // Relocates the image, binds its imports (mapping what they need) and fills its pages.
     std::expected<void, LoadError> bind(ps::LoadedImage& module, int depth);
     std::expected<VirtualAddress, LoadError> chooseBase(const PeImage& image);

@@ -33,6 +33,10 @@ enum class ExitReason : std::uint8_t { Exited, Exception };
 struct LoadedImage {
     std::string name;  // its file name, as found in its directory, e.g. "kernel32.dll"
     std::string path;  // the host path it was read from
+    // The path the guest is shown (module lists, GetModuleFileName): the DOS path of its
+    // folder under the file root, C:\\Windows\\System32 for the system folder. Host paths
+    // never reach the guest.
+    std::string guestPath;
     VirtualAddress base;
     std::uint64_t size = 0;
     std::shared_ptr<const ldr::PeImage> image;
@@ -45,6 +49,10 @@ struct LoadedImage {
 struct ImageSearchPath {
     std::filesystem::path applicationDirectory;
     std::filesystem::path systemDirectory;
+    // The same folders as the guest sees them, DOS paths ending in a backslash. An
+    // executable outside the file root appears at the root.
+    std::string applicationGuestDirectory = "C:\\";
+    std::string systemGuestDirectory = "C:\\Windows\\System32\\";
 };
 
 class Process final : public ke::DispatcherObject {

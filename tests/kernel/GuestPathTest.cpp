@@ -162,6 +162,16 @@ TEST_P(FileRootTest, InitialDirectoryIsAGuestPath) {
     fs::current_path(saved);
 }
 
+// What the guest is shown for a host file (its executable's path): a DOS path under the root,
+// nothing for a file outside it, however the host path is spelt.
+TEST_P(FileRootTest, HostPathsBecomeDosPathsOnlyUnderTheRoot) {
+    EXPECT_EQ(root_object_->dosPathOf(root_ / "sub" / "prog.exe"), "C:\\sub\\prog.exe");
+    EXPECT_EQ(root_object_->dosPathOf(root_ / "sub" / ".." / "prog.exe"), "C:\\prog.exe");
+    EXPECT_EQ(root_object_->dosPathOf(root_), "C:\\");
+    EXPECT_EQ(root_object_->dosPathOf(outside_ / "prog.exe"), std::nullopt);
+    EXPECT_EQ(root_object_->dosPathOf(root_ / "sub" / ".." / ".." / "prog.exe"), std::nullopt);
+}
+
 TEST_P(FileRootTest, ChildDirectoriesAreCheckedGuestPaths) {
     EXPECT_EQ(existingDirectory(root_object_.get(), "C:\\sub"), "C:\\sub\\");
     EXPECT_EQ(existingDirectory(root_object_.get(), "c:\\sub\\"), "C:\\sub\\");

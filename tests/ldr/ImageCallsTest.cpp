@@ -105,7 +105,10 @@ TEST_F(ImageCallsTest, QueryDescribesEveryImageInMappingOrder) {
         EXPECT_EQ(records[i].fixed.Serial, m.serial);
         EXPECT_EQ(records[i].fixed.ImageBase, m.base.value());
         EXPECT_EQ(records[i].fixed.SizeOfImage, m.size);
-        EXPECT_EQ(records[i].path, widen(m.path));
+        // The guest's paths, never the host's: the executable (outside any file root here) at
+        // the root, the system DLLs in System32.
+        EXPECT_EQ(records[i].path, widen(m.guestPath));
+        EXPECT_EQ(m.guestPath, std::string(i == 0 ? "C:\\" : "C:\\Windows\\System32\\") + names[i]);
         EXPECT_EQ(records[i].path.substr(records[i].fixed.FileNameOffset / 2), widen(names[i]));
         EXPECT_EQ(records[i].fixed.PathOffset % 2, 0u);
     }
