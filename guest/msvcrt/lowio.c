@@ -292,45 +292,48 @@ int _open_osfhandle(intptr_t handle, int flags) {
     return crt_fd_allocate((HANDLE)handle, text, flags & O_APPEND);
 }
 
-/* _open over CreateFileA, as msvcrt maps the flags: shared for reading and writing
- * (_SH_DENYNO), and read-only when a new file's pmode lacks _S_IWRITE. */
-int _open(const char* path, int oflag, ...) {
-    int pmode = 0;
-    if (oflag & O_CREAT) {
-        va_list args;
-        va_start(args, oflag);
-        pmode = va_arg(args, int);
-        va_end(args);
-    }
+/* What _open and _wopen pass to CreateFile, as msvcrt maps the flags: shared for reading and
+ * writing (_SH_DENYNO), and read-only when a new file's pmode lacks _S_IWRITE. 0, or -1 with
+ * errno EINVAL for an impossible access mode. */
+typedef struct {
+    DWORD access;
+    DWORD disposition;
+    DWORD attributes;
+} open_request;
+
+static int open_request_of(int oflag, int pmode, open_request* request) {
     static const DWORD access[] = {0x80000000UL, 0x40000000UL, 0xC0000000UL}; /* GENERIC_* */
     if ((oflag & O_ACCMODE) == O_ACCMODE) {
         crt_errno = EINVAL;
         return -1;
     }
-    DWORD disposition;
+    request->access = access[oflag & O_ACCMODE];
     switch (oflag & (O_CREAT | O_EXCL | O_TRUNC)) {
         case O_CREAT | O_EXCL:
         case O_CREAT | O_EXCL | O_TRUNC:
-            disposition = 1; /* CREATE_NEW */
+            request->disposition = 1; /* CREATE_NEW */
             break;
         case O_CREAT | O_TRUNC:
-            disposition = 2; /* CREATE_ALWAYS */
+            request->disposition = 2; /* CREATE_ALWAYS */
             break;
         case O_CREAT:
-            disposition = 4; /* OPEN_ALWAYS */
+            request->disposition = 4; /* OPEN_ALWAYS */
             break;
         case O_TRUNC:
         case O_TRUNC | O_EXCL:
-            disposition = 5; /* TRUNCATE_EXISTING */
+            request->disposition = 5; /* TRUNCATE_EXISTING */
             break;
         default:
-            disposition = 3; /* OPEN_EXISTING */
+            request->disposition = 3; /* OPEN_EXISTING */
             break;
     }
-    const DWORD attributes = ((oflag & O_CREAT) && !(pmode & S_IWRITE)) ? 0x1 /* READONLY */
-                                                                        : 0x80 /* NORMAL */;
-    HANDLE handle = CreateFileA(path, access[oflag & O_ACCMODE], 0x1 | 0x2 /* share r/w */, NULL,
-                                disposition, attributes, NULL);
+    request->attributes = ((oflag & O_CREAT) && !(pmode & S_IWRITE)) ? 0x1 /* READONLY */
+                                                                     : 0x80 /* NORMAL */;
+    return 0;
+}
+
+/* A descriptor for HANDLE just opened (or INVALID_HANDLE_VALUE, whose error becomes errno). */
+static int open_finish(HANDLE handle, int oflag) {
     if (handle == INVALID_HANDLE_VALUE) {
         _dosmaperr(GetLastError());
         return -1;
@@ -340,6 +343,40 @@ int _open(const char* path, int oflag, ...) {
         CloseHandle(handle);
     }
     return fd;
+}
+
+int _open(const char* path, int oflag, ...) {
+    int pmode = 0;
+    if (oflag & O_CREAT) {
+        va_list args;
+        va_start(args, oflag);
+        pmode = va_arg(args, int);
+        va_end(args);
+    }
+    open_request r;
+    if (open_request_of(oflag, pmode, &r) < 0) {
+        return -1;
+    }
+    return open_finish(CreateFileA(path, r.access, 0x1 | 0x2 /* share r/w */, NULL, r.disposition,
+                                   r.attributes, NULL),
+                       oflag);
+}
+
+int _wopen(const WCHAR* path, int oflag, ...) {
+    int pmode = 0;
+    if (oflag & O_CREAT) {
+        va_list args;
+        va_start(args, oflag);
+        pmode = va_arg(args, int);
+        va_end(args);
+    }
+    open_request r;
+    if (open_request_of(oflag, pmode, &r) < 0) {
+        return -1;
+    }
+    return open_finish(CreateFileW(path, r.access, 0x1 | 0x2 /* share r/w */, NULL, r.disposition,
+                                   r.attributes, NULL),
+                       oflag);
 }
 
 int _close(int fd) {
@@ -361,4 +398,64 @@ int _close(int fd) {
 /* The entry's flags for stdio, which must know a text descriptor's end of file. */
 int crt_fd_is_text(int fd) {
     return fd >= 0 && fd < FD_COUNT && (fds[fd].flags & FTEXT);
+}
+
+int64_t _telli64(int fd) {
+    return _lseeki64(fd, 0, 1 /* SEEK_CUR */);
+}
+
+/* The file's length, found by seeking to its end and back, as msvcrt does. */
+int64_t _filelengthi64(int fd) {
+    int64_t here = _lseeki64(fd, 0, 1);
+    if (here < 0) {
+        return -1;
+    }
+    int64_t end = _lseeki64(fd, 0, SEEK_END_);
+    _lseeki64(fd, here, 0);
+    return end;
+}
+
+long _filelength(int fd) {
+    int64_t length = _filelengthi64(fd);
+    if (length > 0x7FFFFFFF) {
+        crt_errno = EINVAL;
+        return -1;
+    }
+    return (long)length;
+}
+
+/* _fstat64: a console or other character device is _S_IFCHR, a pipe _S_IFIFO, both with
+ * st_dev and st_rdev the descriptor; a disk file is _S_IFREG (or _S_IFDIR) with the
+ * permission bits msvcrt derives from FILE_ATTRIBUTE_READONLY, repeated for group and
+ * other, and its times in seconds since 1970. */
+int _fstat64(int fd, struct crt_stat64* buffer) {
+    fd_entry* entry = lookup(fd);
+    if (entry == NULL) {
+        return -1;
+    }
+    if (buffer == NULL) {
+        crt_errno = EINVAL;
+        return -1;
+    }
+    memset(buffer, 0, sizeof *buffer);
+    buffer->st_nlink = 1;
+    DWORD type = GetFileType(entry->handle) & ~0x8000UL; /* FILE_TYPE_REMOTE */
+    if (type == FILE_TYPE_CHAR || type == 3 /* FILE_TYPE_PIPE */) {
+        buffer->st_mode = type == FILE_TYPE_CHAR ? CRT_S_IFCHR : CRT_S_IFIFO;
+        buffer->st_dev = buffer->st_rdev = (unsigned)fd;
+        return 0;
+    }
+    if (type != 1 /* FILE_TYPE_DISK */) {
+        _dosmaperr(GetLastError());
+        return -1;
+    }
+    BY_HANDLE_FILE_INFORMATION info;
+    if (!GetFileInformationByHandle(entry->handle, &info)) {
+        _dosmaperr(GetLastError());
+        return -1;
+    }
+    crt_fill_stat(buffer, info.dwFileAttributes, &info.ftCreationTime, &info.ftLastAccessTime,
+                  &info.ftLastWriteTime, ((int64_t)info.nFileSizeHigh << 32) | info.nFileSizeLow);
+    buffer->st_nlink = (short)info.nNumberOfLinks;
+    return 0;
 }

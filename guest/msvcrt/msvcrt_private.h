@@ -47,6 +47,25 @@ IMPORT BOOL WINAPI SetFilePointerEx(HANDLE file, int64_t distance, int64_t* posi
 IMPORT BOOL WINAPI CloseHandle(HANDLE handle);
 IMPORT HANDLE WINAPI CreateFileA(const char* name, DWORD access, DWORD share, void* security,
                                  DWORD disposition, DWORD attributes, HANDLE template_file);
+IMPORT HANDLE WINAPI CreateFileW(const WCHAR* name, DWORD access, DWORD share, void* security,
+                                 DWORD disposition, DWORD attributes, HANDLE template_file);
+typedef struct {
+    DWORD dwLowDateTime;
+    DWORD dwHighDateTime;
+} FILETIME;
+typedef struct {
+    DWORD dwFileAttributes;
+    FILETIME ftCreationTime;
+    FILETIME ftLastAccessTime;
+    FILETIME ftLastWriteTime;
+    DWORD dwVolumeSerialNumber;
+    DWORD nFileSizeHigh;
+    DWORD nFileSizeLow;
+    DWORD nNumberOfLinks;
+    DWORD nFileIndexHigh;
+    DWORD nFileIndexLow;
+} BY_HANDLE_FILE_INFORMATION;
+IMPORT BOOL WINAPI GetFileInformationByHandle(HANDLE file, BY_HANDLE_FILE_INFORMATION* info);
 IMPORT char* WINAPI GetCommandLineA(void);
 IMPORT WCHAR* WINAPI GetCommandLineW(void);
 IMPORT char* WINAPI GetEnvironmentStrings(void);
@@ -128,6 +147,7 @@ typedef struct crt_thread_data {
     unsigned int rand_seed;
     char* strtok_next;
     WCHAR* wcstok_next;
+    int tm_buffer[9]; /* the struct tm that gmtime and localtime return */
 } crt_thread_data;
 crt_thread_data* crt_thread(void);
 
@@ -167,6 +187,32 @@ int64_t _lseeki64(int fd, int64_t offset, int origin);
 intptr_t _get_osfhandle(int fd);
 void crt_lowio_init(void);
 
+/* struct _stat64 as msvcrt lays it out (mingw's <sys/stat.h>). */
+struct crt_stat64 {
+    unsigned int st_dev;
+    unsigned short st_ino;
+    unsigned short st_mode;
+    short st_nlink;
+    short st_uid;
+    short st_gid;
+    unsigned int st_rdev;
+    int64_t st_size;
+    int64_t st_atime;
+    int64_t st_mtime;
+    int64_t st_ctime;
+};
+_Static_assert(sizeof(struct crt_stat64) == 56, "struct _stat64 is 56 bytes on x64");
+#define CRT_S_IFDIR 0x4000
+#define CRT_S_IFCHR 0x2000
+#define CRT_S_IFIFO 0x1000
+#define CRT_S_IFREG 0x8000
+/* Fills the mode, size and times of a disk file or directory (files.c). */
+void crt_fill_stat(struct crt_stat64* buffer, DWORD attributes, const FILETIME* created,
+                   const FILETIME* accessed, const FILETIME* written, int64_t size);
+/* Seconds since 1970 of a FILETIME, 0 for a zero one (time.c). */
+int64_t crt_filetime_to_time(const FILETIME* time);
+void _dosmaperr(unsigned long error);
+
 /* stdio (stdio.c). */
 int fflush(FILE* stream);
 int _flushall(void);
@@ -188,6 +234,9 @@ int crt_double_digits(double value, int max_digits, char* digits, int* exponent)
 /* The double nearest to the decimal DIGITS (count digits, no dot) times 10^EXPONENT, rounded
  * to nearest even, as strtod needs. */
 double crt_decimal_to_double(const char* digits, int count, int exponent);
+
+/* <time.h> (time.c): records clock()'s start. */
+void crt_time_init(void);
 
 /* Environment (startup.c). */
 extern char** _environ;

@@ -186,6 +186,7 @@ BOOL WINAPI DllMain(HANDLE instance, DWORD reason, void* reserved) {
             crt_lowio_init();
             crt_stdio_init();
             crt_environment_init();
+            crt_time_init();
             break;
         case DLL_THREAD_DETACH: {
             crt_thread_data* data = TlsGetValue(thread_slot);

@@ -678,3 +678,242 @@ int fclose(FILE* f) {
     crt_unlock_stream(f);
     return result;
 }
+
+/* ---- Positioning ------------------------------------------------------------------------- */
+
+#define SEEK_SET_ 0
+#define SEEK_CUR_ 1
+#define SEEK_END_ 2
+
+/* Counts the '\n' in COUNT bytes at FROM: in a text stream each stands for "\r\n" in the file,
+ * which is how msvcrt's ftell accounts for translated data in the buffer. */
+static int64_t newlines(const char* from, int64_t count) {
+    int64_t n = 0;
+    for (int64_t i = 0; i < count; i++) {
+        n += from[i] == '\n';
+    }
+    return n;
+}
+
+/* The file position of the stream's next character, with F locked; -1 and errno on failure. */
+static int64_t tell_locked(FILE* f) {
+    int64_t position = _lseeki64(f->_file, 0, SEEK_CUR_);
+    if (position < 0) {
+        return -1;
+    }
+    const int text = crt_fd_is_text(f->_file);
+    if ((f->_flag & _IOWRT) && is_buffered(f)) {
+        int64_t pending = f->_ptr - f->_base;
+        position += pending + (text ? newlines(f->_base, pending) : 0);
+    } else if ((f->_flag & _IOREAD) && f->_cnt > 0) {
+        position -= f->_cnt + (text ? newlines(f->_ptr, f->_cnt) : 0);
+    }
+    return position < 0 ? 0 : position;
+}
+
+int64_t _ftelli64(FILE* f) {
+    crt_lock_stream(f);
+    int64_t position = tell_locked(f);
+    crt_unlock_stream(f);
+    return position;
+}
+
+long ftell(FILE* f) {
+    int64_t position = _ftelli64(f);
+    if (position > 0x7FFFFFFF) {
+        crt_errno = EINVAL; /* does not fit a long */
+        return -1;
+    }
+    return (long)position;
+}
+
+/* fseek as msvcrt's: a relative seek is made absolute from ftell's answer, pending output is
+ * written, buffered input dropped, the end-of-file mark cleared, and a read-write stream may
+ * then read or write. */
+int _fseeki64(FILE* f, int64_t offset, int origin) {
+    if (origin != SEEK_SET_ && origin != SEEK_CUR_ && origin != SEEK_END_) {
+        crt_errno = EINVAL;
+        return -1;
+    }
+    crt_lock_stream(f);
+    if (!(f->_flag & (_IOREAD | _IOWRT | _IORW))) {
+        crt_unlock_stream(f);
+        crt_errno = EINVAL;
+        return -1;
+    }
+    if (origin == SEEK_CUR_) {
+        int64_t here = tell_locked(f);
+        if (here < 0) {
+            crt_unlock_stream(f);
+            return -1;
+        }
+        offset += here;
+        origin = SEEK_SET_;
+    }
+    int result = 0;
+    if ((f->_flag & _IOWRT) && flush_output(f) < 0) {
+        result = -1;
+    }
+    f->_ptr = f->_base;
+    f->_cnt = 0;
+    f->_flag &= ~_IOEOF;
+    if (f->_flag & _IORW) {
+        f->_flag &= ~(_IOREAD | _IOWRT);
+    }
+    if (result == 0 && _lseeki64(f->_file, offset, origin) < 0) {
+        result = -1;
+    }
+    crt_unlock_stream(f);
+    return result;
+}
+
+int fseek(FILE* f, long offset, int origin) {
+    return _fseeki64(f, offset, origin);
+}
+
+void rewind(FILE* f) {
+    _fseeki64(f, 0, SEEK_SET_);
+    clearerr(f);
+}
+
+/* fpos_t is a 64-bit file position in msvcrt. */
+int fgetpos(FILE* f, int64_t* position) {
+    int64_t here = _ftelli64(f);
+    if (here < 0) {
+        return -1;
+    }
+    *position = here;
+    return 0;
+}
+
+int fsetpos(FILE* f, const int64_t* position) {
+    return _fseeki64(f, *position, SEEK_SET_);
+}
+
+/* ---- Wide characters on a byte stream ---------------------------------------------------- */
+/* msvcrt's fgetwc and fputwc: a text stream holds multibyte characters in the current code
+ * page (one byte each in the "C" locale), a binary stream two-byte UTF-16 units. Unlike
+ * ungetc, ungetwc of a two-byte unit needs room for both bytes. */
+
+#define WEOF_ 0xFFFF
+int mbtowc(WCHAR* out, const char* from, size_t count);
+int wctomb(char* out, WCHAR c);
+
+unsigned short fgetwc(FILE* f) {
+    crt_lock_stream(f);
+    unsigned short result = WEOF_;
+    if (!crt_fd_is_text(f->_file)) {
+        int low = getc_locked(f);
+        int high = low == EOF ? EOF : getc_locked(f);
+        if (high != EOF) {
+            result = (unsigned short)(low | (high << 8));
+        }
+    } else {
+        /* The C locale's multibyte characters are single bytes (locale.c). */
+        int c = getc_locked(f);
+        if (c != EOF) {
+            char byte = (char)c;
+            WCHAR wide = 0;
+            mbtowc(&wide, &byte, 1);
+            result = wide;
+        }
+    }
+    crt_unlock_stream(f);
+    return result;
+}
+
+unsigned short getwc(FILE* f) {
+    return fgetwc(f);
+}
+
+unsigned short fputwc(unsigned short c, FILE* f) {
+    char bytes[8];
+    size_t length;
+    if (!crt_fd_is_text(f->_file)) {
+        bytes[0] = (char)(c & 0xFF);
+        bytes[1] = (char)(c >> 8);
+        length = 2;
+    } else {
+        int n = wctomb(bytes, c);
+        if (n <= 0) {
+            crt_errno = EILSEQ;
+            return WEOF_;
+        }
+        length = (size_t)n;
+    }
+    crt_lock_stream(f);
+    size_t done = stream_write(f, bytes, length);
+    crt_unlock_stream(f);
+    return done == length ? c : WEOF_;
+}
+
+unsigned short putwc(unsigned short c, FILE* f) {
+    return fputwc(c, f);
+}
+
+/* Pushes back the bytes of C, last byte first, so the next fgetwc reads C again. */
+unsigned short ungetwc(unsigned short c, FILE* f) {
+    if (c == WEOF_) {
+        return WEOF_;
+    }
+    char bytes[8];
+    int length;
+    if (!crt_fd_is_text(f->_file)) {
+        bytes[0] = (char)(c & 0xFF);
+        bytes[1] = (char)(c >> 8);
+        length = 2;
+    } else {
+        length = wctomb(bytes, c);
+        if (length <= 0) {
+            return WEOF_;
+        }
+    }
+    crt_lock_stream(f);
+    for (int i = length - 1; i >= 0; i--) {
+        if (ungetc((unsigned char)bytes[i], f) == EOF) {
+            crt_unlock_stream(f);
+            return WEOF_;
+        }
+    }
+    crt_unlock_stream(f);
+    return c;
+}
+
+/* ---- Wide names -------------------------------------------------------------------------- */
+
+int _wopen(const WCHAR* path, int oflag, ...);
+
+/* _wfopen: fopen with a UTF-16 name and mode. */
+FILE* _wfopen(const WCHAR* path, const WCHAR* mode) {
+    char narrow[16];
+    size_t n = 0;
+    for (; mode[n] != 0; n++) {
+        if (n + 1 >= sizeof narrow || mode[n] > 0x7F) {
+            crt_errno = EINVAL;
+            return NULL;
+        }
+        narrow[n] = (char)mode[n];
+    }
+    narrow[n] = 0;
+    int plus, text;
+    int flags = crt_parse_mode(narrow, &plus, &text);
+    if (flags < 0) {
+        return NULL;
+    }
+    int oflag = plus ? 2 : (*narrow == 'r' ? 0 : 1);
+    if (*narrow == 'w') {
+        oflag |= 0x0100 | 0x0200;
+    } else if (*narrow == 'a') {
+        oflag |= 0x0100 | 0x0008;
+    }
+    oflag |= text ? 0x4000 : 0x8000;
+    const int fd = _wopen(path, oflag, 0x0100 | 0x0080);
+    if (fd < 0) {
+        return NULL;
+    }
+    FILE* f = _fdopen(fd, narrow);
+    if (f == NULL) {
+        _close(fd);
+    }
+    return f;
+}

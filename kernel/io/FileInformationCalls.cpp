@@ -1,13 +1,15 @@
 // NtQueryInformationFile, NtSetInformationFile, NtQueryVolumeInformationFile and
 // NtFlushBuffersFile. The classes are the ones ordinary programs reach through kernel32:
-// basic, standard, access, position, network-open (query); position, end of file and
-// disposition (set); the device information that GetFileType and GetConsoleMode read
+// basic, standard, internal, access, position, network-open (query); position, end of file
+// and disposition (set); the device information that GetFileType and GetConsoleMode read,
+// and the volume, attribute and full-size information of the host file system under C:
 // (volume). Any other class is STATUS_INVALID_INFO_CLASS. A console handle answers only
 // FileAccessInformation and the device information; other classes are
 // STATUS_INVALID_DEVICE_REQUEST, as the console driver does not take them.
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -38,6 +40,7 @@ struct IoStatusBlock {
 enum : std::uint32_t {
     kFileBasicInformation = 4,
     kFileStandardInformation = 5,
+    kFileInternalInformation = 6,
     kFileAccessInformation = 8,
     kFileDispositionInformation = 13,
     kFilePositionInformation = 14,
@@ -45,7 +48,10 @@ enum : std::uint32_t {
     kFileNetworkOpenInformation = 34,
 };
 // FS_INFORMATION_CLASS
+constexpr std::uint32_t kFileFsVolumeInformation = 1;
 constexpr std::uint32_t kFileFsDeviceInformation = 4;
+constexpr std::uint32_t kFileFsAttributeInformation = 5;
+constexpr std::uint32_t kFileFsFullSizeInformation = 7;
 
 struct Target {
     ob::HandleEntry entry;
@@ -88,6 +94,8 @@ std::uint32_t querySize(std::uint32_t infoClass) {
             return sizeof(io::FileStandardInformation);
         case kFileAccessInformation:
             return 4;
+        case kFileInternalInformation:
+            return 8;
         case kFilePositionInformation:
             return 8;
         case kFileNetworkOpenInformation:
@@ -148,6 +156,13 @@ NtStatus NtQueryInformationFile(SystemCall& call) {
         return NtStatus::AccessDenied;
     if (infoClass == kFilePositionInformation)
         return finish(call, file.position);
+    if (infoClass == kFileInternalInformation) {
+        // The host's inode number: unique on the volume, as the NTFS file reference is.
+        struct stat host {};
+        if (::fstat(file.fd(), &host) != 0)
+            return io::FileRoot::statusForErrno(errno);
+        return finish(call, static_cast<std::uint64_t>(host.st_ino));
+    }
     auto view = io::viewOf(file.fd());
     if (!view)
         return view.error();
@@ -247,8 +262,74 @@ NtStatus NtSetInformationFile(SystemCall& call) {
     return status;
 }
 
+namespace {
+
+// The volume classes of a file on drive C: describe the host file system it lives on: its
+// size from fstatvfs, its serial number from the host's file-system id; the label is empty
+// and the file system reports itself as NTFS, which the names and attributes follow.
+NtStatus queryVolume(SystemCall& call, std::uint32_t infoClass, const File& file) {
+    struct statvfs host {};
+    if (::fstatvfs(file.fd(), &host) != 0)
+        return io::FileRoot::statusForErrno(errno);
+    if (infoClass == kFileFsFullSizeInformation) {
+        struct FullSize {
+            std::uint64_t total;
+            std::uint64_t callerAvailable;
+            std::uint64_t actualAvailable;
+            std::uint32_t sectorsPerUnit;
+            std::uint32_t bytesPerSector;
+        };
+        if (auto s = probeBuffers(call, sizeof(FullSize), true); s != NtStatus::Success)
+            return s;
+        const std::uint64_t unit = host.f_frsize != 0 ? host.f_frsize : host.f_bsize;
+        const auto sectors = static_cast<std::uint32_t>(unit >= 512 ? unit / 512 : 1);
+        return finish(call, FullSize{host.f_blocks, host.f_bavail, host.f_bfree, sectors, 512});
+    }
+    if (infoClass == kFileFsVolumeInformation) {
+        struct Volume {
+            std::uint64_t creationTime;
+            std::uint32_t serialNumber;
+            std::uint32_t labelLength;
+            std::uint8_t supportsObjects;
+            std::uint8_t pad[7];
+        };
+        if (auto s = probeBuffers(call, sizeof(Volume), true); s != NtStatus::Success)
+            return s;
+        const auto serial = static_cast<std::uint32_t>(
+            host.f_fsid ^ (static_cast<std::uint64_t>(host.f_fsid) >> 32));
+        return finish(call, Volume{0, serial, 0, 0, {}});
+    }
+    // FileFsAttributeInformation: attributes, longest name component, then the name.
+    constexpr std::uint32_t kCasePreservedNames = 0x2;
+    constexpr std::uint32_t kUnicodeOnDisk = 0x4;
+    struct Attribute {
+        std::uint32_t attributes;
+        std::int32_t maximumComponentLength;
+        std::uint32_t nameLength;
+        char16_t name[4];
+    };
+    if (auto s = probeBuffers(call, sizeof(Attribute), true); s != NtStatus::Success)
+        return s;
+    return finish(call, Attribute{kCasePreservedNames | kUnicodeOnDisk,
+                                  static_cast<std::int32_t>(host.f_namemax),
+                                  8,
+                                  {u'N', u'T', u'F', u'S'}});
+}
+
+}  // namespace
+
 NtStatus NtQueryVolumeInformationFile(SystemCall& call) {
-    if (static_cast<std::uint32_t>(call.arg(4)) != kFileFsDeviceInformation)
+    const auto infoClass = static_cast<std::uint32_t>(call.arg(4));
+    if (infoClass == kFileFsVolumeInformation || infoClass == kFileFsAttributeInformation ||
+        infoClass == kFileFsFullSizeInformation) {
+        auto target = fileOrConsole(call, call.arg(0));
+        if (!target)
+            return target.error();
+        if (target->console != nullptr)
+            return NtStatus::InvalidDeviceRequest;
+        return queryVolume(call, infoClass, *target->file);
+    }
+    if (infoClass != kFileFsDeviceInformation)
         return NtStatus::InvalidInfoClass;
     struct DeviceInformation {
         std::uint32_t deviceType;

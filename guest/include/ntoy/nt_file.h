@@ -58,14 +58,59 @@
 typedef enum _FILE_INFORMATION_CLASS {
     FileBasicInformation = 4,
     FileStandardInformation = 5,
+    FileInternalInformation = 6,
     FileAccessInformation = 8,
+    FileRenameInformation = 10,
+    FileLinkInformation = 11,
     FileDispositionInformation = 13,
     FilePositionInformation = 14,
     FileEndOfFileInformation = 20,
     FileNetworkOpenInformation = 34,
 } FILE_INFORMATION_CLASS;
 
-typedef enum _FS_INFORMATION_CLASS { FileFsDeviceInformation = 4 } FS_INFORMATION_CLASS;
+typedef enum _FS_INFORMATION_CLASS {
+    FileFsVolumeInformation = 1,
+    FileFsDeviceInformation = 4,
+    FileFsAttributeInformation = 5,
+    FileFsFullSizeInformation = 7,
+} FS_INFORMATION_CLASS;
+
+typedef struct _FILE_INTERNAL_INFORMATION {
+    LARGE_INTEGER IndexNumber;
+} FILE_INTERNAL_INFORMATION;
+
+/* FileRenameInformation's and FileLinkInformation's buffer: the new name follows. */
+typedef struct _FILE_RENAME_INFORMATION {
+    BOOLEAN ReplaceIfExists;
+    HANDLE RootDirectory;
+    ULONG FileNameLength;
+    WCHAR FileName[1];
+} FILE_RENAME_INFORMATION, FILE_LINK_INFORMATION;
+
+typedef struct _FILE_FS_VOLUME_INFORMATION {
+    LARGE_INTEGER VolumeCreationTime;
+    ULONG VolumeSerialNumber;
+    ULONG VolumeLabelLength;
+    BOOLEAN SupportsObjects;
+    WCHAR VolumeLabel[1];
+} FILE_FS_VOLUME_INFORMATION;
+_Static_assert(sizeof(FILE_FS_VOLUME_INFORMATION) == 24, "FILE_FS_VOLUME_INFORMATION size");
+
+typedef struct _FILE_FS_ATTRIBUTE_INFORMATION {
+    ULONG FileSystemAttributes;
+    LONG MaximumComponentNameLength;
+    ULONG FileSystemNameLength;
+    WCHAR FileSystemName[1];
+} FILE_FS_ATTRIBUTE_INFORMATION;
+
+typedef struct _FILE_FS_FULL_SIZE_INFORMATION {
+    LARGE_INTEGER TotalAllocationUnits;
+    LARGE_INTEGER CallerAvailableAllocationUnits;
+    LARGE_INTEGER ActualAvailableAllocationUnits;
+    ULONG SectorsPerAllocationUnit;
+    ULONG BytesPerSector;
+} FILE_FS_FULL_SIZE_INFORMATION;
+_Static_assert(sizeof(FILE_FS_FULL_SIZE_INFORMATION) == 32, "FILE_FS_FULL_SIZE_INFORMATION");
 
 typedef struct _FILE_BASIC_INFORMATION {
     LARGE_INTEGER CreationTime;
