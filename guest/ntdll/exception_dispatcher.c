@@ -21,6 +21,11 @@
 #define NTOY_DISPATCHER_RECORD_OFFSET 0x4F0
 _Static_assert(NTOY_DISPATCHER_RECORD_OFFSET >= sizeof(CONTEXT), "record overlaps the context");
 _Static_assert(NTOY_DISPATCHER_RECORD_OFFSET % 16 == 0, "record misaligned");
+_Static_assert(offsetof(CONTEXT, Rbx) == 0x90 && offsetof(CONTEXT, Rbp) == 0xA0 &&
+                   offsetof(CONTEXT, Rsi) == 0xA8 && offsetof(CONTEXT, Rdi) == 0xB0 &&
+                   offsetof(CONTEXT, R12) == 0xD8 && offsetof(CONTEXT, R15) == 0xF0 &&
+                   offsetof(CONTEXT, u.FltSave.XmmRegisters[6]) == 0x200,
+               "the CONTEXT offsets the entry below loads");
 
 #define NTOY_STRINGIFY_VALUE(x) #x
 #define NTOY_STRINGIFY(x) NTOY_STRINGIFY_VALUE(x)
@@ -39,6 +44,27 @@ __asm__("\t.text\n"
         "\t.seh_pushframe\n"
         "\t.seh_stackalloc 0x4D0\n"
         "\tcld\n"
+        /* The non-volatile registers take the exception's values, as the Windows kernel
+         * leaves them here: the unwind info names only the machine frame, so an unwind
+         * through this frame gets them from the frames below, as they were at this call. */
+        "\tmovq 0x90(%rsp), %rbx\n"
+        "\tmovq 0xA0(%rsp), %rbp\n"
+        "\tmovq 0xA8(%rsp), %rsi\n"
+        "\tmovq 0xB0(%rsp), %rdi\n"
+        "\tmovq 0xD8(%rsp), %r12\n"
+        "\tmovq 0xE0(%rsp), %r13\n"
+        "\tmovq 0xE8(%rsp), %r14\n"
+        "\tmovq 0xF0(%rsp), %r15\n"
+        "\tmovaps 0x200(%rsp), %xmm6\n"
+        "\tmovaps 0x210(%rsp), %xmm7\n"
+        "\tmovaps 0x220(%rsp), %xmm8\n"
+        "\tmovaps 0x230(%rsp), %xmm9\n"
+        "\tmovaps 0x240(%rsp), %xmm10\n"
+        "\tmovaps 0x250(%rsp), %xmm11\n"
+        "\tmovaps 0x260(%rsp), %xmm12\n"
+        "\tmovaps 0x270(%rsp), %xmm13\n"
+        "\tmovaps 0x280(%rsp), %xmm14\n"
+        "\tmovaps 0x290(%rsp), %xmm15\n"
         "\tmovq 0xF8(%rsp), %rax\n"
         "\tmovq %rax, 0x4D0(%rsp)\n"
         "\tmovq 0x98(%rsp), %rax\n"
