@@ -102,6 +102,18 @@ BOOL SetFileAttributesW(LPCWSTR lpFileName, DWORD dwFileAttributes) {
     return ok;
 }
 
+BOOL SetFileAttributesA(LPCSTR lpFileName, DWORD dwFileAttributes) {
+    WCHAR name[NTOY_PATH_CHARS];
+    if (lpFileName == NULL) {
+        RtlSetLastWin32Error(ERROR_PATH_NOT_FOUND);
+        return FALSE;
+    }
+    if (!ntoy_utf8_to_wide(lpFileName, name, NTOY_PATH_CHARS)) {
+        return FALSE;
+    }
+    return SetFileAttributesW(name, dwFileAttributes);
+}
+
 BOOL SetFileTime(HANDLE hFile, const FILETIME* lpCreationTime, const FILETIME* lpLastAccessTime,
                  const FILETIME* lpLastWriteTime) {
     FILE_BASIC_INFORMATION basic;

@@ -1,9 +1,8 @@
 /* Files by name with UTF-16 names (<wchar.h>, <direct.h>, <io.h>, <sys/utime.h>), over the
  * kernel32 calls msvcrt uses, with Win32 errors turned into errno by _dosmaperr: _wstat64,
  * _wchdir, _wgetcwd, _wfullpath, _wmkdir, _wchmod, _wutime64; remove and _unlink; the
- * _wfind family; and _assert. ntoy's kernel has no directory-enumeration service
- * (NtQueryDirectoryFile), so _wfindfirst64 fails as Windows' does when FindFirstFile answers
- * ERROR_NOT_SUPPORTED. */
+ * _find and _wfind families over FindFirstFile (the handle is kernel32's find handle); and
+ * _assert. */
 #include "msvcrt_private.h"
 
 IMPORT BOOL WINAPI SetCurrentDirectoryW(const WCHAR* path);
@@ -15,6 +14,14 @@ IMPORT DWORD WINAPI GetFileAttributesW(const WCHAR* path);
 IMPORT BOOL WINAPI SetFileAttributesW(const WCHAR* path, DWORD attributes);
 IMPORT BOOL WINAPI GetFileAttributesExW(const WCHAR* path, int level, void* data);
 IMPORT BOOL WINAPI DeleteFileA(const char* path);
+IMPORT HANDLE WINAPI FindFirstFileW(const WCHAR* pattern, void* data);
+IMPORT BOOL WINAPI FindNextFileW(HANDLE find, void* data);
+IMPORT BOOL WINAPI FindClose(HANDLE find);
+IMPORT int WINAPI MultiByteToWideChar(unsigned code_page, DWORD flags, const char* in, int in_count,
+                                      WCHAR* out, int out_count);
+IMPORT int WINAPI WideCharToMultiByte(unsigned code_page, DWORD flags, const WCHAR* in,
+                                      int in_count, char* out, int out_count,
+                                      const char* default_char, BOOL* used_default);
 IMPORT BOOL WINAPI SetFileTime(HANDLE file, const FILETIME* created, const FILETIME* accessed,
                                const FILETIME* written);
 
@@ -288,28 +295,144 @@ int _wutime64(const WCHAR* path, const struct crt_utimbuf64* times) {
     return result;
 }
 
-/* The _wfind family. No find handle can be opened on ntoy, so every handle given to
- * _wfindnext64 or _findclose is invalid (EINVAL). */
+/* The _find families: struct _wfinddata64_t and _finddata64_t (times as 64-bit time_t). */
+typedef struct {
+    DWORD dwFileAttributes;
+    FILETIME ftCreationTime, ftLastAccessTime, ftLastWriteTime;
+    DWORD nFileSizeHigh, nFileSizeLow, dwReserved0, dwReserved1;
+    WCHAR cFileName[260];
+    WCHAR cAlternateFileName[14];
+} FindDataW;
+
+struct crt_wfinddata64 {
+    unsigned attrib;
+    int64_t time_create, time_access, time_write;
+    int64_t size;
+    WCHAR name[260];
+};
+_Static_assert(sizeof(struct crt_wfinddata64) == 560, "_wfinddata64_t size");
+struct crt_finddata64 {
+    unsigned attrib;
+    int64_t time_create, time_access, time_write;
+    int64_t size;
+    char name[260];
+};
+_Static_assert(sizeof(struct crt_finddata64) == 304, "_finddata64_t size");
+
+#define FIND_ATTRIBUTE_NORMAL 0x80
+#define CP_ACP 0
+
+/* msvcrt reports FILE_ATTRIBUTE_NORMAL as 0 (_A_NORMAL). */
+static void fill_find(const FindDataW* in, unsigned* attrib, int64_t* times, int64_t* size) {
+    *attrib = in->dwFileAttributes == FIND_ATTRIBUTE_NORMAL ? 0 : in->dwFileAttributes;
+    times[0] = crt_filetime_to_time(&in->ftCreationTime);
+    times[1] = crt_filetime_to_time(&in->ftLastAccessTime);
+    times[2] = crt_filetime_to_time(&in->ftLastWriteTime);
+    *size = ((int64_t)in->nFileSizeHigh << 32) | in->nFileSizeLow;
+}
+
+static void to_wide_data(const FindDataW* in, struct crt_wfinddata64* out) {
+    int64_t times[3];
+    fill_find(in, &out->attrib, times, &out->size);
+    out->time_create = times[0];
+    out->time_access = times[1];
+    out->time_write = times[2];
+    memcpy(out->name, in->cFileName, sizeof(out->name));
+}
+
+static void to_narrow_data(const FindDataW* in, struct crt_finddata64* out) {
+    int64_t times[3];
+    fill_find(in, &out->attrib, times, &out->size);
+    out->time_create = times[0];
+    out->time_access = times[1];
+    out->time_write = times[2];
+    if (WideCharToMultiByte(CP_ACP, 0, in->cFileName, -1, out->name, sizeof(out->name), NULL,
+                            NULL) == 0) {
+        out->name[0] = 0;
+    }
+}
+
+/* The first match; -1 with errno ENOENT when there is none (or the folder is missing). */
+static intptr_t find_first(const WCHAR* pattern, FindDataW* found) {
+    HANDLE find = FindFirstFileW(pattern, found);
+    if (find == INVALID_HANDLE_VALUE) {
+        _dosmaperr(GetLastError());
+        return -1;
+    }
+    return (intptr_t)find;
+}
+
+static int find_next(intptr_t handle, FindDataW* found) {
+    if (!FindNextFileW((HANDLE)handle, found)) {
+        _dosmaperr(GetLastError());
+        return -1;
+    }
+    return 0;
+}
+
 int64_t _wfindfirst64(const WCHAR* pattern, void* data) {
+    FindDataW found;
     if (pattern == NULL || data == NULL) {
         crt_errno = EINVAL;
         return -1;
     }
-    _dosmaperr(ERROR_NOT_SUPPORTED);
-    return -1;
+    intptr_t handle = find_first(pattern, &found);
+    if (handle != -1) {
+        to_wide_data(&found, data);
+    }
+    return handle;
 }
 
 int _wfindnext64(int64_t handle, void* data) {
-    (void)handle;
-    (void)data;
-    crt_errno = EINVAL;
-    return -1;
+    FindDataW found;
+    if (data == NULL) {
+        crt_errno = EINVAL;
+        return -1;
+    }
+    if (find_next((intptr_t)handle, &found) != 0) {
+        return -1;
+    }
+    to_wide_data(&found, data);
+    return 0;
+}
+
+int64_t _findfirst64(const char* pattern, void* data) {
+    WCHAR wide[1024];
+    FindDataW found;
+    if (pattern == NULL || data == NULL) {
+        crt_errno = EINVAL;
+        return -1;
+    }
+    if (MultiByteToWideChar(CP_ACP, 0, pattern, -1, wide, 1024) == 0) {
+        crt_errno = ENOENT;
+        return -1;
+    }
+    intptr_t handle = find_first(wide, &found);
+    if (handle != -1) {
+        to_narrow_data(&found, data);
+    }
+    return handle;
+}
+
+int _findnext64(int64_t handle, void* data) {
+    FindDataW found;
+    if (data == NULL) {
+        crt_errno = EINVAL;
+        return -1;
+    }
+    if (find_next((intptr_t)handle, &found) != 0) {
+        return -1;
+    }
+    to_narrow_data(&found, data);
+    return 0;
 }
 
 int _findclose(int64_t handle) {
-    (void)handle;
-    crt_errno = EINVAL;
-    return -1;
+    if (!FindClose((HANDLE)(intptr_t)handle)) {
+        _dosmaperr(GetLastError());
+        return -1;
+    }
+    return 0;
 }
 
 int fprintf(FILE* f, const char* format, ...);

@@ -182,6 +182,16 @@ std::string_view ntStatusName(NtStatus s) {
             return "STATUS_THREAD_IS_TERMINATING";
         case NtStatus::PartialCopy:
             return "STATUS_PARTIAL_COPY";
+        case NtStatus::BufferOverflow:
+            return "STATUS_BUFFER_OVERFLOW";
+        case NtStatus::NoMoreFiles:
+            return "STATUS_NO_MORE_FILES";
+        case NtStatus::NoSuchFile:
+            return "STATUS_NO_SUCH_FILE";
+        case NtStatus::BadStack:
+            return "STATUS_BAD_STACK";
+        case NtStatus::InvalidUnwindTarget:
+            return "STATUS_INVALID_UNWIND_TARGET";
         case NtStatus::InvalidCid:
             return "STATUS_INVALID_CID";
         case NtStatus::ObjectNameNotFound:

@@ -81,6 +81,11 @@ enum class NtStatus : std::uint32_t {
     ThreadIsTerminating = 0xC000004B,
     ProcessIsTerminating = 0xC000010A,
     PartialCopy = 0x8000000D,
+    BufferOverflow = 0x80000005,
+    NoMoreFiles = 0x80000006,
+    NoSuchFile = 0xC000000F,
+    BadStack = 0xC0000028,             // the unwinder's: a frame outside the stack
+    InvalidUnwindTarget = 0xC0000029,  // the unwinder's: the target frame was not found
     InvalidCid = 0xC000000B,
     ObjectNameNotFound = 0xC0000034,
     EndOfFile = 0xC0000011,

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "kernel/base/NtStatus.h"
+#include "kernel/io/DirectoryScan.h"
 
 #include "kernel/io/GuestPath.h"
 #include "kernel/io/UniqueFd.h"
@@ -68,11 +69,20 @@ public:
     bool directory() const { return identity_.directory; }
     bool synchronous() const { return identity_.synchronous; }
     bool isRoot() const { return identity_.path.empty(); }
+    int parentFd() const { return identity_.parent.get(); }
+    // After a rename by this open: its new directory and name. Other opens of the file keep
+    // the name they were opened by (a deletion through them removes nothing or that name).
+    void renamed(UniqueFd parent, GuestComponents path) {
+        identity_.parent = std::move(parent);
+        identity_.path = std::move(path);
+    }
 
     std::uint64_t position = 0;  // the current byte offset (FilePositionInformation)
     ShareAccess shareAccess;     // this open's, for the share checks of later ones
     bool deletePending = false;  // FileDispositionInformation: later opens are refused
     bool deleteOnClose = false;  // FILE_DELETE_ON_CLOSE: the name goes at the close only
+    // A directory's listing in progress (NtQueryDirectoryFile), from its first query.
+    std::unique_ptr<DirectoryScan> scan;
 
 private:
     Identity identity_;

@@ -1,7 +1,8 @@
 // NtQueryInformationFile, NtSetInformationFile, NtQueryVolumeInformationFile and
 // NtFlushBuffersFile. The classes are the ones ordinary programs reach through kernel32:
-// basic, standard, internal, access, position, network-open (query); position, end of file
-// and disposition (set); the device information that GetFileType and GetConsoleMode read,
+// basic, standard, internal, access, position, network-open (query); basic (times and the
+// read-only attribute), rename, link, position, end of file and disposition (set); the device
+// information that GetFileType and GetConsoleMode read,
 // and the volume, attribute and full-size information of the host file system under C:
 // (volume). Any other class is STATUS_INVALID_INFO_CLASS. A console handle answers only
 // FileAccessInformation and the device information; other classes are
@@ -10,6 +11,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -42,6 +44,8 @@ enum : std::uint32_t {
     kFileStandardInformation = 5,
     kFileInternalInformation = 6,
     kFileAccessInformation = 8,
+    kFileRenameInformation = 10,
+    kFileLinkInformation = 11,
     kFileDispositionInformation = 13,
     kFilePositionInformation = 14,
     kFileEndOfFileInformation = 20,
@@ -193,11 +197,181 @@ NtStatus NtQueryInformationFile(SystemCall& call) {
     }
 }
 
+namespace {
+
+// NT time (100 ns since 1601) as the host's.
+timespec hostTime(std::int64_t ntTime) {
+    constexpr std::int64_t kUnixEpoch = 116444736000000000;  // 1970-01-01 in NT time
+    const std::int64_t since = ntTime - kUnixEpoch;
+    std::int64_t seconds = since / 10'000'000, rest = since % 10'000'000;
+    if (rest < 0) {
+        --seconds;
+        rest += 10'000'000;
+    }
+    return timespec{seconds, rest * 100};
+}
+
+// The host path that reaches an open descriptor, O_PATH ones included, for the calls that
+// take no descriptor of that kind (utimensat, fchmodat).
+std::string procPath(int fd) {
+    return "/proc/self/fd/" + std::to_string(fd);
+}
+
+// FileBasicInformation: a time of 0 (or -1 and -2, which ask Windows to stop or resume
+// updating it) leaves that time as it is; the last access and last write times are set on the
+// host, which keeps no settable creation or change time (those are accepted and left).
+// Attributes of 0 leave them as they are; otherwise read-only is the owner's write bit and the
+// rest go to the host file's extended attribute (FileSupport.h), or are not kept on a host file
+// system without user extended attributes.
+NtStatus setBasic(File& file, const io::FileBasicInformation& basic) {
+    auto settable = [](std::int64_t t) { return t > 0; };
+    if (settable(basic.lastAccessTime) || settable(basic.lastWriteTime)) {
+        timespec times[2] = {{0, UTIME_OMIT}, {0, UTIME_OMIT}};
+        if (settable(basic.lastAccessTime))
+            times[0] = hostTime(basic.lastAccessTime);
+        if (settable(basic.lastWriteTime))
+            times[1] = hostTime(basic.lastWriteTime);
+        if (::utimensat(AT_FDCWD, procPath(file.fd()).c_str(), times, 0) != 0)
+            return io::FileRoot::statusForErrno(errno);
+    }
+    if (basic.fileAttributes != 0) {
+        if ((basic.fileAttributes & io::kAttributeDirectory) != 0 && !file.directory())
+            return NtStatus::InvalidParameter;
+        struct stat st {};
+        if (::fstat(file.fd(), &st) != 0)
+            return io::FileRoot::statusForErrno(errno);
+        const bool readOnly = (basic.fileAttributes & io::kAttributeReadOnly) != 0;
+        // Read-only takes every write bit away; clearing it gives the owner's back.
+        const mode_t mode =
+            readOnly ? (st.st_mode & 07777 & ~mode_t{0222}) : ((st.st_mode & 07777) | S_IWUSR);
+        if (mode != (st.st_mode & 07777) &&
+            ::fchmodat(AT_FDCWD, procPath(file.fd()).c_str(), mode, 0) != 0)
+            return io::FileRoot::statusForErrno(errno);
+        const std::uint32_t stored = basic.fileAttributes & io::kStoredAttributes;
+        if (::setxattr(procPath(file.fd()).c_str(), io::kAttributesXattr, &stored, sizeof stored,
+                       0) != 0 &&
+            errno != ENOTSUP && errno != EPERM)
+            return io::FileRoot::statusForErrno(errno);
+    }
+    return NtStatus::Success;
+}
+
+// FILE_RENAME_INFORMATION and FILE_LINK_INFORMATION share this layout on x64.
+struct RenameHeader {
+    std::uint8_t replaceIfExists;
+    std::uint8_t pad[7];
+    std::uint64_t rootDirectory;
+    std::uint32_t fileNameLength;
+};
+constexpr std::uint32_t kRenameNameOffset = 20;
+
+// FileRenameInformation and FileLinkInformation: the new name is an absolute NT path, a
+// path relative to RootDirectory, or, with no RootDirectory, a bare name in the file's own
+// directory. The name must stay beneath the root, like every name. An existing target is
+// STATUS_OBJECT_NAME_COLLISION unless ReplaceIfExists; a directory is never replaced
+// (STATUS_ACCESS_DENIED), and a directory cannot be linked (STATUS_FILE_IS_A_DIRECTORY).
+NtStatus setName(SystemCall& call, File& file, std::uint32_t infoClass, std::uint32_t length) {
+    const auto header = call.user.read<RenameHeader>(call.pointer(2));
+    if (!header)
+        return header.error();
+    if (header->fileNameLength % 2 != 0 || header->fileNameLength == 0 ||
+        header->fileNameLength > length - kRenameNameOffset)
+        return NtStatus::InvalidParameter;
+    std::u16string name(header->fileNameLength / 2, u'\0');
+    if (const NtStatus s = call.user.read(call.pointer(2) + kRenameNameOffset,
+                                          std::as_writable_bytes(std::span(name)));
+        s != NtStatus::Success)
+        return s;
+    if (file.isRoot())
+        return NtStatus::AccessDenied;
+    auto root = io::fileRootOf(call);
+    if (!root)
+        return root.error();
+    std::expected<io::GuestComponents, NtStatus> target;
+    if (header->rootDirectory != 0) {
+        auto directory = ob::referenceForCaller<File>(call, header->rootDirectory, 0);
+        if (!directory)
+            return directory.error();
+        if (!(*directory)->directory())
+            return NtStatus::InvalidParameter;
+        target = io::parseRelativePath((*directory)->path(), name);
+    } else if (name.front() == u'\\') {
+        target = io::parseNtPath(name);
+    } else {
+        io::GuestComponents here = file.path();
+        here.pop_back();
+        target = io::parseRelativePath(here, name);
+    }
+    if (!target)
+        return target.error();
+    if (target->empty())
+        return NtStatus::AccessDenied;  // the root itself
+    auto parent = (*root)->openParent(*target);
+    if (!parent)
+        return parent.error();
+    const int fromDir = file.parentFd();
+    const std::string& fromName = file.path().back();
+    const std::string& toName = target->back();
+    struct stat existing {};
+    const bool exists =
+        ::fstatat(parent->get(), toName.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0;
+    if (exists) {
+        struct stat self {};
+        const bool same = ::fstat(file.fd(), &self) == 0 && self.st_dev == existing.st_dev &&
+                          self.st_ino == existing.st_ino;
+        if (same && infoClass == kFileRenameInformation && *target == file.path())
+            return NtStatus::Success;  // renamed to its own name
+        if (!header->replaceIfExists)
+            return NtStatus::ObjectNameCollision;
+        if (S_ISDIR(existing.st_mode))
+            return NtStatus::AccessDenied;
+    }
+    if (infoClass == kFileLinkInformation) {
+        if (file.directory())
+            return NtStatus::FileIsADirectory;
+        if (exists && ::unlinkat(parent->get(), toName.c_str(), 0) != 0)
+            return io::FileRoot::statusForErrno(errno);
+        if (::linkat(fromDir, fromName.c_str(), parent->get(), toName.c_str(), 0) != 0)
+            return errno == EEXIST ? NtStatus::ObjectNameCollision
+                                   : io::FileRoot::statusForErrno(errno);
+        return NtStatus::Success;
+    }
+    const unsigned flags = header->replaceIfExists ? 0 : RENAME_NOREPLACE;
+    if (::renameat2(fromDir, fromName.c_str(), parent->get(), toName.c_str(), flags) != 0) {
+        switch (errno) {
+            case EEXIST:
+                return NtStatus::ObjectNameCollision;
+            case ENOTEMPTY:
+            case EISDIR:
+                return NtStatus::AccessDenied;
+            case EINVAL:  // a directory into itself
+                return NtStatus::InvalidParameter;
+            default:
+                return io::FileRoot::statusForErrno(errno);
+        }
+    }
+    file.renamed(std::move(*parent), std::move(*target));
+    return NtStatus::Success;
+}
+
+}  // namespace
+
 NtStatus NtSetInformationFile(SystemCall& call) {
     const auto infoClass = static_cast<std::uint32_t>(call.arg(4));
     std::uint32_t size = 0;
     ob::AccessMask needed = 0;
     switch (infoClass) {
+        case kFileBasicInformation:
+            size = sizeof(io::FileBasicInformation);
+            needed = access::kFileWriteAttributes;
+            break;
+        case kFileRenameInformation:
+            size = kRenameNameOffset + 2;
+            needed = access::kDelete;
+            break;
+        case kFileLinkInformation:
+            size = kRenameNameOffset + 2;
+            break;
         case kFilePositionInformation:
             size = 8;
             break;
@@ -223,7 +397,14 @@ NtStatus NtSetInformationFile(SystemCall& call) {
         return NtStatus::InvalidDeviceRequest;
     File& file = *target->file;
     NtStatus status = NtStatus::Success;
-    if (infoClass == kFileDispositionInformation) {
+    if (infoClass == kFileBasicInformation) {
+        const auto basic = call.user.read<io::FileBasicInformation>(call.pointer(2));
+        if (!basic)
+            return basic.error();
+        status = setBasic(file, *basic);
+    } else if (infoClass == kFileRenameInformation || infoClass == kFileLinkInformation) {
+        status = setName(call, file, infoClass, static_cast<std::uint32_t>(call.arg(3)));
+    } else if (infoClass == kFileDispositionInformation) {
         const auto remove = call.user.read<std::uint8_t>(call.pointer(2));
         if (!remove)
             return remove.error();

@@ -2,9 +2,11 @@
 
 #include <fcntl.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <string>
 
 #include "kernel/io/File.h"
 #include "kernel/ob/ObjectCallSupport.h"
@@ -100,11 +102,18 @@ std::expected<HostFileView, NtStatus> viewOf(int fd) {
     // Without a birth time the last write is the earliest the host knows of.
     view.basic.creationTime =
         (st.stx_mask & STATX_BTIME) ? fileTime(st.stx_btime) : view.basic.lastWriteTime;
-    std::uint32_t attributes = view.directory ? kAttributeDirectory : kAttributeArchive;
+    std::uint32_t stored = view.directory ? 0 : kAttributeArchive;
+    if (view.directory || view.regular) {  // a link's would be its target's
+        std::uint32_t kept = 0;
+        const std::string path = "/proc/self/fd/" + std::to_string(fd);
+        if (::getxattr(path.c_str(), kAttributesXattr, &kept, sizeof kept) == sizeof kept)
+            stored = kept & kStoredAttributes;
+    }
+    std::uint32_t attributes = stored | (view.directory ? kAttributeDirectory : 0);
     // Read-only: the host would refuse us writes (its owner lacks the write bit).
     if ((st.stx_mode & S_IWUSR) == 0)
         attributes |= kAttributeReadOnly;
-    view.basic.fileAttributes = attributes;
+    view.basic.fileAttributes = attributes != 0 ? attributes : kAttributeNormal;
     if (!view.directory) {
         view.endOfFile = static_cast<std::int64_t>(st.stx_size);
         view.allocationSize = static_cast<std::int64_t>(st.stx_blocks) * 512;

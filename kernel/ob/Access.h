@@ -55,6 +55,7 @@ inline constexpr AccessMask kThreadAllAccess = 0x1FFFFF;
 
 // The console handles are file objects on Windows; they take the file rights.
 inline constexpr AccessMask kFileReadData = 0x0001;
+inline constexpr AccessMask kFileListDirectory = 0x0001;  // the same bit, on a directory
 inline constexpr AccessMask kFileWriteData = 0x0002;
 inline constexpr AccessMask kFileAppendData = 0x0004;
 inline constexpr AccessMask kFileExecute = 0x0020;

@@ -56,17 +56,43 @@
 #define OBJ_CASE_INSENSITIVE 0x00000040L
 
 typedef enum _FILE_INFORMATION_CLASS {
+    FileDirectoryInformation = 1,
+    FileFullDirectoryInformation = 2,
+    FileBothDirectoryInformation = 3,
     FileBasicInformation = 4,
     FileStandardInformation = 5,
     FileInternalInformation = 6,
     FileAccessInformation = 8,
     FileRenameInformation = 10,
     FileLinkInformation = 11,
+    FileNamesInformation = 12,
     FileDispositionInformation = 13,
     FilePositionInformation = 14,
     FileEndOfFileInformation = 20,
     FileNetworkOpenInformation = 34,
+    FileIdBothDirectoryInformation = 37,
+    FileIdFullDirectoryInformation = 38,
 } FILE_INFORMATION_CLASS;
+
+/* NtQueryDirectoryFile's FileBothDirectoryInformation entry (FindFirstFile's). */
+typedef struct _FILE_BOTH_DIR_INFORMATION {
+    ULONG NextEntryOffset;
+    ULONG FileIndex;
+    LARGE_INTEGER CreationTime;
+    LARGE_INTEGER LastAccessTime;
+    LARGE_INTEGER LastWriteTime;
+    LARGE_INTEGER ChangeTime;
+    LARGE_INTEGER EndOfFile;
+    LARGE_INTEGER AllocationSize;
+    ULONG FileAttributes;
+    ULONG FileNameLength;
+    ULONG EaSize;
+    CCHAR ShortNameLength;
+    WCHAR ShortName[12];
+    WCHAR FileName[1];
+} FILE_BOTH_DIR_INFORMATION;
+_Static_assert(__builtin_offsetof(FILE_BOTH_DIR_INFORMATION, FileName) == 94,
+               "FILE_BOTH_DIR_INFORMATION layout");
 
 typedef enum _FS_INFORMATION_CLASS {
     FileFsVolumeInformation = 1,
@@ -193,5 +219,10 @@ NTSTATUS NtFlushBuffersFile(HANDLE FileHandle, PIO_STATUS_BLOCK IoStatusBlock);
 NTSTATUS NtQueryVolumeInformationFile(HANDLE FileHandle, PIO_STATUS_BLOCK IoStatusBlock,
                                       PVOID FsInformation, ULONG Length,
                                       FS_INFORMATION_CLASS FsInformationClass);
+NTSTATUS NtQueryDirectoryFile(HANDLE FileHandle, HANDLE Event, PVOID ApcRoutine, PVOID ApcContext,
+                              PIO_STATUS_BLOCK IoStatusBlock, PVOID FileInformation, ULONG Length,
+                              FILE_INFORMATION_CLASS FileInformationClass,
+                              BOOLEAN ReturnSingleEntry, PUNICODE_STRING FileName,
+                              BOOLEAN RestartScan);
 
 #endif

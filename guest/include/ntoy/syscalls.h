@@ -64,6 +64,7 @@
     X(51, NtQueryFullAttributesFile, 2)      \
     X(52, NtDeleteFile, 1)                   \
     X(53, NtFlushBuffersFile, 2)             \
-    X(54, NtQueryVolumeInformationFile, 5)
+    X(54, NtQueryVolumeInformationFile, 5)  \
+    X(55, NtQueryDirectoryFile, 11)
 
 #endif

@@ -1,0 +1,301 @@
+// NtQueryDirectoryFile: the entries of a directory open beneath the file root, in the classes
+// FindFirstFile and its kin read (directory, full, both, names, id-both, id-full), filtered by
+// the FileName mask of the first query (NameExpression.h). The listing is read at the first
+// query or a restart and kept in the file object (DirectoryScan.h), in NTFS's order: "." and
+// ".." first, then by upper-cased name; each call returns as many
+// whole entries as fit (one with ReturnSingleEntry), 8-byte aligned and chained by
+// NextEntryOffset. No entry matched: STATUS_NO_SUCH_FILE; none left: STATUS_NO_MORE_FILES; a
+// buffer too small for the first entry's name: its fixed part and what fits of the name,
+// STATUS_BUFFER_OVERFLOW, the entry kept for the next call.
+//
+// Only names the guest could use come back: a host name that is not valid UTF-8, or that
+// holds a character Windows forbids in names, is left out. Short (8.3) names are empty, as on
+// an NTFS volume without them. Symbolic links are listed as themselves, never followed, so a
+// link out of the root shows nothing of its target. As with NtReadFile, every call completes
+// before it returns: an event is reset and then set, and an APC routine is refused.
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+#include "kernel/io/DirectoryScan.h"
+#include "kernel/io/File.h"
+#include "kernel/io/FileRoot.h"
+#include "kernel/io/FileSupport.h"
+#include "kernel/io/NameExpression.h"
+#include "kernel/ke/Event.h"
+#include "kernel/ke/SystemCall.h"
+#include "kernel/ob/Access.h"
+#include "kernel/ob/ObjectCallSupport.h"
+
+namespace ntoy::ke {
+
+using io::DirectoryEntry;
+using io::DirectoryScan;
+using io::File;
+namespace access = ob::access;
+
+namespace {
+
+struct IoStatusBlock {
+    std::uint64_t status;
+    std::uint64_t information;
+};
+
+// FILE_INFORMATION_CLASS: where each class's fields sit, by the offset of its name.
+enum : std::uint32_t {
+    kFileDirectoryInformation = 1,
+    kFileFullDirectoryInformation = 2,
+    kFileBothDirectoryInformation = 3,
+    kFileNamesInformation = 12,
+    kFileIdBothDirectoryInformation = 37,
+    kFileIdFullDirectoryInformation = 38,
+};
+
+struct ClassLayout {
+    std::uint32_t nameOffset;   // FileName
+    bool times;                 // the common block: times, sizes, attributes (at 8..63)
+    std::int32_t fileIdOffset;  // FileId, or -1
+};
+
+std::optional<ClassLayout> layoutOf(std::uint32_t infoClass) {
+    switch (infoClass) {
+        case kFileDirectoryInformation:
+            return ClassLayout{64, true, -1};
+        case kFileFullDirectoryInformation:
+            return ClassLayout{68, true, -1};  // EaSize at 64
+        case kFileBothDirectoryInformation:
+            return ClassLayout{94, true, -1};  // EaSize 64, ShortNameLength 68, ShortName 70
+        case kFileNamesInformation:
+            return ClassLayout{12, false, -1};  // FileNameLength at 8
+        case kFileIdBothDirectoryInformation:
+            return ClassLayout{104, true, 96};
+        case kFileIdFullDirectoryInformation:
+            return ClassLayout{80, true, 72};
+        default:
+            return std::nullopt;
+    }
+}
+
+// The directory's entries that `mask` matches, read now.
+std::expected<std::vector<DirectoryEntry>, NtStatus> readDirectory(const File& directory,
+                                                                   std::u16string_view mask) {
+    io::UniqueFd listing(::openat(directory.fd(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!listing.valid())
+        return std::unexpected(io::FileRoot::statusForErrno(errno));
+    const int raw = ::dup(listing.get());
+    if (raw < 0)
+        return std::unexpected(io::FileRoot::statusForErrno(errno));
+    std::unique_ptr<DIR, int (*)(DIR*)> dir(::fdopendir(raw), &::closedir);
+    if (!dir) {
+        ::close(raw);
+        return std::unexpected(io::FileRoot::statusForErrno(errno));
+    }
+    std::vector<DirectoryEntry> out;
+    auto add = [&](std::u16string name, int fd) {
+        if (!io::nameInExpression(mask, name))
+            return;
+        const auto view = io::viewOf(fd);
+        if (!view)
+            return;  // gone since it was listed
+        DirectoryEntry e;
+        e.name = std::move(name);
+        e.creationTime = view->basic.creationTime;
+        e.lastAccessTime = view->basic.lastAccessTime;
+        e.lastWriteTime = view->basic.lastWriteTime;
+        e.changeTime = view->basic.changeTime;
+        e.endOfFile = view->endOfFile;
+        e.allocationSize = view->allocationSize;
+        e.attributes = view->basic.fileAttributes;
+        e.fileId = view->identity.second;
+        out.push_back(std::move(e));
+    };
+    // "." and "..", first, except in the root: its parent is outside and is shown as itself.
+    if (!directory.isRoot()) {
+        add(u".", directory.fd());
+        io::UniqueFd parent(::openat(directory.parentFd(), ".", O_PATH | O_CLOEXEC));
+        if (parent.valid())
+            add(u"..", parent.get());
+    }
+    const std::size_t dots = out.size();
+    while (const dirent* d = ::readdir(dir.get())) {
+        const std::string_view host = d->d_name;
+        if (host == "." || host == "..")
+            continue;
+        const auto wide = io::utf8ToUtf16(host);
+        if (!wide || !io::parseRelativePath({}, *wide))
+            continue;  // no name the guest could use
+        io::UniqueFd entry(::openat(listing.get(), d->d_name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+        if (entry.valid())
+            add(*wide, entry.get());
+    }
+    auto upcased = [](std::u16string_view s) {
+        std::u16string u(s);
+        for (char16_t& c : u)
+            if ((c >= u'a' && c <= u'z') || (c >= 0xE0 && c <= 0xFE && c != 0xF7))
+                c = static_cast<char16_t>(c - 0x20);
+        return u;
+    };
+    std::sort(out.begin() + static_cast<std::ptrdiff_t>(dots), out.end(),
+              [&](const DirectoryEntry& a, const DirectoryEntry& b) {
+                  return upcased(a.name) < upcased(b.name);
+              });
+    return out;
+}
+
+void put(std::vector<std::byte>& out, std::size_t at, const auto& value) {
+    std::memcpy(out.data() + at, &value, sizeof value);
+}
+
+// One entry in `layout`, with at most `nameBytes` of its name; its size unaligned.
+std::size_t encode(std::vector<std::byte>& out, std::size_t at, const ClassLayout& layout,
+                   const DirectoryEntry& e, std::size_t nameBytes) {
+    const std::size_t size = layout.nameOffset + nameBytes;
+    if (out.size() < at + size)
+        out.resize(at + size);
+    std::memset(out.data() + at, 0, size);
+    const auto nameLength = static_cast<std::uint32_t>(e.name.size() * 2);
+    if (layout.times) {
+        put(out, at + 8, e.creationTime);
+        put(out, at + 16, e.lastAccessTime);
+        put(out, at + 24, e.lastWriteTime);
+        put(out, at + 32, e.changeTime);
+        put(out, at + 40, e.endOfFile);
+        put(out, at + 48, e.allocationSize);
+        put(out, at + 56, e.attributes);
+        put(out, at + 60, nameLength);
+    } else {
+        put(out, at + 8, nameLength);
+    }
+    if (layout.fileIdOffset >= 0)
+        put(out, at + static_cast<std::size_t>(layout.fileIdOffset), e.fileId);
+    std::memcpy(out.data() + at + layout.nameOffset, e.name.data(), nameBytes);
+    return size;
+}
+
+std::expected<std::u16string, NtStatus> readMask(SystemCall& call, VirtualAddress string) {
+    struct UnicodeString {
+        std::uint16_t length, maximumLength;
+        std::uint32_t pad;
+        std::uint64_t buffer;
+    };
+    const auto s = call.user.read<UnicodeString>(string);
+    if (!s)
+        return std::unexpected(s.error());
+    if (s->length % 2 != 0)
+        return std::unexpected(NtStatus::InvalidParameter);
+    std::u16string mask(s->length / 2, u'\0');
+    if (const NtStatus st =
+            call.user.read(VirtualAddress(s->buffer), std::as_writable_bytes(std::span(mask)));
+        st != NtStatus::Success)
+        return std::unexpected(st);
+    return mask;
+}
+
+}  // namespace
+
+NtStatus NtQueryDirectoryFile(SystemCall& call) {
+    const std::uint64_t handle = call.arg(0);
+    const std::uint64_t eventHandle = call.arg(1);
+    const std::uint64_t apcRoutine = call.arg(2);
+    const VirtualAddress ioStatus = call.pointer(4);
+    const VirtualAddress buffer = call.pointer(5);
+    const auto length = static_cast<std::uint32_t>(call.arg(6));
+    const auto infoClass = static_cast<std::uint32_t>(call.arg(7));
+    const bool single = static_cast<std::uint8_t>(call.arg(8)) != 0;
+    const VirtualAddress maskString = call.pointer(9);
+    const bool restart = static_cast<std::uint8_t>(call.arg(10)) != 0;
+
+    const auto layout = layoutOf(infoClass);
+    if (!layout)
+        return NtStatus::InvalidInfoClass;
+    if (length < layout->nameOffset)
+        return NtStatus::InfoLengthMismatch;
+    auto file = ob::referenceForCaller<File>(call, handle, access::kFileListDirectory);
+    if (!file)
+        return file.error();
+    if (!(*file)->directory())
+        return NtStatus::InvalidParameter;
+    if (apcRoutine != 0)
+        return NtStatus::InvalidParameter;
+    if (auto s = call.user.probeForWrite(ioStatus, sizeof(IoStatusBlock)); s != NtStatus::Success)
+        return s;
+    if (auto s = call.user.probeForWrite(buffer, length); s != NtStatus::Success)
+        return s;
+    std::shared_ptr<Event> event;
+    if (eventHandle != 0) {
+        auto e = ob::referenceForCaller<Event>(call, eventHandle, access::kEventModifyState);
+        if (!e)
+            return e.error();
+        event = std::move(*e);
+        (void)event->reset();
+    }
+
+    File& directory = **file;
+    if (!directory.scan || restart) {
+        std::u16string mask = u"*";
+        if (maskString.value() != 0) {
+            auto given = readMask(call, maskString);
+            if (!given)
+                return given.error();
+            if (!given->empty())
+                mask = std::move(*given);
+        } else if (directory.scan) {
+            mask = directory.scan->mask;
+        }
+        auto entries = readDirectory(directory, mask);
+        if (!entries)
+            return entries.error();
+        auto scan = std::make_unique<DirectoryScan>();
+        scan->entries = std::move(*entries);
+        scan->mask = std::move(mask);
+        directory.scan = std::move(scan);
+    }
+    DirectoryScan& scan = *directory.scan;
+
+    NtStatus status = NtStatus::Success;
+    std::vector<std::byte> out;
+    std::size_t at = 0, previous = 0;
+    bool any = false;
+    while (scan.next < scan.entries.size()) {
+        const DirectoryEntry& e = scan.entries[scan.next];
+        const std::size_t start = (at + 7) & ~std::size_t{7};
+        const std::size_t whole = layout->nameOffset + e.name.size() * 2;
+        if (start + whole > length) {
+            if (!any) {
+                // Not even the first fits: its fixed part and what fits of its name.
+                const std::size_t room = (length - layout->nameOffset) & ~std::size_t{1};
+                at = encode(out, 0, *layout, e, room);
+                status = NtStatus::BufferOverflow;
+            }
+            break;
+        }
+        if (any)
+            put(out, previous, static_cast<std::uint32_t>(start - previous));
+        at = start + encode(out, start, *layout, e, e.name.size() * 2);
+        previous = start;
+        any = true;
+        ++scan.next;
+        if (single)
+            break;
+    }
+    if (!any && status == NtStatus::Success)
+        status = scan.returnedAny ? NtStatus::NoMoreFiles : NtStatus::NoSuchFile;
+    if (any)
+        scan.returnedAny = true;
+    if (!out.empty()) {
+        if (auto s = call.user.write(buffer, std::span<const std::byte>(out.data(), at));
+            s != NtStatus::Success)
+            return s;
+    }
+    (void)call.user.write(
+        ioStatus, IoStatusBlock{raw(status), any || status == NtStatus::BufferOverflow ? at : 0});
+    if (event && call.waits != nullptr)
+        (void)event->set(*call.waits);
+    return status;
+}
+
+}  // namespace ntoy::ke
