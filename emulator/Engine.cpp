@@ -108,6 +108,12 @@ std::expected<void, std::string> Engine::mapRegions(const GuestRam& ram,
                         "the kernel window");
         !ok)
         return ok;
+    if (cleanStores_) {
+        cleanStores_->addRegion(0, userWindow_.host(), mm::kUserSpaceEnd);
+        cleanStores_->addRegion(mm::kRamPhysicalBase, ram.hostView(), ram.bytes());
+        cleanStores_->addRegion(kernelWindow.base().value(), kernelWindow.host(),
+                                kernelWindow.size());
+    }
     // Everything else, up to and including the last page of the address space, is an MMIO
     // cover: 2.0.1 checks regions by virtual address before it walks, so an address in no
     // region would stop the machine instead of faulting. The covers' callbacks never run: no

@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstring>
@@ -904,7 +905,12 @@ public:
     }
     void add(const void* uc, const TlbLayout& layout) {
         std::unique_lock lock(mutex_);
-        engines_.insert_or_assign(uc, State{layout, {}});
+        engines_.insert_or_assign(uc, State{layout, {}, {}});
+    }
+    void addRegion(const void* uc, std::uint64_t va, const void* host, std::uint64_t size) {
+        std::unique_lock lock(mutex_);
+        if (const auto it = engines_.find(uc); it != engines_.end())
+            it->second.regions.push_back({va, reinterpret_cast<std::uintptr_t>(host), size});
     }
     void remove(const void* uc) {
         std::unique_lock lock(mutex_);
@@ -918,12 +924,19 @@ public:
             return;
         const auto host = reinterpret_cast<std::uintptr_t>(
             LibraryCalls::get().mapRamPtr(uc, nullptr, ramAddr & ~kTlbFlagBits));
+        // 2.0.1 sends an access to the host memory of the region at its *virtual* address, so
+        // the page's address is the host page's place in its region: one entry per MMU mode
+        // to look at, however large the TLB has grown.
+        const auto region = std::ranges::find_if(it->second.regions, [&](const Region& r) {
+            return host >= r.host && host - r.host < r.size;
+        });
+        if (region == it->second.regions.end())
+            return;  // not a region ntoy mapped: the page keeps the slow path
+        const std::uint64_t va = region->va + (host - region->host);
         forEachTlbTable(uc, it->second.layout, [&](std::span<TlbEntry> table) {
-            for (TlbEntry& e : table) {
-                const std::uint64_t page = e.addrWrite & ~kTlbFlagBits;
-                if ((e.addrWrite & kTlbFlagBits) == kTlbNotDirty && page + e.addend == host)
-                    e.addrWrite = page;
-            }
+            TlbEntry& e = table[(va >> 12) & (table.size() - 1)];
+            if (e.addrWrite == (va | kTlbNotDirty) && va + e.addend == host)
+                e.addrWrite = va;
         });
     }
     void codeGained(void* uc, std::uint64_t ramAddr) {
@@ -946,9 +959,15 @@ public:
     }
 
 private:
+    struct Region {
+        std::uint64_t va;
+        std::uintptr_t host;
+        std::uint64_t size;
+    };
     struct State {
         TlbLayout layout;
         std::unordered_set<std::uint64_t> codePages;
+        std::vector<Region> regions;  // what uc_mem_map_ptr (or uc_mem_map) placed where
     };
     std::shared_mutex mutex_;
     std::unordered_map<const void*, State> engines_;
@@ -1117,6 +1136,10 @@ std::unique_ptr<CleanStores> CleanStores::enable(uc_engine* uc) {
     return layout ? enable(uc, *layout) : nullptr;
 }
 
+void CleanStores::addRegion(std::uint64_t va, const void* host, std::uint64_t size) {
+    CleanStoreEngines::get().addRegion(uc_, va, host, size);
+}
+
 CleanStores::~CleanStores() {
     CleanStoreEngines::get().remove(uc_);
 }
@@ -1133,6 +1156,8 @@ bool cleanStoresWork(const TlbLayout& layout) {
         if (!m)
             return std::nullopt;
         const auto clean = enabled ? CleanStores::enable(m.uc(), layout) : nullptr;
+        if (clean)
+            clean->addRegion(0, LibraryCalls::get().mapRamPtr(m.uc(), nullptr, 0), 0x200000);
         m.setPte(target, target | ScratchMachine::kPresentRw);
         if (m.run(store, false, nullptr, nullptr) != UC_ERR_OK)
             return std::nullopt;
@@ -1154,6 +1179,7 @@ bool cleanStoresWork(const TlbLayout& layout) {
     if (!m)
         return false;
     const auto clean = CleanStores::enable(m.uc(), layout);
+    clean->addRegion(0, LibraryCalls::get().mapRamPtr(m.uc(), nullptr, 0), 0x200000);
     m.setPte(target, target | ScratchMachine::kPresentRw);
     if (m.run(rewrite, false, nullptr, nullptr) != UC_ERR_OK)
         return false;

@@ -163,17 +163,21 @@ namespace ntoy::emu {
 //    and accept a sentinel. storeBookkeepingElided() says whether the binding is in effect.
 // 2. Clean pages. For an engine enabled with CleanStores, ntoy keeps the set of its RAM pages
 //    that hold translated code (tlb_protect_code and tlb_unprotect_code, stubs in 2.0.1, are
-//    called exactly when a page gains its first block and loses its last). After the slow
-//    path has done its invalidation check, a store to a page outside the set clears
-//    TLB_NOTDIRTY from that page's TLB entries, so later stores run inline. A page that gains
+//    called when a page gains its first block, and when the range invalidation leaves it
+//    with none; the other ways blocks go, a flush included, leave a page in the set, which
+//    only costs it the slow path). After the slow path has done its invalidation check, a
+//    store to a page outside the set clears TLB_NOTDIRTY from that page's TLB entry in each
+//    MMU mode, found by its virtual address (2.0.1 reaches a region's host memory at the
+//    virtual address: CleanStores::addRegion), so later stores run inline. A page that gains
 //    code gets TLB_NOTDIRTY back on every entry before the block runs (tlb_reset_dirty), so
 //    self-modifying code is still caught, exactly as before. The TLB's place in the CPU
 //    state is read from the code of tlb_set_dirty_x86_64 and uc_emu_stop, and the whole
 //    mechanism is checked on a scratch machine: a store leaves a clean entry, and code that
 //    rewrites a block it has run runs the new instruction.
 //
-// When a step is not available (a static link, another library), stores keep the slow path
-// and nothing else changes.
+// When a step is not available (another library, one whose code does not decode as
+// expected), stores keep the slow path and nothing else changes. Linking libunicorn
+// statically would collide with these definitions: ntoy links the shared library.
 bool storeBookkeepingElided();
 
 struct TlbLayout {
@@ -192,6 +196,9 @@ class CleanStores {
 public:
     static std::unique_ptr<CleanStores> enable(uc_engine* uc);
     static std::unique_ptr<CleanStores> enable(uc_engine* uc, const TlbLayout& layout);
+    // A region mapped at `va` over `host` (uc_mem_map_ptr's arguments): stores to pages
+    // outside every region keep the slow path.
+    void addRegion(std::uint64_t va, const void* host, std::uint64_t size);
     ~CleanStores();
     CleanStores(const CleanStores&) = delete;
     CleanStores& operator=(const CleanStores&) = delete;

@@ -125,25 +125,29 @@ std::expected<std::vector<DirectoryEntry>, NtStatus> readDirectory(const File& d
         const std::string_view host = d->d_name;
         if (host == "." || host == "..")
             continue;
-        const auto wide = io::utf8ToUtf16(host);
-        if (!wide || !io::parseRelativePath({}, *wide))
+        if (!io::isGuestName(host))
             continue;  // no name the guest could use
+        const auto wide = io::utf8ToUtf16(host);
         io::UniqueFd entry(::openat(listing.get(), d->d_name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
         if (entry.valid())
             add(*wide, entry.get());
     }
-    auto upcased = [](std::u16string_view s) {
-        std::u16string u(s);
-        for (char16_t& c : u)
+    // NTFS's order: by upper-cased name, each key made once.
+    std::vector<std::pair<std::u16string, std::size_t>> keys;
+    for (std::size_t i = dots; i < out.size(); ++i) {
+        std::u16string key = out[i].name;
+        for (char16_t& c : key)
             if ((c >= u'a' && c <= u'z') || (c >= 0xE0 && c <= 0xFE && c != 0xF7))
                 c = static_cast<char16_t>(c - 0x20);
-        return u;
-    };
-    std::sort(out.begin() + static_cast<std::ptrdiff_t>(dots), out.end(),
-              [&](const DirectoryEntry& a, const DirectoryEntry& b) {
-                  return upcased(a.name) < upcased(b.name);
-              });
-    return out;
+        keys.emplace_back(std::move(key), i);
+    }
+    std::sort(keys.begin(), keys.end());
+    std::vector<DirectoryEntry> sorted(
+        std::make_move_iterator(out.begin()),
+        std::make_move_iterator(out.begin() + static_cast<std::ptrdiff_t>(dots)));
+    for (auto& [key, i] : keys)
+        sorted.push_back(std::move(out[i]));
+    return sorted;
 }
 
 void put(std::vector<std::byte>& out, std::size_t at, const auto& value) {
@@ -260,8 +264,9 @@ NtStatus NtQueryDirectoryFile(SystemCall& call) {
     std::vector<std::byte> out;
     std::size_t at = 0, previous = 0;
     bool any = false;
-    while (scan.next < scan.entries.size()) {
-        const DirectoryEntry& e = scan.entries[scan.next];
+    std::size_t next = scan.next;  // taken only once the buffer has them
+    while (next < scan.entries.size()) {
+        const DirectoryEntry& e = scan.entries[next];
         const std::size_t start = (at + 7) & ~std::size_t{7};
         const std::size_t whole = layout->nameOffset + e.name.size() * 2;
         if (start + whole > length) {
@@ -278,23 +283,29 @@ NtStatus NtQueryDirectoryFile(SystemCall& call) {
         at = start + encode(out, start, *layout, e, e.name.size() * 2);
         previous = start;
         any = true;
-        ++scan.next;
+        ++next;
         if (single)
             break;
     }
     if (!any && status == NtStatus::Success)
         status = scan.returnedAny ? NtStatus::NoMoreFiles : NtStatus::NoSuchFile;
-    if (any)
-        scan.returnedAny = true;
     if (!out.empty()) {
         if (auto s = call.user.write(buffer, std::span<const std::byte>(out.data(), at));
             s != NtStatus::Success)
             return s;
     }
-    (void)call.user.write(
-        ioStatus, IoStatusBlock{raw(status), any || status == NtStatus::BufferOverflow ? at : 0});
-    if (event && call.waits != nullptr)
-        (void)event->set(*call.waits);
+    scan.next = next;
+    if (any)
+        scan.returnedAny = true;
+    // The status block and the event, as the I/O manager completes a request: not for an
+    // error (STATUS_NO_SUCH_FILE), for success and the warnings (no more files, overflow).
+    if (raw(status) >> 30 != 3) {
+        (void)call.user.write(
+            ioStatus,
+            IoStatusBlock{raw(status), any || status == NtStatus::BufferOverflow ? at : 0});
+        if (event && call.waits != nullptr)
+            (void)event->set(*call.waits);
+    }
     return status;
 }
 

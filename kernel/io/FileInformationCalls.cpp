@@ -240,17 +240,26 @@ NtStatus setBasic(File& file, const io::FileBasicInformation& basic) {
         struct stat st {};
         if (::fstat(file.fd(), &st) != 0)
             return io::FileRoot::statusForErrno(errno);
+        const std::string path = procPath(file.fd());
         const bool readOnly = (basic.fileAttributes & io::kAttributeReadOnly) != 0;
-        // Read-only takes every write bit away; clearing it gives the owner's back.
-        const mode_t mode =
-            readOnly ? (st.st_mode & 07777 & ~mode_t{0222}) : ((st.st_mode & 07777) | S_IWUSR);
-        if (mode != (st.st_mode & 07777) &&
-            ::fchmodat(AT_FDCWD, procPath(file.fd()).c_str(), mode, 0) != 0)
+        // A file's read-only is its write bits: every one goes, and clearing it gives the
+        // owner's back. A folder's is advisory on Windows (files are still made in it), so
+        // it is kept with the others.
+        const mode_t mode = file.directory() || !readOnly ? ((st.st_mode & 07777) | S_IWUSR)
+                                                          : (st.st_mode & 07777 & ~mode_t{0222});
+        // Writable first: the host refuses a user extended attribute on a file its owner may
+        // not write.
+        if ((mode & S_IWUSR) != 0 && mode != (st.st_mode & 07777) &&
+            ::fchmodat(AT_FDCWD, path.c_str(), mode, 0) != 0)
             return io::FileRoot::statusForErrno(errno);
-        const std::uint32_t stored = basic.fileAttributes & io::kStoredAttributes;
-        if (::setxattr(procPath(file.fd()).c_str(), io::kAttributesXattr, &stored, sizeof stored,
-                       0) != 0 &&
-            errno != ENOTSUP && errno != EPERM)
+        const std::uint32_t stored =
+            basic.fileAttributes &
+            (io::kStoredAttributes | (file.directory() ? io::kAttributeReadOnly : 0));
+        if (::setxattr(path.c_str(), io::kAttributesXattr, &stored, sizeof stored, 0) != 0 &&
+            errno != ENOTSUP && errno != EPERM && errno != EACCES)
+            return io::FileRoot::statusForErrno(errno);
+        if ((mode & S_IWUSR) == 0 && mode != (st.st_mode & 07777) &&
+            ::fchmodat(AT_FDCWD, path.c_str(), mode, 0) != 0)
             return io::FileRoot::statusForErrno(errno);
     }
     return NtStatus::Success;
@@ -264,6 +273,8 @@ struct RenameHeader {
     std::uint32_t fileNameLength;
 };
 constexpr std::uint32_t kRenameNameOffset = 20;
+constexpr std::uint32_t kRenameInformationSize = 24;  // sizeof(FILE_RENAME_INFORMATION)
+constexpr std::uint32_t kLongestName = 0xFFFE;        // what a UNICODE_STRING can hold
 
 // FileRenameInformation and FileLinkInformation: the new name is an absolute NT path, a
 // path relative to RootDirectory, or, with no RootDirectory, a bare name in the file's own
@@ -275,7 +286,8 @@ NtStatus setName(SystemCall& call, File& file, std::uint32_t infoClass, std::uin
     if (!header)
         return header.error();
     if (header->fileNameLength % 2 != 0 || header->fileNameLength == 0 ||
-        header->fileNameLength > length - kRenameNameOffset)
+        header->fileNameLength > length - kRenameNameOffset ||
+        header->fileNameLength > kLongestName)
         return NtStatus::InvalidParameter;
     std::u16string name(header->fileNameLength / 2, u'\0');
     if (const NtStatus s = call.user.read(call.pointer(2) + kRenameNameOffset,
@@ -284,6 +296,14 @@ NtStatus setName(SystemCall& call, File& file, std::uint32_t infoClass, std::uin
         return s;
     if (file.isRoot())
         return NtStatus::AccessDenied;
+    // The host renames and links by name: the handle's name must still be the file's (another
+    // open may have renamed it, and something else taken the name since).
+    struct stat self {
+    }, named{};
+    if (::fstat(file.fd(), &self) != 0 ||
+        ::fstatat(file.parentFd(), file.path().back().c_str(), &named, AT_SYMLINK_NOFOLLOW) != 0 ||
+        self.st_dev != named.st_dev || self.st_ino != named.st_ino)
+        return NtStatus::ObjectNameNotFound;
     auto root = io::fileRootOf(call);
     if (!root)
         return root.error();
@@ -316,9 +336,7 @@ NtStatus setName(SystemCall& call, File& file, std::uint32_t infoClass, std::uin
     const bool exists =
         ::fstatat(parent->get(), toName.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0;
     if (exists) {
-        struct stat self {};
-        const bool same = ::fstat(file.fd(), &self) == 0 && self.st_dev == existing.st_dev &&
-                          self.st_ino == existing.st_ino;
+        const bool same = self.st_dev == existing.st_dev && self.st_ino == existing.st_ino;
         if (same && infoClass == kFileRenameInformation && *target == file.path())
             return NtStatus::Success;  // renamed to its own name
         if (!header->replaceIfExists)
@@ -331,7 +349,9 @@ NtStatus setName(SystemCall& call, File& file, std::uint32_t infoClass, std::uin
             return NtStatus::FileIsADirectory;
         if (exists && ::unlinkat(parent->get(), toName.c_str(), 0) != 0)
             return io::FileRoot::statusForErrno(errno);
-        if (::linkat(fromDir, fromName.c_str(), parent->get(), toName.c_str(), 0) != 0)
+        // Through the descriptor, so that the link is to the open file itself.
+        if (::linkat(AT_FDCWD, procPath(file.fd()).c_str(), parent->get(), toName.c_str(),
+                     AT_SYMLINK_FOLLOW) != 0)
             return errno == EEXIST ? NtStatus::ObjectNameCollision
                                    : io::FileRoot::statusForErrno(errno);
         return NtStatus::Success;
@@ -366,11 +386,11 @@ NtStatus NtSetInformationFile(SystemCall& call) {
             needed = access::kFileWriteAttributes;
             break;
         case kFileRenameInformation:
-            size = kRenameNameOffset + 2;
+            size = kRenameInformationSize;
             needed = access::kDelete;
             break;
         case kFileLinkInformation:
-            size = kRenameNameOffset + 2;
+            size = kRenameInformationSize;
             break;
         case kFilePositionInformation:
             size = 8;

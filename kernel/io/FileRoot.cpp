@@ -97,8 +97,7 @@ std::optional<std::string> FileRoot::dosPathOf(const std::filesystem::path& host
             continue;
         // Only names the guest could have typed itself: a host name with a backslash or a
         // colon would not survive the round trip.
-        const auto wide = utf8ToUtf16(part.string());
-        if (!wide || !parseRelativePath({}, *wide))
+        if (!isGuestName(part.string()))
             return std::nullopt;
         components.push_back(part.string());
     }

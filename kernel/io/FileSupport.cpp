@@ -107,7 +107,7 @@ std::expected<HostFileView, NtStatus> viewOf(int fd) {
         std::uint32_t kept = 0;
         const std::string path = "/proc/self/fd/" + std::to_string(fd);
         if (::getxattr(path.c_str(), kAttributesXattr, &kept, sizeof kept) == sizeof kept)
-            stored = kept & kStoredAttributes;
+            stored = kept & (kStoredAttributes | (view.directory ? kAttributeReadOnly : 0));
     }
     std::uint32_t attributes = stored | (view.directory ? kAttributeDirectory : 0);
     // Read-only: the host would refuse us writes (its owner lacks the write bit).

@@ -23,8 +23,9 @@ inline constexpr std::uint32_t kAttributeArchive = 0x20;
 inline constexpr std::uint32_t kAttributeNormal = 0x80;
 // The attributes the host has no place for (hidden, system, archive, temporary, offline, not
 // content-indexed), kept in an extended attribute of the host file when one has been set;
-// without it a file is FILE_ATTRIBUTE_ARCHIVE, as Windows makes new files. Read-only is the
-// owner's write bit, directory the host's file type.
+// without it a file is FILE_ATTRIBUTE_ARCHIVE, as Windows makes new files. A file's read-only
+// is the owner's write bit (a folder's, advisory on Windows, is kept with the others), and
+// directory is the host's file type.
 inline constexpr std::uint32_t kStoredAttributes = 0x2 | 0x4 | 0x20 | 0x100 | 0x1000 | 0x2000;
 inline constexpr const char* kAttributesXattr = "user.ntoy.attributes";
 

@@ -118,6 +118,14 @@ std::expected<GuestComponents, NtStatus> parseRelativePath(const GuestComponents
     return out;
 }
 
+bool isGuestName(std::string_view host) {
+    const auto wide = utf8ToUtf16(host);
+    if (!wide)
+        return false;
+    const auto parsed = parseRelativePath({}, *wide);
+    return parsed && parsed->size() == 1 && (*parsed)[0] == host;
+}
+
 std::string dosPath(const GuestComponents& components) {
     std::string out = "C:\\";
     for (std::size_t i = 0; i < components.size(); ++i) {

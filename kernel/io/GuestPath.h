@@ -32,6 +32,10 @@ std::expected<GuestComponents, NtStatus> parseNtPath(std::u16string_view path);
 std::expected<GuestComponents, NtStatus> parseRelativePath(const GuestComponents& directory,
                                                            std::u16string_view path);
 
+// Whether a host name (UTF-8) is one the guest could use as a single component: valid UTF-8
+// and no character Windows forbids in names, no separator, not "." or "..".
+bool isGuestName(std::string_view host);
+
 // "C:\" followed by the components joined with '\', in UTF-8.
 std::string dosPath(const GuestComponents& components);
 

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "kernel/io/GuestPath.h"
 #include "kernel/ke/SystemCall.h"
 #include "kernel/ldr/DllName.h"
 #include "kernel/ldr/ImageLoader.h"
@@ -68,12 +69,14 @@ std::uint64_t recordSize(const ps::LoadedImage& image, std::size_t pathChars) {
                    8);
 }
 
-// The path as the guest sees it: Latin-1 widened, at most what a UNICODE_STRING holds.
+// The module's DOS path (UTF-8, built from names the guest can use) in UTF-16, at most what a
+// UNICODE_STRING holds.
 std::u16string guestPath(const std::string& path) {
-    std::u16string wide;
-    for (unsigned char c : path.substr(0, 0x7FFF))
-        wide.push_back(c);
-    return wide;
+    auto wide = io::utf8ToUtf16(path);
+    std::u16string out = wide ? std::move(*wide) : std::u16string(path.begin(), path.end());
+    if (out.size() > 0x7FFF)
+        out.resize(0x7FFF);
+    return out;
 }
 
 }  // namespace
@@ -108,7 +111,7 @@ NtStatus NtQueryMappedImages(SystemCall& call) {
         const std::size_t at = out.size();
         const std::uint64_t size = recordSize(*image, path.size());
         out.resize(at + size);
-        const std::size_t slash = image->guestPath.find_last_of('\\');
+        const std::size_t slash = path.find_last_of(u'\\');
         NTOY_MAPPED_IMAGE record{};
         record.NextEntryOffset = image == images.back() ? 0 : static_cast<std::uint32_t>(size);
         record.Serial = image->serial;

@@ -66,8 +66,10 @@ const ps::LoadedImage* ImageLoader::find(std::string_view dllName) const {
 std::expected<const ps::LoadedImage*, LoadError> ImageLoader::loadExecutable(
     const std::filesystem::path& path, const std::filesystem::path& systemDir) {
     ps::ImageSearchPath search{path.parent_path(), systemDir};
-    if (process_.fileRoot)
-        if (auto dos = process_.fileRoot->dosPathOf(path.parent_path()))
+    std::error_code ec;
+    const auto folder = std::filesystem::absolute(path, ec).parent_path();
+    if (process_.fileRoot && !ec)
+        if (auto dos = process_.fileRoot->dosPathOf(folder))
             search.applicationGuestDirectory = dos->back() == '\\' ? *dos : *dos + '\\';
     process_.imageSearchPath() = search;
     auto exe = map(path, search.applicationGuestDirectory);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "kernel/io/Console.h"
+#include "kernel/io/GuestPath.h"
 #include "kernel/mm/SystemLayout.h"
 #include "kernel/mm/UserMemory.h"
 #include "ntoy/process_layout.h"
@@ -12,10 +13,14 @@ namespace {
 
 using mm::MmProtection;
 
+// Paths and arguments are UTF-8 (the DOS paths ntoy builds, a Linux command line); bytes that
+// are not are taken as Latin-1, one character each, so that nothing is lost.
 std::u16string widen(const std::string& s) {
+    if (auto utf16 = io::utf8ToUtf16(s))
+        return std::move(*utf16);
     std::u16string w;
     for (unsigned char c : s)
-        w.push_back(c);  // paths and arguments are taken as Latin-1
+        w.push_back(c);
     return w;
 }
 
