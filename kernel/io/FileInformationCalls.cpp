@@ -16,6 +16,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include "kernel/io/Console.h"
 #include "kernel/io/File.h"
@@ -296,17 +297,23 @@ NtStatus setName(SystemCall& call, File& file, std::uint32_t infoClass, std::uin
         return s;
     if (file.isRoot())
         return NtStatus::AccessDenied;
-    // The host renames and links by name: the handle's name must still be the file's (another
-    // open may have renamed it, and something else taken the name since).
-    struct stat self {
-    }, named{};
-    if (::fstat(file.fd(), &self) != 0 ||
-        ::fstatat(file.parentFd(), file.path().back().c_str(), &named, AT_SYMLINK_NOFOLLOW) != 0 ||
-        self.st_dev != named.st_dev || self.st_ino != named.st_ino)
-        return NtStatus::ObjectNameNotFound;
     auto root = io::fileRootOf(call);
     if (!root)
         return root.error();
+    // The host renames by name, Windows by the open file: the file's name now, as the host
+    // keeps it through renames by other opens, and checked to still be this file.
+    struct stat self {};
+    struct stat named {};
+    std::error_code ec;
+    const auto now = std::filesystem::read_symlink(procPath(file.fd()), ec);
+    auto from = ec ? std::nullopt : (*root)->componentsOf(now);
+    if (!from || from->empty())
+        return NtStatus::ObjectNameNotFound;  // deleted, or no longer beneath the root
+    auto fromParent = (*root)->openParent(*from);
+    if (!fromParent || ::fstat(file.fd(), &self) != 0 ||
+        ::fstatat(fromParent->get(), from->back().c_str(), &named, AT_SYMLINK_NOFOLLOW) != 0 ||
+        self.st_dev != named.st_dev || self.st_ino != named.st_ino)
+        return NtStatus::ObjectNameNotFound;
     std::expected<io::GuestComponents, NtStatus> target;
     if (header->rootDirectory != 0) {
         auto directory = ob::referenceForCaller<File>(call, header->rootDirectory, 0);
@@ -318,7 +325,7 @@ NtStatus setName(SystemCall& call, File& file, std::uint32_t infoClass, std::uin
     } else if (name.front() == u'\\') {
         target = io::parseNtPath(name);
     } else {
-        io::GuestComponents here = file.path();
+        io::GuestComponents here = *from;
         here.pop_back();
         target = io::parseRelativePath(here, name);
     }
@@ -329,15 +336,15 @@ NtStatus setName(SystemCall& call, File& file, std::uint32_t infoClass, std::uin
     auto parent = (*root)->openParent(*target);
     if (!parent)
         return parent.error();
-    const int fromDir = file.parentFd();
-    const std::string& fromName = file.path().back();
+    const int fromDir = fromParent->get();
+    const std::string& fromName = from->back();
     const std::string& toName = target->back();
     struct stat existing {};
     const bool exists =
         ::fstatat(parent->get(), toName.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0;
     if (exists) {
         const bool same = self.st_dev == existing.st_dev && self.st_ino == existing.st_ino;
-        if (same && infoClass == kFileRenameInformation && *target == file.path())
+        if (same && infoClass == kFileRenameInformation && *target == *from)
             return NtStatus::Success;  // renamed to its own name
         if (!header->replaceIfExists)
             return NtStatus::ObjectNameCollision;

@@ -83,7 +83,7 @@ std::string FileRoot::initialDirectory() const {
     return *dos;
 }
 
-std::optional<std::string> FileRoot::dosPathOf(const std::filesystem::path& host) const {
+std::optional<GuestComponents> FileRoot::componentsOf(const std::filesystem::path& host) const {
     std::error_code ec;
     const auto canonical = std::filesystem::weakly_canonical(host, ec);
     if (ec)
@@ -101,7 +101,14 @@ std::optional<std::string> FileRoot::dosPathOf(const std::filesystem::path& host
             return std::nullopt;
         components.push_back(part.string());
     }
-    return dosPath(components);
+    return components;
+}
+
+std::optional<std::string> FileRoot::dosPathOf(const std::filesystem::path& host) const {
+    auto components = componentsOf(host);
+    if (!components)
+        return std::nullopt;
+    return dosPath(*components);
 }
 
 std::expected<UniqueFd, int> FileRoot::walk(const GuestComponents& components, std::size_t count,

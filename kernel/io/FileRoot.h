@@ -43,6 +43,8 @@ public:
     // "C:\\" for the root itself); empty when it lies outside, or a name on the way is one
     // the guest could not have typed.
     std::optional<std::string> dosPathOf(const std::filesystem::path& host) const;
+    // The same place as components from the root down.
+    std::optional<GuestComponents> componentsOf(const std::filesystem::path& host) const;
 
     // An open of `components` with open(2) `flags` (O_CREAT with `mode`), confined beneath the
     // root. `components` empty is the root itself.

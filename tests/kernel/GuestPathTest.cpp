@@ -164,6 +164,21 @@ TEST_P(FileRootTest, InitialDirectoryIsAGuestPath) {
 
 // What the guest is shown for a host file (its executable's path): a DOS path under the root,
 // nothing for a file outside it, however the host path is spelt.
+// A host name is listed to the guest, or shown in a path, only if it is one name the guest
+// could use: a backslash in a host name would read as a separator (regression: "a\\b" was
+// taken as two components).
+TEST(GuestName, OnlySingleUsableNames) {
+    EXPECT_TRUE(isGuestName("file.txt"));
+    EXPECT_TRUE(isGuestName("\xC3\xA9t\xC3\xA9"));  // "été" in UTF-8
+    EXPECT_FALSE(isGuestName("a\\b"));
+    EXPECT_FALSE(isGuestName("x\\"));
+    EXPECT_FALSE(isGuestName("a:b"));
+    EXPECT_FALSE(isGuestName("."));
+    EXPECT_FALSE(isGuestName(".."));
+    EXPECT_FALSE(isGuestName("\xFF"));  // not UTF-8
+    EXPECT_FALSE(isGuestName(""));
+}
+
 TEST_P(FileRootTest, HostPathsBecomeDosPathsOnlyUnderTheRoot) {
     EXPECT_EQ(root_object_->dosPathOf(root_ / "sub" / "prog.exe"), "C:\\sub\\prog.exe");
     EXPECT_EQ(root_object_->dosPathOf(root_ / "sub" / ".." / "prog.exe"), "C:\\prog.exe");

@@ -3,7 +3,30 @@
  * SetFileAttributes, SetFileTime), each checked against what Windows answers. */
 #include <io.h>
 #include <stdio.h>
+#include <string.h>
 #include <windows.h>
+#include <winternl.h>
+
+/* FileRenameInformation through a handle (kernel32 has no call for it here). */
+typedef struct {
+    BOOLEAN ReplaceIfExists;
+    HANDLE RootDirectory;
+    ULONG FileNameLength;
+    WCHAR FileName[64];
+} RenameInformation;
+typedef NTSTATUS(NTAPI* SetInformationFile)(HANDLE, PIO_STATUS_BLOCK, PVOID, ULONG, ULONG);
+
+/* Renames the file open as HANDLE to the bare name NAME, in its own folder. */
+static NTSTATUS rename_handle(HANDLE handle, const WCHAR* name) {
+    RenameInformation info;
+    memset(&info, 0, sizeof(info));
+    info.FileNameLength = (ULONG)(wcslen(name) * sizeof(WCHAR));
+    memcpy(info.FileName, name, info.FileNameLength);
+    IO_STATUS_BLOCK io;
+    SetInformationFile set = (SetInformationFile)(void (*)(void))GetProcAddress(
+        GetModuleHandleA("ntdll.dll"), "NtSetInformationFile");
+    return set(handle, &io, &info, sizeof(info), 10 /* FileRenameInformation */);
+}
 
 static void touch(const char* name, int bytes) {
     FILE* f = fopen(name, "wb");
@@ -85,6 +108,19 @@ int main(void) {
            found.ftLastWriteTime.dwLowDateTime);
     FindClose(find);
 
+    /* Windows renames the open file, not whatever now has the name it was opened by: here
+     * another open moves "x" to "y" and a new "x" appears, and the rename through the first
+     * handle moves "y" (regression: ntoy moved the new "x"). */
+    touch("dirtest\\x", 1);
+    HANDLE x =
+        CreateFileA("dirtest\\x", DELETE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                    NULL, OPEN_EXISTING, 0, NULL);
+    printf("x moved to y: %d\n", MoveFileExW(L"dirtest\\x", L"dirtest\\y", 0));
+    touch("dirtest\\x", 2);
+    printf("rename through the first handle: %#lx\n", (unsigned long)rename_handle(x, L"z"));
+    CloseHandle(x);
+    list("dirtest\\?");
+
     /* msvcrt's _find family. */
     struct __finddata64_t data;
     intptr_t handle = _findfirst64("dirtest\\*.txt", &data);
@@ -97,6 +133,8 @@ int main(void) {
     }
     printf("\n");
 
+    DeleteFileA("dirtest\\x");
+    DeleteFileA("dirtest\\z");
     DeleteFileA("dirtest\\a.txt");
     DeleteFileA("dirtest\\link.txt");
     DeleteFileA("dirtest\\b.txt");
