@@ -183,9 +183,19 @@ HANDLE FindFirstFileW(LPCWSTR lpFileName, LPWIN32_FIND_DATAW lpFindFileData) {
                             NULL, 0);
 }
 
+/* The find handle HANDLE names, or NULL with ERROR_INVALID_HANDLE. Like kernelbase, which
+ * reads it under an exception handler, a value that is no readable memory is only an invalid
+ * handle, never a fault. */
 static FindHandle* find_of(HANDLE handle) {
     FindHandle* find = handle;
-    if (find == NULL || handle == INVALID_HANDLE_VALUE || find->magic != FIND_MAGIC) {
+    MEMORY_BASIC_INFORMATION region;
+    BOOL readable =
+        find != NULL && handle != INVALID_HANDLE_VALUE &&
+        ((ULONG_PTR)find & (sizeof(ULONGLONG) - 1)) == 0 &&
+        VirtualQuery(find, &region, sizeof(region)) == sizeof(region) &&
+        region.State == MEM_COMMIT && (region.Protect & (PAGE_NOACCESS | PAGE_GUARD)) == 0 &&
+        (ULONG_PTR)find + sizeof(find->magic) <= (ULONG_PTR)region.BaseAddress + region.RegionSize;
+    if (!readable || find->magic != FIND_MAGIC) {
         RtlSetLastWin32Error(ERROR_INVALID_HANDLE);
         return NULL;
     }

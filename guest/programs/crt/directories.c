@@ -121,6 +121,11 @@ int main(void) {
     CloseHandle(x);
     list("dirtest\\?");
 
+    /* A find handle that is not one: an error, not a fault. */
+    ok = FindClose((HANDLE)(ULONG_PTR)0x12340000);
+    error = GetLastError();
+    printf("FindClose of a bogus handle: %d %lu\n", ok, error);
+
     /* msvcrt's _find family. */
     struct __finddata64_t data;
     intptr_t handle = _findfirst64("dirtest\\*.txt", &data);
