@@ -46,6 +46,17 @@ NtStatus ShareTable::check(const Key& key, const ShareAccess& wanted) {
     return status;
 }
 
+bool ShareTable::isOpen(const Key& key) {
+    auto it = opens_.find(key);
+    if (it == opens_.end())
+        return false;
+    std::erase_if(it->second, [](const std::weak_ptr<File>& f) { return f.expired(); });
+    if (!it->second.empty())
+        return true;
+    opens_.erase(it);
+    return false;
+}
+
 void ShareTable::add(const Key& key, const std::shared_ptr<File>& file) {
     auto& list = opens_[key];
     std::erase_if(list, [](const std::weak_ptr<File>& f) { return f.expired(); });

@@ -45,6 +45,8 @@ public:
     // STATUS_DELETE_PENDING when one has marked the file for deletion.
     NtStatus check(const Key& key, const ShareAccess& wanted);
     void add(const Key& key, const std::shared_ptr<File>& file);
+    // Whether any open of `key` is live (a rename may not replace an open file).
+    bool isOpen(const Key& key);
 
 private:
     std::map<Key, std::vector<std::weak_ptr<File>>> opens_;

@@ -280,8 +280,8 @@ constexpr std::uint32_t kLongestName = 0xFFFE;        // what a UNICODE_STRING c
 // FileRenameInformation and FileLinkInformation: the new name is an absolute NT path, a
 // path relative to RootDirectory, or, with no RootDirectory, a bare name in the file's own
 // directory. The name must stay beneath the root, like every name. An existing target is
-// STATUS_OBJECT_NAME_COLLISION unless ReplaceIfExists; a directory is never replaced
-// (STATUS_ACCESS_DENIED), and a directory cannot be linked (STATUS_FILE_IS_A_DIRECTORY).
+// STATUS_OBJECT_NAME_COLLISION unless ReplaceIfExists; a directory or an open file is never
+// replaced (STATUS_ACCESS_DENIED), and a directory cannot be linked (STATUS_FILE_IS_A_DIRECTORY).
 NtStatus setName(SystemCall& call, File& file, std::uint32_t infoClass, std::uint32_t length) {
     const auto header = call.user.read<RenameHeader>(call.pointer(2));
     if (!header)
@@ -348,7 +348,9 @@ NtStatus setName(SystemCall& call, File& file, std::uint32_t infoClass, std::uin
             return NtStatus::Success;  // renamed to its own name
         if (!header->replaceIfExists)
             return NtStatus::ObjectNameCollision;
-        if (S_ISDIR(existing.st_mode))
+        // NTFS replaces neither a directory nor a file someone has open.
+        if (S_ISDIR(existing.st_mode) ||
+            (*root)->shares().isOpen({existing.st_dev, existing.st_ino}))
             return NtStatus::AccessDenied;
     }
     if (infoClass == kFileLinkInformation) {

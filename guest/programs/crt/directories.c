@@ -80,6 +80,13 @@ int main(void) {
     BOOL ok = MoveFileExW(L"dirtest\\d.dat", L"dirtest\\b.txt", 0);
     DWORD error = GetLastError();
     printf("move onto b.txt: %d %lu\n", ok, error);
+    HANDLE held = CreateFileA("dirtest\\b.txt", GENERIC_READ,
+                              FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                              OPEN_EXISTING, 0, NULL);
+    ok = MoveFileExW(L"dirtest\\d.dat", L"dirtest\\b.txt", MOVEFILE_REPLACE_EXISTING);
+    error = GetLastError();
+    printf("move replacing an open file: %d %lu\n", ok, error);
+    CloseHandle(held);
     printf("move replacing: %d\n",
            MoveFileExW(L"dirtest\\d.dat", L"dirtest\\b.txt", MOVEFILE_REPLACE_EXISTING));
     printf("move into Sub: %d\n", MoveFileExW(L"dirtest\\noext", L"dirtest\\Sub\\moved", 0));
