@@ -304,17 +304,19 @@ typedef struct {
     WCHAR cAlternateFileName[14];
 } FindDataW;
 
-struct crt_wfinddata64 {
+/* What _wfinddata64_t and _finddata64_t begin with; the name follows. */
+struct crt_find_header {
     unsigned attrib;
     int64_t time_create, time_access, time_write;
     int64_t size;
+};
+struct crt_wfinddata64 {
+    struct crt_find_header header;
     WCHAR name[260];
 };
 _Static_assert(sizeof(struct crt_wfinddata64) == 560, "_wfinddata64_t size");
 struct crt_finddata64 {
-    unsigned attrib;
-    int64_t time_create, time_access, time_write;
-    int64_t size;
+    struct crt_find_header header;
     char name[260];
 };
 _Static_assert(sizeof(struct crt_finddata64) == 304, "_finddata64_t size");
@@ -323,82 +325,73 @@ _Static_assert(sizeof(struct crt_finddata64) == 304, "_finddata64_t size");
 #define CP_ACP 0
 
 /* msvcrt reports FILE_ATTRIBUTE_NORMAL as 0 (_A_NORMAL). */
-static void fill_find(const FindDataW* in, unsigned* attrib, int64_t* times, int64_t* size) {
-    *attrib = in->dwFileAttributes == FIND_ATTRIBUTE_NORMAL ? 0 : in->dwFileAttributes;
-    times[0] = crt_filetime_to_time(&in->ftCreationTime);
-    times[1] = crt_filetime_to_time(&in->ftLastAccessTime);
-    times[2] = crt_filetime_to_time(&in->ftLastWriteTime);
-    *size = ((int64_t)in->nFileSizeHigh << 32) | in->nFileSizeLow;
+static void fill_find(const FindDataW* in, struct crt_find_header* out) {
+    out->attrib = in->dwFileAttributes == FIND_ATTRIBUTE_NORMAL ? 0 : in->dwFileAttributes;
+    out->time_create = crt_filetime_to_time(&in->ftCreationTime);
+    out->time_access = crt_filetime_to_time(&in->ftLastAccessTime);
+    out->time_write = crt_filetime_to_time(&in->ftLastWriteTime);
+    out->size = ((int64_t)in->nFileSizeHigh << 32) | in->nFileSizeLow;
 }
 
-static void to_wide_data(const FindDataW* in, struct crt_wfinddata64* out) {
-    int64_t times[3];
-    fill_find(in, &out->attrib, times, &out->size);
-    out->time_create = times[0];
-    out->time_access = times[1];
-    out->time_write = times[2];
+/* The copy of a find's data into the caller's _wfinddata64_t or _finddata64_t. */
+typedef void (*FindCopy)(const FindDataW* in, void* out);
+
+static void copy_wide(const FindDataW* in, void* data) {
+    struct crt_wfinddata64* out = data;
+    fill_find(in, &out->header);
     memcpy(out->name, in->cFileName, sizeof(out->name));
 }
 
-static void to_narrow_data(const FindDataW* in, struct crt_finddata64* out) {
-    int64_t times[3];
-    fill_find(in, &out->attrib, times, &out->size);
-    out->time_create = times[0];
-    out->time_access = times[1];
-    out->time_write = times[2];
+static void copy_narrow(const FindDataW* in, void* data) {
+    struct crt_finddata64* out = data;
+    fill_find(in, &out->header);
     if (WideCharToMultiByte(CP_ACP, 0, in->cFileName, -1, out->name, sizeof(out->name), NULL,
                             NULL) == 0) {
         out->name[0] = 0;
     }
 }
 
-/* The first match; -1 with errno ENOENT when there is none (or the folder is missing). */
-static intptr_t find_first(const WCHAR* pattern, FindDataW* found) {
-    HANDLE find = FindFirstFileW(pattern, found);
-    if (find == INVALID_HANDLE_VALUE) {
-        _dosmaperr(GetLastError());
-        return -1;
-    }
-    return (intptr_t)find;
-}
-
-static int find_next(intptr_t handle, FindDataW* found) {
-    if (!FindNextFileW((HANDLE)handle, found)) {
-        _dosmaperr(GetLastError());
-        return -1;
-    }
-    return 0;
-}
-
-int64_t _wfindfirst64(const WCHAR* pattern, void* data) {
+/* The first match into DATA: its handle, or -1 with errno set (ENOENT when nothing matches
+ * or the folder is missing). */
+static int64_t find_first(const WCHAR* pattern, void* data, FindCopy copy) {
     FindDataW found;
     if (pattern == NULL || data == NULL) {
         crt_errno = EINVAL;
         return -1;
     }
-    intptr_t handle = find_first(pattern, &found);
-    if (handle != -1) {
-        to_wide_data(&found, data);
+    HANDLE find = FindFirstFileW(pattern, &found);
+    if (find == INVALID_HANDLE_VALUE) {
+        _dosmaperr(GetLastError());
+        return -1;
     }
-    return handle;
+    copy(&found, data);
+    return (intptr_t)find;
 }
 
-int _wfindnext64(int64_t handle, void* data) {
+static int find_next(int64_t handle, void* data, FindCopy copy) {
     FindDataW found;
     if (data == NULL) {
         crt_errno = EINVAL;
         return -1;
     }
-    if (find_next((intptr_t)handle, &found) != 0) {
+    if (!FindNextFileW((HANDLE)(intptr_t)handle, &found)) {
+        _dosmaperr(GetLastError());
         return -1;
     }
-    to_wide_data(&found, data);
+    copy(&found, data);
     return 0;
+}
+
+int64_t _wfindfirst64(const WCHAR* pattern, void* data) {
+    return find_first(pattern, data, copy_wide);
+}
+
+int _wfindnext64(int64_t handle, void* data) {
+    return find_next(handle, data, copy_wide);
 }
 
 int64_t _findfirst64(const char* pattern, void* data) {
     WCHAR wide[1024];
-    FindDataW found;
     if (pattern == NULL || data == NULL) {
         crt_errno = EINVAL;
         return -1;
@@ -407,24 +400,11 @@ int64_t _findfirst64(const char* pattern, void* data) {
         crt_errno = ENOENT;
         return -1;
     }
-    intptr_t handle = find_first(wide, &found);
-    if (handle != -1) {
-        to_narrow_data(&found, data);
-    }
-    return handle;
+    return find_first(wide, data, copy_narrow);
 }
 
 int _findnext64(int64_t handle, void* data) {
-    FindDataW found;
-    if (data == NULL) {
-        crt_errno = EINVAL;
-        return -1;
-    }
-    if (find_next((intptr_t)handle, &found) != 0) {
-        return -1;
-    }
-    to_narrow_data(&found, data);
-    return 0;
+    return find_next(handle, data, copy_narrow);
 }
 
 int _findclose(int64_t handle) {

@@ -33,17 +33,14 @@
 
 namespace ntoy::ke {
 
+using io::IoStatusBlock;
+
 using io::DirectoryEntry;
 using io::DirectoryScan;
 using io::File;
 namespace access = ob::access;
 
 namespace {
-
-struct IoStatusBlock {
-    std::uint64_t status;
-    std::uint64_t information;
-};
 
 // FILE_INFORMATION_CLASS: where each class's fields sit, by the offset of its name.
 enum : std::uint32_t {
@@ -137,8 +134,7 @@ std::expected<std::vector<DirectoryEntry>, NtStatus> readDirectory(const File& d
     for (std::size_t i = dots; i < out.size(); ++i) {
         std::u16string key = out[i].name;
         for (char16_t& c : key)
-            if ((c >= u'a' && c <= u'z') || (c >= 0xE0 && c <= 0xFE && c != 0xF7))
-                c = static_cast<char16_t>(c - 0x20);
+            c = io::upcaseNameCharacter(c);
         keys.emplace_back(std::move(key), i);
     }
     std::sort(keys.begin(), keys.end());
@@ -180,25 +176,6 @@ std::size_t encode(std::vector<std::byte>& out, std::size_t at, const ClassLayou
     return size;
 }
 
-std::expected<std::u16string, NtStatus> readMask(SystemCall& call, VirtualAddress string) {
-    struct UnicodeString {
-        std::uint16_t length, maximumLength;
-        std::uint32_t pad;
-        std::uint64_t buffer;
-    };
-    const auto s = call.user.read<UnicodeString>(string);
-    if (!s)
-        return std::unexpected(s.error());
-    if (s->length % 2 != 0)
-        return std::unexpected(NtStatus::InvalidParameter);
-    std::u16string mask(s->length / 2, u'\0');
-    if (const NtStatus st =
-            call.user.read(VirtualAddress(s->buffer), std::as_writable_bytes(std::span(mask)));
-        st != NtStatus::Success)
-        return std::unexpected(st);
-    return mask;
-}
-
 }  // namespace
 
 NtStatus NtQueryDirectoryFile(SystemCall& call) {
@@ -229,20 +206,15 @@ NtStatus NtQueryDirectoryFile(SystemCall& call) {
         return s;
     if (auto s = call.user.probeForWrite(buffer, length); s != NtStatus::Success)
         return s;
-    std::shared_ptr<Event> event;
-    if (eventHandle != 0) {
-        auto e = ob::referenceForCaller<Event>(call, eventHandle, access::kEventModifyState);
-        if (!e)
-            return e.error();
-        event = std::move(*e);
-        (void)event->reset();
-    }
+    auto event = io::completionEvent(call, eventHandle);
+    if (!event)
+        return event.error();
 
     File& directory = **file;
     if (!directory.scan || restart) {
         std::u16string mask = u"*";
         if (maskString.value() != 0) {
-            auto given = readMask(call, maskString);
+            auto given = io::readUnicodeString(call, maskString, NtStatus::InvalidParameter);
             if (!given)
                 return given.error();
             if (!given->empty())
@@ -303,8 +275,8 @@ NtStatus NtQueryDirectoryFile(SystemCall& call) {
         (void)call.user.write(
             ioStatus,
             IoStatusBlock{raw(status), any || status == NtStatus::BufferOverflow ? at : 0});
-        if (event && call.waits != nullptr)
-            (void)event->set(*call.waits);
+        if (*event && call.waits != nullptr)
+            (void)(*event)->set(*call.waits);
     }
     return status;
 }

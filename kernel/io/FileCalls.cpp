@@ -17,6 +17,8 @@
 
 namespace ntoy::ke {
 
+using io::IoStatusBlock;
+
 using io::File;
 namespace access = ob::access;
 
@@ -42,11 +44,6 @@ inline constexpr std::uint32_t kDeleteOnClose = 0x1000;
 inline constexpr std::uint32_t kValidOptions = 0x00FFFFFF;
 inline constexpr std::uint32_t kValidShare = 0x7;  // FILE_SHARE_READ | WRITE | DELETE
 inline constexpr std::uint32_t kValidFileAttributes = 0x7FA7;
-
-struct IoStatusBlock {
-    std::uint64_t status;
-    std::uint64_t information;
-};
 
 struct OpenRequest {
     ob::AccessMask granted = 0;

@@ -28,16 +28,13 @@
 
 namespace ntoy::ke {
 
+using io::IoStatusBlock;
+
 using io::Console;
 using io::File;
 namespace access = ob::access;
 
 namespace {
-
-struct IoStatusBlock {
-    std::uint64_t status;
-    std::uint64_t information;
-};
 
 // FILE_INFORMATION_CLASS
 enum : std::uint32_t {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "kernel/io/File.h"
+#include "kernel/ob/Access.h"
 #include "kernel/ob/ObjectCallSupport.h"
 
 namespace ntoy::io {
@@ -48,6 +49,33 @@ std::expected<const FileRoot*, NtStatus> fileRootOf(const ke::SystemCall& call) 
     return call.process.fileRoot.get();
 }
 
+std::expected<std::u16string, NtStatus> readUnicodeString(ke::SystemCall& call,
+                                                          VirtualAddress string,
+                                                          NtStatus oddLength) {
+    const auto header = call.user.read<UnicodeString>(string);
+    if (!header)
+        return std::unexpected(header.error());
+    if (header->length % 2 != 0)
+        return std::unexpected(oddLength);
+    std::u16string text(header->length / 2, u'\0');
+    if (const NtStatus s =
+            call.user.read(VirtualAddress(header->buffer), std::as_writable_bytes(std::span(text)));
+        s != NtStatus::Success)
+        return std::unexpected(s);
+    return text;
+}
+
+std::expected<std::shared_ptr<ke::Event>, NtStatus> completionEvent(ke::SystemCall& call,
+                                                                    std::uint64_t handle) {
+    if (handle == 0)
+        return nullptr;
+    auto event = ob::referenceForCaller<ke::Event>(call, handle, ob::access::kEventModifyState);
+    if (!event)
+        return std::unexpected(event.error());
+    (void)(*event)->reset();
+    return std::move(*event);
+}
+
 std::expected<CapturedName, NtStatus> captureFileName(ke::SystemCall& call,
                                                       VirtualAddress attributes) {
     const auto oa = call.user.read<ObjectAttributes>(attributes);
@@ -57,16 +85,11 @@ std::expected<CapturedName, NtStatus> captureFileName(ke::SystemCall& call,
         return std::unexpected(NtStatus::InvalidParameter);
     std::u16string name;
     if (oa->objectName != 0) {
-        const auto string = call.user.read<UnicodeString>(VirtualAddress(oa->objectName));
-        if (!string)
-            return std::unexpected(string.error());
-        if (string->length % 2 != 0)
-            return std::unexpected(NtStatus::ObjectNameInvalid);
-        name.resize(string->length / 2);
-        if (const NtStatus s = call.user.read(VirtualAddress(string->buffer),
-                                              std::as_writable_bytes(std::span(name)));
-            s != NtStatus::Success)
-            return std::unexpected(s);
+        auto read =
+            readUnicodeString(call, VirtualAddress(oa->objectName), NtStatus::ObjectNameInvalid);
+        if (!read)
+            return std::unexpected(read.error());
+        name = std::move(*read);
     }
     CapturedName out;
     out.handleAttributes = (oa->attributes & kObjInherit) ? ob::attribute::kInherit : 0u;

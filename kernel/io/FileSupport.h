@@ -1,5 +1,6 @@
 // What the file calls share: the file root of the calling process, the capture of an
-// OBJECT_ATTRIBUTES that names a file, and a host file's Windows view (attributes, times,
+// OBJECT_ATTRIBUTES that names a file (and of any UNICODE_STRING), the status block and the
+// optional completion event of a request, and a host file's Windows view (attributes, times,
 // sizes) in the layouts of FILE_BASIC_INFORMATION, FILE_STANDARD_INFORMATION and
 // FILE_NETWORK_OPEN_INFORMATION.
 #pragma once
@@ -8,10 +9,13 @@
 
 #include <cstdint>
 #include <expected>
+#include <memory>
+#include <string>
 
 #include "kernel/io/File.h"
 #include "kernel/io/FileRoot.h"
 #include "kernel/io/GuestPath.h"
+#include "kernel/ke/Event.h"
 #include "kernel/ke/SystemCall.h"
 
 namespace ntoy::io {
@@ -32,6 +36,23 @@ inline constexpr const char* kAttributesXattr = "user.ntoy.attributes";
 // The caller's file root: STATUS_OBJECT_PATH_NOT_FOUND for a process that has none (a unit
 // test's), as for a machine with no drive C:.
 std::expected<const FileRoot*, NtStatus> fileRootOf(const ke::SystemCall& call);
+
+// IO_STATUS_BLOCK: the status in a pointer-sized union, then Information.
+struct IoStatusBlock {
+    std::uint64_t status;
+    std::uint64_t information;
+};
+
+// The characters of the UNICODE_STRING at `string`: `oddLength` for a length that is not a
+// whole number of characters, STATUS_ACCESS_VIOLATION when unreadable.
+std::expected<std::u16string, NtStatus> readUnicodeString(ke::SystemCall& call,
+                                                          VirtualAddress string,
+                                                          NtStatus oddLength);
+
+// A request's optional event (`handle` 0: none), reset as the request starts; the caller sets
+// it when the request completes.
+std::expected<std::shared_ptr<ke::Event>, NtStatus> completionEvent(ke::SystemCall& call,
+                                                                    std::uint64_t handle);
 
 struct CapturedName {
     GuestComponents components;

@@ -7,13 +7,13 @@ namespace {
 
 constexpr char16_t kDosStar = u'<', kDosQm = u'>', kDosDot = u'"';
 
-char16_t upcase(char16_t c) {
+}  // namespace
+
+char16_t upcaseNameCharacter(char16_t c) {
     if ((c >= u'a' && c <= u'z') || (c >= 0xE0 && c <= 0xFE && c != 0xF7))
         return static_cast<char16_t>(c - 0x20);
     return c;
 }
-
-}  // namespace
 
 // Dynamic programming from the ends: after[n] says whether expression[e + 1..] matches
 // name[n..], here[n] the same for expression[e..]. Time is the product of the lengths and
@@ -47,7 +47,8 @@ bool nameInExpression(std::u16string_view expression, std::u16string_view name) 
                     m = !more ? after[n] : (name[n] == u'.' && after[n + 1]);
                     break;
                 default:
-                    m = more && upcase(c) == upcase(name[n]) && after[n + 1];
+                    m = more && upcaseNameCharacter(c) == upcaseNameCharacter(name[n]) &&
+                        after[n + 1];
                     break;
             }
             here[n] = m ? 1 : 0;

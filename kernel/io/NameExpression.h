@@ -13,4 +13,8 @@ namespace ntoy::io {
 
 bool nameInExpression(std::u16string_view expression, std::u16string_view name);
 
+// The upper-case form the comparison uses (ASCII and Latin-1), which is also NTFS's order for
+// a directory's names.
+char16_t upcaseNameCharacter(char16_t c);
+
 }  // namespace ntoy::io

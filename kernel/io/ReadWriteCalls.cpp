@@ -19,6 +19,7 @@
 #include "kernel/io/Console.h"
 #include "kernel/io/File.h"
 #include "kernel/io/FileRoot.h"
+#include "kernel/io/FileSupport.h"
 #include "kernel/ke/Event.h"
 #include "kernel/ke/SystemCall.h"
 #include "kernel/ob/Access.h"
@@ -26,16 +27,13 @@
 
 namespace ntoy::ke {
 
+using io::IoStatusBlock;
+
 using io::Console;
 using io::File;
 namespace access = ob::access;
 
 namespace {
-
-struct IoStatusBlock {
-    std::uint64_t status;  // NTSTATUS, in a pointer-sized union
-    std::uint64_t information;
-};
 
 constexpr std::uint32_t kPiece = 64 << 10;
 // LARGE_INTEGER ByteOffset values with a meaning of their own.
@@ -190,18 +188,6 @@ Transfer writeFile(SystemCall& call, File& file, VirtualAddress buffer, std::uin
     return t;
 }
 
-// The optional event of a transfer, reset as it starts.
-std::expected<std::shared_ptr<Event>, NtStatus> transferEvent(SystemCall& call,
-                                                              std::uint64_t handle) {
-    if (handle == 0)
-        return nullptr;
-    auto event = ob::referenceForCaller<Event>(call, handle, access::kEventModifyState);
-    if (!event)
-        return std::unexpected(event.error());
-    (void)(*event)->reset();
-    return std::move(*event);
-}
-
 NtStatus transfer(SystemCall& call, bool write) {
     const std::uint64_t handle = call.arg(0);
     const std::uint64_t eventHandle = call.arg(1);
@@ -233,7 +219,7 @@ NtStatus transfer(SystemCall& call, bool write) {
                        : call.user.probeForWrite(buffer, length);
         s != NtStatus::Success)
         return s;
-    auto event = transferEvent(call, eventHandle);
+    auto event = io::completionEvent(call, eventHandle);
     if (!event)
         return event.error();
 
