@@ -11,10 +11,12 @@ cd "$(dirname "$0")"
 action=${1:-demo}
 build=${NTOY_BUILD_DIR:-build}
 
+# g++-mingw-w64-x86-64-win32: the C++ guests (crt_cxx_*) link with mingw's libstdc++.
 # clang-19 and libclang-rt-19-dev: libFuzzer for the host fuzzers (fuzz/); 19 is the first
 # clang whose concepts let libstdc++ 12 offer std::expected.
 packages="cmake ninja-build g++ pkg-config libunicorn-dev libcapstone-dev libcli11-dev
 googletest libgtest-dev libgmock-dev libfmt-dev nlohmann-json3-dev gcc-mingw-w64-x86-64
+g++-mingw-w64-x86-64-win32
 libreadline-dev gdb clang-19 libclang-rt-19-dev"
 missing=""
 for p in $packages; do

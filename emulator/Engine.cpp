@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -151,9 +152,21 @@ std::expected<void, std::string> Engine::mapRegions(const GuestRam& ram,
         if (auto ok = check(uc_hook_add(uc_, &h, hook.type, hook.callback, this, 1, 0), hook.what);
             !ok)
             return ok;
-    return check(uc_hook_add(uc_, &h, UC_HOOK_INSN, reinterpret_cast<void*>(&onSyscall), this, 1, 0,
-                             UC_X86_INS_SYSCALL),
-                 "the syscall hook");
+    if (auto ok = check(uc_hook_add(uc_, &h, UC_HOOK_INSN, reinterpret_cast<void*>(&onSyscall),
+                                    this, 1, 0, UC_X86_INS_SYSCALL),
+                        "the syscall hook");
+        !ok)
+        return ok;
+    // The SIMD checks' hook, on nothing until translation chooses instructions for it.
+    if ((simdRange_ = checkedCodeHookRange())) {
+        if (auto ok = check(uc_hook_add(uc_, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&onSimdSite),
+                                        this, kNoInstruction, kNoInstruction),
+                            "the SIMD checks' hook");
+            !ok)
+            return ok;
+        simdHook_ = h;
+    }
+    return {};
 }
 
 std::uint64_t Engine::reg(hal::Reg r) {
@@ -182,6 +195,8 @@ void Engine::setReg(hal::Reg r, std::uint64_t value) {
         value |= kTrapFlag;
     }
     uc_reg_write(uc_, kUcRegs[static_cast<std::size_t>(r)], &value);
+    if (r == hal::Reg::MxCsr)
+        noteMxcsr(value);
 }
 
 hal::Cpu::Vector128 Engine::xmm(unsigned index) {
@@ -276,6 +291,7 @@ void Engine::dropStaleCode() {
             swapped = true;
         }
         uc_ctl_remove_cache(uc_, *it, *it + kPageSize);
+        simdSites_.erase(*it);
         ++counters_.codePagesDropped;
         it = staleCode_.erase(it);
     }
@@ -350,6 +366,9 @@ void Engine::restoreContext(const hal::SavedContext& context) {
     if (saved.context)
         uc_context_restore(uc_, saved.context);
     guestTrapFlag_ = saved.guestTrapFlag;
+    std::uint64_t mxcsr = 0;
+    uc_reg_read(uc_, UC_X86_REG_MXCSR, &mxcsr);
+    noteMxcsr(mxcsr);
 }
 
 void Engine::resetContext() {
@@ -395,7 +414,7 @@ void Engine::setBlockQuantum(std::uint64_t blocks) {
 void Engine::updatePreemption() {
     const bool timerStops = preemptible_ && blockQuantum_ == 0 && boundaryStops_ &&
                             breakpoints_.empty() && watchpoints_.empty() && !pauseCheck_ &&
-                            !codeHookLingers_;
+                            !codeHookLingers_ && !simdHook_;
     const bool want = blockQuantum_ != 0 || (preemptible_ && !timerStops);
     if (timerStops == boundaryStopsOn_ && want == quantumHook_.has_value())
         return;
@@ -520,6 +539,7 @@ void Engine::updateTrapFlag() {
 }
 
 std::expected<void, std::string> Engine::run() {
+    const ObservedTranslations observed(*this);
     stopRequested_ = false;
     preempted_ = false;
     // A request that came between runs is stale: the timer asks again each quantum.
@@ -872,7 +892,143 @@ bool Engine::onFetchProtected(uc_engine*, uc_mem_type, std::uint64_t address, in
                                              });
     if (!allowed)
         e->refusedAt_ = address;
+    else if (const auto next = e->guard_.nextInstruction(); next && e->simdHook_)
+        e->chooseInstruction(*next);
     return allowed;
+}
+
+// ---- SIMD checks ---------------------------------------------------------------------------
+
+void Engine::translationStarts(std::uint64_t pc) {
+    if (simdHook_)
+        chooseInstruction(pc);
+}
+
+void Engine::translationEnds() {
+    // Everything instrumented may call the hook when it runs (the helper checks the range
+    // again when other code hooks exist).
+    if (simdHook_)
+        setCodeHookRange(*simdHook_, *simdRange_, 1, 0);
+}
+
+void Engine::chooseInstruction(std::uint64_t va) {
+    std::uint64_t cr3 = 0;
+    uc_reg_read(uc_, UC_X86_REG_CR3, &cr3);
+    std::array<std::uint8_t, 15> bytes{};
+    const std::size_t n = walker_.read(cr3, va, bytes);
+    const auto site = simdClassifier_.classify(std::span<const std::uint8_t>(bytes.data(), n));
+    const bool chosen = site && (site->alignment != 0 || site->loadsMxcsrAt ||
+                                 (site->arithmetic && simdArithmetic_));
+    if (!chosen) {
+        setCodeHookRange(*simdHook_, *simdRange_, kNoInstruction, kNoInstruction);
+        return;
+    }
+    auto& page = simdSites_[va & ~kPageMask];
+    const auto offset = static_cast<std::uint16_t>(va & kPageMask);
+    const auto it = std::ranges::find(page, offset, &std::pair<std::uint16_t, SimdSite>::first);
+    if (it != page.end())
+        it->second = *site;
+    else
+        page.emplace_back(offset, *site);
+    setCodeHookRange(*simdHook_, *simdRange_, va, va);
+}
+
+void Engine::onSimdSite(uc_engine*, std::uint64_t address, std::uint32_t, void* self) {
+    auto* e = static_cast<Engine*>(self);
+    const auto page = e->simdSites_.find(address & ~kPageMask);
+    if (page == e->simdSites_.end())
+        return;
+    const auto offset = static_cast<std::uint16_t>(address & kPageMask);
+    for (const auto& [at, site] : page->second)
+        if (at == offset) {
+            // A copy: a check that raises may drop the page's code, and its sites with it.
+            e->checkSimdSite(address, SimdSite(site));
+            return;
+        }
+}
+
+bool Engine::readUser(std::uint64_t va, std::span<std::uint8_t> out) {
+    std::uint64_t cr3 = 0;
+    uc_reg_read(uc_, UC_X86_REG_CR3, &cr3);
+    for (std::uint64_t page = va & ~kPageMask; page < va + out.size(); page += kPageSize) {
+        const auto t = walker_.translate(cr3, page);
+        if (!t || !t->user)
+            return false;
+    }
+    return walker_.read(cr3, va, out) == out.size();
+}
+
+void Engine::checkSimdSite(std::uint64_t rip, const SimdSite& site) {
+    const auto regValue = [this](int r) {
+        std::uint64_t v = 0;
+        uc_reg_read(uc_, r, &v);
+        return v;
+    };
+    std::optional<std::uint64_t> address;
+    if (site.memory)
+        address = effectiveAddress(*site.memory, rip + site.length, regValue);
+    // Alignment comes before the access, so before any page fault of the operand.
+    if (site.alignment != 0 && address && (*address & (site.alignment - 1)) != 0) {
+        ++counters_.simdFaults;
+        deliver(hal::CpuException{hal::Vector::GeneralProtection, 0, 0});
+        resumeAfterTrap(reg(hal::Reg::Rip), false);
+        return;
+    }
+    if (site.loadsMxcsrAt && address) {
+        std::array<std::uint8_t, 4> loaded{};
+        if (readUser(*address + *site.loadsMxcsrAt, loaded)) {
+            std::uint32_t mxcsr = 0;
+            std::memcpy(&mxcsr, loaded.data(), sizeof mxcsr);
+            if (site.reservedMxcsrFaults && (mxcsr & 0xFFFF'0000u) != 0) {
+                ++counters_.simdFaults;
+                deliver(hal::CpuException{hal::Vector::GeneralProtection, 0, 0});
+                resumeAfterTrap(reg(hal::Reg::Rip), false);
+            } else if (!simdArithmetic_ && unmasksSimdExceptions(mxcsr)) {
+                // The arithmetic is checked from here on: code translated without its checks
+                // goes, and the block is left before the load (a RIP write does that), to be
+                // translated again from it.
+                noteMxcsr(mxcsr);
+                setReg(hal::Reg::Rip, rip);
+                resumeAfterTrap(rip, false);
+            }
+        }
+        return;
+    }
+    if (!site.arithmetic || !simdArithmetic_)
+        return;
+    const std::uint64_t mxcsr = regValue(UC_X86_REG_MXCSR);
+    if (!unmasksSimdExceptions(static_cast<std::uint32_t>(mxcsr)))
+        return;
+    Xmm destination{}, source{};
+    uc_reg_read(uc_, site.destination, destination.data());
+    if (site.source != 0) {
+        uc_reg_read(uc_, site.source, source.data());
+    } else {
+        std::array<std::uint8_t, 16> bytes{};
+        const std::size_t size = std::min<std::size_t>(site.memory->bytes, bytes.size());
+        if (!address || !readUser(*address, std::span(bytes.data(), size)))
+            return;  // the operand's fault comes first, when the instruction runs
+        std::memcpy(source.data(), bytes.data(), bytes.size());
+    }
+    const unsigned raised =
+        simdExceptions(*site.arithmetic, destination, source, static_cast<std::uint32_t>(mxcsr));
+    if (raised == 0)
+        return;
+    ++counters_.simdFaults;
+    setReg(hal::Reg::MxCsr, mxcsr | raised);
+    deliver(hal::CpuException{hal::Vector::SimdFp, 0, 0});
+    resumeAfterTrap(reg(hal::Reg::Rip), false);
+}
+
+void Engine::noteMxcsr(std::uint64_t mxcsr) {
+    if (simdArithmetic_ || !simdHook_ || !unmasksSimdExceptions(static_cast<std::uint32_t>(mxcsr)))
+        return;
+    // From now on the arithmetic is checked too: what was translated without those checks
+    // goes before the guest runs again.
+    simdArithmetic_ = true;
+    staleCode_.insert(codePages_.begin(), codePages_.end());
+    codePages_.clear();
+    dropStaleCode();
 }
 
 void Engine::stopAgainAt(std::uint64_t rip) {

@@ -16,11 +16,13 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "emulator/AliasWindow.h"
 #include "emulator/EngineCounters.h"
 #include "emulator/PageWalker.h"
+#include "emulator/SimdChecks.h"
 #include "emulator/SystemMmu.h"
 #include "emulator/TranslationGuard.h"
 #include "emulator/UnicornQuirks.h"
@@ -28,7 +30,7 @@
 
 namespace ntoy::emu {
 
-class Engine final : public hal::Processor, public hal::DebugTarget {
+class Engine final : public hal::Processor, public hal::DebugTarget, private TranslationObserver {
 public:
     // The system half (kernel window) is the machine's; the user window is the engine's own.
     static std::expected<std::unique_ptr<Engine>, std::string> create(
@@ -223,6 +225,29 @@ private:
     void stopBeforeBlock(std::uint64_t address);
     static void onBlockQuantum(uc_engine* uc, std::uint64_t address, std::uint32_t size,
                                void* self);
+
+    // --- SIMD checks (SimdChecks.h). One code hook, on exactly the instructions that need a
+    // check as they run (UnicornQuirks.h: chosen code hooks): the aligned SSE forms, the
+    // MXCSR loads, and, once MXCSR has unmasked an exception (simdArithmetic_, which stays
+    // on), the arithmetic. Its presence keeps timer stops off: a check that raises leaves the
+    // block before the instruction by the exit check that follows the hook's call, which
+    // 2.0.1 leaves out where it stops only between blocks.
+    void translationStarts(std::uint64_t pc) override;
+    void translationEnds() override;
+    // Sets the hook's range to the instruction at `va` if it needs checking, else to nowhere.
+    void chooseInstruction(std::uint64_t va);
+    static void onSimdSite(uc_engine* uc, std::uint64_t address, std::uint32_t size, void* self);
+    void checkSimdSite(std::uint64_t rip, const SimdSite& site);
+    // Reads user-accessible guest memory, all of it or nothing (the instruction then faults
+    // by itself when it runs).
+    bool readUser(std::uint64_t va, std::span<std::uint8_t> out);
+    void noteMxcsr(std::uint64_t mxcsr);
+    SimdClassifier simdClassifier_;
+    std::optional<CodeHookRange> simdRange_;
+    std::optional<uc_hook> simdHook_;
+    // The checked instructions of each code page, by page: a page's go when its code does.
+    std::unordered_map<std::uint64_t, std::vector<std::pair<std::uint16_t, SimdSite>>> simdSites_;
+    bool simdArithmetic_ = false;
 };
 
 }  // namespace ntoy::emu

@@ -10,6 +10,8 @@ struct EngineCounters {
     // run: code that changed, a breakpoint, a hook change, a stop placed on an instruction.
     // A cost that no hot path (a system call, a thread switch) may pay each time it runs.
     std::uint64_t codePagesDropped = 0;
+    // #GP and #XM raised by the SIMD checks (Engine.h): what QEMU's translator leaves out.
+    std::uint64_t simdFaults = 0;
 };
 
 }  // namespace ntoy::emu

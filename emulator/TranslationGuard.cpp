@@ -126,6 +126,7 @@ TranslationGuard::~TranslationGuard() {
 
 bool TranslationGuard::allowRead(std::uint64_t va, std::uint64_t blockStart,
                                  const CodeReader& read) {
+    next_.reset();
     // A new block, or the same block translated again (after a fault or a refusal), starts
     // over at its first byte.
     if (block_ != blockStart || va == blockStart) {
@@ -164,8 +165,10 @@ bool TranslationGuard::allowRead(std::uint64_t va, std::uint64_t blockStart,
         const std::uint8_t* p = bytes.data();
         std::size_t size = n;
         std::uint64_t address = va;
-        if (cs_disasm_iter(capstone_, &p, &size, &address, insn_))
+        if (cs_disasm_iter(capstone_, &p, &size, &address, insn_)) {
             instructionEnd_ = va + insn_->size;
+            next_ = instructionEnd_;
+        }
     }
     return !abortsTranslator(code) && !narrowIretOperandSize(code);
 }

@@ -59,6 +59,11 @@ public:
     // That one translation reads without checks; the translator stops after the instruction.
     void trustOneInstructionAt(std::uint64_t blockStart) { trusted_ = blockStart; }
 
+    // Where the next instruction starts, if the last allowRead began (and decoded) a new
+    // instruction: the translator asks about its code hooks for that one next (Engine.h,
+    // SIMD checks).
+    std::optional<std::uint64_t> nextInstruction() const { return next_; }
+
 private:
     std::optional<std::uint64_t> trusted_;
     bool trustedInUse_ = false;
@@ -66,6 +71,7 @@ private:
     cs_insn* insn_ = nullptr;  // Capstone's decode buffer, allocated once
     std::optional<std::uint64_t> block_;
     std::uint64_t instructionStart_ = 0, instructionEnd_ = 0;
+    std::optional<std::uint64_t> next_;
 };
 
 }  // namespace ntoy::emu

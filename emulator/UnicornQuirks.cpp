@@ -15,6 +15,7 @@
 #include <span>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "kernel/arch/X86.h"
@@ -973,6 +974,21 @@ private:
     std::unordered_map<const void*, State> engines_;
 };
 
+// ---- Chosen code hooks (see the header) ----------------------------------------------------
+
+// The observer of this thread's translations (ObservedTranslations).
+ntoy::emu::TranslationObserver*& currentTranslationObserver() {
+    thread_local ntoy::emu::TranslationObserver* observer = nullptr;
+    return observer;
+}
+
+using TranslateBlock = void (*)(void* cpu, void* tb, int maxInstructions);
+TranslateBlock libraryTranslateBlock() {
+    static const auto translate =
+        reinterpret_cast<TranslateBlock>(dlsym(RTLD_NEXT, "gen_intermediate_code_x86_64"));
+    return translate;
+}
+
 }  // namespace
 
 // The replacements. C linkage in the global namespace: these are the names libunicorn's PLT
@@ -1014,6 +1030,24 @@ void tlb_unprotect_code_x86_64(void* uc, std::uint64_t ramAddr) {
     if (const auto unprotect = LibraryCalls::get().unprotect)
         unprotect(uc, ramAddr);
     CleanStoreEngines::get().codeLost(uc, ramAddr);
+}
+
+// Translates a block: the observer hears of it before and after. 2.0.1's TranslationBlock
+// starts with its pc (CS base included, 0 in 64-bit mode).
+void gen_intermediate_code_x86_64(void* cpu, void* tb, int maxInstructions) {
+    const auto translate = libraryTranslateBlock();
+    if (translate == nullptr)
+        std::abort();  // unreachable: the library calls this only if it has its own
+    ntoy::emu::TranslationObserver* observer = currentTranslationObserver();
+    if (observer == nullptr) {
+        translate(cpu, tb, maxInstructions);
+        return;
+    }
+    std::uint64_t pc = 0;
+    std::memcpy(&pc, tb, sizeof pc);
+    observer->translationStarts(pc);
+    translate(cpu, tb, maxInstructions);
+    observer->translationEnds();
 }
 
 }  // extern "C"
@@ -1207,6 +1241,105 @@ const std::optional<TlbLayout>& checkedTlbLayout() {
         if (!layout || !cleanStoresWork(*layout))
             return std::nullopt;
         return layout;
+    }();
+    return result;
+}
+
+ObservedTranslations::ObservedTranslations(TranslationObserver& observer)
+    : previous_(std::exchange(currentTranslationObserver(), &observer)) {}
+
+ObservedTranslations::~ObservedTranslations() {
+    currentTranslationObserver() = previous_;
+}
+
+void setCodeHookRange(uc_hook hook, const CodeHookRange& range, std::uint64_t begin,
+                      std::uint64_t end) {
+    auto* h = reinterpret_cast<std::uint8_t*>(hook);
+    std::memcpy(h + range.beginOffset, &begin, sizeof begin);
+    std::memcpy(h + range.endOffset, &end, sizeof end);
+}
+
+namespace {
+
+// The range's place in struct hook: the two fields that hold what uc_hook_add was given.
+std::optional<CodeHookRange> probeCodeHookRange() {
+    constexpr std::uint64_t kBegin = 0x0123'4567'89AB'CDE0, kEnd = 0x0123'4567'89AB'CDEF;
+    uc_engine* uc = nullptr;
+    if (uc_open(UC_ARCH_X86, UC_MODE_64, &uc) != UC_ERR_OK)
+        return std::nullopt;
+    std::optional<CodeHookRange> found;
+    uc_hook h = 0;
+    auto ignore = +[](uc_engine*, std::uint64_t, std::uint32_t, void*) {};
+    if (uc_hook_add(uc, &h, UC_HOOK_CODE, reinterpret_cast<void*>(ignore), nullptr, kBegin, kEnd) ==
+        UC_ERR_OK) {
+        // 2.0.1's struct hook: five ints and a bool, the range, then three pointers (64 bytes).
+        const auto* bytes = reinterpret_cast<const std::uint8_t*>(h);
+        std::optional<std::size_t> begin, end;
+        for (std::size_t offset = 0; offset + 8 <= 48; offset += 8) {
+            std::uint64_t v = 0;
+            std::memcpy(&v, bytes + offset, sizeof v);
+            if (v == kBegin && !begin)
+                begin = offset;
+            else if (v == kEnd && !end)
+                end = offset;
+        }
+        if (begin && end)
+            found = CodeHookRange{*begin, *end};
+    }
+    uc_close(uc);
+    return found;
+}
+
+struct ChosenHookProbe final : TranslationObserver {
+    uc_hook hook = 0;
+    CodeHookRange range;
+    std::vector<std::uint64_t> starts, calls;
+    void translationStarts(std::uint64_t pc) override {
+        starts.push_back(pc);
+        // The second instruction is chosen, as the engine would choose it when the first
+        // one's byte is read.
+        setCodeHookRange(hook, range, pc + 1, pc + 1);
+    }
+    void translationEnds() override { setCodeHookRange(hook, range, 1, 0); }
+    static void onCode(uc_engine*, std::uint64_t address, std::uint32_t, void* self) {
+        static_cast<ChosenHookProbe*>(self)->calls.push_back(address);
+    }
+};
+
+// On a scratch machine: nop; nop; nop; hlt with the second nop chosen calls the hook there
+// alone, and the observer saw the block's translation start at its first byte.
+bool chosenHooksWork(const CodeHookRange& range) {
+    ScratchMachine m;
+    if (!m)
+        return false;
+    ChosenHookProbe probe;
+    probe.range = range;
+    if (uc_hook_add(m.uc(), &probe.hook, UC_HOOK_CODE,
+                    reinterpret_cast<void*>(&ChosenHookProbe::onCode), &probe, kNoInstruction,
+                    kNoInstruction) != UC_ERR_OK)
+        return false;
+    const std::uint8_t code[] = {0x90, 0x90, 0x90, 0xF4};
+    {
+        ObservedTranslations observed(probe);
+        // No instruction count: 2.0.1 counts with a code hook of its own, over everything.
+        m.run(code, false, nullptr, nullptr, ntoy::x86::kUserCs, 0);
+    }
+    return !probe.starts.empty() && probe.starts.front() == ScratchMachine::kCode &&
+           probe.calls == std::vector<std::uint64_t>{ScratchMachine::kCode + 1};
+}
+
+}  // namespace
+
+const std::optional<CodeHookRange>& checkedCodeHookRange() {
+    static const std::optional<CodeHookRange> result = []() -> std::optional<CodeHookRange> {
+        if (!bindsToNtoy("gen_intermediate_code_x86_64",
+                         reinterpret_cast<void*>(&gen_intermediate_code_x86_64)) ||
+            libraryTranslateBlock() == nullptr)
+            return std::nullopt;
+        const auto range = probeCodeHookRange();
+        if (!range || !chosenHooksWork(*range))
+            return std::nullopt;
+        return range;
     }();
     return result;
 }

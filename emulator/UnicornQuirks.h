@@ -214,4 +214,52 @@ inline constexpr std::uint64_t kTlbNotDirty = 0x400;
 std::optional<std::uint64_t> tlbWriteEntry(uc_engine* uc, const TlbLayout& layout,
                                            std::uint64_t va);
 
+// Chosen code hooks. 2.0.1 instruments an instruction for UC_HOOK_CODE if its address lies
+// in some code hook's range when the translator reaches it (it asks before reading the
+// instruction's first byte); an instrumented instruction calls the hook when it runs, straight
+// to the callback when the hook is the engine's only code hook (tcg-op.h inlines the call),
+// otherwise through a helper that checks the range again. Two fields of the library's
+// struct hook hold the range, found by a probe; changing them as translation goes makes one
+// hook instrument exactly the instructions ntoy chooses, at one call each as they run and
+// nothing for the rest:
+// - ntoy's executables replace gen_intermediate_code_x86_64, which 2.0.1 calls through its
+//   PLT for every translation, and call on to the library's; around it, the thread's
+//   TranslationObserver learns that a block's translation starts (and at which address) and
+//   ends;
+// - the observer sets the range to the block's first instruction if chosen (else to nowhere),
+//   then to each next instruction as the previous one's first byte is read (the
+//   TranslationGuard follows the reads), and to everything when translation ends, so that
+//   the helper's second check passes for every instrumented instruction.
+// A scratch machine checks the probe and the binding: empty if either fails.
+struct CodeHookRange {
+    std::size_t beginOffset = 0, endOffset = 0;  // in 2.0.1's struct hook
+};
+const std::optional<CodeHookRange>& checkedCodeHookRange();
+void setCodeHookRange(uc_hook hook, const CodeHookRange& range, std::uint64_t begin,
+                      std::uint64_t end);
+// An address where no instruction can be (it is not canonical).
+inline constexpr std::uint64_t kNoInstruction = 0x8000'0000'0000'0000;
+
+class TranslationObserver {
+public:
+    virtual void translationStarts(std::uint64_t pc) = 0;
+    virtual void translationEnds() = 0;
+
+protected:
+    ~TranslationObserver() = default;
+};
+
+// The observer of the translations made on this thread while this lives (2.0.1 translates on
+// the thread that called uc_emu_start). Scopes nest.
+class ObservedTranslations {
+public:
+    explicit ObservedTranslations(TranslationObserver& observer);
+    ~ObservedTranslations();
+    ObservedTranslations(const ObservedTranslations&) = delete;
+    ObservedTranslations& operator=(const ObservedTranslations&) = delete;
+
+private:
+    TranslationObserver* previous_;
+};
+
 }  // namespace ntoy::emu

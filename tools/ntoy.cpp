@@ -81,7 +81,9 @@ std::string statsJson(const ntoy::Kernel& kernel, const ntoy::emu::Machine& mach
                     {"host_mapping_fragments", machine.hostMappings().fragments()},
                     {"host_mapping_limit", machine.hostMappings().limit()},
                     {"store_bookkeeping_elided", ntoy::emu::storeBookkeepingElided()},
-                    {"clean_stores", ntoy::emu::checkedTlbLayout().has_value()}};
+                    {"clean_stores", ntoy::emu::checkedTlbLayout().has_value()},
+                    {"simd_checks", ntoy::emu::checkedCodeHookRange().has_value()},
+                    {"simd_faults", machine.engineCounters().simdFaults}};
     // The exit was verified and passed (a failed verification is a bug check instead).
     j["verified"] = kernel.verifiesExit();
     return j.dump();

@@ -38,7 +38,7 @@ typedef struct Seen {
     DWORD parameters;
     ULONG_PTR information[3];
     ULONG_PTR address, rip, rax;
-    DWORD eflags;
+    DWORD eflags, mxcsr;
     WORD segcs;
     DWORD first_code;
 } Seen;
@@ -70,6 +70,7 @@ static LONG WINAPI on_exception(EXCEPTION_POINTERS* pointers) {
     seen.rip = context->Rip;
     seen.rax = context->Rax;
     seen.eflags = context->EFlags;
+    seen.mxcsr = context->MxCsr;
     seen.segcs = context->SegCs;
     if (continue_single_steps && record->ExceptionCode == STATUS_SINGLE_STEP) {
         context->EFlags &= ~0x100u;
@@ -372,6 +373,116 @@ static void test_arithmetic(void) {
     __asm__ volatile("fninit");
 }
 
+/* The SSE behaviours QEMU's translator leaves out (issue 8, defect 11): a legacy SSE
+ * instruction's 16-byte memory operand must be aligned (#GP: an access violation at -1, as
+ * Windows reports any #GP), and an SSE exception unmasked in MXCSR raises #XM (the exception
+ * Windows names from the MXCSR flags, which the context shows). */
+static void check_general_protection(const char* name, const BYTE* bytes, DWORD length,
+                                     DWORD offset) {
+    char label[160];
+    ULONG_PTR result = run_bytes(bytes, length);
+    CHECK_EQ(test_name(label, sizeof(label), name, ": raises an exception"), result, CODE_FAULTED);
+    CHECK_STATUS(test_name(label, sizeof(label), name, ": code"), seen.code,
+                 STATUS_ACCESS_VIOLATION);
+    CHECK_EQ(test_name(label, sizeof(label), name, ": at the instruction"), seen.address,
+             (ULONG_PTR)code_page + offset);
+    CHECK_EQ(test_name(label, sizeof(label), name, ": address -1"), seen.information[1], ~0ull);
+}
+
+/* mov rax, code_page + offset (10 bytes), then the instruction. */
+static DWORD with_rax(BYTE* out, DWORD offset, const BYTE* insn, DWORD length) {
+    ULONG_PTR address = (ULONG_PTR)code_page + offset;
+    out[0] = 0x48;
+    out[1] = 0xB8;
+    for (int i = 0; i < 8; ++i) {
+        out[2 + i] = (BYTE)(address >> (8 * i));
+    }
+    for (DWORD i = 0; i < length; ++i) {
+        out[10 + i] = insn[i];
+    }
+    return 10 + length;
+}
+
+static void reset_mxcsr(void) {
+    __asm__ volatile("push $0x1F80\n\tldmxcsr (%%rsp)\n\tpop %%rcx" ::: "rcx", "memory");
+}
+
+static void test_simd(void) {
+    BYTE code[64];
+    DWORD n;
+    static const BYTE movdqa_load[] = {0x66, 0x0F, 0x6F, 0x00};  /* movdqa xmm0, [rax] */
+    static const BYTE movaps_store[] = {0x0F, 0x29, 0x00};       /* movaps [rax], xmm0 */
+    static const BYTE addps_memory[] = {0x0F, 0x58, 0x00};       /* addps xmm0, [rax] */
+    static const BYTE movups_load[] = {0x0F, 0x10, 0x00};        /* movups xmm0, [rax] */
+    static const BYTE cmpxchg16b[] = {0xF0, 0x48, 0x0F, 0xC7, 0x08}; /* lock cmpxchg16b [rax] */
+    static const BYTE fxsave[] = {0x0F, 0xAE, 0x00};             /* fxsave [rax] */
+    static const BYTE movq_load[] = {0xF3, 0x0F, 0x7E, 0x00};    /* movq xmm0, [rax] */
+    n = with_rax(code, 0x808, movdqa_load, sizeof(movdqa_load));
+    check_general_protection("movdqa from 8 mod 16", code, n, 10);
+    n = with_rax(code, 0x801, movaps_store, sizeof(movaps_store));
+    check_general_protection("movaps to 1 mod 16", code, n, 10);
+    n = with_rax(code, 0x804, addps_memory, sizeof(addps_memory));
+    check_general_protection("addps with an operand at 4 mod 16", code, n, 10);
+    n = with_rax(code, 0x808, cmpxchg16b, sizeof(cmpxchg16b));
+    check_general_protection("cmpxchg16b at 8 mod 16", code, n, 10);
+    n = with_rax(code, 0x808, fxsave, sizeof(fxsave));
+    check_general_protection("fxsave at 8 mod 16", code, n, 10);
+    /* ldmxcsr of a value with a reserved bit (16-31) set: push 0x11F80; ldmxcsr [rsp] */
+    static const BYTE ldmxcsr_reserved[] = {0x68, 0x80, 0x1F, 0x01, 0x00, 0x0F, 0xAE, 0x14, 0x24};
+    check_general_protection("ldmxcsr with bit 16 set", ldmxcsr_reserved,
+                             sizeof(ldmxcsr_reserved), 5);
+    reset_mxcsr();
+    n = with_rax(code, 0x800, movdqa_load, sizeof(movdqa_load));
+    CHECK_EQ("movdqa from an aligned address runs", run_bytes(code, n), (ULONG_PTR)code_page + 0x800);
+    n = with_rax(code, 0x808, movups_load, sizeof(movups_load));
+    CHECK_EQ("movups from 8 mod 16 runs", run_bytes(code, n), (ULONG_PTR)code_page + 0x808);
+    n = with_rax(code, 0x801, movq_load, sizeof(movq_load));
+    CHECK_EQ("movq (8 bytes) from 1 mod 16 runs", run_bytes(code, n), (ULONG_PTR)code_page + 0x801);
+    /* An aligned instruction in a loop whose address moves: the check is made each time it runs,
+     * not once when it is translated. lea rcx, [rax+16]; (loop:) movdqa xmm0, [rax];
+     * add rax, 8; cmp rax, rcx; jbe loop */
+    static const BYTE moving[] = {0x48, 0x8D, 0x48, 0x10, 0x66, 0x0F, 0x6F, 0x00, 0x48,
+                                  0x83, 0xC0, 0x08, 0x48, 0x39, 0xC8, 0x76, 0xF3};
+    n = with_rax(code, 0x800, moving, sizeof(moving));
+    check_general_protection("movdqa in a loop, on its second pass", code, n, 14);
+
+    /* divss by zero with ZM unmasked: push 0x1D80; ldmxcsr [rsp]; pop rcx; xorps xmm1, xmm1;
+     * mov eax, 0x3F800000; movd xmm0, eax; divss xmm0, xmm1 */
+    static const BYTE divss_by_zero[] = {0x68, 0x80, 0x1D, 0x00, 0x00, 0x0F, 0xAE, 0x14, 0x24,
+                                         0x59, 0x0F, 0x57, 0xC9, 0xB8, 0x00, 0x00, 0x80, 0x3F,
+                                         0x66, 0x0F, 0x6E, 0xC0, 0xF3, 0x0F, 0x5E, 0xC1};
+    run_bytes(divss_by_zero, sizeof(divss_by_zero));
+    reset_mxcsr();
+    CHECK_STATUS("divss by zero, ZM unmasked: STATUS_FLOAT_DIVIDE_BY_ZERO", seen.code, 0xC000008E);
+    CHECK_EQ("divss by zero: at the divss", seen.address, (ULONG_PTR)code_page + 22);
+    CHECK_EQ("divss by zero: MXCSR has ZE set", seen.mxcsr & 0x3F, 0x04);
+    /* The same with ZM masked (0x1F80): infinity, no exception. */
+    BYTE masked[sizeof(divss_by_zero)];
+    for (DWORD i = 0; i < sizeof(masked); ++i) {
+        masked[i] = divss_by_zero[i];
+    }
+    masked[2] = 0x1F;
+    CHECK_NE("divss by zero, ZM masked, runs", run_bytes(masked, sizeof(masked)), CODE_FAULTED);
+    /* sqrtss of -1 with IM unmasked (0x1F00): push 0x1F00; ldmxcsr [rsp]; pop rcx;
+     * mov eax, 0xBF800000; movd xmm1, eax; sqrtss xmm0, xmm1 */
+    static const BYTE sqrt_invalid[] = {0x68, 0x00, 0x1F, 0x00, 0x00, 0x0F, 0xAE, 0x14,
+                                        0x24, 0x59, 0xB8, 0x00, 0x00, 0x80, 0xBF, 0x66,
+                                        0x0F, 0x6E, 0xC8, 0xF3, 0x0F, 0x51, 0xC1};
+    run_bytes(sqrt_invalid, sizeof(sqrt_invalid));
+    reset_mxcsr();
+    CHECK_STATUS("sqrtss of -1, IM unmasked: STATUS_FLOAT_INVALID_OPERATION", seen.code,
+                 0xC0000090);
+    CHECK_EQ("sqrtss of -1: MXCSR has IE set", seen.mxcsr & 0x3F, 0x01);
+    /* divss 1/3 with PM unmasked (0x0F80): inexact. */
+    static const BYTE inexact[] = {0x68, 0x80, 0x0F, 0x00, 0x00, 0x0F, 0xAE, 0x14, 0x24,
+                                   0x59, 0xB8, 0x00, 0x00, 0x40, 0x40, 0x66, 0x0F, 0x6E,
+                                   0xC8, 0xB8, 0x00, 0x00, 0x80, 0x3F, 0x66, 0x0F, 0x6E,
+                                   0xC0, 0xF3, 0x0F, 0x5E, 0xC1};
+    run_bytes(inexact, sizeof(inexact));
+    reset_mxcsr();
+    CHECK_STATUS("divss 1/3, PM unmasked: STATUS_FLOAT_INEXACT_RESULT", seen.code, 0xC000008F);
+}
+
 /* An instruction whose immediate crosses into the next page: 2.0.1 reads such an operand as
  * two aligned reads, the first starting before the instruction, where the byte 0xCF (an IRET
  * opcode, if it began an instruction) stood. The translation guard took that read for an
@@ -445,6 +556,7 @@ int start(void) {
     test_compatibility_mode();
     test_narrow_iret();
     test_arithmetic();
+    test_simd();
     test_operand_across_pages();
     test_self_modifying_code();
     return test_done();

@@ -89,5 +89,13 @@ TEST(UnicornQuirks, CleanStoresFindTheTlbAndPassTheirCheck) {
     EXPECT_EQ(checkedTlbLayout()->cpuInUc, layout->cpuInUc);
 }
 
+TEST(UnicornQuirks, ChosenCodeHooksFindTheRangeAndPassTheirCheck) {
+    // The executable binds the translator's entry to ntoy's, and the scratch machine's run
+    // called the hook on the one instruction chosen for it.
+    const auto& range = checkedCodeHookRange();
+    ASSERT_TRUE(range);
+    EXPECT_NE(range->beginOffset, range->endOffset);
+}
+
 }  // namespace
 }  // namespace ntoy::emu
