@@ -247,6 +247,20 @@ BOOL VirtualProtectEx(HANDLE hProcess, LPVOID lpAddress, SIZE_T dwSize, DWORD fl
 SIZE_T VirtualQuery(LPCVOID lpAddress, PMEMORY_BASIC_INFORMATION lpBuffer, SIZE_T dwLength);
 SIZE_T VirtualQueryEx(HANDLE hProcess, LPCVOID lpAddress, PMEMORY_BASIC_INFORMATION lpBuffer,
                       SIZE_T dwLength);
+
+/* working_set.c */
+BOOL VirtualLock(LPVOID lpAddress, SIZE_T dwSize);
+BOOL VirtualUnlock(LPVOID lpAddress, SIZE_T dwSize);
+BOOL SetProcessWorkingSetSize(HANDLE hProcess, SIZE_T dwMinimumWorkingSetSize,
+                              SIZE_T dwMaximumWorkingSetSize);
+BOOL SetProcessWorkingSetSizeEx(HANDLE hProcess, SIZE_T dwMinimumWorkingSetSize,
+                                SIZE_T dwMaximumWorkingSetSize, DWORD Flags);
+BOOL GetProcessWorkingSetSize(HANDLE hProcess, PSIZE_T lpMinimumWorkingSetSize,
+                              PSIZE_T lpMaximumWorkingSetSize);
+BOOL GetProcessWorkingSetSizeEx(HANDLE hProcess, PSIZE_T lpMinimumWorkingSetSize,
+                                PSIZE_T lpMaximumWorkingSetSize, PDWORD Flags);
+BOOL K32EmptyWorkingSet(HANDLE hProcess);
+
 BOOL ReadProcessMemory(HANDLE hProcess, LPCVOID lpBaseAddress, LPVOID lpBuffer, SIZE_T nSize,
                        SIZE_T* lpNumberOfBytesRead);
 BOOL WriteProcessMemory(HANDLE hProcess, LPVOID lpBaseAddress, LPCVOID lpBuffer, SIZE_T nSize,

@@ -410,13 +410,13 @@ static void reset_mxcsr(void) {
 static void test_simd(void) {
     BYTE code[64];
     DWORD n;
-    static const BYTE movdqa_load[] = {0x66, 0x0F, 0x6F, 0x00};  /* movdqa xmm0, [rax] */
-    static const BYTE movaps_store[] = {0x0F, 0x29, 0x00};       /* movaps [rax], xmm0 */
-    static const BYTE addps_memory[] = {0x0F, 0x58, 0x00};       /* addps xmm0, [rax] */
-    static const BYTE movups_load[] = {0x0F, 0x10, 0x00};        /* movups xmm0, [rax] */
+    static const BYTE movdqa_load[] = {0x66, 0x0F, 0x6F, 0x00};      /* movdqa xmm0, [rax] */
+    static const BYTE movaps_store[] = {0x0F, 0x29, 0x00};           /* movaps [rax], xmm0 */
+    static const BYTE addps_memory[] = {0x0F, 0x58, 0x00};           /* addps xmm0, [rax] */
+    static const BYTE movups_load[] = {0x0F, 0x10, 0x00};            /* movups xmm0, [rax] */
     static const BYTE cmpxchg16b[] = {0xF0, 0x48, 0x0F, 0xC7, 0x08}; /* lock cmpxchg16b [rax] */
-    static const BYTE fxsave[] = {0x0F, 0xAE, 0x00};             /* fxsave [rax] */
-    static const BYTE movq_load[] = {0xF3, 0x0F, 0x7E, 0x00};    /* movq xmm0, [rax] */
+    static const BYTE fxsave[] = {0x0F, 0xAE, 0x00};                 /* fxsave [rax] */
+    static const BYTE movq_load[] = {0xF3, 0x0F, 0x7E, 0x00};        /* movq xmm0, [rax] */
     n = with_rax(code, 0x808, movdqa_load, sizeof(movdqa_load));
     check_general_protection("movdqa from 8 mod 16", code, n, 10);
     n = with_rax(code, 0x801, movaps_store, sizeof(movaps_store));
@@ -429,11 +429,12 @@ static void test_simd(void) {
     check_general_protection("fxsave at 8 mod 16", code, n, 10);
     /* ldmxcsr of a value with a reserved bit (16-31) set: push 0x11F80; ldmxcsr [rsp] */
     static const BYTE ldmxcsr_reserved[] = {0x68, 0x80, 0x1F, 0x01, 0x00, 0x0F, 0xAE, 0x14, 0x24};
-    check_general_protection("ldmxcsr with bit 16 set", ldmxcsr_reserved,
-                             sizeof(ldmxcsr_reserved), 5);
+    check_general_protection("ldmxcsr with bit 16 set", ldmxcsr_reserved, sizeof(ldmxcsr_reserved),
+                             5);
     reset_mxcsr();
     n = with_rax(code, 0x800, movdqa_load, sizeof(movdqa_load));
-    CHECK_EQ("movdqa from an aligned address runs", run_bytes(code, n), (ULONG_PTR)code_page + 0x800);
+    CHECK_EQ("movdqa from an aligned address runs", run_bytes(code, n),
+             (ULONG_PTR)code_page + 0x800);
     n = with_rax(code, 0x808, movups_load, sizeof(movups_load));
     CHECK_EQ("movups from 8 mod 16 runs", run_bytes(code, n), (ULONG_PTR)code_page + 0x808);
     n = with_rax(code, 0x801, movq_load, sizeof(movq_load));
@@ -474,10 +475,9 @@ static void test_simd(void) {
                  0xC0000090);
     CHECK_EQ("sqrtss of -1: MXCSR has IE set", seen.mxcsr & 0x3F, 0x01);
     /* divss 1/3 with PM unmasked (0x0F80): inexact. */
-    static const BYTE inexact[] = {0x68, 0x80, 0x0F, 0x00, 0x00, 0x0F, 0xAE, 0x14, 0x24,
-                                   0x59, 0xB8, 0x00, 0x00, 0x40, 0x40, 0x66, 0x0F, 0x6E,
-                                   0xC8, 0xB8, 0x00, 0x00, 0x80, 0x3F, 0x66, 0x0F, 0x6E,
-                                   0xC0, 0xF3, 0x0F, 0x5E, 0xC1};
+    static const BYTE inexact[] = {0x68, 0x80, 0x0F, 0x00, 0x00, 0x0F, 0xAE, 0x14, 0x24, 0x59, 0xB8,
+                                   0x00, 0x00, 0x40, 0x40, 0x66, 0x0F, 0x6E, 0xC8, 0xB8, 0x00, 0x00,
+                                   0x80, 0x3F, 0x66, 0x0F, 0x6E, 0xC0, 0xF3, 0x0F, 0x5E, 0xC1};
     run_bytes(inexact, sizeof(inexact));
     reset_mxcsr();
     CHECK_STATUS("divss 1/3, PM unmasked: STATUS_FLOAT_INEXACT_RESULT", seen.code, 0xC000008F);

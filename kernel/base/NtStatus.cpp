@@ -124,6 +124,18 @@ std::string_view ntStatusName(NtStatus s) {
             return "STATUS_INVALID_DISPOSITION";
         case NtStatus::NotCommitted:
             return "STATUS_NOT_COMMITTED";
+        case NtStatus::NotLocked:
+            return "STATUS_NOT_LOCKED";
+        case NtStatus::WasLocked:
+            return "STATUS_WAS_LOCKED";
+        case NtStatus::WorkingSetLimitRange:
+            return "STATUS_WORKING_SET_LIMIT_RANGE";
+        case NtStatus::BadWorkingSetLimit:
+            return "STATUS_BAD_WORKING_SET_LIMIT";
+        case NtStatus::PrivilegeNotHeld:
+            return "STATUS_PRIVILEGE_NOT_HELD";
+        case NtStatus::WorkingSetQuota:
+            return "STATUS_WORKING_SET_QUOTA";
         case NtStatus::InvalidPageProtection:
             return "STATUS_INVALID_PAGE_PROTECTION";
         case NtStatus::FreeVmNotAtBase:

@@ -47,14 +47,20 @@ void AddressSpace::setPte(VirtualAddress va, PhysicalAddress at, Pte pte) {
     tables_.write(at, pte);
     auto& pfns = mm_.pfns();
     const bool sameFrame = old.hasFrame() && pte.hasFrame() && old.pfn() == pte.pfn();
-    // The working set holds exactly the valid pages.
+    // The working set holds exactly the valid pages. A locked page that gets a new frame (a
+    // copy on write) stays locked; one that leaves the set is unlocked by leaving.
+    bool locked = false;
     if (old.isValid() && !(pte.isValid() && sameFrame)) {
         PfnEntry& e = pfns.entry(old.pfn());
+        locked = workingSet_.locked(e.wsIndex);
         workingSet_.remove(e.wsIndex);
         e.wsIndex = PfnEntry::kNone;
     }
     if (pte.isValid() && !(old.isValid() && sameFrame)) {
-        pfns.entry(pte.pfn()).wsIndex = workingSet_.insert(va);
+        const std::uint32_t slot = workingSet_.insert(va);
+        pfns.entry(pte.pfn()).wsIndex = slot;
+        if (locked)
+            workingSet_.setLocked(slot, true);
         peaks_.workingSetPages = std::max(peaks_.workingSetPages, workingSet_.size());
     }
     // A frame is Active while a valid PTE names it, on the Modified list while a transition
@@ -275,6 +281,100 @@ std::uint64_t AddressSpace::trim(std::uint64_t count) {
         ++trimmed;
     }
     return trimmed;
+}
+
+std::uint64_t AddressSpace::emptyWorkingSet() {
+    std::vector<VirtualAddress> leaving;
+    leaving.reserve(workingSet_.size() - workingSet_.lockedCount());
+    workingSet_.forEach([&](std::uint32_t slot, VirtualAddress va) {
+        if (!workingSet_.locked(slot))
+            leaving.push_back(va);
+    });
+    for (VirtualAddress va : leaving) {
+        const PhysicalAddress at = *tables_.findPte(va);
+        const Pte pte = tables_.read(at);
+        setPte(va, at, entryFor(pte.pfn(), pte.validProtection(), false));
+    }
+    return leaving.size();
+}
+
+NtStatus AddressSpace::setWorkingSetLimits(std::uint64_t minimumPages, std::uint64_t maximumPages,
+                                           std::uint32_t flags) {
+    const std::uint64_t minimum = minimumPages != 0 ? minimumPages : limits_.minimumPages;
+    const std::uint64_t maximum = maximumPages != 0 ? maximumPages : limits_.maximumPages;
+    if (minimum > maximum || workingSet_.lockedCount() + kFluidWorkingSet >= maximum)
+        return NtStatus::BadWorkingSetLimit;
+    // No working set can hold more than the machine's frames, less what the system keeps.
+    const std::uint64_t ceiling =
+        mm_.pfns().total() - std::min<std::uint64_t>(mm_.pfns().total(), 512);
+    NtStatus status = NtStatus::Success;
+    WorkingSetLimits next{std::max(minimum, kLeastMinimumWorkingSet), maximum, flags};
+    if (next.maximumPages > ceiling || next.minimumPages > ceiling) {
+        next.maximumPages = std::min(next.maximumPages, ceiling);
+        next.minimumPages = std::min(next.minimumPages, ceiling);
+        status = NtStatus::WorkingSetLimitRange;
+    }
+    if (workingSet_.lockedCount() + kFluidWorkingSet > next.minimumPages)
+        return NtStatus::BadWorkingSetLimit;
+    limits_ = next;
+    return status;
+}
+
+bool AddressSpace::isLocked(VirtualAddress va) const {
+    const auto at = tables_.findPte(va);
+    const Pte pte = at ? tables_.read(*at) : Pte();
+    return pte.isValid() && workingSet_.locked(mm_.pfns().entry(pte.pfn()).wsIndex);
+}
+
+NtStatus AddressSpace::lockPages(VirtualAddress start, VirtualAddress end) {
+    std::uint64_t alreadyLocked = 0;
+    for (VirtualAddress va = start; va < end; va = va + kPageSize) {
+        if (vads_.find(va) == nullptr)
+            return NtStatus::AccessViolation;
+        alreadyLocked += isLocked(va) ? 1 : 0;
+    }
+    const std::uint64_t pages = (end.value() - start.value()) / kPageSize;
+    if (workingSet_.lockedCount() + (pages - alreadyLocked) + kFluidWorkingSet >
+        limits_.minimumPages)
+        return NtStatus::WorkingSetQuota;
+    // Each page read, as Windows touches them: faulted in, or the read's failure. A guard
+    // page is disarmed on the way, and the touch reports it.
+    for (VirtualAddress va = start; va < end; va = va + kPageSize) {
+        const auto at = tables_.findPte(va);
+        const bool guard = at && tables_.read(*at).protection().isGuard();
+        if (auto frame = frameForKernelAccess(va, AccessKind::Read); !frame)
+            return guard ? NtStatus::GuardPageViolation : frame.error();
+    }
+    // A later page's fault can trim an earlier one (the headroom the MMU needs): each is made
+    // valid again if it must be, then locked, after which nothing trims it.
+    for (VirtualAddress va = start; va < end; va = va + kPageSize) {
+        const Pte pte = tables_.pteAt(va);
+        if (!pte.isValid())
+            if (auto frame = frameForKernelAccess(va, AccessKind::Read); !frame)
+                return frame.error();
+        workingSet_.setLocked(mm_.pfns().entry(tables_.pteAt(va).pfn()).wsIndex, true);
+    }
+    return alreadyLocked != 0 ? NtStatus::WasLocked : NtStatus::Success;
+}
+
+NtStatus AddressSpace::unlockPages(VirtualAddress start, VirtualAddress end) {
+    bool allLocked = true;
+    for (VirtualAddress va = start; va < end; va = va + kPageSize) {
+        if (vads_.find(va) == nullptr)
+            return NtStatus::NotLocked;
+        if (isLocked(va))
+            continue;
+        allLocked = false;
+        // Not locked but in the set: it leaves (Windows' MiFreeWsle here).
+        const auto at = tables_.findPte(va);
+        if (const Pte pte = at ? tables_.read(*at) : Pte(); pte.isValid())
+            setPte(va, *at, entryFor(pte.pfn(), pte.validProtection(), false));
+    }
+    if (!allLocked)
+        return NtStatus::NotLocked;
+    for (VirtualAddress va = start; va < end; va = va + kPageSize)
+        workingSet_.setLocked(mm_.pfns().entry(tables_.pteAt(va).pfn()).wsIndex, false);
+    return NtStatus::Success;
 }
 
 bool AddressSpace::readResident(VirtualAddress va, std::span<std::byte> out) const {

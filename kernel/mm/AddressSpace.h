@@ -107,6 +107,41 @@ public:
     // pages as a fault would. Guard pages are disarmed and refused, as on Windows.
     std::expected<Pfn, NtStatus> frameForKernelAccess(VirtualAddress va, AccessKind access);
 
+    // --- working-set limits and locked pages, as Windows keeps them
+    // Sizes in pages. Windows' defaults for a process: 200 KB and 1380 KB. The maximum is
+    // advisory (Windows' too, unless QUOTA_LIMITS_HARDWS_MAX_ENABLE); the minimum bounds what
+    // may be locked: every locked page and a fluid margin of kFluidWorkingSet must fit in it.
+    static constexpr std::uint64_t kDefaultMinimumWorkingSet = 50;
+    static constexpr std::uint64_t kDefaultMaximumWorkingSet = 345;
+    static constexpr std::uint64_t kLeastMinimumWorkingSet = 20;
+    static constexpr std::uint64_t kFluidWorkingSet = 8;
+    struct WorkingSetLimits {
+        std::uint64_t minimumPages = kDefaultMinimumWorkingSet;
+        std::uint64_t maximumPages = kDefaultMaximumWorkingSet;
+        std::uint32_t flags = 0;  // QUOTA_LIMITS_HARDWS_*: kept and reported
+    };
+    const WorkingSetLimits& workingSetLimits() const { return limits_; }
+    // New limits (0 keeps one): STATUS_BAD_WORKING_SET_LIMIT if the minimum exceeds the
+    // maximum or the locked pages would leave the set no room; a minimum below 20 pages is
+    // raised to it, and limits beyond what the machine has are cut to it
+    // (STATUS_WORKING_SET_LIMIT_RANGE, a success).
+    NtStatus setWorkingSetLimits(std::uint64_t minimumPages, std::uint64_t maximumPages,
+                                 std::uint32_t flags);
+    // Takes every page that is not locked out of the working set (SetProcessWorkingSetSize
+    // with -1, -1; EmptyWorkingSet). Returns how many left.
+    std::uint64_t emptyWorkingSet();
+    // NtLockVirtualMemory on [start, end): each page must lie in an allocation
+    // (STATUS_ACCESS_VIOLATION) and be accessible (it is read, which faults it in, or gives
+    // the access's status); then each is locked in the working set. STATUS_WORKING_SET_QUOTA
+    // if the minimum working set cannot hold them; STATUS_WAS_LOCKED (a success) if some
+    // already were.
+    NtStatus lockPages(VirtualAddress start, VirtualAddress end);
+    // NtUnlockVirtualMemory on [start, end): STATUS_NOT_LOCKED unless every page is locked,
+    // in which case all are unlocked. As on Windows, pages in the set that are not locked
+    // leave it on the way (the documented way to trim a range).
+    NtStatus unlockPages(VirtualAddress start, VirtualAddress end);
+    bool isLocked(VirtualAddress va) const;
+
 private:
     AddressSpace(MemoryManager& mm, PageTables tables, hal::Mmu& userMmu)
         : mm_(mm), tables_(tables), mmu_(userMmu) {
@@ -146,6 +181,7 @@ private:
     std::uint64_t pageFaults_ = 0;
     Peaks peaks_;
     VirtualAddress currentTeb_;
+    WorkingSetLimits limits_;
 };
 
 }  // namespace ntoy::mm

@@ -91,6 +91,8 @@ std::uint64_t workingSetExAttributes(const AddressSpace& space, VirtualAddress a
             const std::uint64_t count = space.memoryManager().pfns().entry(pte.pfn()).shareCount;
             attributes |= std::min<std::uint64_t>(count, 7) << 1;
         }
+        if (space.isLocked(address))
+            attributes |= std::uint64_t{1} << 22;  // Locked
     }
     return attributes;
 }

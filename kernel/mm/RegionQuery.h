@@ -56,7 +56,8 @@ std::optional<MemoryRegionInformation> queryAllocation(const AddressSpace& space
 std::uint64_t committedPages(const PageTables& tables, const Vad& vad);
 
 // MEMORY_WORKING_SET_EX_BLOCK for the page holding `address`: Valid (bit 0), ShareCount
-// (1-3), Win32Protection (4-14) and Shared (15); Node, Locked and LargePage are 0. A page
+// (1-3), Win32Protection (4-14), Shared (15) and Locked (22, VirtualLock); Node and LargePage
+// are 0. A page
 // that is not valid shows only Shared. Image pages are shared until copy-on-write makes them
 // private, as their section's pages are on Windows; ShareCount is given for valid shared pages.
 std::uint64_t workingSetExAttributes(const AddressSpace& space, VirtualAddress address);

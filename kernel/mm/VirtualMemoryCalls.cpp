@@ -298,6 +298,49 @@ NtStatus NtProtectVirtualMemory(SystemCall& call) {
 
 namespace {
 
+// NtLockVirtualMemory and NtUnlockVirtualMemory share their checks, in Windows' order
+// (lockvm.c): MapType, then the range (probed and read), then the process. MAP_SYSTEM needs
+// SeLockMemoryPrivilege, which no ntoy process holds.
+constexpr std::uint32_t kMapProcess = 1, kMapSystem = 2;
+
+NtStatus lockOrUnlock(SystemCall& call, bool locking) {
+    const auto mapType = static_cast<std::uint32_t>(call.arg(3));
+    if ((mapType & ~(kMapProcess | kMapSystem)) != 0 || (mapType & (kMapProcess | kMapSystem)) == 0)
+        return NtStatus::InvalidParameter;
+    if (auto s = probeRange(call, 1, 2); s != NtStatus::Success)
+        return s;
+    auto range = captureRange(call, 1, 2);
+    if (!range)
+        return range.error();
+    const auto [base, size] = *range;
+    if (base > mm::kHighestUserAddress || mm::kHighestUserAddress - base < size || size == 0)
+        return NtStatus::InvalidParameter;
+    const auto target = targetProcess(call, call.arg(0), ob::access::kProcessVmOperation);
+    if (!target)
+        return target.error();
+    if ((mapType & kMapSystem) != 0)
+        return NtStatus::PrivilegeNotHeld;
+    mm::AddressSpace& space = (*target)->space();
+    const VirtualAddress start(alignDown(base, kPageSize));
+    const VirtualAddress end(alignUp(base + size, kPageSize));
+    const NtStatus status = locking ? space.lockPages(start, end) : space.unlockPages(start, end);
+    if (ntSuccess(status))
+        writeRange(call, 1, 2, start.value(), end - start);
+    return status;
+}
+
+}  // namespace
+
+NtStatus NtLockVirtualMemory(SystemCall& call) {
+    return lockOrUnlock(call, true);
+}
+
+NtStatus NtUnlockVirtualMemory(SystemCall& call) {
+    return lockOrUnlock(call, false);
+}
+
+namespace {
+
 // NtQueryVirtualMemory's information classes.
 enum class MemoryInformationClass : std::uint64_t {
     Basic = 0,

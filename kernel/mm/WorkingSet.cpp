@@ -22,6 +22,8 @@ std::uint32_t WorkingSet::insert(VirtualAddress va) {
 void WorkingSet::remove(std::uint32_t slot) {
     NTOY_ASSERT(slot < entries_.size() && entries_[slot] != kFree,
                 ke::BugCheckCode::MemoryManagement, 0x5100, slot, entries_.size(), 0);
+    if (locked(slot))
+        --locked_;
     entries_[slot] = kFree;
     free_.push_back(slot);
     --size_;
@@ -33,14 +35,23 @@ void WorkingSet::remove(std::uint32_t slot) {
     }
 }
 
+void WorkingSet::setLocked(std::uint32_t slot, bool on) {
+    NTOY_ASSERT(slot < entries_.size() && entries_[slot] != kFree,
+                ke::BugCheckCode::MemoryManagement, 0x5102, slot, entries_.size(), 0);
+    if (locked(slot) == on)
+        return;
+    entries_[slot] ^= kLocked;
+    on ? ++locked_ : --locked_;
+}
+
 std::optional<std::uint32_t> WorkingSet::advance() {
-    if (size_ == 0)
+    if (size_ == locked_)
         return std::nullopt;
     for (;;) {
         if (hand_ >= entries_.size())
             hand_ = 0;
         const std::uint32_t slot = hand_++;
-        if (entries_[slot] != kFree)
+        if (entries_[slot] != kFree && !locked(slot))
             return slot;
     }
 }

@@ -4,7 +4,9 @@
 //
 // Trimming visits the slots in clock order: a page the CPU touched since the hand last passed
 // (its PTE's Accessed bit is set) has the bit cleared and gets another round; an untouched
-// one leaves. AddressSpace::trim does the PTE side.
+// one leaves. AddressSpace::trim does the PTE side. A locked slot (VirtualLock: Windows'
+// LockedInWs) is never visited: its page stays until it is unlocked or leaves otherwise
+// (decommitted, released, made inaccessible), which ends the lock.
 #pragma once
 
 #include <cstdint>
@@ -19,26 +21,33 @@ class WorkingSet {
 public:
     std::uint32_t insert(VirtualAddress va);
     void remove(std::uint32_t slot);
-    VirtualAddress at(std::uint32_t slot) const { return VirtualAddress(entries_[slot]); }
+    VirtualAddress at(std::uint32_t slot) const {
+        return VirtualAddress(entries_[slot] & ~kLocked);
+    }
     std::uint64_t size() const { return size_; }
+    bool locked(std::uint32_t slot) const { return (entries_[slot] & kLocked) != 0; }
+    void setLocked(std::uint32_t slot, bool on);
+    std::uint64_t lockedCount() const { return locked_; }
     std::uint64_t peak() const { return peak_; }
-    // The occupied slot under the clock hand, moving the hand past it; empty if none.
+    // The unlocked occupied slot under the clock hand, moving the hand past it; empty if none.
     std::optional<std::uint32_t> advance();
     // Every occupied slot, in slot order (for !wsle and the checks).
     template <typename F>
     void forEach(F&& f) const {
         for (std::uint32_t i = 0; i < entries_.size(); ++i)
             if (entries_[i] != kFree)
-                f(i, VirtualAddress(entries_[i]));
+                f(i, at(i));
     }
 
 private:
     static constexpr std::uint64_t kFree = ~0ull;
-    std::vector<std::uint64_t> entries_;  // the page's address, or kFree
+    static constexpr std::uint64_t kLocked = 1;  // in an entry's page offset
+    std::vector<std::uint64_t> entries_;         // the page's address (| kLocked), or kFree
     std::vector<std::uint32_t> free_;
     std::uint32_t hand_ = 0;
     std::uint64_t size_ = 0;
     std::uint64_t peak_ = 0;
+    std::uint64_t locked_ = 0;
 };
 
 }  // namespace ntoy::mm

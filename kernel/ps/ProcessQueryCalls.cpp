@@ -122,6 +122,81 @@ NtStatus NtOpenProcess(SystemCall& call) {
                                ob::grantedAccess(ob::ObjectType::Process, desired), *attributes);
 }
 
+namespace {
+
+// ProcessQuotaLimits: QUOTA_LIMITS (0x30 bytes) or QUOTA_LIMITS_EX (0x58), x64. Of them ntoy
+// keeps the working-set limits (and Flags); the pool, pagefile and time limits are
+// unlimited, as a process with the default quota block reports them.
+constexpr std::uint32_t kQuotaLimits = 1;
+constexpr std::uint32_t kQuotaLimitsSize = 0x30, kQuotaLimitsExSize = 0x58;
+struct QuotaLimitsEx {
+    std::uint64_t pagedPoolLimit, nonPagedPoolLimit, minimumWorkingSetSize, maximumWorkingSetSize,
+        pagefileLimit;
+    std::int64_t timeLimit;
+    std::uint64_t workingSetLimit, reserved2, reserved3, reserved4;
+    std::uint32_t flags, cpuRateLimit;
+};
+static_assert(sizeof(QuotaLimitsEx) == kQuotaLimitsExSize);
+// QUOTA_LIMITS_HARDWS_MIN_ENABLE, _MIN_DISABLE, _MAX_ENABLE, _MAX_DISABLE.
+constexpr std::uint32_t kHardMinEnable = 1, kHardMinDisable = 2, kHardMaxEnable = 4,
+                        kHardMaxDisable = 8;
+
+QuotaLimitsEx quotaLimitsOf(const ps::Process& p) {
+    QuotaLimitsEx q{};
+    q.pagedPoolLimit = q.nonPagedPoolLimit = q.pagefileLimit = ~0ull;
+    q.timeLimit = -1;
+    if (p.hasAddressSpace()) {
+        const auto& limits = p.space().workingSetLimits();
+        q.minimumWorkingSetSize = limits.minimumPages * kPageSize;
+        q.maximumWorkingSetSize = limits.maximumPages * kPageSize;
+        q.flags = limits.flags;
+    }
+    return q;
+}
+
+}  // namespace
+
+NtStatus NtSetInformationProcess(SystemCall& call) {
+    const auto infoClass = static_cast<std::uint32_t>(call.arg(1));
+    const VirtualAddress info = call.pointer(2);
+    const auto length = static_cast<std::uint32_t>(call.arg(3));
+    if (infoClass != kQuotaLimits)
+        return NtStatus::InvalidInfoClass;
+    if (length != kQuotaLimitsSize && length != kQuotaLimitsExSize)
+        return NtStatus::InfoLengthMismatch;
+    QuotaLimitsEx q{};
+    if (auto s = call.user.read(info, std::as_writable_bytes(std::span(&q, 1)).first(length));
+        s != NtStatus::Success)
+        return s;
+    auto process = processFor(call, call.arg(0), access::kProcessSetQuota);
+    if (!process)
+        return process.error();
+    if (!(*process)->hasAddressSpace())
+        return NtStatus::ProcessIsTerminating;
+    mm::AddressSpace& space = (*process)->space();
+    const std::uint32_t flags = length == kQuotaLimitsExSize ? q.flags : 0;
+    if ((flags & ~(kHardMinEnable | kHardMinDisable | kHardMaxEnable | kHardMaxDisable)) != 0 ||
+        (flags & (kHardMinEnable | kHardMinDisable)) == (kHardMinEnable | kHardMinDisable) ||
+        (flags & (kHardMaxEnable | kHardMaxDisable)) == (kHardMaxEnable | kHardMaxDisable))
+        return NtStatus::InvalidParameter;
+    // Both -1: as many pages as can leave the working set do (EmptyWorkingSet).
+    if (q.minimumWorkingSetSize == ~0ull && q.maximumWorkingSetSize == ~0ull) {
+        space.emptyWorkingSet();
+        return NtStatus::Success;
+    }
+    // Both 0: no working-set change (a request for the other quotas, which stay unlimited).
+    if (q.minimumWorkingSetSize == 0 && q.maximumWorkingSetSize == 0)
+        return NtStatus::Success;
+    // An enable bit sets the limit hard, a disable bit soft; neither keeps what it was.
+    std::uint32_t kept = space.workingSetLimits().flags;
+    if (flags & (kHardMinEnable | kHardMinDisable))
+        kept = (kept & ~(kHardMinEnable | kHardMinDisable)) | (flags & kHardMinEnable);
+    if (flags & (kHardMaxEnable | kHardMaxDisable))
+        kept = (kept & ~(kHardMaxEnable | kHardMaxDisable)) | (flags & kHardMaxEnable);
+    return space.setWorkingSetLimits(q.minimumWorkingSetSize / kPageSize,
+                                     q.maximumWorkingSetSize / kPageSize, kept);
+}
+
 NtStatus NtQueryInformationProcess(SystemCall& call) {
     constexpr std::uint32_t kBasic = 0, kVmCounters = 3, kHandleCount = 20;
     const auto infoClass = static_cast<std::uint32_t>(call.arg(1));
@@ -137,6 +212,9 @@ NtStatus NtQueryInformationProcess(SystemCall& call) {
             break;
         case kHandleCount:
             size = 4;
+            break;
+        case kQuotaLimits:
+            size = length == kQuotaLimitsExSize ? kQuotaLimitsExSize : kQuotaLimitsSize;
             break;
         default:
             return NtStatus::InvalidInfoClass;
@@ -173,6 +251,9 @@ NtStatus NtQueryInformationProcess(SystemCall& call) {
         s = call.user.write(info, counters);
         if (s == NtStatus::Success && size == 0x60)
             s = call.user.write(info + 0x58, counters[9]);  // PrivateUsage: the commit
+    } else if (infoClass == kQuotaLimits) {
+        const QuotaLimitsEx q = quotaLimitsOf(p);
+        s = call.user.write(info, std::as_bytes(std::span(&q, 1)).first(size));
     } else {
         s = call.user.write(
             info, static_cast<std::uint32_t>(p.hasAddressSpace() ? p.handles().count() : 0));

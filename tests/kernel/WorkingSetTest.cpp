@@ -35,6 +35,25 @@ TEST(WorkingSetList, SlotsAreReusedAndTheHandVisitsEachOnce) {
     EXPECT_FALSE(ws.advance());
 }
 
+TEST(WorkingSetList, LockedSlotsAreNeverVisited) {
+    mm::WorkingSet ws;
+    const auto a = ws.insert(VirtualAddress(0x1000));
+    const auto b = ws.insert(VirtualAddress(0x2000));
+    ws.setLocked(a, true);
+    EXPECT_EQ(ws.lockedCount(), 1u);
+    EXPECT_TRUE(ws.locked(a));
+    EXPECT_EQ(ws.at(a), VirtualAddress(0x1000)) << "the lock is not part of the address";
+    for (int i = 0; i < 3; ++i)
+        EXPECT_EQ(*ws.advance(), b);
+    ws.setLocked(b, true);
+    EXPECT_FALSE(ws.advance()) << "nothing to trim";
+    ws.remove(a);
+    EXPECT_EQ(ws.lockedCount(), 1u) << "a locked page that leaves takes its lock along";
+    ws.setLocked(b, false);
+    EXPECT_EQ(ws.lockedCount(), 0u);
+    EXPECT_EQ(*ws.advance(), b);
+}
+
 class TrimTest : public AddressSpaceFixture {
 protected:
     TrimTest() : AddressSpaceFixture(2048) {}
@@ -95,6 +114,44 @@ TEST_F(TrimTest, FreeingATrimmedPageReturnsItsFrame) {
     space().decommit(page(0), page(1));
     EXPECT_EQ(mm().pfns().entry(frame).state, PageState::Free);
     EXPECT_EQ(mm().pfns().count(PageState::Modified), 0u);
+    EXPECT_EQ(brokenInvariant(), std::nullopt);
+}
+
+TEST_F(TrimTest, LockedPagesAreNeverTrimmed) {
+    ASSERT_EQ(space().setWorkingSetLimits(200, 1500, 0), NtStatus::Success);
+    ASSERT_EQ(space().lockPages(page(0), page(100)), NtStatus::Success);
+    for (std::uint64_t i = 0; i < 100; ++i)
+        ASSERT_TRUE(guest().poke(page(i) + 8, i + 5));
+    for (std::uint64_t i = 100; i < kPages; ++i)
+        ASSERT_EQ(touch(page(i), AccessKind::Write).response, mm::PageFaultResponse::Resolved);
+    EXPECT_GT(mm().trimmedPages(), 0u);
+    for (std::uint64_t i = 0; i < 100; ++i) {
+        ASSERT_TRUE(pte(page(i)).isValid()) << i;
+        ASSERT_TRUE(space().isLocked(page(i))) << i;
+    }
+    EXPECT_EQ(space().workingSet().lockedCount(), 100u);
+    // Emptying the set leaves them too; unlocking lets them go.
+    space().emptyWorkingSet();
+    EXPECT_EQ(space().workingSet().size(), 100u);
+    EXPECT_EQ(space().unlockPages(page(0), page(100)), NtStatus::Success);
+    space().emptyWorkingSet();
+    EXPECT_EQ(space().workingSet().size(), 0u);
+    for (std::uint64_t i = 0; i < 100; ++i)
+        ASSERT_EQ(guest().peek<std::uint64_t>(page(i) + 8), std::optional<std::uint64_t>(i + 5))
+            << i;
+    EXPECT_EQ(brokenInvariant(), std::nullopt);
+}
+
+TEST_F(TrimTest, LockingNeedsRoomInTheMinimumWorkingSet) {
+    EXPECT_EQ(space().lockPages(page(0), page(43)), NtStatus::WorkingSetQuota)
+        << "43 pages and the fluid 8 exceed the default minimum of 50";
+    EXPECT_EQ(space().workingSet().lockedCount(), 0u);
+    EXPECT_EQ(space().lockPages(page(0), page(42)), NtStatus::Success);
+    EXPECT_EQ(space().lockPages(page(41), page(42)), NtStatus::WasLocked);
+    EXPECT_EQ(space().setWorkingSetLimits(40, 0, 0), NtStatus::BadWorkingSetLimit)
+        << "the locked pages would not fit";
+    EXPECT_EQ(space().unlockPages(page(41), page(43)), NtStatus::NotLocked);
+    EXPECT_TRUE(space().isLocked(page(41))) << "a failed unlock unlocks nothing";
     EXPECT_EQ(brokenInvariant(), std::nullopt);
 }
 

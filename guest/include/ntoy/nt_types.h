@@ -403,9 +403,32 @@ _Static_assert(offsetof(THREAD_BASIC_INFORMATION, ClientId) == 0x10, "TBI.Client
 
 typedef enum _PROCESSINFOCLASS {
     ProcessBasicInformation = 0,
+    ProcessQuotaLimits = 1,
     ProcessVmCounters = 3,
     ProcessHandleCount = 20
 } PROCESSINFOCLASS;
+
+/* ProcessQuotaLimits with the _EX length (0x58; QUOTA_LIMITS is its first 0x30 bytes). */
+typedef struct _QUOTA_LIMITS_EX {
+    SIZE_T PagedPoolLimit;
+    SIZE_T NonPagedPoolLimit;
+    SIZE_T MinimumWorkingSetSize;
+    SIZE_T MaximumWorkingSetSize;
+    SIZE_T PagefileLimit;
+    LARGE_INTEGER TimeLimit;
+    SIZE_T WorkingSetLimit;
+    SIZE_T Reserved2;
+    SIZE_T Reserved3;
+    SIZE_T Reserved4;
+    ULONG Flags;
+    ULONG CpuRateLimit;
+} QUOTA_LIMITS_EX, *PQUOTA_LIMITS_EX;
+_Static_assert(sizeof(QUOTA_LIMITS_EX) == 0x58, "QUOTA_LIMITS_EX size");
+#define QUOTA_LIMITS_SIZE 0x30
+
+/* NtLockVirtualMemory's MapType. */
+#define MAP_PROCESS 1
+#define MAP_SYSTEM 2
 
 /* ProcessVmCounters with the _EX length (0x60). Sizes in bytes. */
 typedef struct _VM_COUNTERS_EX {

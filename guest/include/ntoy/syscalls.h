@@ -64,7 +64,10 @@
     X(51, NtQueryFullAttributesFile, 2)      \
     X(52, NtDeleteFile, 1)                   \
     X(53, NtFlushBuffersFile, 2)             \
-    X(54, NtQueryVolumeInformationFile, 5)  \
-    X(55, NtQueryDirectoryFile, 11)
+    X(54, NtQueryVolumeInformationFile, 5)   \
+    X(55, NtQueryDirectoryFile, 11)          \
+    X(56, NtLockVirtualMemory, 4)            \
+    X(57, NtUnlockVirtualMemory, 4)          \
+    X(58, NtSetInformationProcess, 4)
 
 #endif
