@@ -82,6 +82,8 @@ Engine::~Engine() {
         if (c)
             uc_context_free(c);
     cleanStores_.reset();
+    if (simdHiding_)
+        simdHiding_->show();  // uc_close frees the list's entries
     uc_close(uc_);
 }
 
@@ -165,6 +167,10 @@ std::expected<void, std::string> Engine::mapRegions(const GuestRam& ram,
             !ok)
             return ok;
         simdHook_ = h;
+        if (const auto& list = checkedCodeHookList()) {
+            simdHiding_.emplace(uc_, *list);
+            simdHiding_->hide(h);
+        }
     }
     return {};
 }
@@ -414,7 +420,7 @@ void Engine::setBlockQuantum(std::uint64_t blocks) {
 void Engine::updatePreemption() {
     const bool timerStops = preemptible_ && blockQuantum_ == 0 && boundaryStops_ &&
                             breakpoints_.empty() && watchpoints_.empty() && !pauseCheck_ &&
-                            !codeHookLingers_ && !simdHook_;
+                            !codeHookLingers_ && (!simdHook_ || simdHiding_);
     const bool want = blockQuantum_ != 0 || (preemptible_ && !timerStops);
     if (timerStops == boundaryStopsOn_ && want == quantumHook_.has_value())
         return;
@@ -900,15 +906,21 @@ bool Engine::onFetchProtected(uc_engine*, uc_mem_type, std::uint64_t address, in
 // ---- SIMD checks ---------------------------------------------------------------------------
 
 void Engine::translationStarts(std::uint64_t pc) {
-    if (simdHook_)
-        chooseInstruction(pc);
+    if (!simdHook_)
+        return;
+    if (simdHiding_)
+        simdHiding_->show();
+    chooseInstruction(pc);
 }
 
 void Engine::translationEnds() {
+    if (!simdHook_)
+        return;
     // Everything instrumented may call the hook when it runs (the helper checks the range
-    // again when other code hooks exist).
-    if (simdHook_)
-        setCodeHookRange(*simdHook_, *simdRange_, 1, 0);
+    // again when other code hooks exist); while there are none, the hook leaves the list.
+    setCodeHookRange(*simdHook_, *simdRange_, 1, 0);
+    if (simdHiding_)
+        simdHiding_->hide(*simdHook_);
 }
 
 void Engine::chooseInstruction(std::uint64_t va) {

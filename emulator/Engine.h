@@ -229,9 +229,9 @@ private:
     // --- SIMD checks (SimdChecks.h). One code hook, on exactly the instructions that need a
     // check as they run (UnicornQuirks.h: chosen code hooks): the aligned SSE forms, the
     // MXCSR loads, and, once MXCSR has unmasked an exception (simdArithmetic_, which stays
-    // on), the arithmetic. Its presence keeps timer stops off: a check that raises leaves the
-    // block before the instruction by the exit check that follows the hook's call, which
-    // 2.0.1 leaves out where it stops only between blocks.
+    // on), the arithmetic. A check that raises leaves the block before the instruction by the
+    // exit check that follows the hook's call, emitted even with block-boundary stops on, and
+    // the hook is out of the list while code runs, so that a timer stop leaves RIP exact.
     void translationStarts(std::uint64_t pc) override;
     void translationEnds() override;
     // Sets the hook's range to the instruction at `va` if it needs checking, else to nowhere.
@@ -245,6 +245,9 @@ private:
     SimdClassifier simdClassifier_;
     std::optional<CodeHookRange> simdRange_;
     std::optional<uc_hook> simdHook_;
+    // Out of the code-hook list between translations (UnicornQuirks.h), where that works: it
+    // keeps timer stops exact. Without it the hook keeps timer stops off.
+    std::optional<CodeHookHiding> simdHiding_;
     // The checked instructions of each code page, by page: a page's go when its code does.
     std::unordered_map<std::uint64_t, std::vector<std::pair<std::uint16_t, SimdSite>>> simdSites_;
     bool simdArithmetic_ = false;

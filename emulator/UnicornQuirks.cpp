@@ -3,9 +3,11 @@
 #include <capstone/capstone.h>
 #include <dlfcn.h>
 #include <fmt/format.h>
+#include <malloc.h>
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <bit>
 #include <cstring>
 #include <memory>
@@ -19,6 +21,15 @@
 #include <vector>
 
 #include "kernel/arch/X86.h"
+
+namespace {
+// uc_struct's no_exit_request, once the block-boundary probe has found it (0 until then): the
+// forced exit check after an inlined code hook clears it around the check (chosen code hooks).
+std::atomic<std::size_t>& noExitRequestOffset() {
+    static std::atomic<std::size_t> offset{0};
+    return offset;
+}
+}  // namespace
 
 namespace ntoy::emu {
 namespace {
@@ -469,7 +480,8 @@ void coverWrite(uc_engine*, std::uint64_t, unsigned, std::uint64_t, void*) {}
 // The offset of uc_struct's no_exit_request in 2.0.1's check_exit_request_x86_64, which
 // starts `mov rax, [rdi + tcg_ctx.uc]; cmp byte ptr [rax + no_exit_request], 0`.
 std::optional<std::size_t> findNoExitRequestOffset() {
-    const void* function = dlsym(RTLD_DEFAULT, "check_exit_request_x86_64");
+    // The library's own: the executable replaces it (UnicornQuirks.h, chosen code hooks).
+    const void* function = dlsym(RTLD_NEXT, "check_exit_request_x86_64");
     if (!function)
         return std::nullopt;
     csh capstone = 0;
@@ -813,7 +825,12 @@ std::optional<BlockBoundaryStops> probeBlockBoundaryStops() {
 }
 
 const std::optional<BlockBoundaryStops>& checkedBlockBoundaryStops() {
-    static const std::optional<BlockBoundaryStops> result = probeBlockBoundaryStops();
+    static const std::optional<BlockBoundaryStops> result = [] {
+        auto stops = probeBlockBoundaryStops();
+        if (stops)
+            noExitRequestOffset().store(stops->flagOffset, std::memory_order_relaxed);
+        return stops;
+    }();
     return result;
 }
 
@@ -982,6 +999,27 @@ ntoy::emu::TranslationObserver*& currentTranslationObserver() {
     return observer;
 }
 
+// A code hook's call was just inlined into the block being translated (by the uc given): the
+// exit check the translator emits next must be emitted whatever no_exit_request says.
+void*& exitCheckOwed() {
+    thread_local void* uc = nullptr;
+    return uc;
+}
+
+using AddInlineHook = void (*)(void* uc, void* hook, void** args, int argsLength);
+AddInlineHook libraryAddInlineHook() {
+    static const auto add =
+        reinterpret_cast<AddInlineHook>(dlsym(RTLD_NEXT, "uc_add_inline_hook_x86_64"));
+    return add;
+}
+
+using CheckExitRequest = void (*)(void* tcgContext);
+CheckExitRequest libraryCheckExitRequest() {
+    static const auto check =
+        reinterpret_cast<CheckExitRequest>(dlsym(RTLD_NEXT, "check_exit_request_x86_64"));
+    return check;
+}
+
 using TranslateBlock = void (*)(void* cpu, void* tb, int maxInstructions);
 TranslateBlock libraryTranslateBlock() {
     static const auto translate =
@@ -1030,6 +1068,41 @@ void tlb_unprotect_code_x86_64(void* uc, std::uint64_t ramAddr) {
     if (const auto unprotect = LibraryCalls::get().unprotect)
         unprotect(uc, ramAddr);
     CleanStoreEngines::get().codeLost(uc, ramAddr);
+}
+
+// 2.0.1 inlines the call of a UC_HOOK_CODE hook that is the engine's only one (tcg-op.h's
+// gen_uc_tracecode, through uc->add_inline_hook, which the library takes from its GOT and so
+// is this); the translator's next step is the exit check after the hook (translate.c).
+void uc_add_inline_hook_x86_64(void* uc, void* hook, void** args, int argsLength) {
+    const auto add = libraryAddInlineHook();
+    if (add == nullptr)
+        std::abort();  // unreachable: the library calls this only if it has its own
+    add(uc, hook, args, argsLength);
+    int type = 0;  // struct hook starts with its UC_HOOK_* type
+    std::memcpy(&type, hook, sizeof type);
+    if (type == UC_HOOK_CODE)
+        exitCheckOwed() = uc;
+}
+
+// The exit check: after an inlined code hook it is emitted even while no_exit_request (block-
+// boundary stops) leaves the others out, so that a hook that moves RIP (a fault it raises)
+// leaves the block before its instruction runs. A stop taken there is exact: the translator
+// synced the PC to the instruction before the hook's call.
+void check_exit_request_x86_64(void* tcgContext) {
+    const auto check = libraryCheckExitRequest();
+    if (check == nullptr)
+        std::abort();  // unreachable: as above
+    void* uc = std::exchange(exitCheckOwed(), nullptr);
+    const std::size_t offset = noExitRequestOffset().load(std::memory_order_relaxed);
+    if (uc == nullptr || offset == 0) {
+        check(tcgContext);
+        return;
+    }
+    auto* flag = static_cast<std::uint8_t*>(uc) + offset;
+    const std::uint8_t saved = *flag;
+    *flag = 0;
+    check(tcgContext);
+    *flag = saved;
 }
 
 // Translates a block: the observer hears of it before and after. 2.0.1's TranslationBlock
@@ -1293,48 +1366,237 @@ std::optional<CodeHookRange> probeCodeHookRange() {
 struct ChosenHookProbe final : TranslationObserver {
     uc_hook hook = 0;
     CodeHookRange range;
+    std::uint64_t chosenOffset = 1;           // from the block's start
+    std::optional<std::uint64_t> redirectTo;  // where the hook sends RIP, if anywhere
     std::vector<std::uint64_t> starts, calls;
     void translationStarts(std::uint64_t pc) override {
         starts.push_back(pc);
-        // The second instruction is chosen, as the engine would choose it when the first
+        // One instruction after the first is chosen, as the engine chooses it when the first
         // one's byte is read.
-        setCodeHookRange(hook, range, pc + 1, pc + 1);
+        setCodeHookRange(hook, range, pc + chosenOffset, pc + chosenOffset);
     }
     void translationEnds() override { setCodeHookRange(hook, range, 1, 0); }
-    static void onCode(uc_engine*, std::uint64_t address, std::uint32_t, void* self) {
-        static_cast<ChosenHookProbe*>(self)->calls.push_back(address);
+    static void onCode(uc_engine* uc, std::uint64_t address, std::uint32_t, void* self) {
+        auto* probe = static_cast<ChosenHookProbe*>(self);
+        probe->calls.push_back(address);
+        if (probe->redirectTo)
+            uc_reg_write(uc, UC_X86_REG_RIP, &*probe->redirectTo);
     }
 };
 
 // On a scratch machine: nop; nop; nop; hlt with the second nop chosen calls the hook there
-// alone, and the observer saw the block's translation start at its first byte.
+// alone, and the observer saw the block's translation start at its first byte. Then, with
+// block-boundary stops on (which leave the exit checks out), a hook that moves RIP still
+// leaves before its instruction: inc rbx; inc rcx; hlt with inc rcx chosen, and sent to a hlt,
+// runs inc rbx alone.
 bool chosenHooksWork(const CodeHookRange& range) {
+    {
+        ScratchMachine m;
+        if (!m)
+            return false;
+        ChosenHookProbe probe;
+        probe.range = range;
+        if (uc_hook_add(m.uc(), &probe.hook, UC_HOOK_CODE,
+                        reinterpret_cast<void*>(&ChosenHookProbe::onCode), &probe, kNoInstruction,
+                        kNoInstruction) != UC_ERR_OK)
+            return false;
+        const std::uint8_t code[] = {0x90, 0x90, 0x90, 0xF4};
+        {
+            ObservedTranslations observed(probe);
+            // No instruction count: 2.0.1 counts with a code hook of its own, over everything.
+            m.run(code, false, nullptr, nullptr, ntoy::x86::kUserCs, 0);
+        }
+        if (probe.starts.empty() || probe.starts.front() != ScratchMachine::kCode ||
+            probe.calls != std::vector<std::uint64_t>{ScratchMachine::kCode + 1})
+            return false;
+    }
+    const auto& stops = checkedBlockBoundaryStops();
+    if (!stops)
+        return true;  // the engine never leaves the exit checks out
     ScratchMachine m;
     if (!m)
         return false;
+    setBlockBoundaryStops(m.uc(), *stops, true);
     ChosenHookProbe probe;
     probe.range = range;
+    probe.chosenOffset = 3;
+    probe.redirectTo = ScratchMachine::kCode + 0x40;  // the page is hlt past the code
     if (uc_hook_add(m.uc(), &probe.hook, UC_HOOK_CODE,
                     reinterpret_cast<void*>(&ChosenHookProbe::onCode), &probe, kNoInstruction,
                     kNoInstruction) != UC_ERR_OK)
         return false;
-    const std::uint8_t code[] = {0x90, 0x90, 0x90, 0xF4};
+    const std::uint8_t code[] = {0x48, 0xFF, 0xC3, 0x48, 0xFF, 0xC1, 0xF4};  // inc rbx; inc rcx
     {
         ObservedTranslations observed(probe);
-        // No instruction count: 2.0.1 counts with a code hook of its own, over everything.
         m.run(code, false, nullptr, nullptr, ntoy::x86::kUserCs, 0);
     }
-    return !probe.starts.empty() && probe.starts.front() == ScratchMachine::kCode &&
-           probe.calls == std::vector<std::uint64_t>{ScratchMachine::kCode + 1};
+    std::uint64_t rbx = 0, rcx = 0;
+    uc_reg_read(m.uc(), UC_X86_REG_RBX, &rbx);
+    uc_reg_read(m.uc(), UC_X86_REG_RCX, &rcx);
+    return probe.calls == std::vector<std::uint64_t>{ScratchMachine::kCode + 3} && rbx == 1 &&
+           rcx == 0;
 }
 
 }  // namespace
+
+CodeHookHiding::CodeHookHiding(uc_engine* uc, const CodeHookList& list)
+    : list_(reinterpret_cast<List*>(reinterpret_cast<std::uint8_t*>(uc) + list.offset)) {}
+
+void CodeHookHiding::hide(uc_hook hook) {
+    Item* only = list_->head;
+    if (hidden_ || only == nullptr || only != list_->tail || only->next != nullptr ||
+        only->data != reinterpret_cast<void*>(hook))
+        return;
+    hidden_ = only;
+    list_->head = list_->tail = nullptr;
+}
+
+void CodeHookHiding::show() {
+    if (!hidden_)
+        return;
+    hidden_->next = nullptr;
+    if (list_->head == nullptr)
+        list_->head = hidden_;
+    else
+        list_->tail->next = hidden_;
+    list_->tail = hidden_;
+    hidden_ = nullptr;
+}
+
+namespace {
+
+// uc_struct's hook lists: `struct list hook[UC_HOOK_MAX]` then `hooks_to_del`, each list
+// {head, tail, delete_fn} with the same delete function; hook[2] is UC_HOOK_CODE's. With one
+// code hook added, its list holds one entry whose data is the hook.
+constexpr std::size_t kHookLists = 17 + 1;  // UC_HOOK_MAX, and hooks_to_del
+constexpr std::size_t kListSize = 24;
+constexpr std::size_t kCodeHookIndex = 2;
+
+std::optional<CodeHookList> probeCodeHookList() {
+    uc_engine* uc = nullptr;
+    if (uc_open(UC_ARCH_X86, UC_MODE_64, &uc) != UC_ERR_OK)
+        return std::nullopt;
+    std::optional<CodeHookList> found;
+    uc_hook h = 0;
+    auto ignore = +[](uc_engine*, std::uint64_t, std::uint32_t, void*) {};
+    if (uc_hook_add(uc, &h, UC_HOOK_CODE, reinterpret_cast<void*>(ignore), nullptr, 1, 0) ==
+        UC_ERR_OK) {
+        const auto* bytes = reinterpret_cast<const std::uint8_t*>(uc);
+        const std::size_t size = malloc_usable_size(uc);
+        const auto slot = [&](std::size_t at) { return loadAt<std::uint64_t>(bytes, at); };
+        for (std::size_t at = 0; !found && at + kHookLists * kListSize <= size; at += 8) {
+            const std::uint64_t deleter = slot(at + 16);
+            bool shaped = deleter != 0;
+            for (std::size_t i = 1; shaped && i < kHookLists; ++i)
+                shaped = slot(at + i * kListSize + 16) == deleter;
+            if (!shaped)
+                continue;
+            const std::size_t code = at + kCodeHookIndex * kListSize;
+            const std::uint64_t head = slot(code), tail = slot(code + 8);
+            if (head == 0 || head != tail)
+                continue;
+            const auto* item = reinterpret_cast<const std::uint64_t*>(head);
+            if (item[0] == 0 && item[1] == static_cast<std::uint64_t>(h))
+                found = CodeHookList{code};
+        }
+    }
+    uc_close(uc);
+    return found;
+}
+
+struct HiddenHookProbe {
+    std::vector<std::uint64_t> calls;
+    std::uint64_t stopAt = 0;
+    static void onCode(uc_engine*, std::uint64_t address, std::uint32_t, void* self) {
+        static_cast<HiddenHookProbe*>(self)->calls.push_back(address);
+    }
+    static void onBlock(uc_engine* uc, std::uint64_t address, std::uint32_t, void* self) {
+        if (address == static_cast<HiddenHookProbe*>(self)->stopAt)
+            uc_emu_stop(uc);
+    }
+};
+
+// inc rbx; jmp $+2 | inc rcx; jmp $+2 | inc rdx; hlt, three blocks, with inc rcx chosen for a
+// code hook that is hidden while the code runs, and a block hook's stop before the third
+// block, run twice: the hook is called at inc rcx, the third block does not run, and RIP is
+// its start.
+bool hidingWorks(const CodeHookList& list, const CodeHookRange& range) {
+    ScratchMachine m;
+    if (!m)
+        return false;
+    HiddenHookProbe probe{{}, ScratchMachine::kCode + 10};
+    ChosenHookProbe chooser;
+    chooser.range = range;
+    chooser.chosenOffset = 5;
+    uc_hook block = 0;
+    if (uc_hook_add(m.uc(), &chooser.hook, UC_HOOK_CODE,
+                    reinterpret_cast<void*>(&HiddenHookProbe::onCode), &probe, kNoInstruction,
+                    kNoInstruction) != UC_ERR_OK ||
+        uc_hook_add(m.uc(), &block, UC_HOOK_BLOCK,
+                    reinterpret_cast<void*>(&HiddenHookProbe::onBlock), &probe, 1, 0) != UC_ERR_OK)
+        return false;
+    CodeHookHiding hiding(m.uc(), list);
+    struct Observer final : TranslationObserver {
+        ChosenHookProbe& chooser;
+        CodeHookHiding& hiding;
+        Observer(ChosenHookProbe& c, CodeHookHiding& h) : chooser(c), hiding(h) {}
+        void translationStarts(std::uint64_t pc) override {
+            hiding.show();
+            // Only the second block's first instruction is chosen.
+            const std::uint64_t chosen = pc == ScratchMachine::kCode + 5 ? pc : kNoInstruction;
+            setCodeHookRange(chooser.hook, chooser.range, chosen, chosen);
+        }
+        void translationEnds() override {
+            setCodeHookRange(chooser.hook, chooser.range, 1, 0);
+            hiding.hide(chooser.hook);
+        }
+    } observer(chooser, hiding);
+    hiding.hide(chooser.hook);
+    const std::uint8_t code[] = {0x48, 0xFF, 0xC3, 0xEB, 0x00, 0x48, 0xFF,
+                                 0xC1, 0xEB, 0x00, 0x48, 0xFF, 0xC2, 0xF4};
+    {
+        // The second run goes through blocks the first one chained, which sync no RIP: only
+        // the restore at the stop can put RIP at the third block.
+        ObservedTranslations observed(observer);
+        m.run(code, false, nullptr, nullptr, ntoy::x86::kUserCs, 0);
+        uc_emu_start(m.uc(), ScratchMachine::kCode, 0, 0, 0);
+    }
+    hiding.show();  // before uc_close, which frees the list's entries
+    std::uint64_t rbx = 0, rcx = 0, rdx = 0, rip = 0;
+    uc_reg_read(m.uc(), UC_X86_REG_RBX, &rbx);
+    uc_reg_read(m.uc(), UC_X86_REG_RCX, &rcx);
+    uc_reg_read(m.uc(), UC_X86_REG_RDX, &rdx);
+    uc_reg_read(m.uc(), UC_X86_REG_RIP, &rip);
+    const std::uint64_t chosen = ScratchMachine::kCode + 5;
+    return probe.calls == std::vector<std::uint64_t>{chosen, chosen} && rbx == 2 && rcx == 2 &&
+           rdx == 0 && rip == ScratchMachine::kCode + 10;
+}
+
+}  // namespace
+
+const std::optional<CodeHookList>& checkedCodeHookList() {
+    static const std::optional<CodeHookList> result = []() -> std::optional<CodeHookList> {
+        const auto& range = checkedCodeHookRange();
+        if (!range)
+            return std::nullopt;
+        const auto list = probeCodeHookList();
+        if (!list || !hidingWorks(*list, *range))
+            return std::nullopt;
+        return list;
+    }();
+    return result;
+}
 
 const std::optional<CodeHookRange>& checkedCodeHookRange() {
     static const std::optional<CodeHookRange> result = []() -> std::optional<CodeHookRange> {
         if (!bindsToNtoy("gen_intermediate_code_x86_64",
                          reinterpret_cast<void*>(&gen_intermediate_code_x86_64)) ||
-            libraryTranslateBlock() == nullptr)
+            !bindsToNtoy("uc_add_inline_hook_x86_64",
+                         reinterpret_cast<void*>(&uc_add_inline_hook_x86_64)) ||
+            !bindsToNtoy("check_exit_request_x86_64",
+                         reinterpret_cast<void*>(&check_exit_request_x86_64)) ||
+            libraryTranslateBlock() == nullptr || libraryAddInlineHook() == nullptr ||
+            libraryCheckExitRequest() == nullptr)
             return std::nullopt;
         const auto range = probeCodeHookRange();
         if (!range || !chosenHooksWork(*range))

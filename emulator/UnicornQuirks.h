@@ -229,8 +229,14 @@ std::optional<std::uint64_t> tlbWriteEntry(uc_engine* uc, const TlbLayout& layou
 // - the observer sets the range to the block's first instruction if chosen (else to nowhere),
 //   then to each next instruction as the previous one's first byte is read (the
 //   TranslationGuard follows the reads), and to everything when translation ends, so that
-//   the helper's second check passes for every instrumented instruction.
-// A scratch machine checks the probe and the binding: empty if either fails.
+//   the helper's second check passes for every instrumented instruction;
+// - the exit check the translator emits after the hook's call is emitted even while
+//   block-boundary stops (no_exit_request) leave the others out, so that a hook that moves RIP
+//   leaves the block before its instruction runs: ntoy replaces uc_add_inline_hook_x86_64
+//   (which the library reaches through its GOT) to learn that a code hook's call was just
+//   inlined, and check_exit_request_x86_64 to emit that one check regardless. A stop there is
+//   exact: the translator synced the PC to the instruction before the call.
+// A scratch machine checks the probe, the bindings and both behaviours: empty if any fails.
 struct CodeHookRange {
     std::size_t beginOffset = 0, endOffset = 0;  // in 2.0.1's struct hook
 };
@@ -239,6 +245,41 @@ void setCodeHookRange(uc_hook hook, const CodeHookRange& range, std::uint64_t be
                       std::uint64_t end);
 // An address where no instruction can be (it is not canonical).
 inline constexpr std::uint64_t kNoInstruction = 0x8000'0000'0000'0000;
+
+// Hiding the chosen-code hook while code runs. 2.0.1 sets RIP back to a block's start when a
+// stop lands there (the timer's, between blocks) only while the engine has no UC_HOOK_CODE
+// (cpu-exec.c; UnicornQuirks.h above: a block hook's stop). An inlined hook call needs nothing
+// of the hook list at run time, so the engine takes its hook's entry out of the list between
+// translations while it is the only one, and puts it back as each translation starts: timer
+// stops stay exact. The list's place in uc_struct (its hook[UC_HOOK_CODE_IDX]) is found by its
+// neighbours' shape, every list of the array ending with the same delete function, and
+// checked on a scratch machine: with the entry out, a stop before a block leaves RIP at the
+// block, and the chosen instruction still calls its hook.
+struct CodeHookList {
+    std::size_t offset = 0;  // of hook[UC_HOOK_CODE_IDX] (head, tail, delete_fn) in uc_struct
+};
+const std::optional<CodeHookList>& checkedCodeHookList();
+
+class CodeHookHiding {
+public:
+    CodeHookHiding(uc_engine* uc, const CodeHookList& list);
+    // Takes `hook`'s entry out of the list if it is the only one there.
+    void hide(uc_hook hook);
+    // Puts a hidden entry back, at the list's end.
+    void show();
+
+private:
+    struct Item {
+        Item* next;
+        void* data;
+    };
+    struct List {
+        Item* head;
+        Item* tail;
+    };
+    List* list_;
+    Item* hidden_ = nullptr;
+};
 
 class TranslationObserver {
 public:

@@ -407,9 +407,23 @@ static void reset_mxcsr(void) {
     __asm__ volatile("push $0x1F80\n\tldmxcsr (%%rsp)\n\tpop %%rcx" ::: "rcx", "memory");
 }
 
+/* A thread that competes for the CPU while the SIMD cases run: with threads competing the
+ * engine preempts between blocks (block-boundary stops), and a check that raises must still
+ * leave before its instruction. */
+static volatile LONG stop_spinning;
+static DWORD WINAPI spin(LPVOID unused) {
+    (void)unused;
+    while (!stop_spinning) {
+    }
+    return 0;
+}
+
 static void test_simd(void) {
     BYTE code[64];
     DWORD n;
+    stop_spinning = 0;
+    HANDLE spinner = CreateThread(NULL, 0, spin, NULL, 0, NULL);
+    CHECK_TRUE("a thread to compete with the SIMD cases", spinner != NULL);
     static const BYTE movdqa_load[] = {0x66, 0x0F, 0x6F, 0x00};      /* movdqa xmm0, [rax] */
     static const BYTE movaps_store[] = {0x0F, 0x29, 0x00};           /* movaps [rax], xmm0 */
     static const BYTE addps_memory[] = {0x0F, 0x58, 0x00};           /* addps xmm0, [rax] */
@@ -481,6 +495,11 @@ static void test_simd(void) {
     run_bytes(inexact, sizeof(inexact));
     reset_mxcsr();
     CHECK_STATUS("divss 1/3, PM unmasked: STATUS_FLOAT_INEXACT_RESULT", seen.code, 0xC000008F);
+    stop_spinning = 1;
+    if (spinner != NULL) {
+        WaitForSingleObject(spinner, INFINITE);
+        CloseHandle(spinner);
+    }
 }
 
 /* An instruction whose immediate crosses into the next page: 2.0.1 reads such an operand as
