@@ -960,6 +960,8 @@ void Engine::onSimdSite(uc_engine*, std::uint64_t address, std::uint32_t, void* 
 }
 
 bool Engine::readUser(std::uint64_t va, std::span<std::uint8_t> out) {
+    if (va + out.size() < va)
+        return false;  // wraps past the top of the address space: system pages, never read
     std::uint64_t cr3 = 0;
     uc_reg_read(uc_, UC_X86_REG_CR3, &cr3);
     for (std::uint64_t page = va & ~kPageMask; page < va + out.size(); page += kPageSize) {
