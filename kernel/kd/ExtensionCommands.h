@@ -26,5 +26,6 @@ ExtensionResult verifyCommand(Kernel& kernel, ExtensionArguments args);
 ExtensionResult tebCommand(Kernel& kernel, ExtensionArguments args);
 ExtensionResult pebCommand(Kernel& kernel, ExtensionArguments args);
 ExtensionResult processCommand(Kernel& kernel, ExtensionArguments args);
+ExtensionResult wsleCommand(Kernel& kernel, ExtensionArguments args);
 
 }  // namespace ntoy::kd

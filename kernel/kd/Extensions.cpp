@@ -31,6 +31,8 @@ constexpr Extension kExtensions[] = {
     {"peb", pebCommand, "!peb [VA]", "the process environment block and its module list"},
     {"process", processCommand, "!process [PID [FLAGS]]",
      "a process and its threads; !process 0 0 lists every process"},
+    {"wsle", wsleCommand, "!wsle [-locked]",
+     "the working set: its entries, their Accessed bits and locks, and its limits"},
     {"verify", verifyCommand, "!verify", "check the memory manager's invariants now"},
 };
 

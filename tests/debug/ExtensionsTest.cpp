@@ -1,4 +1,4 @@
-// !pte, !vad, !address, !pfn, !vm, !memusage and !verify over a real kernel on the emulator,
+// !pte, !vad, !address, !pfn, !vm, !memusage, !wsle and !verify over a real kernel on the emulator,
 // paused at touch_pages' first demand-zero fault: the live state the debugger and gdb show.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -137,6 +137,28 @@ TEST_F(ExtensionsTest, VadOfOneAddress) {
         out, fmt::format("^VAD.*\n +[0-9]+ +{:x} +{:x} ", faultVad().startVpn, faultVad().endVpn));
     EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2);
     EXPECT_EQ(fails("!vad 7000000000"), "no allocation covers 0x7000000000");
+}
+
+TEST_F(ExtensionsTest, WsleListsTheWorkingSetWithLocksAndLimits) {
+    const mm::AddressSpace& space = live->process().space();
+    std::string out = run("!wsle");
+    EXPECT_MATCHES(out, fmt::format("^Working Set for process {} \\(touch_pages.exe\\)\n",
+                                    live->process().id()));
+    EXPECT_MATCHES(out, fmt::format("\n    Entries +{}  Peak +{}  Locked +0\n",
+                                    space.workingSet().size(), space.workingSet().peak()));
+    EXPECT_MATCHES(out, "\n    Minimum +50  Maximum +345  \\(pages\\)\n");
+    // One line per entry after the column heads.
+    const auto lines = std::count(out.begin(), out.end(), '\n');
+    EXPECT_EQ(static_cast<std::uint64_t>(lines), 5 + space.workingSet().size());
+    // A locked page (the exe's first) shows, and -locked lists it alone.
+    const std::uint64_t exe = live->process().images().front().base.value();
+    ASSERT_EQ(live->process().space().lockPages(VirtualAddress(exe), VirtualAddress(exe + 0x1000)),
+              NtStatus::Success);
+    out = run("!wsle -locked");
+    EXPECT_MATCHES(out, "Locked +1\n");
+    EXPECT_MATCHES(out, fmt::format("\n +[0-9]+ +{:x} +[01] +1\n$", exe));
+    EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 6);
+    EXPECT_EQ(fails("!wsle 1"), "usage: !wsle [-locked]");
 }
 
 TEST_F(ExtensionsTest, AddressDescribesTheRegionAsMemoryBasicInformation) {
