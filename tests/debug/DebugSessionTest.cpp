@@ -188,7 +188,7 @@ TEST_F(DebugSessionTest, BadInputGetsAClearMessageAndTheSessionGoesOn) {
     EXPECT_EQ(run("!pte"), "usage: !pte VA\n");
     EXPECT_EQ(run("!nope"),
               "unknown extension !nope (try !pte, !vad, !address, !pfn, !vm, !memusage, !teb, "
-              "!peb, !process, !verify)\n");
+              "!peb, !process, !wsle, !verify)\n");
     EXPECT_FALSE(session->ended());
     EXPECT_TRUE(matches(run("regs"), "^rax="));
     EXPECT_EQ(run("q"), "");

@@ -250,7 +250,7 @@ TEST_F(ExtensionsTest, MemusageCountsEveryFrameOnItsList) {
 TEST_F(ExtensionsTest, UnknownCommandsNameTheKnownOnes) {
     EXPECT_EQ(fails("!bogus 1"),
               "unknown extension !bogus (try !pte, !vad, !address, !pfn, !vm, !memusage, !teb, "
-              "!peb, !process, !verify)");
+              "!peb, !process, !wsle, !verify)");
     EXPECT_MATCHES(fails("pte 1"), "^not an extension command");
     EXPECT_MATCHES(fails("  "), "^not an extension command");
     EXPECT_EQ(fails("!vm 1"), "usage: !vm");
