@@ -379,14 +379,7 @@ static void test_arithmetic(void) {
  * Windows names from the MXCSR flags, which the context shows). */
 static void check_general_protection(const char* name, const BYTE* bytes, DWORD length,
                                      DWORD offset) {
-    char label[160];
-    ULONG_PTR result = run_bytes(bytes, length);
-    CHECK_EQ(test_name(label, sizeof(label), name, ": raises an exception"), result, CODE_FAULTED);
-    CHECK_STATUS(test_name(label, sizeof(label), name, ": code"), seen.code,
-                 STATUS_ACCESS_VIOLATION);
-    CHECK_EQ(test_name(label, sizeof(label), name, ": at the instruction"), seen.address,
-             (ULONG_PTR)code_page + offset);
-    CHECK_EQ(test_name(label, sizeof(label), name, ": address -1"), seen.information[1], ~0ull);
+    check_access_violation(name, bytes, length, offset, 0, ~(ULONG_PTR)0);
 }
 
 /* mov rax, code_page + offset (10 bytes), then the instruction. */
