@@ -420,7 +420,7 @@ void Engine::setBlockQuantum(std::uint64_t blocks) {
 void Engine::updatePreemption() {
     const bool timerStops = preemptible_ && blockQuantum_ == 0 && boundaryStops_ &&
                             breakpoints_.empty() && watchpoints_.empty() && !pauseCheck_ &&
-                            !codeHookLingers_ && (!simdHook_ || simdHiding_);
+                            !codeHookLingers_ && !simdHook_;
     const bool want = blockQuantum_ != 0 || (preemptible_ && !timerStops);
     if (timerStops == boundaryStopsOn_ && want == quantumHook_.has_value())
         return;

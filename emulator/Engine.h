@@ -230,8 +230,11 @@ private:
     // check as they run (UnicornQuirks.h: chosen code hooks): the aligned SSE forms, the
     // MXCSR loads, and, once MXCSR has unmasked an exception (simdArithmetic_, which stays
     // on), the arithmetic. A check that raises leaves the block before the instruction by the
-    // exit check that follows the hook's call, emitted even with block-boundary stops on, and
-    // the hook is out of the list while code runs, so that a timer stop leaves RIP exact.
+    // exit check that follows the hook's call, and the hook is out of the list while code runs.
+    // Its presence keeps timer stops off (the block hook preempts instead): a timer stop that
+    // lands on the exit check after the hook's call, mid-block, resumed a thread with its lazy
+    // flags stale once in two sanitized runs (threads_sync lost an increment); a chosen
+    // instruction that starts its own block would make that exit a block start.
     void translationStarts(std::uint64_t pc) override;
     void translationEnds() override;
     // Sets the hook's range to the instruction at `va` if it needs checking, else to nowhere.
