@@ -440,8 +440,12 @@ void Engine::updatePreemption() {
         uc_hook_del(uc_, *std::exchange(quantumHook_, std::nullopt));
     }
     // Code translated before the change calls the hook (or not), and checks for stops inside
-    // its blocks (or not), as it did: retranslate it, page by page. (UC_CTL_TB_FLUSH would clear
-    // the whole 1 GiB code buffer: UnicornQuirks.h.)
+    // its blocks (or not), as it did: retranslate it.
+    dropAllCode();
+}
+
+void Engine::dropAllCode() {
+    // Page by page: UC_CTL_TB_FLUSH would clear the whole 1 GiB code buffer (UnicornQuirks.h).
     staleCode_.insert(codePages_.begin(), codePages_.end());
     codePages_.clear();
     dropStaleCode();
@@ -978,14 +982,17 @@ void Engine::checkSimdSite(std::uint64_t rip, const SimdSite& site) {
         uc_reg_read(uc_, r, &v);
         return v;
     };
+    const auto raise = [this](hal::Vector vector) {
+        ++counters_.simdFaults;
+        deliver(hal::CpuException{vector, 0, 0});
+        resumeAfterTrap(reg(hal::Reg::Rip), false);
+    };
     std::optional<std::uint64_t> address;
     if (site.memory)
         address = effectiveAddress(*site.memory, rip + site.length, regValue);
     // Alignment comes before the access, so before any page fault of the operand.
     if (site.alignment != 0 && address && (*address & (site.alignment - 1)) != 0) {
-        ++counters_.simdFaults;
-        deliver(hal::CpuException{hal::Vector::GeneralProtection, 0, 0});
-        resumeAfterTrap(reg(hal::Reg::Rip), false);
+        raise(hal::Vector::GeneralProtection);
         return;
     }
     if (site.loadsMxcsrAt && address) {
@@ -994,9 +1001,7 @@ void Engine::checkSimdSite(std::uint64_t rip, const SimdSite& site) {
             std::uint32_t mxcsr = 0;
             std::memcpy(&mxcsr, loaded.data(), sizeof mxcsr);
             if (site.reservedMxcsrFaults && (mxcsr & 0xFFFF'0000u) != 0) {
-                ++counters_.simdFaults;
-                deliver(hal::CpuException{hal::Vector::GeneralProtection, 0, 0});
-                resumeAfterTrap(reg(hal::Reg::Rip), false);
+                raise(hal::Vector::GeneralProtection);
             } else if (!simdArithmetic_ && unmasksSimdExceptions(mxcsr)) {
                 // The arithmetic is checked from here on: code translated without its checks
                 // goes, and the block is left before the load (a RIP write does that), to be
@@ -1028,10 +1033,8 @@ void Engine::checkSimdSite(std::uint64_t rip, const SimdSite& site) {
         simdExceptions(*site.arithmetic, destination, source, static_cast<std::uint32_t>(mxcsr));
     if (raised == 0)
         return;
-    ++counters_.simdFaults;
     setReg(hal::Reg::MxCsr, mxcsr | raised);
-    deliver(hal::CpuException{hal::Vector::SimdFp, 0, 0});
-    resumeAfterTrap(reg(hal::Reg::Rip), false);
+    raise(hal::Vector::SimdFp);
 }
 
 void Engine::noteMxcsr(std::uint64_t mxcsr) {
@@ -1040,9 +1043,7 @@ void Engine::noteMxcsr(std::uint64_t mxcsr) {
     // From now on the arithmetic is checked too: what was translated without those checks
     // goes before the guest runs again.
     simdArithmetic_ = true;
-    staleCode_.insert(codePages_.begin(), codePages_.end());
-    codePages_.clear();
-    dropStaleCode();
+    dropAllCode();
 }
 
 void Engine::stopAgainAt(std::uint64_t rip) {

@@ -117,6 +117,8 @@ private:
     // Drops code translated from pages whose bytes or mapping changed (staleCode_), for those
     // that can be fetched again now; the others cannot run until they can, and wait.
     void dropStaleCode();
+    // Drops every page's code: a change that translation must see everywhere.
+    void dropAllCode();
 
     // --- Instructions the TranslationGuard refused: steps up to the refused one (the block was
     // left before anything in it ran) and reports #UD there.
