@@ -43,9 +43,11 @@ ke::EventOrigin originOf(const ps::Thread& thread) {
 
 }  // namespace
 
-Kernel::Kernel(hal::Machine& machine, Schedule schedule)
+Kernel::Kernel(hal::Machine& machine, Schedule schedule,
+               std::unique_ptr<mm::PagingFile> pagingFile)
     : machine_(machine),
-      mm_(std::make_unique<mm::MemoryManager>(machine.physicalMemory(), machine.systemMmu())),
+      mm_(std::make_unique<mm::MemoryManager>(machine.physicalMemory(), machine.systemMmu(),
+                                              std::move(pagingFile))),
       mode_(schedule.mode),
       quantumBlocks_(schedule.quantumBlocks) {
     if (mode_ == ScheduleMode::Timed)
@@ -63,11 +65,11 @@ Kernel::~Kernel() {
     }
 }
 
-std::expected<std::unique_ptr<Kernel>, std::string> Kernel::boot(hal::Machine& machine,
-                                                                 Schedule schedule) {
+std::expected<std::unique_ptr<Kernel>, std::string> Kernel::boot(
+    hal::Machine& machine, Schedule schedule, std::unique_ptr<mm::PagingFile> pagingFile) {
     if (schedule.quantumBlocks == 0)
         return std::unexpected("a quantum of 0 blocks would never run a thread");
-    std::unique_ptr<Kernel> kernel(new Kernel(machine, schedule));
+    std::unique_ptr<Kernel> kernel(new Kernel(machine, schedule, std::move(pagingFile)));
     if (auto ok = kernel->buildKernelWindow(); !ok)
         return std::unexpected(ok.error());
     if (schedule.mode == ScheduleMode::Deterministic)
@@ -911,6 +913,13 @@ void Kernel::pageFault(hal::Cpu& cpu, const hal::CpuException& e) {
         case mm::PageFaultResponse::StackOverflow:
             raiseFromCpu(cpu, NtStatus::StackOverflow, info);
             return;
+        case mm::PageFaultResponse::InPageError: {
+            // Windows' third parameter: the I/O's own status.
+            constexpr std::uint64_t kIoDeviceError = 0xC0000185;
+            const std::uint64_t inPage[] = {info[0], info[1], kIoDeviceError};
+            raiseFromCpu(cpu, NtStatus::InPageError, inPage);
+            return;
+        }
         case mm::PageFaultResponse::OutOfMemory:
             // Commit promised this page a frame: none left is an accounting bug.
             ke::bugCheck(ke::BugCheckCode::NoPagesAvailable,

@@ -101,8 +101,10 @@ public:
     // a default quantum is then 10 ms, the host timer's.
     static constexpr std::int64_t kDeterministicBlockTime = 5;
 
-    static std::expected<std::unique_ptr<Kernel>, std::string> boot(hal::Machine& machine,
-                                                                    Schedule schedule = {});
+    // `pagingFile`, if any, backs commit beyond RAM (mm::MemoryManager).
+    static std::expected<std::unique_ptr<Kernel>, std::string> boot(
+        hal::Machine& machine, Schedule schedule = {},
+        std::unique_ptr<mm::PagingFile> pagingFile = nullptr);
     ~Kernel() override;
 
     // Loads `image` with `argv` (argv[0] is the image path) and runs until every process it
@@ -250,7 +252,7 @@ public:
     bool yield(ps::Thread& running) override;
 
 private:
-    Kernel(hal::Machine& machine, Schedule schedule);
+    Kernel(hal::Machine& machine, Schedule schedule, std::unique_ptr<mm::PagingFile> pagingFile);
     std::expected<void, std::string> buildKernelWindow();
     // Kernel stacks, one a thread, in slots of the kernel window.
     std::optional<VirtualAddress> allocateKernelStack();

@@ -27,6 +27,7 @@ constexpr std::string_view kPrompt = "ntoy> ";
 CLI::App* addDebugCommand(CLI::App& app, DebugOptions& options) {
     auto* cmd = app.add_subcommand("debug", "Debug a guest: step through its page faults");
     addRamOption(*cmd, options.ram);
+    addPagefileOptions(*cmd, options.pagefile);
     cmd->add_option("--batch", options.batchFile,
                     "Run the debugger commands in FILE, echoed after the prompt, then exit")
         ->option_text("FILE");
@@ -71,7 +72,12 @@ int runDebugCommand(const DebugOptions& options, const std::filesystem::path& sy
         fmt::print(stderr, "ntoy: {}\n", machine.error());
         return kExitMachine;
     }
-    auto kernel = Kernel::boot(**machine);
+    auto pagefile = openPagefile(options.pagefile, *ram);
+    if (!pagefile) {
+        fmt::print(stderr, "ntoy: {}\n", pagefile.error());
+        return kExitBadArguments;
+    }
+    auto kernel = Kernel::boot(**machine, {}, std::move(*pagefile));
     if (!kernel) {
         fmt::print(stderr, "ntoy: {}\n", kernel.error());
         return kExitMachine;

@@ -8,10 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "tools/Pagefile.h"
+
 namespace ntoy::cli {
 
 struct DebugOptions {
     std::string ram = "64M";
+    PagefileOptions pagefile;
     std::string batchFile;
     std::string traceFile;
     bool pageHeap = false;

@@ -15,6 +15,7 @@
 #include "tools/GdbCommand.h"
 #include "tools/GuestDirectory.h"
 #include "tools/ImportsCommand.h"
+#include "tools/Pagefile.h"
 #include "tools/RamSize.h"
 #include "tools/TraceFile.h"
 
@@ -41,7 +42,9 @@ std::string statsJson(const ntoy::Kernel& kernel, const ntoy::emu::Machine& mach
                         {"guard", faults.guard},
                         {"other", faults.other},
                         {"stack_growth", faults.stackGrowth},
-                        {"copy_on_write", faults.copyOnWrite}};
+                        {"copy_on_write", faults.copyOnWrite},
+                        {"hard", faults.hard},
+                        {"in_page_error", faults.inPageError}};
     j["syscalls"] = kernel.statistics().syscalls;
     j["trimmed_pages"] = mm.trimmedPages();
     j["frames"] = {{"total", pfns.total()},
@@ -50,8 +53,18 @@ std::string statsJson(const ntoy::Kernel& kernel, const ntoy::emu::Machine& mach
                    {"active", pfns.count(PageState::Active)},
                    {"modified", pfns.count(PageState::Modified)},
                    {"standby", pfns.count(PageState::Standby)},
+                   {"bad", pfns.count(PageState::Bad)},
+                   {"repurposed", pfns.repurposed()},
                    {"page_tables", pfns.count(ntoy::mm::PageUse::PageTable)},
                    {"zeroed_on_demand", pfns.zeroedOnDemand()}};
+    const ntoy::mm::PagingFile* file = mm.pagingFile();
+    j["pagefile"] = {{"size", file ? file->pages() : 0},
+                     {"used", file ? file->used() : 0},
+                     {"peak", file ? file->peak() : 0},
+                     {"pages_written", file ? file->pagesWritten() : 0},
+                     {"writes", file ? file->writes() : 0},
+                     {"pages_read", file ? file->pagesRead() : 0},
+                     {"reads", file ? file->reads() : 0}};
     j["commit"] = {{"charge", mm.commit().charge()},
                    {"limit", mm.commit().limit()},
                    {"peak", mm.commit().peak()}};
@@ -91,6 +104,7 @@ std::string statsJson(const ntoy::Kernel& kernel, const ntoy::emu::Machine& mach
 
 struct RunOptions {
     std::uint64_t ram = 0;
+    ntoy::cli::PagefileOptions pagefile;
     bool stats = false;
     bool verify = false;
     bool pageHeap = false;
@@ -121,7 +135,12 @@ int run(const std::string& image, const std::vector<std::string>& args,
                                               ? ntoy::ScheduleMode::Deterministic
                                               : ntoy::ScheduleMode::Timed,
                                   .quantumBlocks = options.quantumBlocks};
-    auto kernel = ntoy::Kernel::boot(**machine, schedule);
+    auto pagefile = ntoy::cli::openPagefile(options.pagefile, options.ram);
+    if (!pagefile) {
+        fmt::print(stderr, "ntoy: {}\n", pagefile.error());
+        return kExitUsage;
+    }
+    auto kernel = ntoy::Kernel::boot(**machine, schedule, std::move(*pagefile));
     if (!kernel) {
         fmt::print(stderr, "ntoy: {}\n", kernel.error());
         return kExitMachine;
@@ -186,6 +205,7 @@ int main(int argc, char** argv) {
     std::string image;
     std::vector<std::string> guestArgs;
     ntoy::cli::addRamOption(*runCmd, ramText);
+    ntoy::cli::addPagefileOptions(*runCmd, runOptions.pagefile);
     runCmd->add_flag("--stats", runOptions.stats, "End stderr with one JSON line of statistics");
     runCmd
         ->add_option("--schedule", runOptions.schedule,

@@ -78,6 +78,8 @@ std::string_view ntStatusName(NtStatus s) {
             return "STATUS_INFO_LENGTH_MISMATCH";
         case NtStatus::AccessViolation:
             return "STATUS_ACCESS_VIOLATION";
+        case NtStatus::InPageError:
+            return "STATUS_IN_PAGE_ERROR";
         case NtStatus::InvalidHandle:
             return "STATUS_INVALID_HANDLE";
         case NtStatus::InvalidParameter:

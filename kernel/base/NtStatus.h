@@ -25,6 +25,7 @@ enum class NtStatus : std::uint32_t {
     InvalidInfoClass = 0xC0000003,
     InfoLengthMismatch = 0xC0000004,
     AccessViolation = 0xC0000005,
+    InPageError = 0xC0000006,
     InvalidHandle = 0xC0000008,
     InvalidParameter = 0xC000000D,
     NoMemory = 0xC0000017,

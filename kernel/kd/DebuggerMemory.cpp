@@ -37,6 +37,9 @@ std::size_t writeVirtual(mm::AddressSpace& space, VirtualAddress va,
                                     [&](std::byte* host, std::uint64_t off, std::uint64_t len,
                                         mm::Pte) { std::memcpy(host, in.data() + off, len); });
     dropWrittenCode(space, va, n);
+    // What the paging file holds of these pages is no longer their contents.
+    for (std::uint64_t page = va.pageBase().value(); page < va.value() + n; page += kPageSize)
+        space.noteWritten(VirtualAddress(page));
     return n;
 }
 

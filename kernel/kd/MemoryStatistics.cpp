@@ -44,6 +44,13 @@ ExtensionResult vmCommand(Kernel& kernel, ExtensionArguments args) {
     out += vmRow("Page Table Pages:", pfns.count(PageUse::PageTable));
     out += vmRow("Kernel Pages:", pfns.count(PageUse::Kernel));
     out += vmRow("Modified Pages:", pfns.count(PageState::Modified));
+    out += vmRow("Standby Pages:", pfns.count(PageState::Standby));
+    out += vmRow("Bad Pages:", pfns.count(PageState::Bad));
+    if (const mm::PagingFile* file = mm.pagingFile()) {
+        out += vmRow("Paging File Size:", file->pages());
+        out += vmRow("Paging File Used:", file->used());
+        out += vmRow("Paging File Peak:", file->peak());
+    }
     out += vmRow("Committed pages:", mm.commit().charge());
     out += vmRow("Commit limit:", mm.commit().limit());
     out += vmRow("Commit peak:", mm.commit().peak());

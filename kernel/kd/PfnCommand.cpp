@@ -48,6 +48,9 @@ ExtensionResult pfnCommand(Kernel& kernel, ExtensionArguments args) {
                        mm::pageUseName(e.use));
     out += fmt::format("    containing page  {:>14X}  {}\n", e.pteAddress.pfn().value(),
                        mm::pageStateName(e.state));
+    // Windows shows where the page's copy is as the OriginalPte's pagefile offset.
+    if (e.pagefileSlot != 0)
+        out += fmt::format("    pagefile copy    PageFile: 0  Offset: {:x}\n", e.pagefileSlot);
     return out;
 }
 

@@ -67,7 +67,9 @@ std::vector<std::string> describeInvalidPte(Pte pte) {
             return {prot.isGuard() ? "DemandZero (guard page)" : "DemandZero", protectLine(prot)};
         case InvalidPteKind::Transition:
             return {fmt::format("Transition: {:x} ({})", pte.pfn().value(),
-                                prot.isGuard() ? "resident guard page" : "resident, no access"),
+                                prot.isGuard()      ? "resident guard page"
+                                : prot.isNoAccess() ? "resident, no access"
+                                                    : "out of the working set"),
                     protectLine(prot)};
         case InvalidPteKind::PageFile:
             return {fmt::format("PageFile: {:2}", (pte.raw() & kPageFileLowMask) >> 1),

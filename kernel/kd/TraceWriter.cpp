@@ -63,6 +63,8 @@ std::string_view responseName(mm::PageFaultResponse r) {
             return "stack_overflow";
         case mm::PageFaultResponse::OutOfMemory:
             return "out_of_memory";
+        case mm::PageFaultResponse::InPageError:
+            return "in_page_error";
     }
     return "?";
 }

@@ -65,13 +65,19 @@ void AddressSpace::setPte(VirtualAddress va, PhysicalAddress at, Pte pte) {
     }
     // A frame is Active while a valid PTE names it, on the Modified list while a transition
     // PTE does.
+    // The CPU marks a page it wrote Dirty: its copy in the paging file, if any, is stale.
+    if (old.isValid() && old.has(PteBit::Dirty))
+        mm_.dropPagefileCopy(old.pfn());
+    // A frame is Active while a valid PTE names it; while a transition PTE does, it waits on
+    // Standby if the paging file holds its page, else on Modified.
     if (pte.hasFrame()) {
         PfnEntry& e = pfns.entry(pte.pfn());
         e.pteAddress = at;
         if (pte.isValid() && e.state != PageState::Active)
             pfns.activate(pte.pfn());
         else if (pte.isTransition() && e.state == PageState::Active)
-            pfns.deactivate(pte.pfn(), PageState::Modified);
+            pfns.deactivate(pte.pfn(),
+                            e.pagefileSlot != 0 ? PageState::Standby : PageState::Modified);
     }
     // The MMU: what the CPU may have cached.
     const bool repointed = old.hasFrame() && !sameFrame;
@@ -174,18 +180,34 @@ NtStatus AddressSpace::commit(VirtualAddress start, VirtualAddress end, MmProtec
     return NtStatus::Success;
 }
 
+Pte AddressSpace::withProtection(Pte pte, MmProtection prot, bool resident) {
+    if (pte.isPagefile())
+        return Pte::pagefile(pte.pagefileSlot(), prot);
+    return entryFor(frameOf(pte), prot, resident);
+}
+
 void AddressSpace::reprotect(VirtualAddress va, PhysicalAddress at, Pte pte, MmProtection prot) {
-    // As on Windows, a page out of the working set stays out: a transition PTE takes the new
-    // protection, and the next access it allows is a soft fault.
-    setPte(va, at, entryFor(frameOf(pte), prot, pte.isValid()));
+    // As on Windows, a page out of the working set stays out: a transition or pagefile PTE
+    // takes the new protection, and the next access it allows is a soft or hard fault.
+    setPte(va, at, withProtection(pte, prot, pte.isValid()));
 }
 
 void AddressSpace::freePage(VirtualAddress va, PhysicalAddress at, Pte pte) {
     setPte(va, at, Pte());
-    if (pte.hasFrame())
+    if (pte.hasFrame()) {
+        mm_.dropPagefileCopy(pte.pfn());
         mm_.pfns().release(pte.pfn());
+    } else if (pte.isPagefile()) {
+        mm_.releasePagefileSlot(pte.pagefileSlot());
+    }
     mm_.commit().release(1);
     --committedPages_;
+}
+
+void AddressSpace::noteWritten(VirtualAddress va) {
+    const auto at = tables_.findPte(va);
+    if (const Pte pte = at ? tables_.read(*at) : Pte(); pte.hasFrame())
+        mm_.dropPagefileCopy(pte.pfn());
 }
 
 template <typename F>
@@ -243,7 +265,16 @@ std::expected<Pfn, NtStatus> AddressSpace::materialize(VirtualAddress va, PageUs
         return pte.pfn();
     if (!pte.isCommitted())
         return std::unexpected(NtStatus::NotCommitted);
-    mm_.keepValidPageHeadroom();
+    mm_.makeRoomForValidPage();
+    if (pte.isPagefile()) {
+        // Its contents are in the paging file: read back, never replaced by zeros.
+        PageFaultOutcome o;
+        if (const auto frame = pageIn(va, *at, pte, o))
+            return *frame;
+        return std::unexpected(o.response == PageFaultResponse::InPageError
+                                   ? NtStatus::InPageError
+                                   : NtStatus::NoMemory);
+    }
     auto frame = mm_.pfns().allocateZeroed(use);
     if (!frame)
         return std::unexpected(NtStatus::NoMemory);
@@ -256,7 +287,7 @@ void AddressSpace::disarmGuard(VirtualAddress va, PhysicalAddress at, Pte pte) {
     // It carries no cache attribute either (see MmProtection::withCache): once it has fired,
     // the page takes its allocation's again.
     setPte(va, at,
-           entryFor(frameOf(pte), withAllocationCache(va, pte.protection().withoutGuard()), false));
+           withProtection(pte, withAllocationCache(va, pte.protection().withoutGuard()), false));
 }
 
 std::uint64_t AddressSpace::trim(std::uint64_t count) {
@@ -407,6 +438,7 @@ bool AddressSpace::writeResident(VirtualAddress va, std::span<const std::byte> i
     tables_.forEachPiece(va, in.size(), writable,
                          [&](std::byte* host, std::uint64_t off, std::uint64_t n, Pte e) {
                              std::memcpy(host, in.data() + off, n);
+                             mm_.dropPagefileCopy(e.pfn());
                              if (e.protection().executable())
                                  mmu_.codeModified((va + off).pageBase(), kPageSize);
                          });
@@ -476,7 +508,7 @@ PageFaultOutcome AddressSpace::handleFault(VirtualAddress address, std::uint32_t
         return refuse(FaultKind::NotCommitted);
     const MmProtection prot = pte.protection();
     // Any resolution below may make a page valid.
-    mm_.keepValidPageHeadroom();
+    mm_.makeRoomForValidPage();
 
     if (prot.isGuard()) {
         disarmGuard(va, *at, pte);
@@ -501,6 +533,14 @@ PageFaultOutcome AddressSpace::handleFault(VirtualAddress address, std::uint32_t
     if (o.access == AccessKind::Execute && !prot.executable())
         return refuse(FaultKind::NoExecute);
 
+    // A hard fault: the page comes back from the paging file with the protection it has.
+    // Whatever else the access needs (a copy on write) is the retried access's fault.
+    if (pte.isPagefile()) {
+        if (!pageIn(va, *at, pte, o))
+            return o;
+        o.after = tables_.read(*at);
+        return o;
+    }
     // Copy-on-write: the first write makes the page writable (WRITECOPY becomes READWRITE, as
     // a query shows on Windows). Image frames are private to their process, so the copy is
     // the frame itself.
@@ -586,10 +626,62 @@ std::expected<Pfn, NtStatus> AddressSpace::frameForKernelAccess(VirtualAddress v
     }
     if (prot.isNoAccess() || (access == AccessKind::Write && !prot.writable()))
         return std::unexpected(NtStatus::AccessViolation);
-    auto o = handleFault(va, errorCode);
-    if (o.response != PageFaultResponse::Resolved)
-        return std::unexpected(NtStatus::AccessViolation);
-    return tables_.pteAt(va).pfn();
+    // A page read back from the paging file may need a second fault (a copy on write).
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        const auto o = handleFault(va, errorCode);
+        if (o.response == PageFaultResponse::InPageError)
+            return std::unexpected(NtStatus::InPageError);
+        if (o.response != PageFaultResponse::Resolved)
+            return std::unexpected(NtStatus::AccessViolation);
+        const Pte now = tables_.pteAt(va);
+        if (now.isValid() && (access != AccessKind::Write || now.has(PteBit::Write)))
+            return now.pfn();
+        errorCode |= hal::pf::kPresent;
+    }
+    return std::unexpected(NtStatus::AccessViolation);
+}
+
+std::optional<Pfn> AddressSpace::pageIn(VirtualAddress va, PhysicalAddress at, Pte pte,
+                                        PageFaultOutcome& o) {
+    // Read-ahead: the pages after this one in its page table whose PTEs name the slots after
+    // its slot come in the same read; they wait on Standby, their PTEs transition, so that
+    // touching them is a soft fault.
+    const std::uint32_t slot = pte.pagefileSlot();
+    std::size_t count = 1;
+    // At most half the frames that can be had, so that reading ahead never pushes out more
+    // than it brings in.
+    const std::uint64_t most =
+        std::min<std::uint64_t>(PagingFile::kMaxCluster, mm_.pfns().obtainable() / 2);
+    while (count < most) {
+        const VirtualAddress next = va + count * kPageSize;
+        if (next.value() >> 21 != va.value() >> 21 || !isUserAddress(next.value()))
+            break;
+        const Pte neighbour = tables_.read(at + count * sizeof(std::uint64_t));
+        if (!neighbour.isPagefile() || neighbour.pagefileSlot() != slot + count)
+            break;
+        ++count;
+    }
+    bool noFrame = false;
+    const auto frames = mm_.readPages(slot, count, PageUse::UserPrivate, noFrame);
+    if (!frames) {
+        o.response = noFrame ? PageFaultResponse::OutOfMemory : PageFaultResponse::InPageError;
+        o.kind = FaultKind::Hard;
+        noFrame ? ++mm_.faults().other : ++mm_.faults().inPageError;
+        return std::nullopt;
+    }
+    setPte(va, at, entryFor((*frames)[0], pte.protection(), true));
+    for (std::size_t i = 1; i < count; ++i) {
+        const PhysicalAddress nextAt = at + i * sizeof(std::uint64_t);
+        const Pte neighbour = tables_.read(nextAt);
+        setPte(va + i * kPageSize, nextAt,
+               Pte::transition((*frames)[i], neighbour.softProtection()));
+    }
+    o.kind = FaultKind::Hard;
+    o.frame = (*frames)[0];
+    o.readAhead = static_cast<std::uint32_t>(count - 1);
+    o.response = PageFaultResponse::Resolved;
+    ++mm_.faults().hard;
+    return (*frames)[0];
 }
 
 }  // namespace ntoy::mm

@@ -101,11 +101,16 @@ public:
     // --- faults and the working set
     PageFaultOutcome handleFault(VirtualAddress va, std::uint32_t errorCode);
     // Takes up to `count` pages out of the working set (clock order, Accessed bit aging);
-    // their frames wait on the Modified list until a soft fault. Returns how many left.
+    // their frames wait on the Modified list (Standby, if the paging file holds an
+    // unchanged copy) until a soft fault. Returns how many left.
     std::uint64_t trim(std::uint64_t count);
     // The frame behind `va` for a kernel access on the guest's behalf, resolving demand-zero
-    // pages as a fault would. Guard pages are disarmed and refused, as on Windows.
+    // pages as a fault would. Guard pages are disarmed and refused, as on Windows; a page the
+    // paging file cannot give back is STATUS_IN_PAGE_ERROR.
     std::expected<Pfn, NtStatus> frameForKernelAccess(VirtualAddress va, AccessKind access);
+    // The kernel wrote the page at `va` on the guest's behalf (the CPU would have set its
+    // Dirty bit): a copy of it in the paging file is stale.
+    void noteWritten(VirtualAddress va);
 
     // --- working-set limits and locked pages, as Windows keeps them
     // Sizes in pages. Windows' defaults for a process: 200 KB and 1380 KB. The maximum is
@@ -154,6 +159,13 @@ private:
     // use it now (`resident`), transition if it keeps a frame out of the working set,
     // demand-zero without one.
     static Pte entryFor(std::optional<Pfn> frame, MmProtection prot, bool resident);
+    // `pte`, a committed page's entry in any format, with the protection `prot` and the same
+    // contents wherever they are (entryFor's, or the same pagefile slot).
+    static Pte withProtection(Pte pte, MmProtection prot, bool resident);
+    // A hard fault's work on the pagefile PTE `pte` at `at`: the page read back and valid,
+    // with read-ahead (see the definition). On failure `o` says why and nothing changed.
+    std::optional<Pfn> pageIn(VirtualAddress va, PhysicalAddress at, Pte pte,
+                              PageFaultOutcome& o);
     // Gives the committed page whose entry is `pte` the protection `prot`, keeping its frame
     // and its place in or out of the working set.
     void reprotect(VirtualAddress va, PhysicalAddress at, Pte pte, MmProtection prot);

@@ -61,6 +61,14 @@ std::optional<std::string> checkLeaf(const MemoryManager& mm, const AddressSpace
         return fmt::format("committed page {:#x} (PTE {:#x}) lies in no allocation", va.value(),
                            pte.raw());
     if (!pte.hasFrame()) {
+        if (pte.isPagefile()) {
+            const PagingFile* file = mm.pagingFile();
+            if (!file || !file->inUse(pte.pagefileSlot()))
+                return fmt::format("PTE of {:#x} is {:#x}: names paging-file slot {:#x}, which "
+                                   "holds nothing",
+                                   va.value(), pte.raw(), pte.pagefileSlot());
+            return std::nullopt;
+        }
         if (!pte.isDemandZero())
             return fmt::format("PTE of {:#x} is {:#x}: committed, no frame, not demand-zero",
                                va.value(), pte.raw());
@@ -188,6 +196,7 @@ std::optional<std::string> checkAddressSpace(const MemoryManager& mm, const Addr
                         return bad;
                     c.committedPages += pte.isCommitted();
                     c.validPages += pte.isValid();
+                    c.pagefilePages += pte.isPagefile();
                 }
             }
         }
@@ -214,7 +223,7 @@ std::optional<std::string> checkMemoryInvariants(const MemoryManager& mm,
 std::optional<std::string> checkMappingsAndCharge(const MemoryManager& mm,
                                                   std::span<const AddressSpace* const> spaces) {
     const auto& pfns = mm.pfns();
-    std::uint64_t committed = 0, userFrames = 0, processTables = 0;
+    std::uint64_t committed = 0, userFrames = 0, processTables = 0, pagefilePages = 0;
     for (const AddressSpace* space : spaces) {
         UserHalfCensus c;
         if (auto bad = checkAddressSpace(mm, *space, &c))
@@ -222,6 +231,19 @@ std::optional<std::string> checkMappingsAndCharge(const MemoryManager& mm,
         committed += c.committedPages;
         userFrames += c.frames;
         processTables += c.tables + 1;  // and the root
+        pagefilePages += c.pagefilePages;
+    }
+    // Each slot in use holds one page: one a pagefile PTE names, or a copy a frame keeps.
+    if (const PagingFile* file = mm.pagingFile()) {
+        std::uint64_t copies = 0;
+        for (Pfn f = pfns.memory().firstPfn(); f < pfns.memory().endPfn(); f = f + 1)
+            copies += pfns.entry(f).pagefileSlot != 0;
+        if (file->used() != pagefilePages + copies)
+            return fmt::format("the paging file has {} slots in use, but {} pagefile PTEs and {} "
+                               "frames' copies hold slots",
+                               file->used(), pagefilePages, copies);
+    } else if (pagefilePages != 0) {
+        return fmt::format("{} pagefile PTEs without a paging file", pagefilePages);
     }
     // The system tables: the master root and everything below it.
     const auto& ram = pfns.memory();

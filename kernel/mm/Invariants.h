@@ -21,6 +21,7 @@ struct UserHalfCensus {
     std::uint64_t frames = 0;  // user frames named by valid or transition PTEs
     std::uint64_t tables = 0;  // page-table pages below the root
     std::uint64_t validPages = 0;
+    std::uint64_t pagefilePages = 0;  // pagefile PTEs: pages that live in the paging file alone
 };
 
 // Walks the user half of `space` and checks, page by page: table usedEntries match their

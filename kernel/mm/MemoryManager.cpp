@@ -1,6 +1,7 @@
 #include "kernel/mm/MemoryManager.h"
 
 #include <algorithm>
+#include <array>
 
 #include "kernel/ke/BugCheck.h"
 #include "kernel/mm/AddressSpace.h"
@@ -15,11 +16,14 @@ Pfn allocateRoot(PfnDatabase& pfns) {
 
 }  // namespace
 
-MemoryManager::MemoryManager(hal::PhysicalMemory ram, hal::Mmu& systemMmu)
+MemoryManager::MemoryManager(hal::PhysicalMemory ram, hal::Mmu& systemMmu,
+                             std::unique_ptr<PagingFile> pagingFile)
     : pfns_(ram),
-      commit_(ram.frameCount(), 1),  // the master PML4, charged from the start
+      // the master PML4, charged from the start
+      commit_(ram.frameCount() + (pagingFile ? pagingFile->usablePages() : 0), 1),
       systemTables_(pfns_, commit_, allocateRoot(pfns_)),
-      systemMmu_(systemMmu) {}
+      systemMmu_(systemMmu),
+      pagingFile_(std::move(pagingFile)) {}
 
 std::optional<Pfn> MemoryManager::mapSystemPage(VirtualAddress va, MmProtection prot) {
     auto charge = commit_.charge(1);
@@ -47,19 +51,124 @@ void MemoryManager::unmapSystemPage(VirtualAddress va) {
     commit_.release(1);
 }
 
-void MemoryManager::keepValidPageHeadroom() {
-    // Trim when fewer than kLow more pages may become valid, until kHigh may, a batch at a time
-    // from whichever working set is largest then.
-    constexpr std::uint64_t kLow = 32, kHigh = 256, kBatch = 64;
-    if (systemMmu_.validPageHeadroom() >= kLow)
-        return;
-    while (systemMmu_.validPageHeadroom() < kHigh) {
-        auto largest = std::ranges::max_element(
-            spaces_, {}, [](const AddressSpace* s) { return s->workingSet().size(); });
-        if (largest == spaces_.end() || (*largest)->workingSet().size() == 0)
-            return;
-        trimmedPages_ += (*largest)->trim(kBatch);
+bool MemoryManager::trimLargest(std::uint64_t pages) {
+    std::vector<AddressSpace*> bySize = spaces_;
+    std::ranges::sort(bySize, std::ranges::greater{},
+                      [](const AddressSpace* s) { return s->workingSet().size(); });
+    for (AddressSpace* space : bySize) {
+        if (space->workingSet().size() == 0)
+            break;
+        if (const std::uint64_t n = space->trim(pages); n != 0) {
+            trimmedPages_ += n;
+            return true;
+        }
     }
+    return false;
+}
+
+void MemoryManager::makeRoomForValidPage() {
+    // Trim when fewer than kLow more pages may become valid, until kHigh may, a batch at a time
+    // from whichever working set is largest then (a set whose pages are all locked gives none).
+    constexpr std::uint64_t kLow = 32, kHigh = 256, kBatch = 64;
+    if (systemMmu_.validPageHeadroom() < kLow)
+        while (systemMmu_.validPageHeadroom() < kHigh && trimLargest(kBatch)) {
+        }
+    if (!pagingFile_)
+        return;
+    // Frames: the same, counting what can be handed out. Modified pages are written first,
+    // since they cost no soft faults; trimming makes more of them.
+    const std::uint64_t low = std::clamp<std::uint64_t>(pfns_.total() / 64, 16, 256);
+    const std::uint64_t high = 2 * low;
+    if (pfns_.obtainable() >= low)
+        return;
+    while (pfns_.obtainable() < high) {
+        const std::uint64_t wanted = high - pfns_.obtainable();
+        if (pfns_.count(PageState::Modified) != 0 && writeModifiedPages(wanted) != 0)
+            continue;
+        if (!trimLargest(std::max(wanted, kBatch)))
+            return;
+    }
+}
+
+void MemoryManager::dropPagefileCopy(Pfn pfn) {
+    PfnEntry& e = pfns_.entry(pfn);
+    if (e.pagefileSlot == 0)
+        return;
+    pagingFile_->release(e.pagefileSlot);
+    e.pagefileSlot = 0;
+    if (e.state == PageState::Standby)
+        pfns_.markStale(pfn);
+}
+
+std::uint64_t MemoryManager::writeModifiedPages(std::uint64_t pages) {
+    if (!pagingFile_)
+        return 0;
+    std::uint64_t written = 0;
+    while (written < pages) {
+        // A cluster: the oldest Modified frames, into neighbouring slots, one write.
+        const auto want = static_cast<std::uint32_t>(
+            std::min<std::uint64_t>({pages - written, PagingFile::kMaxCluster,
+                                     pfns_.count(PageState::Modified)}));
+        if (want == 0)
+            break;
+        const auto run = pagingFile_->allocate(want);
+        if (!run)
+            break;  // full: the pages wait on Modified
+        std::array<Pfn, PagingFile::kMaxCluster> frames{};
+        std::array<const std::byte*, PagingFile::kMaxCluster> data{};
+        std::optional<Pfn> at = pfns_.oldest(PageState::Modified);
+        for (std::uint32_t i = 0; i < run->count; ++i, at = pfns_.next(*at)) {
+            frames[i] = *at;
+            data[i] = pfns_.memory().frame(*at).data();
+        }
+        if (!pagingFile_->write(run->first, std::span(data.data(), run->count))) {
+            for (std::uint32_t i = 0; i < run->count; ++i)
+                pagingFile_->release(run->first + i);
+            break;
+        }
+        for (std::uint32_t i = 0; i < run->count; ++i)
+            pfns_.markWritten(frames[i], run->first + i);
+        written += run->count;
+    }
+    return written;
+}
+
+std::optional<std::vector<Pfn>> MemoryManager::readPages(std::uint32_t first, std::size_t count,
+                                                         PageUse use, bool& noFrame) {
+    noFrame = false;
+    std::vector<Pfn> frames;
+    std::array<std::byte*, PagingFile::kMaxCluster> data{};
+    const auto giveBack = [&] {
+        for (Pfn f : frames)
+            pfns_.release(f);
+    };
+    for (std::size_t i = 0; i < count; ++i) {
+        auto frame = pfns_.allocateZeroed(use);
+        if (!frame) {
+            giveBack();
+            noFrame = true;
+            return std::nullopt;
+        }
+        frames.push_back(*frame);
+        data[i] = pfns_.memory().frame(*frame).data();
+    }
+    if (!pagingFile_->read(first, std::span(data.data(), count))) {
+        giveBack();
+        return std::nullopt;
+    }
+    // The page faulted in keeps its copy (a clean page that leaves again needs no write)
+    // while the file has room to spare; else its slot goes back at once, so that clean copies
+    // never crowd out the pages that live in the file alone. Pages read ahead go to Standby,
+    // which needs the copy.
+    const bool keepCopy = pagingFile_->freeSlots() >= pagingFile_->usablePages() / 8;
+    for (std::size_t i = 0; i < count; ++i) {
+        const auto slot = static_cast<std::uint32_t>(first + i);
+        if (i == 0 && !keepCopy)
+            pagingFile_->release(slot);
+        else
+            pfns_.entry(frames[i]).pagefileSlot = slot;
+    }
+    return frames;
 }
 
 }  // namespace ntoy::mm

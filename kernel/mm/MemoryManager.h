@@ -1,13 +1,21 @@
-// The system-wide half of memory management: the PFN database, commit, the master page
+// The system-wide half of memory management: the PFN database, commit, the paging file and
+// the modified-page writer, the balance set manager that trims working sets, the master page
 // tables of system space, and fault statistics.
+//
+// Commit: the limit is RAM plus the paging file (less its kept-back slot 0), as on Windows.
+// Every committed page then has room somewhere, so the balance below can always free a frame:
+// trim working sets (their pages go to Modified or Standby), write Modified pages to the
+// paging file (they go to Standby), and hand out Standby frames (their pages stay in the file).
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "kernel/hal/Mmu.h"
 #include "kernel/mm/CommitCharge.h"
 #include "kernel/mm/PageTables.h"
+#include "kernel/mm/PagingFile.h"
 #include "kernel/mm/PfnDatabase.h"
 
 namespace ntoy::mm {
@@ -17,6 +25,8 @@ class AddressSpace;
 struct FaultCounters {
     std::uint64_t demandZero = 0;
     std::uint64_t soft = 0;  // transition faults
+    std::uint64_t hard = 0;  // pagefile faults: a read from the paging file
+    std::uint64_t inPageError = 0;
     std::uint64_t accessViolation = 0;
     std::uint64_t guard = 0;
     std::uint64_t stackGrowth = 0;
@@ -26,9 +36,11 @@ struct FaultCounters {
 
 class MemoryManager {
 public:
-    // All of RAM goes to the PFN database, and the commit limit is all of RAM (there is no
-    // pagefile): the kernel's own pages are charged against it like every other promise.
-    MemoryManager(hal::PhysicalMemory ram, hal::Mmu& systemMmu);
+    // All of RAM goes to the PFN database, and the commit limit is all of RAM plus the paging
+    // file, if there is one: the kernel's own pages are charged against it like every other
+    // promise.
+    MemoryManager(hal::PhysicalMemory ram, hal::Mmu& systemMmu,
+                  std::unique_ptr<PagingFile> pagingFile = nullptr);
 
     PfnDatabase& pfns() { return pfns_; }
     const PfnDatabase& pfns() const { return pfns_; }
@@ -45,13 +57,35 @@ public:
     // Gives back a page mapSystemPage mapped: its frame and its charge.
     void unmapSystemPage(VirtualAddress va);
 
+    PagingFile* pagingFile() { return pagingFile_.get(); }
+    const PagingFile* pagingFile() const { return pagingFile_.get(); }
+
     // The address spaces whose working sets can be trimmed.
     void addSpace(AddressSpace& space) { spaces_.push_back(&space); }
     void removeSpace(AddressSpace& space) { std::erase(spaces_, &space); }
-    // Before a page becomes valid: keeps hal::Mmu::validPageHeadroom() off zero by trimming
-    // the largest working sets first.
-    void keepValidPageHeadroom();
+    // The balance set manager, run before a page becomes valid: keeps
+    // hal::Mmu::validPageHeadroom() off zero, and with a paging file keeps frames obtainable
+    // (Zeroed, Free or Standby), by trimming the largest working sets first and writing
+    // Modified pages out.
+    void makeRoomForValidPage();
     std::uint64_t trimmedPages() const { return trimmedPages_; }
+
+    // --- the paging file's side of a frame
+    // The page in `pfn` changed (or is about to): its copy in the paging file, if any, is
+    // stale and goes; a Standby frame goes back to Modified.
+    void dropPagefileCopy(Pfn pfn);
+    // A pagefile PTE's slot, given back when its page is freed.
+    void releasePagefileSlot(std::uint32_t slot) { pagingFile_->release(slot); }
+    // The modified-page writer: writes up to `pages` of the oldest Modified pages to the
+    // paging file in clusters; each goes to Standby keeping its slot. Returns how many were
+    // written: 0 without a paging file, when it is full, or when the host refused a write.
+    std::uint64_t writeModifiedPages(std::uint64_t pages);
+    // A hard fault's read: `slots.size()` pages from consecutive slots starting at `first`
+    // into fresh frames of `use`. Each holds its slot, the first only while the file has room
+    // to spare. Empty, with nothing allocated, if frames ran out (`noFrame` set) or the read
+    // failed.
+    std::optional<std::vector<Pfn>> readPages(std::uint32_t first, std::size_t count,
+                                              PageUse use, bool& noFrame);
 
 private:
     PfnDatabase pfns_;
@@ -60,7 +94,11 @@ private:
     hal::Mmu& systemMmu_;
     FaultCounters faults_;
     std::vector<AddressSpace*> spaces_;
+    std::unique_ptr<PagingFile> pagingFile_;
     std::uint64_t trimmedPages_ = 0;
+
+    // Trims `pages` from the largest working set that gives any; false if none does.
+    bool trimLargest(std::uint64_t pages);
 };
 
 }  // namespace ntoy::mm

@@ -10,6 +10,8 @@ std::string_view faultKindName(FaultKind k) {
             return "demand-zero";
         case FaultKind::Transition:
             return "soft";
+        case FaultKind::Hard:
+            return "hard";
         case FaultKind::CopyOnWrite:
             return "copy-on-write";
         case FaultKind::Guard:
@@ -55,6 +57,11 @@ std::string PageFaultOutcome::describe() const {
             if (kind == FaultKind::Transition)
                 return fmt::format("soft fault: frame {:#x} back from a transition list",
                                    frame.value());
+            if (kind == FaultKind::Hard)
+                return fmt::format(
+                    "hard fault: frame {:#x} read back from paging-file slot {:#x} (+{} read "
+                    "ahead)",
+                    frame.value(), before.pagefileSlot(), readAhead);
             if (kind == FaultKind::StackGrowth)
                 return "stack growth: guard page moved down one page";
             if (kind == FaultKind::Spurious)
@@ -68,6 +75,10 @@ std::string PageFaultOutcome::describe() const {
             return "stack overflow: raise STATUS_STACK_OVERFLOW";
         case PageFaultResponse::OutOfMemory:
             return "no frame for a committed page";
+        case PageFaultResponse::InPageError:
+            return fmt::format("in-page error: paging-file slot {:#x} could not be read; raise "
+                               "STATUS_IN_PAGE_ERROR",
+                               before.pagefileSlot());
         case PageFaultResponse::AccessViolation:
             return fmt::format("access violation ({}): {}", accessKindName(access),
                                faultKindName(kind));

@@ -15,6 +15,7 @@ enum class PageFaultResponse : std::uint8_t {
     GuardPage,        // raise STATUS_GUARD_PAGE_VIOLATION (the guard is now cleared)
     StackOverflow,    // raise STATUS_STACK_OVERFLOW (the stack grew into its last page)
     OutOfMemory,      // no frame for a committed page: a kernel accounting bug
+    InPageError,      // raise STATUS_IN_PAGE_ERROR (the paging file could not be read)
 };
 
 enum class AccessKind : std::uint8_t { Read = 0, Write = 1, Execute = 8 };
@@ -22,6 +23,7 @@ enum class AccessKind : std::uint8_t { Read = 0, Write = 1, Execute = 8 };
 enum class FaultKind : std::uint8_t {
     DemandZero,
     Transition,  // a soft fault: the page's frame came back from a transition list
+    Hard,        // the page came back from the paging file
     CopyOnWrite,
     Guard,
     StackGrowth,
@@ -43,6 +45,7 @@ struct PageFaultOutcome {
     Pte before, after;
     Pfn frame;  // the frame now mapped, for demand-zero and soft faults
     bool fromZeroedList = false;
+    std::uint32_t readAhead = 0;  // hard faults: neighbouring pages read in the same I/O
     // "demand-zero: frame 0x1a3 from the zeroed list"
     std::string describe() const;
 };

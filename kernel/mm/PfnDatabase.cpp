@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "kernel/ke/BugCheck.h"
+#include "kernel/mm/Pte.h"
 
 namespace ntoy::mm {
 
@@ -60,8 +61,12 @@ std::optional<Pfn> PfnDatabase::allocateZeroed(PageUse use) {
     std::uint32_t i = popFront(PageState::Zeroed);
     if (i == PfnEntry::kNone) {
         i = popFront(PageState::Free);
-        if (i == PfnEntry::kNone)
-            return std::nullopt;
+        if (i == PfnEntry::kNone) {
+            i = popFront(PageState::Standby);
+            if (i == PfnEntry::kNone)
+                return std::nullopt;
+            repurpose(i);
+        }
         memory_.zero(pfnAt(i));
         ++zeroedOnDemand_;
     }
@@ -77,13 +82,28 @@ std::optional<Pfn> PfnDatabase::allocateZeroed(PageUse use) {
     return pfnAt(i);
 }
 
+void PfnDatabase::repurpose(std::uint32_t i) {
+    // The page keeps its contents in the paging file alone: its transition PTE becomes a
+    // pagefile PTE with the same protection, and the slot now belongs to it.
+    PfnEntry& e = entries_[i];
+    const Pte owner = memory_.read<Pte>(e.pteAddress);
+    NTOY_ASSERT(owner.isTransition() && owner.pfn() == pfnAt(i) && e.pagefileSlot != 0,
+                ke::BugCheckCode::PfnListCorrupt, 0x9C, pfnAt(i).value(), owner.raw(),
+                e.pagefileSlot);
+    memory_.write(e.pteAddress, Pte::pagefile(e.pagefileSlot, owner.softProtection()));
+    --useCounts_[static_cast<std::size_t>(e.use)];
+    e.pagefileSlot = 0;
+    ++repurposed_;
+}
+
 void PfnDatabase::release(Pfn pfn) {
     const std::uint32_t i = static_cast<std::uint32_t>(index(pfn));
     PfnEntry& e = entries_[i];
-    NTOY_ASSERT(e.state == PageState::Active || e.state == PageState::Modified ||
-                    e.state == PageState::Standby,
+    NTOY_ASSERT((e.state == PageState::Active || e.state == PageState::Modified ||
+                 e.state == PageState::Standby) &&
+                    e.pagefileSlot == 0,
                 ke::BugCheckCode::PfnListCorrupt, 0x99, pfn.value(),
-                static_cast<std::uint64_t>(e.state), 0);
+                static_cast<std::uint64_t>(e.state), e.pagefileSlot);
     if (isLinked(e.state))
         unlink(i);
     else
@@ -120,6 +140,37 @@ void PfnDatabase::activate(Pfn pfn) {
     e.state = PageState::Active;
 }
 
+void PfnDatabase::markWritten(Pfn pfn, std::uint32_t slot) {
+    const std::uint32_t i = static_cast<std::uint32_t>(index(pfn));
+    PfnEntry& e = entries_[i];
+    NTOY_ASSERT(e.state == PageState::Modified && e.pagefileSlot == 0 && slot != 0,
+                ke::BugCheckCode::PfnListCorrupt, 0x9D, pfn.value(),
+                static_cast<std::uint64_t>(e.state), e.pagefileSlot);
+    unlink(i);
+    e.pagefileSlot = slot;
+    pushBack(PageState::Standby, i);
+}
+
+void PfnDatabase::markStale(Pfn pfn) {
+    const std::uint32_t i = static_cast<std::uint32_t>(index(pfn));
+    PfnEntry& e = entries_[i];
+    NTOY_ASSERT(e.state == PageState::Standby && e.pagefileSlot == 0,
+                ke::BugCheckCode::PfnListCorrupt, 0x9E, pfn.value(),
+                static_cast<std::uint64_t>(e.state), e.pagefileSlot);
+    unlink(i);
+    pushBack(PageState::Modified, i);
+}
+
+std::optional<Pfn> PfnDatabase::oldest(PageState list) const {
+    const std::uint32_t i = lists_[static_cast<std::size_t>(list)].head;
+    return i == PfnEntry::kNone ? std::nullopt : std::optional(pfnAt(i));
+}
+
+std::optional<Pfn> PfnDatabase::next(Pfn pfn) const {
+    const std::uint32_t i = entries_[index(pfn)].next;
+    return i == PfnEntry::kNone ? std::nullopt : std::optional(pfnAt(i));
+}
+
 std::optional<std::string> PfnDatabase::verify() const {
     std::array<std::uint64_t, kPageStateCount> seen{};
     for (const auto& e : entries_)
@@ -145,6 +196,14 @@ std::optional<std::string> PfnDatabase::verify() const {
         if (n != count(s))
             return fmt::format("the {} list links {} frames but counts {}", pageStateName(s), n,
                                count(s));
+    }
+    for (std::uint32_t i = 0; i < entries_.size(); ++i) {
+        const PfnEntry& e = entries_[i];
+        const bool slotAllowed = e.state == PageState::Active || e.state == PageState::Standby;
+        if ((e.state == PageState::Standby && e.pagefileSlot == 0) ||
+            (!slotAllowed && e.pagefileSlot != 0))
+            return fmt::format("frame {:#x} is {} with paging-file slot {:#x}", pfnAt(i).value(),
+                               pageStateName(e.state), e.pagefileSlot);
     }
     std::uint64_t byUse = 0;
     for (auto c : useCounts_)

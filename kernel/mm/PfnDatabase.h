@@ -1,8 +1,15 @@
 // The PFN database: one entry per physical frame, with Windows' page states, and the lists
-// that frames move between. Frames are handed out zeroed, from the zeroed list first and
-// else from the free list, zeroed on the spot. A frame whose page left its working set but
-// keeps its contents (a transition PTE names it) waits on the Modified list (or Standby, once
-// a clean copy exists elsewhere) until a soft fault makes it Active again or it is freed.
+// that frames move between.
+//
+// A frame whose page left its working set but keeps its contents (a transition PTE names it)
+// waits on the Modified list, or on Standby once the paging file holds a copy (the slot is in
+// its entry), until a soft fault makes it Active again, it is freed, or, from Standby, it is
+// repurposed.
+//
+// Frames are handed out in Windows' order: Zeroed, then Free (zeroed on the spot), then the
+// oldest Standby frame, whose page then lives in the paging file alone: its owner's
+// transition PTE becomes a pagefile PTE naming the slot before the frame is reused, so no PTE
+// is ever left naming a frame that now holds another page.
 #pragma once
 
 #include <array>
@@ -48,6 +55,9 @@ struct PfnEntry {
     std::uint32_t usedEntries = 0;  // page tables: entries that are not zero
     PhysicalAddress pteAddress;     // the entry that maps this frame, if any
     std::uint32_t wsIndex = kNone;  // its working-set slot while Active in a working set
+    // The paging-file slot holding a copy of the page, or 0. Always set on Standby, never on
+    // Modified; an Active frame keeps it while the page is unchanged since it was read.
+    std::uint32_t pagefileSlot = 0;
     std::uint32_t next = kNone, prev = kNone;
 };
 
@@ -56,10 +66,19 @@ public:
     explicit PfnDatabase(hal::PhysicalMemory memory);
 
     const hal::PhysicalMemory& memory() const { return memory_; }
-    // A zeroed frame, now Active with the given use; empty if no frame is left.
+    // A zeroed frame, now Active with the given use; empty if no frame is left. The third
+    // choice repurposes a Standby frame (see above).
     std::optional<Pfn> allocateZeroed(PageUse use);
-    // A frame in use (Active or on a transition list) goes back to the free list.
+    // A frame in use (Active or on a transition list) goes back to the free list. It must
+    // hold no paging-file slot: whoever frees the page gives that back first.
     void release(Pfn pfn);
+    // The modified-page writer's moves: a Modified frame whose page was written to `slot`
+    // goes to Standby; a Standby frame whose copy went stale goes back to Modified.
+    void markWritten(Pfn pfn, std::uint32_t slot);
+    void markStale(Pfn pfn);
+    // The oldest frame on `list` (its head) and the next after `pfn` on its list.
+    std::optional<Pfn> oldest(PageState list) const;
+    std::optional<Pfn> next(Pfn pfn) const;
     // An Active frame whose page left its working set, contents kept: onto `list` (Modified
     // or Standby).
     void deactivate(Pfn pfn, PageState list);
@@ -73,14 +92,18 @@ public:
     std::uint64_t total() const { return entries_.size(); }
     std::uint64_t count(PageState s) const { return lists_[static_cast<std::size_t>(s)].count; }
     std::uint64_t count(PageUse u) const { return useCounts_[static_cast<std::size_t>(u)]; }
-    // Frames that can still be handed out.
+    // Frames that can be handed out without taking a page's contents away.
     std::uint64_t available() const { return count(PageState::Zeroed) + count(PageState::Free); }
+    // ... and with Standby too: what Windows calls available memory.
+    std::uint64_t obtainable() const { return available() + count(PageState::Standby); }
     // Frames holding a page's contents: Active, or waiting on a transition list.
     std::uint64_t inUse() const {
         return count(PageState::Active) + count(PageState::Modified) + count(PageState::Standby);
     }
     // How many demand-zero allocations had to zero a free frame themselves.
     std::uint64_t zeroedOnDemand() const { return zeroedOnDemand_; }
+    // How many Standby frames were handed out to other pages.
+    std::uint64_t repurposed() const { return repurposed_; }
 
     // Walks every list and entry and checks that the counts add up; returns a description of
     // the first inconsistency.
@@ -96,6 +119,8 @@ private:
     void pushBack(PageState list, std::uint32_t i);
     std::uint32_t popFront(PageState list);
     void unlink(std::uint32_t i);
+    // A Standby frame, just taken off its list, leaves its page (see allocateZeroed).
+    void repurpose(std::uint32_t i);
     // Lists whose frames are linked (Active is only counted).
     static constexpr bool isLinked(PageState s) { return s != PageState::Active; }
 
@@ -104,6 +129,7 @@ private:
     std::array<List, kPageStateCount> lists_{};
     std::array<std::uint64_t, 5> useCounts_{};
     std::uint64_t zeroedOnDemand_ = 0;
+    std::uint64_t repurposed_ = 0;
 };
 
 }  // namespace ntoy::mm

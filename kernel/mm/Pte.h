@@ -11,7 +11,10 @@
 //                           its frame, which waits on the Modified or Standby list, but is out
 //                           of its working set (trimmed, or NOACCESS, or GUARD); an access it
 //                           allows is a soft fault that makes it valid again
-//   pagefile                PageFileLow (bits 1-4) / PageFileHigh (bits 32-63)
+//   pagefile                PageFileHigh (bits 32-63) != 0: the page's contents are in the
+//                           paging file at that slot (PageFileLow, bits 1-4, names the
+//                           paging file: ntoy has one, number 0); an access it allows is a
+//                           hard fault that reads the page back
 #pragma once
 
 #include <cstdint>
@@ -71,6 +74,11 @@ public:
     static constexpr Pte demandZero(MmProtection prot) {
         return Pte(std::uint64_t{prot.bits()} << kSoftProtectionShift);
     }
+    static constexpr unsigned kPageFileHighShift = 32;
+    static constexpr Pte pagefile(std::uint32_t slot, MmProtection prot) {
+        return Pte((std::uint64_t{slot} << kPageFileHighShift) |
+                   (std::uint64_t{prot.bits()} << kSoftProtectionShift));
+    }
     static constexpr Pte transition(Pfn pfn, MmProtection prot) {
         return Pte((pfn.address().value() & kFrameMask) | kTransition |
                    (std::uint64_t{prot.bits()} << kSoftProtectionShift));
@@ -93,6 +101,13 @@ public:
         return MmProtection(static_cast<std::uint8_t>((raw_ >> kSoftProtectionShift) & 0x1F));
     }
     constexpr bool isTransition() const { return !isValid() && (raw_ & kTransition) != 0; }
+    constexpr bool isPagefile() const {
+        return !isValid() && (raw_ & (kTransition | kPrototype)) == 0 && pagefileSlot() != 0;
+    }
+    // The pagefile slot of a pagefile entry.
+    constexpr std::uint32_t pagefileSlot() const {
+        return static_cast<std::uint32_t>(raw_ >> kPageFileHighShift);
+    }
     constexpr bool isDemandZero() const {
         return !isValid() && (raw_ & ~(std::uint64_t{0x1F} << kSoftProtectionShift)) == 0 &&
                softProtection().bits() != 0;

@@ -54,6 +54,7 @@ NtStatus UserMemory::write(VirtualAddress va, std::span<const std::byte> in) {
     Pte pte;
     if (std::byte* host = fastPath(va, in.size(), AccessKind::Write, pte)) {
         std::memcpy(host, in.data(), in.size());
+        space_.noteWritten(va);
         if (!pte.has(PteBit::NoExecute))
             space_.mmu().codeModified(va.pageBase(), kPageSize);
         return NtStatus::Success;
@@ -63,6 +64,7 @@ NtStatus UserMemory::write(VirtualAddress va, std::span<const std::byte> in) {
     space_.tables().forEachPiece(
         va, in.size(), kResolved, [&](std::byte* host, std::uint64_t off, std::uint64_t n, Pte e) {
             std::memcpy(host, in.data() + off, n);
+            space_.noteWritten(va + off);
             // Written behind the CPU's back: code it translated from an executable page is stale.
             if (!e.has(PteBit::NoExecute))
                 space_.mmu().codeModified((va + off).pageBase(), kPageSize);

@@ -21,7 +21,9 @@ inline mm::MmProtection protection(std::uint32_t win32) {
 
 class AddressSpaceFixture : public ::testing::Test {
 protected:
-    explicit AddressSpaceFixture(std::uint64_t frames = 256) : system_(frames) {}
+    explicit AddressSpaceFixture(std::uint64_t frames = 256,
+                                 std::unique_ptr<mm::PagingFile> pagingFile = nullptr)
+        : system_(frames, 4, std::move(pagingFile)) {}
 
     static constexpr std::uint64_t kBase = 0x5000'0000;
 

@@ -41,6 +41,14 @@ public:
         if (va.pageOffset() + sizeof(T) > kPageSize || !space_.materialize(va))
             return false;
         std::memcpy(hostByte(va), &v, sizeof(T));
+        // The CPU marks the page it wrote Dirty (which tells the pager its copy is stale).
+        if (const auto at = space_.tables().findPte(va)) {
+            const mm::Pte pte = space_.tables().read(*at);
+            if (pte.isValid())
+                space_.tables().write(*at, mm::Pte(pte.raw() | std::uint64_t{0x40}));
+            else
+                space_.noteWritten(va);
+        }
         return true;
     }
 

@@ -4,8 +4,11 @@
 
 namespace ntoy::test {
 
-TestSystem::TestSystem(std::uint64_t frames, std::uint64_t kernelPages) : ram_(frames) {
-    mm_ = std::make_unique<mm::MemoryManager>(ram_.physicalMemory(), systemMmu_);
+TestSystem::TestSystem(std::uint64_t frames, std::uint64_t kernelPages,
+                       std::unique_ptr<mm::PagingFile> pagingFile)
+    : ram_(frames) {
+    mm_ = std::make_unique<mm::MemoryManager>(ram_.physicalMemory(), systemMmu_,
+                                              std::move(pagingFile));
     const auto rw = *mm::MmProtection::fromWin32(mm::page::kReadWrite);
     for (std::uint64_t i = 0; i < kernelPages; ++i)
         (void)mm_->mapSystemPage(VirtualAddress(mm::kKernelWindowBase + i * kPageSize), rw);

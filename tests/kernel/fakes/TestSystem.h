@@ -15,7 +15,8 @@ namespace ntoy::test {
 
 class TestSystem {
 public:
-    explicit TestSystem(std::uint64_t frames = 1024, std::uint64_t kernelPages = 4);
+    explicit TestSystem(std::uint64_t frames = 1024, std::uint64_t kernelPages = 4,
+                        std::unique_ptr<mm::PagingFile> pagingFile = nullptr);
 
     mm::MemoryManager& mm() { return *mm_; }
     const mm::MemoryManager& mm() const { return *mm_; }

@@ -1,0 +1,234 @@
+// The paging file and the pager around it: slots, clustered I/O, the modified-page writer,
+// Standby repurposing, hard faults with read-ahead, in-page errors, and commit beyond RAM.
+#include "kernel/mm/PagingFile.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <filesystem>
+
+#include "tests/kernel/AddressSpaceFixture.h"
+#include "tests/kernel/fakes/Printers.h"
+
+namespace ntoy::test {
+namespace {
+
+using mm::AccessKind;
+using mm::FaultKind;
+using mm::PageFaultResponse;
+using mm::PageState;
+using mm::PagingFile;
+
+std::unique_ptr<PagingFile> makePagingFile(std::uint64_t pages) {
+    auto file = PagingFile::create(pages, std::filesystem::temp_directory_path());
+    EXPECT_TRUE(file) << file.error();
+    return file ? std::move(*file) : nullptr;
+}
+
+TEST(PagingFileSlots, SlotZeroIsNeverHandedOutAndRunsAreNeighbours) {
+    auto file = makePagingFile(8);
+    ASSERT_TRUE(file);
+    EXPECT_EQ(file->usablePages(), 7u);
+    const auto a = file->allocate(3);
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->first, 1u);
+    EXPECT_EQ(a->count, 3u);
+    const auto b = file->allocate(16);
+    ASSERT_TRUE(b);
+    EXPECT_EQ(b->first, 4u);
+    EXPECT_EQ(b->count, 4u) << "only four are left";
+    EXPECT_EQ(file->used(), 7u);
+    EXPECT_FALSE(file->allocate(1)) << "full";
+    file->release(2);
+    const auto c = file->allocate(2);
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->first, 2u);
+    EXPECT_EQ(c->count, 1u) << "the one free slot, alone";
+    EXPECT_EQ(file->peak(), 7u);
+}
+
+TEST(PagingFileSlots, AClusterGoesOutAndComesBackWhole) {
+    auto file = makePagingFile(64);
+    ASSERT_TRUE(file);
+    std::vector<std::array<std::byte, kPageSize>> pages(5), back(5);
+    std::vector<const std::byte*> out;
+    std::vector<std::byte*> in;
+    for (std::size_t i = 0; i < pages.size(); ++i) {
+        pages[i].fill(std::byte(0x30 + i));
+        out.push_back(pages[i].data());
+        in.push_back(back[i].data());
+    }
+    const auto run = file->allocate(5);
+    ASSERT_TRUE(run && run->count == 5);
+    ASSERT_TRUE(file->write(run->first, out));
+    ASSERT_TRUE(file->read(run->first, in));
+    EXPECT_EQ(back, pages);
+    EXPECT_EQ(file->writes(), 1u) << "one pwritev";
+    EXPECT_EQ(file->reads(), 1u) << "one preadv";
+    EXPECT_EQ(file->pagesWritten(), 5u);
+    file->failReadsFrom(run->first + 4);
+    EXPECT_FALSE(file->read(run->first, in)) << "the last page cannot be read";
+    EXPECT_TRUE(file->read(run->first, std::span(in).first(4)));
+    EXPECT_EQ(file->failedReads(), 1u);
+}
+
+TEST(PagingFileHost, ANamedFileIsNeverOverwrittenAndGoesAtTheEnd) {
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("ntoy-paging-test-" + std::to_string(::getpid()));
+    {
+        auto file = PagingFile::create(4, {}, path);
+        ASSERT_TRUE(file) << file.error();
+        EXPECT_TRUE(std::filesystem::exists(path));
+        auto again = PagingFile::create(4, {}, path);
+        ASSERT_FALSE(again);
+        EXPECT_NE(again.error().find("never writes over"), std::string::npos) << again.error();
+    }
+    EXPECT_FALSE(std::filesystem::exists(path)) << "deleted when the paging file ends";
+    EXPECT_FALSE(PagingFile::create(1, std::filesystem::temp_directory_path()));
+    EXPECT_FALSE(PagingFile::create(4, "/nonexistent-directory-for-ntoy"));
+}
+
+// A process on a machine of 128 frames with a paging file of 1024 pages.
+class PagerTest : public AddressSpaceFixture {
+protected:
+    PagerTest() : AddressSpaceFixture(kFrames, makePagingFile(1024)) {}
+    static constexpr std::uint64_t kFrames = 128;
+    static constexpr std::uint64_t kPages = 600;
+    void SetUp() override {
+        reserve(page(0), kPages);
+        ASSERT_EQ(commit(page(0), kPages, mm::page::kReadWrite), NtStatus::Success);
+    }
+    PagingFile& file() { return *mm().pagingFile(); }
+    // Writes `tag`-dependent words into every page, touching each as the CPU would.
+    void writeAll(std::uint64_t tag) {
+        for (std::uint64_t i = 0; i < kPages; ++i) {
+            ASSERT_EQ(touch(page(i), AccessKind::Write).response, PageFaultResponse::Resolved);
+            ASSERT_TRUE(guest().poke(page(i), i * 1000 + tag)) << i;
+            ASSERT_TRUE(guest().poke(page(i) + 0xFF8, ~(i * 1000 + tag))) << i;
+        }
+    }
+    // Reads every page back through faults: the number that hold the wrong words.
+    std::uint64_t wrongPages(std::uint64_t tag) {
+        std::uint64_t wrong = 0;
+        for (std::uint64_t i = 0; i < kPages; ++i) {
+            if (!pte(page(i)).isValid() &&
+                touch(page(i), AccessKind::Read).response != PageFaultResponse::Resolved)
+                return ~0ull;
+            const auto a = guest().peek<std::uint64_t>(page(i));
+            const auto b = guest().peek<std::uint64_t>(page(i) + 0xFF8);
+            wrong += a != i * 1000 + tag || b != ~(i * 1000 + tag);
+        }
+        return wrong;
+    }
+};
+
+TEST_F(PagerTest, CommitReachesBeyondRamToRamPlusThePagingFile) {
+    EXPECT_EQ(mm().commit().limit(), kFrames + 1023);
+    const VirtualAddress far = page(kPages);
+    reserve(far, 2000);
+    const std::uint64_t before = mm().commit().charge();
+    EXPECT_EQ(commit(far, 2000, mm::page::kReadWrite), NtStatus::CommitmentLimit);
+    EXPECT_EQ(mm().commit().charge(), before) << "nothing half-done";
+}
+
+TEST_F(PagerTest, FourTimesRamKeepsEveryWordThroughHardAndSoftFaults) {
+    writeAll(1);
+    EXPECT_GT(file().pagesWritten(), 0u) << "the modified-page writer ran";
+    EXPECT_GT(mm().pfns().repurposed(), 0u) << "Standby frames were handed out";
+    EXPECT_EQ(brokenInvariant(), std::nullopt);
+    EXPECT_EQ(wrongPages(1), 0u);
+    EXPECT_GT(mm().faults().hard, 0u);
+    EXPECT_EQ(brokenInvariant(), std::nullopt);
+    // Rewritten: the copies in the file went stale and must not come back.
+    writeAll(2);
+    EXPECT_EQ(wrongPages(2), 0u);
+    EXPECT_EQ(wrongPages(2), 0u);
+    EXPECT_EQ(brokenInvariant(), std::nullopt);
+    // Everything goes back: frames, slots and charge.
+    space().decommit(page(0), page(kPages));
+    EXPECT_EQ(file().used(), 0u);
+    EXPECT_EQ(brokenInvariant(), std::nullopt);
+}
+
+TEST_F(PagerTest, AHardFaultReadsAheadIntoStandby) {
+    writeAll(3);
+    // Find a page that lives in the file alone, followed by its neighbours in the next slots.
+    std::optional<std::uint64_t> start;
+    for (std::uint64_t i = 0; i + 4 < kPages && !start; ++i) {
+        const mm::Pte p = pte(page(i));
+        if (!p.isPagefile())
+            continue;
+        bool run = true;
+        for (std::uint64_t k = 1; k < 4; ++k)
+            run = run && pte(page(i + k)).isPagefile() &&
+                  pte(page(i + k)).pagefileSlot() == p.pagefileSlot() + k;
+        if (run && (page(i).value() >> 21) == (page(i + 3).value() >> 21))
+            start = i;
+    }
+    ASSERT_TRUE(start) << "the writer wrote neighbours into neighbouring slots";
+    const auto o = touch(page(*start), AccessKind::Read);
+    ASSERT_EQ(o.kind, FaultKind::Hard);
+    EXPECT_GE(o.readAhead, 3u);
+    const mm::Pte next = pte(page(*start + 1));
+    ASSERT_TRUE(next.isTransition()) << "read ahead: its frame waits on Standby";
+    EXPECT_EQ(mm().pfns().entry(next.pfn()).state, PageState::Standby);
+    EXPECT_EQ(touch(page(*start + 1), AccessKind::Read).kind, FaultKind::Transition);
+    EXPECT_EQ(guest().peek<std::uint64_t>(page(*start + 1)), (*start + 1) * 1000 + 3);
+    EXPECT_EQ(brokenInvariant(), std::nullopt);
+}
+
+TEST_F(PagerTest, ACleanPageLeavesForStandbyAndADirtyOneForModified) {
+    writeAll(4);
+    // A page read back from the file holds its copy while it is unchanged...
+    std::uint64_t i = 0;
+    while (!pte(page(i)).isPagefile())
+        ++i;
+    ASSERT_EQ(touch(page(i), AccessKind::Read).kind, FaultKind::Hard);
+    const Pfn frame = pte(page(i)).pfn();
+    EXPECT_NE(mm().pfns().entry(frame).pagefileSlot, 0u);
+    space().unlockPages(page(i), page(i + 1));  // takes it out of the working set
+    EXPECT_EQ(mm().pfns().entry(frame).state, PageState::Standby) << "clean: no write needed";
+    // ...and loses it once written.
+    ASSERT_EQ(touch(page(i), AccessKind::Write).kind, FaultKind::Transition);
+    ASSERT_TRUE(guest().poke(page(i), std::uint64_t{77}));
+    space().unlockPages(page(i), page(i + 1));
+    EXPECT_EQ(mm().pfns().entry(frame).state, PageState::Modified) << "dirty: it must be written";
+    EXPECT_EQ(mm().pfns().entry(frame).pagefileSlot, 0u);
+    EXPECT_EQ(brokenInvariant(), std::nullopt);
+}
+
+TEST_F(PagerTest, AFailedReadIsAnInPageErrorAndLosesNothing) {
+    writeAll(5);
+    std::uint64_t i = 0;
+    while (!pte(page(i)).isPagefile())
+        ++i;
+    const mm::Pte before = pte(page(i));
+    file().failReadsFrom(1);
+    const auto o = touch(page(i), AccessKind::Read);
+    EXPECT_EQ(o.response, PageFaultResponse::InPageError);
+    EXPECT_EQ(pte(page(i)), before) << "still in the file";
+    EXPECT_EQ(mm().faults().inPageError, 1u);
+    EXPECT_EQ(space().frameForKernelAccess(page(i), AccessKind::Read).error(),
+              NtStatus::InPageError);
+    EXPECT_EQ(brokenInvariant(), std::nullopt);
+    file().failReadsFrom(PagingFile::kNoSlot);
+    EXPECT_EQ(wrongPages(5), 0u) << "once the file reads again, every page is intact";
+}
+
+TEST_F(PagerTest, ProtectingAPageInTheFileKeepsItThere) {
+    writeAll(6);
+    std::uint64_t i = 0;
+    while (!pte(page(i)).isPagefile())
+        ++i;
+    const std::uint32_t slot = pte(page(i)).pagefileSlot();
+    space().protect(page(i), page(i + 1), protection(mm::page::kReadOnly));
+    ASSERT_TRUE(pte(page(i)).isPagefile());
+    EXPECT_EQ(pte(page(i)).pagefileSlot(), slot);
+    EXPECT_EQ(pte(page(i)).protection(), protection(mm::page::kReadOnly));
+    EXPECT_EQ(touch(page(i), AccessKind::Read).kind, FaultKind::Hard);
+    EXPECT_EQ(guest().peek<std::uint64_t>(page(i)), i * 1000 + 6);
+    EXPECT_EQ(brokenInvariant(), std::nullopt);
+}
+
+}  // namespace
+}  // namespace ntoy::test

@@ -1,0 +1,27 @@
+// --pagefile SIZE and --pagefile-path PATH, shared by run and debug: the paging file the
+// kernel boots with. By default it is as large as RAM, at most 1 GiB, in the temporary
+// directory ($TMPDIR, else /tmp), and gone when ntoy ends.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <expected>
+#include <memory>
+#include <string>
+
+#include "kernel/mm/PagingFile.h"
+
+namespace ntoy::cli {
+
+struct PagefileOptions {
+    std::string size;  // empty: the default
+    std::string path;  // empty: a new file in the temporary directory
+};
+
+void addPagefileOptions(CLI::App& command, PagefileOptions& options);
+// The paging file the options ask for, for a machine of `ramBytes`; null for --pagefile 0.
+std::expected<std::unique_ptr<mm::PagingFile>, std::string> openPagefile(
+    const PagefileOptions& options, std::uint64_t ramBytes);
+
+}  // namespace ntoy::cli
