@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <filesystem>
 
+#include <fmt/format.h>
+
 #include "kernel/base/Types.h"
 #include "tools/RamSize.h"
 
@@ -19,6 +21,9 @@ void addPagefileOptions(CLI::App& command, PagefileOptions& options) {
                     "Create the paging file at PATH, which must not exist (default: a file in "
                     "the temporary directory); it is deleted when ntoy ends")
         ->option_text("PATH");
+    command.add_flag("--inject-pagefile-read-errors", options.failReads,
+                     "Fault injection: every read from the paging file fails, so a page that "
+                     "went there raises STATUS_IN_PAGE_ERROR when it is touched");
 }
 
 std::expected<std::unique_ptr<mm::PagingFile>, std::string> openPagefile(
@@ -31,15 +36,20 @@ std::expected<std::unique_ptr<mm::PagingFile>, std::string> openPagefile(
         bytes = *parsed;
     }
     if (bytes == 0) {
-        if (!options.path.empty())
-            return std::unexpected("--pagefile-path needs a paging file, not --pagefile 0");
+        if (!options.path.empty() || options.failReads)
+            return std::unexpected(fmt::format(
+                "{} needs a paging file, not --pagefile 0",
+                options.failReads ? "--inject-pagefile-read-errors" : "--pagefile-path"));
         return nullptr;
     }
     std::error_code ec;
     std::filesystem::path directory = std::filesystem::temp_directory_path(ec);
     if (ec)
         directory = "/tmp";
-    return mm::PagingFile::create(bytes / kPageSize, directory, options.path);
+    auto file = mm::PagingFile::create(bytes / kPageSize, directory, options.path);
+    if (file && options.failReads)
+        (*file)->failReadsFrom(1);
+    return file;
 }
 
 }  // namespace ntoy::cli

@@ -17,6 +17,9 @@ namespace ntoy::cli {
 struct PagefileOptions {
     std::string size;  // empty: the default
     std::string path;  // empty: a new file in the temporary directory
+    // Fault injection: every read from the paging file fails, so every hard fault is an
+    // in-page error (STATUS_IN_PAGE_ERROR), for testing how a program takes it.
+    bool failReads = false;
 };
 
 void addPagefileOptions(CLI::App& command, PagefileOptions& options);

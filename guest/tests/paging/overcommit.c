@@ -6,7 +6,10 @@
  * faults) many times over; not one word may change.
  *
  * Usage: overcommit.exe [MEGABYTES]   (default 64): the parent and one child.
- *        overcommit.exe alone MEGABYTES: one process. */
+ *        overcommit.exe alone MEGABYTES: one process.
+ *        overcommit.exe inpage MEGABYTES: under `ntoy run --inject-pagefile-read-errors`,
+ *        a page that went to the paging file cannot come back: touching it raises
+ *        STATUS_IN_PAGE_ERROR, which ends the process. */
 #include "../framework/ntoy_test.h"
 #include "../threads/spawn.h"
 
@@ -78,7 +81,27 @@ static void run(ULONG64 megabytes, ULONG64 seed, const char* who) {
                VirtualFree(base, 0, MEM_RELEASE) && VirtualFree(generations, 0, MEM_RELEASE));
 }
 
+
+static int in_page_error(ULONG64 megabytes) {
+    const ULONG64 pages = megabytes * (1024 * 1024 / PAGE);
+    volatile unsigned char* base =
+        VirtualAlloc(NULL, pages * PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    if (!CHECK_TRUE("in-page: the memory commits", base != NULL)) {
+        return test_done();
+    }
+    for (ULONG64 p = 0; p < pages; ++p) {
+        base[p * PAGE] = (unsigned char)(p + 1);
+    }
+    /* The first page went out long ago: only the paging file holds it, and it cannot be read.
+     * The process ends with STATUS_IN_PAGE_ERROR here, or sooner, on a page of its own code
+     * or stack that went out too: as on Windows, whichever it touches first. */
+    return base[0];
+}
+
 int start(void) {
+    if (argument_is(1, "inpage")) {
+        return in_page_error(number_argument(2));
+    }
     if (argument_is(1, "alone")) {
         run(number_argument(2), 0x5EED0002, "child");
         return (int)test_failed_count;
