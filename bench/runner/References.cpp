@@ -145,6 +145,57 @@ double nativeMemfdSharedTouch(std::uint64_t pages) {
     });
 }
 
+double nativeSoftFaults(std::uint64_t faults) {
+    constexpr std::uint64_t kPages = 256;  // as bench_paging soft
+    const int fd = memfd_create("ntoy-bench-soft", MFD_CLOEXEC);
+    if (fd < 0 || ftruncate(fd, static_cast<off_t>(kPages * 4096)) != 0)
+        throw std::runtime_error("memfd_create or ftruncate failed");
+    void* map = mmap(nullptr, kPages * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED)
+        throw std::runtime_error("mmap of the memfd failed");
+    auto* p = static_cast<volatile char*>(map);
+    for (std::uint64_t i = 0; i < kPages; ++i)
+        p[i * 4096] = 1;
+    unsigned sum = 0;
+    const double seconds = timeIt([&] {
+        for (std::uint64_t r = 0; r < faults / kPages; ++r) {
+            // The mappings go, the pages stay in the page cache: each touch is a minor fault.
+            madvise(map, kPages * 4096, MADV_DONTNEED);
+            for (std::uint64_t i = 0; i < kPages; ++i)
+                sum += p[i * 4096];
+        }
+    });
+    munmap(map, kPages * 4096);
+    close(fd);
+    return seconds + (sum == ~0u ? 1e-9 : 0);
+}
+
+double nativePreadPages(std::uint64_t filePages, std::uint64_t reads, bool random) {
+    char name[] = "/tmp/ntoy-bench-pread-XXXXXX";
+    const int fd = mkstemp(name);
+    if (fd < 0)
+        throw std::runtime_error("mkstemp failed");
+    unlink(name);
+    std::vector<char> page(4096, 1);
+    for (std::uint64_t i = 0; i < filePages; ++i)
+        if (pwrite(fd, page.data(), page.size(), static_cast<off_t>(i * 4096)) != 4096)
+            throw std::runtime_error("pwrite of the reference file failed");
+    std::uint64_t state = 12345;
+    const double seconds = timeIt([&] {
+        for (std::uint64_t k = 0; k < reads; ++k) {
+            std::uint64_t index = k % filePages;
+            if (random) {
+                state = state * 6364136223846793005ull + 1442695040888963407ull;
+                index = (state >> 33) % filePages;
+            }
+            if (pread(fd, page.data(), page.size(), static_cast<off_t>(index * 4096)) != 4096)
+                throw std::runtime_error("pread of the reference file failed");
+        }
+    });
+    close(fd);
+    return seconds;
+}
+
 double nativeReserveCommitTouchRelease(std::uint64_t rounds) {
     return timeIt([&] {
         for (std::uint64_t r = 0; r < rounds; ++r) {

@@ -16,6 +16,12 @@ double nativeDemandZero(std::uint64_t pages);
 // Seconds to map `pages` pages of a fresh memfd shared, touch each, unmap and close it: the
 // host's own floor for ntoy's design, whose guest RAM is such a memfd (emulator/GuestRam).
 double nativeMemfdSharedTouch(std::uint64_t pages);
+// Seconds for `faults` minor faults on page-cache pages (a memfd's, mapped shared, dropped
+// with MADV_DONTNEED and touched again): the host's own soft fault.
+double nativeSoftFaults(std::uint64_t faults);
+// Seconds to pread `reads` 4 KB pages from a file of `filePages` pages (written first, so in
+// the page cache, as ntoy's paging file is), in order or at random: the I/O floor of paging.
+double nativePreadPages(std::uint64_t filePages, std::uint64_t reads, bool random);
 // Seconds for `rounds` of mmap 64 KB, touch its 16 pages, munmap.
 double nativeReserveCommitTouchRelease(std::uint64_t rounds);
 // Seconds for `trips` round trips between two threads on a mutex and two condition

@@ -39,9 +39,11 @@ public:
         return ntoy(guest, arg.empty() ? std::vector<std::string>{} : std::vector{arg}, ram);
     }
     ChildRun ntoy(const std::string& guest, const std::vector<std::string>& args,
-                  const std::string& ram = "64M", bool sampleMappings = false) {
-        std::vector<std::string> argv{o_.ntoy.string(), "run", "--ram", ram,
-                                      (o_.images / guest).string()};
+                  const std::string& ram = "64M", bool sampleMappings = false,
+                  const std::vector<std::string>& flags = {}) {
+        std::vector<std::string> argv{o_.ntoy.string(), "run", "--ram", ram};
+        argv.insert(argv.end(), flags.begin(), flags.end());
+        argv.push_back((o_.images / guest).string());
         argv.insert(argv.end(), args.begin(), args.end());
         auto run = runChild(argv, sampleMappings);
         if (!run || run->exitStatus != 0)
@@ -56,9 +58,10 @@ public:
     }
     // The same with whole argument lists: a run with `full` minus a run with `baseline`.
     double ntoyWork(const std::string& guest, const std::vector<std::string>& full,
-                    const std::vector<std::string>& baseline, const std::string& ram = "64M") {
-        const double work = ntoy(guest, full, ram).seconds;
-        const double base = ntoy(guest, baseline, ram).seconds;
+                    const std::vector<std::string>& baseline, const std::string& ram = "64M",
+                    const std::vector<std::string>& flags = {}) {
+        const double work = ntoy(guest, full, ram, false, flags).seconds;
+        const double base = ntoy(guest, baseline, ram, false, flags).seconds;
         return std::max(work - base, 1e-6);
     }
 
@@ -299,6 +302,59 @@ int main(int argc, char** argv) {
                         rate(kPairs / ntoyPairs, "pairs/s"),
                         rate(kPairs / nativePairs, "pairs/s glibc malloc/free"),
                         fmt::format("{:.3f} of native", nativePairs / ntoyPairs)});
+
+        // 11. paging (issue 12): soft faults against the host's minor faults; hard faults
+        //     (random reads of a guest four times RAM) and a sequential sweep of it, against
+        //     pread of as many pages from a file in the page cache (the I/O floor).
+        constexpr std::uint64_t kSoft = 500'000;
+        const auto [ntoySoft, nativeSoft] = alternate(
+            rounds,
+            [&] {
+                return r.ntoyWork("bench_paging.exe", {"soft", std::to_string(kSoft)},
+                                  {"soft", "0"});
+            },
+            [&] { return nativeSoftFaults(kSoft); });
+        results["soft_faults_per_s"] = kSoft / ntoySoft;
+        results["native_minor_faults_per_s"] = kSoft / nativeSoft;
+        rows.push_back({"soft faults (256 pages, emptied and touched)",
+                        rate(kSoft / ntoySoft, "faults/s"),
+                        rate(kSoft / nativeSoft, "minor faults/s native"),
+                        fmt::format("{:.3f} of native", nativeSoft / ntoySoft)});
+        const std::vector<std::string> paging{"--pagefile", "128M"};
+        constexpr std::uint64_t kMegabytes = 64, kFilePages = kMegabytes * 256;
+        constexpr std::uint64_t kRandomReads = 100'000, kPasses = 4;
+        const auto [ntoyHard, preadRandom] = alternate(
+            rounds,
+            [&] {
+                return r.ntoyWork(
+                    "bench_paging.exe",
+                    {"random", std::to_string(kMegabytes), std::to_string(kRandomReads)},
+                    {"random", std::to_string(kMegabytes), "0"}, "16M", paging);
+            },
+            [&] { return nativePreadPages(kFilePages, kRandomReads, true); });
+        results["hard_faults_per_s"] = kRandomReads / ntoyHard;
+        results["pread_random_pages_per_s"] = kRandomReads / preadRandom;
+        results["hard_fault_ratio_to_pread"] = preadRandom / ntoyHard;
+        rows.push_back({"hard faults (random reads, 64M on 16M RAM)",
+                        rate(kRandomReads / ntoyHard, "faults/s"),
+                        rate(kRandomReads / preadRandom, "pages/s pread"),
+                        fmt::format("{:.3f} of pread", preadRandom / ntoyHard)});
+        const auto [ntoySweep, preadSweep] = alternate(
+            rounds,
+            [&] {
+                return r.ntoyWork(
+                    "bench_paging.exe",
+                    {"sweep", std::to_string(kMegabytes), std::to_string(kPasses)},
+                    {"sweep", std::to_string(kMegabytes), "0"}, "16M", paging);
+            },
+            [&] { return nativePreadPages(kFilePages, kPasses * kFilePages, false); });
+        results["overcommit_sweep_pages_per_s"] = kPasses * kFilePages / ntoySweep;
+        results["pread_sequential_pages_per_s"] = kPasses * kFilePages / preadSweep;
+        results["overcommit_sweep_ratio_to_pread"] = preadSweep / ntoySweep;
+        rows.push_back({"4x over-commit sweep (64M on 16M RAM)",
+                        rate(kPasses * kFilePages / ntoySweep, "pages/s"),
+                        rate(kPasses * kFilePages / preadSweep, "pages/s pread"),
+                        fmt::format("{:.3f} of pread", preadSweep / ntoySweep)});
 
         // 9. the peer emulator: qemu-x86_64 on the same loop as a static ELF.
         results["qemu_compute_ratio"] = nullptr;
