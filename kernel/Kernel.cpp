@@ -43,8 +43,7 @@ ke::EventOrigin originOf(const ps::Thread& thread) {
 
 }  // namespace
 
-Kernel::Kernel(hal::Machine& machine, Schedule schedule,
-               std::unique_ptr<mm::PagingFile> pagingFile)
+Kernel::Kernel(hal::Machine& machine, Schedule schedule, std::unique_ptr<mm::PagingFile> pagingFile)
     : machine_(machine),
       mm_(std::make_unique<mm::MemoryManager>(machine.physicalMemory(), machine.systemMmu(),
                                               std::move(pagingFile))),

@@ -12,8 +12,7 @@ namespace ntoy::cli {
 namespace {
 
 // A number of bytes with an optional K, M or G suffix; `option` names it in errors.
-std::expected<std::uint64_t, std::string> parseBytes(std::string_view text,
-                                                     std::string_view option,
+std::expected<std::uint64_t, std::string> parseBytes(std::string_view text, std::string_view option,
                                                      std::uint64_t max) {
     std::uint64_t value = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);

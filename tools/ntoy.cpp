@@ -58,13 +58,11 @@ std::string statsJson(const ntoy::Kernel& kernel, const ntoy::emu::Machine& mach
                    {"page_tables", pfns.count(ntoy::mm::PageUse::PageTable)},
                    {"zeroed_on_demand", pfns.zeroedOnDemand()}};
     const ntoy::mm::PagingFile* file = mm.pagingFile();
-    j["pagefile"] = {{"size", file ? file->pages() : 0},
-                     {"used", file ? file->used() : 0},
-                     {"peak", file ? file->peak() : 0},
-                     {"pages_written", file ? file->pagesWritten() : 0},
-                     {"writes", file ? file->writes() : 0},
-                     {"pages_read", file ? file->pagesRead() : 0},
-                     {"reads", file ? file->reads() : 0}};
+    j["pagefile"] = {
+        {"size", file ? file->pages() : 0},    {"used", file ? file->used() : 0},
+        {"peak", file ? file->peak() : 0},     {"pages_written", file ? file->pagesWritten() : 0},
+        {"writes", file ? file->writes() : 0}, {"pages_read", file ? file->pagesRead() : 0},
+        {"reads", file ? file->reads() : 0}};
     j["commit"] = {{"charge", mm.commit().charge()},
                    {"limit", mm.commit().limit()},
                    {"peak", mm.commit().peak()}};

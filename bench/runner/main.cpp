@@ -342,10 +342,9 @@ int main(int argc, char** argv) {
         const auto [ntoySweep, preadSweep] = alternate(
             rounds,
             [&] {
-                return r.ntoyWork(
-                    "bench_paging.exe",
-                    {"sweep", std::to_string(kMegabytes), std::to_string(kPasses)},
-                    {"sweep", std::to_string(kMegabytes), "0"}, "16M", paging);
+                return r.ntoyWork("bench_paging.exe",
+                                  {"sweep", std::to_string(kMegabytes), std::to_string(kPasses)},
+                                  {"sweep", std::to_string(kMegabytes), "0"}, "16M", paging);
             },
             [&] { return nativePreadPages(kFilePages, kPasses * kFilePages, false); });
         results["overcommit_sweep_pages_per_s"] = kPasses * kFilePages / ntoySweep;

@@ -271,9 +271,8 @@ std::expected<Pfn, NtStatus> AddressSpace::materialize(VirtualAddress va, PageUs
         PageFaultOutcome o;
         if (const auto frame = pageIn(va, *at, pte, o))
             return *frame;
-        return std::unexpected(o.response == PageFaultResponse::InPageError
-                                   ? NtStatus::InPageError
-                                   : NtStatus::NoMemory);
+        return std::unexpected(o.response == PageFaultResponse::InPageError ? NtStatus::InPageError
+                                                                            : NtStatus::NoMemory);
     }
     auto frame = mm_.pfns().allocateZeroed(use);
     if (!frame)

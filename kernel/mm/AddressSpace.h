@@ -164,8 +164,7 @@ private:
     static Pte withProtection(Pte pte, MmProtection prot, bool resident);
     // A hard fault's work on the pagefile PTE `pte` at `at`: the page read back and valid,
     // with read-ahead (see the definition). On failure `o` says why and nothing changed.
-    std::optional<Pfn> pageIn(VirtualAddress va, PhysicalAddress at, Pte pte,
-                              PageFaultOutcome& o);
+    std::optional<Pfn> pageIn(VirtualAddress va, PhysicalAddress at, Pte pte, PageFaultOutcome& o);
     // Gives the committed page whose entry is `pte` the protection `prot`, keeping its frame
     // and its place in or out of the working set.
     void reprotect(VirtualAddress va, PhysicalAddress at, Pte pte, MmProtection prot);

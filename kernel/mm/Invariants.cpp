@@ -64,9 +64,10 @@ std::optional<std::string> checkLeaf(const MemoryManager& mm, const AddressSpace
         if (pte.isPagefile()) {
             const PagingFile* file = mm.pagingFile();
             if (!file || !file->inUse(pte.pagefileSlot()))
-                return fmt::format("PTE of {:#x} is {:#x}: names paging-file slot {:#x}, which "
-                                   "holds nothing",
-                                   va.value(), pte.raw(), pte.pagefileSlot());
+                return fmt::format(
+                    "PTE of {:#x} is {:#x}: names paging-file slot {:#x}, which "
+                    "holds nothing",
+                    va.value(), pte.raw(), pte.pagefileSlot());
             return std::nullopt;
         }
         if (!pte.isDemandZero())
@@ -239,9 +240,10 @@ std::optional<std::string> checkMappingsAndCharge(const MemoryManager& mm,
         for (Pfn f = pfns.memory().firstPfn(); f < pfns.memory().endPfn(); f = f + 1)
             copies += pfns.entry(f).pagefileSlot != 0;
         if (file->used() != pagefilePages + copies)
-            return fmt::format("the paging file has {} slots in use, but {} pagefile PTEs and {} "
-                               "frames' copies hold slots",
-                               file->used(), pagefilePages, copies);
+            return fmt::format(
+                "the paging file has {} slots in use, but {} pagefile PTEs and {} "
+                "frames' copies hold slots",
+                file->used(), pagefilePages, copies);
     } else if (pagefilePages != 0) {
         return fmt::format("{} pagefile PTEs without a paging file", pagefilePages);
     }

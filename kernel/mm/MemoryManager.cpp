@@ -106,9 +106,8 @@ std::uint64_t MemoryManager::writeModifiedPages(std::uint64_t pages) {
     std::uint64_t written = 0;
     while (written < pages) {
         // A cluster: the oldest Modified frames, into neighbouring slots, one write.
-        const auto want = static_cast<std::uint32_t>(
-            std::min<std::uint64_t>({pages - written, PagingFile::kMaxCluster,
-                                     pfns_.count(PageState::Modified)}));
+        const auto want = static_cast<std::uint32_t>(std::min<std::uint64_t>(
+            {pages - written, PagingFile::kMaxCluster, pfns_.count(PageState::Modified)}));
         if (want == 0)
             break;
         const auto run = pagingFile_->allocate(want);

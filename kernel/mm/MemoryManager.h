@@ -84,8 +84,8 @@ public:
     // into fresh frames of `use`. Each holds its slot, the first only while the file has room
     // to spare. Empty, with nothing allocated, if frames ran out (`noFrame` set) or the read
     // failed.
-    std::optional<std::vector<Pfn>> readPages(std::uint32_t first, std::size_t count,
-                                              PageUse use, bool& noFrame);
+    std::optional<std::vector<Pfn>> readPages(std::uint32_t first, std::size_t count, PageUse use,
+                                              bool& noFrame);
 
 private:
     PfnDatabase pfns_;

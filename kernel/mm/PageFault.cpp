@@ -76,9 +76,10 @@ std::string PageFaultOutcome::describe() const {
         case PageFaultResponse::OutOfMemory:
             return "no frame for a committed page";
         case PageFaultResponse::InPageError:
-            return fmt::format("in-page error: paging-file slot {:#x} could not be read; raise "
-                               "STATUS_IN_PAGE_ERROR",
-                               before.pagefileSlot());
+            return fmt::format(
+                "in-page error: paging-file slot {:#x} could not be read; raise "
+                "STATUS_IN_PAGE_ERROR",
+                before.pagefileSlot());
         case PageFaultResponse::AccessViolation:
             return fmt::format("access violation ({}): {}", accessKindName(access),
                                faultKindName(kind));

@@ -39,11 +39,9 @@ std::expected<std::unique_ptr<PagingFile>, std::string> PagingFile::create(
     } else {
         fd = io::UniqueFd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
         if (!fd.valid())
-            return std::unexpected(
-                fmt::format("cannot create the paging file {}: {}{}", path.string(),
-                            std::strerror(errno),
-                            errno == EEXIST ? " (ntoy never writes over a file that exists)"
-                                            : ""));
+            return std::unexpected(fmt::format(
+                "cannot create the paging file {}: {}{}", path.string(), std::strerror(errno),
+                errno == EEXIST ? " (ntoy never writes over a file that exists)" : ""));
     }
     // The file's size is set now so that a full disk shows at start rather than at the first
     // write; it stays sparse until pages are written.

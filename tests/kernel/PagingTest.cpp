@@ -73,8 +73,8 @@ TEST(PagingFileSlots, AClusterGoesOutAndComesBackWhole) {
 }
 
 TEST(PagingFileHost, ANamedFileIsNeverOverwrittenAndGoesAtTheEnd) {
-    const auto path = std::filesystem::temp_directory_path() /
-                      ("ntoy-paging-test-" + std::to_string(::getpid()));
+    const auto path =
+        std::filesystem::temp_directory_path() / ("ntoy-paging-test-" + std::to_string(::getpid()));
     {
         auto file = PagingFile::create(4, {}, path);
         ASSERT_TRUE(file) << file.error();

@@ -81,7 +81,6 @@ static void run(ULONG64 megabytes, ULONG64 seed, const char* who) {
                VirtualFree(base, 0, MEM_RELEASE) && VirtualFree(generations, 0, MEM_RELEASE));
 }
 
-
 static int in_page_error(ULONG64 megabytes) {
     const ULONG64 pages = megabytes * (1024 * 1024 / PAGE);
     volatile unsigned char* base =
