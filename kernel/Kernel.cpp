@@ -713,6 +713,19 @@ void Kernel::requestPause() {
 void Kernel::setObserver(ke::KernelObserver* observer) {
     observer_ = observer;
     exceptions_.observer = observer;
+    mm_->setPagingListener(observer ? this : nullptr);
+}
+
+void Kernel::trimmed(const mm::TrimEvent& e) {
+    for (const auto& [id, process] : processes_)
+        if (process->hasAddressSpace() && &process->space() == &e.space) {
+            observer_->trim(*process, e);
+            return;
+        }
+}
+
+void Kernel::pageIo(const mm::PageIoEvent& e) {
+    observer_->pageIo(e);
 }
 
 std::expected<std::uint32_t, RunError> Kernel::run(const std::filesystem::path& image,

@@ -82,7 +82,7 @@ struct RunError {
     std::string message;
 };
 
-class Kernel final : public hal::TrapHandler, public ke::ReadyQueue {
+class Kernel final : public hal::TrapHandler, public ke::ReadyQueue, private mm::PagingListener {
 public:
     static constexpr bool kChecked = NTOY_CHECKED;
     // Parameter 1 of the MEMORY_MANAGEMENT bug checks the kernel's own verification raises
@@ -253,6 +253,9 @@ public:
 
 private:
     Kernel(hal::Machine& machine, Schedule schedule, std::unique_ptr<mm::PagingFile> pagingFile);
+    // The pager's events, passed on to the observer with the process they concern.
+    void trimmed(const mm::TrimEvent& e) override;
+    void pageIo(const mm::PageIoEvent& e) override;
     std::expected<void, std::string> buildKernelWindow();
     // Kernel stacks, one a thread, in slots of the kernel window.
     std::optional<VirtualAddress> allocateKernelStack();

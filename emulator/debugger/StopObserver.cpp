@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
+#include "kernel/mm/AddressSpace.h"
+
 #include "emulator/debugger/CodeView.h"
 #include "kernel/kd/PageFaultReport.h"
 
@@ -22,7 +26,8 @@ void StopObserver::processStart(const ps::Process& process) {
 }
 
 void StopObserver::pageFault(const ke::PageFaultEvent& e) {
-    if (!breakOn.fault && !stepping)
+    const bool hard = e.outcome.kind == mm::FaultKind::Hard;
+    if (!breakOn.fault && !stepping && !(breakOn.hardFault && hard))
         return;
     std::string instruction;
     if (ps::Process* p = kernel_.process())
@@ -41,6 +46,21 @@ void StopObserver::systemCall(const ke::SystemCallEvent& e) {
         outputs += fmt::format("{}{}={:#x}", outputs.empty() ? ": " : ", ", o.name, o.value);
     stopWith(fmt::format("system call {}({}) = {:#010x} {}{}\n", e.name, args, e.status,
                          ntStatusName(static_cast<NtStatus>(e.status)), outputs));
+}
+
+void StopObserver::trim(const ps::Process& process, const mm::TrimEvent& e) {
+    if (!breakOn.trim)
+        return;
+    const std::string name =
+        process.images().empty()
+            ? std::string("?")
+            : std::filesystem::path(process.images().front().path).filename().string();
+    stopWith(fmt::format(
+        "trim: {} pages left the working set of process {} ({}): {}; it holds {} now\n",
+        e.pages, process.id(), name,
+        e.reason == mm::TrimReason::Balance ? "the balance set manager needed frames"
+                                            : "the process emptied it",
+        e.space.workingSet().size()));
 }
 
 void StopObserver::exception(const ke::ExceptionEvent& e) {

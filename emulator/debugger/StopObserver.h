@@ -16,6 +16,8 @@ struct BreakOn {
     bool fault = true;
     bool syscall = false;
     bool exception = false;
+    bool hardFault = false;  // only the faults that read from the paging file
+    bool trim = false;       // pages leaving a working set
 };
 
 class StopObserver final : public ke::KernelObserver {
@@ -45,6 +47,7 @@ public:
     void pageFault(const ke::PageFaultEvent& e) override;
     void systemCall(const ke::SystemCallEvent& e) override;
     void exception(const ke::ExceptionEvent& e) override;
+    void trim(const ps::Process& process, const mm::TrimEvent& e) override;
 
 private:
     void stopWith(std::string report);

@@ -40,6 +40,14 @@ public:
         for (auto* o : observers_)
             o->threadExit(t);
     }
+    void trim(const ps::Process& p, const mm::TrimEvent& e) override {
+        for (auto* o : observers_)
+            o->trim(p, e);
+    }
+    void pageIo(const mm::PageIoEvent& e) override {
+        for (auto* o : observers_)
+            o->pageIo(e);
+    }
     void processExit(const ps::Process& p, std::uint32_t status) override {
         for (auto* o : observers_)
             o->processExit(p, status);

@@ -1,5 +1,7 @@
 #include "kernel/kd/TraceWriter.h"
 
+#include "kernel/mm/AddressSpace.h"
+
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
@@ -177,6 +179,25 @@ void TraceWriter::threadExit(const ps::Thread& thread) {
     j["event"] = "thread_exit";
     putOrigin(j, {thread.process().id(), thread.id()});
     putStatus(j, "exit_code", thread.exitStatus.value_or(0));
+    write(j.dump());
+}
+
+void TraceWriter::trim(const ps::Process& process, const mm::TrimEvent& e) {
+    Json j;
+    j["event"] = "trim";
+    j["process_id"] = process.id();
+    j["pages"] = e.pages;
+    j["working_set"] = e.space.workingSet().size();
+    j["reason"] = e.reason == mm::TrimReason::Balance ? "balance" : "empty";
+    write(j.dump());
+}
+
+void TraceWriter::pageIo(const mm::PageIoEvent& e) {
+    Json j;
+    j["event"] = e.write ? "page_write" : "page_read";
+    j["slot"] = e.firstSlot;
+    j["pages"] = e.pages;
+    j["ok"] = e.ok;
     write(j.dump());
 }
 

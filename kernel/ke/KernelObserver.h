@@ -11,6 +11,7 @@
 #include "kernel/ke/Context.h"
 #include "kernel/mm/PageFault.h"
 #include "kernel/mm/PageTables.h"
+#include "kernel/mm/PagingEvents.h"
 #include "kernel/mm/Vad.h"
 
 namespace ntoy::ps {
@@ -75,6 +76,10 @@ public:
     virtual void threadExit(const ps::Thread&) {}
     // Any other CPU exception, before it becomes a user exception.
     virtual void cpuException(const hal::CpuException&, std::uint64_t /*rip*/) {}
+    // Pages left a process's working set (mm::TrimEvent's `space` is that process's).
+    virtual void trim(const ps::Process&, const mm::TrimEvent&) {}
+    // The paging file was written (the modified-page writer) or read (a hard fault).
+    virtual void pageIo(const mm::PageIoEvent&) {}
     // The process's last thread has ended; its address space is still there.
     virtual void processExit(const ps::Process&, std::uint32_t /*status*/) {}
 };

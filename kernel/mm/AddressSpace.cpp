@@ -204,10 +204,51 @@ void AddressSpace::freePage(VirtualAddress va, PhysicalAddress at, Pte pte) {
     --committedPages_;
 }
 
+void AddressSpace::leaveWorkingSet(VirtualAddress va, PhysicalAddress at, Pte pte) {
+    const PfnEntry& e = mm_.pfns().entry(pte.pfn());
+    if (e.discardable && !pte.has(PteBit::Dirty)) {
+        // Reset and not written since: nothing worth keeping. The frame goes, unwritten.
+        discardContents(va, at, pte);
+        return;
+    }
+    setPte(va, at, entryFor(pte.pfn(), pte.validProtection(), false));
+}
+
+void AddressSpace::discardContents(VirtualAddress va, PhysicalAddress at, Pte pte) {
+    const MmProtection prot = pte.protection();
+    setPte(va, at, Pte::demandZero(prot));
+    if (pte.hasFrame()) {
+        mm_.dropPagefileCopy(pte.pfn());
+        mm_.pfns().release(pte.pfn());
+    } else if (pte.isPagefile()) {
+        mm_.releasePagefileSlot(pte.pagefileSlot());
+    }
+}
+
+void AddressSpace::reset(VirtualAddress start, VirtualAddress end) {
+    // Windows' MEM_RESET: nothing of these pages needs saving any more. Pages out of the
+    // working set lose their contents now (no write, no read back); pages in it keep theirs
+    // until they leave, unless written again first.
+    forEachCommitted(start, end, [&](VirtualAddress va, PhysicalAddress at, Pte pte) {
+        if (pte.isValid()) {
+            tables_.write(at, pte.without(PteBit::Dirty));
+            // The CPU may keep a writable translation that no longer sets Dirty: it goes,
+            // so that the next write walks the tables and sets the bit again.
+            mmu_.downgraded(va);
+            mm_.dropPagefileCopy(pte.pfn());
+            mm_.pfns().entry(pte.pfn()).discardable = true;
+        } else if (pte.isTransition() || pte.isPagefile()) {
+            discardContents(va, at, pte);
+        }
+    });
+}
+
 void AddressSpace::noteWritten(VirtualAddress va) {
     const auto at = tables_.findPte(va);
-    if (const Pte pte = at ? tables_.read(*at) : Pte(); pte.hasFrame())
+    if (const Pte pte = at ? tables_.read(*at) : Pte(); pte.hasFrame()) {
         mm_.dropPagefileCopy(pte.pfn());
+        mm_.pfns().entry(pte.pfn()).discardable = false;
+    }
 }
 
 template <typename F>
@@ -307,7 +348,7 @@ std::uint64_t AddressSpace::trim(std::uint64_t count) {
             tables_.write(*at, pte.without(PteBit::Accessed));
             continue;
         }
-        setPte(va, *at, entryFor(pte.pfn(), pte.validProtection(), false));
+        leaveWorkingSet(va, *at, pte);
         ++trimmed;
     }
     return trimmed;
@@ -322,9 +363,9 @@ std::uint64_t AddressSpace::emptyWorkingSet() {
     });
     for (VirtualAddress va : leaving) {
         const PhysicalAddress at = *tables_.findPte(va);
-        const Pte pte = tables_.read(at);
-        setPte(va, at, entryFor(pte.pfn(), pte.validProtection(), false));
+        leaveWorkingSet(va, at, tables_.read(at));
     }
+    mm_.notify({*this, leaving.size(), TrimReason::Empty});
     return leaving.size();
 }
 
@@ -398,7 +439,7 @@ NtStatus AddressSpace::unlockPages(VirtualAddress start, VirtualAddress end) {
         // Not locked but in the set: it leaves (Windows' MiFreeWsle here).
         const auto at = tables_.findPte(va);
         if (const Pte pte = at ? tables_.read(*at) : Pte(); pte.isValid())
-            setPte(va, *at, entryFor(pte.pfn(), pte.validProtection(), false));
+            leaveWorkingSet(va, *at, pte);
     }
     if (!allLocked)
         return NtStatus::NotLocked;

@@ -65,6 +65,9 @@ public:
     NtStatus commit(VirtualAddress start, VirtualAddress end, MmProtection prot);
     // Decommits [start, end): frames and charge go back at once.
     void decommit(VirtualAddress start, VirtualAddress end);
+    // MEM_RESET on the committed pages of [start, end): their contents may be discarded
+    // (see PfnEntry::discardable). They stay committed, with their protection.
+    void reset(VirtualAddress start, VirtualAddress end);
     // Releases [start, end) of `vad`, splitting it if that leaves pages on both sides.
     void release(const Vad& vad, VirtualAddress start, VirtualAddress end);
     // Sets the protection of committed pages [start, end), with the allocation's cache
@@ -169,6 +172,11 @@ private:
     // and its place in or out of the working set.
     void reprotect(VirtualAddress va, PhysicalAddress at, Pte pte, MmProtection prot);
     void freePage(VirtualAddress va, PhysicalAddress at, Pte pte);
+    // A valid page leaves the working set: its frame waits behind a transition PTE, or is
+    // freed if MEM_RESET made it discardable and it was not written since.
+    void leaveWorkingSet(VirtualAddress va, PhysicalAddress at, Pte pte);
+    // The committed page at `va` loses its frame or slot and reads as zeros again.
+    void discardContents(VirtualAddress va, PhysicalAddress at, Pte pte);
     void unmapSystemPage(const Vad& vad);
     void disarmGuard(VirtualAddress va, PhysicalAddress at, Pte pte);
     // `prot` with the cache attribute of the allocation holding `va`.

@@ -60,6 +60,7 @@ bool MemoryManager::trimLargest(std::uint64_t pages) {
             break;
         if (const std::uint64_t n = space->trim(pages); n != 0) {
             trimmedPages_ += n;
+            notify({*space, n, TrimReason::Balance});
             return true;
         }
     }
@@ -120,7 +121,10 @@ std::uint64_t MemoryManager::writeModifiedPages(std::uint64_t pages) {
             frames[i] = *at;
             data[i] = pfns_.memory().frame(*at).data();
         }
-        if (!pagingFile_->write(run->first, std::span(data.data(), run->count))) {
+        const bool ok = pagingFile_->write(run->first, std::span(data.data(), run->count));
+        if (listener_)
+            listener_->pageIo({true, run->first, run->count, ok});
+        if (!ok) {
             for (std::uint32_t i = 0; i < run->count; ++i)
                 pagingFile_->release(run->first + i);
             break;
@@ -151,7 +155,10 @@ std::optional<std::vector<Pfn>> MemoryManager::readPages(std::uint32_t first, st
         frames.push_back(*frame);
         data[i] = pfns_.memory().frame(*frame).data();
     }
-    if (!pagingFile_->read(first, std::span(data.data(), count))) {
+    const bool ok = pagingFile_->read(first, std::span(data.data(), count));
+    if (listener_)
+        listener_->pageIo({false, first, static_cast<std::uint32_t>(count), ok});
+    if (!ok) {
         giveBack();
         return std::nullopt;
     }

@@ -15,6 +15,7 @@
 #include "kernel/hal/Mmu.h"
 #include "kernel/mm/CommitCharge.h"
 #include "kernel/mm/PageTables.h"
+#include "kernel/mm/PagingEvents.h"
 #include "kernel/mm/PagingFile.h"
 #include "kernel/mm/PfnDatabase.h"
 
@@ -57,6 +58,13 @@ public:
     // Gives back a page mapSystemPage mapped: its frame and its charge.
     void unmapSystemPage(VirtualAddress va);
 
+    // Who hears of trims and paging I/O (one listener, or none).
+    void setPagingListener(PagingListener* listener) { listener_ = listener; }
+    void notify(const TrimEvent& e) {
+        if (listener_ && e.pages != 0)
+            listener_->trimmed(e);
+    }
+
     PagingFile* pagingFile() { return pagingFile_.get(); }
     const PagingFile* pagingFile() const { return pagingFile_.get(); }
 
@@ -95,6 +103,7 @@ private:
     FaultCounters faults_;
     std::vector<AddressSpace*> spaces_;
     std::unique_ptr<PagingFile> pagingFile_;
+    PagingListener* listener_ = nullptr;
     std::uint64_t trimmedPages_ = 0;
 
     // Trims `pages` from the largest working set that gives any; false if none does.

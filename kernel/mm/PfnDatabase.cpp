@@ -74,6 +74,7 @@ std::optional<Pfn> PfnDatabase::allocateZeroed(PageUse use) {
     e.use = use;
     e.shareCount = 1;
     e.usedEntries = 0;
+    e.discardable = false;
     e.pteAddress = PhysicalAddress();
     e.wsIndex = PfnEntry::kNone;
     ++lists_[static_cast<std::size_t>(PageState::Active)].count;
@@ -112,6 +113,7 @@ void PfnDatabase::release(Pfn pfn) {
     e.use = PageUse::None;
     e.shareCount = 0;
     e.usedEntries = 0;
+    e.discardable = false;
     e.pteAddress = PhysicalAddress();
     e.wsIndex = PfnEntry::kNone;
     pushBack(PageState::Free, i);

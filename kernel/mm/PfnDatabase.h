@@ -52,7 +52,10 @@ struct PfnEntry {
     PageState state = PageState::Zeroed;
     PageUse use = PageUse::None;
     std::uint16_t shareCount = 0;
-    std::uint32_t usedEntries = 0;  // page tables: entries that are not zero
+    std::uint16_t usedEntries = 0;  // page tables: entries that are not zero (at most 512)
+    // MEM_RESET: the page's contents may be discarded. If it leaves its working set unwritten
+    // since, its frame is freed rather than kept, and the page reads as zeros again.
+    bool discardable = false;
     PhysicalAddress pteAddress;     // the entry that maps this frame, if any
     std::uint32_t wsIndex = kNone;  // its working-set slot while Active in a working set
     // The paging-file slot holding a copy of the page, or 0. Always set on Standby, never on

@@ -171,9 +171,9 @@ NtStatus NtAllocateVirtualMemory(SystemCall& call) {
         if (type != kMemReset) {
             if (auto s = space.commit(start, end, *prot); s != NtStatus::Success)
                 return s;
+        } else {
+            space.reset(start, end);  // the contents may be discarded
         }
-        // MEM_RESET: the contents may be discarded. With no pagefile there is nothing to
-        // save them from, so they stay, which Windows allows too.
         writeRange(call, 1, 3, start.value(), end - start);
         return NtStatus::Success;
     }

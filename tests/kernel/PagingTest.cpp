@@ -232,3 +232,53 @@ TEST_F(PagerTest, ProtectingAPageInTheFileKeepsItThere) {
 
 }  // namespace
 }  // namespace ntoy::test
+
+namespace ntoy::test {
+namespace {
+
+TEST_F(PagerTest, MemResetDiscardsContentsWithoutWritingThem) {
+    for (std::uint64_t i = 0; i < 4; ++i) {
+        ASSERT_EQ(touch(page(i), AccessKind::Write).response, PageFaultResponse::Resolved);
+        ASSERT_TRUE(guest().poke(page(i), std::uint64_t{100 + i}));
+    }
+    // Page 0 out of the working set (Modified), pages 1-3 in it.
+    space().unlockPages(page(0), page(1));
+    ASSERT_TRUE(pte(page(0)).isTransition());
+    const std::uint64_t written = file().pagesWritten();
+    const std::uint64_t free = mm().pfns().available();
+    space().reset(page(0), page(4));
+    EXPECT_TRUE(pte(page(0)).isDemandZero()) << "out of the working set: discarded at once";
+    EXPECT_EQ(mm().pfns().available(), free + 1) << "its frame is free";
+    EXPECT_TRUE(pte(page(1)).isValid()) << "in it: kept while it stays";
+    EXPECT_EQ(guest().peek<std::uint64_t>(page(1)), 101u);
+    // Page 2 is written again after the reset: its contents matter once more.
+    ASSERT_TRUE(guest().poke(page(2), std::uint64_t{202}));
+    EXPECT_EQ(space().emptyWorkingSet(), 3u);
+    EXPECT_TRUE(pte(page(1)).isDemandZero()) << "reset, unwritten, left: discarded";
+    EXPECT_TRUE(pte(page(2)).isTransition()) << "written after the reset: kept";
+    EXPECT_TRUE(pte(page(3)).isDemandZero());
+    EXPECT_EQ(file().pagesWritten(), written) << "nothing was written to the paging file";
+    EXPECT_EQ(touch(page(1), AccessKind::Read).kind, FaultKind::DemandZero);
+    EXPECT_EQ(guest().peek<std::uint64_t>(page(1)), 0u) << "reads as zeros";
+    EXPECT_EQ(touch(page(2), AccessKind::Read).kind, FaultKind::Transition);
+    EXPECT_EQ(guest().peek<std::uint64_t>(page(2)), 202u);
+    EXPECT_EQ(space().committedPages(), kPages) << "all still committed";
+    EXPECT_EQ(brokenInvariant(), std::nullopt);
+}
+
+TEST_F(PagerTest, MemResetOfAPageInTheFileFreesItsSlot) {
+    writeAll(7);
+    std::uint64_t i = 0;
+    while (!pte(page(i)).isPagefile())
+        ++i;
+    const std::uint64_t used = file().used();
+    const mm::MmProtection prot = pte(page(i)).protection();
+    space().reset(page(i), page(i + 1));
+    EXPECT_TRUE(pte(page(i)).isDemandZero());
+    EXPECT_EQ(pte(page(i)).protection(), prot);
+    EXPECT_EQ(file().used(), used - 1);
+    EXPECT_EQ(brokenInvariant(), std::nullopt);
+}
+
+}  // namespace
+}  // namespace ntoy::test
