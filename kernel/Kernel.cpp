@@ -716,16 +716,25 @@ void Kernel::setObserver(ke::KernelObserver* observer) {
     mm_->setPagingListener(observer ? this : nullptr);
 }
 
+ke::EventOrigin Kernel::pagerOrigin() {
+    // The pager works for whichever thread faulted (or made a system call): the one running,
+    // else the one the kernel is working for between runs.
+    if (running_)
+        return originOf(*running_);
+    const ps::Thread* t = thread();
+    return t ? originOf(*t) : ke::EventOrigin{};
+}
+
 void Kernel::trimmed(const mm::TrimEvent& e) {
     for (const auto& [id, process] : processes_)
         if (process->hasAddressSpace() && &process->space() == &e.space) {
-            observer_->trim(*process, e);
+            observer_->trim(pagerOrigin(), *process, e);
             return;
         }
 }
 
 void Kernel::pageIo(const mm::PageIoEvent& e) {
-    observer_->pageIo(e);
+    observer_->pageIo(pagerOrigin(), e);
 }
 
 std::expected<std::uint32_t, RunError> Kernel::run(const std::filesystem::path& image,

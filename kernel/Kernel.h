@@ -256,6 +256,7 @@ private:
     // The pager's events, passed on to the observer with the process they concern.
     void trimmed(const mm::TrimEvent& e) override;
     void pageIo(const mm::PageIoEvent& e) override;
+    ke::EventOrigin pagerOrigin();
     std::expected<void, std::string> buildKernelWindow();
     // Kernel stacks, one a thread, in slots of the kernel window.
     std::optional<VirtualAddress> allocateKernelStack();

@@ -48,19 +48,19 @@ void StopObserver::systemCall(const ke::SystemCallEvent& e) {
                          ntStatusName(static_cast<NtStatus>(e.status)), outputs));
 }
 
-void StopObserver::trim(const ps::Process& process, const mm::TrimEvent& e) {
+void StopObserver::trim(ke::EventOrigin, const ps::Process& process, const mm::TrimEvent& e) {
     if (!breakOn.trim)
         return;
     const std::string name =
         process.images().empty()
             ? std::string("?")
             : std::filesystem::path(process.images().front().path).filename().string();
-    stopWith(fmt::format(
-        "trim: {} pages left the working set of process {} ({}): {}; it holds {} now\n",
-        e.pages, process.id(), name,
-        e.reason == mm::TrimReason::Balance ? "the balance set manager needed frames"
-                                            : "the process emptied it",
-        e.space.workingSet().size()));
+    stopWith(
+        fmt::format("trim: {} pages left the working set of process {} ({}): {}; it holds {} now\n",
+                    e.pages, process.id(), name,
+                    e.reason == mm::TrimReason::Balance ? "the balance set manager needed frames"
+                                                        : "the process emptied it",
+                    e.space.workingSet().size()));
 }
 
 void StopObserver::exception(const ke::ExceptionEvent& e) {

@@ -47,7 +47,7 @@ public:
     void pageFault(const ke::PageFaultEvent& e) override;
     void systemCall(const ke::SystemCallEvent& e) override;
     void exception(const ke::ExceptionEvent& e) override;
-    void trim(const ps::Process& process, const mm::TrimEvent& e) override;
+    void trim(ke::EventOrigin origin, const ps::Process& owner, const mm::TrimEvent& e) override;
 
 private:
     void stopWith(std::string report);

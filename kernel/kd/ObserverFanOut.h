@@ -40,13 +40,13 @@ public:
         for (auto* o : observers_)
             o->threadExit(t);
     }
-    void trim(const ps::Process& p, const mm::TrimEvent& e) override {
+    void trim(ke::EventOrigin origin, const ps::Process& p, const mm::TrimEvent& e) override {
         for (auto* o : observers_)
-            o->trim(p, e);
+            o->trim(origin, p, e);
     }
-    void pageIo(const mm::PageIoEvent& e) override {
+    void pageIo(ke::EventOrigin origin, const mm::PageIoEvent& e) override {
         for (auto* o : observers_)
-            o->pageIo(e);
+            o->pageIo(origin, e);
     }
     void processExit(const ps::Process& p, std::uint32_t status) override {
         for (auto* o : observers_)

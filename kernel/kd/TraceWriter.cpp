@@ -182,19 +182,21 @@ void TraceWriter::threadExit(const ps::Thread& thread) {
     write(j.dump());
 }
 
-void TraceWriter::trim(const ps::Process& process, const mm::TrimEvent& e) {
+void TraceWriter::trim(ke::EventOrigin origin, const ps::Process& owner, const mm::TrimEvent& e) {
     Json j;
     j["event"] = "trim";
-    j["process_id"] = process.id();
+    putOrigin(j, origin);
+    j["owner_process_id"] = owner.id();
     j["pages"] = e.pages;
     j["working_set"] = e.space.workingSet().size();
     j["reason"] = e.reason == mm::TrimReason::Balance ? "balance" : "empty";
     write(j.dump());
 }
 
-void TraceWriter::pageIo(const mm::PageIoEvent& e) {
+void TraceWriter::pageIo(ke::EventOrigin origin, const mm::PageIoEvent& e) {
     Json j;
     j["event"] = e.write ? "page_write" : "page_read";
+    putOrigin(j, origin);
     j["slot"] = e.firstSlot;
     j["pages"] = e.pages;
     j["ok"] = e.ok;

@@ -22,8 +22,8 @@ public:
     void exception(const ke::ExceptionEvent& e) override;
     void threadStart(const ps::Thread& thread) override;
     void threadExit(const ps::Thread& thread) override;
-    void trim(const ps::Process& process, const mm::TrimEvent& e) override;
-    void pageIo(const mm::PageIoEvent& e) override;
+    void trim(ke::EventOrigin origin, const ps::Process& owner, const mm::TrimEvent& e) override;
+    void pageIo(ke::EventOrigin origin, const mm::PageIoEvent& e) override;
     void processExit(const ps::Process& process, std::uint32_t status) override;
 
 private:

@@ -76,10 +76,11 @@ public:
     virtual void threadExit(const ps::Thread&) {}
     // Any other CPU exception, before it becomes a user exception.
     virtual void cpuException(const hal::CpuException&, std::uint64_t /*rip*/) {}
-    // Pages left a process's working set (mm::TrimEvent's `space` is that process's).
-    virtual void trim(const ps::Process&, const mm::TrimEvent&) {}
+    // Pages left `owner`'s working set (mm::TrimEvent's `space` is its), while the thread of
+    // `origin` ran (in another process, when its fault needed the frames).
+    virtual void trim(EventOrigin /*origin*/, const ps::Process& /*owner*/, const mm::TrimEvent&) {}
     // The paging file was written (the modified-page writer) or read (a hard fault).
-    virtual void pageIo(const mm::PageIoEvent&) {}
+    virtual void pageIo(EventOrigin /*origin*/, const mm::PageIoEvent&) {}
     // The process's last thread has ended; its address space is still there.
     virtual void processExit(const ps::Process&, std::uint32_t /*status*/) {}
 };

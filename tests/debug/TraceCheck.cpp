@@ -1,13 +1,14 @@
 // Checks a trace written by `ntoy run --trace`:
-//   ntoy_trace_check FILE [--demand-zero N] [--exit-code N]
+//   ntoy_trace_check FILE [--demand-zero N] [--exit-code N] [--paging N]
 // Every line must be one JSON object of a known event with its fields, numbers as JSON
 // numbers with the same value in hex beside them; the first line is the process start,
 // listing the executable, ntdll and kernel32 with their bases; page faults are numbered
 // 1, 2, 3... in order, and a resolved demand-zero one lies in its allocation; with
 // --demand-zero, exactly N demand-zero faults at strictly ascending addresses; every
 // successful NtAllocateVirtualMemory hands back its BaseAddress and RegionSize; the last
-// line is the process exit (with --exit-code, that code). Prints what is wrong and exits 1,
-// or exits 0.
+// line is the process exit (with --exit-code, that code); trims and paging I/O carry their
+// fields, and with --paging N there are at least N of each of trim, page_write and page_read.
+// Prints what is wrong and exits 1, or exits 0.
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
@@ -49,10 +50,12 @@ int fail(std::size_t line, const std::string& why) {
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: ntoy_trace_check FILE [--demand-zero N] [--exit-code N]\n");
+        std::fprintf(stderr,
+                     "usage: ntoy_trace_check FILE [--demand-zero N] [--exit-code N] "
+                     "[--paging N]\n");
         return 2;
     }
-    std::optional<std::uint64_t> wantDemandZero, wantExit;
+    std::optional<std::uint64_t> wantDemandZero, wantExit, wantPaging;
     for (int i = 2; i + 1 < argc; i += 2) {
         const std::string option = argv[i];
         const std::uint64_t value = std::stoull(argv[i + 1]);
@@ -60,6 +63,8 @@ int main(int argc, char** argv) {
             wantDemandZero = value;
         else if (option == "--exit-code")
             wantExit = value;
+        else if (option == "--paging")
+            wantPaging = value;
     }
     std::ifstream in(argv[1]);
     if (!in) {
@@ -67,6 +72,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     std::uint64_t faults = 0, demandZero = 0, syscalls = 0, lastVa = 0;
+    std::uint64_t trims = 0, pageWrites = 0, pageReads = 0;
     std::size_t n = 0;
     json last;
     for (std::string text; std::getline(in, text);) {
@@ -107,7 +113,7 @@ int main(int argc, char** argv) {
                 if (j["region_type"] != "MEM_PRIVATE" || j["allocation_base"].is_null() ||
                     j["allocation_base"].get<std::uint64_t>() > va)
                     return fail(n, "a demand-zero fault outside a private allocation: " + text);
-                if (demandZero != 0 && va <= lastVa)
+                if (wantDemandZero && demandZero != 0 && va <= lastVa)
                     return fail(n, "demand-zero faults not at ascending addresses: " + text);
                 lastVa = va;
                 ++demandZero;
@@ -133,6 +139,17 @@ int main(int argc, char** argv) {
         } else if (event == "thread_exit") {
             if (!numberWithHex(j, "exit_code"))
                 return fail(n, "thread exit without its code: " + text);
+        } else if (event == "trim") {
+            if (!j["owner_process_id"].is_number_unsigned() || !j["pages"].is_number_unsigned() ||
+                !j["working_set"].is_number_unsigned() ||
+                (j["reason"] != "balance" && j["reason"] != "empty"))
+                return fail(n, "trim without its owner, pages, working set or reason: " + text);
+            ++trims;
+        } else if (event == "page_write" || event == "page_read") {
+            if (!j["slot"].is_number_unsigned() || j["slot"] == 0 ||
+                !j["pages"].is_number_unsigned() || j["pages"] == 0 || !j["ok"].is_boolean())
+                return fail(n, "paging I/O without its slot, pages or result: " + text);
+            ++(event == "page_write" ? pageWrites : pageReads);
         } else if (event == "process_exit") {
             if (!j["process_id"].is_number_unsigned() || !numberWithHex(j, "exit_code"))
                 return fail(n, "process exit without its id or code: " + text);
@@ -151,6 +168,10 @@ int main(int argc, char** argv) {
                            std::to_string(*wantDemandZero));
     if (syscalls == 0)
         return fail(n, "no system call in the trace");
+    if (wantPaging && (trims < *wantPaging || pageWrites < *wantPaging || pageReads < *wantPaging))
+        return fail(n, std::to_string(trims) + " trims, " + std::to_string(pageWrites) +
+                           " page writes and " + std::to_string(pageReads) +
+                           " page reads: want at least " + std::to_string(*wantPaging) + " each");
     std::printf("%zu events: %llu page faults (%llu demand-zero), %llu system calls\n", n,
                 static_cast<unsigned long long>(faults),
                 static_cast<unsigned long long>(demandZero),
