@@ -604,7 +604,10 @@ std::expected<Kernel::RunState, RunError> Kernel::resume() {
         waits_.expire(clock_.interruptTime());
         ps::Thread* thread = scheduler_.next();
         if (!thread) {
-            // Every thread waits: time goes straight to the earliest timeout, if there is one.
+            // Every thread waits: the system is idle, which is when Windows' zero-page thread
+            // runs. Then time goes straight to the earliest timeout, if there is one.
+            constexpr std::uint64_t kZeroedPerIdle = 1024;
+            mm_->zeroFreeFrames(kZeroedPerIdle);
             // A deadline beyond any the clock can reach (an interval of thousands of years) is
             // for ever: skipping to it would wrap interrupt time.
             if (auto deadline = waits_.nextDeadline(); deadline && *deadline < kClockCeiling) {

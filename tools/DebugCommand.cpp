@@ -82,6 +82,10 @@ int runDebugCommand(const DebugOptions& options, const std::filesystem::path& sy
         fmt::print(stderr, "ntoy: {}\n", kernel.error());
         return kExitMachine;
     }
+    if (auto retired = retireBadFrames(options.pagefile, (*kernel)->memoryManager()); !retired) {
+        fmt::print(stderr, "ntoy: {}\n", retired.error());
+        return kExitBadArguments;
+    }
     if (options.pageHeap)
         (*kernel)->setNtGlobalFlag(kFlagHeapPageAllocs);
     std::vector<std::string> argv{options.image};

@@ -1,7 +1,9 @@
 #include "tools/Pagefile.h"
 
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -21,6 +23,12 @@ void addPagefileOptions(CLI::App& command, PagefileOptions& options) {
                     "Create the paging file at PATH, which must not exist (default: a file in "
                     "the temporary directory); it is deleted when ntoy ends")
         ->option_text("PATH");
+    command
+        .add_option("--bad-frames", options.badFrames,
+                    "Frames never to hand out, as if found bad: PFNs in hex, as !pfn shows "
+                    "them, separated by commas (e.g. ff00100,ff00101); each lowers the commit "
+                    "limit by a page")
+        ->option_text("LIST");
     command.add_flag("--inject-pagefile-read-errors", options.failReads,
                      "Fault injection: every read from the paging file fails, so a page that "
                      "went there raises STATUS_IN_PAGE_ERROR when it is touched");
@@ -50,6 +58,32 @@ std::expected<std::unique_ptr<mm::PagingFile>, std::string> openPagefile(
     if (file && options.failReads)
         (*file)->failReadsFrom(1);
     return file;
+}
+
+std::expected<void, std::string> retireBadFrames(const PagefileOptions& options,
+                                                 mm::MemoryManager& mm) {
+    std::string_view list = options.badFrames;
+    while (!list.empty()) {
+        const std::size_t comma = list.find(',');
+        std::string_view word = list.substr(0, comma);
+        list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+        if (word.starts_with("0x") || word.starts_with("0X"))
+            word.remove_prefix(2);
+        std::uint64_t pfn = 0;
+        const auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), pfn, 16);
+        if (word.empty() || ec != std::errc() || end != word.data() + word.size())
+            return std::unexpected(
+                fmt::format("--bad-frames: '{}' is not a frame number in hex", word));
+        const auto& ram = mm.pfns().memory();
+        if (!ram.contains(Pfn(pfn)))
+            return std::unexpected(
+                fmt::format("--bad-frames: {:x} is not a frame of RAM (frames {:x}-{:x})", pfn,
+                            ram.firstPfn().value(), ram.endPfn().value() - 1));
+        if (!mm.retireFrame(Pfn(pfn)))
+            return std::unexpected(fmt::format(
+                "--bad-frames: {:x} cannot go: what is committed already needs it", pfn));
+    }
+    return {};
 }
 
 }  // namespace ntoy::cli

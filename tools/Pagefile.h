@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "kernel/mm/MemoryManager.h"
 #include "kernel/mm/PagingFile.h"
 
 namespace ntoy::cli {
@@ -20,11 +21,16 @@ struct PagefileOptions {
     // Fault injection: every read from the paging file fails, so every hard fault is an
     // in-page error (STATUS_IN_PAGE_ERROR), for testing how a program takes it.
     bool failReads = false;
+    // --bad-frames: frames (PFNs in hex, as !pfn shows them) never to hand out.
+    std::string badFrames;
 };
 
 void addPagefileOptions(CLI::App& command, PagefileOptions& options);
 // The paging file the options ask for, for a machine of `ramBytes`; null for --pagefile 0.
 std::expected<std::unique_ptr<mm::PagingFile>, std::string> openPagefile(
     const PagefileOptions& options, std::uint64_t ramBytes);
+// Takes the frames --bad-frames names out of service on a booted memory manager.
+std::expected<void, std::string> retireBadFrames(const PagefileOptions& options,
+                                                 mm::MemoryManager& mm);
 
 }  // namespace ntoy::cli

@@ -55,6 +55,7 @@ std::string statsJson(const ntoy::Kernel& kernel, const ntoy::emu::Machine& mach
                    {"standby", pfns.count(PageState::Standby)},
                    {"bad", pfns.count(PageState::Bad)},
                    {"repurposed", pfns.repurposed()},
+                   {"zeroed_while_idle", pfns.zeroedWhileIdle()},
                    {"page_tables", pfns.count(ntoy::mm::PageUse::PageTable)},
                    {"zeroed_on_demand", pfns.zeroedOnDemand()}};
     const ntoy::mm::PagingFile* file = mm.pagingFile();
@@ -142,6 +143,11 @@ int run(const std::string& image, const std::vector<std::string>& args,
     if (!kernel) {
         fmt::print(stderr, "ntoy: {}\n", kernel.error());
         return kExitMachine;
+    }
+    if (auto retired = ntoy::cli::retireBadFrames(options.pagefile, (*kernel)->memoryManager());
+        !retired) {
+        fmt::print(stderr, "ntoy: {}\n", retired.error());
+        return kExitUsage;
     }
     if (!options.root.empty()) {
         auto root = ntoy::io::FileRoot::open(options.root);

@@ -54,6 +54,14 @@ public:
     }
     // Gives back kept pages whose promise has ended (decommitted pages, freed tables).
     void release(std::uint64_t pages) { charge_ -= pages; }
+    // The machine lost `pages` of backing (bad frames): false, and no change, if what is
+    // charged already would not fit.
+    bool lowerLimit(std::uint64_t pages) {
+        if (pages > limit_ - charge_)
+            return false;
+        limit_ -= pages;
+        return true;
+    }
 
     std::uint64_t charge() const { return charge_; }
     std::uint64_t limit() const { return limit_; }

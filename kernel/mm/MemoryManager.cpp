@@ -52,16 +52,29 @@ void MemoryManager::unmapSystemPage(VirtualAddress va) {
 }
 
 bool MemoryManager::trimLargest(std::uint64_t pages) {
-    std::vector<AddressSpace*> bySize = spaces_;
-    std::ranges::sort(bySize, std::ranges::greater{},
-                      [](const AddressSpace* s) { return s->workingSet().size(); });
-    for (AddressSpace* space : bySize) {
-        if (space->workingSet().size() == 0)
-            break;
-        if (const std::uint64_t n = space->trim(pages); n != 0) {
-            trimmedPages_ += n;
-            notify({*space, n, TrimReason::Balance});
-            return true;
+    // As Windows' working-set manager does: first the pages working sets hold above their
+    // minimum, the largest excess first; only then below it, the largest set first.
+    const auto excess = [](const AddressSpace* s) {
+        const std::uint64_t size = s->workingSet().size();
+        const std::uint64_t minimum = s->workingSetLimits().minimumPages;
+        return size > minimum ? size - minimum : 0;
+    };
+    std::vector<AddressSpace*> order = spaces_;
+    for (const bool aboveMinimum : {true, false}) {
+        if (aboveMinimum)
+            std::ranges::sort(order, std::ranges::greater{}, excess);
+        else
+            std::ranges::sort(order, std::ranges::greater{},
+                              [](const AddressSpace* s) { return s->workingSet().size(); });
+        for (AddressSpace* space : order) {
+            const std::uint64_t most = aboveMinimum ? excess(space) : space->workingSet().size();
+            if (most == 0)
+                break;
+            if (const std::uint64_t n = space->trim(std::min(pages, most)); n != 0) {
+                trimmedPages_ += n;
+                notify({*space, n, TrimReason::Balance});
+                return true;
+            }
         }
     }
     return false;
@@ -89,6 +102,17 @@ void MemoryManager::makeRoomForValidPage() {
         if (!trimLargest(std::max(wanted, kBatch)))
             return;
     }
+}
+
+bool MemoryManager::retireFrame(Pfn pfn) {
+    if (!pfns_.contains(pfn))
+        return false;
+    if (pfns_.entry(pfn).state == PageState::Bad || pfns_.entry(pfn).badPending)
+        return true;
+    if (!commit_.lowerLimit(1))
+        return false;
+    pfns_.markBad(pfn);
+    return true;
 }
 
 void MemoryManager::dropPagefileCopy(Pfn pfn) {

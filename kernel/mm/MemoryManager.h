@@ -78,6 +78,13 @@ public:
     void makeRoomForValidPage();
     std::uint64_t trimmedPages() const { return trimmedPages_; }
 
+    // Takes `pfn` out of service for good (PfnDatabase::markBad), and its page out of the
+    // commit limit. False if it is not a frame of RAM, or if what is committed already needs
+    // it.
+    bool retireFrame(Pfn pfn);
+    // The zero-page pass, run when no thread is ready: zeroes up to `count` Free frames.
+    std::uint64_t zeroFreeFrames(std::uint64_t count) { return pfns_.zeroFreeFrames(count); }
+
     // --- the paging file's side of a frame
     // The page in `pfn` changed (or is about to): its copy in the paging file, if any, is
     // stale and goes; a Standby frame goes back to Modified.

@@ -116,7 +116,7 @@ void PfnDatabase::release(Pfn pfn) {
     e.discardable = false;
     e.pteAddress = PhysicalAddress();
     e.wsIndex = PfnEntry::kNone;
-    pushBack(PageState::Free, i);
+    pushBack(e.badPending ? PageState::Bad : PageState::Free, i);
 }
 
 void PfnDatabase::deactivate(Pfn pfn, PageState list) {
@@ -163,6 +163,32 @@ void PfnDatabase::markStale(Pfn pfn) {
     pushBack(PageState::Modified, i);
 }
 
+bool PfnDatabase::markBad(Pfn pfn) {
+    const std::uint32_t i = static_cast<std::uint32_t>(index(pfn));
+    PfnEntry& e = entries_[i];
+    if (e.state == PageState::Bad)
+        return true;
+    e.badPending = true;
+    if (e.state != PageState::Zeroed && e.state != PageState::Free)
+        return false;
+    unlink(i);
+    pushBack(PageState::Bad, i);
+    return true;
+}
+
+std::uint64_t PfnDatabase::zeroFreeFrames(std::uint64_t count) {
+    std::uint64_t n = 0;
+    for (; n < count; ++n) {
+        const std::uint32_t i = popFront(PageState::Free);
+        if (i == PfnEntry::kNone)
+            break;
+        memory_.zero(pfnAt(i));
+        pushBack(PageState::Zeroed, i);
+    }
+    zeroedWhileIdle_ += n;
+    return n;
+}
+
 std::optional<Pfn> PfnDatabase::oldest(PageState list) const {
     const std::uint32_t i = lists_[static_cast<std::size_t>(list)].head;
     return i == PfnEntry::kNone ? std::nullopt : std::optional(pfnAt(i));
@@ -182,8 +208,8 @@ std::optional<std::string> PfnDatabase::verify() const {
             return fmt::format("{} frames are {} but the list count says {}", seen[s],
                                pageStateName(static_cast<PageState>(s)), lists_[s].count);
     }
-    for (PageState s :
-         {PageState::Zeroed, PageState::Free, PageState::Standby, PageState::Modified}) {
+    for (PageState s : {PageState::Zeroed, PageState::Free, PageState::Standby, PageState::Modified,
+                        PageState::Bad}) {
         std::uint64_t n = 0;
         std::uint32_t prev = PfnEntry::kNone;
         for (std::uint32_t i = lists_[static_cast<std::size_t>(s)].head; i != PfnEntry::kNone;
@@ -212,9 +238,9 @@ std::optional<std::string> PfnDatabase::verify() const {
         byUse += c;
     if (byUse != inUse())
         return fmt::format("{} frames in use but {} by use", inUse(), byUse);
-    if (total() != available() + inUse())
-        return fmt::format("{} frames, but {} available and {} in use", total(), available(),
-                           inUse());
+    if (total() != available() + inUse() + count(PageState::Bad))
+        return fmt::format("{} frames, but {} available, {} in use and {} bad", total(),
+                           available(), inUse(), count(PageState::Bad));
     return std::nullopt;
 }
 

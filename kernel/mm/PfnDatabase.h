@@ -56,6 +56,8 @@ struct PfnEntry {
     // MEM_RESET: the page's contents may be discarded. If it leaves its working set unwritten
     // since, its frame is freed rather than kept, and the page reads as zeros again.
     bool discardable = false;
+    // Found bad while in use: it goes to the Bad list, not the Free list, when it is freed.
+    bool badPending = false;
     PhysicalAddress pteAddress;     // the entry that maps this frame, if any
     std::uint32_t wsIndex = kNone;  // its working-set slot while Active in a working set
     // The paging-file slot holding a copy of the page, or 0. Always set on Standby, never on
@@ -79,6 +81,12 @@ public:
     // goes to Standby; a Standby frame whose copy went stale goes back to Modified.
     void markWritten(Pfn pfn, std::uint32_t slot);
     void markStale(Pfn pfn);
+    // Takes a frame out of service for good (`--bad-frames`): a Zeroed or Free frame goes to
+    // the Bad list now, one in use when it is freed. Returns whether it went now.
+    bool markBad(Pfn pfn);
+    // The zero-page pass: up to `count` Free frames are zeroed and move to the Zeroed list.
+    // Returns how many.
+    std::uint64_t zeroFreeFrames(std::uint64_t count);
     // The oldest frame on `list` (its head) and the next after `pfn` on its list.
     std::optional<Pfn> oldest(PageState list) const;
     std::optional<Pfn> next(Pfn pfn) const;
@@ -107,6 +115,8 @@ public:
     std::uint64_t zeroedOnDemand() const { return zeroedOnDemand_; }
     // How many Standby frames were handed out to other pages.
     std::uint64_t repurposed() const { return repurposed_; }
+    // How many frames the zero-page pass zeroed.
+    std::uint64_t zeroedWhileIdle() const { return zeroedWhileIdle_; }
 
     // Walks every list and entry and checks that the counts add up; returns a description of
     // the first inconsistency.
@@ -133,6 +143,7 @@ private:
     std::array<std::uint64_t, 5> useCounts_{};
     std::uint64_t zeroedOnDemand_ = 0;
     std::uint64_t repurposed_ = 0;
+    std::uint64_t zeroedWhileIdle_ = 0;
 };
 
 }  // namespace ntoy::mm

@@ -282,3 +282,56 @@ TEST_F(PagerTest, MemResetOfAPageInTheFileFreesItsSlot) {
 
 }  // namespace
 }  // namespace ntoy::test
+
+namespace ntoy::test {
+namespace {
+
+TEST_F(PagerTest, AFullPagingFileRefusesNewCommitsAndLosesNoPage) {
+    // Commit all that is left, but for room for the page tables, in a region of its own.
+    space().decommit(page(0), page(kPages));
+    const VirtualAddress region = page(1024);
+    reserve(region, 2048);
+    const std::uint64_t left = mm().commit().limit() - mm().commit().charge();
+    ASSERT_GT(left, 16u);
+    const std::uint64_t pages = left - 8;
+    ASSERT_EQ(commit(region, pages, mm::page::kReadWrite), NtStatus::Success);
+    EXPECT_EQ(commit(region + pages * kPageSize, 16, mm::page::kReadWrite),
+              NtStatus::CommitmentLimit);
+    // Every page written: RAM and the paging file are all in use.
+    for (std::uint64_t i = 0; i < pages; ++i) {
+        const VirtualAddress va = region + i * kPageSize;
+        ASSERT_EQ(touch(va, AccessKind::Write).response, PageFaultResponse::Resolved) << i;
+        ASSERT_TRUE(guest().poke(va, i ^ 0xABCDEF)) << i;
+    }
+    EXPECT_GT(file().peak(), file().usablePages() * 3 / 4);
+    EXPECT_EQ(brokenInvariant(), std::nullopt);
+    for (int pass = 0; pass < 2; ++pass) {
+        for (std::uint64_t i = 0; i < pages; ++i) {
+            const VirtualAddress va = region + i * kPageSize;
+            if (!pte(va).isValid()) {
+                ASSERT_EQ(touch(va, AccessKind::Read).response, PageFaultResponse::Resolved) << i;
+            }
+            ASSERT_EQ(guest().peek<std::uint64_t>(va), i ^ 0xABCDEF) << i;
+        }
+    }
+    EXPECT_EQ(brokenInvariant(), std::nullopt);
+}
+
+TEST_F(PagerTest, ABadFrameLeavesServiceAndTheCommitLimit) {
+    const std::uint64_t limit = mm().commit().limit();
+    const Pfn zeroed = mm().pfns().memory().endPfn() + (-1ull);  // the last frame: still Zeroed
+    ASSERT_EQ(mm().pfns().entry(zeroed).state, PageState::Zeroed);
+    EXPECT_TRUE(mm().retireFrame(zeroed));
+    EXPECT_EQ(mm().pfns().entry(zeroed).state, PageState::Bad);
+    EXPECT_EQ(mm().commit().limit(), limit - 1);
+    EXPECT_TRUE(mm().retireFrame(zeroed)) << "once is enough";
+    EXPECT_EQ(mm().commit().limit(), limit - 1);
+    EXPECT_FALSE(mm().retireFrame(Pfn(1))) << "not RAM";
+    writeAll(8);
+    EXPECT_EQ(mm().pfns().entry(zeroed).state, PageState::Bad) << "never handed out";
+    EXPECT_EQ(wrongPages(8), 0u);
+    EXPECT_EQ(brokenInvariant(), std::nullopt);
+}
+
+}  // namespace
+}  // namespace ntoy::test

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "kernel/mm/Pte.h"
 #include "tests/kernel/fakes/HostRam.h"
 #include "tests/kernel/fakes/Printers.h"
 
@@ -155,6 +156,98 @@ TEST_F(PfnDatabaseTest, VerifyFindsACorruptedEntry) {
     const auto problem = pfns_.verify();
     ASSERT_TRUE(problem);
     EXPECT_NE(problem->find("Standby"), std::string::npos) << *problem;
+}
+
+// The paging lists. A frame that "holds a page" has a transition PTE naming it, as the
+// address space would write it, in a frame of its own (the page table).
+class PfnPagingListsTest : public PfnDatabaseTest {
+protected:
+    // An Active user frame whose page left its working set: on `list`, named by a transition
+    // PTE at the start of `table`.
+    Pfn pageOut(Pfn table, PageState list, std::uint32_t slot = 0) {
+        const Pfn frame = *pfns_.allocateZeroed(PageUse::UserPrivate);
+        const MmProtection rw = *MmProtection::fromWin32(page::kReadWrite);
+        pfns_.entry(frame).pteAddress = table.address();
+        pfns_.entry(frame).pagefileSlot = slot;
+        pfns_.memory().write(table.address(), Pte::transition(frame, rw));
+        pfns_.deactivate(frame, list);
+        return frame;
+    }
+};
+
+TEST_F(PfnPagingListsTest, ModifiedToStandbyAndBack) {
+    const Pfn table = *pfns_.allocateZeroed(PageUse::PageTable);
+    const Pfn frame = pageOut(table, PageState::Modified);
+    EXPECT_EQ(pfns_.count(PageState::Modified), 1u);
+    pfns_.markWritten(frame, 7);
+    EXPECT_EQ(pfns_.entry(frame).state, PageState::Standby);
+    EXPECT_EQ(pfns_.entry(frame).pagefileSlot, 7u);
+    EXPECT_EQ(pfns_.count(PageState::Modified), 0u);
+    EXPECT_EQ(pfns_.obtainable(), pfns_.available() + 1) << "Standby can be handed out";
+    EXPECT_EQ(pfns_.verify(), std::nullopt);
+    pfns_.entry(frame).pagefileSlot = 0;  // the copy went stale (MemoryManager drops the slot)
+    pfns_.markStale(frame);
+    EXPECT_EQ(pfns_.entry(frame).state, PageState::Modified);
+    EXPECT_EQ(pfns_.verify(), std::nullopt);
+    pfns_.activate(frame);
+    EXPECT_EQ(pfns_.entry(frame).state, PageState::Active);
+    EXPECT_EQ(pfns_.verify(), std::nullopt);
+}
+
+TEST_F(PfnPagingListsTest, StandbyIsHandedOutLastAndItsPageGoesToThePagingFile) {
+    const Pfn table = *pfns_.allocateZeroed(PageUse::PageTable);
+    const Pfn frame = pageOut(table, PageState::Standby, 9);
+    pfns_.memory().frame(frame)[0] = std::byte{0x5A};
+    std::vector<Pfn> others;
+    while (pfns_.available() != 0)
+        others.push_back(*pfns_.allocateZeroed(PageUse::UserPrivate));
+    EXPECT_EQ(std::ranges::count(others, frame), 0) << "Zeroed and Free first";
+    const auto reused = pfns_.allocateZeroed(PageUse::PageTable);
+    ASSERT_EQ(reused, frame) << "then the Standby frame";
+    EXPECT_EQ(pfns_.repurposed(), 1u);
+    EXPECT_TRUE(isZero(frame)) << "handed out zeroed";
+    const Pte owner = pfns_.memory().read<Pte>(table.address());
+    EXPECT_TRUE(owner.isPagefile()) << "its page's PTE names the slot, not the frame";
+    EXPECT_EQ(owner.pagefileSlot(), 9u);
+    EXPECT_EQ(owner.protection(), *MmProtection::fromWin32(page::kReadWrite));
+    EXPECT_EQ(pfns_.entry(frame).pagefileSlot, 0u) << "the slot is the PTE's now";
+    EXPECT_EQ(pfns_.entry(frame).use, PageUse::PageTable);
+    EXPECT_EQ(pfns_.verify(), std::nullopt);
+}
+
+TEST_F(PfnPagingListsTest, BadFramesAreNeverHandedOut) {
+    const Pfn first = kFirstRamPfn;
+    EXPECT_TRUE(pfns_.markBad(first + 3)) << "a Zeroed frame goes at once";
+    const Pfn inUse = *pfns_.allocateZeroed(PageUse::UserPrivate);
+    EXPECT_FALSE(pfns_.markBad(inUse)) << "one in use when it is freed";
+    EXPECT_EQ(pfns_.count(PageState::Bad), 1u);
+    EXPECT_EQ(pfns_.verify(), std::nullopt);
+    pfns_.release(inUse);
+    EXPECT_EQ(pfns_.entry(inUse).state, PageState::Bad);
+    std::vector<Pfn> all;
+    while (auto f = pfns_.allocateZeroed(PageUse::UserPrivate))
+        all.push_back(*f);
+    EXPECT_EQ(all.size(), kFrames - 2);
+    EXPECT_EQ(std::ranges::count(all, first + 3), 0);
+    EXPECT_EQ(std::ranges::count(all, inUse), 0);
+    EXPECT_EQ(pfns_.verify(), std::nullopt);
+}
+
+TEST_F(PfnPagingListsTest, TheZeroPagePassTurnsFreeIntoZeroed) {
+    const Pfn a = *pfns_.allocateZeroed(PageUse::UserPrivate);
+    const Pfn b = *pfns_.allocateZeroed(PageUse::UserPrivate);
+    pfns_.memory().frame(a)[5] = std::byte{1};
+    pfns_.memory().frame(b)[5] = std::byte{1};
+    pfns_.release(a);
+    pfns_.release(b);
+    EXPECT_EQ(pfns_.zeroFreeFrames(1), 1u);
+    EXPECT_EQ(pfns_.entry(a).state, PageState::Zeroed);
+    EXPECT_TRUE(isZero(a));
+    EXPECT_EQ(pfns_.entry(b).state, PageState::Free);
+    EXPECT_EQ(pfns_.zeroFreeFrames(10), 1u);
+    EXPECT_TRUE(isZero(b));
+    EXPECT_EQ(pfns_.zeroedWhileIdle(), 2u);
+    EXPECT_EQ(pfns_.verify(), std::nullopt);
 }
 
 TEST(PfnNames, NameEveryStateAndUse) {
