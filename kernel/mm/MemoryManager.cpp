@@ -170,7 +170,7 @@ std::optional<std::vector<Pfn>> MemoryManager::readPages(std::uint32_t first, st
             pfns_.release(f);
     };
     for (std::size_t i = 0; i < count; ++i) {
-        auto frame = pfns_.allocateZeroed(use);
+        auto frame = pfns_.allocateForOverwrite(use);
         if (!frame) {
             giveBack();
             noFrame = true;

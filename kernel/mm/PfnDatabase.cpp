@@ -57,7 +57,7 @@ void PfnDatabase::unlink(std::uint32_t i) {
     e.next = e.prev = PfnEntry::kNone;
 }
 
-std::optional<Pfn> PfnDatabase::allocateZeroed(PageUse use) {
+std::optional<Pfn> PfnDatabase::allocate(PageUse use, bool zero) {
     std::uint32_t i = popFront(PageState::Zeroed);
     if (i == PfnEntry::kNone) {
         i = popFront(PageState::Free);
@@ -67,8 +67,10 @@ std::optional<Pfn> PfnDatabase::allocateZeroed(PageUse use) {
                 return std::nullopt;
             repurpose(i);
         }
-        memory_.zero(pfnAt(i));
-        ++zeroedOnDemand_;
+        if (zero) {
+            memory_.zero(pfnAt(i));
+            ++zeroedOnDemand_;
+        }
     }
     PfnEntry& e = entries_[i];
     e.use = use;

@@ -73,7 +73,10 @@ public:
     const hal::PhysicalMemory& memory() const { return memory_; }
     // A zeroed frame, now Active with the given use; empty if no frame is left. The third
     // choice repurposes a Standby frame (see above).
-    std::optional<Pfn> allocateZeroed(PageUse use);
+    std::optional<Pfn> allocateZeroed(PageUse use) { return allocate(use, true); }
+    // The same for a frame whose every byte is about to be overwritten (a page read back from
+    // the paging file): a Free or repurposed frame is not zeroed first.
+    std::optional<Pfn> allocateForOverwrite(PageUse use) { return allocate(use, false); }
     // A frame in use (Active or on a transition list) goes back to the free list. It must
     // hold no paging-file slot: whoever frees the page gives that back first.
     void release(Pfn pfn);
@@ -132,6 +135,7 @@ private:
     void pushBack(PageState list, std::uint32_t i);
     std::uint32_t popFront(PageState list);
     void unlink(std::uint32_t i);
+    std::optional<Pfn> allocate(PageUse use, bool zero);
     // A Standby frame, just taken off its list, leaves its page (see allocateZeroed).
     void repurpose(std::uint32_t i);
     // Lists whose frames are linked (Active is only counted).

@@ -49,6 +49,24 @@ static ULONG64 bad_pages(ULONG64* base, ULONG64 pages, const unsigned char* gene
     return bad;
 }
 
+typedef LONG NTSTATUS;
+typedef struct WorkingSetEx {
+    ULONG_PTR VirtualAddress;
+    ULONG_PTR Attributes;
+} WorkingSetEx;
+NTSTATUS NTAPI NtQueryVirtualMemory(HANDLE process, PVOID base, int information_class,
+                                    PVOID information, SIZE_T length, PSIZE_T returned);
+
+/* MemoryWorkingSetExInformation's Attributes for the page at ADDRESS: bit 0 Valid, bit 22
+ * Locked. */
+static ULONG_PTR working_set_attributes(const void* address) {
+    WorkingSetEx entry = {(ULONG_PTR)address, 0};
+    if (NtQueryVirtualMemory((HANDLE)-1, NULL, 4, &entry, sizeof(entry), NULL) != 0) {
+        return 0;
+    }
+    return entry.Attributes;
+}
+
 static void run(ULONG64 megabytes, ULONG64 seed, const char* who) {
     const ULONG64 pages = megabytes * (1024 * 1024 / PAGE);
     ULONG64* base = VirtualAlloc(NULL, pages * PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
@@ -59,6 +77,13 @@ static void run(ULONG64 megabytes, ULONG64 seed, const char* who) {
     if (!CHECK_TRUE(test_name(name, sizeof(name), who, ": the memory commits"),
                     base != NULL && generations != NULL)) {
         return;
+    }
+    /* A locked page never leaves the working set, whatever the pressure. */
+    volatile ULONG64* locked = VirtualAlloc(NULL, PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    CHECK_TRUE(test_name(name, sizeof(name), who, ": VirtualLock of a page succeeds"),
+               locked != NULL && VirtualLock((void*)locked, PAGE));
+    if (locked != NULL) {
+        locked[7] = seed;
     }
     for (ULONG64 p = 0; p < pages; ++p) {
         fill_page(base + p * WORDS_PER_PAGE, p, 0, seed);
@@ -77,6 +102,14 @@ static void run(ULONG64 megabytes, ULONG64 seed, const char* who) {
               bad_pages(base, pages, generations, seed), 0);
     CHECK_DEC(test_name(name, sizeof(name), who, ": and again"),
               bad_pages(base, pages, generations, seed), 0);
+    if (locked != NULL) {
+        /* Queried before it is touched: a touch would bring back a page that had left. */
+        const ULONG_PTR attributes = working_set_attributes((const void*)locked);
+        CHECK_EQ(test_name(name, sizeof(name), who, ": the locked page never left (Valid, Locked)"),
+                 attributes & ((1ull << 22) | 1), (1ull << 22) | 1);
+        CHECK_EQ(test_name(name, sizeof(name), who, ": and holds its data"), locked[7], seed);
+        VirtualFree((void*)locked, 0, MEM_RELEASE);
+    }
     CHECK_TRUE(test_name(name, sizeof(name), who, ": the memory is released"),
                VirtualFree(base, 0, MEM_RELEASE) && VirtualFree(generations, 0, MEM_RELEASE));
 }
