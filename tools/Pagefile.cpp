@@ -55,7 +55,11 @@ std::expected<std::unique_ptr<mm::PagingFile>, std::string> openPagefile(
     if (ec)
         directory = "/tmp";
     auto file = mm::PagingFile::create(bytes / kPageSize, directory, options.path);
-    if (file && options.failReads)
+    if (!file)
+        return std::unexpected(file.error() +
+                               " (--pagefile-path PATH puts it elsewhere; --pagefile 0 runs "
+                               "without one)");
+    if (options.failReads)
         (*file)->failReadsFrom(1);
     return file;
 }
