@@ -11,29 +11,16 @@
 
 #include "common/command_line.h"
 #include "common/print.h"
+#include "common/working_set.h"
 
 #define PAGE 4096u
 #define THE_PAGE ((volatile unsigned char*)0x10000000)
 
-typedef LONG NTSTATUS;
-typedef struct WorkingSetEx {
-    ULONG_PTR VirtualAddress;
-    ULONG_PTR Attributes;
-} WorkingSetEx;
-NTSTATUS NTAPI NtQueryVirtualMemory(HANDLE process, PVOID base, int information_class,
-                                    PVOID information, SIZE_T length, PSIZE_T returned);
-
-/* Bit 0 of MemoryWorkingSetExInformation: the page is valid, in the working set. */
-static int resident(void) {
-    WorkingSetEx entry = {(ULONG_PTR)THE_PAGE, 0};
-    if (NtQueryVirtualMemory((HANDLE)-1, NULL, 4, &entry, sizeof(entry), NULL) != 0)
-        return -1;
-    return (int)(entry.Attributes & 1);
-}
-
 static void say(const char* stage) {
     print_str(stage);
-    print_str(resident() == 1 ? " [in the working set]\n" : " [not in the working set]\n");
+    print_str((working_set_attributes(THE_PAGE) & WORKING_SET_EX_VALID) != 0
+                  ? " [in the working set]\n"
+                  : " [not in the working set]\n");
 }
 
 static BOOL intact(void) {
@@ -82,8 +69,8 @@ int start(void) {
     stage_soft();
     K32EmptyWorkingSet(GetCurrentProcess());
     const SIZE_T bytes = (SIZE_T)megabytes << 20;
-    volatile unsigned char* other = VirtualAlloc(NULL, bytes, MEM_RESERVE | MEM_COMMIT,
-                                                 PAGE_READWRITE);
+    volatile unsigned char* other =
+        VirtualAlloc(NULL, bytes, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
     if (other == NULL) {
         print_last_error("VirtualAlloc of the memory to sweep");
         return 1;

@@ -12,6 +12,7 @@
  *        STATUS_IN_PAGE_ERROR, which ends the process. */
 #include "../framework/ntoy_test.h"
 #include "../threads/spawn.h"
+#include "common/working_set.h"
 
 #define PROGRAM "overcommit.exe"
 #define PAGE 4096u
@@ -47,24 +48,6 @@ static ULONG64 bad_pages(ULONG64* base, ULONG64 pages, const unsigned char* gene
         }
     }
     return bad;
-}
-
-typedef LONG NTSTATUS;
-typedef struct WorkingSetEx {
-    ULONG_PTR VirtualAddress;
-    ULONG_PTR Attributes;
-} WorkingSetEx;
-NTSTATUS NTAPI NtQueryVirtualMemory(HANDLE process, PVOID base, int information_class,
-                                    PVOID information, SIZE_T length, PSIZE_T returned);
-
-/* MemoryWorkingSetExInformation's Attributes for the page at ADDRESS: bit 0 Valid, bit 22
- * Locked. */
-static ULONG_PTR working_set_attributes(const void* address) {
-    WorkingSetEx entry = {(ULONG_PTR)address, 0};
-    if (NtQueryVirtualMemory((HANDLE)-1, NULL, 4, &entry, sizeof(entry), NULL) != 0) {
-        return 0;
-    }
-    return entry.Attributes;
 }
 
 static void run(ULONG64 megabytes, ULONG64 seed, const char* who) {
@@ -106,7 +89,8 @@ static void run(ULONG64 megabytes, ULONG64 seed, const char* who) {
         /* Queried before it is touched: a touch would bring back a page that had left. */
         const ULONG_PTR attributes = working_set_attributes((const void*)locked);
         CHECK_EQ(test_name(name, sizeof(name), who, ": the locked page never left (Valid, Locked)"),
-                 attributes & ((1ull << 22) | 1), (1ull << 22) | 1);
+                 attributes & (WORKING_SET_EX_LOCKED | WORKING_SET_EX_VALID),
+                 WORKING_SET_EX_LOCKED | WORKING_SET_EX_VALID);
         CHECK_EQ(test_name(name, sizeof(name), who, ": and holds its data"), locked[7], seed);
         VirtualFree((void*)locked, 0, MEM_RELEASE);
     }
