@@ -59,7 +59,8 @@ void StopObserver::trim(ke::EventOrigin, const ps::Process& process, const mm::T
         fmt::format("trim: {} pages left the working set of process {} ({}): {}; it holds {} now\n",
                     e.pages, process.id(), name,
                     e.reason == mm::TrimReason::Balance ? "the balance set manager needed frames"
-                                                        : "the process emptied it",
+                    : e.reason == mm::TrimReason::Empty ? "the process emptied it"
+                                                        : "it reached its hard maximum",
                     e.space.workingSet().size()));
 }
 

@@ -193,6 +193,43 @@ static void test_lock_limits(void) {
     VirtualProtect(pages + 0xE000, 0x1000, PAGE_READWRITE, &old);
 }
 
+/* A hard maximum (QUOTA_LIMITS_HARDWS_MAX_ENABLE): touching more pages than it allows keeps
+ * the working set at most that large, every page's data intact. */
+static void test_hard_maximum(void) {
+    enum { TOUCHED = 200, MAXIMUM = 128 };
+    unsigned char* many = VirtualAlloc(NULL, TOUCHED * 0x1000, MEM_COMMIT, PAGE_READWRITE);
+    if (!CHECK_TRUE("hard maximum: pages to touch", many != NULL)) {
+        return;
+    }
+    CHECK_TRUE("hard maximum: SetProcessWorkingSetSizeEx(HARDWS_MAX_ENABLE) succeeds",
+               SetProcessWorkingSetSizeEx(GetCurrentProcess(), 32 * 0x1000, MAXIMUM * 0x1000,
+                                          QUOTA_LIMITS_HARDWS_MAX_ENABLE));
+    SIZE_T largest = 0;
+    for (int i = 0; i < TOUCHED; ++i) {
+        many[i * 0x1000 + 8] = (unsigned char)(i + 3);
+        PROCESS_MEMORY_COUNTERS counters;
+        counters.WorkingSetSize = 0;
+        K32GetProcessMemoryInfo(GetCurrentProcess(), &counters, sizeof(counters));
+        if (counters.WorkingSetSize > largest) {
+            largest = counters.WorkingSetSize;
+        }
+    }
+    CHECK_TRUE("hard maximum: the working set never grew past it", largest <= MAXIMUM * 0x1000);
+    BOOL intact = TRUE;
+    for (int i = 0; i < TOUCHED; ++i) {
+        intact = intact && many[i * 0x1000 + 8] == (unsigned char)(i + 3);
+    }
+    CHECK_TRUE("hard maximum: every page kept its data", intact);
+    CHECK_TRUE("hard maximum: HARDWS_MAX_DISABLE and the defaults are taken",
+               SetProcessWorkingSetSizeEx(GetCurrentProcess(), 204800, 1413120,
+                                          QUOTA_LIMITS_HARDWS_MAX_DISABLE));
+    DWORD flags = 0xFFFF;
+    SIZE_T minimum = 0, maximum = 0;
+    GetProcessWorkingSetSizeEx(GetCurrentProcess(), &minimum, &maximum, &flags);
+    CHECK_EQ("hard maximum: no hard limit any more", flags & QUOTA_LIMITS_HARDWS_MAX_ENABLE, 0);
+    VirtualFree(many, 0, MEM_RELEASE);
+}
+
 int start(void) {
     pages = VirtualAlloc(NULL, PAGES * 0x1000, MEM_COMMIT, PAGE_READWRITE);
     if (!CHECK_TRUE("pages to work on", pages != NULL)) {
@@ -202,5 +239,6 @@ int start(void) {
     test_empty();
     test_lock();
     test_lock_limits();
+    test_hard_maximum();
     return test_done();
 }

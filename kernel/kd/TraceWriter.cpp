@@ -189,7 +189,9 @@ void TraceWriter::trim(ke::EventOrigin origin, const ps::Process& owner, const m
     j["owner_process_id"] = owner.id();
     j["pages"] = e.pages;
     j["working_set"] = e.space.workingSet().size();
-    j["reason"] = e.reason == mm::TrimReason::Balance ? "balance" : "empty";
+    j["reason"] = e.reason == mm::TrimReason::Balance ? "balance"
+                  : e.reason == mm::TrimReason::Empty ? "empty"
+                                                      : "hard_maximum";
     write(j.dump());
 }
 

@@ -204,6 +204,14 @@ void AddressSpace::freePage(VirtualAddress va, PhysicalAddress at, Pte pte) {
     --committedPages_;
 }
 
+void AddressSpace::keepUnderHardMaximum() {
+    if ((limits_.flags & kHardMaximumEnable) == 0 || workingSet_.size() < limits_.maximumPages)
+        return;
+    // Locked pages are never pushed out; setWorkingSetLimits keeps them below the maximum.
+    const std::uint64_t n = trim(workingSet_.size() + 1 - limits_.maximumPages);
+    mm_.notify({*this, n, TrimReason::HardMaximum});
+}
+
 void AddressSpace::leaveWorkingSet(VirtualAddress va, PhysicalAddress at, Pte pte) {
     const PfnEntry& e = mm_.pfns().entry(pte.pfn());
     if (e.discardable && !pte.has(PteBit::Dirty)) {
@@ -306,6 +314,7 @@ std::expected<Pfn, NtStatus> AddressSpace::materialize(VirtualAddress va, PageUs
         return pte.pfn();
     if (!pte.isCommitted())
         return std::unexpected(NtStatus::NotCommitted);
+    keepUnderHardMaximum();
     mm_.makeRoomForValidPage();
     if (pte.isPagefile()) {
         // Its contents are in the paging file: read back, never replaced by zeros.
@@ -548,6 +557,7 @@ PageFaultOutcome AddressSpace::handleFault(VirtualAddress address, std::uint32_t
         return refuse(FaultKind::NotCommitted);
     const MmProtection prot = pte.protection();
     // Any resolution below may make a page valid.
+    keepUnderHardMaximum();
     mm_.makeRoomForValidPage();
 
     if (prot.isGuard()) {

@@ -117,8 +117,11 @@ public:
 
     // --- working-set limits and locked pages, as Windows keeps them
     // Sizes in pages. Windows' defaults for a process: 200 KB and 1380 KB. The maximum is
-    // advisory (Windows' too, unless QUOTA_LIMITS_HARDWS_MAX_ENABLE); the minimum bounds what
-    // may be locked: every locked page and a fluid margin of kFluidWorkingSet must fit in it.
+    // advisory unless QUOTA_LIMITS_HARDWS_MAX_ENABLE makes it hard, as on Windows: then a
+    // page that becomes valid in a full working set first pushes its oldest page out. The
+    // minimum bounds what may be locked: every locked page and a fluid margin of
+    // kFluidWorkingSet must fit in it.
+    static constexpr std::uint32_t kHardMaximumEnable = 0x4;  // QUOTA_LIMITS_HARDWS_MAX_ENABLE
     static constexpr std::uint64_t kDefaultMinimumWorkingSet = 50;
     static constexpr std::uint64_t kDefaultMaximumWorkingSet = 345;
     static constexpr std::uint64_t kLeastMinimumWorkingSet = 20;
@@ -172,6 +175,8 @@ private:
     // and its place in or out of the working set.
     void reprotect(VirtualAddress va, PhysicalAddress at, Pte pte, MmProtection prot);
     void freePage(VirtualAddress va, PhysicalAddress at, Pte pte);
+    // Before a page becomes valid: with a hard maximum, a full working set gives up a page.
+    void keepUnderHardMaximum();
     // A valid page leaves the working set: its frame waits behind a transition PTE, or is
     // freed if MEM_RESET made it discardable and it was not written since.
     void leaveWorkingSet(VirtualAddress va, PhysicalAddress at, Pte pte);

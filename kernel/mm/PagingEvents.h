@@ -9,8 +9,9 @@ namespace ntoy::mm {
 class AddressSpace;
 
 enum class TrimReason : std::uint8_t {
-    Balance,  // the balance set manager, short of frames or of room for valid pages
-    Empty,    // the process asked (EmptyWorkingSet, SetProcessWorkingSetSize(-1, -1))
+    Balance,      // the balance set manager, short of frames or of room for valid pages
+    Empty,        // the process asked (EmptyWorkingSet, SetProcessWorkingSetSize(-1, -1))
+    HardMaximum,  // the process's working set reached its hard maximum
 };
 
 struct TrimEvent {

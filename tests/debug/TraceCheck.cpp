@@ -142,7 +142,8 @@ int main(int argc, char** argv) {
         } else if (event == "trim") {
             if (!j["owner_process_id"].is_number_unsigned() || !j["pages"].is_number_unsigned() ||
                 !j["working_set"].is_number_unsigned() ||
-                (j["reason"] != "balance" && j["reason"] != "empty"))
+                (j["reason"] != "balance" && j["reason"] != "empty" &&
+                 j["reason"] != "hard_maximum"))
                 return fail(n, "trim without its owner, pages, working set or reason: " + text);
             ++trims;
         } else if (event == "page_write" || event == "page_read") {

@@ -335,3 +335,46 @@ TEST_F(PagerTest, ABadFrameLeavesServiceAndTheCommitLimit) {
 
 }  // namespace
 }  // namespace ntoy::test
+
+namespace ntoy::test {
+namespace {
+
+// Working-set limits need a machine larger than the 512 frames the system keeps.
+class HardMaximumTest : public AddressSpaceFixture {
+protected:
+    HardMaximumTest() : AddressSpaceFixture(1024) {}
+    void SetUp() override {
+        reserve(page(0), 100);
+        ASSERT_EQ(commit(page(0), 100, mm::page::kReadWrite), NtStatus::Success);
+    }
+};
+
+TEST_F(HardMaximumTest, KeepsTheWorkingSetUnderIt) {
+    constexpr std::uint64_t kMaximum = 40;
+    ASSERT_EQ(space().setWorkingSetLimits(20, kMaximum, mm::AddressSpace::kHardMaximumEnable),
+              NtStatus::Success);
+    for (std::uint64_t i = 0; i < 100; ++i) {
+        ASSERT_EQ(touch(page(i), AccessKind::Write).response, PageFaultResponse::Resolved);
+        ASSERT_TRUE(guest().poke(page(i), i + 11));
+        ASSERT_LE(space().workingSet().size(), kMaximum) << i;
+    }
+    for (std::uint64_t i = 0; i < 100; ++i) {
+        if (!pte(page(i)).isValid()) {
+            ASSERT_EQ(touch(page(i), AccessKind::Read).response, PageFaultResponse::Resolved);
+        }
+        ASSERT_EQ(guest().peek<std::uint64_t>(page(i)), i + 11) << i;
+        ASSERT_LE(space().workingSet().size(), kMaximum) << i;
+    }
+    // Advisory again: the set grows past it.
+    ASSERT_EQ(space().setWorkingSetLimits(20, kMaximum, 0), NtStatus::Success);
+    for (std::uint64_t i = 0; i < 100; ++i) {
+        if (!pte(page(i)).isValid()) {
+            touch(page(i), AccessKind::Read);
+        }
+    }
+    EXPECT_GT(space().workingSet().size(), kMaximum);
+    EXPECT_EQ(brokenInvariant(), std::nullopt);
+}
+
+}  // namespace
+}  // namespace ntoy::test
