@@ -65,9 +65,12 @@ void AddressSpace::setPte(VirtualAddress va, PhysicalAddress at, Pte pte) {
     }
     // A frame is Active while a valid PTE names it, on the Modified list while a transition
     // PTE does.
-    // The CPU marks a page it wrote Dirty: its copy in the paging file, if any, is stale.
-    if (old.isValid() && old.has(PteBit::Dirty))
+    // The CPU marks a page it wrote Dirty: its copy in the paging file, if any, is stale, and
+    // a MEM_RESET before the write no longer lets its contents go.
+    if (old.isValid() && old.has(PteBit::Dirty)) {
         mm_.dropPagefileCopy(old.pfn());
+        pfns.entry(old.pfn()).discardable = false;
+    }
     // A frame is Active while a valid PTE names it; while a transition PTE does, it waits on
     // Standby if the paging file holds its page, else on Modified.
     if (pte.hasFrame()) {
@@ -309,13 +312,16 @@ std::expected<Pfn, NtStatus> AddressSpace::materialize(VirtualAddress va, PageUs
     const auto at = tables_.findPte(va);
     if (!at)
         return std::unexpected(NtStatus::NotCommitted);
-    const Pte pte = tables_.read(*at);
-    if (pte.hasFrame())
-        return pte.pfn();
-    if (!pte.isCommitted())
-        return std::unexpected(NtStatus::NotCommitted);
+    if (const Pte before = tables_.read(*at); before.hasFrame()) {
+        // The caller fills it: a copy in the paging file would be stale.
+        noteWritten(va);
+        return before.pfn();
+    }
     keepUnderHardMaximum();
     mm_.makeRoomForValidPage();
+    const Pte pte = tables_.read(*at);
+    if (!pte.isCommitted())
+        return std::unexpected(NtStatus::NotCommitted);
     if (pte.isPagefile()) {
         // Its contents are in the paging file: read back, never replaced by zeros.
         PageFaultOutcome o;
@@ -432,7 +438,11 @@ NtStatus AddressSpace::lockPages(VirtualAddress start, VirtualAddress end) {
         if (!pte.isValid())
             if (auto frame = frameForKernelAccess(va, AccessKind::Read); !frame)
                 return frame.error();
-        workingSet_.setLocked(mm_.pfns().entry(tables_.pteAt(va).pfn()).wsIndex, true);
+        const Pfn frame = tables_.pteAt(va).pfn();
+        workingSet_.setLocked(mm_.pfns().entry(frame).wsIndex, true);
+        // A locked page never leaves, so a copy in the paging file would only hold a slot
+        // that commit counted on for another page.
+        mm_.dropPagefileCopy(frame);
     }
     return alreadyLocked != 0 ? NtStatus::WasLocked : NtStatus::Success;
 }
@@ -488,15 +498,22 @@ bool AddressSpace::writeResident(VirtualAddress va, std::span<const std::byte> i
                          [&](std::byte* host, std::uint64_t off, std::uint64_t n, Pte e) {
                              std::memcpy(host, in.data() + off, n);
                              mm_.dropPagefileCopy(e.pfn());
+                             mm_.pfns().entry(e.pfn()).discardable = false;
                              if (e.protection().executable())
                                  mmu_.codeModified((va + off).pageBase(), kPageSize);
                          });
     return true;
 }
 
-std::optional<AddressSpace::ThreadStack> AddressSpace::currentStack() const {
+std::optional<AddressSpace::ThreadStack> AddressSpace::currentStack() {
     if (currentTeb_.value() == 0)
         return std::nullopt;
+    // The TEB is pageable: a page of it that lives in the paging file comes back first.
+    for (const std::uint64_t offset : {NTOY_TEB_STACK_BASE, NTOY_TEB_DEALLOCATION_STACK}) {
+        const VirtualAddress page = (currentTeb_ + offset).pageBase();
+        if (const auto at = tables_.findPte(page); at && tables_.read(*at).isPagefile())
+            (void)materialize(page);
+    }
     std::uint64_t top = 0, bottom = 0;
     if (!readResident(currentTeb_ + NTOY_TEB_STACK_BASE,
                       std::as_writable_bytes(std::span(&top, 1))) ||
@@ -550,15 +567,17 @@ PageFaultOutcome AddressSpace::handleFault(VirtualAddress address, std::uint32_t
         o.response = PageFaultResponse::AccessViolation;
         return o;
     }
+    // Any resolution below may make a page valid. Room is made first: it may trim this very
+    // page (a spurious or copy-on-write fault on a valid one) or repurpose its frame, so the
+    // PTE is read after it.
+    keepUnderHardMaximum();
+    mm_.makeRoomForValidPage();
     const auto at = tables_.findPte(va);
     o.before = at ? tables_.read(*at) : Pte();
     const Pte pte = o.before;
     if (!pte.isCommitted())
         return refuse(FaultKind::NotCommitted);
     const MmProtection prot = pte.protection();
-    // Any resolution below may make a page valid.
-    keepUnderHardMaximum();
-    mm_.makeRoomForValidPage();
 
     if (prot.isGuard()) {
         disarmGuard(va, *at, pte);
@@ -712,7 +731,10 @@ std::optional<Pfn> AddressSpace::pageIn(VirtualAddress va, PhysicalAddress at, P
         ++count;
     }
     bool noFrame = false;
-    const auto frames = mm_.readPages(slot, count, PageUse::UserPrivate, noFrame);
+    const Vad* vad = vads_.find(va);
+    const PageUse use =
+        vad && vad->type == VadType::Image ? PageUse::UserImage : PageUse::UserPrivate;
+    const auto frames = mm_.readPages(slot, count, use, noFrame);
     if (!frames) {
         o.response = noFrame ? PageFaultResponse::OutOfMemory : PageFaultResponse::InPageError;
         o.kind = FaultKind::Hard;

@@ -89,13 +89,13 @@ public:
     // current thread; its stack range decides which guard pages grow a stack.
     void setCurrentTeb(VirtualAddress teb) { currentTeb_ = teb; }
     // The current thread's stack as its TEB describes it: [DeallocationStack, NtTib.StackBase).
-    // Read without faulting anything in: a TEB without its frame or without read access, or
-    // one that describes an empty range, describes no stack.
+    // A TEB page in the paging file is read back first; otherwise nothing is faulted in: a
+    // TEB without read access, or one that describes an empty range, describes no stack.
     struct ThreadStack {
         VirtualAddress bottom, top;
         bool contains(VirtualAddress va) const { return va >= bottom && va < top; }
     };
-    std::optional<ThreadStack> currentStack() const;
+    std::optional<ThreadStack> currentStack();
 
     // Gives a committed page its frame now (the loader and process set-up fill pages before
     // the guest runs, so they never fault). Returns the frame.

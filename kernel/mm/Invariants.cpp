@@ -197,7 +197,8 @@ std::optional<std::string> checkAddressSpace(const MemoryManager& mm, const Addr
                         return bad;
                     c.committedPages += pte.isCommitted();
                     c.validPages += pte.isValid();
-                    c.pagefilePages += pte.isPagefile();
+                    if (pte.isPagefile())
+                        c.pagefileSlots.push_back(pte.pagefileSlot());
                 }
             }
         }
@@ -224,7 +225,8 @@ std::optional<std::string> checkMemoryInvariants(const MemoryManager& mm,
 std::optional<std::string> checkMappingsAndCharge(const MemoryManager& mm,
                                                   std::span<const AddressSpace* const> spaces) {
     const auto& pfns = mm.pfns();
-    std::uint64_t committed = 0, userFrames = 0, processTables = 0, pagefilePages = 0;
+    std::uint64_t committed = 0, userFrames = 0, processTables = 0;
+    std::vector<std::uint32_t> slots;
     for (const AddressSpace* space : spaces) {
         UserHalfCensus c;
         if (auto bad = checkAddressSpace(mm, *space, &c))
@@ -232,20 +234,29 @@ std::optional<std::string> checkMappingsAndCharge(const MemoryManager& mm,
         committed += c.committedPages;
         userFrames += c.frames;
         processTables += c.tables + 1;  // and the root
-        pagefilePages += c.pagefilePages;
+        slots.insert(slots.end(), c.pagefileSlots.begin(), c.pagefileSlots.end());
     }
-    // Each slot in use holds one page: one a pagefile PTE names, or a copy a frame keeps.
+    // Each slot in use holds one page: one a pagefile PTE names, or a copy a frame keeps; and
+    // no slot is named twice.
+    const std::uint64_t pagefilePages = slots.size();
+    for (Pfn f = pfns.memory().firstPfn(); f < pfns.memory().endPfn(); f = f + 1)
+        if (pfns.entry(f).pagefileSlot != 0)
+            slots.push_back(pfns.entry(f).pagefileSlot);
     if (const PagingFile* file = mm.pagingFile()) {
-        std::uint64_t copies = 0;
-        for (Pfn f = pfns.memory().firstPfn(); f < pfns.memory().endPfn(); f = f + 1)
-            copies += pfns.entry(f).pagefileSlot != 0;
-        if (file->used() != pagefilePages + copies)
+        std::unordered_set<std::uint32_t> seen;
+        for (const std::uint32_t slot : slots) {
+            if (!file->inUse(slot))
+                return fmt::format("paging-file slot {:#x} is named but holds nothing", slot);
+            if (!seen.insert(slot).second)
+                return fmt::format("paging-file slot {:#x} is named twice", slot);
+        }
+        if (file->used() != slots.size())
             return fmt::format(
-                "the paging file has {} slots in use, but {} pagefile PTEs and {} "
-                "frames' copies hold slots",
-                file->used(), pagefilePages, copies);
-    } else if (pagefilePages != 0) {
-        return fmt::format("{} pagefile PTEs without a paging file", pagefilePages);
+                "the paging file has {} slots in use, but {} pagefile PTEs and {} frames' "
+                "copies hold slots",
+                file->used(), pagefilePages, slots.size() - pagefilePages);
+    } else if (!slots.empty()) {
+        return fmt::format("{} paging-file slots named without a paging file", slots.size());
     }
     // The system tables: the master root and everything below it.
     const auto& ram = pfns.memory();

@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "kernel/mm/AddressSpace.h"
 #include "kernel/mm/MemoryManager.h"
@@ -21,7 +22,8 @@ struct UserHalfCensus {
     std::uint64_t frames = 0;  // user frames named by valid or transition PTEs
     std::uint64_t tables = 0;  // page-table pages below the root
     std::uint64_t validPages = 0;
-    std::uint64_t pagefilePages = 0;  // pagefile PTEs: pages that live in the paging file alone
+    // The slots pagefile PTEs name: pages that live in the paging file alone.
+    std::vector<std::uint32_t> pagefileSlots;
 };
 
 // Walks the user half of `space` and checks, page by page: table usedEntries match their

@@ -115,6 +115,22 @@ bool MemoryManager::retireFrame(Pfn pfn) {
     return true;
 }
 
+std::uint64_t MemoryManager::reclaimCopies() {
+    // The file is full. Commit counted one place per page, RAM or file; a page resident and
+    // also copied in the file holds two, so its copy goes: it will be written again if it
+    // leaves. (Standby copies stay: they are the only place those pages' contents are kept
+    // once their frames go.)
+    std::uint64_t n = 0;
+    const auto& ram = pfns_.memory();
+    for (Pfn f = ram.firstPfn(); f < ram.endPfn(); f = f + 1) {
+        if (pfns_.entry(f).state == PageState::Active && pfns_.entry(f).pagefileSlot != 0) {
+            dropPagefileCopy(f);
+            ++n;
+        }
+    }
+    return n;
+}
+
 void MemoryManager::dropPagefileCopy(Pfn pfn) {
     PfnEntry& e = pfns_.entry(pfn);
     if (e.pagefileSlot == 0)
@@ -135,7 +151,9 @@ std::uint64_t MemoryManager::writeModifiedPages(std::uint64_t pages) {
             {pages - written, PagingFile::kMaxCluster, pfns_.count(PageState::Modified)}));
         if (want == 0)
             break;
-        const auto run = pagingFile_->allocate(want);
+        auto run = pagingFile_->allocate(want);
+        if (!run && reclaimCopies() != 0)
+            run = pagingFile_->allocate(want);
         if (!run)
             break;  // full: the pages wait on Modified
         std::array<Pfn, PagingFile::kMaxCluster> frames{};

@@ -95,6 +95,9 @@ public:
     // paging file in clusters; each goes to Standby keeping its slot. Returns how many were
     // written: 0 without a paging file, when it is full, or when the host refused a write.
     std::uint64_t writeModifiedPages(std::uint64_t pages);
+    // When the paging file is full: the copies Active frames keep go (see the definition).
+    // Returns how many slots came back.
+    std::uint64_t reclaimCopies();
     // A hard fault's read: `slots.size()` pages from consecutive slots starting at `first`
     // into fresh frames of `use`. Each holds its slot, the first only while the file has room
     // to spare. Empty, with nothing allocated, if frames ran out (`noFrame` set) or the read

@@ -43,14 +43,18 @@ std::expected<std::unique_ptr<PagingFile>, std::string> PagingFile::create(
                 "cannot create the paging file {}: {}{}", path.string(), std::strerror(errno),
                 errno == EEXIST ? " (ntoy never writes over a file that exists)" : ""));
     }
-    // The file's size is set now so that a full disk shows at start rather than at the first
-    // write; it stays sparse until pages are written.
-    if (::ftruncate(fd.get(), static_cast<off_t>(pages * kPageSize)) != 0) {
-        const int error = errno;
+    // The file's blocks are reserved now, so that a full disk shows at start rather than as
+    // a failed write when memory runs short. A file system that cannot reserve (tmpfs on
+    // some kernels, some overlays) gets a sparse file of the size instead.
+    const off_t bytes = static_cast<off_t>(pages * kPageSize);
+    int error = ::posix_fallocate(fd.get(), 0, bytes);
+    if (error == EOPNOTSUPP || error == EINVAL)
+        error = ::ftruncate(fd.get(), bytes) == 0 ? 0 : errno;
+    if (error != 0) {
         if (!temporary)
             ::unlink(path.c_str());
-        return std::unexpected(fmt::format("cannot size the paging file {} to {} pages: {}",
-                                           where.string(), pages, std::strerror(error)));
+        return std::unexpected(fmt::format("cannot reserve {} pages for the paging file {}: {}",
+                                           pages, where.string(), std::strerror(error)));
     }
     return std::unique_ptr<PagingFile>(
         new PagingFile(std::move(fd), std::move(where), !temporary, pages));

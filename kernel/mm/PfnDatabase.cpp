@@ -62,10 +62,17 @@ std::optional<Pfn> PfnDatabase::allocate(PageUse use, bool zero) {
     if (i == PfnEntry::kNone) {
         i = popFront(PageState::Free);
         if (i == PfnEntry::kNone) {
-            i = popFront(PageState::Standby);
-            if (i == PfnEntry::kNone)
-                return std::nullopt;
-            repurpose(i);
+            // A frame found bad while its page waited on Standby leaves service now.
+            for (;;) {
+                i = popFront(PageState::Standby);
+                if (i == PfnEntry::kNone)
+                    return std::nullopt;
+                repurpose(i);
+                if (!entries_[i].badPending)
+                    break;
+                entries_[i].use = PageUse::None;
+                pushBack(PageState::Bad, i);
+            }
         }
         if (zero) {
             memory_.zero(pfnAt(i));

@@ -3,13 +3,6 @@
 #include "kernel/mm/SystemLayout.h"
 
 namespace ntoy::mm {
-namespace {
-
-// After resolve(), every page of the range has its frame.
-constexpr auto kResolved = [](Pte e) { return e.hasFrame(); };
-
-}  // namespace
-
 NtStatus UserMemory::resolve(VirtualAddress va, std::uint64_t size, AccessKind access) {
     if (size == 0)
         return NtStatus::Success;
@@ -35,6 +28,25 @@ std::byte* UserMemory::fastPath(VirtualAddress va, std::uint64_t size, AccessKin
     return space_.tables().memory().at(pte.pfn().address() + va.pageOffset());
 }
 
+NtStatus UserMemory::copyPages(
+    VirtualAddress va, std::uint64_t size, AccessKind access,
+    const std::function<void(std::byte*, std::uint64_t, std::uint64_t)>& copy) {
+    // Page by page, each resolved just before its bytes move: resolving a later page may make
+    // room by trimming an earlier one, whose frame can then be reused, so nothing may be
+    // resolved ahead of its copy. (resolve() checked the whole range first.)
+    std::uint64_t done = 0;
+    while (done < size) {
+        const VirtualAddress at = va + done;
+        const std::uint64_t n = std::min(size - done, kPageSize - at.pageOffset());
+        const auto frame = space_.frameForKernelAccess(at.pageBase(), access);
+        if (!frame)
+            return frame.error();  // an in-page error: the paging file failed us
+        copy(space_.tables().memory().at(frame->address() + at.pageOffset()), done, n);
+        done += n;
+    }
+    return NtStatus::Success;
+}
+
 NtStatus UserMemory::read(VirtualAddress va, std::span<std::byte> out) {
     Pte pte;
     if (std::byte* host = fastPath(va, out.size(), AccessKind::Read, pte)) {
@@ -43,11 +55,10 @@ NtStatus UserMemory::read(VirtualAddress va, std::span<std::byte> out) {
     }
     if (auto s = resolve(va, out.size(), AccessKind::Read); s != NtStatus::Success)
         return s;
-    space_.tables().forEachPiece(va, out.size(), kResolved,
-                                 [&](std::byte* host, std::uint64_t off, std::uint64_t n, Pte) {
-                                     std::memcpy(out.data() + off, host, n);
-                                 });
-    return NtStatus::Success;
+    return copyPages(va, out.size(), AccessKind::Read,
+                     [&](std::byte* host, std::uint64_t off, std::uint64_t n) {
+                         std::memcpy(out.data() + off, host, n);
+                     });
 }
 
 NtStatus UserMemory::write(VirtualAddress va, std::span<const std::byte> in) {
@@ -61,15 +72,16 @@ NtStatus UserMemory::write(VirtualAddress va, std::span<const std::byte> in) {
     }
     if (auto s = resolve(va, in.size(), AccessKind::Write); s != NtStatus::Success)
         return s;
-    space_.tables().forEachPiece(
-        va, in.size(), kResolved, [&](std::byte* host, std::uint64_t off, std::uint64_t n, Pte e) {
-            std::memcpy(host, in.data() + off, n);
-            space_.noteWritten(va + off);
-            // Written behind the CPU's back: code it translated from an executable page is stale.
-            if (!e.has(PteBit::NoExecute))
-                space_.mmu().codeModified((va + off).pageBase(), kPageSize);
-        });
-    return NtStatus::Success;
+    return copyPages(va, in.size(), AccessKind::Write,
+                     [&](std::byte* host, std::uint64_t off, std::uint64_t n) {
+                         std::memcpy(host, in.data() + off, n);
+                         const VirtualAddress page = (va + off).pageBase();
+                         space_.noteWritten(page);
+                         // Written behind the CPU's back: code it translated from an
+                         // executable page is stale.
+                         if (!space_.tables().pteAt(page).has(PteBit::NoExecute))
+                             space_.mmu().codeModified(page, kPageSize);
+                     });
 }
 
 NtStatus UserMemory::probeForWrite(VirtualAddress va, std::uint64_t size) {

@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <expected>
+#include <functional>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -45,6 +46,10 @@ private:
     // reached page by page.
     NtStatus resolve(VirtualAddress va, std::uint64_t size, AccessKind access);
     std::byte* fastPath(VirtualAddress va, std::uint64_t size, AccessKind access, Pte& pte);
+    // Calls copy(host, offset, length) for each page's piece of [va, va+size), each page's
+    // frame resolved for `access` just before.
+    NtStatus copyPages(VirtualAddress va, std::uint64_t size, AccessKind access,
+                       const std::function<void(std::byte*, std::uint64_t, std::uint64_t)>& copy);
 
     AddressSpace& space_;
 };

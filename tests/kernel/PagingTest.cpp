@@ -7,6 +7,7 @@
 #include <array>
 #include <filesystem>
 
+#include "kernel/mm/UserMemory.h"
 #include "tests/kernel/AddressSpaceFixture.h"
 #include "tests/kernel/fakes/Printers.h"
 
@@ -373,6 +374,81 @@ TEST_F(HardMaximumTest, KeepsTheWorkingSetUnderIt) {
         }
     }
     EXPECT_GT(space().workingSet().size(), kMaximum);
+    EXPECT_EQ(brokenInvariant(), std::nullopt);
+}
+
+}  // namespace
+}  // namespace ntoy::test
+
+namespace ntoy::test {
+namespace {
+
+// Regressions for what a review of the pager found: each of these failed before its fix.
+
+TEST_F(PagerTest, APageWrittenAfterMemResetIsNeverDiscardedLater) {
+    ASSERT_EQ(touch(page(0), AccessKind::Write).response, PageFaultResponse::Resolved);
+    space().reset(page(0), page(1));
+    ASSERT_TRUE(guest().poke(page(0), std::uint64_t{4242}));  // the CPU sets Dirty
+    space().unlockPages(page(0), page(1));                    // leaves: kept (Modified)
+    ASSERT_TRUE(pte(page(0)).isTransition());
+    ASSERT_EQ(touch(page(0), AccessKind::Read).kind, FaultKind::Transition);
+    space().unlockPages(page(0), page(1));  // leaves again, not Dirty this time
+    ASSERT_TRUE(pte(page(0)).isTransition()) << "the write after the reset still counts";
+    ASSERT_EQ(touch(page(0), AccessKind::Read).kind, FaultKind::Transition);
+    EXPECT_EQ(guest().peek<std::uint64_t>(page(0)), 4242u);
+    EXPECT_EQ(brokenInvariant(), std::nullopt);
+}
+
+TEST_F(PagerTest, AKernelCopyAcrossPagedOutPagesMovesEveryByte) {
+    writeAll(9);
+    // 300 pages, more than RAM's 128 frames: resolving the later pages trims the earlier.
+    constexpr std::uint64_t kSpan = 300;
+    std::vector<std::uint64_t> words(kSpan * kPageSize / 8);
+    mm::UserMemory user(space());
+    ASSERT_EQ(user.read(page(0), std::as_writable_bytes(std::span(words))), NtStatus::Success);
+    for (std::uint64_t i = 0; i < kSpan; ++i) {
+        ASSERT_EQ(words[i * 512], i * 1000 + 9) << i;
+        ASSERT_EQ(words[i * 512 + 511], ~(i * 1000 + 9)) << i;
+    }
+    for (std::uint64_t i = 0; i < kSpan; ++i)
+        words[i * 512] = i + 5;
+    ASSERT_EQ(user.write(page(0), std::as_bytes(std::span(words))), NtStatus::Success);
+    for (std::uint64_t i = 0; i < kSpan; ++i) {
+        if (!pte(page(i)).isValid()) {
+            ASSERT_EQ(touch(page(i), AccessKind::Read).response, PageFaultResponse::Resolved);
+        }
+        ASSERT_EQ(guest().peek<std::uint64_t>(page(i)), i + 5) << i;
+    }
+    EXPECT_EQ(brokenInvariant(), std::nullopt);
+}
+
+TEST_F(PagerTest, TheStackGrowsWhenTheTebIsInThePagingFile) {
+    // A stack: pages 600-607 reserved, the top four committed, a guard page below them.
+    const VirtualAddress bottom = page(kPages + 8), top = bottom + 8 * kPageSize;
+    reserve(bottom, 8);
+    ASSERT_EQ(commit(top - 4 * kPageSize, 4, mm::page::kReadWrite), NtStatus::Success);
+    ASSERT_EQ(commit(top - 5 * kPageSize, 1, mm::page::kReadWrite | mm::page::kGuard),
+              NtStatus::Success);
+    makeCurrentTeb(bottom, top - 4 * kPageSize, top);
+    writeAll(10);  // pushes everything out, the TEB too
+    const bool tebOut = pte(kTeb).isPagefile() || pte(kTeb + kPageSize).isPagefile();
+    ASSERT_TRUE(tebOut) << "the TEB went to the paging file";
+    const auto o = touch(top - 5 * kPageSize, AccessKind::Write);
+    EXPECT_EQ(o.kind, FaultKind::StackGrowth);
+    EXPECT_EQ(o.response, PageFaultResponse::Resolved);
+    EXPECT_EQ(brokenInvariant(), std::nullopt);
+}
+
+TEST_F(PagerTest, ALockedPageGivesUpItsCopyInThePagingFile) {
+    writeAll(11);
+    std::uint64_t i = 0;
+    while (!pte(page(i)).isPagefile())
+        ++i;
+    ASSERT_EQ(touch(page(i), AccessKind::Read).kind, FaultKind::Hard);
+    ASSERT_NE(mm().pfns().entry(pte(page(i)).pfn()).pagefileSlot, 0u);
+    ASSERT_EQ(space().lockPages(page(i), page(i + 1)), NtStatus::Success);
+    EXPECT_EQ(mm().pfns().entry(pte(page(i)).pfn()).pagefileSlot, 0u)
+        << "a locked page never leaves: its slot is free for another";
     EXPECT_EQ(brokenInvariant(), std::nullopt);
 }
 
