@@ -43,12 +43,13 @@ std::expected<std::unique_ptr<PagingFile>, std::string> PagingFile::create(
                 "cannot create the paging file {}: {}{}", path.string(), std::strerror(errno),
                 errno == EEXIST ? " (ntoy never writes over a file that exists)" : ""));
     }
-    // The file's blocks are reserved now, so that a full disk shows at start rather than as
-    // a failed write when memory runs short. A file system that cannot reserve (tmpfs on
-    // some kernels, some overlays) gets a sparse file of the size instead.
+    // The file's blocks are reserved now where the disk has room, so that paging never meets
+    // a full disk. Where it cannot be reserved (no room: most runs never page, and must not
+    // fail for it; or a file system that cannot reserve) the file is sparse: a write that
+    // fails later leaves its pages in RAM, on the Modified list.
     const off_t bytes = static_cast<off_t>(pages * kPageSize);
     int error = ::posix_fallocate(fd.get(), 0, bytes);
-    if (error == EOPNOTSUPP || error == EINVAL)
+    if (error == EOPNOTSUPP || error == EINVAL || error == ENOSPC)
         error = ::ftruncate(fd.get(), bytes) == 0 ? 0 : errno;
     if (error != 0) {
         if (!temporary)
