@@ -25,18 +25,6 @@ static unsigned long long argument(int index) {
     return n;
 }
 
-static BOOL mode_is(const char* expected) {
-    char text[16];
-    if (!get_argument(1, text, sizeof text))
-        return FALSE;
-    const char* a = text;
-    while (*a != '\0' && *a == *expected) {
-        ++a;
-        ++expected;
-    }
-    return *a == *expected;
-}
-
 static volatile unsigned char* commit_and_write(unsigned long long pages) {
     volatile unsigned char* p =
         VirtualAlloc(NULL, pages * PAGE, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
@@ -48,7 +36,7 @@ static volatile unsigned char* commit_and_write(unsigned long long pages) {
 
 int start(void) {
     unsigned long long sum = 0;
-    if (mode_is("soft")) {
+    if (argument_is(1, "soft")) {
         const unsigned long long pages = 256, rounds = argument(2) / pages;
         volatile unsigned char* p = commit_and_write(pages);
         if (p == NULL)
@@ -58,12 +46,12 @@ int start(void) {
             for (unsigned long long i = 0; i < pages; ++i)
                 sum += p[i * PAGE];
         }
-    } else if (mode_is("sweep") || mode_is("random")) {
+    } else if (argument_is(1, "sweep") || argument_is(1, "random")) {
         const unsigned long long pages = argument(2) * (1024 * 1024 / PAGE), n = argument(3);
         volatile unsigned char* p = commit_and_write(pages);
         if (p == NULL)
             return 1;
-        if (mode_is("sweep")) {
+        if (argument_is(1, "sweep")) {
             for (unsigned long long pass = 0; pass < n; ++pass)
                 for (unsigned long long i = 0; i < pages; ++i)
                     sum += p[i * PAGE];

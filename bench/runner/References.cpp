@@ -30,6 +30,36 @@ namespace {
 std::uint64_t nativeHeapPairSequence(std::uint64_t pairs) {
     return heap_pairs(pairs);
 }
+
+// A fresh memfd of `pages` pages mapped shared and read-write, each page written once (as
+// ntoy's guest RAM is: emulator/GuestRam); unmapped and closed when it ends.
+class TouchedMemfd {
+public:
+    explicit TouchedMemfd(std::uint64_t pages) : bytes_(pages * 4096) {
+        fd_ = memfd_create("ntoy-bench", MFD_CLOEXEC);
+        if (fd_ < 0 || ftruncate(fd_, static_cast<off_t>(bytes_)) != 0)
+            throw std::runtime_error("memfd_create or ftruncate failed");
+        void* map = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+        if (map == MAP_FAILED)
+            throw std::runtime_error("mmap of the memfd failed");
+        pages_ = static_cast<volatile char*>(map);
+        for (std::uint64_t i = 0; i < pages; ++i)
+            pages_[i * 4096] = 1;
+    }
+    ~TouchedMemfd() {
+        munmap(const_cast<char*>(pages_), bytes_);
+        close(fd_);
+    }
+    TouchedMemfd(const TouchedMemfd&) = delete;
+    TouchedMemfd& operator=(const TouchedMemfd&) = delete;
+    volatile char* pages() const { return pages_; }
+    std::uint64_t bytes() const { return bytes_; }
+
+private:
+    std::uint64_t bytes_;
+    int fd_ = -1;
+    volatile char* pages_ = nullptr;
+};
 }  // namespace
 
 namespace ntoy::bench {
@@ -130,43 +160,22 @@ double nativeDemandZero(std::uint64_t pages) {
 }
 
 double nativeMemfdSharedTouch(std::uint64_t pages) {
-    return timeIt([&] {
-        const int fd = memfd_create("ntoy-bench", MFD_CLOEXEC);
-        if (fd < 0 || ftruncate(fd, static_cast<off_t>(pages * 4096)) != 0)
-            throw std::runtime_error("memfd_create or ftruncate failed");
-        void* map = mmap(nullptr, pages * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-        if (map == MAP_FAILED)
-            throw std::runtime_error("mmap of the memfd failed");
-        auto* p = static_cast<volatile char*>(map);
-        for (std::uint64_t i = 0; i < pages; ++i)
-            p[i * 4096] = 1;
-        munmap(map, pages * 4096);
-        close(fd);
-    });
+    return timeIt([&] { const TouchedMemfd touched(pages); });
 }
 
 double nativeSoftFaults(std::uint64_t faults) {
     constexpr std::uint64_t kPages = 256;  // as bench_paging soft
-    const int fd = memfd_create("ntoy-bench-soft", MFD_CLOEXEC);
-    if (fd < 0 || ftruncate(fd, static_cast<off_t>(kPages * 4096)) != 0)
-        throw std::runtime_error("memfd_create or ftruncate failed");
-    void* map = mmap(nullptr, kPages * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (map == MAP_FAILED)
-        throw std::runtime_error("mmap of the memfd failed");
-    auto* p = static_cast<volatile char*>(map);
-    for (std::uint64_t i = 0; i < kPages; ++i)
-        p[i * 4096] = 1;
+    const TouchedMemfd touched(kPages);
+    volatile char* p = touched.pages();
     unsigned sum = 0;
     const double seconds = timeIt([&] {
         for (std::uint64_t r = 0; r < faults / kPages; ++r) {
             // The mappings go, the pages stay in the page cache: each touch is a minor fault.
-            madvise(map, kPages * 4096, MADV_DONTNEED);
+            madvise(const_cast<char*>(p), touched.bytes(), MADV_DONTNEED);
             for (std::uint64_t i = 0; i < kPages; ++i)
                 sum += p[i * 4096];
         }
     });
-    munmap(map, kPages * 4096);
-    close(fd);
     return seconds + (sum == ~0u ? 1e-9 : 0);
 }
 

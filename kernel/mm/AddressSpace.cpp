@@ -63,14 +63,9 @@ void AddressSpace::setPte(VirtualAddress va, PhysicalAddress at, Pte pte) {
             workingSet_.setLocked(slot, true);
         peaks_.workingSetPages = std::max(peaks_.workingSetPages, workingSet_.size());
     }
-    // A frame is Active while a valid PTE names it, on the Modified list while a transition
-    // PTE does.
-    // The CPU marks a page it wrote Dirty: its copy in the paging file, if any, is stale, and
-    // a MEM_RESET before the write no longer lets its contents go.
-    if (old.isValid() && old.has(PteBit::Dirty)) {
-        mm_.dropPagefileCopy(old.pfn());
-        pfns.entry(old.pfn()).discardable = false;
-    }
+    // The CPU marks a page it wrote Dirty.
+    if (old.isValid() && old.has(PteBit::Dirty))
+        mm_.contentsChanged(old.pfn());
     // A frame is Active while a valid PTE names it; while a transition PTE does, it waits on
     // Standby if the paging file holds its page, else on Modified.
     if (pte.hasFrame()) {
@@ -195,14 +190,18 @@ void AddressSpace::reprotect(VirtualAddress va, PhysicalAddress at, Pte pte, MmP
     setPte(va, at, withProtection(pte, prot, pte.isValid()));
 }
 
-void AddressSpace::freePage(VirtualAddress va, PhysicalAddress at, Pte pte) {
-    setPte(va, at, Pte());
+void AddressSpace::releaseContents(Pte pte) {
     if (pte.hasFrame()) {
         mm_.dropPagefileCopy(pte.pfn());
         mm_.pfns().release(pte.pfn());
     } else if (pte.isPagefile()) {
         mm_.releasePagefileSlot(pte.pagefileSlot());
     }
+}
+
+void AddressSpace::freePage(VirtualAddress va, PhysicalAddress at, Pte pte) {
+    setPte(va, at, Pte());
+    releaseContents(pte);
     mm_.commit().release(1);
     --committedPages_;
 }
@@ -226,14 +225,8 @@ void AddressSpace::leaveWorkingSet(VirtualAddress va, PhysicalAddress at, Pte pt
 }
 
 void AddressSpace::discardContents(VirtualAddress va, PhysicalAddress at, Pte pte) {
-    const MmProtection prot = pte.protection();
-    setPte(va, at, Pte::demandZero(prot));
-    if (pte.hasFrame()) {
-        mm_.dropPagefileCopy(pte.pfn());
-        mm_.pfns().release(pte.pfn());
-    } else if (pte.isPagefile()) {
-        mm_.releasePagefileSlot(pte.pagefileSlot());
-    }
+    setPte(va, at, Pte::demandZero(pte.protection()));
+    releaseContents(pte);
 }
 
 void AddressSpace::reset(VirtualAddress start, VirtualAddress end) {
@@ -256,10 +249,8 @@ void AddressSpace::reset(VirtualAddress start, VirtualAddress end) {
 
 void AddressSpace::noteWritten(VirtualAddress va) {
     const auto at = tables_.findPte(va);
-    if (const Pte pte = at ? tables_.read(*at) : Pte(); pte.hasFrame()) {
-        mm_.dropPagefileCopy(pte.pfn());
-        mm_.pfns().entry(pte.pfn()).discardable = false;
-    }
+    if (const Pte pte = at ? tables_.read(*at) : Pte(); pte.hasFrame())
+        mm_.contentsChanged(pte.pfn());
 }
 
 template <typename F>
@@ -497,8 +488,7 @@ bool AddressSpace::writeResident(VirtualAddress va, std::span<const std::byte> i
     tables_.forEachPiece(va, in.size(), writable,
                          [&](std::byte* host, std::uint64_t off, std::uint64_t n, Pte e) {
                              std::memcpy(host, in.data() + off, n);
-                             mm_.dropPagefileCopy(e.pfn());
-                             mm_.pfns().entry(e.pfn()).discardable = false;
+                             mm_.contentsChanged(e.pfn());
                              if (e.protection().executable())
                                  mmu_.codeModified((va + off).pageBase(), kPageSize);
                          });

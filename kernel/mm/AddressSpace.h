@@ -180,6 +180,9 @@ private:
     // A valid page leaves the working set: its frame waits behind a transition PTE, or is
     // freed if MEM_RESET made it discardable and it was not written since.
     void leaveWorkingSet(VirtualAddress va, PhysicalAddress at, Pte pte);
+    // Gives back what held the contents of a page whose entry was `pte`: its frame (with any
+    // copy in the paging file) or its slot. The entry must already have changed.
+    void releaseContents(Pte pte);
     // The committed page at `va` loses its frame or slot and reads as zeros again.
     void discardContents(VirtualAddress va, PhysicalAddress at, Pte pte);
     void unmapSystemPage(const Vad& vad);

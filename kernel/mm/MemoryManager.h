@@ -89,6 +89,13 @@ public:
     // The page in `pfn` changed (or is about to): its copy in the paging file, if any, is
     // stale and goes; a Standby frame goes back to Modified.
     void dropPagefileCopy(Pfn pfn);
+    // The page in `pfn` was written (by the CPU: its PTE's Dirty bit; or by the kernel on the
+    // guest's behalf): its copy in the paging file is stale, and a MEM_RESET before the write
+    // no longer lets its contents go.
+    void contentsChanged(Pfn pfn) {
+        dropPagefileCopy(pfn);
+        pfns_.entry(pfn).discardable = false;
+    }
     // A pagefile PTE's slot, given back when its page is freed.
     void releasePagefileSlot(std::uint32_t slot) { pagingFile_->release(slot); }
     // The modified-page writer: writes up to `pages` of the oldest Modified pages to the

@@ -108,6 +108,14 @@ protected:
             ASSERT_TRUE(guest().poke(page(i) + 0xFF8, ~(i * 1000 + tag))) << i;
         }
     }
+    // The first of the pages that lives in the paging file alone (a pagefile PTE).
+    std::uint64_t firstPagedOut() {
+        std::uint64_t i = 0;
+        while (i < kPages && !pte(page(i)).isPagefile())
+            ++i;
+        EXPECT_LT(i, kPages) << "some page went to the paging file";
+        return i;
+    }
     // Reads every page back through faults: the number that hold the wrong words.
     std::uint64_t wrongPages(std::uint64_t tag) {
         std::uint64_t wrong = 0;
@@ -181,9 +189,7 @@ TEST_F(PagerTest, AHardFaultReadsAheadIntoStandby) {
 TEST_F(PagerTest, ACleanPageLeavesForStandbyAndADirtyOneForModified) {
     writeAll(4);
     // A page read back from the file holds its copy while it is unchanged...
-    std::uint64_t i = 0;
-    while (!pte(page(i)).isPagefile())
-        ++i;
+    const std::uint64_t i = firstPagedOut();
     ASSERT_EQ(touch(page(i), AccessKind::Read).kind, FaultKind::Hard);
     const Pfn frame = pte(page(i)).pfn();
     EXPECT_NE(mm().pfns().entry(frame).pagefileSlot, 0u);
@@ -200,9 +206,7 @@ TEST_F(PagerTest, ACleanPageLeavesForStandbyAndADirtyOneForModified) {
 
 TEST_F(PagerTest, AFailedReadIsAnInPageErrorAndLosesNothing) {
     writeAll(5);
-    std::uint64_t i = 0;
-    while (!pte(page(i)).isPagefile())
-        ++i;
+    const std::uint64_t i = firstPagedOut();
     const mm::Pte before = pte(page(i));
     file().failReadsFrom(1);
     const auto o = touch(page(i), AccessKind::Read);
@@ -218,9 +222,7 @@ TEST_F(PagerTest, AFailedReadIsAnInPageErrorAndLosesNothing) {
 
 TEST_F(PagerTest, ProtectingAPageInTheFileKeepsItThere) {
     writeAll(6);
-    std::uint64_t i = 0;
-    while (!pte(page(i)).isPagefile())
-        ++i;
+    const std::uint64_t i = firstPagedOut();
     const std::uint32_t slot = pte(page(i)).pagefileSlot();
     space().protect(page(i), page(i + 1), protection(mm::page::kReadOnly));
     ASSERT_TRUE(pte(page(i)).isPagefile());
@@ -269,9 +271,7 @@ TEST_F(PagerTest, MemResetDiscardsContentsWithoutWritingThem) {
 
 TEST_F(PagerTest, MemResetOfAPageInTheFileFreesItsSlot) {
     writeAll(7);
-    std::uint64_t i = 0;
-    while (!pte(page(i)).isPagefile())
-        ++i;
+    const std::uint64_t i = firstPagedOut();
     const std::uint64_t used = file().used();
     const mm::MmProtection prot = pte(page(i)).protection();
     space().reset(page(i), page(i + 1));
@@ -441,9 +441,7 @@ TEST_F(PagerTest, TheStackGrowsWhenTheTebIsInThePagingFile) {
 
 TEST_F(PagerTest, ALockedPageGivesUpItsCopyInThePagingFile) {
     writeAll(11);
-    std::uint64_t i = 0;
-    while (!pte(page(i)).isPagefile())
-        ++i;
+    const std::uint64_t i = firstPagedOut();
     ASSERT_EQ(touch(page(i), AccessKind::Read).kind, FaultKind::Hard);
     ASSERT_NE(mm().pfns().entry(pte(page(i)).pfn()).pagefileSlot, 0u);
     ASSERT_EQ(space().lockPages(page(i), page(i + 1)), NtStatus::Success);

@@ -143,4 +143,18 @@ static inline BOOL get_number_argument(int index, unsigned long long default_val
     return parse_number(text, value);
 }
 
+/* Whether argument INDEX is exactly EXPECTED (a role or a mode word). */
+static inline BOOL argument_is(int index, const char* expected) {
+    char argument[64];
+    if (!get_argument(index, argument, sizeof(argument))) {
+        return FALSE;
+    }
+    const char* a = argument;
+    while (*a != '\0' && *a == *expected) {
+        ++a;
+        ++expected;
+    }
+    return *a == *expected;
+}
+
 #endif

@@ -71,17 +71,4 @@ static inline unsigned long long number_argument(int index) {
     return value;
 }
 
-static inline BOOL argument_is(int index, const char* expected) {
-    char argument[64];
-    if (!get_argument(index, argument, sizeof(argument))) {
-        return FALSE;
-    }
-    const char* a = argument;
-    while (*a != '\0' && *a == *expected) {
-        ++a;
-        ++expected;
-    }
-    return *a == *expected;
-}
-
 #endif
