@@ -3,6 +3,7 @@
 #include "kernel/mm/SystemLayout.h"
 
 namespace ntoy::mm {
+
 NtStatus UserMemory::resolve(VirtualAddress va, std::uint64_t size, AccessKind access) {
     if (size == 0)
         return NtStatus::Success;
