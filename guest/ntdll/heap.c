@@ -22,7 +22,19 @@
  * Free blocks of fewer than 128 units sit on a list per size, with a bitmap of the non-empty
  * ones; larger ones on one list, first fit. Blocks returned are 16-byte aligned. Each heap has
  * a critical section unless it was created with HEAP_NO_SERIALIZE. With FLG_HEAP_PAGE_ALLOCS
- * in PEB->NtGlobalFlag every heap is a page heap instead (page_heap.c). */
+ * in PEB->NtGlobalFlag every heap is a page heap instead (page_heap.c).
+ *
+ * A growable, serialized heap also has a front end, as Windows' heaps have had since NT 4's
+ * lookaside lists: a freed block of fewer than 64 units goes, whole and still busy to the
+ * back end above, on a singly linked list of its size (at most 8 KB of blocks a list), and
+ * an allocation of that size takes the newest one back. Neither takes the critical section:
+ * a lock of its own, which every back-end operation holds too, guards the lists, so that each call
+ * is about a hundred instructions instead of a split or a merge. A cached block is marked
+ * BLOCK_CACHED in its header (a second free of it is a double free), and its link carries a
+ * check value, so a write after free is found when the block is taken again. Blocks cached do
+ * not merge with their neighbours: the back end takes them all back (flush) before a walk,
+ * before it fails an allocation for want of room, and when a free leaves a free run of the
+ * decommit threshold or more, so that the commit still falls after frees. */
 #include "heap_internal.h"
 
 #define DEFAULT_RESERVE 0x100000
@@ -32,10 +44,12 @@
 #define VIRTUAL_THRESHOLD_UNITS 0xFF00
 #define MINIMUM_UNITS 2 /* header and free-list links */
 #define ALLOCATION_GRANULARITY 0x10000
+#define FRONT_END_LIST_UNITS 0x200 /* 8 KB of blocks on each front-end list at most */
 
 #define BLOCK_BUSY 0x01
 #define BLOCK_LAST 0x02    /* the last committed block of its segment */
 #define BLOCK_VIRTUAL 0x04 /* a block with its own allocation */
+#define BLOCK_CACHED 0x08  /* busy to the back end, free on a front-end list */
 #define SEGMENT_SHIFT 8    /* the segment's index in the flags' high byte */
 
 /* ---- The process's heaps ------------------------------------------------------------------- */
@@ -58,9 +72,15 @@ static void list_remove(PLIST_ENTRY entry) {
 
 /* ---- Headers ---------------------------------------------------------------------------- */
 
+/* Each field times an odd constant, so that a change to any one field always changes the
+ * check; read in two loads, not four, since every heap call checks a header or three. */
 static inline ULONG header_check(const Heap* heap, const BlockHeader* header) {
-    ULONG mixed = header->units * 0x9E3779B1u ^ header->previous_units * 0x85EBCA77u ^
-                  (((ULONG)header->flags << 16) | header->unused) * 0xC2B2AE3Du;
+    ULONGLONG sizes; /* units and previous_units */
+    ULONG rest;      /* flags and unused */
+    __builtin_memcpy(&sizes, &header->units, sizeof(sizes));
+    __builtin_memcpy(&rest, &header->flags, sizeof(rest));
+    ULONG mixed =
+        (ULONG)sizes * 0x9E3779B1u ^ (ULONG)(sizes >> 32) * 0x85EBCA77u ^ rest * 0xC2B2AE3Du;
     return mixed ^ heap->cookie ^ (ULONG)((ULONG_PTR)header >> 4);
 }
 
@@ -363,9 +383,10 @@ static void decommit_tail(Heap* heap, BlockHeader* block) {
     seal(heap, block);
 }
 
-/* Frees the busy, intact, non-virtual BLOCK, merging it with free neighbours. Checks every
- * header and link it will change before changing anything. */
-static BOOLEAN free_block(Heap* heap, BlockHeader* block, PVOID* corruption) {
+/* Frees the busy, intact, non-virtual BLOCK, merging it with free neighbours, and returns the
+ * free block it became part of. Checks every header and link it will change before changing
+ * anything: NULL with *CORRUPTION set when one is damaged. */
+static BlockHeader* free_block(Heap* heap, BlockHeader* block, PVOID* corruption) {
     BlockHeader* previous = NULL;
     BlockHeader* next = NULL;
     BlockHeader* after = NULL; /* the first block after the merged one, if any */
@@ -373,12 +394,12 @@ static BOOLEAN free_block(Heap* heap, BlockHeader* block, PVOID* corruption) {
         BlockHeader* candidate = previous_block(block);
         if (!intact(heap, candidate) || candidate->units != block->previous_units) {
             *corruption = candidate;
-            return FALSE;
+            return NULL;
         }
         if ((candidate->flags & BLOCK_BUSY) == 0) {
             if (!links_intact(candidate)) {
                 *corruption = candidate;
-                return FALSE;
+                return NULL;
             }
             previous = candidate;
         }
@@ -388,12 +409,12 @@ static BOOLEAN free_block(Heap* heap, BlockHeader* block, PVOID* corruption) {
         BlockHeader* candidate = next_block(block);
         if (!intact(heap, candidate) || candidate->previous_units != block->units) {
             *corruption = candidate;
-            return FALSE;
+            return NULL;
         }
         if ((candidate->flags & BLOCK_BUSY) == 0) {
             if (!links_intact(candidate)) {
                 *corruption = candidate;
-                return FALSE;
+                return NULL;
             }
             next = candidate;
             last = (candidate->flags & BLOCK_LAST) != 0;
@@ -401,7 +422,7 @@ static BOOLEAN free_block(Heap* heap, BlockHeader* block, PVOID* corruption) {
                 after = next_block(candidate);
                 if (!intact(heap, after)) {
                     *corruption = after;
-                    return FALSE;
+                    return NULL;
                 }
             }
         } else {
@@ -436,7 +457,7 @@ static BOOLEAN free_block(Heap* heap, BlockHeader* block, PVOID* corruption) {
         decommit_tail(heap, merged);
     }
     link_free(heap, merged);
-    return TRUE;
+    return merged;
 }
 
 /* ---- Blocks with their own allocation ------------------------------------------------------ */
@@ -478,11 +499,17 @@ static void free_large(LargeBlock* large) {
 
 /* ---- Finding a caller's block -------------------------------------------------------------- */
 
+/* Reads the header before ADDRESS with no lock held, so that a wild pointer faults in the
+ * caller's thread while the heap stays usable (a handler may go on). */
+static inline void probe_header(PVOID address) {
+    (void)*(volatile ULONG*)&((BlockHeader*)address - 1)->check;
+}
+
 /* The header of the busy block at ADDRESS; NULL with *CORRUPTION set when there is none. */
 static BlockHeader* busy_block(Heap* heap, PVOID address, PVOID* corruption) {
     BlockHeader* header = (BlockHeader*)address - 1;
     if (((ULONG_PTR)address & (UNIT - 1)) != 0 || !intact(heap, header) ||
-        (header->flags & BLOCK_BUSY) == 0) {
+        (header->flags & (BLOCK_BUSY | BLOCK_CACHED)) != BLOCK_BUSY) {
         *corruption = address;
         return NULL;
     }
@@ -501,16 +528,164 @@ static inline BOOLEAN serialized(const Heap* heap, ULONG flags) {
     return heap->lock != NULL && ((flags | heap->flags) & HEAP_NO_SERIALIZE) == 0;
 }
 
+/* The front end's lock. The fast paths hold it for a few dozen instructions; every back-end
+ * operation holds it throughout, and so does HeapLock's owner. It belongs to a thread and
+ * counts, as the critical section does: HeapLock's owner goes on using the heap, and so does
+ * a thread whose handler caught a fault raised while the lock was held. */
+static inline BOOLEAN try_lock_front_end(Heap* heap, ULONG me) {
+    LONG holder = 0;
+    if (__atomic_compare_exchange_n(&heap->front_end_owner, &holder, (LONG)me, FALSE,
+                                    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+        heap->front_end_depth = 1;
+        return TRUE;
+    }
+    if (holder == (LONG)me) {
+        ++heap->front_end_depth;
+        return TRUE;
+    }
+    return FALSE;
+}
+
+/* Waits for the front end's lock: on the critical section while another thread holds that
+ * (a back-end operation or HeapLock, which may take long), else by letting the holder, a fast
+ * path, run. */
+static __attribute__((noinline)) void wait_for_front_end(Heap* heap, ULONG me) {
+    while (!try_lock_front_end(heap, me)) {
+        PRTL_CRITICAL_SECTION section = heap->lock;
+        HANDLE owner = section != NULL ? section->OwningThread : NULL;
+        if (owner != NULL && owner != (HANDLE)(ULONG_PTR)me) {
+            RtlEnterCriticalSection(section);
+            RtlLeaveCriticalSection(section);
+        } else {
+            NtYieldExecution();
+        }
+    }
+}
+
+static inline void lock_front_end(Heap* heap) {
+    ULONG me = ntoy_current_thread_id();
+    if (!try_lock_front_end(heap, me)) {
+        wait_for_front_end(heap, me);
+    }
+}
+
+static inline void unlock_front_end(Heap* heap) {
+    if (--heap->front_end_depth == 0) {
+        __atomic_store_n(&heap->front_end_owner, 0, __ATOMIC_RELEASE);
+    }
+}
+
+/* The back end's lock: the critical section (unless HEAP_NO_SERIALIZE), then the front end's,
+ * since the back end rewrites headers of blocks the front end holds. */
 static inline void lock_heap(Heap* heap, ULONG flags) {
     if (serialized(heap, flags)) {
         RtlEnterCriticalSection(heap->lock);
     }
+    if (heap->front_end) {
+        lock_front_end(heap);
+    }
 }
 
 static inline void unlock_heap(Heap* heap, ULONG flags) {
+    if (heap->front_end) {
+        unlock_front_end(heap);
+    }
     if (serialized(heap, flags)) {
         RtlLeaveCriticalSection(heap->lock);
     }
+}
+
+/* ---- The front end ------------------------------------------------------------------------ */
+
+/* Where a cached block keeps its link: the first 16 of its caller's bytes (every block has
+ * them). CHECK ties the link to the block and the heap's cookie. */
+typedef struct CachedLink {
+    BlockHeader* next;
+    ULONG_PTR check;
+} CachedLink;
+
+static inline CachedLink* cached_link(BlockHeader* block) {
+    return (CachedLink*)(block + 1);
+}
+
+static inline ULONG_PTR link_check(const Heap* heap, const BlockHeader* block,
+                                   const BlockHeader* next) {
+    return ((ULONG_PTR)next ^ (ULONG_PTR)block) * 0x9E3779B97F4A7C15ull ^ heap->cookie;
+}
+
+/* Whether freed blocks of UNITS (0: one with its own allocation) are the front end's. */
+static inline BOOLEAN cached_by_front_end(const Heap* heap, ULONG units) {
+    return heap->front_end && units != 0 && units < FRONT_END_LISTS;
+}
+
+/* A cached block of UNITS made busy for SIZE bytes; NULL when the list is empty, or (with
+ * *CORRUPTION set) when its newest block or link was overwritten. Front-end lock held. */
+static inline BlockHeader* take_cached(Heap* heap, ULONG units, SIZE_T size, PVOID* corruption) {
+    FrontEndList* list = &heap->front_end_lists[units];
+    BlockHeader* block = list->head;
+    if (block == NULL) {
+        return NULL;
+    }
+    CachedLink* link = cached_link(block);
+    if (!intact(heap, block) || block->units != units ||
+        (block->flags & (BLOCK_BUSY | BLOCK_CACHED)) != (BLOCK_BUSY | BLOCK_CACHED) ||
+        link->check != link_check(heap, block, link->next)) {
+        *corruption = block;
+        return NULL;
+    }
+    list->head = link->next;
+    --list->depth;
+    block->flags &= ~BLOCK_CACHED;
+    block->unused = (USHORT)(((SIZE_T)units << UNIT_SHIFT) - sizeof(BlockHeader) - size);
+    seal(heap, block);
+    return block;
+}
+
+static inline void push_cached(Heap* heap, FrontEndList* list, BlockHeader* block) {
+    CachedLink* link = cached_link(block);
+    link->next = list->head;
+    link->check = link_check(heap, block, list->head);
+    list->head = block;
+    ++list->depth;
+    block->flags |= BLOCK_CACHED;
+    seal(heap, block);
+}
+
+/* Caches the busy, intact segment block BLOCK when its list has room. The block after it must
+ * be intact, as the back end's free would require: an overrun is found here, not later. */
+static inline BOOLEAN cache(Heap* heap, BlockHeader* block, PVOID* corruption) {
+    FrontEndList* list = &heap->front_end_lists[block->units];
+    if ((list->depth + 1) * block->units > FRONT_END_LIST_UNITS) {
+        return FALSE;
+    }
+    if ((block->flags & BLOCK_LAST) == 0 && !intact(heap, next_block(block))) {
+        *corruption = next_block(block);
+        return FALSE;
+    }
+    push_cached(heap, list, block);
+    return TRUE;
+}
+
+/* Gives every cached block back to the back end, where it merges with its free neighbours,
+ * and returns how many there were; stops at damage (*CORRUPTION set), leaving the block it
+ * was on cached. Back-end lock held. */
+static ULONG flush_front_end(Heap* heap, PVOID* corruption) {
+    ULONG flushed = 0;
+    for (ULONG units = 0; units < FRONT_END_LISTS; ++units) {
+        FrontEndList* list = &heap->front_end_lists[units];
+        while (list->head != NULL) {
+            BlockHeader* block = take_cached(heap, units, 0, corruption);
+            if (block == NULL) {
+                return flushed;
+            }
+            if (free_block(heap, block, corruption) == NULL) {
+                push_cached(heap, list, block); /* a neighbour is damaged, not this block */
+                return flushed;
+            }
+            ++flushed;
+        }
+    }
+    return flushed;
 }
 
 void ntoy_heap_report_corruption(PVOID heap, PVOID address) {
@@ -608,6 +783,10 @@ PVOID RtlCreateHeap(ULONG Flags, PVOID HeapBase, SIZE_T ReserveSize, SIZE_T Comm
         heap->lock = &heap->lock_storage;
     }
     heap->page_heap = ntoy_page_heap_enabled();
+    heap->front_end = heap->lock != NULL && (Flags & HEAP_GROWABLE) != 0 && !heap->page_heap;
+    heap->front_end_owner = 0;
+    heap->front_end_depth = 0;
+    memset(heap->front_end_lists, 0, sizeof(heap->front_end_lists));
     start_segment(heap, 0, base, (BYTE*)(heap + 1), bytes < CommitSize ? bytes : CommitSize, bytes);
 
     RtlEnterCriticalSection(&heap_list_lock);
@@ -684,28 +863,123 @@ static PVOID allocate(Heap* heap, SIZE_T size, PVOID* corruption) {
     return block + 1;
 }
 
-PVOID RtlAllocateHeap(PVOID HeapHandle, ULONG Flags, SIZE_T Size) {
-    Heap* heap = HeapHandle;
-    Flags |= heap->flags & (HEAP_GENERATE_EXCEPTIONS | HEAP_NO_SERIALIZE);
-    if (heap->page_heap) {
-        return ntoy_page_heap_allocate(heap, Flags, Size);
+/* The front end's share of RtlAllocateHeap and RtlFreeHeap, on their callers' path: nothing
+ * here calls out unless the lock is contended, and anything unusual (an empty list, a block
+ * that is not the front end's, damage) is left to the slow path, which looks again with the
+ * whole lock held and reports what it finds. */
+
+/* The largest caller's size the front end serves. */
+#define FRONT_END_MAXIMUM_SIZE (((SIZE_T)(FRONT_END_LISTS - 1) << UNIT_SHIFT) - sizeof(BlockHeader))
+
+static inline PVOID allocate_from_front_end(Heap* heap, SIZE_T size) {
+    ULONG units = (ULONG)((size + sizeof(BlockHeader) + UNIT - 1) >> UNIT_SHIFT);
+    units = units < MINIMUM_UNITS ? MINIMUM_UNITS : units;
+    lock_front_end(heap);
+    PVOID ignored = NULL;
+    BlockHeader* block = take_cached(heap, units, size, &ignored);
+    unlock_front_end(heap);
+    return block != NULL ? block + 1 : NULL;
+}
+
+static inline BOOLEAN free_to_front_end(Heap* heap, PVOID address) {
+    BlockHeader* block = (BlockHeader*)address - 1;
+    if (((ULONG_PTR)address & (UNIT - 1)) != 0) {
+        return FALSE;
     }
+    probe_header(address);
+    lock_front_end(heap);
+    PVOID ignored = NULL;
+    BOOLEAN cached = intact(heap, block) &&
+                     (block->flags & (BLOCK_BUSY | BLOCK_CACHED | BLOCK_VIRTUAL)) == BLOCK_BUSY &&
+                     cached_by_front_end(heap, block->units) &&
+                     (block->flags >> SEGMENT_SHIFT) < heap->segment_count &&
+                     cache(heap, block, &ignored);
+    unlock_front_end(heap);
+    return cached;
+}
+
+/* An allocation with the whole lock held: a cached block of its size, else the segments',
+ * else the segments' once the front end has given its blocks back. */
+static PVOID allocate_locked(Heap* heap, SIZE_T size, PVOID* corruption) {
+    ULONG units = units_for(size);
+    if (cached_by_front_end(heap, units)) {
+        BlockHeader* cached = take_cached(heap, units, size, corruption);
+        if (cached != NULL || *corruption != NULL) {
+            return cached != NULL ? cached + 1 : NULL;
+        }
+    }
+    PVOID block = allocate(heap, size, corruption);
+    if (block == NULL && *corruption == NULL && heap->front_end &&
+        flush_front_end(heap, corruption) != 0 && *corruption == NULL) {
+        block = allocate(heap, size, corruption);
+    }
+    return block;
+}
+
+static __attribute__((noinline)) PVOID allocate_slowly(Heap* heap, ULONG flags, SIZE_T size) {
     PVOID corruption = NULL;
-    lock_heap(heap, Flags);
-    PVOID block = allocate(heap, Size, &corruption);
-    unlock_heap(heap, Flags);
+    lock_heap(heap, flags);
+    PVOID block = allocate_locked(heap, size, &corruption);
+    unlock_heap(heap, flags);
     if (block == NULL) {
         if (corruption != NULL) {
             ntoy_heap_report_corruption(heap, corruption);
             return NULL;
         }
-        ntoy_heap_allocation_failed(Flags, Size);
+        ntoy_heap_allocation_failed(flags, size);
         return NULL;
     }
-    if ((Flags & HEAP_ZERO_MEMORY) != 0) {
-        memset(block, 0, Size);
+    if ((flags & HEAP_ZERO_MEMORY) != 0) {
+        memset(block, 0, size);
     }
     return block;
+}
+
+PVOID RtlAllocateHeap(PVOID HeapHandle, ULONG Flags, SIZE_T Size) {
+    Heap* heap = HeapHandle;
+    Flags |= heap->flags & (HEAP_GENERATE_EXCEPTIONS | HEAP_NO_SERIALIZE);
+    if (heap->front_end && Size <= FRONT_END_MAXIMUM_SIZE) {
+        PVOID block = allocate_from_front_end(heap, Size);
+        if (block != NULL) {
+            if ((Flags & HEAP_ZERO_MEMORY) != 0) {
+                memset(block, 0, Size);
+            }
+            return block;
+        }
+    }
+    if (heap->page_heap) {
+        return ntoy_page_heap_allocate(heap, Flags, Size);
+    }
+    return allocate_slowly(heap, Flags, Size);
+}
+
+static __attribute__((noinline)) BOOLEAN free_slowly(Heap* heap, ULONG flags, PVOID address) {
+    PVOID corruption = NULL;
+    BOOLEAN freed = FALSE;
+    probe_header(address);
+    lock_heap(heap, flags);
+    BlockHeader* block = busy_block(heap, address, &corruption);
+    if (block != NULL) {
+        if ((block->flags & BLOCK_VIRTUAL) != 0) {
+            free_large(large_of(block));
+            freed = TRUE;
+        } else {
+            BlockHeader* merged = free_block(heap, block, &corruption);
+            freed = merged != NULL;
+            /* Cached blocks keep free space apart and off the segment's end, where it would be
+             * decommitted: once the free run at the end is that large, they go back too. Each
+             * flush takes back only what was cached since the last one. */
+            if (freed && heap->front_end && (merged->flags & BLOCK_LAST) != 0 &&
+                merged->units >= DECOMMIT_THRESHOLD >> UNIT_SHIFT) {
+                flush_front_end(heap, &corruption);
+            }
+        }
+    }
+    unlock_heap(heap, flags);
+    if (corruption != NULL) {
+        ntoy_heap_report_corruption(heap, corruption);
+    }
+    return freed;
 }
 
 BOOLEAN RtlFreeHeap(PVOID HeapHandle, ULONG Flags, PVOID BaseAddress) {
@@ -714,26 +988,13 @@ BOOLEAN RtlFreeHeap(PVOID HeapHandle, ULONG Flags, PVOID BaseAddress) {
     }
     Heap* heap = HeapHandle;
     Flags |= heap->flags & HEAP_NO_SERIALIZE;
+    if (heap->front_end && free_to_front_end(heap, BaseAddress)) {
+        return TRUE;
+    }
     if (heap->page_heap) {
         return ntoy_page_heap_free(heap, Flags, BaseAddress);
     }
-    PVOID corruption = NULL;
-    BOOLEAN freed = FALSE;
-    lock_heap(heap, Flags);
-    BlockHeader* block = busy_block(heap, BaseAddress, &corruption);
-    if (block != NULL) {
-        if ((block->flags & BLOCK_VIRTUAL) != 0) {
-            free_large(large_of(block));
-            freed = TRUE;
-        } else {
-            freed = free_block(heap, block, &corruption);
-        }
-    }
-    unlock_heap(heap, Flags);
-    if (corruption != NULL) {
-        ntoy_heap_report_corruption(heap, corruption);
-    }
-    return freed;
+    return free_slowly(heap, Flags, BaseAddress);
 }
 
 SIZE_T RtlSizeHeap(PVOID HeapHandle, ULONG Flags, PVOID BaseAddress) {
@@ -744,6 +1005,7 @@ SIZE_T RtlSizeHeap(PVOID HeapHandle, ULONG Flags, PVOID BaseAddress) {
     }
     PVOID corruption = NULL;
     SIZE_T size = (SIZE_T)-1;
+    probe_header(BaseAddress);
     lock_heap(heap, Flags);
     BlockHeader* block = busy_block(heap, BaseAddress, &corruption);
     if (block != NULL) {
@@ -813,7 +1075,7 @@ static BOOLEAN resize_in_place(Heap* heap, BlockHeader* block, SIZE_T size, ULON
         unlink_free(heap, rest);
         rest->flags |= BLOCK_BUSY;
         seal(heap, rest);
-        return free_block(heap, rest, corruption);
+        return free_block(heap, rest, corruption) != NULL;
     }
     shape_busy(heap, block, units, size);
     return TRUE;
@@ -831,6 +1093,7 @@ PVOID RtlReAllocateHeap(PVOID HeapHandle, ULONG Flags, PVOID BaseAddress, SIZE_T
     PVOID corruption = NULL;
     PVOID result = NULL;
     SIZE_T old_size = 0;
+    probe_header(BaseAddress);
     lock_heap(heap, Flags);
     BlockHeader* block = busy_block(heap, BaseAddress, &corruption);
     if (block != NULL) {
@@ -838,13 +1101,13 @@ PVOID RtlReAllocateHeap(PVOID HeapHandle, ULONG Flags, PVOID BaseAddress, SIZE_T
         if (resize_in_place(heap, block, Size, Flags, &corruption)) {
             result = BaseAddress;
         } else if (corruption == NULL && (Flags & HEAP_REALLOC_IN_PLACE_ONLY) == 0) {
-            result = allocate(heap, Size, &corruption);
+            result = allocate_locked(heap, Size, &corruption);
             if (result != NULL) {
                 memcpy(result, BaseAddress, old_size < Size ? old_size : Size);
                 block = (BlockHeader*)BaseAddress - 1; /* unchanged by the allocation */
                 if ((block->flags & BLOCK_VIRTUAL) != 0) {
                     free_large(large_of(block));
-                } else if (!free_block(heap, block, &corruption)) {
+                } else if (free_block(heap, block, &corruption) == NULL) {
                     result = NULL;
                 }
             }
@@ -869,16 +1132,23 @@ PVOID RtlReAllocateHeap(PVOID HeapHandle, ULONG Flags, PVOID BaseAddress, SIZE_T
 
 /* ---- Locking, validating and walking --------------------------------------------------------- */
 
+/* HeapLock: no other thread allocates or frees until HeapUnlock, the front end included. */
 BOOLEAN RtlLockHeap(PVOID HeapHandle) {
     Heap* heap = HeapHandle;
     if (heap->lock != NULL) {
         RtlEnterCriticalSection(heap->lock);
+    }
+    if (heap->front_end) {
+        lock_front_end(heap);
     }
     return TRUE;
 }
 
 BOOLEAN RtlUnlockHeap(PVOID HeapHandle) {
     Heap* heap = HeapHandle;
+    if (heap->front_end) {
+        unlock_front_end(heap);
+    }
     if (heap->lock != NULL) {
         RtlLeaveCriticalSection(heap->lock);
     }
@@ -898,6 +1168,9 @@ static BOOLEAN validate_segment(Heap* heap, Segment* segment) {
         }
         BOOLEAN free = (block->flags & BLOCK_BUSY) == 0;
         if (free && (previous_free || !links_intact(block))) {
+            return FALSE;
+        }
+        if ((block->flags & BLOCK_CACHED) != 0 && (free || block->units >= FRONT_END_LISTS)) {
             return FALSE;
         }
         if ((BYTE*)next_block(block) > segment->commit_end) {
@@ -926,6 +1199,22 @@ static BOOLEAN validate_heap(Heap* heap) {
             return FALSE;
         }
     }
+    for (ULONG units = 0; units < FRONT_END_LISTS; ++units) {
+        ULONG depth = 0;
+        for (BlockHeader* block = heap->front_end_lists[units].head; block != NULL;
+             block = cached_link(block)->next) {
+            CachedLink* link = cached_link(block);
+            if (!intact(heap, block) || block->units != units ||
+                (block->flags & (BLOCK_BUSY | BLOCK_CACHED)) != (BLOCK_BUSY | BLOCK_CACHED) ||
+                link->check != link_check(heap, block, link->next) ||
+                ++depth > heap->front_end_lists[units].depth) {
+                return FALSE;
+            }
+        }
+        if (depth != heap->front_end_lists[units].depth) {
+            return FALSE;
+        }
+    }
     for (ULONG i = 0; i <= SMALL_LISTS; ++i) {
         PLIST_ENTRY head = i < SMALL_LISTS ? &heap->free_lists[i] : &heap->big_free;
         for (PLIST_ENTRY entry = head->Flink; entry != head; entry = entry->Flink) {
@@ -950,6 +1239,9 @@ BOOLEAN RtlValidateHeap(PVOID HeapHandle, ULONG Flags, PVOID BaseAddress) {
         return ntoy_page_heap_validate(heap, Flags, BaseAddress);
     }
     BOOLEAN valid;
+    if (BaseAddress != NULL) {
+        probe_header(BaseAddress);
+    }
     lock_heap(heap, Flags);
     if (BaseAddress == NULL) {
         valid = validate_heap(heap);
@@ -1084,6 +1376,12 @@ NTSTATUS RtlWalkHeap(PVOID HeapHandle, PRTL_HEAP_WALK_ENTRY Entry) {
         return ntoy_page_heap_walk(heap, Entry);
     }
     lock_heap(heap, 0);
+    PVOID corruption = NULL;
+    /* A walk shows the back end's blocks as they are, so the front end gives its back first;
+     * damage stops that, and what is still cached shows up busy. */
+    if (Entry->DataAddress == NULL) {
+        (void)flush_front_end(heap, &corruption);
+    }
     NTSTATUS status = walk_next(heap, Entry);
     unlock_heap(heap, 0);
     return status;

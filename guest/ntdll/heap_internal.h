@@ -13,6 +13,7 @@
 #define SMALL_LISTS 128
 #define MAXIMUM_SEGMENTS 64
 #define HEAP_SIGNATURE 0xEEFFEEFF
+#define FRONT_END_LISTS 64 /* freed blocks of fewer units are cached by the front end */
 
 typedef struct BlockHeader {
     ULONG units; /* the whole block, header included, in 16-byte units */
@@ -44,6 +45,14 @@ typedef struct LargeBlock {
 } LargeBlock;
 _Static_assert(sizeof(LargeBlock) % UNIT == 0, "large blocks stay aligned");
 
+/* The front end's list of freed blocks of one size, newest first, linked through their
+ * caller's bytes (CachedLink, heap.c). */
+typedef struct FrontEndList {
+    BlockHeader* head;
+    ULONG depth;
+    ULONG reserved;
+} FrontEndList;
+
 typedef struct Heap {
     ULONG signature;
     ULONG flags; /* the creation flags */
@@ -60,6 +69,10 @@ typedef struct Heap {
     LIST_ENTRY free_lists[SMALL_LISTS]; /* by size in units */
     Segment* segments[MAXIMUM_SEGMENTS];
     LIST_ENTRY page_blocks; /* page heap: its busy blocks */
+    BOOLEAN front_end;      /* growable and serialized: small frees are cached */
+    LONG front_end_owner;   /* the thread holding the front end's lock (heap.c), or 0 */
+    ULONG front_end_depth;  /* how many times it holds it */
+    FrontEndList front_end_lists[FRONT_END_LISTS]; /* by size in units */
 } Heap;
 
 /* heap.c */

@@ -158,30 +158,34 @@ static void test_large_blocks(HANDLE heap) {
 
 /* ---- Growth and giving memory back --------------------------------------------------------- */
 
-#define GROWTH_BLOCKS 1200
-#define GROWTH_SIZE 3000
+#define GROWTH_BYTES (1200 * 3000)
+#define GROWTH_MAXIMUM_BLOCKS 20000
 
-static void test_growth_and_release(void) {
+/* 3.6 MB in blocks of SIZE, beyond the first segment, all freed: the commit goes back. Blocks of
+ * 180 bytes are the front end's when freed (lookaside lists), 3000-byte ones the back end's. */
+static void test_growth_and_release(SIZE_T size, const char* what) {
     HANDLE heap = HeapCreate(0, 0, 0);
     if (!CHECK_NE("HeapCreate(growable) succeeds", (ULONG_PTR)heap, 0)) {
         return;
     }
-    static BYTE* blocks[GROWTH_BLOCKS];
+    static BYTE* blocks[GROWTH_MAXIMUM_BLOCKS];
+    const int count = (int)(GROWTH_BYTES / size);
     SIZE_T before = private_usage();
     BOOL all = TRUE;
-    for (int i = 0; i < GROWTH_BLOCKS; ++i) {
-        blocks[i] = HeapAlloc(heap, 0, GROWTH_SIZE);
+    for (int i = 0; i < count; ++i) {
+        blocks[i] = HeapAlloc(heap, 0, size);
         all &= blocks[i] != NULL;
         if (blocks[i] != NULL) {
-            fill(blocks[i], GROWTH_SIZE, (BYTE)i);
+            fill(blocks[i], size, (BYTE)i);
         }
     }
-    CHECK_TRUE("3.6 MB in 3000-byte blocks (beyond the first segment)", all);
+    test_note(what);
+    CHECK_TRUE("3.6 MB in blocks (beyond the first segment)", all);
     SIZE_T peak = private_usage();
-    CHECK_TRUE("commit grew by the blocks' size", peak >= before + GROWTH_BLOCKS * GROWTH_SIZE);
+    CHECK_TRUE("commit grew by the blocks' size", peak >= before + GROWTH_BYTES);
     BOOL kept = TRUE;
-    for (int i = 0; i < GROWTH_BLOCKS; ++i) {
-        kept &= blocks[i] != NULL && filled(blocks[i], GROWTH_SIZE, (BYTE)i);
+    for (int i = 0; i < count; ++i) {
+        kept &= blocks[i] != NULL && filled(blocks[i], size, (BYTE)i);
         HeapFree(heap, 0, blocks[i]);
     }
     CHECK_TRUE("every block kept its contents", kept);
@@ -192,6 +196,41 @@ static void test_growth_and_release(void) {
     CHECK_TRUE("HeapDestroy", HeapDestroy(heap));
 }
 
+/* ---- HeapLock ------------------------------------------------------------------------------ */
+
+typedef struct LockedHeap {
+    HANDLE heap;
+    volatile LONG allocated;
+} LockedHeap;
+
+static DWORD WINAPI allocate_from_other_thread(LPVOID argument) {
+    LockedHeap* locked = argument;
+    BYTE* block = HeapAlloc(locked->heap, 0, 48);
+    locked->allocated = block != NULL ? 1 : 2;
+    HeapFree(locked->heap, 0, block);
+    return 0;
+}
+
+/* While one thread holds HeapLock, another's allocation waits, even one the front end could
+ * serve from a block freed just before. */
+static void test_lock_stops_other_threads(void) {
+    LockedHeap locked = {HeapCreate(0, 0, 0), 0};
+    HeapFree(locked.heap, 0, HeapAlloc(locked.heap, 0, 48));
+    CHECK_TRUE("HeapLock", HeapLock(locked.heap));
+    BYTE* mine = HeapAlloc(locked.heap, 0, 48);
+    CHECK_NE("the owner of the lock allocates", (ULONG_PTR)mine, 0);
+    HeapFree(locked.heap, 0, mine);
+    HANDLE other = CreateThread(NULL, 0, allocate_from_other_thread, &locked, 0, NULL);
+    Sleep(50);
+    CHECK_DEC("another thread's HeapAlloc waits while the heap is locked", locked.allocated, 0);
+    CHECK_TRUE("HeapUnlock", HeapUnlock(locked.heap));
+    WaitForSingleObject(other, INFINITE);
+    CloseHandle(other);
+    CHECK_DEC("and succeeds once it is unlocked", locked.allocated, 1);
+    CHECK_TRUE("HeapValidate", HeapValidate(locked.heap, 0, NULL));
+    HeapDestroy(locked.heap);
+}
+
 /* ---- HeapWalk ------------------------------------------------------------------------------ */
 
 static void test_walk(void) {
@@ -199,11 +238,14 @@ static void test_walk(void) {
     BYTE* a = HeapAlloc(heap, 0, 100);
     BYTE* b = HeapAlloc(heap, 0, 3000);
     BYTE* c = HeapAlloc(heap, 0, 40);
+    BYTE* d = HeapAlloc(heap, 0, 200); /* freed, it is the front end's: a walk shows it free */
     HeapFree(heap, 0, b);
+    HeapFree(heap, 0, d);
     BYTE* large = HeapAlloc(heap, 0, 3 * 1024 * 1024);
     PROCESS_HEAP_ENTRY entry;
     clear(&entry, sizeof(entry));
-    int regions = 0, seen_a = 0, seen_c = 0, seen_large = 0, bad_region = 0, bad_range = 0;
+    int regions = 0, seen_a = 0, seen_c = 0, seen_d = 0, seen_large = 0, bad_region = 0;
+    int bad_range = 0;
     int entries = 0;
     HeapLock(heap);
     while (HeapWalk(heap, &entry) && entries < 100000) {
@@ -225,6 +267,7 @@ static void test_walk(void) {
         } else if ((entry.wFlags & PROCESS_HEAP_ENTRY_BUSY) != 0) {
             seen_a += entry.lpData == a && entry.cbData == 100;
             seen_c += entry.lpData == c && entry.cbData == 40;
+            seen_d += entry.lpData == d;
             seen_large += entry.lpData == large && entry.cbData == 3 * 1024 * 1024;
         }
     }
@@ -236,6 +279,7 @@ static void test_walk(void) {
     CHECK_DEC("HeapWalk: the 100-byte block, busy", seen_a, 1);
     CHECK_DEC("HeapWalk: the 40-byte block, busy", seen_c, 1);
     CHECK_DEC("HeapWalk: the 3 MB block, busy", seen_large, 1);
+    CHECK_DEC("HeapWalk: the freed 200-byte block, not busy", seen_d, 0);
     CHECK_DEC("HeapWalk ends with ERROR_NO_MORE_ITEMS", error, ERROR_NO_MORE_ITEMS);
     HeapDestroy(heap);
 }
@@ -447,7 +491,9 @@ int start(void) {
     test_realloc(private_heap);
     test_large_blocks(private_heap);
     HeapDestroy(private_heap);
-    test_growth_and_release();
+    test_growth_and_release(3000, "growth and release: 3000-byte blocks");
+    test_growth_and_release(180, "growth and release: 180-byte blocks, through the front end");
+    test_lock_stops_other_threads();
     test_walk();
     test_fixed_heap();
     test_local_global();

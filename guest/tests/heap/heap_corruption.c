@@ -1,6 +1,7 @@
-/* Heap corruption is detected on the next heap call that touches it (issue 11): a double free
- * and an overrun into the next block's header each end the process with
- * STATUS_HEAP_CORRUPTION (0xC0000374), as Windows ends a process whose heap it finds corrupt.
+/* Heap corruption is detected on the next heap call that touches it (issue 11): a double free,
+ * an overrun into the next block's header (found freeing either block) and a write into a freed
+ * block each end the process with STATUS_HEAP_CORRUPTION (0xC0000374), as Windows ends a
+ * process whose heap it finds corrupt.
  * Each case runs in a child (this program again, with the case as its first argument); the
  * parent checks the child's exit code. HeapValidate reports the overrun without ending
  * anything. */
@@ -21,11 +22,17 @@ static BYTE* overrun(HANDLE heap, BYTE** second) {
     return first;
 }
 
+/* The cases, each a child's first argument. Blocks of 64 bytes are cached by the heap's front
+ * end when freed, blocks of 4000 bytes go back to its segments. */
+static const char* const cases[] = {"double_free", "double_free_big", "overrun",
+                                    "overrun_freed_first", "write_after_free"};
+
 static int child(void) {
     HANDLE heap = HeapCreate(0, 0, 0);
-    if (argument_is(1, "double_free")) {
-        BYTE* block = HeapAlloc(heap, 0, 64);
-        BYTE* guard = HeapAlloc(heap, 0, 64);
+    if (argument_is(1, "double_free") || argument_is(1, "double_free_big")) {
+        SIZE_T size = argument_is(1, "double_free") ? 64 : 4000;
+        BYTE* block = HeapAlloc(heap, 0, size);
+        BYTE* guard = HeapAlloc(heap, 0, size);
         (void)guard;
         HeapFree(heap, 0, block);
         HeapFree(heap, 0, block);
@@ -33,6 +40,17 @@ static int child(void) {
         BYTE* second;
         overrun(heap, &second);
         HeapFree(heap, 0, second);
+    } else if (argument_is(1, "overrun_freed_first")) {
+        BYTE* second;
+        HeapFree(heap, 0, overrun(heap, &second)); /* the damage is the next block's */
+    } else if (argument_is(1, "write_after_free")) {
+        volatile BYTE* block = HeapAlloc(heap, 0, 64);
+        HeapAlloc(heap, 0, 64);
+        HeapFree(heap, 0, (BYTE*)block);
+        for (int i = 0; i < 16; ++i) {
+            block[i] = 0x41;
+        }
+        HeapAlloc(heap, 0, 64); /* takes the freed block, or its neighbour, back */
     }
     return 0; /* not reached when the corruption is found */
 }
@@ -53,11 +71,18 @@ static void expect_corruption(const char* role, const char* name) {
 }
 
 int start(void) {
-    if (argument_is(1, "double_free") || argument_is(1, "overrun")) {
-        return child();
+    for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
+        if (argument_is(1, cases[i])) {
+            return child();
+        }
     }
     expect_corruption("double_free", "a double free ends the process with 0xC0000374");
+    expect_corruption("double_free_big", "a double free of a 4000-byte block: 0xC0000374");
     expect_corruption("overrun", "freeing a block whose header was overrun: 0xC0000374");
+    expect_corruption("overrun_freed_first",
+                      "freeing the block that overran the next one's header: 0xC0000374");
+    expect_corruption("write_after_free",
+                      "allocating after a write into a freed block: 0xC0000374");
 
     HANDLE heap = HeapCreate(0, 0, 0);
     BYTE* second;
