@@ -60,7 +60,11 @@ Kernel::~Kernel() {
     for (auto& [id, process] : processes_) {
         for (const auto& thread : process->threads())
             waits_.dropWait(*thread);
-        process->teardown();
+        try {
+            process->teardown();
+        } catch (const ke::BugCheckStop&) {
+            // The run is over and reported; what it left is dropped with the machine.
+        }
     }
 }
 
@@ -512,7 +516,12 @@ std::expected<void, RunError> Kernel::finishProcess(const std::shared_ptr<ps::Pr
     if (observer_)
         observer_->processExit(*process, status);
     processes_.erase(id);
-    process->teardown();  // every frame and charge goes back
+    try {
+        process->teardown();  // every frame and charge goes back
+    } catch (const ke::BugCheckStop& stop) {
+        bugCheck_ = stop.check;
+        return std::unexpected(bugCheckError());
+    }
     if (endedProcesses_.size() < kProcessRecordLimit) {
         const mm::AddressSpace::Peaks peaks = process->peaks();
         endedProcesses_.push_back(

@@ -30,8 +30,10 @@ void addPagefileOptions(CLI::App& command, PagefileOptions& options) {
                     "limit by a page")
         ->option_text("LIST");
     command.add_flag("--inject-pagefile-read-errors", options.failReads,
-                     "Fault injection: every read from the paging file fails, so a page that "
-                     "went there raises STATUS_IN_PAGE_ERROR when it is touched");
+                     "Fault injection: every read of a page from the paging file fails, so a "
+                     "page that went there raises STATUS_IN_PAGE_ERROR when it is touched "
+                     "(page tables are spared: one that cannot be read back stops the machine, "
+                     "KERNEL_DATA_INPAGE_ERROR)");
 }
 
 std::expected<std::unique_ptr<mm::PagingFile>, std::string> openPagefile(

@@ -44,9 +44,11 @@ std::string statsJson(const ntoy::Kernel& kernel, const ntoy::emu::Machine& mach
                         {"stack_growth", faults.stackGrowth},
                         {"copy_on_write", faults.copyOnWrite},
                         {"hard", faults.hard},
-                        {"in_page_error", faults.inPageError}};
+                        {"in_page_error", faults.inPageError},
+                        {"page_table", faults.pageTable}};
     j["syscalls"] = kernel.statistics().syscalls;
     j["trimmed_pages"] = mm.trimmedPages();
+    j["paged_out_tables"] = mm.pagedOutTables();
     j["frames"] = {{"total", pfns.total()},
                    {"free", pfns.count(PageState::Free)},
                    {"zeroed", pfns.count(PageState::Zeroed)},

@@ -28,8 +28,8 @@ constexpr std::string_view kHelp =
     "                           step: the instruction runs again on the next si\n"
     "  b ADDR                   break before the instruction at ADDR; b alone lists them\n"
     "  delete [N]               delete breakpoint N, or all of them\n"
-    "  break-on WHAT...         what c stops on: fault, hard-fault, trim, syscall,\n"
-    "                           exception, or none\n"
+    "  break-on WHAT...         what c stops on: fault, hard-fault, table-fault, trim,\n"
+    "                           syscall, exception, or none\n"
     "Registers and memory\n"
     "  r, regs                  the registers; r REG the one; r REG=VALUE[, ...] sets them\n"
     "  x/N[bhwgq] VA            N bytes, halfwords, words or giant words at virtual VA (gdb)\n"
@@ -62,7 +62,7 @@ std::string breakOnText(const BreakOn& b) {
     for (auto [on, name] :
          {std::pair{b.fault, "fault"}, std::pair{b.syscall, "syscall"},
           std::pair{b.exception, "exception"}, std::pair{b.hardFault && !b.fault, "hard-fault"},
-          std::pair{b.trim, "trim"}})
+          std::pair{b.tableFault && !b.fault, "table-fault"}, std::pair{b.trim, "trim"}})
         if (on)
             s += s.empty() ? name : std::string(", ") + name;
     return s.empty() ? "nothing (c runs to a breakpoint or the end)" : s;
@@ -362,12 +362,14 @@ void DebugSession::deleteCommand(Words args) {
 
 void DebugSession::breakOnCommand(Words args) {
     if (!args.empty()) {
-        BreakOn b{false, false, false, false, false};
+        BreakOn b{false, false, false, false, false, false};
         for (std::string_view w : args) {
             if (w == "fault" || w == "faults")
                 b.fault = true;
             else if (w == "hard-fault" || w == "hard-faults")
                 b.hardFault = true;
+            else if (w == "table-fault" || w == "table-faults")
+                b.tableFault = true;
             else if (w == "trim" || w == "trims")
                 b.trim = true;
             else if (w == "syscall" || w == "syscalls")
@@ -376,8 +378,8 @@ void DebugSession::breakOnCommand(Words args) {
                 b.exception = true;
             else if (w != "none")
                 return error(
-                    fmt::format("break-on: '{}' is not one of fault, hard-fault, trim, syscall, "
-                                "exception, none",
+                    fmt::format("break-on: '{}' is not one of fault, hard-fault, table-fault, "
+                                "trim, syscall, exception, none",
                                 w));
         }
         observer_.breakOn = b;

@@ -26,8 +26,13 @@ void StopObserver::processStart(const ps::Process& process) {
 }
 
 void StopObserver::pageFault(const ke::PageFaultEvent& e) {
-    const bool hard = e.outcome.kind == mm::FaultKind::Hard;
-    if (!breakOn.fault && !stepping && !(breakOn.hardFault && hard))
+    using TableFault = mm::PageFaultOutcome::TableFault;
+    // A nested fault that read the table from the paging file read from it too.
+    const bool hard =
+        e.outcome.kind == mm::FaultKind::Hard || e.outcome.tableFault == TableFault::Hard;
+    const bool nested = e.outcome.tableFault != TableFault::None;
+    if (!breakOn.fault && !stepping && !(breakOn.hardFault && hard) &&
+        !(breakOn.tableFault && nested))
         return;
     std::string instruction;
     if (ps::Process* p = kernel_.process())
@@ -55,6 +60,13 @@ void StopObserver::trim(ke::EventOrigin, const ps::Process& process, const mm::T
         process.images().empty()
             ? std::string("?")
             : std::filesystem::path(process.images().front().path).filename().string();
+    if (e.reason == mm::TrimReason::PageTables) {
+        stopWith(fmt::format(
+            "trim: {} page tables of process {} ({}) were paged out: their pages are all in the "
+            "paging file\n",
+            e.pages, process.id(), name));
+        return;
+    }
     stopWith(
         fmt::format("trim: {} pages left the working set of process {} ({}): {}; it holds {} now\n",
                     e.pages, process.id(), name,

@@ -16,8 +16,9 @@ struct BreakOn {
     bool fault = true;
     bool syscall = false;
     bool exception = false;
-    bool hardFault = false;  // only the faults that read from the paging file
-    bool trim = false;       // pages leaving a working set
+    bool hardFault = false;   // only the faults that read from the paging file
+    bool trim = false;        // pages leaving a working set
+    bool tableFault = false;  // only nested faults: the page's table was paged out
 };
 
 class StopObserver final : public ke::KernelObserver {

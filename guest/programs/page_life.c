@@ -23,7 +23,9 @@ static void say(const char* stage) {
                   : " [not in the working set]\n");
 }
 
-static BOOL intact(void) {
+/* The first read after stage 5: a hard fault, and a nested one if the page's table was paged
+ * out too (`b page_life!intact`, then `break-on table-fault`). */
+__attribute__((noinline)) static BOOL intact(void) {
     for (unsigned i = 0; i < PAGE; ++i)
         if (THE_PAGE[i] != (unsigned char)(i * 7 + 1))
             return FALSE;

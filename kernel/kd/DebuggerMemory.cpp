@@ -17,7 +17,7 @@ void dropWrittenCode(mm::AddressSpace& space, VirtualAddress va, std::uint64_t l
     // up: see hal::Mmu::codeModified).
     for (std::uint64_t page = va.pageBase().value(); page < va.value() + length;
          page += kPageSize) {
-        const mm::Pte pte = space.tables().pteAt(VirtualAddress(page));
+        const mm::Pte pte = space.tables().peekPte(VirtualAddress(page)).value_or(mm::Pte());
         if (pte.isValid() && !pte.has(mm::PteBit::NoExecute))
             space.mmu().codeModified(VirtualAddress(page), kPageSize);
     }

@@ -85,6 +85,10 @@ ExtensionResult pteCommand(Kernel& kernel, ExtensionArguments args) {
             out += indent + line + '\n';
         if (end.isZero())
             out += indent + zeroEntryMeaning(kernel, va) + '\n';
+        else if (last == 2)
+            out += indent +
+                   "the page table is paged out: an access brings it back first (a nested "
+                   "fault), then the page\n";
     }
     return out;
 }

@@ -189,9 +189,10 @@ void TraceWriter::trim(ke::EventOrigin origin, const ps::Process& owner, const m
     j["owner_process_id"] = owner.id();
     j["pages"] = e.pages;
     j["working_set"] = e.space.workingSet().size();
-    j["reason"] = e.reason == mm::TrimReason::Balance ? "balance"
-                  : e.reason == mm::TrimReason::Empty ? "empty"
-                                                      : "hard_maximum";
+    j["reason"] = e.reason == mm::TrimReason::Balance      ? "balance"
+                  : e.reason == mm::TrimReason::Empty      ? "empty"
+                  : e.reason == mm::TrimReason::PageTables ? "page_tables"
+                                                           : "hard_maximum";
     write(j.dump());
 }
 

@@ -41,7 +41,8 @@ ExtensionResult wsleCommand(Kernel& kernel, ExtensionArguments args) {
         const bool locked = ws.locked(slot);
         if (lockedOnly && !locked)
             return;
-        const bool accessed = space.tables().pteAt(va).has(mm::PteBit::Accessed);
+        const bool accessed =
+            space.tables().peekPte(va).value_or(mm::Pte()).has(mm::PteBit::Accessed);
         out += fmt::format("{:>6}  {:>15x}  {:>8}  {:>6}\n", slot, va.value(), accessed ? 1 : 0,
                            locked ? 1 : 0);
     });

@@ -14,6 +14,10 @@ std::optional<Pfn> frameOf(Pte pte) {
     return pte.hasFrame() ? std::optional(pte.pfn()) : std::nullopt;
 }
 
+// The protection a paged-out table's PDE carries in its software format: any non-zero value
+// would do (the PDE's own rights are permissive when valid); this is Windows' for a PDE.
+constexpr MmProtection kTableProtection(MmProtection::ReadWrite);
+
 }  // namespace
 
 std::unique_ptr<AddressSpace> AddressSpace::create(MemoryManager& mm, hal::Mmu& userMmu) {
@@ -24,14 +28,23 @@ std::unique_ptr<AddressSpace> AddressSpace::create(MemoryManager& mm, hal::Mmu& 
     return std::unique_ptr<AddressSpace>(new AddressSpace(mm, *tables, userMmu));
 }
 
-AddressSpace::~AddressSpace() {
-    mm_.removeSpace(*this);
+void AddressSpace::releaseAll() {
     while (vads_.size() != 0) {
         const Vad vad = vads_.begin()->second;
         release(vad, vad.start(), vad.end());
     }
     mmu_.flushTlb();
-    tables_.destroy();
+}
+
+AddressSpace::~AddressSpace() {
+    mm_.removeSpace(*this);
+    try {
+        releaseAll();
+        tables_.destroy();
+    } catch (const ke::BugCheckStop&) {
+        // Only where no one catches bug checks any more (the kernel going away after a run
+        // that stopped); every teardown that can report one called releaseAll() first.
+    }
 }
 
 Pte AddressSpace::entryFor(std::optional<Pfn> frame, MmProtection prot, bool resident) {
@@ -360,6 +373,76 @@ std::uint64_t AddressSpace::trim(std::uint64_t count) {
     return trimmed;
 }
 
+std::uint64_t AddressSpace::trimPageTables() {
+    auto& pfns = mm_.pfns();
+    std::uint64_t n = 0;
+    tables_.forEachLeafTable([&](PhysicalAddress pdeAt, Pte pde, VirtualAddress) {
+        if (!pde.isValid())
+            return;  // out already
+        const PfnEntry& e = pfns.entry(pde.pfn());
+        if (e.framedEntries != 0 || e.usedEntries == 0)
+            return;
+        // No entry holds a frame, so the CPU can have cached no translation through it.
+        tables_.write(pdeAt, Pte::transition(pde.pfn(), kTableProtection));
+        pfns.deactivate(pde.pfn(), PageState::Modified);
+        ++n;
+    });
+    return n;
+}
+
+bool AddressSpace::makeTableResident(PhysicalAddress pdeAddress) {
+    PageFaultOutcome ignored;
+    return bringTableBack(pdeAddress, ignored);
+}
+
+bool AddressSpace::bringTableBack(PhysicalAddress pdeAt, PageFaultOutcome& o) {
+    auto& pfns = mm_.pfns();
+    const Pte pde = tables_.read(pdeAt);
+    o.tableBefore = pde;
+    Pfn table;
+    if (pde.isTransition()) {
+        // Soft: the frame still holds the table. It will change, so a copy in the paging
+        // file would go stale: it goes now.
+        table = pde.pfn();
+        mm_.dropPagefileCopy(table);
+        pfns.activate(table);
+        o.tableFault = PageFaultOutcome::TableFault::Soft;
+    } else {
+        NTOY_ASSERT(pde.isPagefile(), ke::BugCheckCode::MemoryManagement, 0x5204, pdeAt.value(),
+                    pde.raw(), 0);
+        o.tableFault = PageFaultOutcome::TableFault::Hard;
+        bool noFrame = false;
+        auto frames = mm_.readPages(pde.pagefileSlot(), 1, PageUse::PageTable, noFrame);
+        if (!frames && noFrame && mm_.writeModifiedPages(PagingFile::kMaxCluster) != 0)
+            frames = mm_.readPages(pde.pagefileSlot(), 1, PageUse::PageTable, noFrame);
+        if (!frames) {
+            if (noFrame)
+                ke::bugCheck(ke::BugCheckCode::NoPagesAvailable, pfns.total() - pfns.available(),
+                             pdeAt.value(), mm_.commit().charge(), mm_.commit().limit(),
+                             "no frame to bring a page table back");
+            ++mm_.faults().inPageError;
+            return false;
+        }
+        table = (*frames)[0];
+        // The table changes from now on: a copy kept in the slot would go stale.
+        mm_.dropPagefileCopy(table);
+        PfnEntry& e = pfns.entry(table);
+        e.pteAddress = pdeAt;
+        e.usedEntries = 0;
+        e.framedEntries = 0;
+        for (unsigned i = 0; i < 512; ++i) {
+            const Pte entry = tables_.read(table.address() + i * 8ull);
+            e.usedEntries += !entry.isZero();
+            NTOY_ASSERT(!entry.hasFrame(), ke::BugCheckCode::MemoryManagement, 0x5205,
+                        pdeAt.value(), entry.raw(), i);
+        }
+    }
+    tables_.write(pdeAt, Pte::table(table, true));
+    o.tableFrame = table;
+    ++mm_.faults().pageTable;
+    return true;
+}
+
 std::uint64_t AddressSpace::emptyWorkingSet() {
     std::vector<VirtualAddress> leaving;
     leaving.reserve(workingSet_.size() - workingSet_.lockedCount());
@@ -558,10 +641,18 @@ PageFaultOutcome AddressSpace::handleFault(VirtualAddress address, std::uint32_t
         return o;
     }
     // Any resolution below may make a page valid. Room is made first: it may trim this very
-    // page (a spurious or copy-on-write fault on a valid one) or repurpose its frame, so the
-    // PTE is read after it.
+    // page (a spurious or copy-on-write fault on a valid one), repurpose its frame or page out
+    // its table, so the PTE is read after it.
     keepUnderHardMaximum();
-    mm_.makeRoomForValidPage();
+    mm_.makeRoomForValidPage(true);
+    // The nested fault: a page table that was paged out comes back before the page.
+    if (const auto pde = tables_.findPde(va); pde && PageTables::pagedOut(tables_.read(*pde))) {
+        if (!bringTableBack(*pde, o)) {
+            o.kind = FaultKind::Hard;
+            o.response = PageFaultResponse::InPageError;
+            return o;
+        }
+    }
     const auto at = tables_.findPte(va);
     o.before = at ? tables_.read(*at) : Pte();
     const Pte pte = o.before;

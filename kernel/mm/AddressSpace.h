@@ -23,9 +23,13 @@
 
 namespace ntoy::mm {
 
-class AddressSpace {
+class AddressSpace final : private TableResidency {
 public:
     static std::unique_ptr<AddressSpace> create(MemoryManager& mm, hal::Mmu& userMmu);
+    // Releases every allocation: frames, slots and charge go back. It may bring paged-out
+    // tables back to find their pages' slots, so it may bug check (KERNEL_DATA_INPAGE_ERROR):
+    // the process's teardown calls it where a bug check is caught. Idempotent.
+    void releaseAll();
     ~AddressSpace();
     AddressSpace(const AddressSpace&) = delete;
     AddressSpace& operator=(const AddressSpace&) = delete;
@@ -107,6 +111,12 @@ public:
     // their frames wait on the Modified list (Standby, if the paging file holds an
     // unchanged copy) until a soft fault. Returns how many left.
     std::uint64_t trim(std::uint64_t count);
+    // Pages out every leaf table of the user half that has entries but none holding a frame
+    // (all demand-zero or in the paging file), as Windows trims page-table pages: its PDE
+    // becomes a transition entry and its frame goes to the Modified list, from where the
+    // writer and the Standby list take it like a page's. The next access through it is a
+    // nested fault (handleFault); every kernel walk brings it back too. Returns how many left.
+    std::uint64_t trimPageTables();
     // The frame behind `va` for a kernel access on the guest's behalf, resolving demand-zero
     // pages as a fault would. Guard pages are disarmed and refused, as on Windows; a page the
     // paging file cannot give back is STATUS_IN_PAGE_ERROR.
@@ -156,8 +166,14 @@ public:
 private:
     AddressSpace(MemoryManager& mm, PageTables tables, hal::Mmu& userMmu)
         : mm_(mm), tables_(tables), mmu_(userMmu) {
+        tables_.setResidency(this);
         mm_.addSpace(*this);
     }
+    // TableResidency: a kernel walk reached a paged-out table.
+    bool makeTableResident(PhysicalAddress pdeAddress) override;
+    // Brings the table that the non-valid PDE at `pdeAddress` names back, from its transition
+    // list or the paging file; records which in `o`. False if the read failed.
+    bool bringTableBack(PhysicalAddress pdeAddress, PageFaultOutcome& o);
     // The one function through which a user PTE changes: it keeps the working set, the
     // frame's state and the MMU in step with the new entry.
     void setPte(VirtualAddress va, PhysicalAddress at, Pte pte);

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <array>
+#include <cstring>
+#include <expected>
 #include <unordered_set>
 
 #include "kernel/mm/SystemLayout.h"
@@ -24,7 +27,8 @@ Pte entryAt(const hal::PhysicalMemory& ram, Pfn table, unsigned i) {
 }
 
 std::optional<std::string> checkTableFrame(const PfnDatabase& pfns, Pfn table,
-                                           std::uint32_t nonZero, std::string_view where) {
+                                           std::uint32_t nonZero, std::uint32_t framed,
+                                           std::string_view where) {
     if (nonZero == 0 && where != "PML4")
         return fmt::format("{}: table frame {:#x} is empty but was not freed", where,
                            table.value());
@@ -37,6 +41,9 @@ std::optional<std::string> checkTableFrame(const PfnDatabase& pfns, Pfn table,
     if (e.usedEntries != nonZero)
         return fmt::format("{}: table frame {:#x} counts {} entries in use but holds {}", where,
                            table.value(), e.usedEntries, nonZero);
+    if (e.framedEntries != framed)
+        return fmt::format("{}: table frame {:#x} counts {} entries with frames but holds {}",
+                           where, table.value(), e.framedEntries, framed);
     return std::nullopt;
 }
 
@@ -45,6 +52,49 @@ std::uint32_t nonZeroEntries(const hal::PhysicalMemory& ram, Pfn table) {
     for (unsigned i = 0; i < kEntries; ++i)
         n += !entryAt(ram, table, i).isZero();
     return n;
+}
+
+std::uint32_t framedEntries(const hal::PhysicalMemory& ram, Pfn table) {
+    std::uint32_t n = 0;
+    for (unsigned i = 0; i < kEntries; ++i)
+        n += entryAt(ram, table, i).hasFrame();
+    return n;
+}
+
+// The leaf table a PDE that is not valid names, wherever it is; an error if the PDE or the
+// table's frame is not as paging a table out leaves them.
+std::expected<std::array<std::uint64_t, kEntries>, std::string> pagedOutTable(
+    const MemoryManager& mm, PhysicalAddress pdeAt, Pte pde) {
+    std::array<std::uint64_t, kEntries> entries{};
+    const auto& pfns = mm.pfns();
+    if (pde.isTransition()) {
+        const Pfn table = pde.pfn();
+        if (!pfns.contains(table))
+            return std::unexpected(fmt::format("PDE {:#x} names frame {:#x}, which is not RAM",
+                                               pde.raw(), table.value()));
+        const auto& e = pfns.entry(table);
+        if ((e.state != PageState::Modified && e.state != PageState::Standby) ||
+            e.use != PageUse::PageTable || e.pteAddress != pdeAt)
+            return std::unexpected(fmt::format(
+                "paged-out table frame {:#x} is {} / {} owned by {:#x}, not a table on a "
+                "transition list owned by its PDE at {:#x}",
+                table.value(), pageStateName(e.state), pageUseName(e.use), e.pteAddress.value(),
+                pdeAt.value()));
+        std::memcpy(entries.data(), pfns.memory().frame(table).data(), kPageSize);
+        return entries;
+    }
+    const PagingFile* file = mm.pagingFile();
+    if (!pde.isPagefile() || !file || !file->inUse(pde.pagefileSlot()))
+        return std::unexpected(fmt::format(
+            "PDE at {:#x} is {:#x}: not valid, and not a table in transition or in the paging "
+            "file",
+            pdeAt.value(), pde.raw()));
+    if (!file->peek(pde.pagefileSlot(), std::as_writable_bytes(std::span(entries))))
+        return std::unexpected(
+            fmt::format("paging-file slot {:#x} of the table of PDE {:#x} "
+                        "cannot be read",
+                        pde.pagefileSlot(), pdeAt.value()));
+    return entries;
 }
 
 // Leaf-level checks for one PTE of a user address space.
@@ -155,7 +205,7 @@ std::optional<std::string> checkAddressSpace(const MemoryManager& mm, const Addr
         std::uint32_t nonZero = 0;
         for (unsigned i = 0; i < kEntries; ++i)
             nonZero += !entryAt(ram, root, i).isZero();
-        if (auto bad = checkTableFrame(pfns, root, nonZero, "PML4"))
+        if (auto bad = checkTableFrame(pfns, root, nonZero, framedEntries(ram, root), "PML4"))
             return bad;
     }
     for (unsigned i4 = 0; i4 < kEntries / 2; ++i4) {
@@ -166,7 +216,8 @@ std::optional<std::string> checkAddressSpace(const MemoryManager& mm, const Addr
             return fmt::format("PML4 entry {} is {:#x}: not zero and not present", i4, e4.raw());
         const Pfn pdpt = e4.pfn();
         ++c.tables;
-        if (auto bad = checkTableFrame(pfns, pdpt, nonZeroEntries(ram, pdpt), "PDPT"))
+        if (auto bad = checkTableFrame(pfns, pdpt, nonZeroEntries(ram, pdpt),
+                                       framedEntries(ram, pdpt), "PDPT"))
             return bad;
         for (unsigned i3 = 0; i3 < kEntries; ++i3) {
             const Pte e3 = entryAt(ram, pdpt, i3);
@@ -174,20 +225,44 @@ std::optional<std::string> checkAddressSpace(const MemoryManager& mm, const Addr
                 continue;
             const Pfn pd = e3.pfn();
             ++c.tables;
-            if (auto bad = checkTableFrame(pfns, pd, nonZeroEntries(ram, pd), "PD"))
+            if (auto bad = checkTableFrame(pfns, pd, nonZeroEntries(ram, pd),
+                                           framedEntries(ram, pd), "PD"))
                 return bad;
             for (unsigned i2 = 0; i2 < kEntries; ++i2) {
                 const Pte e2 = entryAt(ram, pd, i2);
                 if (e2.isZero())
                     continue;
-                const Pfn pt = e2.pfn();
-                ++c.tables;
-                if (auto bad = checkTableFrame(pfns, pt, nonZeroEntries(ram, pt), "PT"))
-                    return bad;
+                std::array<std::uint64_t, kEntries> pagedOut{};
+                const bool resident = e2.isValid();
+                if (resident) {
+                    const Pfn pt = e2.pfn();
+                    ++c.tables;
+                    if (auto bad = checkTableFrame(pfns, pt, nonZeroEntries(ram, pt),
+                                                   framedEntries(ram, pt), "PT"))
+                        return bad;
+                } else {
+                    const PhysicalAddress pdeAt = pd.address() + i2 * 8ull;
+                    auto table = pagedOutTable(mm, pdeAt, e2);
+                    if (!table)
+                        return table.error();
+                    pagedOut = *table;
+                    if (e2.isTransition()) {
+                        ++c.tables;
+                    } else {
+                        ++c.pagedOutTables;
+                        c.pagefileSlots.push_back(e2.pagefileSlot());
+                    }
+                }
                 for (unsigned i1 = 0; i1 < kEntries; ++i1) {
-                    const PhysicalAddress at = pt.address() + i1 * 8ull;
-                    const Pte pte(ram.read<std::uint64_t>(at));
+                    const PhysicalAddress at =
+                        resident ? e2.pfn().address() + i1 * 8ull : PhysicalAddress();
+                    const Pte pte(resident ? ram.read<std::uint64_t>(at) : pagedOut[i1]);
                     const VirtualAddress va(vaOf(i4, i3, i2, i1));
+                    if (!resident && pte.hasFrame())
+                        return fmt::format(
+                            "paged-out table of PDE {:#x} holds PTE {:#x} of {:#x}, "
+                            "which names a frame",
+                            e2.raw(), pte.raw(), va.value());
                     if (isKernelFrame(pfns, pte)) {
                         if (auto bad = checkSystemPage(space, va, pte))
                             return bad;
@@ -225,7 +300,7 @@ std::optional<std::string> checkMemoryInvariants(const MemoryManager& mm,
 std::optional<std::string> checkMappingsAndCharge(const MemoryManager& mm,
                                                   std::span<const AddressSpace* const> spaces) {
     const auto& pfns = mm.pfns();
-    std::uint64_t committed = 0, userFrames = 0, processTables = 0;
+    std::uint64_t committed = 0, userFrames = 0, processTables = 0, pagedOutTables = 0;
     std::vector<std::uint32_t> slots;
     for (const AddressSpace* space : spaces) {
         UserHalfCensus c;
@@ -234,6 +309,7 @@ std::optional<std::string> checkMappingsAndCharge(const MemoryManager& mm,
         committed += c.committedPages;
         userFrames += c.frames;
         processTables += c.tables + 1;  // and the root
+        pagedOutTables += c.pagedOutTables;
         slots.insert(slots.end(), c.pagefileSlots.begin(), c.pagefileSlots.end());
     }
     // Each slot in use holds one page: one a pagefile PTE names, or a copy a frame keeps; and
@@ -293,13 +369,14 @@ std::optional<std::string> checkMappingsAndCharge(const MemoryManager& mm,
         return fmt::format("{} user frames are in use but the page tables name {}",
                            pfns.count(PageUse::UserPrivate) + pfns.count(PageUse::UserImage),
                            userFrames);
+    // A table in the paging file keeps its charge, as a page there does.
     const std::uint64_t promised =
-        pfns.count(PageUse::PageTable) + pfns.count(PageUse::Kernel) + committed;
+        pfns.count(PageUse::PageTable) + pagedOutTables + pfns.count(PageUse::Kernel) + committed;
     if (mm.commit().charge() != promised)
         return fmt::format(
-            "commit charge is {} but {} pages are promised ({} page tables + {} kernel + {} "
-            "committed)",
-            mm.commit().charge(), promised, pfns.count(PageUse::PageTable),
+            "commit charge is {} but {} pages are promised ({} page tables + {} in the paging "
+            "file + {} kernel + {} committed)",
+            mm.commit().charge(), promised, pfns.count(PageUse::PageTable), pagedOutTables,
             pfns.count(PageUse::Kernel), committed);
     if (mm.commit().charge() > mm.commit().limit())
         return fmt::format("commit charge {} is over the limit {}", mm.commit().charge(),

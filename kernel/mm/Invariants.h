@@ -20,17 +20,20 @@ namespace ntoy::mm {
 struct UserHalfCensus {
     std::uint64_t committedPages = 0;
     std::uint64_t frames = 0;  // user frames named by valid or transition PTEs
-    std::uint64_t tables = 0;  // page-table pages below the root
+    std::uint64_t tables = 0;  // page-table frames below the root (resident or in transition)
+    std::uint64_t pagedOutTables = 0;  // leaf tables in the paging file alone (no frame)
     std::uint64_t validPages = 0;
     // The slots pagefile PTEs name: pages that live in the paging file alone.
     std::vector<std::uint32_t> pagefileSlots;
 };
 
-// Walks the user half of `space` and checks, page by page: table usedEntries match their
-// non-zero entries; every committed PTE lies in a VAD; every frame a PTE names is of user
-// use, owned by that PTE (pteAddress), named only once, Active and in the working set at its
-// slot if the PTE is valid, on a transition list if not; every valid PTE is
-// Pte::valid(frame, its protection, user), Accessed and Dirty aside, and its MMU shows that
+// Walks the user half of `space` and checks, page by page: table usedEntries and
+// framedEntries match their entries; a paged-out leaf table (its PDE transition, its frame
+// on Modified or Standby and owned by the PDE; or its PDE a pagefile entry naming a slot in
+// use) holds no entry with a frame, and is read where it is; every committed PTE lies in a VAD;
+// every frame a PTE names is of user use, owned by that PTE (pteAddress), named only once, Active
+// and in the working set at its slot if the PTE is valid, on a transition list if not; every valid
+// PTE is Pte::valid(frame, its protection, user), Accessed and Dirty aside, and its MMU shows that
 // frame there (hal::Mmu::shownFrame); and the census of committed pages equals the address
 // space's committedPages(), of valid pages its working set's size. The exception is a system
 // page (Vad::systemPage): a valid read-only, no-execute PTE naming an Active kernel frame,
@@ -43,9 +46,10 @@ std::optional<std::string> checkMemoryInvariants(const MemoryManager& mm,
                                                  std::span<const AddressSpace* const> spaces);
 
 // Everything built on a PFN database that verifies: each address space, the system tables,
-// and the system commit charge, which must equal page-table pages + kernel pages + every
-// process's committed pages (each promised page is charged exactly once). `spaces` must be
-// every address space there is: frames and charge nobody accounts for are reported.
+// and the system commit charge, which must equal page-table pages (in the paging file too) +
+// kernel pages + every process's committed pages (each promised page is charged exactly once).
+// `spaces` must be every address space there is: frames and charge nobody accounts for are
+// reported.
 std::optional<std::string> checkMappingsAndCharge(const MemoryManager& mm,
                                                   std::span<const AddressSpace* const> spaces);
 

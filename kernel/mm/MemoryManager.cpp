@@ -80,7 +80,7 @@ bool MemoryManager::trimLargest(std::uint64_t pages) {
     return false;
 }
 
-void MemoryManager::makeRoomForValidPage() {
+void MemoryManager::makeRoomForValidPage(bool tablesMayGo) {
     // Trim when fewer than kLow more pages may become valid, until kHigh may, a batch at a time
     // from whichever working set is largest then (a set whose pages are all locked gives none).
     constexpr std::uint64_t kLow = 32, kHigh = 256, kBatch = 64;
@@ -95,6 +95,14 @@ void MemoryManager::makeRoomForValidPage() {
     const std::uint64_t high = 2 * low;
     if (pfns_.obtainable() >= low)
         return;
+    // Page tables first: one whose pages have all gone to the paging file holds a frame for
+    // nothing. It goes out as a page does, through Modified and Standby.
+    if (tablesMayGo)
+        for (AddressSpace* space : spaces_)
+            if (const std::uint64_t n = space->trimPageTables(); n != 0) {
+                pagedOutTables_ += n;
+                notify({*space, n, TrimReason::PageTables});
+            }
     while (pfns_.obtainable() < high) {
         const std::uint64_t wanted = high - pfns_.obtainable();
         if (pfns_.count(PageState::Modified) != 0 && writeModifiedPages(wanted) != 0)
@@ -197,7 +205,8 @@ std::optional<std::vector<Pfn>> MemoryManager::readPages(std::uint32_t first, st
         frames.push_back(*frame);
         data[i] = pfns_.memory().frame(*frame).data();
     }
-    const bool ok = pagingFile_->read(first, std::span(data.data(), count));
+    const bool ok =
+        pagingFile_->read(first, std::span(data.data(), count), use == PageUse::PageTable);
     if (listener_)
         listener_->pageIo({false, first, static_cast<std::uint32_t>(count), ok});
     if (!ok) {

@@ -33,6 +33,8 @@ struct FaultCounters {
     std::uint64_t stackGrowth = 0;
     std::uint64_t copyOnWrite = 0;
     std::uint64_t other = 0;
+    // Nested faults: a page's table paged out, brought back (soft or hard) before the page.
+    std::uint64_t pageTable = 0;
 };
 
 class MemoryManager {
@@ -74,9 +76,12 @@ public:
     // The balance set manager, run before a page becomes valid: keeps
     // hal::Mmu::validPageHeadroom() off zero, and with a paging file keeps frames obtainable
     // (Zeroed, Free or Standby), by trimming the largest working sets first and writing
-    // Modified pages out.
-    void makeRoomForValidPage();
+    // Modified pages out. With `tablesMayGo`, when frames ran short it also pages out the leaf
+    // tables whose entries hold no frame (AddressSpace::trimPageTables): only a caller that
+    // holds no PTE address across the call may allow that.
+    void makeRoomForValidPage(bool tablesMayGo = false);
     std::uint64_t trimmedPages() const { return trimmedPages_; }
+    std::uint64_t pagedOutTables() const { return pagedOutTables_; }
 
     // Takes `pfn` out of service for good (PfnDatabase::markBad), and its page out of the
     // commit limit. False if it is not a frame of RAM, or if what is committed already needs
@@ -122,6 +127,7 @@ private:
     std::unique_ptr<PagingFile> pagingFile_;
     PagingListener* listener_ = nullptr;
     std::uint64_t trimmedPages_ = 0;
+    std::uint64_t pagedOutTables_ = 0;
 
     // Trims `pages` from the largest working set that gives any; false if none does.
     bool trimLargest(std::uint64_t pages);

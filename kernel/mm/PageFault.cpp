@@ -49,6 +49,27 @@ std::string_view accessKindName(AccessKind a) {
 }
 
 std::string PageFaultOutcome::describe() const {
+    if (tableFault != TableFault::None) {
+        // The nested fault first, then what became of the page itself.
+        PageFaultOutcome page = *this;
+        page.tableFault = TableFault::None;
+        const std::string table =
+            tableFault == TableFault::Soft
+                ? fmt::format("page table: soft fault, frame {:#x} back from a transition list",
+                              tableFrame.value())
+            : response == PageFaultResponse::InPageError && before.isZero()
+                ? fmt::format(
+                      "page table: paging-file slot {:#x} could not be read; raise "
+                      "STATUS_IN_PAGE_ERROR",
+                      tableBefore.pagefileSlot())
+                : fmt::format(
+                      "page table: hard fault, frame {:#x} read back from paging-file "
+                      "slot {:#x}",
+                      tableFrame.value(), tableBefore.pagefileSlot());
+        if (response == PageFaultResponse::InPageError && before.isZero())
+            return table;
+        return table + "; then " + page.describe();
+    }
     switch (response) {
         case PageFaultResponse::Resolved:
             if (kind == FaultKind::DemandZero)

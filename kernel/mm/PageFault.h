@@ -46,6 +46,12 @@ struct PageFaultOutcome {
     Pfn frame;  // the frame now mapped, for demand-zero and soft faults
     bool fromZeroedList = false;
     std::uint32_t readAhead = 0;  // hard faults: neighbouring pages read in the same I/O
+    // The nested fault: the page's table was paged out and came back first, from a
+    // transition list (soft) or the paging file (hard). `tableBefore` is its PDE before.
+    enum class TableFault : std::uint8_t { None, Soft, Hard };
+    TableFault tableFault = TableFault::None;
+    Pte tableBefore;
+    Pfn tableFrame;
     // "demand-zero: frame 0x1a3 from the zeroed list"
     std::string describe() const;
 };

@@ -1,5 +1,6 @@
 #include "kernel/mm/PageTables.h"
 
+#include "kernel/ke/BugCheck.h"
 #include "kernel/mm/SystemLayout.h"
 
 namespace ntoy::mm {
@@ -38,15 +39,53 @@ PageTables::Walk PageTables::walk(VirtualAddress va) const {
     return w;
 }
 
+Pte PageTables::residentEntry(PhysicalAddress at) const {
+    const Pte e = read(at);
+    if (!pagedOut(e))
+        return e;
+    // Only a leaf table pages out, and only where an address space brings it back.
+    NTOY_ASSERT(residency_ != nullptr, ke::BugCheckCode::MemoryManagement, 0x5201, at.value(),
+                e.raw(), 0);
+    constexpr std::uint64_t kIoDeviceError = 0xC0000185;
+    if (!residency_->makeTableResident(at))
+        ke::bugCheck(ke::BugCheckCode::KernelDataInpageError, e.raw(), kIoDeviceError, at.value(),
+                     0, "a page table could not be read back from the paging file");
+    const Pte now = read(at);
+    NTOY_ASSERT(now.isValid(), ke::BugCheckCode::MemoryManagement, 0x5202, at.value(), now.raw(),
+                e.raw());
+    return now;
+}
+
 std::optional<PhysicalAddress> PageTables::findPte(VirtualAddress va) const {
     Pfn table = root_;
     for (int level = 0; level < 3; ++level) {
-        const Pte e = read(table.address() + indexAt(va, level) * 8ull);
+        const Pte e = residentEntry(table.address() + indexAt(va, level) * 8ull);
         if (!e.isValid())
             return std::nullopt;
         table = e.pfn();
     }
     return table.address() + indexAt(va, 3) * 8ull;
+}
+
+std::optional<PhysicalAddress> PageTables::findPde(VirtualAddress va) const {
+    Pfn table = root_;
+    for (int level = 0; level < 2; ++level) {
+        const Pte e = read(table.address() + indexAt(va, level) * 8ull);
+        if (!e.isValid())
+            return std::nullopt;
+        table = e.pfn();
+    }
+    return table.address() + indexAt(va, 2) * 8ull;
+}
+
+std::optional<Pte> PageTables::peekPte(VirtualAddress va) const {
+    const auto pde = findPde(va);
+    if (!pde)
+        return Pte();
+    const Pte e = read(*pde);
+    if (pagedOut(e))
+        return std::nullopt;
+    return e.isValid() ? read(e.pfn().address() + indexAt(va, 3) * 8ull) : Pte();
 }
 
 Pte PageTables::pteAt(VirtualAddress va) const {
@@ -59,7 +98,7 @@ VirtualAddress PageTables::nextPossiblyMapped(VirtualAddress va) const {
     // Span covered by one entry at each level: 512 GiB, 1 GiB, 2 MiB.
     constexpr std::uint64_t kSpan[] = {1ull << 39, 1ull << 30, 1ull << 21};
     for (int level = 0; level < 3; ++level) {
-        const Pte e = read(table.address() + indexAt(va, level) * 8ull);
+        const Pte e = residentEntry(table.address() + indexAt(va, level) * 8ull);
         if (!e.isValid())
             return VirtualAddress(alignDown(va.value(), kSpan[level]) + kSpan[level]);
         table = e.pfn();
@@ -78,6 +117,7 @@ std::optional<Pfn> PageTables::newTable(PhysicalAddress parentEntry, bool user) 
     pfns_->entry(*table).pteAddress = parentEntry;
     memory().write(parentEntry, Pte::table(*table, user).raw());
     ++pfns_->entry(parentEntry.pfn()).usedEntries;
+    ++pfns_->entry(parentEntry.pfn()).framedEntries;
     return table;
 }
 
@@ -86,7 +126,7 @@ std::optional<PhysicalAddress> PageTables::ensurePte(VirtualAddress va) {
     Pfn table = root_;
     for (int level = 0; level < 3; ++level) {
         const PhysicalAddress at = table.address() + indexAt(va, level) * 8ull;
-        const Pte e = read(at);
+        const Pte e = residentEntry(at);
         if (e.isValid()) {
             table = e.pfn();
             continue;
@@ -108,12 +148,17 @@ void PageTables::write(PhysicalAddress pteAddress, Pte pte) {
         ++table.usedEntries;
     if (!old.isZero() && pte.isZero())
         --table.usedEntries;
+    if (!old.hasFrame() && pte.hasFrame())
+        ++table.framedEntries;
+    if (old.hasFrame() && !pte.hasFrame())
+        --table.framedEntries;
     memory().write(pteAddress, pte.raw());
 }
 
 void PageTables::freeTable(Pfn table, PhysicalAddress parentEntry) {
     memory().write(parentEntry, std::uint64_t{0});
     --pfns_->entry(parentEntry.pfn()).usedEntries;
+    --pfns_->entry(parentEntry.pfn()).framedEntries;
     pfns_->release(table);
     commit_->release(1);
 }
@@ -144,6 +189,9 @@ void PageTables::destroyLevel(Pfn table, int level, unsigned firstIndex, unsigne
     for (unsigned i = firstIndex; i < endIndex; ++i) {
         const PhysicalAddress at = table.address() + i * 8ull;
         const Pte e = read(at);
+        // Tables holding entries were brought back when their pages were released.
+        NTOY_ASSERT(!pagedOut(e), ke::BugCheckCode::MemoryManagement, 0x5203, at.value(), e.raw(),
+                    0);
         if (!e.isValid())
             continue;
         if (level < 2)
@@ -157,6 +205,7 @@ void PageTables::destroy() {
     for (unsigned i = 256; i < 512; ++i)
         memory().write(root_.address() + i * 8ull, std::uint64_t{0});
     pfns_->entry(root_).usedEntries = 0;
+    pfns_->entry(root_).framedEntries = 0;
     pfns_->release(root_);
     commit_->release(1);
 }

@@ -12,11 +12,12 @@ enum class TrimReason : std::uint8_t {
     Balance,      // the balance set manager, short of frames or of room for valid pages
     Empty,        // the process asked (EmptyWorkingSet, SetProcessWorkingSetSize(-1, -1))
     HardMaximum,  // the process's working set reached its hard maximum
+    PageTables,   // the balance set manager paged out leaf tables whose pages hold no frame
 };
 
 struct TrimEvent {
     const AddressSpace& space;
-    std::uint64_t pages;  // how many left the working set
+    std::uint64_t pages;  // how many left the working set (PageTables: how many tables)
     TrimReason reason;
 };
 

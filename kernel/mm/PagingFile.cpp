@@ -142,14 +142,32 @@ bool PagingFile::write(Slot first, std::span<const std::byte* const> pages) {
     return true;
 }
 
-bool PagingFile::read(Slot first, std::span<std::byte* const> pages) {
+bool PagingFile::read(Slot first, std::span<std::byte* const> pages, bool pageTable) {
     ++reads_;
-    if ((failReadsFrom_ != kNoSlot && first + pages.size() > failReadsFrom_) ||
-        !transfer(false, first, pages)) {
+    const bool injected = failReadsFrom_ != kNoSlot && first + pages.size() > failReadsFrom_ &&
+                          (!pageTable || failTableReads_);
+    if (injected || !transfer(false, first, pages)) {
         ++failedReads_;
         return false;
     }
     pagesRead_ += pages.size();
+    return true;
+}
+
+bool PagingFile::peek(Slot slot, std::span<std::byte> page) const {
+    if (!inUse(slot) || page.size() != kPageSize)
+        return false;
+    const off_t offset = static_cast<off_t>(std::uint64_t{slot} * kPageSize);
+    std::size_t done = 0;
+    while (done < kPageSize) {
+        const ssize_t n = ::pread(fd_.get(), page.data() + done, kPageSize - done,
+                                  offset + static_cast<off_t>(done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        done += static_cast<std::size_t>(n);
+    }
     return true;
 }
 

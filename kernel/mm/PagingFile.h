@@ -69,11 +69,22 @@ public:
     // Writes pages[i] to slot first+i, all at once. False if the host refused (the slots stay
     // taken; the caller releases them).
     bool write(Slot first, std::span<const std::byte* const> pages);
-    // Reads slot first+i into pages[i]. False on a host error or an injected failure.
-    bool read(Slot first, std::span<std::byte* const> pages);
+    // Reads slot first+i into pages[i]. False on a host error or an injected failure; a read
+    // of a page table (`pageTable`) fails by injection only if failReadsFrom said so.
+    bool read(Slot first, std::span<std::byte* const> pages, bool pageTable = false);
 
-    // Every read of a slot at or above `slot` fails from now on (kNoSlot: none does).
-    void failReadsFrom(Slot slot) { failReadsFrom_ = slot; }
+    // Reads one slot for an onlooker (the invariant checker): no statistics, no injected
+    // failure. False on a host error.
+    bool peek(Slot slot, std::span<std::byte> page) const;
+
+    // Every read of a slot at or above `slot` fails from now on (kNoSlot: none does): a
+    // page's, and a page table's only with `pageTablesToo` (a table that cannot be read back
+    // stops the machine, so `--inject-pagefile-read-errors`, which shows the guest its
+    // in-page errors, spares them).
+    void failReadsFrom(Slot slot, bool pageTablesToo = false) {
+        failReadsFrom_ = slot;
+        failTableReads_ = pageTablesToo;
+    }
 
 private:
     PagingFile(io::UniqueFd fd, std::filesystem::path path, bool unlinkAtEnd, std::uint64_t pages);
@@ -87,6 +98,7 @@ private:
     std::uint64_t used_ = 0, peak_ = 0;
     std::uint64_t pagesWritten_ = 0, pagesRead_ = 0, writes_ = 0, reads_ = 0, failedReads_ = 0;
     Slot failReadsFrom_ = kNoSlot;
+    bool failTableReads_ = false;
 };
 
 }  // namespace ntoy::mm

@@ -83,6 +83,7 @@ std::optional<Pfn> PfnDatabase::allocate(PageUse use, bool zero) {
     e.use = use;
     e.shareCount = 1;
     e.usedEntries = 0;
+    e.framedEntries = 0;
     e.discardable = false;
     e.pteAddress = PhysicalAddress();
     e.wsIndex = PfnEntry::kNone;
@@ -101,6 +102,7 @@ void PfnDatabase::repurpose(std::uint32_t i) {
                 ke::BugCheckCode::PfnListCorrupt, 0x9C, pfnAt(i).value(), owner.raw(),
                 e.pagefileSlot);
     memory_.write(e.pteAddress, Pte::pagefile(e.pagefileSlot, owner.softProtection()));
+    --entries_[index(e.pteAddress.pfn())].framedEntries;  // the owner's table
     --useCounts_[static_cast<std::size_t>(e.use)];
     e.pagefileSlot = 0;
     ++repurposed_;
@@ -122,6 +124,7 @@ void PfnDatabase::release(Pfn pfn) {
     e.use = PageUse::None;
     e.shareCount = 0;
     e.usedEntries = 0;
+    e.framedEntries = 0;
     e.discardable = false;
     e.pteAddress = PhysicalAddress();
     e.wsIndex = PfnEntry::kNone;

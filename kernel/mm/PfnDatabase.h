@@ -53,6 +53,9 @@ struct PfnEntry {
     PageUse use = PageUse::None;
     std::uint16_t shareCount = 0;
     std::uint16_t usedEntries = 0;  // page tables: entries that are not zero (at most 512)
+    // Page tables: entries that hold a frame (valid, or transition). A leaf table with entries
+    // but none of these can be paged out (AddressSpace::trimPageTables).
+    std::uint16_t framedEntries = 0;
     // MEM_RESET: the page's contents may be discarded. If it leaves its working set unwritten
     // since, its frame is freed rather than kept, and the page reads as zeros again.
     bool discardable = false;

@@ -78,8 +78,16 @@ std::uint64_t workingSetExAttributes(const AddressSpace& space, VirtualAddress a
     if (!isUserAddress(address.value()))
         return 0;
     const Vad* vad = space.vads().find(address);
-    const Pte pte = space.tables().pteAt(address);
-    if (!vad || !pte.isCommitted())
+    if (!vad)
+        return 0;
+    // A page whose table is paged out is not valid, and a private one is never shared: the
+    // answer is 0 without bringing the table back (an image page's protection says whether
+    // it is shared, so its table comes back).
+    const auto peeked = space.tables().peekPte(address);
+    if (!peeked && vad->type != VadType::Image)
+        return 0;
+    const Pte pte = peeked ? *peeked : space.tables().pteAt(address);
+    if (!pte.isCommitted())
         return 0;
     const MmProtection prot = pte.protection();
     const bool shared = vad->type == VadType::Image && (!prot.writable() || prot.copyOnWrite());

@@ -14,7 +14,8 @@ std::size_t readResidentUser(const AddressSpace& space, VirtualAddress va,
         const std::uint64_t at = va.value() + done;
         if (at < va.value() || !isUserAddress(at))
             break;
-        const Pte pte = space.tables().pteAt(VirtualAddress(at));
+        // Never brings a paged-out table back: none of its pages is valid.
+        const Pte pte = space.tables().peekPte(VirtualAddress(at)).value_or(Pte());
         if (!pte.isValid() || !pte.has(PteBit::User))
             break;
         const std::size_t offset = at & (kPageSize - 1);

@@ -135,8 +135,12 @@ public:
     void markEnded() { ended_ = true; }
 
     // Gives back everything but the object: the address space (frames and commit), then the
-    // processor, the handles and the images. Idempotent.
+    // processor, the handles and the images. Idempotent. Releasing the address space may bug
+    // check (a page table the paging file cannot give back): that comes first, so that a
+    // caller that catches it finds the process whole.
     void teardown() {
+        if (space_)
+            space_->releaseAll();
         threads_.clear();
         onCpu = nullptr;
         images_.clear();

@@ -183,7 +183,8 @@ TEST_F(DebugSessionTest, BadInputGetsAClearMessageAndTheSessionGoesOn) {
     EXPECT_EQ(run("delete 9"), "no breakpoint 9\n");
     EXPECT_EQ(run("si 0"), "a count must be at least 1\n");
     EXPECT_EQ(run("break-on sometimes"),
-              "break-on: 'sometimes' is not one of fault, hard-fault, trim, syscall, exception, none\n");
+              "break-on: 'sometimes' is not one of fault, hard-fault, table-fault, trim, syscall, "
+              "exception, none\n");
     EXPECT_TRUE(matches(run("dis 0x10"), "^cannot disassemble at 0x10: no page table"));
     EXPECT_EQ(run("!pte"), "usage: !pte VA\n");
     EXPECT_EQ(run("!nope"),
