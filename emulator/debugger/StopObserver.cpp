@@ -62,8 +62,8 @@ void StopObserver::trim(ke::EventOrigin, const ps::Process& process, const mm::T
             : std::filesystem::path(process.images().front().path).filename().string();
     if (e.reason == mm::TrimReason::PageTables) {
         stopWith(fmt::format(
-            "trim: {} page tables of process {} ({}) were paged out: their pages are all in the "
-            "paging file\n",
+            "trim: {} page tables of process {} ({}) were paged out: none of their pages has a "
+            "frame (each is demand-zero or in the paging file)\n",
             e.pages, process.id(), name));
         return;
     }

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <vector>
 
+#include "kernel/Kernel.h"
 #include "kernel/kd/ExtensionCommands.h"
 
 namespace ntoy::kd {
@@ -58,8 +59,18 @@ std::expected<std::string, std::string> runExtension(Kernel& kernel, std::string
         return std::unexpected(fmt::format("not an extension command (try {})", knownExtensions()));
     const std::string name = lowercase(argv[0].substr(1));
     for (const Extension& e : kExtensions)
-        if (e.name == name)
-            return e.run(kernel, ExtensionArguments(argv).subspan(1));
+        if (e.name == name) {
+            // Looking must not page: a command that needs a paged-out table's entries says so.
+            mm::MemoryManager::LookOnly looking(kernel.memoryManager());
+            try {
+                return e.run(kernel, ExtensionArguments(argv).subspan(1));
+            } catch (const mm::TableNotResident& out) {
+                return std::unexpected(fmt::format(
+                    "{}: a page table it needs is paged out (PDE at {:#x}); !pte shows it, and "
+                    "the guest's next access through it brings it back",
+                    argv[0], out.pdeAddress.value()));
+            }
+        }
     return std::unexpected(
         fmt::format("unknown extension {} (try {})", argv[0], knownExtensions()));
 }

@@ -42,8 +42,8 @@ AddressSpace::~AddressSpace() {
         releaseAll();
         tables_.destroy();
     } catch (const ke::BugCheckStop&) {
-        // Only where no one catches bug checks any more (the kernel going away after a run
-        // that stopped); every teardown that can report one called releaseAll() first.
+        // A teardown that can report the bug check called releaseAll() first and did; what
+        // it could not release stays with the stopped machine.
     }
 }
 
@@ -276,12 +276,17 @@ void AddressSpace::forEachCommitted(VirtualAddress start, VirtualAddress end, F&
 }
 
 void AddressSpace::decommit(VirtualAddress start, VirtualAddress end) {
-    forEachCommitted(
-        start, end, [&](VirtualAddress va, PhysicalAddress at, Pte pte) { freePage(va, at, pte); });
-    // One leaf table covers 2 MiB: prune each one the range touches.
+    // One leaf table (2 MiB) at a time, pruned as soon as its pages are gone: a range of paged-
+    // out tables is brought back one table, one frame, at a time.
     constexpr std::uint64_t kLeafSpan = 1ull << 21;
-    for (std::uint64_t va = alignDown(start.value(), kLeafSpan); va < end.value(); va += kLeafSpan)
+    for (std::uint64_t va = start.value(); va < end.value();) {
+        const std::uint64_t tableEnd = std::min(end.value(), alignDown(va, kLeafSpan) + kLeafSpan);
+        forEachCommitted(
+            VirtualAddress(va), VirtualAddress(tableEnd),
+            [&](VirtualAddress page, PhysicalAddress at, Pte pte) { freePage(page, at, pte); });
         tables_.pruneEmptyTables(VirtualAddress(va));
+        va = tableEnd;
+    }
 }
 
 void AddressSpace::release(const Vad& vad, VirtualAddress start, VirtualAddress end) {
@@ -373,12 +378,13 @@ std::uint64_t AddressSpace::trim(std::uint64_t count) {
     return trimmed;
 }
 
-std::uint64_t AddressSpace::trimPageTables() {
+std::uint64_t AddressSpace::trimPageTables(std::optional<VirtualAddress> keep) {
     auto& pfns = mm_.pfns();
+    const std::optional<PhysicalAddress> kept = keep ? tables_.findPde(*keep) : std::nullopt;
     std::uint64_t n = 0;
     tables_.forEachLeafTable([&](PhysicalAddress pdeAt, Pte pde, VirtualAddress) {
-        if (!pde.isValid())
-            return;  // out already
+        if (!pde.isValid() || pdeAt == kept)
+            return;  // out already, or the one a fault is about to use
         const PfnEntry& e = pfns.entry(pde.pfn());
         if (e.framedEntries != 0 || e.usedEntries == 0)
             return;
@@ -391,6 +397,8 @@ std::uint64_t AddressSpace::trimPageTables() {
 }
 
 bool AddressSpace::makeTableResident(PhysicalAddress pdeAddress) {
+    if (mm_.lookingOnly())
+        throw TableNotResident{pdeAddress};
     PageFaultOutcome ignored;
     return bringTableBack(pdeAddress, ignored);
 }
@@ -413,8 +421,14 @@ bool AddressSpace::bringTableBack(PhysicalAddress pdeAt, PageFaultOutcome& o) {
         o.tableFault = PageFaultOutcome::TableFault::Hard;
         bool noFrame = false;
         auto frames = mm_.readPages(pde.pagefileSlot(), 1, PageUse::PageTable, noFrame);
+        // No frame to be had: write Modified pages out, then trim working sets (no table
+        // goes, so no PTE address a caller holds moves).
         if (!frames && noFrame && mm_.writeModifiedPages(PagingFile::kMaxCluster) != 0)
             frames = mm_.readPages(pde.pagefileSlot(), 1, PageUse::PageTable, noFrame);
+        if (!frames && noFrame) {
+            mm_.makeRoomForValidPage();
+            frames = mm_.readPages(pde.pagefileSlot(), 1, PageUse::PageTable, noFrame);
+        }
         if (!frames) {
             if (noFrame)
                 ke::bugCheck(ke::BugCheckCode::NoPagesAvailable, pfns.total() - pfns.available(),
@@ -644,7 +658,7 @@ PageFaultOutcome AddressSpace::handleFault(VirtualAddress address, std::uint32_t
     // page (a spurious or copy-on-write fault on a valid one), repurpose its frame or page out
     // its table, so the PTE is read after it.
     keepUnderHardMaximum();
-    mm_.makeRoomForValidPage(true);
+    mm_.makeRoomForValidPage(true, this, va);
     // The nested fault: a page table that was paged out comes back before the page.
     if (const auto pde = tables_.findPde(va); pde && PageTables::pagedOut(tables_.read(*pde))) {
         if (!bringTableBack(*pde, o)) {
@@ -709,7 +723,14 @@ PageFaultOutcome AddressSpace::handleFault(VirtualAddress address, std::uint32_t
             return o;
         }
         tables_.write(*at, entryFor(std::nullopt, written, false));
-        return handleFault(address, errorCode);
+        --pageFaults_;  // one fault, resolved in two steps
+        PageFaultOutcome inner = handleFault(address, errorCode);
+        if (o.tableFault != PageFaultOutcome::TableFault::None) {
+            inner.tableFault = o.tableFault;
+            inner.tableBefore = o.tableBefore;
+            inner.tableFrame = o.tableFrame;
+        }
+        return inner;
     }
     if (pte.isTransition()) {
         // A soft fault: the frame still holds the page; it comes back from its list.
@@ -765,11 +786,16 @@ std::expected<Pfn, NtStatus> AddressSpace::frameForKernelAccess(VirtualAddress v
         // The current thread's stack grows for the kernel too (an exception frame pushed
         // below the committed stack); any other guard page is disarmed and refused, as on
         // Windows.
-        if (const auto stack = currentStack(); stack && stack->contains(va)) {
+        const auto stack = currentStack();
+        if (stack && stack->contains(va)) {
             if (handleFault(va, errorCode).response != PageFaultResponse::Resolved)
                 return std::unexpected(NtStatus::AccessViolation);
             return frameForKernelAccess(va, access);
         }
+        // Reading the TEB may have brought its table back, and the frame for that may have
+        // been this page's: look again.
+        if (tables_.read(*at) != pte)
+            return frameForKernelAccess(va, access);
         disarmGuard(va, *at, pte);
         ++mm_.faults().guard;
         return std::unexpected(NtStatus::AccessViolation);

@@ -115,8 +115,9 @@ public:
     // (all demand-zero or in the paging file), as Windows trims page-table pages: its PDE
     // becomes a transition entry and its frame goes to the Modified list, from where the
     // writer and the Standby list take it like a page's. The next access through it is a
-    // nested fault (handleFault); every kernel walk brings it back too. Returns how many left.
-    std::uint64_t trimPageTables();
+    // nested fault (handleFault); every kernel walk brings it back too. The table that maps
+    // `keep` stays (a fault's own). Returns how many left.
+    std::uint64_t trimPageTables(std::optional<VirtualAddress> keep = std::nullopt);
     // The frame behind `va` for a kernel access on the guest's behalf, resolving demand-zero
     // pages as a fault would. Guard pages are disarmed and refused, as on Windows; a page the
     // paging file cannot give back is STATUS_IN_PAGE_ERROR.

@@ -80,7 +80,8 @@ bool MemoryManager::trimLargest(std::uint64_t pages) {
     return false;
 }
 
-void MemoryManager::makeRoomForValidPage(bool tablesMayGo) {
+void MemoryManager::makeRoomForValidPage(bool tablesMayGo, const AddressSpace* faulting,
+                                         VirtualAddress keepTableOf) {
     // Trim when fewer than kLow more pages may become valid, until kHigh may, a batch at a time
     // from whichever working set is largest then (a set whose pages are all locked gives none).
     constexpr std::uint64_t kLow = 32, kHigh = 256, kBatch = 64;
@@ -99,7 +100,9 @@ void MemoryManager::makeRoomForValidPage(bool tablesMayGo) {
     // nothing. It goes out as a page does, through Modified and Standby.
     if (tablesMayGo)
         for (AddressSpace* space : spaces_)
-            if (const std::uint64_t n = space->trimPageTables(); n != 0) {
+            if (const std::uint64_t n = space->trimPageTables(
+                    space == faulting ? std::optional(keepTableOf) : std::nullopt);
+                n != 0) {
                 pagedOutTables_ += n;
                 notify({*space, n, TrimReason::PageTables});
             }

@@ -60,6 +60,23 @@ public:
     // Gives back a page mapSystemPage mapped: its frame and its charge.
     void unmapSystemPage(VirtualAddress va);
 
+    // While one lives, the memory manager is only looked at (the debugger's commands): a walk
+    // that would bring a paged-out table back throws TableNotResident instead.
+    class LookOnly {
+    public:
+        explicit LookOnly(MemoryManager& mm) : mm_(mm), was_(mm.lookingOnly_) {
+            mm.lookingOnly_ = true;
+        }
+        ~LookOnly() { mm_.lookingOnly_ = was_; }
+        LookOnly(const LookOnly&) = delete;
+        LookOnly& operator=(const LookOnly&) = delete;
+
+    private:
+        MemoryManager& mm_;
+        bool was_;
+    };
+    bool lookingOnly() const { return lookingOnly_; }
+
     // Who hears of trims and paging I/O (one listener, or none).
     void setPagingListener(PagingListener* listener) { listener_ = listener; }
     void notify(const TrimEvent& e) {
@@ -77,9 +94,11 @@ public:
     // hal::Mmu::validPageHeadroom() off zero, and with a paging file keeps frames obtainable
     // (Zeroed, Free or Standby), by trimming the largest working sets first and writing
     // Modified pages out. With `tablesMayGo`, when frames ran short it also pages out the leaf
-    // tables whose entries hold no frame (AddressSpace::trimPageTables): only a caller that
-    // holds no PTE address across the call may allow that.
-    void makeRoomForValidPage(bool tablesMayGo = false);
+    // tables whose entries hold no frame (AddressSpace::trimPageTables), all but the one of
+    // `faulting` that maps `keepTableOf` (the fault's own): only a caller that holds no PTE
+    // address across the call may allow that.
+    void makeRoomForValidPage(bool tablesMayGo = false, const AddressSpace* faulting = nullptr,
+                              VirtualAddress keepTableOf = {});
     std::uint64_t trimmedPages() const { return trimmedPages_; }
     std::uint64_t pagedOutTables() const { return pagedOutTables_; }
 
@@ -128,6 +147,7 @@ private:
     PagingListener* listener_ = nullptr;
     std::uint64_t trimmedPages_ = 0;
     std::uint64_t pagedOutTables_ = 0;
+    bool lookingOnly_ = false;
 
     // Trims `pages` from the largest working set that gives any; false if none does.
     bool trimLargest(std::uint64_t pages);

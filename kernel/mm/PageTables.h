@@ -23,6 +23,12 @@
 
 namespace ntoy::mm {
 
+// What a walk throws where it would bring a paged-out table back while the memory manager
+// is only being looked at (MemoryManager::LookOnly): a debugger command must not page.
+struct TableNotResident {
+    PhysicalAddress pdeAddress;
+};
+
 // Who brings a paged-out leaf table back: the address space that owns the tables.
 class TableResidency {
 public:

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "kernel/hal/Machine.h"
+#include "kernel/ke/BugCheck.h"
 #include "kernel/ke/Dispatcher.h"
 #include "kernel/ldr/PeImage.h"
 #include "kernel/mm/AddressSpace.h"
@@ -64,7 +65,13 @@ public:
           id_(id),
           cpu_(std::move(cpu)),
           space_(std::move(space)) {}
-    ~Process() override { teardown(); }
+    ~Process() override {
+        try {
+            teardown();
+        } catch (const ke::BugCheckStop&) {
+            // Whoever tore it down first caught and reported it; nothing more can be done.
+        }
+    }
 
     std::uint32_t id() const { return id_; }
     // Only while the process lives (until teardown).
@@ -139,8 +146,14 @@ public:
     // check (a page table the paging file cannot give back): that comes first, so that a
     // caller that catches it finds the process whole.
     void teardown() {
-        if (space_)
-            space_->releaseAll();
+        std::optional<ke::BugCheckStop> stopped;
+        if (space_) {
+            try {
+                space_->releaseAll();
+            } catch (const ke::BugCheckStop& stop) {
+                stopped = stop;  // the rest goes all the same, then the caller hears of it
+            }
+        }
         threads_.clear();
         onCpu = nullptr;
         images_.clear();
@@ -151,6 +164,8 @@ public:
         space_.reset();  // frames go back while the processor still exists
         cpu_.reset();
         handles_.closeAll();  // objects it held may go now, other processes among them
+        if (stopped)
+            throw *stopped;
     }
 
     bool signaledFor(const Thread&) const override { return ended_; }

@@ -185,5 +185,44 @@ TEST_F(PageTablePagingTest, InjectedReadErrorsSpareTables) {
     EXPECT_EQ(brokenInvariant(), std::nullopt);
 }
 
+TEST_F(PageTablePagingTest, AFaultNeverPagesOutItsOwnTable) {
+    writeAll(7);
+    // A fresh table, every entry demand-zero: eligible, unless a fault is about to use it.
+    const VirtualAddress fresh(0x7000'0000);
+    reserve(fresh, 4);
+    ASSERT_EQ(commit(fresh, 4, mm::page::kReadWrite), NtStatus::Success);
+    const auto freshPde = space().tables().findPde(fresh);
+    ASSERT_TRUE(freshPde);
+    space().trimPageTables(fresh);
+    EXPECT_TRUE(space().tables().read(*freshPde).isValid()) << "kept for the fault";
+    space().trimPageTables();
+    EXPECT_TRUE(mm::PageTables::pagedOut(space().tables().read(*freshPde))) << "else it goes";
+    EXPECT_EQ(brokenInvariant(), std::nullopt);
+}
+
+TEST_F(PageTablePagingTest, LookingNeverBringsATableBack) {
+    writeAll(8);
+    const auto t = pagedOutTable(false);
+    ASSERT_TRUE(t);
+    const Pte before = pde(*t);
+    const std::uint64_t reads = mm().pagingFile()->reads();
+    {
+        mm::MemoryManager::LookOnly looking(mm());
+        EXPECT_THROW((void)space().tables().pteAt(at(*t, 0)), mm::TableNotResident);
+    }
+    EXPECT_EQ(pde(*t), before) << "left where it was";
+    EXPECT_EQ(mm().pagingFile()->reads(), reads);
+    EXPECT_TRUE(space().tables().pteAt(at(*t, 0)).isCommitted()) << "a system call's walk";
+}
+
+TEST_F(PageTablePagingTest, ATeardownThatCannotReadATableReportsItAndStillFinishes) {
+    writeAll(9);
+    ASSERT_TRUE(tableInTheFile());
+    mm().pagingFile()->failReadsFrom(1, true);
+    EXPECT_THROW(process_->teardown(), ke::BugCheckStop);
+    EXPECT_FALSE(process_->hasAddressSpace()) << "the rest of the teardown went on";
+    process_.reset();  // a second teardown, from the destructor, has nothing left to do
+}
+
 }  // namespace
 }  // namespace ntoy::test
