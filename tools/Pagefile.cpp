@@ -29,6 +29,13 @@ void addPagefileOptions(CLI::App& command, PagefileOptions& options) {
                     "them, separated by commas (e.g. ff00100,ff00101); each lowers the commit "
                     "limit by a page")
         ->option_text("LIST");
+    command
+        .add_option("--inject-frame-errors", options.frameErrorEvery,
+                    "Fault injection: every Nth frame a page fault hands out is found to have "
+                    "had a memory error; its page keeps it, intact, and it goes to the Bad list "
+                    "(never handed out again, the commit limit a page lower) once the page lets "
+                    "it go, as Windows retires a page with corrected errors")
+        ->option_text("N");
     command.add_flag("--inject-pagefile-read-errors", options.failReads,
                      "Fault injection: every read of a page from the paging file fails, so a "
                      "page that went there raises STATUS_IN_PAGE_ERROR when it is touched "
@@ -68,6 +75,7 @@ std::expected<std::unique_ptr<mm::PagingFile>, std::string> openPagefile(
 
 std::expected<void, std::string> retireBadFrames(const PagefileOptions& options,
                                                  mm::MemoryManager& mm) {
+    mm.injectFrameErrors(options.frameErrorEvery);
     std::string_view list = options.badFrames;
     while (!list.empty()) {
         const std::size_t comma = list.find(',');

@@ -23,13 +23,16 @@ struct PagefileOptions {
     bool failReads = false;
     // --bad-frames: frames (PFNs in hex, as !pfn shows them) never to hand out.
     std::string badFrames;
+    // --inject-frame-errors N: every Nth frame a page fault hands out is found bad (0: none).
+    std::uint64_t frameErrorEvery = 0;
 };
 
 void addPagefileOptions(CLI::App& command, PagefileOptions& options);
 // The paging file the options ask for, for a machine of `ramBytes`; null for --pagefile 0.
 std::expected<std::unique_ptr<mm::PagingFile>, std::string> openPagefile(
     const PagefileOptions& options, std::uint64_t ramBytes);
-// Takes the frames --bad-frames names out of service on a booted memory manager.
+// Takes the frames --bad-frames names out of service on a booted memory manager, and arms
+// --inject-frame-errors.
 std::expected<void, std::string> retireBadFrames(const PagefileOptions& options,
                                                  mm::MemoryManager& mm);
 

@@ -56,6 +56,7 @@ std::string statsJson(const ntoy::Kernel& kernel, const ntoy::emu::Machine& mach
                    {"modified", pfns.count(PageState::Modified)},
                    {"standby", pfns.count(PageState::Standby)},
                    {"bad", pfns.count(PageState::Bad)},
+                   {"found_bad", mm.framesFoundBad()},
                    {"repurposed", pfns.repurposed()},
                    {"zeroed_while_idle", pfns.zeroedWhileIdle()},
                    {"page_tables", pfns.count(ntoy::mm::PageUse::PageTable)},

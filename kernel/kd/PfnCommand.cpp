@@ -51,6 +51,8 @@ ExtensionResult pfnCommand(Kernel& kernel, ExtensionArguments args) {
     // Windows shows where the page's copy is as the OriginalPte's pagefile offset.
     if (e.pagefileSlot != 0)
         out += fmt::format("    pagefile copy    PageFile: 0  Offset: {:x}\n", e.pagefileSlot);
+    if (e.badPending && e.state != mm::PageState::Bad)
+        out += "    found bad: goes to the Bad list when its page lets it go\n";
     return out;
 }
 

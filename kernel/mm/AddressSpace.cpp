@@ -751,6 +751,7 @@ PageFaultOutcome AddressSpace::handleFault(VirtualAddress address, std::uint32_t
             return o;
         }
         setPte(va, *at, entryFor(*frame, prot, true));
+        mm_.frameHandedOut(*frame);
         o.kind = FaultKind::DemandZero;
         o.frame = *frame;
         o.fromZeroedList = zeroed;
@@ -855,6 +856,7 @@ std::optional<Pfn> AddressSpace::pageIn(VirtualAddress va, PhysicalAddress at, P
         setPte(va + i * kPageSize, nextAt,
                Pte::transition((*frames)[i], neighbour.softProtection()));
     }
+    mm_.frameHandedOut((*frames)[0]);
     o.kind = FaultKind::Hard;
     o.frame = (*frames)[0];
     o.readAhead = static_cast<std::uint32_t>(count - 1);

@@ -386,13 +386,13 @@ std::optional<std::string> checkMappingsAndCharge(const MemoryManager& mm,
 
 MemoryBaseline MemoryBaseline::of(const MemoryManager& mm) {
     const auto& p = mm.pfns();
-    return {p.available(), mm.commit().charge(), p.count(PageUse::PageTable),
-            p.count(PageUse::Kernel), p.count(PageState::Active)};
+    return {p.available() + p.count(PageState::Bad), mm.commit().charge(),
+            p.count(PageUse::PageTable), p.count(PageUse::Kernel), p.count(PageState::Active)};
 }
 
 std::string MemoryBaseline::describe() const {
-    return fmt::format("available {}, charge {}, page tables {}, kernel {}, active {}", available,
-                       charge, pageTables, kernel, active);
+    return fmt::format("available or bad {}, charge {}, page tables {}, kernel {}, active {}",
+                       available, charge, pageTables, kernel, active);
 }
 
 std::optional<std::string> checkNothingLeaked(const MemoryManager& mm,

@@ -53,7 +53,9 @@ std::optional<std::string> checkMemoryInvariants(const MemoryManager& mm,
 std::optional<std::string> checkMappingsAndCharge(const MemoryManager& mm,
                                                   std::span<const AddressSpace* const> spaces);
 
-// System-wide memory with no process: what a process's exit must give back exactly.
+// System-wide memory with no process: what a process's exit must give back exactly. A frame
+// found bad while the process ran (--inject-frame-errors) comes back to the Bad list, not to
+// the available ones: `available` counts both.
 struct MemoryBaseline {
     std::uint64_t available = 0, charge = 0, pageTables = 0, kernel = 0, active = 0;
 

@@ -106,6 +106,15 @@ public:
     // commit limit. False if it is not a frame of RAM, or if what is committed already needs
     // it.
     bool retireFrame(Pfn pfn);
+    // Fault injection: every `every`th frame a page fault hands out (0: none) is found to have
+    // had a memory error, as Windows' page retirement finds one with corrected errors: the
+    // page keeps it, intact, and it leaves service (retireFrame) when the page lets it go.
+    void injectFrameErrors(std::uint64_t every) { frameErrorEvery_ = every; }
+    void frameHandedOut(Pfn pfn) {
+        if (frameErrorEvery_ != 0 && ++framesHandedOut_ % frameErrorEvery_ == 0 && retireFrame(pfn))
+            ++framesFoundBad_;
+    }
+    std::uint64_t framesFoundBad() const { return framesFoundBad_; }
     // The zero-page pass, run when no thread is ready: zeroes up to `count` Free frames.
     std::uint64_t zeroFreeFrames(std::uint64_t count) { return pfns_.zeroFreeFrames(count); }
 
@@ -148,6 +157,7 @@ private:
     std::uint64_t trimmedPages_ = 0;
     std::uint64_t pagedOutTables_ = 0;
     bool lookingOnly_ = false;
+    std::uint64_t frameErrorEvery_ = 0, framesHandedOut_ = 0, framesFoundBad_ = 0;
 
     // Trims `pages` from the largest working set that gives any; false if none does.
     bool trimLargest(std::uint64_t pages);

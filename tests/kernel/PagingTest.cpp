@@ -334,6 +334,25 @@ TEST_F(PagerTest, ABadFrameLeavesServiceAndTheCommitLimit) {
     EXPECT_EQ(brokenInvariant(), std::nullopt);
 }
 
+TEST_F(PagerTest, FramesFoundBadInUseKeepTheirPagesThenLeaveService) {
+    const auto before = mm::MemoryBaseline::of(mm());
+    const std::uint64_t limit = mm().commit().limit();
+    mm().injectFrameErrors(50);
+    writeAll(9);
+    EXPECT_GT(mm().framesFoundBad(), 0u);
+    EXPECT_EQ(mm().commit().limit(), limit - mm().framesFoundBad());
+    EXPECT_EQ(wrongPages(9), 0u) << "a page keeps the frame it has, intact";
+    EXPECT_EQ(brokenInvariant(), std::nullopt);
+    mm().injectFrameErrors(0);
+    space().decommit(page(0), page(kPages));
+    EXPECT_EQ(mm().pfns().count(PageState::Bad), mm().framesFoundBad())
+        << "each went to the Bad list when its page let it go";
+    ASSERT_EQ(commit(page(0), kPages, mm::page::kReadWrite), NtStatus::Success);
+    EXPECT_EQ(mm::checkNothingLeaked(mm(), before), std::nullopt)
+        << "back as it was, the bad frames counted as such, not leaked";
+    EXPECT_EQ(brokenInvariant(), std::nullopt);
+}
+
 }  // namespace
 }  // namespace ntoy::test
 
