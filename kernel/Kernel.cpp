@@ -184,16 +184,21 @@ std::expected<std::shared_ptr<ps::Process>, RunError> Kernel::createProcess(
     process->currentDirectory = spec.currentDirectory;
     process->environment = spec.environment;
     process->fileRoot = fileRoot_;
+    // A process that cannot start is torn down here, not by its destructor: a bug check its
+    // teardown finds (a page table it cannot read back) then reaches the caller's trap entry.
+    auto abandon = [&](std::string m) {
+        process->teardown();
+        return badImage(std::move(m));
+    };
 
     ldr::ImageLoader loader(*process);
     auto exe = loader.loadExecutable(spec.image, spec.systemDirectory);
     if (!exe)
-        return badImage(exe.error().message);
+        return abandon(exe.error().message);
     const auto* ntdll = loader.find("ntdll.dll");
     auto threadStart = loader.resolveExport(*ntdll, NTOY_THREAD_START_EXPORT, 0, false);
     if (!threadStart)
-        return badImage(
-            fmt::format("{} does not export {}", ntdll->path, NTOY_THREAD_START_EXPORT));
+        return abandon(fmt::format("{} does not export {}", ntdll->path, NTOY_THREAD_START_EXPORT));
     process->threadStart = threadStart->address;
     if (auto dispatcher = loader.resolveExport(*ntdll, "KiUserExceptionDispatcher", 0, false))
         process->exceptionDispatcher = dispatcher->address;
@@ -201,7 +206,7 @@ std::expected<std::shared_ptr<ps::Process>, RunError> Kernel::createProcess(
         process->apcDispatcher = dispatcher->address;
     auto stack = ps::initialStackSize(*(*exe)->image);
     if (!stack)
-        return badImage(stack.error());
+        return abandon(stack.error());
     process->stackReserve = stack->reserve;
     process->stackCommit = stack->commit;
 
@@ -221,7 +226,7 @@ std::expected<std::shared_ptr<ps::Process>, RunError> Kernel::createProcess(
     const ps::ProcessStrings strings{(*exe)->guestPath, commandLine, spec.currentDirectory,
                                      spec.environment};
     if (auto built = ps::buildProcessEnvironment(*process, (*exe)->base, strings); !built)
-        return badImage(built.error());
+        return abandon(built.error());
     if (ntGlobalFlag_ != 0)
         (void)mm::UserMemory(process->space())
             .write(process->peb + NTOY_PEB_NT_GLOBAL_FLAG, ntGlobalFlag_);
@@ -233,8 +238,7 @@ std::expected<std::shared_ptr<ps::Process>, RunError> Kernel::createProcess(
                                           process->peb, 0, 0, spec.suspended, &why});
     if (!thread) {
         processes_.erase(process->id());
-        process->teardown();
-        return badImage(why);
+        return abandon(why);
     }
     ++stats_.processesCreated;
     if (observer_) {

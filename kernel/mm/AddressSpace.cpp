@@ -29,21 +29,28 @@ std::unique_ptr<AddressSpace> AddressSpace::create(MemoryManager& mm, hal::Mmu& 
 }
 
 void AddressSpace::releaseAll() {
-    while (vads_.size() != 0) {
-        const Vad vad = vads_.begin()->second;
-        release(vad, vad.start(), vad.end());
+    try {
+        while (vads_.size() != 0) {
+            const Vad vad = vads_.begin()->second;
+            release(vad, vad.start(), vad.end());
+        }
+    } catch (const ke::BugCheckStop&) {
+        abandoned_ = true;
+        throw;
     }
     mmu_.flushTlb();
 }
 
 AddressSpace::~AddressSpace() {
     mm_.removeSpace(*this);
+    if (abandoned_)
+        return;  // what could not be released stays with the stopped machine
     try {
         releaseAll();
         tables_.destroy();
     } catch (const ke::BugCheckStop&) {
-        // A teardown that can report the bug check called releaseAll() first and did; what
-        // it could not release stays with the stopped machine.
+        // Only where nothing reports bug checks any more (every teardown that can calls
+        // releaseAll first); what could not be released stays with the stopped machine.
     }
 }
 
@@ -397,8 +404,6 @@ std::uint64_t AddressSpace::trimPageTables(std::optional<VirtualAddress> keep) {
 }
 
 bool AddressSpace::makeTableResident(PhysicalAddress pdeAddress) {
-    if (mm_.lookingOnly())
-        throw TableNotResident{pdeAddress};
     PageFaultOutcome ignored;
     return bringTableBack(pdeAddress, ignored);
 }

@@ -172,6 +172,7 @@ private:
     }
     // TableResidency: a kernel walk reached a paged-out table.
     bool makeTableResident(PhysicalAddress pdeAddress) override;
+    bool onlyLooking() const override { return mm_.lookingOnly(); }
     // Brings the table that the non-valid PDE at `pdeAddress` names back, from its transition
     // list or the paging file; records which in `o`. False if the read failed.
     bool bringTableBack(PhysicalAddress pdeAddress, PageFaultOutcome& o);
@@ -226,6 +227,7 @@ private:
     Peaks peaks_;
     VirtualAddress currentTeb_;
     WorkingSetLimits limits_;
+    bool abandoned_ = false;  // releaseAll bug-checked: the destructor does not try again
 };
 
 }  // namespace ntoy::mm

@@ -110,8 +110,10 @@ public:
     // had a memory error, as Windows' page retirement finds one with corrected errors: the
     // page keeps it, intact, and it leaves service (retireFrame) when the page lets it go.
     void injectFrameErrors(std::uint64_t every) { frameErrorEvery_ = every; }
+    // At most an eighth of RAM goes this way, so that the machine keeps frames to run on.
     void frameHandedOut(Pfn pfn) {
-        if (frameErrorEvery_ != 0 && ++framesHandedOut_ % frameErrorEvery_ == 0 && retireFrame(pfn))
+        if (frameErrorEvery_ != 0 && ++framesHandedOut_ % frameErrorEvery_ == 0 &&
+            framesFoundBad_ < pfns_.total() / 8 && retireFrame(pfn))
             ++framesFoundBad_;
     }
     std::uint64_t framesFoundBad() const { return framesFoundBad_; }

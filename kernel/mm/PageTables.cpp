@@ -46,6 +46,11 @@ Pte PageTables::residentEntry(PhysicalAddress at) const {
     // Only a leaf table pages out, and only where an address space brings it back.
     NTOY_ASSERT(residency_ != nullptr, ke::BugCheckCode::MemoryManagement, 0x5201, at.value(),
                 e.raw(), 0);
+    if (residency_->onlyLooking()) {
+        if (e.isTransition())
+            return Pte::table(e.pfn(), true);  // its frame still holds it: read it there
+        throw TableNotResident{at};
+    }
     constexpr std::uint64_t kIoDeviceError = 0xC0000185;
     if (!residency_->makeTableResident(at))
         ke::bugCheck(ke::BugCheckCode::KernelDataInpageError, e.raw(), kIoDeviceError, at.value(),

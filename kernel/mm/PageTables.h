@@ -35,6 +35,10 @@ public:
     // Makes the table the non-valid PDE at `pdeAddress` names valid again; false if its
     // contents could not be read back.
     virtual bool makeTableResident(PhysicalAddress pdeAddress) = 0;
+    // True while the memory manager is only being looked at (MemoryManager::LookOnly): a walk
+    // then reads a table in transition in its frame and throws TableNotResident for one in the
+    // paging file, bringing nothing back.
+    virtual bool onlyLooking() const = 0;
 
 protected:
     ~TableResidency() = default;

@@ -39,6 +39,8 @@ void PfnDatabase::pushBack(PageState list, std::uint32_t i) {
         l.head = i;
     l.tail = i;
     ++l.count;
+    if (list == PageState::Standby && e.badPending)
+        ++badOnStandby_;
 }
 
 std::uint32_t PfnDatabase::popFront(PageState list) {
@@ -55,6 +57,8 @@ void PfnDatabase::unlink(std::uint32_t i) {
     (e.next != PfnEntry::kNone ? entries_[e.next].prev : l.tail) = e.prev;
     --l.count;
     e.next = e.prev = PfnEntry::kNone;
+    if (e.state == PageState::Standby && e.badPending)
+        --badOnStandby_;
 }
 
 std::optional<Pfn> PfnDatabase::allocate(PageUse use, bool zero) {
@@ -180,6 +184,8 @@ bool PfnDatabase::markBad(Pfn pfn) {
     PfnEntry& e = entries_[i];
     if (e.state == PageState::Bad)
         return true;
+    if (!e.badPending && e.state == PageState::Standby)
+        ++badOnStandby_;
     e.badPending = true;
     if (e.state != PageState::Zeroed && e.state != PageState::Free)
         return false;
@@ -245,6 +251,12 @@ std::optional<std::string> PfnDatabase::verify() const {
             return fmt::format("frame {:#x} is {} with paging-file slot {:#x}", pfnAt(i).value(),
                                pageStateName(e.state), e.pagefileSlot);
     }
+    std::uint64_t badOnStandby = 0;
+    for (const PfnEntry& e : entries_)
+        badOnStandby += e.state == PageState::Standby && e.badPending;
+    if (badOnStandby != badOnStandby_)
+        return fmt::format("{} Standby frames are found bad but the count says {}", badOnStandby,
+                           badOnStandby_);
     std::uint64_t byUse = 0;
     for (auto c : useCounts_)
         byUse += c;

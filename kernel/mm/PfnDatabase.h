@@ -111,8 +111,11 @@ public:
     std::uint64_t count(PageUse u) const { return useCounts_[static_cast<std::size_t>(u)]; }
     // Frames that can be handed out without taking a page's contents away.
     std::uint64_t available() const { return count(PageState::Zeroed) + count(PageState::Free); }
-    // ... and with Standby too: what Windows calls available memory.
-    std::uint64_t obtainable() const { return available() + count(PageState::Standby); }
+    // ... and with Standby too, less the Standby frames found bad (they go to the Bad list
+    // when their turn comes): what Windows calls available memory.
+    std::uint64_t obtainable() const {
+        return available() + count(PageState::Standby) - badOnStandby_;
+    }
     // Frames holding a page's contents: Active, or waiting on a transition list.
     std::uint64_t inUse() const {
         return count(PageState::Active) + count(PageState::Modified) + count(PageState::Standby);
@@ -148,6 +151,7 @@ private:
     std::vector<PfnEntry> entries_;
     std::array<List, kPageStateCount> lists_{};
     std::array<std::uint64_t, 5> useCounts_{};
+    std::uint64_t badOnStandby_ = 0;  // Standby frames with badPending
     std::uint64_t zeroedOnDemand_ = 0;
     std::uint64_t repurposed_ = 0;
     std::uint64_t zeroedWhileIdle_ = 0;

@@ -69,7 +69,8 @@ public:
         try {
             teardown();
         } catch (const ke::BugCheckStop&) {
-            // Whoever tore it down first caught and reported it; nothing more can be done.
+            // Every path that can report one tears the process down first; this is the
+            // machine going away after a stop.
         }
     }
 
@@ -143,8 +144,8 @@ public:
 
     // Gives back everything but the object: the address space (frames and commit), then the
     // processor, the handles and the images. Idempotent. Releasing the address space may bug
-    // check (a page table the paging file cannot give back): that comes first, so that a
-    // caller that catches it finds the process whole.
+    // check (a page table the paging file cannot give back): the rest goes all the same, and
+    // then the bug check goes on to the caller, whose trap entry reports it.
     void teardown() {
         std::optional<ke::BugCheckStop> stopped;
         if (space_) {

@@ -202,7 +202,7 @@ TEST_F(PageTablePagingTest, AFaultNeverPagesOutItsOwnTable) {
 
 TEST_F(PageTablePagingTest, LookingNeverBringsATableBack) {
     writeAll(8);
-    const auto t = pagedOutTable(false);
+    const auto t = tableInTheFile();
     ASSERT_TRUE(t);
     const Pte before = pde(*t);
     const std::uint64_t reads = mm().pagingFile()->reads();
@@ -213,6 +213,30 @@ TEST_F(PageTablePagingTest, LookingNeverBringsATableBack) {
     EXPECT_EQ(pde(*t), before) << "left where it was";
     EXPECT_EQ(mm().pagingFile()->reads(), reads);
     EXPECT_TRUE(space().tables().pteAt(at(*t, 0)).isCommitted()) << "a system call's walk";
+}
+
+TEST_F(PageTablePagingTest, LookingReadsATableInTransitionWhereItIs) {
+    writeAll(10);
+    // A table just paged out waits on Modified with its entries in its frame.
+    std::optional<std::uint64_t> t;
+    for (std::uint64_t i = 0; i < kTables && !t; ++i)
+        if (pde(i).isValid() && mm().pfns().entry(pde(i).pfn()).framedEntries == 0)
+            t = i;
+    if (!t) {
+        for (std::uint64_t i = 0; i < kTables && !t; ++i)
+            if (pde(i).isTransition())
+                t = i;
+    }
+    ASSERT_TRUE(t) << "a table with no frames under it";
+    space().trimPageTables();
+    ASSERT_TRUE(pde(*t).isTransition());
+    const Pte before = pde(*t);
+    const Pte real = [&] {
+        mm::MemoryManager::LookOnly looking(mm());
+        return space().tables().pteAt(at(*t, 3));
+    }();
+    EXPECT_EQ(pde(*t), before) << "still out";
+    EXPECT_TRUE(real.isCommitted() && !real.hasFrame()) << "the entry, read in the frame";
 }
 
 TEST_F(PageTablePagingTest, ATeardownThatCannotReadATableReportsItAndStillFinishes) {

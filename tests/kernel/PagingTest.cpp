@@ -334,6 +334,14 @@ TEST_F(PagerTest, ABadFrameLeavesServiceAndTheCommitLimit) {
     EXPECT_EQ(brokenInvariant(), std::nullopt);
 }
 
+TEST_F(PagerTest, EveryFrameFoundBadStillLeavesTheMachineFramesToRunOn) {
+    mm().injectFrameErrors(1);
+    writeAll(10);
+    EXPECT_EQ(wrongPages(10), 0u) << "no NO_PAGES_AVAILABLE, every page intact";
+    EXPECT_EQ(mm().framesFoundBad(), kFrames / 8) << "at most an eighth of RAM";
+    EXPECT_EQ(brokenInvariant(), std::nullopt) << "Standby frames found bad are not obtainable";
+}
+
 TEST_F(PagerTest, FramesFoundBadInUseKeepTheirPagesThenLeaveService) {
     const auto before = mm::MemoryBaseline::of(mm());
     const std::uint64_t limit = mm().commit().limit();
