@@ -4,11 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <memory>
 
 #include "kernel/hal/Cpu.h"
 #include "kernel/mm/AddressSpace.h"
 #include "kernel/mm/Invariants.h"
+#include "kernel/mm/PagingFile.h"
 #include "ntoy/process_layout.h"
 #include "tests/kernel/fakes/GuestView.h"
 #include "tests/kernel/fakes/TestSystem.h"
@@ -17,6 +19,13 @@ namespace ntoy::test {
 
 inline mm::MmProtection protection(std::uint32_t win32) {
     return *mm::MmProtection::fromWin32(win32);
+}
+
+// A paging file of `pages` in the temporary directory, for a fixture's system.
+inline std::unique_ptr<mm::PagingFile> makePagingFile(std::uint64_t pages) {
+    auto file = mm::PagingFile::create(pages, std::filesystem::temp_directory_path());
+    EXPECT_TRUE(file) << file.error();
+    return file ? std::move(*file) : nullptr;
 }
 
 class AddressSpaceFixture : public ::testing::Test {

@@ -21,12 +21,6 @@ using mm::PageFaultResponse;
 using mm::PagingFile;
 using mm::Pte;
 
-std::unique_ptr<PagingFile> makePagingFile(std::uint64_t pages) {
-    auto file = PagingFile::create(pages, std::filesystem::temp_directory_path());
-    EXPECT_TRUE(file) << file.error();
-    return file ? std::move(*file) : nullptr;
-}
-
 // A sparse process on 128 frames: kTables regions 2 MiB apart, each one leaf table holding
 // kPagesPerTable committed pages. Writing them all needs more frames than the machine has.
 class PageTablePagingTest : public AddressSpaceFixture {

@@ -20,12 +20,6 @@ using mm::PageFaultResponse;
 using mm::PageState;
 using mm::PagingFile;
 
-std::unique_ptr<PagingFile> makePagingFile(std::uint64_t pages) {
-    auto file = PagingFile::create(pages, std::filesystem::temp_directory_path());
-    EXPECT_TRUE(file) << file.error();
-    return file ? std::move(*file) : nullptr;
-}
-
 TEST(PagingFileSlots, SlotZeroIsNeverHandedOutAndRunsAreNeighbours) {
     auto file = makePagingFile(8);
     ASSERT_TRUE(file);
