@@ -35,7 +35,8 @@ void addPagefileOptions(CLI::App& command, PagefileOptions& options) {
                     "had a memory error; its page keeps it, intact, and it goes to the Bad list "
                     "(never handed out again, the commit limit a page lower) once the page lets "
                     "it go, as Windows retires a page with corrected errors")
-        ->option_text("N");
+        ->option_text("N")
+        ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 40));
     command.add_flag("--inject-pagefile-read-errors", options.failReads,
                      "Fault injection: every read of a page from the paging file fails, so a "
                      "page that went there raises STATUS_IN_PAGE_ERROR when it is touched "
