@@ -872,8 +872,7 @@ static PVOID allocate(Heap* heap, SIZE_T size, PVOID* corruption) {
 #define FRONT_END_MAXIMUM_SIZE (((SIZE_T)(FRONT_END_LISTS - 1) << UNIT_SHIFT) - sizeof(BlockHeader))
 
 static inline PVOID allocate_from_front_end(Heap* heap, SIZE_T size) {
-    ULONG units = (ULONG)((size + sizeof(BlockHeader) + UNIT - 1) >> UNIT_SHIFT);
-    units = units < MINIMUM_UNITS ? MINIMUM_UNITS : units;
+    const ULONG units = units_for(size);
     lock_front_end(heap);
     PVOID ignored = NULL;
     BlockHeader* block = take_cached(heap, units, size, &ignored);

@@ -62,14 +62,13 @@ Pte PageTables::residentEntry(PhysicalAddress at) const {
 }
 
 std::optional<PhysicalAddress> PageTables::findPte(VirtualAddress va) const {
-    Pfn table = root_;
-    for (int level = 0; level < 3; ++level) {
-        const Pte e = residentEntry(table.address() + indexAt(va, level) * 8ull);
-        if (!e.isValid())
-            return std::nullopt;
-        table = e.pfn();
-    }
-    return table.address() + indexAt(va, 3) * 8ull;
+    const auto pde = findPde(va);
+    if (!pde)
+        return std::nullopt;
+    const Pte e = residentEntry(*pde);  // only a leaf table pages out
+    if (!e.isValid())
+        return std::nullopt;
+    return e.pfn().address() + indexAt(va, 3) * 8ull;
 }
 
 std::optional<PhysicalAddress> PageTables::findPde(VirtualAddress va) const {
