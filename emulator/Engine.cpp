@@ -52,7 +52,7 @@ std::expected<std::unique_ptr<Engine>, std::string> Engine::create(
     if (!engine->flushContext_ || !engine->guestContext_ || !engine->scratchContext_ ||
         !engine->bootContext_)
         return std::unexpected("uc_context_alloc failed");
-    if (auto ok = engine->mapRegions(ram, system.kernelWindow()); !ok)
+    if (auto ok = engine->mapRegions(ram, system.windows()); !ok)
         return std::unexpected(ok.error());
     return engine;
 }
@@ -88,15 +88,13 @@ Engine::~Engine() {
 }
 
 std::expected<void, std::string> Engine::mapRegions(const GuestRam& ram,
-                                                    const AliasWindow& kernelWindow) {
+                                                    const std::vector<AliasWindow>& systemWindows) {
     auto check = [](uc_err e, const char* what) -> std::expected<void, std::string> {
         if (e == UC_ERR_OK)
             return {};
         return std::unexpected(fmt::format("mapping {}: {}", what, ucError(e)));
     };
     static_assert(mm::kUserSpaceEnd == mm::kRamPhysicalBase);
-    const std::uint64_t ramEnd = mm::kRamPhysicalBase + ram.bytes();
-    const std::uint64_t windowEnd = kernelWindow.base().value() + kernelWindow.size();
     if (auto ok = check(uc_mem_map_ptr(uc_, 0, mm::kUserSpaceEnd, kRegionPerms, userWindow_.host()),
                         "user space");
         !ok)
@@ -106,38 +104,37 @@ std::expected<void, std::string> Engine::mapRegions(const GuestRam& ram,
             "guest RAM");
         !ok)
         return ok;
-    if (auto ok = check(uc_mem_map_ptr(uc_, kernelWindow.base().value(), kernelWindow.size(),
-                                       kRegionPerms, kernelWindow.host()),
-                        "the kernel window");
-        !ok)
-        return ok;
     if (cleanStores_) {
         cleanStores_->addRegion(0, userWindow_.host(), mm::kUserSpaceEnd);
         cleanStores_->addRegion(mm::kRamPhysicalBase, ram.hostView(), ram.bytes());
-        cleanStores_->addRegion(kernelWindow.base().value(), kernelWindow.host(),
-                                kernelWindow.size());
     }
-    // Everything else, up to and including the last page of the address space, is an MMIO
-    // cover: 2.0.1 checks regions by virtual address before it walks, so an address in no
-    // region would stop the machine instead of faulting. The covers' callbacks never run: no
-    // page table maps those addresses.
-    struct Cover {
-        std::uint64_t begin, size;
-    };
-    const Cover covers[] = {
-        {ramEnd, kernelWindow.base().value() - ramEnd},
-        {windowEnd, 0 - windowEnd},  // to the end of the address space
-    };
-    for (const Cover& c : covers) {
-        if (auto ok =
-                check(uc_mmio_map(uc_, c.begin, c.size, onCoverRead, this, onCoverWrite, this),
-                      "the MMIO cover");
+    // Each system region's window, and between and around them an MMIO cover, up to and
+    // including the last page of the address space: 2.0.1 checks regions by virtual address
+    // before it walks, so an address in no region would stop the machine instead of faulting.
+    // The covers' callbacks never run: no page table maps those addresses.
+    auto cover = [&](std::uint64_t begin, std::uint64_t size) -> std::expected<void, std::string> {
+        if (size == 0)
+            return {};
+        if (auto ok = check(uc_mmio_map(uc_, begin, size, onCoverRead, this, onCoverWrite, this),
+                            "the MMIO cover");
             !ok)
             return ok;
-        if (auto ok = check(uc_mem_protect(uc_, c.begin, c.size, kRegionPerms), "the MMIO cover");
+        return check(uc_mem_protect(uc_, begin, size, kRegionPerms), "the MMIO cover");
+    };
+    std::uint64_t next = mm::kRamPhysicalBase + ram.bytes();
+    for (const AliasWindow& w : systemWindows) {
+        if (auto ok = cover(next, w.base().value() - next); !ok)
+            return ok;
+        if (auto ok = check(uc_mem_map_ptr(uc_, w.base().value(), w.size(), kRegionPerms, w.host()),
+                            "a system region");
             !ok)
             return ok;
+        if (cleanStores_)
+            cleanStores_->addRegion(w.base().value(), w.host(), w.size());
+        next = w.base().value() + w.size();
     }
+    if (auto ok = cover(next, 0 - next); !ok)  // to the end of the address space
+        return ok;
     struct Hook {
         int type;
         void* callback;

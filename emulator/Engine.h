@@ -89,7 +89,7 @@ private:
     Engine(uc_engine* uc, const ContextLayout& layout, const GuestRam& ram, AliasWindow userWindow,
            SystemMmu& system, EngineCounters& counters, hal::TrapHandler& traps);
     std::expected<void, std::string> mapRegions(const GuestRam& ram,
-                                                const AliasWindow& kernelWindow);
+                                                const std::vector<AliasWindow>& systemWindows);
     void machineCheck(std::string what);
 
     static void onInterrupt(uc_engine* uc, std::uint32_t vector, void* self);

@@ -59,12 +59,15 @@ std::expected<std::unique_ptr<Machine>, std::string> Machine::create(std::uint64
     if (!ram)
         return std::unexpected(ram.error());
     auto budget = std::make_unique<HostMappingBudget>(*fragments);
-    auto window = AliasWindow::reserve(*ram, *budget, VirtualAddress(mm::kKernelWindowBase),
-                                       mm::kKernelWindowSize);
-    if (!window)
-        return std::unexpected(window.error());
+    std::vector<AliasWindow> windows;
+    for (const mm::SystemRegionRange& r : mm::kSystemRegions) {
+        auto window = AliasWindow::reserve(*ram, *budget, VirtualAddress(r.base), r.size);
+        if (!window)
+            return std::unexpected(window.error());
+        windows.push_back(std::move(*window));
+    }
     return std::unique_ptr<Machine>(
-        new Machine(*layout, std::move(*ram), std::move(budget), std::move(*window)));
+        new Machine(*layout, std::move(*ram), std::move(budget), std::move(windows)));
 }
 
 std::expected<std::unique_ptr<hal::Processor>, std::string> Machine::createProcessor(

@@ -26,11 +26,11 @@ public:
 
 private:
     Machine(ContextLayout layout, GuestRam ram, std::unique_ptr<HostMappingBudget> budget,
-            AliasWindow kernelWindow)
+            std::vector<AliasWindow> systemWindows)
         : layout_(layout),
           ram_(std::move(ram)),
           budget_(std::move(budget)),
-          systemMmu_(std::move(kernelWindow), *budget_) {}
+          systemMmu_(std::move(systemWindows), *budget_) {}
     ContextLayout layout_;
     GuestRam ram_;
     std::unique_ptr<HostMappingBudget> budget_;  // windows point to it: it never moves

@@ -4,16 +4,15 @@
 
 namespace ntoy::emu {
 
-// System pages outside the kernel window are reached only by the host kernel, through its
-// direct view of RAM, so they need no alias.
+// Every system page the kernel maps lies in a region, so in a window.
 void SystemMmu::mapped(VirtualAddress va, Pfn pfn) {
-    if (kernelWindow_.contains(va))
-        kernelWindow_.alias(va, pfn);
+    if (AliasWindow* w = windowOf(va))
+        w->alias(va, pfn);
 }
 
 void SystemMmu::unmapped(VirtualAddress va) {
-    if (kernelWindow_.contains(va))
-        kernelWindow_.unalias(va);
+    if (AliasWindow* w = windowOf(va))
+        w->unalias(va);
     // Any engine may have translated code from a system page.
     codeModified(va.pageBase(), kPageSize);
     staleEverywhere();

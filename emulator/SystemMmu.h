@@ -1,7 +1,9 @@
-// The MMU of system space, which every address space shares. Only the kernel window is
-// backed for the CPU; a change there makes every engine's TLB stale.
+// The MMU of system space, which every address space shares: one alias window per system
+// region (mm::kSystemRegions), each mapped into every engine. A change there makes every
+// engine's TLB stale.
 #pragma once
 
+#include <utility>
 #include <vector>
 
 #include "emulator/AliasWindow.h"
@@ -13,10 +15,11 @@ class Engine;
 
 class SystemMmu final : public hal::Mmu {
 public:
-    SystemMmu(AliasWindow kernelWindow, const HostMappingBudget& budget)
-        : kernelWindow_(std::move(kernelWindow)), budget_(budget) {}
+    // `windows`, one per system region, in address order.
+    SystemMmu(std::vector<AliasWindow> windows, const HostMappingBudget& budget)
+        : windows_(std::move(windows)), budget_(budget) {}
 
-    const AliasWindow& kernelWindow() const { return kernelWindow_; }
+    const std::vector<AliasWindow>& windows() const { return windows_; }
     void attach(Engine* e) { engines_.push_back(e); }
     void detach(Engine* e) { std::erase(engines_, e); }
 
@@ -29,14 +32,23 @@ public:
     std::uint64_t validPageHeadroom() const override { return budget_.headroom() / 2; }
     std::uint64_t hostMappingFragments() const { return budget_.fragments(); }
     std::uint64_t hostMappingLimit() const { return budget_.limit(); }
-    // Only the kernel window is aliased; the host reaches the rest of system space directly.
     std::optional<Pfn> shownFrame(VirtualAddress va) const override {
-        return kernelWindow_.shownFrame(va);
+        const AliasWindow* w = windowOf(va);
+        return w ? w->shownFrame(va) : std::nullopt;
     }
 
 private:
     void staleEverywhere();
-    AliasWindow kernelWindow_;
+    const AliasWindow* windowOf(VirtualAddress va) const {
+        for (const AliasWindow& w : windows_)
+            if (w.contains(va))
+                return &w;
+        return nullptr;
+    }
+    AliasWindow* windowOf(VirtualAddress va) {
+        return const_cast<AliasWindow*>(std::as_const(*this).windowOf(va));
+    }
+    std::vector<AliasWindow> windows_;
     const HostMappingBudget& budget_;
     std::vector<Engine*> engines_;
 };

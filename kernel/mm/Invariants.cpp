@@ -312,6 +312,41 @@ std::optional<std::string> checkMappingsAndCharge(const MemoryManager& mm,
         pagedOutTables += c.pagedOutTables;
         slots.insert(slots.end(), c.pagefileSlots.begin(), c.pagefileSlots.end());
     }
+    // The system tables: the master root and everything below it. A system page holds a
+    // frame (valid; transition while paged pool is out of the system working set) or a slot.
+    const auto& ram = pfns.memory();
+    std::uint64_t systemTables = 1, kernelPages = 0, systemPages = 0, systemValidPaged = 0;
+    const Pfn master = mm.systemTables().root();
+    for (unsigned i4 = 0; i4 < kEntries; ++i4) {
+        const Pte e4 = entryAt(ram, master, i4);
+        if (!e4.isValid())
+            continue;
+        ++systemTables;
+        for (unsigned i3 = 0; i3 < kEntries; ++i3) {
+            const Pte e3 = entryAt(ram, e4.pfn(), i3);
+            if (!e3.isValid())
+                continue;
+            ++systemTables;
+            for (unsigned i2 = 0; i2 < kEntries; ++i2) {
+                const Pte e2 = entryAt(ram, e3.pfn(), i2);
+                if (!e2.isValid())
+                    continue;
+                ++systemTables;
+                for (unsigned i1 = 0; i1 < kEntries; ++i1) {
+                    const Pte e1 = entryAt(ram, e2.pfn(), i1);
+                    kernelPages += e1.hasFrame();
+                    systemPages += e1.isCommitted();
+                    if (e1.isPagefile())
+                        slots.push_back(e1.pagefileSlot());
+                    if (e1.isValid() && pfns.entry(e1.pfn()).wsIndex != PfnEntry::kNone)
+                        ++systemValidPaged;
+                }
+            }
+        }
+    }
+    if (systemValidPaged != mm.systemSpace().workingSet().size())
+        return fmt::format("{} valid paged system pages, but the system working set holds {}",
+                           systemValidPaged, mm.systemSpace().workingSet().size());
     // Each slot in use holds one page: one a pagefile PTE names, or a copy a frame keeps; and
     // no slot is named twice.
     const std::uint64_t pagefilePages = slots.size();
@@ -334,30 +369,6 @@ std::optional<std::string> checkMappingsAndCharge(const MemoryManager& mm,
     } else if (!slots.empty()) {
         return fmt::format("{} paging-file slots named without a paging file", slots.size());
     }
-    // The system tables: the master root and everything below it.
-    const auto& ram = pfns.memory();
-    std::uint64_t systemTables = 1, kernelPages = 0;
-    const Pfn master = mm.systemTables().root();
-    for (unsigned i4 = 0; i4 < kEntries; ++i4) {
-        const Pte e4 = entryAt(ram, master, i4);
-        if (!e4.isValid())
-            continue;
-        ++systemTables;
-        for (unsigned i3 = 0; i3 < kEntries; ++i3) {
-            const Pte e3 = entryAt(ram, e4.pfn(), i3);
-            if (!e3.isValid())
-                continue;
-            ++systemTables;
-            for (unsigned i2 = 0; i2 < kEntries; ++i2) {
-                const Pte e2 = entryAt(ram, e3.pfn(), i2);
-                if (!e2.isValid())
-                    continue;
-                ++systemTables;
-                for (unsigned i1 = 0; i1 < kEntries; ++i1)
-                    kernelPages += entryAt(ram, e2.pfn(), i1).isValid();
-            }
-        }
-    }
     if (pfns.count(PageUse::PageTable) != processTables + systemTables)
         return fmt::format("{} page-table frames are in use but the tables hold {} ({} system)",
                            pfns.count(PageUse::PageTable), processTables + systemTables,
@@ -371,13 +382,13 @@ std::optional<std::string> checkMappingsAndCharge(const MemoryManager& mm,
                            userFrames);
     // A table in the paging file keeps its charge, as a page there does.
     const std::uint64_t promised =
-        pfns.count(PageUse::PageTable) + pagedOutTables + pfns.count(PageUse::Kernel) + committed;
+        pfns.count(PageUse::PageTable) + pagedOutTables + systemPages + committed;
     if (mm.commit().charge() != promised)
         return fmt::format(
             "commit charge is {} but {} pages are promised ({} page tables + {} in the paging "
-            "file + {} kernel + {} committed)",
+            "file + {} system + {} committed)",
             mm.commit().charge(), promised, pfns.count(PageUse::PageTable), pagedOutTables,
-            pfns.count(PageUse::Kernel), committed);
+            systemPages, committed);
     if (mm.commit().charge() > mm.commit().limit())
         return fmt::format("commit charge {} is over the limit {}", mm.commit().charge(),
                            mm.commit().limit());

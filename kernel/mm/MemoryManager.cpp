@@ -5,6 +5,7 @@
 
 #include "kernel/ke/BugCheck.h"
 #include "kernel/mm/AddressSpace.h"
+#include "kernel/mm/SystemLayout.h"
 
 namespace ntoy::mm {
 namespace {
@@ -23,7 +24,15 @@ MemoryManager::MemoryManager(hal::PhysicalMemory ram, hal::Mmu& systemMmu,
       commit_(ram.frameCount() + (pagingFile ? pagingFile->usablePages() : 0), 1),
       systemTables_(pfns_, commit_, allocateRoot(pfns_)),
       systemMmu_(systemMmu),
-      pagingFile_(std::move(pagingFile)) {}
+      pagingFile_(std::move(pagingFile)) {
+    // Every top-level entry of system space exists from boot (each address space copies them
+    // once, when it is made): a table path to each region's first page.
+    for (const SystemRegionRange& r : kSystemRegions) {
+        const bool made = systemTables_.ensurePte(VirtualAddress(r.base)).has_value();
+        NTOY_ASSERT(made, ke::BugCheckCode::NoPagesAvailable, r.base, pfns_.total(), 0, 0);
+    }
+    systemSpace_ = std::make_unique<SystemSpace>(*this);
+}
 
 std::optional<Pfn> MemoryManager::mapSystemPage(VirtualAddress va, MmProtection prot) {
     auto charge = commit_.charge(1);
@@ -60,6 +69,18 @@ bool MemoryManager::trimLargest(std::uint64_t pages) {
         return size > minimum ? size - minimum : 0;
     };
     std::vector<AddressSpace*> order = spaces_;
+    // The system working set (paged pool) first, above its minimum, as Windows trims the
+    // system cache before processes; then with the processes, largest first.
+    constexpr std::uint64_t kSystemMinimum = 16;
+    const auto trimSystem = [&](std::uint64_t most) {
+        const std::uint64_t n = systemSpace_->trim(std::min(pages, most));
+        systemTrimmedPages_ += n;
+        trimmedPages_ += n;
+        return n != 0;
+    };
+    if (const std::uint64_t size = systemSpace_->workingSet().size();
+        size > kSystemMinimum && trimSystem(size - kSystemMinimum))
+        return true;
     for (const bool aboveMinimum : {true, false}) {
         if (aboveMinimum)
             std::ranges::sort(order, std::ranges::greater{}, excess);
@@ -77,7 +98,7 @@ bool MemoryManager::trimLargest(std::uint64_t pages) {
             }
         }
     }
-    return false;
+    return systemSpace_->workingSet().size() != 0 && trimSystem(systemSpace_->workingSet().size());
 }
 
 void MemoryManager::makeRoomForValidPage(bool tablesMayGo, const AddressSpace* faulting,

@@ -18,6 +18,7 @@
 #include "kernel/mm/PagingEvents.h"
 #include "kernel/mm/PagingFile.h"
 #include "kernel/mm/PfnDatabase.h"
+#include "kernel/mm/SystemSpace.h"
 
 namespace ntoy::mm {
 
@@ -52,6 +53,9 @@ public:
     PageTables& systemTables() { return systemTables_; }
     const PageTables& systemTables() const { return systemTables_; }
     hal::Mmu& systemMmu() { return systemMmu_; }
+    // System space past the kernel window: the pools' pages and the system working set.
+    SystemSpace& systemSpace() { return *systemSpace_; }
+    const SystemSpace& systemSpace() const { return *systemSpace_; }
     FaultCounters& faults() { return faults_; }
     const FaultCounters& faults() const { return faults_; }
 
@@ -100,6 +104,8 @@ public:
     void makeRoomForValidPage(bool tablesMayGo = false, const AddressSpace* faulting = nullptr,
                               VirtualAddress keepTableOf = {});
     std::uint64_t trimmedPages() const { return trimmedPages_; }
+    // Of them, paged pool's, from the system working set.
+    std::uint64_t systemTrimmedPages() const { return systemTrimmedPages_; }
     std::uint64_t pagedOutTables() const { return pagedOutTables_; }
 
     // Takes `pfn` out of service for good (PfnDatabase::markBad), and its page out of the
@@ -157,6 +163,8 @@ private:
     std::unique_ptr<PagingFile> pagingFile_;
     PagingListener* listener_ = nullptr;
     std::uint64_t trimmedPages_ = 0;
+    std::uint64_t systemTrimmedPages_ = 0;
+    std::unique_ptr<SystemSpace> systemSpace_;
     std::uint64_t pagedOutTables_ = 0;
     bool lookingOnly_ = false;
     std::uint64_t frameErrorEvery_ = 0, framesHandedOut_ = 0, framesFoundBad_ = 0;
