@@ -11,6 +11,7 @@
 #include "kernel/ldr/ImageLoader.h"
 #include "kernel/mm/ResidentMemory.h"
 #include "kernel/mm/SystemLayout.h"
+#include "kernel/ob/ObjectBody.h"
 #include "kernel/ps/ProcessEnvironment.h"
 #include "ntoy/process_layout.h"
 
@@ -80,6 +81,20 @@ std::expected<std::unique_ptr<Kernel>, std::string> Kernel::boot(
     kernel->sharedUserData_ = ke::SharedUserData::create(*kernel->mm_, kernel->clock_);
     if (!kernel->sharedUserData_)
         return std::unexpected("not enough RAM to boot");
+    try {
+        kernel->pool_ = std::make_unique<ex::Pool>(*kernel->mm_);
+    } catch (const ke::BugCheckStop&) {
+        return std::unexpected("not enough RAM to boot: the pools do not fit");
+    }
+    if (const mm::PagingFile* file = kernel->mm_->pagingFile()) {
+        // One bit per slot ('MmPf'), as the memory manager's paging-file bitmap.
+        constexpr std::uint32_t kPagefileTag = 0x66506D4D;  // 'MmPf'
+        auto bitmap = kernel->pool_->allocate(ex::PoolKind::NonPagedNx,
+                                              (file->usablePages() + 1 + 7) / 8, kPagefileTag);
+        if (!bitmap)
+            return std::unexpected("not enough RAM to boot: the paging file's bitmap does not fit");
+        kernel->pagefileBitmap_ = *bitmap;
+    }
     if (auto root = io::FileRoot::open(std::filesystem::path(".")))
         kernel->fileRoot_ = std::move(*root);
     return kernel;
@@ -178,6 +193,11 @@ std::expected<std::shared_ptr<ps::Process>, RunError> Kernel::createProcess(
     if (mode_ == ScheduleMode::Deterministic)
         (*cpu)->setBlockQuantum(quantumBlocks_);
     auto process = std::make_shared<ps::Process>(nextClientId_, std::move(*cpu), std::move(space));
+    if (ob::giveBody(*pool_, *process, nullptr) != NtStatus::Success) {
+        process->teardown();
+        return machineError("not enough pool for a new process object");
+    }
+    process->poolQuota->billedTo = process->body().value();
     nextClientId_ += 4;
     process->parentId = spec.parentId;
     process->imagePath = spec.image.string();
@@ -276,8 +296,15 @@ std::expected<std::shared_ptr<ps::Thread>, NtStatus> Kernel::createThread(ps::Pr
             *spec.why = "no kernel stack is left for a new thread";
         return std::unexpected(NtStatus::InsufficientResources);
     }
-    nextClientId_ += 4;
     auto thread = std::make_shared<ps::Thread>(id, owner);
+    if (ob::giveBody(*pool_, *thread, nullptr) != NtStatus::Success) {
+        freeKernelStack(*kernelStack);
+        ps::freeThreadEnvironment(process, *environment);
+        if (spec.why)
+            *spec.why = "no pool is left for a new thread object";
+        return std::unexpected(NtStatus::InsufficientResources);
+    }
+    nextClientId_ += 4;
     thread->teb = environment->teb;
     thread->stackAllocation = environment->stackAllocation;
     thread->stackBase = environment->stackBase;
@@ -776,9 +803,28 @@ void Kernel::trapEntry(hal::Cpu& cpu, F&& handler) {
     try {
         publishTime();  // whatever the trap, the guest sees the time of its last entry
         handler();
+        // An object freed its body from a destructor, where a bug check cannot unwind.
+        if (auto stop = pool_->takePendingStop())
+            throw *stop;
     } catch (const ke::BugCheckStop& stop) {
         bugCheck_ = stop.check;
         cpu.requestStop();
+    }
+}
+
+void Kernel::chargeHandleTable(ps::Process& process) {
+    // One paged-pool page ('Obtb') per 256 entries the table has grown to, the first from the
+    // start, as Windows' handle tables grow a page at a time.
+    constexpr std::uint32_t kHandleTableTag = 0x6274624F;  // 'Obtb'
+    constexpr std::size_t kEntriesPerPage = kPageSize / 16;
+    if (!process.hasAddressSpace())
+        return;
+    const std::size_t pages = process.handles().slots() / kEntriesPerPage + 1;
+    while (process.handleTablePages.size() < pages) {
+        const auto page = pool_->allocate(ex::PoolKind::Paged, kPageSize, kHandleTableTag);
+        if (!page)
+            return;  // the table lives on the host; its page waits for pool
+        process.handleTablePages.add(*pool_, *page, kHandleTableTag);
     }
 }
 
@@ -821,6 +867,7 @@ void Kernel::dispatchSystemCall(hal::Cpu& cpu) {
     ke::SystemCall call{process, cpu, mm::UserMemory(process.space()), exceptions_};
     call.thread = &thread;
     call.kernel = this;
+    call.pool = pool_.get();
     call.waits = &waits_;
     call.interruptTime = clock_.interruptTime();
     call.systemTime = clock_.systemTime();
@@ -840,6 +887,7 @@ void Kernel::dispatchSystemCall(hal::Cpu& cpu) {
     const NtStatus status = entry->handler(call);
     if (!call.replacesContext)
         sysret(status);
+    chargeHandleTable(process);
     // User APCs go to a thread that asked for them: an alertable wait that ended for one,
     // NtTestAlert, or NtContinue(context, TRUE) after the last one.
     if (thread.state == ps::Thread::State::Running && !thread.userApcs.empty() &&

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "kernel/ex/Pool.h"
 #include "kernel/hal/Machine.h"
 #include "kernel/ke/BugCheck.h"
 #include "kernel/ke/Clock.h"
@@ -163,6 +164,9 @@ public:
     void setNtGlobalFlag(std::uint32_t flags) { ntGlobalFlag_ = flags; }
 
     mm::MemoryManager& memoryManager() { return *mm_; }
+    // Paged and nonpaged pool, where the kernel's objects live.
+    ex::Pool& pool() { return *pool_; }
+    const ex::Pool& pool() const { return *pool_; }
     const mm::MemoryManager& memoryManager() const { return *mm_; }
     const KernelStatistics& statistics() const { return stats_; }
     // The processes that ended, in the order they ended: the first kProcessRecordLimit, and
@@ -287,11 +291,16 @@ private:
                           std::uint64_t p4) const;
     // When exits are verified: the process that has just gone left the invariants whole and
     // gave back every frame and page of commit, or the machine stops with a bug check.
+    // Keeps one handle-table page in paged pool per 256 entries of `process`'s table.
+    void chargeHandleTable(ps::Process& process);
     std::expected<void, RunError> verifyAfterExit(std::uint32_t processId,
                                                   std::uint32_t exitStatus);
 
     hal::Machine& machine_;
     std::unique_ptr<mm::MemoryManager> mm_;
+    std::unique_ptr<ex::Pool> pool_;  // before every object: they give their bodies back to it
+    // The paging file's bitmap, in nonpaged pool as Windows keeps it.
+    VirtualAddress pagefileBitmap_;
     hal::SystemRegisters systemRegisters_;
     VirtualAddress userEntryStub_;
     VirtualAddress tss_;

@@ -399,6 +399,20 @@ void Pool::free(VirtualAddress va, std::optional<std::uint32_t> tag) {
         freeSmall(*kind, va, tag);
 }
 
+void Pool::write(VirtualAddress va, std::span<const std::byte> bytes) {
+    Memory::Scope scope{*memory_};
+    for (std::size_t i = 0; i < bytes.size(); i += 8) {
+        std::uint64_t word = 0;
+        const std::size_t n = std::min<std::size_t>(8, bytes.size() - i);
+        std::memcpy(&word, bytes.data() + i, n);
+        if (n == 8)
+            memory_->put(va.value() + i, word);
+        else
+            for (std::size_t j = 0; j < n; ++j)
+                memory_->put(va.value() + i + j, bytes[i + j]);
+    }
+}
+
 void Pool::freeNoThrow(VirtualAddress va, std::uint32_t tag) noexcept {
     try {
         free(va, tag);

@@ -25,6 +25,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -102,6 +103,8 @@ public:
                                                      std::uint32_t tag,
                                                      const std::shared_ptr<PoolQuota>& quota = {},
                                                      bool zero = true);
+    // Writes `bytes` into an allocation at `va`, as ring-0 code would (paging it in).
+    void write(VirtualAddress va, std::span<const std::byte> bytes);
     // ExFreePoolWithTag (ExFreePool without `tag`).
     void free(VirtualAddress va, std::optional<std::uint32_t> tag);
     // The same, from a destructor: a bug check is kept for takePendingStop() instead of
@@ -187,6 +190,34 @@ private:
     std::unordered_map<std::uint64_t, std::shared_ptr<PoolQuota>> charged_;
     PoolUsage usage_[2];  // [0] nonpaged, [1] paged
     std::optional<ke::BugCheckStop> pendingStop_;
+};
+
+// Pool blocks a host structure owns (a handle table's pages): freed with it, or before.
+class PoolBlocks {
+public:
+    PoolBlocks() = default;
+    PoolBlocks(const PoolBlocks&) = delete;
+    PoolBlocks& operator=(const PoolBlocks&) = delete;
+    ~PoolBlocks() { releaseAll(); }
+    void add(Pool& pool, VirtualAddress va, std::uint32_t tag) {
+        pool_ = &pool;
+        blocks_.push_back({va, tag});
+    }
+    std::size_t size() const { return blocks_.size(); }
+    // A bug check found freeing one is kept for the kernel (Pool::takePendingStop).
+    void releaseAll() noexcept {
+        for (const Block& b : blocks_)
+            pool_->freeNoThrow(b.va, b.tag);
+        blocks_.clear();
+    }
+
+private:
+    struct Block {
+        VirtualAddress va;
+        std::uint32_t tag;
+    };
+    Pool* pool_ = nullptr;
+    std::vector<Block> blocks_;
 };
 
 }  // namespace ntoy::ex

@@ -13,6 +13,7 @@
 #include "kernel/io/FileSupport.h"
 #include "kernel/ke/SystemCall.h"
 #include "kernel/ob/Access.h"
+#include "kernel/ob/ObjectBody.h"
 #include "kernel/ob/ObjectCallSupport.h"
 
 namespace ntoy::ke {
@@ -216,6 +217,12 @@ NtStatus createFile(SystemCall& call, VirtualAddress handleOut, ob::AccessMask d
     auto opened = openFile(**root, std::move(name->components), request);
     if (!opened)
         return opened.error();
+    if (call.pool)
+        if (auto s = ob::giveBody(*call.pool, *opened->file, call.process.poolQuota);
+            s != NtStatus::Success) {
+            opened->file->deleteOnClose = false;
+            return s;
+        }
     if (auto s = ob::insertForCaller(call, handleOut, opened->file, request.granted,
                                      name->handleAttributes);
         s != NtStatus::Success) {

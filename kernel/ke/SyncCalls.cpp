@@ -11,6 +11,7 @@
 #include "kernel/ke/Mutant.h"
 #include "kernel/ke/Semaphore.h"
 #include "kernel/ke/SystemCall.h"
+#include "kernel/ob/ObjectBody.h"
 #include "kernel/ob/ObjectCallSupport.h"
 #include "kernel/ps/Thread.h"
 
@@ -50,9 +51,12 @@ void writeOptional(SystemCall& call, VirtualAddress va, const T& value) {
 }
 
 // The creation calls' common part: probe *Handle, capture the attributes, make the object
-// (`make` returns it or a status), and hand back a handle with the rights asked for.
+// (`make` returns it or a status), give it its body in pool, charged to the caller's quota
+// (its dispatcher header's SignalState `signalState`), and hand back a handle with the rights
+// asked for.
 template <typename Make>
-NtStatus createObject(SystemCall& call, ob::ObjectType type, Make&& make) {
+NtStatus createObject(SystemCall& call, ob::ObjectType type, std::int32_t signalState,
+                      Make&& make) {
     const VirtualAddress handleOut = call.pointer(0);
     const auto desired = static_cast<ob::AccessMask>(call.arg(1));
     if (auto s = call.user.probeForWrite(handleOut, 8); s != NtStatus::Success)
@@ -63,6 +67,10 @@ NtStatus createObject(SystemCall& call, ob::ObjectType type, Make&& make) {
     auto object = make();
     if (!object)
         return object.error();
+    if (call.pool)
+        if (auto s = ob::giveBody(*call.pool, **object, call.process.poolQuota, signalState);
+            s != NtStatus::Success)
+            return s;
     return ob::insertForCaller(call, handleOut, std::move(*object),
                                ob::grantedAccess(type, desired), *attributes);
 }
@@ -129,10 +137,11 @@ NtStatus NtCreateEvent(SystemCall& call) {
     if (type != static_cast<std::uint32_t>(EventType::Notification) &&
         type != static_cast<std::uint32_t>(EventType::Synchronization))
         return NtStatus::InvalidParameter;
-    return createObject(
-        call, ob::ObjectType::Event, [&]() -> std::expected<std::shared_ptr<ob::Object>, NtStatus> {
-            return std::make_shared<Event>(static_cast<EventType>(type), initialState);
-        });
+    return createObject(call, ob::ObjectType::Event, initialState ? 1 : 0,
+                        [&]() -> std::expected<std::shared_ptr<ob::Object>, NtStatus> {
+                            return std::make_shared<Event>(static_cast<EventType>(type),
+                                                           initialState);
+                        });
 }
 
 NtStatus NtSetEvent(SystemCall& call) {
@@ -160,7 +169,7 @@ NtStatus NtQueryEvent(SystemCall& call) {
 NtStatus NtCreateMutant(SystemCall& call) {
     const bool initialOwner = booleanArgument(call.arg(3));
     return createObject(
-        call, ob::ObjectType::Mutant,
+        call, ob::ObjectType::Mutant, initialOwner ? 0 : 1,
         [&]() -> std::expected<std::shared_ptr<ob::Object>, NtStatus> {
             return Mutant::create(initialOwner ? &ob::callingThread(call) : nullptr);
         });
@@ -200,7 +209,7 @@ NtStatus NtCreateSemaphore(SystemCall& call) {
     const auto maximum = static_cast<std::int32_t>(call.arg(4));
     if (maximum <= 0 || initial < 0 || initial > maximum)
         return NtStatus::InvalidParameter;
-    return createObject(call, ob::ObjectType::Semaphore,
+    return createObject(call, ob::ObjectType::Semaphore, initial,
                         [&]() -> std::expected<std::shared_ptr<ob::Object>, NtStatus> {
                             auto s = Semaphore::create(initial, maximum);
                             if (!s)

@@ -17,6 +17,9 @@
 namespace ntoy {
 class Kernel;
 }
+namespace ntoy::ex {
+class Pool;
+}
 
 namespace ntoy::ke {
 
@@ -34,6 +37,9 @@ struct SystemCall {
     // threads. Always set by the kernel's dispatcher; unit tests of memory calls leave them.
     ps::Thread* thread = nullptr;
     Kernel* kernel = nullptr;
+    // The pools, for the calls that create objects (which have bodies there). Unit tests of
+    // the object calls may leave it: their objects then have none.
+    ex::Pool* pool = nullptr;
     // The system's waits, and the clock when the call began (100 ns units: interrupt time
     // since boot, system time since 1601), for the object and wait calls.
     WaitManager* waits = nullptr;

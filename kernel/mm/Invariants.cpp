@@ -396,9 +396,14 @@ std::optional<std::string> checkMappingsAndCharge(const MemoryManager& mm,
 }
 
 MemoryBaseline MemoryBaseline::of(const MemoryManager& mm) {
+    // The pools keep pages a process's objects used (a page with a block on a lookaside list),
+    // as Windows' do: their pages are left out, and their blocks checked by tag instead.
     const auto& p = mm.pfns();
-    return {p.available() + p.count(PageState::Bad), mm.commit().charge(),
-            p.count(PageUse::PageTable), p.count(PageUse::Kernel), p.count(PageState::Active)};
+    const SystemSpace::Census pools = mm.systemSpace().census();
+    return {p.available() + p.count(PageState::Bad) + pools.frames + pools.tables,
+            mm.commit().charge() - pools.pages - pools.tables,
+            p.count(PageUse::PageTable) - pools.tables, p.count(PageUse::Kernel) - pools.frames,
+            p.count(PageState::Active) - pools.valid - pools.tables};
 }
 
 std::string MemoryBaseline::describe() const {

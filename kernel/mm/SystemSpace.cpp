@@ -119,6 +119,29 @@ void SystemSpace::free(VirtualAddress va, std::uint64_t pages) {
     free_[static_cast<std::size_t>(r->region)].give(va.value(), va.value() + pages * kPageSize);
 }
 
+SystemSpace::Census SystemSpace::census() const {
+    constexpr std::uint64_t kLeafSpan = 1ull << 21;
+    const auto& tables = mm_.systemTables();
+    Census c;
+    for (const SystemRegionRange& r : kSystemRegions) {
+        if (r.region == SystemRegion::KernelImage)
+            continue;
+        // The region's first leaf table was made at boot, with its upper tables.
+        for (std::uint64_t va = r.base + kLeafSpan; va < r.end(); va += kLeafSpan) {
+            const auto pde = tables.findPde(VirtualAddress(va));
+            c.tables += pde && tables.read(*pde).isValid();
+        }
+        tables.forEachLeaf(VirtualAddress(r.base), VirtualAddress(r.end()),
+                           [&](VirtualAddress, PhysicalAddress, Pte pte) {
+                               c.pages += pte.isCommitted();
+                               c.frames += pte.hasFrame();
+                               c.valid += pte.isValid();
+                               return true;
+                           });
+    }
+    return c;
+}
+
 bool SystemSpace::isPageable(VirtualAddress va) const {
     return systemRegion(SystemRegion::PagedPool).contains(va.value());
 }

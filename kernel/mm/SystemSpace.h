@@ -69,6 +69,16 @@ public:
     std::uint64_t pagedPages() const { return pagedPages_; }
     bool isPageable(VirtualAddress va) const;
 
+    // What the regions past the kernel window hold now, with the leaf tables that map them:
+    // what the pools may keep across a process's life (the leak check leaves it out).
+    struct Census {
+        std::uint64_t pages = 0;   // committed: each charged to commit
+        std::uint64_t frames = 0;  // pages holding a frame (valid or transition)
+        std::uint64_t valid = 0;   // of them, valid (Active frames)
+        std::uint64_t tables = 0;  // leaf tables, each a frame charged to commit
+    };
+    Census census() const;
+
 private:
     // Makes the paged page at `at` valid again from its transition or pagefile entry; false
     // if the paging file could not give it back.

@@ -101,6 +101,8 @@ public:
     // Live handles, for leak checks and the debugger.
     std::size_t count() const { return count_; }
     std::size_t capacity() const { return capacity_; }
+    // Entries the table has grown to (live or free): what its pages must hold.
+    std::size_t slots() const { return entries_.size(); }
 
     // Calls fn(Handle, const HandleEntry&) for every live handle, in value order (for handle
     // inheritance and the debugger).

@@ -1,6 +1,8 @@
 // The object types' names, as Windows' object manager spells them (!object, ObjectTypeInformation).
 #include "kernel/ob/Object.h"
 
+#include "kernel/ex/Pool.h"
+
 namespace ntoy::ob {
 
 std::string_view typeName(ObjectType type) {
@@ -21,6 +23,12 @@ std::string_view typeName(ObjectType type) {
             return "File";
     }
     return "Unknown";
+}
+
+Object::~Object() {
+    // A bug check found freeing it is kept for the kernel's trap exit (Pool::takePendingStop).
+    if (pool_)
+        pool_->freeNoThrow(body_, bodyTag_);
 }
 
 }  // namespace ntoy::ob

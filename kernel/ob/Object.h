@@ -11,6 +11,12 @@
 #include <memory>
 #include <string_view>
 
+#include "kernel/base/Types.h"
+
+namespace ntoy::ex {
+class Pool;
+}
+
 namespace ntoy::ob {
 
 enum class ObjectType : std::uint8_t { Process, Thread, Event, Mutant, Semaphore, Console, File };
@@ -35,14 +41,26 @@ inline constexpr AccessMask kGenericAll = 0x10000000;
 class Object : public std::enable_shared_from_this<Object> {
 public:
     explicit Object(ObjectType type) : type_(type) {}
-    virtual ~Object() = default;
+    // Frees its body in pool, if it has one.
+    virtual ~Object();
     Object(const Object&) = delete;
     Object& operator=(const Object&) = delete;
 
     ObjectType type() const { return type_; }
 
+    // Its body in pool (ObjectBody.h), or 0 if it has none (unit tests, console objects).
+    VirtualAddress body() const { return body_; }
+    void attachBody(ex::Pool& pool, VirtualAddress body, std::uint32_t tag) {
+        pool_ = &pool;
+        body_ = body;
+        bodyTag_ = tag;
+    }
+
 private:
     ObjectType type_;
+    ex::Pool* pool_ = nullptr;
+    VirtualAddress body_;
+    std::uint32_t bodyTag_ = 0;
 };
 
 }  // namespace ntoy::ob

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "kernel/ex/Pool.h"
 #include "kernel/hal/Machine.h"
 #include "kernel/ke/BugCheck.h"
 #include "kernel/ke/Dispatcher.h"
@@ -114,6 +115,11 @@ public:
     // Whether the processor is preemptible now (hal::Processor::setPreemptible).
     bool preemptible = false;
 
+    // Its pool quota, charged for the objects it creates (which may outlive it), and the
+    // pages of its handle table ('Obtb', freed when it ends).
+    std::shared_ptr<ex::PoolQuota> poolQuota = std::make_shared<ex::PoolQuota>();
+    ex::PoolBlocks handleTablePages;
+
     // What it did, kept past its end (VM_COUNTERS of an ended process, `--stats`).
     std::uint64_t systemCalls = 0;
     std::uint64_t threadsCreated = 0;
@@ -165,6 +171,7 @@ public:
         space_.reset();  // frames go back while the processor still exists
         cpu_.reset();
         handles_.closeAll();  // objects it held may go now, other processes among them
+        handleTablePages.releaseAll();
         if (stopped)
             throw *stopped;
     }
