@@ -70,6 +70,17 @@ std::string statsJson(const ntoy::Kernel& kernel, const ntoy::emu::Machine& mach
     j["commit"] = {{"charge", mm.commit().charge()},
                    {"limit", mm.commit().limit()},
                    {"peak", mm.commit().peak()}};
+    // The pools, in bytes of allocated blocks (big allocations whole pages), and paged
+    // pool's pages out of the system working set.
+    const auto poolUsage = [](const ntoy::ex::PoolUsage& u) {
+        return nlohmann::ordered_json{{"used", u.used},          {"peak", u.peak},
+                                      {"limit", u.limit},        {"pages", u.pages + u.bigPages},
+                                      {"allocations", u.allocs}, {"frees", u.frees}};
+    };
+    j["pool"] = {{"paged", poolUsage(kernel.pool().usage(true))},
+                 {"nonpaged", poolUsage(kernel.pool().usage(false))},
+                 {"system_working_set", mm.systemSpace().workingSet().size()},
+                 {"system_trimmed_pages", mm.systemTrimmedPages()}};
     const auto& counts = kernel.statistics();
     j["scheduler"] = {{"processes_created", counts.processesCreated},
                       {"threads_created", counts.threadsCreated},

@@ -1,4 +1,8 @@
-// NtQuerySystemInformation: SystemBasicInformation, from which GetSystemInfo is built.
+// NtQuerySystemInformation: SystemBasicInformation, from which GetSystemInfo is built, and
+// SystemPoolTagInformation, from which poolmon is.
+#include <vector>
+
+#include "kernel/ex/Pool.h"
 #include "kernel/ke/SystemCall.h"
 #include "kernel/mm/SystemLayout.h"
 
@@ -6,6 +10,45 @@ namespace ntoy::ke {
 namespace {
 
 constexpr std::uint64_t kSystemBasicInformation = 0;
+constexpr std::uint64_t kSystemPoolTagInformation = 22;
+
+// SYSTEM_POOLTAG, x64 layout; SYSTEM_POOLTAG_INFORMATION is a ULONG Count and, at 8, these.
+struct SystemPoolTag {
+    std::uint32_t tag;
+    std::uint32_t pagedAllocs;
+    std::uint32_t pagedFrees;
+    std::uint32_t padding;
+    std::uint64_t pagedUsed;
+    std::uint32_t nonPagedAllocs;
+    std::uint32_t nonPagedFrees;
+    std::uint64_t nonPagedUsed;
+};
+static_assert(sizeof(SystemPoolTag) == 0x28);
+constexpr std::uint32_t kPoolTagHeader = 8;
+
+// Every tag of the tracker table. A buffer too small gets STATUS_INFO_LENGTH_MISMATCH and the
+// length needed in *ReturnLength, as on Windows, so that callers can grow it and ask again.
+NtStatus queryPoolTags(SystemCall& call, VirtualAddress buffer, std::uint32_t length,
+                       VirtualAddress returnLength) {
+    if (!call.pool)
+        return NtStatus::InvalidInfoClass;
+    std::vector<SystemPoolTag> tags;
+    for (const ex::PoolTagUsage& u : call.pool->tagUsage())
+        tags.push_back({u.tag, u.pagedAllocs, u.pagedFrees, 0, u.pagedBytes, u.nonPagedAllocs,
+                        u.nonPagedFrees, u.nonPagedBytes});
+    const auto needed =
+        static_cast<std::uint32_t>(kPoolTagHeader + tags.size() * sizeof(SystemPoolTag));
+    if (returnLength.value() != 0)
+        if (auto s = call.user.write(returnLength, needed); s != NtStatus::Success)
+            return s;
+    if (length < needed)
+        return NtStatus::InfoLengthMismatch;
+    if (auto s = call.user.probeForWrite(buffer, needed); s != NtStatus::Success)
+        return s;
+    (void)call.user.write(buffer, static_cast<std::uint64_t>(tags.size()));
+    (void)call.user.write(buffer + kPoolTagHeader, std::as_bytes(std::span(tags)));
+    return NtStatus::Success;
+}
 
 // SYSTEM_BASIC_INFORMATION, x64 layout.
 struct SystemBasicInformation {
@@ -32,6 +75,8 @@ NtStatus NtQuerySystemInformation(SystemCall& call) {
     const VirtualAddress buffer = call.pointer(1);
     const auto length = static_cast<std::uint32_t>(call.arg(2));
     const VirtualAddress returnLength = call.pointer(3);
+    if (infoClass == kSystemPoolTagInformation)
+        return queryPoolTags(call, buffer, length, returnLength);
     if (infoClass != kSystemBasicInformation)
         return NtStatus::InvalidInfoClass;
     if (length != sizeof(SystemBasicInformation))

@@ -125,8 +125,9 @@ NtStatus NtOpenProcess(SystemCall& call) {
 namespace {
 
 // ProcessQuotaLimits: QUOTA_LIMITS (0x30 bytes) or QUOTA_LIMITS_EX (0x58), x64. Of them ntoy
-// keeps the working-set limits (and Flags); the pool, pagefile and time limits are
-// unlimited, as a process with the default quota block reports them.
+// keeps the working-set limits (and Flags) and the pool limits (unlimited until set; setting
+// them needs SeIncreaseQuotaPrivilege on Windows, which ntoy does not model); the pagefile
+// and time limits are unlimited, as a process with the default quota block reports them.
 constexpr std::uint32_t kQuotaLimits = 1;
 constexpr std::uint32_t kQuotaLimitsSize = 0x30, kQuotaLimitsExSize = 0x58;
 struct QuotaLimitsEx {
@@ -143,7 +144,9 @@ constexpr std::uint32_t kHardMinEnable = 1, kHardMinDisable = 2, kHardMaxEnable 
 
 QuotaLimitsEx quotaLimitsOf(const ps::Process& p) {
     QuotaLimitsEx q{};
-    q.pagedPoolLimit = q.nonPagedPoolLimit = q.pagefileLimit = ~0ull;
+    q.pagedPoolLimit = p.poolQuota->limit[1];
+    q.nonPagedPoolLimit = p.poolQuota->limit[0];
+    q.pagefileLimit = ~0ull;
     q.timeLimit = -1;
     if (p.hasAddressSpace()) {
         const auto& limits = p.space().workingSetLimits();
@@ -175,6 +178,11 @@ NtStatus NtSetInformationProcess(SystemCall& call) {
         return NtStatus::ProcessIsTerminating;
     mm::AddressSpace& space = (*process)->space();
     const std::uint32_t flags = length == kQuotaLimitsExSize ? q.flags : 0;
+    // A pool limit of 0 leaves it as it is; a new one binds new charges only, as on Windows.
+    if (q.nonPagedPoolLimit != 0)
+        (*process)->poolQuota->limit[0] = q.nonPagedPoolLimit;
+    if (q.pagedPoolLimit != 0)
+        (*process)->poolQuota->limit[1] = q.pagedPoolLimit;
     if ((flags & ~(kHardMinEnable | kHardMinDisable | kHardMaxEnable | kHardMaxDisable)) != 0 ||
         (flags & (kHardMinEnable | kHardMinDisable)) == (kHardMinEnable | kHardMinDisable) ||
         (flags & (kHardMaxEnable | kHardMaxDisable)) == (kHardMaxEnable | kHardMaxDisable))
@@ -243,6 +251,12 @@ NtStatus NtQueryInformationProcess(SystemCall& call) {
         counters[2] = p.pageFaults() & 0xFFFF'FFFF;       // PageFaultCount (a ULONG)
         counters[3] = peaks.workingSetPages * kPageSize;  // PeakWorkingSetSize
         counters[10] = peaks.committedPages * kPageSize;  // PeakPagefileUsage
+        // The pool quota its objects are charged (QuotaPeak/QuotaPagedPoolUsage, then the
+        // nonpaged pair), which outlives it with them.
+        counters[5] = p.poolQuota->peak[1];
+        counters[6] = p.poolQuota->usage[1];
+        counters[7] = p.poolQuota->peak[0];
+        counters[8] = p.poolQuota->usage[0];
         if (p.hasAddressSpace()) {
             counters[1] = p.space().reservedPages() * kPageSize;      // VirtualSize
             counters[4] = p.space().workingSet().size() * kPageSize;  // WorkingSetSize
