@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "bench/runner/Measure.h"
+#include "bench/runner/PoolPairs.h"
 #include "bench/runner/References.h"
 
 namespace {
@@ -302,6 +303,32 @@ int main(int argc, char** argv) {
                         rate(kPairs / ntoyPairs, "pairs/s"),
                         rate(kPairs / nativePairs, "pairs/s glibc malloc/free"),
                         fmt::format("{:.3f} of native", nativePairs / ntoyPairs)});
+
+        // 12. the pools (issue 13): ExAllocatePool2/ExFreePoolWithTag pairs of 64 bytes (a
+        //     lookaside list's) and 4 KB (a big allocation: whole pages mapped and unmapped),
+        //     against glibc's malloc/free of the same sizes.
+        for (const std::uint64_t bytes : {std::uint64_t{64}, std::uint64_t{4096}}) {
+            const std::uint64_t pairs = bytes == 64 ? 2'000'000 : 100'000;
+            std::string why;
+            const auto [poolSeconds, mallocSeconds] = alternate(
+                rounds,
+                [&] {
+                    const auto s = poolPairs(pairs, bytes, why);
+                    if (!s)
+                        throw std::runtime_error("pool benchmark: " + why);
+                    return *s;
+                },
+                [&] { return nativeMallocPairs(pairs, bytes); });
+            const std::string key = fmt::format("pool_pairs_{}_per_s", bytes);
+            results[key] = pairs / poolSeconds;
+            results[fmt::format("native_malloc_pairs_{}_per_s", bytes)] = pairs / mallocSeconds;
+            results[fmt::format("pool_pairs_{}_ratio_to_native", bytes)] =
+                mallocSeconds / poolSeconds;
+            rows.push_back({fmt::format("pool alloc/free pairs, {} bytes", bytes),
+                            rate(pairs / poolSeconds, "pairs/s"),
+                            rate(pairs / mallocSeconds, "pairs/s glibc malloc/free"),
+                            fmt::format("{:.3f} of native", mallocSeconds / poolSeconds)});
+        }
 
         // 11. paging (issue 12): soft faults against the host's minor faults; hard faults
         //     (random reads of a guest four times RAM) and a sequential sweep of it, against
