@@ -549,6 +549,9 @@ std::expected<void, RunError> Kernel::finishProcess(const std::shared_ptr<ps::Pr
     processes_.erase(id);
     try {
         process->teardown();  // every frame and charge goes back
+        // Objects its handles held died with them, freeing their bodies from destructors.
+        if (auto stop = pool_->takePendingStop())
+            throw *stop;
     } catch (const ke::BugCheckStop& stop) {
         bugCheck_ = stop.check;
         return std::unexpected(bugCheckError());

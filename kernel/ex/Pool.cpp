@@ -509,6 +509,11 @@ void Pool::freeSmall(PoolKind kind, VirtualAddress va, std::optional<std::uint32
             previous = ph.previousSize;
         }
     }
+    if (start != h) {
+        // Absorbed into the block before it: no header may still say "allocated" inside.
+        header.poolType = 0;
+        memory_->put(h, header);
+    }
     if (size == kUnitsPerPage) {
         // The whole page is free: back to the system.
         smallPages_[k].erase(page);
@@ -678,7 +683,7 @@ std::vector<VirtualAddress> Pool::smallPages(PoolKind kind) const {
 
 void Pool::track(std::uint32_t tag, bool paged, std::int64_t bytes, bool alloc) {
     const std::uint32_t last = trackerEntries_ - 1;  // 'Ovfl'
-    std::uint32_t i = ((tag * 40543u) >> 2) & (trackerEntries_ - 1);
+    std::uint32_t i = ((tag * 40543u) >> 2) % last;
     std::uint64_t at = 0;
     for (std::uint32_t n = 0; n < last; ++n, i = (i + 1) % last) {
         const std::uint64_t e = trackerTable_.value() + i * sizeof(PoolTrackerTable);

@@ -2,12 +2,17 @@
 // WinDbg's user-mode !address shows one region. !address alone: every region of user space,
 // one line each, "+" marking the first region of each allocation. !address -summary: the
 // totals by usage, type, state and protection, as WinDbg (and VMMap) sum them up.
+//
+// System space: !address VA names the system region holding VA (SystemLayout.h), its range,
+// the pages mapped in it and the state of VA's page; !address and !address -summary end with
+// the system regions, one line each.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <vector>
 
 #include "kernel/Kernel.h"
+#include "kernel/ex/Pool.h"
 #include "kernel/kd/ExtensionCommands.h"
 #include "kernel/kd/KernelState.h"
 #include "kernel/kd/NumberArgument.h"
@@ -163,26 +168,109 @@ std::string summary(const ps::Process& process) {
     return out;
 }
 
+// ---- system space ----------------------------------------------------------------------------
+
+// The pages mapped in region `r`: what the system VA allocator mapped there, except in the
+// kernel window, which is mapped at boot outside it and so is counted in the tables.
+std::uint64_t mappedPages(const mm::MemoryManager& mm, const mm::SystemRegionRange& r) {
+    if (r.region != mm::SystemRegion::KernelImage)
+        return mm.systemSpace().pages(r.region);
+    std::uint64_t pages = 0;
+    mm.systemTables().forEachLeaf(VirtualAddress(r.base), VirtualAddress(r.end()),
+                                  [&](VirtualAddress, PhysicalAddress, mm::Pte pte) {
+                                      pages += pte.isCommitted() ? 1 : 0;
+                                      return true;
+                                  });
+    return pages;
+}
+
+// The state of `va`'s page, as the system page tables hold it.
+std::string systemPageState(const mm::MemoryManager& mm, VirtualAddress va) {
+    const std::optional<mm::Pte> pte = mm.systemTables().peekPte(va);
+    if (!pte)
+        return "not known: its page table is paged out";
+    if (pte->isValid())
+        return fmt::format("valid, pfn {:x}", pte->pfn().value());
+    if (pte->isTransition())
+        return fmt::format("transition (out of the system working set), pfn {:x}",
+                           pte->pfn().value());
+    if (pte->isPagefile())
+        return fmt::format("paged out (paging file slot {:x})", pte->pagefileSlot());
+    return "not mapped";
+}
+
+std::string describeSystemRegion(const mm::MemoryManager& mm, VirtualAddress va,
+                                 const mm::SystemRegionRange& r) {
+    std::string out;
+    auto field = [&](std::string_view name, const std::string& value) {
+        out += fmt::format("{:<24}{}\n", name, value);
+    };
+    const std::uint64_t pages = mappedPages(mm, r);
+    field("Usage:", r.name);
+    field("Base Address:", address64(r.base));
+    field("End Address:", address64(r.end()));
+    field("Region Size:", fmt::format("{} ({})", address64(r.size), humanSize(r.size)));
+    field("Pages Mapped:", fmt::format("{:x} ({})", pages, humanSize(pages * kPageSize)));
+    field("Page:", systemPageState(mm, va));
+    if (const std::optional<ex::PoolKind> kind = ex::Pool::kindOf(va))
+        field("Pool:", ex::poolKindName(*kind));
+    return out;
+}
+
+// One line per system region, in the columns of listRegions.
+std::string listSystemRegions(const mm::MemoryManager& mm) {
+    std::string out = fmt::format("\n  {:>17} {:>17} {:>17} {:>12}  {}\n", "SystemBase",
+                                  "EndAddress+1", "RegionSize", "PagesMapped", "Usage");
+    out += std::string(86, '-') + '\n';
+    for (const mm::SystemRegionRange& r : mm::kSystemRegions)
+        out += fmt::format("+ {:>17} {:>17} {:>17} {:>12x}  {}\n", address64(r.base, true),
+                           address64(r.end(), true), address64(r.size, true), mappedPages(mm, r),
+                           r.name);
+    return out;
+}
+
+// The same as a section of the summary.
+std::string summarizeSystemRegions(const mm::MemoryManager& mm) {
+    std::string out =
+        "\n--- System Region ---------------- Base Address ------- End Address -- Pages Mapped\n";
+    for (const mm::SystemRegionRange& r : mm::kSystemRegions) {
+        const std::uint64_t pages = mappedPages(mm, r);
+        out += fmt::format("{:<24}{:>21} {:>17} {:>8x} ({})\n", r.name, address64(r.base, true),
+                           address64(r.end(), true), pages, humanSize(pages * kPageSize));
+    }
+    return out;
+}
+
 }  // namespace
 
 ExtensionResult addressCommand(Kernel& kernel, ExtensionArguments args) {
     if (args.size() > 1)
         return std::unexpected("usage: !address [VA | -summary]");
+    const mm::MemoryManager& mm = kernel.memoryManager();
+    // A system address needs no process: system space is the same in all of them.
+    if (!args.empty() && args[0] != "-summary") {
+        auto va = parseWinDbgNumber(args[0]);
+        if (!va)
+            return std::unexpected(va.error());
+        if (*va > mm::kHighestUserAddress) {
+            if (const mm::SystemRegionRange* r = mm::systemRegionOf(*va))
+                return describeSystemRegion(mm, VirtualAddress(*va), *r);
+            return std::unexpected(fmt::format(
+                "{:#x} is not a user address (user space ends at {:#x}) and no system region "
+                "holds it; !address lists the regions",
+                *va, mm::kHighestUserAddress));
+        }
+        auto process = currentProcess(kernel);
+        if (!process)
+            return std::unexpected(process.error());
+        return describeRegion(**process, mm::queryRegion((*process)->space(), VirtualAddress(*va)));
+    }
     auto process = currentProcess(kernel);
     if (!process)
         return std::unexpected(process.error());
     if (args.empty())
-        return listRegions(**process);
-    if (args[0] == "-summary")
-        return summary(**process);
-    auto va = parseWinDbgNumber(args[0]);
-    if (!va)
-        return std::unexpected(va.error());
-    if (*va > mm::kHighestUserAddress)
-        return std::unexpected(fmt::format(
-            "{:#x} is not a user address (user space ends at {:#x}); try !pte for system space",
-            *va, mm::kHighestUserAddress));
-    return describeRegion(**process, mm::queryRegion((*process)->space(), VirtualAddress(*va)));
+        return listRegions(**process) + listSystemRegions(mm);
+    return summary(**process) + summarizeSystemRegions(mm);
 }
 
 }  // namespace ntoy::kd

@@ -27,5 +27,8 @@ ExtensionResult tebCommand(Kernel& kernel, ExtensionArguments args);
 ExtensionResult pebCommand(Kernel& kernel, ExtensionArguments args);
 ExtensionResult processCommand(Kernel& kernel, ExtensionArguments args);
 ExtensionResult wsleCommand(Kernel& kernel, ExtensionArguments args);
+ExtensionResult poolCommand(Kernel& kernel, ExtensionArguments args);
+ExtensionResult poolusedCommand(Kernel& kernel, ExtensionArguments args);
+ExtensionResult poolfindCommand(Kernel& kernel, ExtensionArguments args);
 
 }  // namespace ntoy::kd

@@ -34,6 +34,12 @@ constexpr Extension kExtensions[] = {
      "a process and its threads; !process 0 0 lists every process"},
     {"wsle", wsleCommand, "!wsle [-locked]",
      "the working set: its entries, their Accessed bits and locks, and its limits"},
+    {"pool", poolCommand, "!pool VA",
+     "the pool page holding VA, block by block (VA's marked *), or its big allocation"},
+    {"poolused", poolusedCommand, "!poolused [FLAGS [TAG]]",
+     "pool in use by tag, nonpaged and paged; FLAGS 2 sorts by nonpaged bytes, 4 by paged"},
+    {"poolfind", poolfindCommand, "!poolfind TAG [0|1]",
+     "every pool block tagged TAG: 0 nonpaged pool, 1 paged pool, both if neither"},
     {"verify", verifyCommand, "!verify", "check the memory manager's invariants now"},
 };
 

@@ -1,9 +1,11 @@
-// !vm and !memusage: physical memory and commit, in WinDbg's "pages ( Kb)" rows.
+// !vm and !memusage: physical memory, the pools and commit, in WinDbg's "pages ( Kb)" rows.
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <initializer_list>
 
 #include "kernel/Kernel.h"
+#include "kernel/ex/Pool.h"
 #include "kernel/kd/ExtensionCommands.h"
 
 namespace ntoy::kd {
@@ -46,6 +48,15 @@ ExtensionResult vmCommand(Kernel& kernel, ExtensionArguments args) {
     out += vmRow("Modified Pages:", pfns.count(PageState::Modified));
     out += vmRow("Standby Pages:", pfns.count(PageState::Standby));
     out += vmRow("Bad Pages:", pfns.count(PageState::Bad));
+    // The pools, as WinDbg shows them: the pages each holds (small-block pages and big
+    // allocations), and the most it may grow to.
+    const ex::Pool& pool = kernel.pool();
+    for (const bool paged : {false, true}) {
+        const ex::PoolUsage u = pool.usage(paged);
+        const std::string_view name = paged ? "PagedPool" : "NonPagedPool";
+        out += vmRow(fmt::format("{} Usage:", name), u.pages + u.bigPages);
+        out += vmRow(fmt::format("{} Max:", name), u.limit / kPageSize);
+    }
     if (const mm::PagingFile* file = mm.pagingFile()) {
         out += vmRow("Paging File Size:", file->pages());
         out += vmRow("Paging File Used:", file->used());

@@ -50,14 +50,14 @@ std::optional<VirtualAddress> SystemSpace::allocate(SystemRegion region, std::ui
     auto charge = mm_.commit().charge(pages);
     if (!charge)
         return std::nullopt;
-    // Room first: the balance set manager may trim the system working set, which holds no
-    // page of this allocation yet.
-    mm_.makeRoomForValidPage();
     ranges.take(*start, *start + size);
     auto& tables = mm_.systemTables();
     auto& pfns = mm_.pfns();
     for (std::uint64_t i = 0; i < pages; ++i) {
         const VirtualAddress va(*start + i * kPageSize);
+        // Room first, for each page: the balance set manager may trim the system working set
+        // (this allocation's pages too; free() below copes with them either way).
+        mm_.makeRoomForValidPage();
         auto at = tables.ensurePte(va);
         auto frame = at ? pfns.allocateZeroed(PageUse::Kernel) : std::nullopt;
         if (!frame) {

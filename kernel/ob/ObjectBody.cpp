@@ -49,7 +49,7 @@ NtStatus giveBody(ex::Pool& pool, Object& object, const std::shared_ptr<ex::Pool
     object.attachBody(pool, *block, shape->tag);
     // OBJECT_HEADER_QUOTA_INFO: the nonpaged charge; OBJECT_HEADER: one pointer, the type
     // index (ntoy's types from 2, as Windows' start past two reserved indexes), InfoMask
-    // saying the quota info is there (2).
+    // saying the quota info is there (8).
     std::array<std::byte, kObjectHeadersBytes + 0x18> head{};
     const auto put = [&](std::size_t at, auto value) {
         std::memcpy(head.data() + at, &value, sizeof value);
@@ -57,7 +57,7 @@ NtStatus giveBody(ex::Pool& pool, Object& object, const std::shared_ptr<ex::Pool
     put(0x04, bytes);             // NonPagedPoolCharge
     put(0x20, std::uint64_t{1});  // PointerCount
     put(0x38, static_cast<std::uint8_t>(static_cast<int>(object.type()) + 2));  // TypeIndex
-    put(0x3A, std::uint8_t{2});                                                 // InfoMask: quota
+    put(0x3A, std::uint8_t{8});                                                 // InfoMask: quota
     if (shape->dispatcherType >= 0) {
         const std::uint64_t body = block->value() + kObjectHeadersBytes;
         put(0x50, static_cast<std::uint8_t>(shape->dispatcherType));  // Type

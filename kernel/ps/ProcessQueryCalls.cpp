@@ -178,15 +178,15 @@ NtStatus NtSetInformationProcess(SystemCall& call) {
         return NtStatus::ProcessIsTerminating;
     mm::AddressSpace& space = (*process)->space();
     const std::uint32_t flags = length == kQuotaLimitsExSize ? q.flags : 0;
+    if ((flags & ~(kHardMinEnable | kHardMinDisable | kHardMaxEnable | kHardMaxDisable)) != 0 ||
+        (flags & (kHardMinEnable | kHardMinDisable)) == (kHardMinEnable | kHardMinDisable) ||
+        (flags & (kHardMaxEnable | kHardMaxDisable)) == (kHardMaxEnable | kHardMaxDisable))
+        return NtStatus::InvalidParameter;
     // A pool limit of 0 leaves it as it is; a new one binds new charges only, as on Windows.
     if (q.nonPagedPoolLimit != 0)
         (*process)->poolQuota->limit[0] = q.nonPagedPoolLimit;
     if (q.pagedPoolLimit != 0)
         (*process)->poolQuota->limit[1] = q.pagedPoolLimit;
-    if ((flags & ~(kHardMinEnable | kHardMinDisable | kHardMaxEnable | kHardMaxDisable)) != 0 ||
-        (flags & (kHardMinEnable | kHardMinDisable)) == (kHardMinEnable | kHardMinDisable) ||
-        (flags & (kHardMaxEnable | kHardMaxDisable)) == (kHardMaxEnable | kHardMaxDisable))
-        return NtStatus::InvalidParameter;
     // Both -1: as many pages as can leave the working set do (EmptyWorkingSet).
     if (q.minimumWorkingSetSize == ~0ull && q.maximumWorkingSetSize == ~0ull) {
         space.emptyWorkingSet();

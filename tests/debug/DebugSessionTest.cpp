@@ -189,7 +189,7 @@ TEST_F(DebugSessionTest, BadInputGetsAClearMessageAndTheSessionGoesOn) {
     EXPECT_EQ(run("!pte"), "usage: !pte VA\n");
     EXPECT_EQ(run("!nope"),
               "unknown extension !nope (try !pte, !vad, !address, !pfn, !vm, !memusage, !teb, "
-              "!peb, !process, !wsle, !verify)\n");
+              "!peb, !process, !wsle, !pool, !poolused, !poolfind, !verify)\n");
     EXPECT_FALSE(session->ended());
     EXPECT_TRUE(matches(run("regs"), "^rax="));
     EXPECT_EQ(run("q"), "");

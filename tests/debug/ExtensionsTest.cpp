@@ -185,8 +185,9 @@ TEST_F(ExtensionsTest, AddressOfFreeSpaceAndOfAnImage) {
     EXPECT_MATCHES(run(fmt::format("!address {:x}", exe.base.value())),
                    "^Usage:                  Image\n(.*\n)*Type:                   01000000     "
                    "     MEM_IMAGE\n(.*\n)*Image Path: +.*touch_pages.exe\n$");
-    EXPECT_MATCHES(fails(fmt::format("!address {:x}", mm::kKernelWindowBase)),
-                   "is not a user address");
+    // A system address: its region; one in no region is no address !address knows.
+    EXPECT_MATCHES(run(fmt::format("!address {:x}", mm::kKernelWindowBase)), "KernelImage");
+    EXPECT_MATCHES(fails("!address ffff800000000000"), "is not a user address");
 }
 
 TEST_F(ExtensionsTest, AddressAloneListsEveryRegion) {
@@ -250,7 +251,7 @@ TEST_F(ExtensionsTest, MemusageCountsEveryFrameOnItsList) {
 TEST_F(ExtensionsTest, UnknownCommandsNameTheKnownOnes) {
     EXPECT_EQ(fails("!bogus 1"),
               "unknown extension !bogus (try !pte, !vad, !address, !pfn, !vm, !memusage, !teb, "
-              "!peb, !process, !wsle, !verify)");
+              "!peb, !process, !wsle, !pool, !poolused, !poolfind, !verify)");
     EXPECT_MATCHES(fails("pte 1"), "^not an extension command");
     EXPECT_MATCHES(fails("  "), "^not an extension command");
     EXPECT_EQ(fails("!vm 1"), "usage: !vm");

@@ -42,9 +42,8 @@ TEST(PteFlags, CopyOnWriteIsReadOnlyWithC) {
 TEST(InvalidPte, KindsOfTheSoftwareFormats) {
     EXPECT_EQ(invalidPteKind(Pte()), InvalidPteKind::Zero);
     EXPECT_EQ(invalidPteKind(Pte::demandZero(kReadWrite)), InvalidPteKind::DemandZero);
-    EXPECT_EQ(
-        invalidPteKind(Pte::transition(kFrame, MmProtection(MmProtection::kNoAccess))),
-        InvalidPteKind::Transition);
+    EXPECT_EQ(invalidPteKind(Pte::transition(kFrame, MmProtection(MmProtection::kNoAccess))),
+              InvalidPteKind::Transition);
     EXPECT_EQ(invalidPteKind(Pte((2ull << 1) | (0x1234ull << 32) | (4ull << 5))),
               InvalidPteKind::PageFile);
     EXPECT_EQ(invalidPteKind(Pte(Pte::kPrototype | (4ull << 5))), InvalidPteKind::Unknown);
@@ -63,8 +62,8 @@ TEST(InvalidPte, GuardPageSaysSo) {
 }
 
 TEST(InvalidPte, ResidentInaccessiblePageIsTransitionWithItsFrame) {
-    const auto lines = describeInvalidPte(
-        Pte::transition(kFrame, MmProtection(MmProtection::kNoAccess)));
+    const auto lines =
+        describeInvalidPte(Pte::transition(kFrame, MmProtection(MmProtection::kNoAccess)));
     ASSERT_EQ(lines.size(), 2u);
     EXPECT_EQ(lines[0], "Transition: ff00123 (resident, no access)");
     EXPECT_EQ(lines[1], "Protect: 18 - NoAccess");
