@@ -50,7 +50,7 @@ std::expected<std::unique_ptr<Engine>, std::string> Engine::create(
     std::unique_ptr<Engine> engine(
         new Engine(uc, layout, ram, std::move(*userWindow), system, counters, traps));
     if (!engine->flushContext_ || !engine->guestContext_ || !engine->scratchContext_ ||
-        !engine->bootContext_)
+        !engine->bootContext_ || !engine->callerContext_)
         return std::unexpected("uc_context_alloc failed");
     if (auto ok = engine->mapRegions(ram, system.windows()); !ok)
         return std::unexpected(ok.error());
@@ -70,7 +70,8 @@ Engine::Engine(uc_engine* uc, const ContextLayout& layout, const GuestRam& ram,
       walker_(ram.physicalMemory()) {
     if (const auto& stops = checkedBlockBoundaryStops())
         boundaryStops_ = *stops;
-    for (uc_context** c : {&flushContext_, &guestContext_, &scratchContext_, &bootContext_})
+    for (uc_context** c :
+         {&flushContext_, &guestContext_, &scratchContext_, &bootContext_, &callerContext_})
         if (uc_context_alloc(uc_, c) != UC_ERR_OK)
             *c = nullptr;
     system_.attach(this);
@@ -78,7 +79,8 @@ Engine::Engine(uc_engine* uc, const ContextLayout& layout, const GuestRam& ram,
 
 Engine::~Engine() {
     system_.detach(this);
-    for (uc_context* c : {flushContext_, guestContext_, scratchContext_, bootContext_})
+    for (uc_context* c :
+         {flushContext_, guestContext_, scratchContext_, bootContext_, callerContext_})
         if (c)
             uc_context_free(c);
     cleanStores_.reset();
@@ -398,7 +400,7 @@ bool Engine::preemptedNow() {
     // Never in the kernel's own code (the flush routine, the entry stub): a thread stopped
     // between the stub's segment loads and its IRETQ does not resume correctly. A timer stop
     // that lands there is not taken; the run goes on, and the timer asks again.
-    if (!inFlushRoutine_ && !mm::isSystemAddress(reg(hal::Reg::Rip)) &&
+    if (!inFlushRoutine_ && !inKernelRoutine_ && !mm::isSystemAddress(reg(hal::Reg::Rip)) &&
         preemptRequested_.exchange(false, std::memory_order_relaxed))
         preempted_ = true;
     return preempted_;
@@ -494,6 +496,39 @@ void Engine::leaveFlushRoutine() {
         stopAgainAt(resumeAfterFlush_);
 }
 
+bool Engine::callKernelRoutine(std::uint64_t routine, const std::array<std::uint64_t, 4>& args,
+                               KernelRoutineDone done) {
+    if (inKernelRoutine_ || inFlushRoutine_ || pendingCall_)
+        return false;  // one at a time, from a trap of the thread itself
+    pendingCall_ = KernelCall{routine, args, std::move(done)};
+    return true;
+}
+
+void Engine::enterKernelRoutine(std::uint64_t resume, bool inSyscallHook) {
+    KernelCall call = std::move(*std::exchange(pendingCall_, std::nullopt));
+    uc_context_save(uc_, callerContext_);
+    resumeAfterCall_ = resume;
+    uc_context_restore(uc_, flushContext_);
+    const std::uint64_t start = call.routine - (inSyscallHook ? kSyscallInstructionLength : 0);
+    uc_reg_write(uc_, UC_X86_REG_RIP, &start);
+    const int argumentRegisters[] = {UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_R8, UC_X86_REG_R9};
+    for (std::size_t i = 0; i < call.args.size(); ++i)
+        uc_reg_write(uc_, argumentRegisters[i], &call.args[i]);
+    callDone_ = std::move(call.done);
+    inKernelRoutine_ = true;
+}
+
+void Engine::leaveKernelRoutine() {
+    std::uint64_t rax = 0;
+    uc_reg_read(uc_, UC_X86_REG_RAX, &rax);
+    uc_context_restore(uc_, callerContext_);
+    inKernelRoutine_ = false;
+    if (auto done = std::exchange(callDone_, nullptr))
+        done(rax);
+    // The routine ended with SYSCALL, whose hook this is; a flush it made pending runs first.
+    resumeAfterTrap(resumeAfterCall_, true);
+}
+
 void Engine::expectEarlyStepAt(std::uint64_t resume) {
     // 2.0.1 re-checks TF after SYSCALL and traps at once when the hook left it set: a single
     // step before the first instruction at `resume` has run. On the CPU (Windows returns by
@@ -546,6 +581,8 @@ void Engine::updateTrapFlag() {
 }
 
 std::expected<void, std::string> Engine::run() {
+    if (const auto& failed = system_.failure())
+        return std::unexpected(*failed);
     const ObservedTranslations observed(*this);
     stopRequested_ = false;
     preempted_ = false;
@@ -591,7 +628,8 @@ std::expected<void, std::string> Engine::run() {
         }
         machineCheck(
             fmt::format("the CPU stopped at rip {:#x}: {}", reg(hal::Reg::Rip), ucError(e)));
-    } while ((!(stopRequested_ || preemptedNow()) || inFlushRoutine_) && !machineCheck_);
+    } while ((!(stopRequested_ || preemptedNow()) || inFlushRoutine_ || inKernelRoutine_) &&
+             !machineCheck_);
     allowTimerStops(false);
     codeHookLingers_ = false;  // 2.0.1 frees deleted hooks as its outermost run ends
     skipBreakpointAt_.reset();
@@ -831,6 +869,22 @@ void Engine::onInterrupt(uc_engine*, std::uint32_t vector, void* self) {
                                     e->reg(hal::Reg::Rip)));
         return;
     }
+    if (e->inKernelRoutine_) {
+        // Ring-0 code's fault: the kernel resolves it (the routine retries) or bug checks,
+        // which stops the machine for good: the routine is abandoned.
+        if (ex.vector == hal::Vector::PageFault)
+            uc_reg_read(e->uc_, UC_X86_REG_CR2, &ex.cr2);
+        e->deliver(ex);
+        if (e->stopRequested_) {
+            uc_context_restore(e->uc_, e->callerContext_);
+            e->inKernelRoutine_ = false;
+            e->callDone_ = nullptr;
+            uc_emu_stop(e->uc_);
+            return;
+        }
+        e->resumeAfterTrap(e->reg(hal::Reg::Rip), false);
+        return;
+    }
     if (const auto early = std::exchange(e->earlyStepAt_, std::nullopt);
         early && ex.vector == hal::Vector::Debug && *early == e->reg(hal::Reg::Rip))
         return;  // the early trap after SYSCALL (expectEarlyStepAt): not the guest's
@@ -863,12 +917,21 @@ void Engine::onSyscall(uc_engine*, void* self) {
         e->leaveFlushRoutine();
         return;
     }
+    if (e->inKernelRoutine_) {
+        e->leaveKernelRoutine();
+        return;
+    }
     e->earlyStepAt_.reset();
     const std::uint64_t rip = e->reg(hal::Reg::Rip);
     const std::uint64_t ripWrites = e->ripWrites_;
     e->traps_.systemCall(*e);
     // A handler that moved RIP (NtContinue, exception dispatch) must land where it said.
     const std::uint64_t target = e->reg(hal::Reg::Rip);
+    if (e->pendingCall_ && !e->stopRequested_) {
+        e->enterKernelRoutine(target != rip ? target : rip + kSyscallInstructionLength, true);
+        return;
+    }
+    e->pendingCall_.reset();  // a thread that stops here does not run it
     if (target == rip && e->ripWrites_ == ripWrites && !e->flushPending_) {
         // The common return: RIP untouched, so 2.0.1 goes on to the next instruction by
         // itself, and a stop requested here (a wait that blocks) takes effect at the next

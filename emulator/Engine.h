@@ -65,6 +65,8 @@ public:
     void setPreemptible(bool on) override;
     void setBlockQuantum(std::uint64_t blocks) override;
     bool preempted() const override { return preempted_; }
+    bool callKernelRoutine(std::uint64_t routine, const std::array<std::uint64_t, 4>& args,
+                           KernelRoutineDone done) override;
 
     hal::DebugTarget* debugTarget() override { return this; }
 
@@ -110,6 +112,22 @@ private:
     // a CPL0 context of its own; its closing SYSCALL puts the guest's context back.
     void enterFlushRoutine(std::uint64_t resume, bool inSyscallHook);
     void leaveFlushRoutine();
+    // A kernel routine (callKernelRoutine): the trapped thread's context is put aside in
+    // callerContext_ (not guestContext_, which a TLB flush inside the routine uses), the
+    // routine runs from the flush routine's CPL0 context, and its closing SYSCALL puts the
+    // thread back.
+    struct KernelCall {
+        std::uint64_t routine;
+        std::array<std::uint64_t, 4> args;
+        KernelRoutineDone done;
+    };
+    void enterKernelRoutine(std::uint64_t resume, bool inSyscallHook);
+    void leaveKernelRoutine();
+    std::optional<KernelCall> pendingCall_;
+    KernelRoutineDone callDone_;
+    bool inKernelRoutine_ = false;
+    std::uint64_t resumeAfterCall_ = 0;
+    uc_context* callerContext_ = nullptr;
     void expectEarlyStepAt(std::uint64_t resume);
     std::optional<std::uint64_t> earlyStepAt_;
     // RIP writes through setReg: a system call whose handler made none returns without one.

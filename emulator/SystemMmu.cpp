@@ -2,12 +2,17 @@
 
 #include "emulator/Engine.h"
 
+#include <fmt/format.h>
+
 namespace ntoy::emu {
 
 // Every system page the kernel maps lies in a region, so in a window.
 void SystemMmu::mapped(VirtualAddress va, Pfn pfn) {
-    if (AliasWindow* w = windowOf(va))
-        w->alias(va, pfn);
+    // The kernel keeps validPageHeadroom() above zero, so only the host itself can refuse.
+    if (AliasWindow* w = windowOf(va); w && !w->alias(va, pfn) && !failure_)
+        failure_ = fmt::format(
+            "the host refused to map system page {:#x} ({} of {} host-mapping fragments in use)",
+            va.value(), budget_.fragments(), budget_.limit());
 }
 
 void SystemMmu::unmapped(VirtualAddress va) {

@@ -3,6 +3,8 @@
 // engine's TLB stale.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -31,6 +33,9 @@ public:
     // Each new valid page may split a fragment in three: two fragments each, at worst.
     std::uint64_t validPageHeadroom() const override { return budget_.headroom() / 2; }
     std::uint64_t hostMappingFragments() const { return budget_.fragments(); }
+    // Why the machine cannot go on: the host refused to alias a system page, which the CPU
+    // would then not reach (every engine's run() reports it).
+    const std::optional<std::string>& failure() const { return failure_; }
     std::uint64_t hostMappingLimit() const { return budget_.limit(); }
     std::optional<Pfn> shownFrame(VirtualAddress va) const override {
         const AliasWindow* w = windowOf(va);
@@ -49,6 +54,7 @@ private:
         return const_cast<AliasWindow*>(std::as_const(*this).windowOf(va));
     }
     std::vector<AliasWindow> windows_;
+    std::optional<std::string> failure_;
     const HostMappingBudget& budget_;
     std::vector<Engine*> engines_;
 };

@@ -25,6 +25,7 @@ constexpr std::uint64_t kGdtOffset = 0x0000;
 constexpr std::uint64_t kTssOffset = 0x1000;
 constexpr std::uint64_t kStubOffset = 0x2000;
 constexpr std::uint64_t kFlushRoutineOffset = 0x10;  // in the stub page
+constexpr std::uint64_t kRing0ReadOffset = 0x20, kRing0WriteOffset = 0x30;
 // Kernel stacks: one slot a thread, its top pages mapped and the rest a guard gap.
 constexpr std::uint64_t kKernelStacksOffset = 0x100000;
 constexpr std::uint64_t kKernelStackSlot = 0x8000;
@@ -159,6 +160,12 @@ std::expected<void, std::string> Kernel::buildKernelWindow() {
     userEntryStub_ = base + kStubOffset;
     std::memcpy(ram.frame(*stub).data() + kFlushRoutineOffset, x86::kTlbFlushRoutine.data(),
                 x86::kTlbFlushRoutine.size());
+    std::memcpy(ram.frame(*stub).data() + kRing0ReadOffset, x86::kRing0ReadRoutine.data(),
+                x86::kRing0ReadRoutine.size());
+    std::memcpy(ram.frame(*stub).data() + kRing0WriteOffset, x86::kRing0WriteRoutine.data(),
+                x86::kRing0WriteRoutine.size());
+    ring0Read_ = base + kStubOffset + kRing0ReadOffset;
+    ring0Write_ = base + kStubOffset + kRing0WriteOffset;
 
     systemRegisters_.cr0 =
         x86::kCr0Pe | x86::kCr0Mp | x86::kCr0Et | x86::kCr0Ne | x86::kCr0Wp | x86::kCr0Pg;
@@ -468,6 +475,31 @@ void Kernel::switchTo(ps::Thread& thread) {
                                (thread.kernelStack + kKernelStackSlot).value());
 }
 
+namespace {
+
+// Bytes in use per (tag, paged): what the pools hold.
+std::map<std::pair<std::uint32_t, bool>, std::uint64_t> poolBytesByTag(const ex::Pool& pool) {
+    std::map<std::pair<std::uint32_t, bool>, std::uint64_t> bytes;
+    for (const ex::PoolTagUsage& u : pool.tagUsage()) {
+        if (u.nonPagedBytes != 0)
+            bytes[{u.tag, false}] = u.nonPagedBytes;
+        if (u.pagedBytes != 0)
+            bytes[{u.tag, true}] = u.pagedBytes;
+    }
+    return bytes;
+}
+
+std::string tagText(std::uint32_t tag) {
+    std::string text;
+    for (int i = 0; i < 4; ++i) {
+        const auto c = static_cast<char>(tag >> (8 * i));
+        text += c >= 0x20 && c < 0x7F ? c : '.';
+    }
+    return text;
+}
+
+}  // namespace
+
 std::expected<void, RunError> Kernel::load(const std::filesystem::path& image,
                                            const std::vector<std::string>& argv,
                                            const std::filesystem::path& systemDir) {
@@ -483,6 +515,8 @@ std::expected<void, RunError> Kernel::load(const std::filesystem::path& image,
     firstProcessId_.reset();
     faultNumber_ = 0;
     beforeProcesses_ = mm::MemoryBaseline::of(*mm_);
+    if (verifyExit_)
+        poolBefore_ = poolBytesByTag(*pool_);
     const std::uint32_t id = nextClientId_;
     NewProcess spec;
     spec.image = image;
@@ -567,7 +601,7 @@ std::expected<void, RunError> Kernel::finishProcess(const std::shared_ptr<ps::Pr
     }
     process->markEnded();
     waits_.signaled(*process);
-    return verifyAfterExit(id, status);
+    return verifyAfterExit(id, status, process.get());
 }
 
 bool Kernel::yield(ps::Thread& running) {
@@ -726,7 +760,8 @@ void Kernel::bugCheckIfBroken(std::uint64_t when, std::uint64_t p2, std::uint64_
 }
 
 std::expected<void, RunError> Kernel::verifyAfterExit(std::uint32_t processId,
-                                                      std::uint32_t exitStatus) {
+                                                      std::uint32_t exitStatus,
+                                                      const ob::Object* stillAlive) {
     if (!verifyExit_)
         return {};
     try {
@@ -740,6 +775,29 @@ std::expected<void, RunError> Kernel::verifyAfterExit(std::uint32_t processId,
                          beforeProcesses_.available - after.available,
                          after.charge - beforeProcesses_.charge, *leaked);
         }
+        // The pools, tag by tag: every object of the run is gone, but the ending process's
+        // own, which its caller still holds.
+        auto now = poolBytesByTag(*pool_);
+        if (stillAlive && stillAlive->body().value() != 0) {
+            const ob::BodyShape shape = *ob::bodyShapeOf(stillAlive->type());
+            const std::uint64_t block =
+                (ob::kObjectHeadersBytes + shape.bodyBytes + 2 * 16 - 1) / 16 * 16;
+            if (auto it = now.find({shape.tag, false}); it != now.end() && it->second >= block)
+                if ((it->second -= block) == 0)
+                    now.erase(it);
+        }
+        if (now != poolBefore_)
+            for (const auto& [key, bytes] : now) {
+                const auto it = poolBefore_.find(key);
+                const std::uint64_t before = it == poolBefore_.end() ? 0 : it->second;
+                if (bytes != before)
+                    ke::bugCheck(ke::BugCheckCode::MemoryManagement, kLeakedAtExit, processId,
+                                 key.first, bytes - before,
+                                 fmt::format("{} pool tag '{}' holds {} bytes after the last "
+                                             "process, {} before the first",
+                                             key.second ? "paged" : "nonpaged", tagText(key.first),
+                                             bytes, before));
+            }
     } catch (const ke::BugCheckStop& stop) {
         bugCheck_ = stop.check;
         return std::unexpected(bugCheckError());
@@ -922,14 +980,21 @@ void Kernel::raiseFromCpu(hal::Cpu& cpu, NtStatus code, std::span<const std::uin
                          context);
 }
 
-void Kernel::kernelModeTrap(hal::Cpu& cpu, const hal::CpuException& e) {
-    // Only the kernel's own stubs run at CPL0 today, and they never fault: a trap there is a
-    // kernel bug. (Kernel-mode guest code will need its own handling.)
+bool Kernel::kernelModeTrap(hal::Cpu& cpu, const hal::CpuException& e) {
+    // Ring-0 code (a kernel routine) faulting on system space: paged pool comes back and the
+    // instruction retries, anything else is the bug check Windows gives. Any other trap at
+    // CPL0 is a kernel bug.
     const std::uint64_t rip = cpu.reg(hal::Reg::Rip);
+    if (e.vector == hal::Vector::PageFault && mm::isSystemAddress(e.cr2)) {
+        const mm::PageFaultOutcome o =
+            mm_->systemSpace().handleKernelFault(VirtualAddress(e.cr2), e.errorCode, rip);
+        ++faultNumber_;
+        return o.response == mm::PageFaultResponse::Resolved;
+    }
     if (e.vector == hal::Vector::PageFault)
         ke::bugCheck(ke::BugCheckCode::PageFaultInNonpagedArea, e.cr2,
-                     (e.errorCode & hal::pf::kWrite) ? 1 : 0, rip, e.errorCode,
-                     "a page fault in kernel mode");
+                     (e.errorCode & hal::pf::kWrite) ? 2 : 0, rip, e.errorCode,
+                     "a page fault in kernel mode on a user address");
     ke::bugCheck(ke::BugCheckCode::UnexpectedKernelModeTrap, static_cast<std::uint64_t>(e.vector),
                  e.errorCode, rip, 0, "a CPU exception in kernel mode");
 }
@@ -945,8 +1010,8 @@ void Kernel::dispatchException(hal::Cpu& cpu, const hal::CpuException& e) {
     const std::uint64_t rip = cpu.reg(hal::Reg::Rip);
     if (observer_ && e.vector != hal::Vector::PageFault)
         observer_->cpuException(e, rip);
-    if ((cpu.reg(hal::Reg::Cs) & 3) != 3)
-        kernelModeTrap(cpu, e);
+    if ((cpu.reg(hal::Reg::Cs) & 3) != 3 && kernelModeTrap(cpu, e))
+        return;
     if (e.vector == hal::Vector::PageFault && !e.software) {
         pageFault(cpu, e);
         return;

@@ -164,6 +164,14 @@ public:
     void setNtGlobalFlag(std::uint32_t flags) { ntGlobalFlag_ = flags; }
 
     mm::MemoryManager& memoryManager() { return *mm_; }
+    // The kernel test hooks (NtoyKernelTestHook: pool calls and ring-0 accesses on a guest's
+    // behalf), which can bug check the machine on purpose: off unless asked for
+    // (`ntoy run --kernel-test-hooks`).
+    void enableTestHooks() { testHooks_ = true; }
+    bool testHooksEnabled() const { return testHooks_; }
+    // The ring-0 probes: one read or write of system memory at CPL0 (x86::kRing0ReadRoutine).
+    VirtualAddress ring0ReadRoutine() const { return ring0Read_; }
+    VirtualAddress ring0WriteRoutine() const { return ring0Write_; }
     // Paged and nonpaged pool, where the kernel's objects live.
     ex::Pool& pool() { return *pool_; }
     const ex::Pool& pool() const { return *pool_; }
@@ -276,7 +284,8 @@ private:
     RunError deadlockError() const;
     void raiseFromCpu(hal::Cpu& cpu, NtStatus code, std::span<const std::uint64_t> info);
     void pageFault(hal::Cpu& cpu, const hal::CpuException& e);
-    [[noreturn]] void kernelModeTrap(hal::Cpu& cpu, const hal::CpuException& e);
+    // A trap at CPL0: true once resolved (the instruction retries); otherwise a bug check.
+    bool kernelModeTrap(hal::Cpu& cpu, const hal::CpuException& e);
     void dispatchSystemCall(hal::Cpu& cpu);
     void dispatchException(hal::Cpu& cpu, const hal::CpuException& e);
     // Runs a trap handler; a bug check inside it stops the processor for good.
@@ -293,8 +302,9 @@ private:
     // gave back every frame and page of commit, or the machine stops with a bug check.
     // Keeps one handle-table page in paged pool per 256 entries of `process`'s table.
     void chargeHandleTable(ps::Process& process);
-    std::expected<void, RunError> verifyAfterExit(std::uint32_t processId,
-                                                  std::uint32_t exitStatus);
+    // `stillAlive`: the ending process's object, which its caller holds (its body stays).
+    std::expected<void, RunError> verifyAfterExit(std::uint32_t processId, std::uint32_t exitStatus,
+                                                  const ob::Object* stillAlive = nullptr);
 
     hal::Machine& machine_;
     std::unique_ptr<mm::MemoryManager> mm_;
@@ -303,6 +313,8 @@ private:
     VirtualAddress pagefileBitmap_;
     hal::SystemRegisters systemRegisters_;
     VirtualAddress userEntryStub_;
+    VirtualAddress ring0Read_, ring0Write_;  // the ring-0 probes (x86::kRing0ReadRoutine)
+    bool testHooks_ = false;
     VirtualAddress tss_;
     std::vector<std::uint32_t> freeKernelStacks_;
     std::uint32_t kernelStacksUsed_ = 0;
@@ -338,6 +350,8 @@ private:
     std::uint32_t ntGlobalFlag_ = 0;
     // Memory before the first process: all of it must be back when the last one ends.
     mm::MemoryBaseline beforeProcesses_;
+    // ... and the pools' bytes by (tag, paged), when exits are verified.
+    std::map<std::pair<std::uint32_t, bool>, std::uint64_t> poolBefore_;
     std::unique_ptr<ke::PreemptionTimer> timer_;  // last: stopped first
 };
 

@@ -120,6 +120,7 @@ struct RunOptions {
     ntoy::cli::PagefileOptions pagefile;
     bool stats = false;
     bool verify = false;
+    bool kernelTestHooks = false;
     bool pageHeap = false;
     std::string schedule = "timed";
     std::uint64_t quantumBlocks = ntoy::Schedule::kDefaultQuantumBlocks;
@@ -177,6 +178,8 @@ int run(const std::string& image, const std::vector<std::string>& args,
         (*kernel)->setObserver(&trace->writer());
     if (options.verify)
         (*kernel)->setVerifyExit(true);
+    if (options.kernelTestHooks)
+        (*kernel)->enableTestHooks();
     if (options.pageHeap)
         (*kernel)->setNtGlobalFlag(ntoy::cli::kFlagHeapPageAllocs);
     std::fflush(stdout);
@@ -245,6 +248,9 @@ int main(int argc, char** argv) {
                      "frame and page of commit came back; a failure is a bug check (exit status "
                      "4). The checked kernel always does, and checks after every system call");
     runCmd->add_flag("--pageheap", runOptions.pageHeap, ntoy::cli::kPageHeapHelp);
+    runCmd->add_flag("--kernel-test-hooks", runOptions.kernelTestHooks,
+                     "Let the guest call NtoyKernelTestHook (pool calls and ring-0 accesses, "
+                     "for kernel tests): it can bug check the machine on purpose");
     runCmd
         ->add_option("--trace", runOptions.traceFile,
                      "Write every kernel event to FILE (JSON Lines); - is standard output")

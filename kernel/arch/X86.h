@@ -32,6 +32,17 @@ inline constexpr std::uint64_t kSyscallLength = 2;
 inline constexpr std::array<std::uint8_t, 8> kTlbFlushRoutine = {0x0F, 0x20, 0xD8, 0x0F,
                                                                  0x22, 0xD8, 0x0F, 0x05};
 
+// The kernel's ring-0 probes (Kernel::ring0Read/ring0Write): one access of system memory at
+// CPL0, ended by SYSCALL as every kernel routine is (hal::Processor::callKernelRoutine).
+inline constexpr std::array<std::uint8_t, 5> kRing0ReadRoutine = {
+    0x48, 0x8B, 0x01,  // mov rax, [rcx]
+    0x0F, 0x05,        // syscall
+};
+inline constexpr std::array<std::uint8_t, 5> kRing0WriteRoutine = {
+    0x48, 0x89, 0x11,  // mov [rcx], rdx
+    0x0F, 0x05,        // syscall
+};
+
 // Builds the GDT: flat 64-bit code and data for ring 0 and ring 3, and a 64-bit TSS at
 // `tssBase` (the CPU needs one in long mode; ours is never used for a stack switch because
 // Unicorn delivers exceptions to the host, not through the IDT).

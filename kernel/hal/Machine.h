@@ -3,8 +3,10 @@
 // with plain memory.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <expected>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -74,6 +76,20 @@ public:
     // Runs from the current RIP until a trap handler calls requestStop(). An error is a
     // machine failure (not a guest fault), worded for the user.
     virtual std::expected<void, std::string> run() = 0;
+    // Ring-0 code on the guest's behalf: from a trap handler, asks that once the trap
+    // returns, `routine` (CPL0 code in system space that ends with SYSCALL) runs in a CPL0
+    // context of its own, with RCX, RDX, R8 and R9 from `args`; its closing SYSCALL calls
+    // `done` with its RAX and resumes the trapped thread as the trap left it. A page fault it
+    // takes goes to TrapHandler::exception at CPL0, which resolves it (the routine retries)
+    // or bug checks. False if the processor cannot run ring-0 code.
+    using KernelRoutineDone = std::function<void(std::uint64_t rax)>;
+    virtual bool callKernelRoutine(std::uint64_t routine, const std::array<std::uint64_t, 4>& args,
+                                   KernelRoutineDone done) {
+        (void)routine;
+        (void)args;
+        (void)done;
+        return false;
+    }
     // Its debug controls, for a debugger; nullptr where the processor has none.
     virtual DebugTarget* debugTarget() { return nullptr; }
 };

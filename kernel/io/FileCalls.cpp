@@ -214,15 +214,19 @@ NtStatus createFile(SystemCall& call, VirtualAddress handleOut, ob::AccessMask d
     auto root = io::fileRootOf(call);
     if (!root)
         return root.error();
+    // The body first: a refusal for quota must not have created or truncated the file.
+    std::optional<ob::PendingBody> body;
+    if (call.pool) {
+        auto reserved = ob::reserveBody(*call.pool, ob::ObjectType::File, call.process.poolQuota);
+        if (!reserved)
+            return reserved.error();
+        body.emplace(std::move(*reserved));
+    }
     auto opened = openFile(**root, std::move(name->components), request);
     if (!opened)
         return opened.error();
-    if (call.pool)
-        if (auto s = ob::giveBody(*call.pool, *opened->file, call.process.poolQuota);
-            s != NtStatus::Success) {
-            opened->file->deleteOnClose = false;
-            return s;
-        }
+    if (body)
+        body->attach(*opened->file);
     if (auto s = ob::insertForCaller(call, handleOut, opened->file, request.granted,
                                      name->handleAttributes);
         s != NtStatus::Success) {

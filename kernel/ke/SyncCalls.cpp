@@ -54,9 +54,10 @@ void writeOptional(SystemCall& call, VirtualAddress va, const T& value) {
 // (`make` returns it or a status), give it its body in pool, charged to the caller's quota
 // (its dispatcher header's SignalState `signalState`), and hand back a handle with the rights
 // asked for.
-template <typename Make>
-NtStatus createObject(SystemCall& call, ob::ObjectType type, std::int32_t signalState,
-                      Make&& make) {
+template <typename Make, typename Finish = void (*)(ob::Object&)>
+NtStatus createObject(
+    SystemCall& call, ob::ObjectType type, std::int32_t signalState, Make&& make,
+    Finish&& finish = [](ob::Object&) {}) {
     const VirtualAddress handleOut = call.pointer(0);
     const auto desired = static_cast<ob::AccessMask>(call.arg(1));
     if (auto s = call.user.probeForWrite(handleOut, 8); s != NtStatus::Success)
@@ -71,6 +72,7 @@ NtStatus createObject(SystemCall& call, ob::ObjectType type, std::int32_t signal
         if (auto s = ob::giveBody(*call.pool, **object, call.process.poolQuota, signalState);
             s != NtStatus::Success)
             return s;
+    finish(**object);  // what the object does once it surely exists (a mutant's first owner)
     return ob::insertForCaller(call, handleOut, std::move(*object),
                                ob::grantedAccess(type, desired), *attributes);
 }
@@ -171,7 +173,11 @@ NtStatus NtCreateMutant(SystemCall& call) {
     return createObject(
         call, ob::ObjectType::Mutant, initialOwner ? 0 : 1,
         [&]() -> std::expected<std::shared_ptr<ob::Object>, NtStatus> {
-            return Mutant::create(initialOwner ? &ob::callingThread(call) : nullptr);
+            return Mutant::create(nullptr);
+        },
+        [&](ob::Object& mutant) {
+            if (initialOwner)
+                (void)static_cast<Mutant&>(mutant).satisfy(ob::callingThread(call));
         });
 }
 

@@ -50,6 +50,7 @@ public:
 
     // Its body in pool (ObjectBody.h), or 0 if it has none (unit tests, console objects).
     VirtualAddress body() const { return body_; }
+    ex::Pool* bodyPool() const { return pool_; }
     void attachBody(ex::Pool& pool, VirtualAddress body, std::uint32_t tag) {
         pool_ = &pool;
         body_ = body;

@@ -37,16 +37,30 @@ std::optional<BodyShape> bodyShapeOf(ObjectType type) {
     return std::nullopt;
 }
 
-NtStatus giveBody(ex::Pool& pool, Object& object, const std::shared_ptr<ex::PoolQuota>& quota,
-                  std::int32_t signalState) {
-    const auto shape = bodyShapeOf(object.type());
+std::expected<PendingBody, NtStatus> reserveBody(ex::Pool& pool, ObjectType type,
+                                                 const std::shared_ptr<ex::PoolQuota>& quota) {
+    const auto shape = bodyShapeOf(type);
     if (!shape)
-        return NtStatus::Success;
-    const std::uint32_t bytes = kObjectHeadersBytes + shape->bodyBytes;
-    const auto block = pool.allocate(ex::PoolKind::NonPagedNx, bytes, shape->tag, quota);
+        return PendingBody();
+    const auto block = pool.allocate(ex::PoolKind::NonPagedNx,
+                                     kObjectHeadersBytes + shape->bodyBytes, shape->tag, quota);
     if (!block)
-        return block.error();
-    object.attachBody(pool, *block, shape->tag);
+        return std::unexpected(block.error());
+    return PendingBody(pool, *block, type);
+}
+
+PendingBody::~PendingBody() {
+    if (pool_)
+        pool_->freeNoThrow(block_, bodyShapeOf(type_)->tag);
+}
+
+void PendingBody::attach(Object& object, std::int32_t signalState) {
+    if (!pool_)
+        return;
+    const BodyShape shape = *bodyShapeOf(type_);
+    const std::uint32_t bytes = kObjectHeadersBytes + shape.bodyBytes;
+    object.attachBody(*std::exchange(pool_, nullptr), block_, shape.tag);
+    ex::Pool& pool = *object.bodyPool();
     // OBJECT_HEADER_QUOTA_INFO: the nonpaged charge; OBJECT_HEADER: one pointer, the type
     // index (ntoy's types from 2, as Windows' start past two reserved indexes), InfoMask
     // saying the quota info is there (8).
@@ -57,17 +71,25 @@ NtStatus giveBody(ex::Pool& pool, Object& object, const std::shared_ptr<ex::Pool
     put(0x04, bytes);             // NonPagedPoolCharge
     put(0x20, std::uint64_t{1});  // PointerCount
     put(0x38, static_cast<std::uint8_t>(static_cast<int>(object.type()) + 2));  // TypeIndex
-    put(0x3A, std::uint8_t{8});                                                 // InfoMask: quota
-    if (shape->dispatcherType >= 0) {
-        const std::uint64_t body = block->value() + kObjectHeadersBytes;
-        put(0x50, static_cast<std::uint8_t>(shape->dispatcherType));  // Type
-        put(0x52, static_cast<std::uint8_t>(shape->bodyBytes / 4));   // Size, in dwords
-        put(0x54, signalState);                                       // SignalState
-        put(0x58, body + 8);                                          // WaitListHead.Flink
-        put(0x60, body + 8);                                          // WaitListHead.Blink
+    put(0x3A, std::uint8_t{8});                                                 // InfoMask
+    if (shape.dispatcherType >= 0) {
+        const std::uint64_t body = block_.value() + kObjectHeadersBytes;
+        put(0x50, static_cast<std::uint8_t>(shape.dispatcherType));  // Type
+        put(0x52, static_cast<std::uint8_t>(shape.bodyBytes / 4));   // Size, in dwords
+        put(0x54, signalState);                                      // SignalState
+        put(0x58, body + 8);                                         // WaitListHead.Flink
+        put(0x60, body + 8);                                         // WaitListHead.Blink
     }
-    const std::size_t written = shape->dispatcherType >= 0 ? head.size() : kObjectHeadersBytes;
-    pool.write(*block, std::span(head).first(written));
+    const std::size_t written = shape.dispatcherType >= 0 ? head.size() : kObjectHeadersBytes;
+    pool.write(block_, std::span(head).first(written));
+}
+
+NtStatus giveBody(ex::Pool& pool, Object& object, const std::shared_ptr<ex::PoolQuota>& quota,
+                  std::int32_t signalState) {
+    auto body = reserveBody(pool, object.type(), quota);
+    if (!body)
+        return body.error();
+    body->attach(object, signalState);
     return NtStatus::Success;
 }
 

@@ -12,8 +12,10 @@
 #pragma once
 
 #include <cstdint>
+#include <expected>
 #include <memory>
 #include <optional>
+#include <utility>
 
 #include "kernel/base/NtStatus.h"
 #include "kernel/ex/Pool.h"
@@ -31,9 +33,33 @@ inline constexpr std::uint32_t kObjectHeadersBytes = 0x50;  // quota info 0x20, 
 // The shape of `type`'s body; empty for a type Windows keeps out of pool.
 std::optional<BodyShape> bodyShapeOf(ObjectType type);
 
-// Allocates `object`'s body and attaches it, charged to `quota` if given:
-// STATUS_QUOTA_EXCEEDED or STATUS_INSUFFICIENT_RESOURCES if it cannot be had. An object of a
-// type without a body needs none.
+// A body allocated before its object exists (so that a refusal changes nothing the object's
+// making would have): freed unless attached.
+class PendingBody {
+public:
+    PendingBody() = default;
+    PendingBody(ex::Pool& pool, VirtualAddress block, ObjectType type)
+        : pool_(&pool), block_(block), type_(type) {}
+    PendingBody(PendingBody&& other) noexcept
+        : pool_(std::exchange(other.pool_, nullptr)), block_(other.block_), type_(other.type_) {}
+    PendingBody& operator=(PendingBody&&) = delete;
+    ~PendingBody();
+    // Gives `object` (of the type reserved for) the body, its headers written.
+    void attach(Object& object, std::int32_t signalState = 0);
+
+private:
+    ex::Pool* pool_ = nullptr;
+    VirtualAddress block_;
+    ObjectType type_ = ObjectType::Event;
+};
+
+// Allocates a body for an object of `type`, charged to `quota` if given:
+// STATUS_QUOTA_EXCEEDED or STATUS_INSUFFICIENT_RESOURCES if it cannot be had. A type without
+// a body gets an empty one.
+std::expected<PendingBody, NtStatus> reserveBody(ex::Pool& pool, ObjectType type,
+                                                 const std::shared_ptr<ex::PoolQuota>& quota);
+
+// Both at once, for an object already made.
 NtStatus giveBody(ex::Pool& pool, Object& object, const std::shared_ptr<ex::PoolQuota>& quota,
                   std::int32_t signalState = 0);
 

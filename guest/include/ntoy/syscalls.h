@@ -68,6 +68,7 @@
     X(55, NtQueryDirectoryFile, 11)          \
     X(56, NtLockVirtualMemory, 4)            \
     X(57, NtUnlockVirtualMemory, 4)          \
-    X(58, NtSetInformationProcess, 4)
+    X(58, NtSetInformationProcess, 4)        \
+    X(59, NtoyKernelTestHook, 5)
 
 #endif

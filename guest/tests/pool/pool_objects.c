@@ -138,6 +138,31 @@ int start(void) {
     CHECK_DEC("after 64 KiB of them", made, 64 * 1024 / EVENT_BYTES);
     CHECK_TRUE("CreateEvent fails too", CreateEventW(NULL, TRUE, FALSE, NULL) == NULL);
     CHECK_DEC("with ERROR_NOT_ENOUGH_QUOTA", GetLastError(), ERROR_NOT_ENOUGH_QUOTA);
+    /* A refusal changes nothing: a file CREATE_ALWAYS would truncate keeps its bytes. */
+    for (int i = 0; i < 8; ++i) {
+        NtClose(events[--made]); /* room for the file's object, not for a second one */
+    }
+    HANDLE file =
+        CreateFileA("pool_objects.tmp", GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    DWORD wrote = 0;
+    CHECK_TRUE("a file is created and written",
+               file != INVALID_HANDLE_VALUE && WriteFile(file, "hello", 5, &wrote, NULL));
+    CloseHandle(file);
+    HANDLE hold[8];
+    int held = 0;
+    while (held < 8 && NtCreateEvent(&hold[held], EVENT_ALL_ACCESS, NULL, 0, FALSE) == 0) {
+        ++held;
+    }
+    file = CreateFileA("pool_objects.tmp", GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    CHECK_TRUE("CREATE_ALWAYS is refused for quota", file == INVALID_HANDLE_VALUE);
+    CHECK_DEC("with ERROR_NOT_ENOUGH_QUOTA", GetLastError(), ERROR_NOT_ENOUGH_QUOTA);
+    for (int i = 0; i < held; ++i) {
+        NtClose(hold[i]);
+    }
+    file = CreateFileA("pool_objects.tmp", GENERIC_READ, 0, NULL, OPEN_EXISTING, 0, NULL);
+    CHECK_DEC("and the file kept its 5 bytes", GetFileSize(file, NULL), 5);
+    CloseHandle(file);
+    DeleteFileA("pool_objects.tmp");
     for (int i = 0; i < made; ++i) {
         NtClose(events[i]);
     }
