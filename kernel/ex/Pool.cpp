@@ -429,8 +429,9 @@ void Pool::notAnAllocation(PoolKind kind, VirtualAddress va) {
                      (va.value() - pp.base) / kPageSize, pp.size,
                      fmt::format("freeing {:#x}, which is no paged pool allocation", va.value()));
     }
-    ke::bugCheck(BugCheckCode::BadPoolCaller, 0x41, va.value(), 0,
-                 mm_.pfns().memory().endPfn().value() - 1,
+    const mm::Pte pte = mm_.systemTables().pteAt(va);
+    ke::bugCheck(BugCheckCode::BadPoolCaller, 0x41, va.value(),
+                 pte.isValid() ? pte.pfn().value() : 0, mm_.pfns().memory().endPfn().value() - 1,
                  fmt::format("freeing {:#x}, which is no nonpaged pool allocation", va.value()));
 }
 
@@ -518,6 +519,9 @@ void Pool::freeSmall(PoolKind kind, VirtualAddress va, std::optional<std::uint32
         // The whole page is free: back to the system.
         smallPages_[k].erase(page);
         --usage_[isPaged(kind)].pages;
+        auto c = memory_->get<PoolDescriptorCounters>(descriptors_[k].value());
+        c.totalPages = smallPages_[k].size();
+        memory_->put(descriptors_[k].value(), c);
         system_.free(VirtualAddress(page), 1);
         return;
     }

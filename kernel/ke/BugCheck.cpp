@@ -40,6 +40,8 @@ std::string bugCheckName(std::uint32_t code) {
             return "DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS";
         case BugCheckCode::DriverIrqlNotLessOrEqual:
             return "DRIVER_IRQL_NOT_LESS_OR_EQUAL";
+        case BugCheckCode::AttemptedExecuteOfNoexecuteMemory:
+            return "ATTEMPTED_EXECUTE_OF_NOEXECUTE_MEMORY";
     }
     return fmt::format("BUGCHECK_{:#x}", code);
 }

@@ -33,6 +33,7 @@ enum class BugCheckCode : std::uint32_t {
     DriverVerifierDetectedViolation = 0xC4,
     DriverUnloadedWithoutCancellingPendingOperations = 0xCE,
     DriverIrqlNotLessOrEqual = 0xD1,
+    AttemptedExecuteOfNoexecuteMemory = 0xFC,
 };
 
 // "MEMORY_MANAGEMENT"; "BUGCHECK_0x1234" for a code without a name here.

@@ -39,6 +39,9 @@ SystemSpace::SystemSpace(MemoryManager& mm) : mm_(mm) {
 std::optional<VirtualAddress> SystemSpace::allocate(SystemRegion region, std::uint64_t pages,
                                                     bool pageable, MmProtection prot,
                                                     std::uint64_t low, std::uint64_t high) {
+    // The kernel image's pages are the boot's (MemoryManager::mapSystemPage), not ours.
+    if (region == SystemRegion::KernelImage)
+        return std::nullopt;
     const SystemRegionRange& r = systemRegion(region);
     FreeRanges& ranges = free_[static_cast<std::size_t>(region)];
     const std::uint64_t size = pages * kPageSize;
@@ -212,6 +215,15 @@ bool SystemSpace::bringBack(VirtualAddress va, PhysicalAddress at, Pte pte, Page
     } else {
         bool noFrame = false;
         auto frames = mm_.readPages(pte.pagefileSlot(), 1, PageUse::Kernel, noFrame);
+        if (!frames && noFrame) {
+            // Frames ran short since the balance ran: once more, page tables allowed to go.
+            mm_.makeRoomForValidPage(true);
+            frames = mm_.readPages(pte.pagefileSlot(), 1, PageUse::Kernel, noFrame);
+            if (!frames && noFrame)
+                ke::bugCheck(ke::BugCheckCode::NoPagesAvailable, mm_.pfns().total(),
+                             mm_.pfns().available(), va.value(), 0,
+                             "no frame to bring a paged pool page back into");
+        }
         if (!frames) {
             ++mm_.faults().inPageError;
             o.response = PageFaultResponse::InPageError;
@@ -245,8 +257,18 @@ PageFaultOutcome SystemSpace::handleKernelFault(VirtualAddress va, std::uint32_t
     const auto at = tables.findPte(va);
     const Pte pte = at ? tables.read(*at) : Pte();
     o.before = pte;
-    if (pte.isValid() && (errorCode & kPresent) == 0) {
-        o.kind = FaultKind::Spurious;  // made valid since the CPU looked
+    if (pte.isValid()) {
+        // Present: a protection violation, unless the page allows the access now (made valid
+        // or writable since the CPU looked).
+        const bool write = (errorCode & kWrite) != 0, fetch = (errorCode & kFetch) != 0;
+        if ((errorCode & kPresent) != 0 && write && !pte.has(PteBit::Write))
+            ke::bugCheck(ke::BugCheckCode::AttemptedWriteToReadonlyMemory, va.value(), pte.raw(),
+                         rip, 0, fmt::format("kernel-mode write to read-only {:#x}", va.value()));
+        if ((errorCode & kPresent) != 0 && fetch && pte.has(PteBit::NoExecute))
+            ke::bugCheck(ke::BugCheckCode::AttemptedExecuteOfNoexecuteMemory, va.value(), pte.raw(),
+                         rip, 0,
+                         fmt::format("kernel-mode fetch from no-execute {:#x}", va.value()));
+        o.kind = FaultKind::Spurious;
         o.response = PageFaultResponse::Resolved;
         return o;
     }

@@ -442,5 +442,29 @@ TEST_F(PoolTest, AKernelFaultOnNothingIsPageFaultInNonpagedArea) {
     EXPECT_EQ(caught([&] { (void)host(big); }).code, 0x50u);
 }
 
+TEST_F(PoolTest, AKernelProtectionFaultIsWindowsBugCheckForIt) {
+    // A read-only kernel page (as the boot's stub page is) and no-execute pool.
+    const VirtualAddress readOnly(mm::kKernelWindowBase + 0x10000);
+    ASSERT_TRUE(mm().mapSystemPage(readOnly, protection(mm::page::kExecuteRead)));
+    const auto nx = *pool_.allocate(PoolKind::NonPagedNx, 64, tag("Prot"));
+    constexpr std::uint32_t kPresent = 1, kWrite = 2, kFetch = 16;
+    const BugCheck write = caught(
+        [&] { (void)mm().systemSpace().handleKernelFault(readOnly, kPresent | kWrite, 0x1234); });
+    EXPECT_EQ(write.code, 0xBEu);  // ATTEMPTED_WRITE_TO_READONLY_MEMORY
+    EXPECT_EQ(write.parameters[0], readOnly.value());
+    EXPECT_EQ(write.parameters[2], 0x1234u);
+    const BugCheck fetch = caught(
+        [&] { (void)mm().systemSpace().handleKernelFault(nx, kPresent | kFetch, nx.value()); });
+    EXPECT_EQ(fetch.code, 0xFCu);  // ATTEMPTED_EXECUTE_OF_NOEXECUTE_MEMORY
+    EXPECT_EQ(fetch.parameters[0], nx.value());
+    // A present page that allows the access now: the CPU looked before it changed.
+    const auto o = mm().systemSpace().handleKernelFault(nx, kPresent | kWrite, 0);
+    EXPECT_EQ(o.kind, mm::FaultKind::Spurious);
+    EXPECT_EQ(o.response, mm::PageFaultResponse::Resolved);
+    // The kernel image region is the boot's: the system VA allocator hands none of it out.
+    EXPECT_FALSE(mm().systemSpace().allocate(mm::SystemRegion::KernelImage, 1, false,
+                                             protection(mm::page::kReadWrite)));
+}
+
 }  // namespace
 }  // namespace ntoy::test
