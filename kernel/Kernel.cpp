@@ -13,6 +13,7 @@
 #include "kernel/mm/SystemLayout.h"
 #include "kernel/ob/ObjectBody.h"
 #include "kernel/ps/ProcessEnvironment.h"
+#include "kernel/ps/VadNodes.h"
 #include "ntoy/process_layout.h"
 
 namespace ntoy {
@@ -191,7 +192,12 @@ std::expected<std::shared_ptr<ps::Process>, RunError> Kernel::createProcess(
     auto cpu = machine_.createProcessor(*this);
     if (!cpu)
         return machineError(cpu.error());
+    // Its VAD nodes go to pool, charged to its quota: the keeper outlives the space.
+    auto quota = std::make_shared<ex::PoolQuota>();
+    auto vadNodes = std::make_unique<ps::VadNodes>(*pool_, quota);
     auto space = mm::AddressSpace::create(*mm_, **cpu);
+    if (space)
+        space->setVadPool(vadNodes.get());
     if (!space || !sharedUserData_->mapInto(*space))
         return machineError("not enough memory for a new address space");
     hal::SystemRegisters regs = systemRegisters_;
@@ -200,6 +206,8 @@ std::expected<std::shared_ptr<ps::Process>, RunError> Kernel::createProcess(
     if (mode_ == ScheduleMode::Deterministic)
         (*cpu)->setBlockQuantum(quantumBlocks_);
     auto process = std::make_shared<ps::Process>(nextClientId_, std::move(*cpu), std::move(space));
+    process->poolQuota = std::move(quota);
+    process->vadNodes = std::move(vadNodes);
     if (ob::giveBody(*pool_, *process, nullptr) != NtStatus::Success) {
         process->teardown();
         return machineError("not enough pool for a new process object");

@@ -125,7 +125,22 @@ Vad& AddressSpace::reserve(VirtualAddress start, std::uint64_t pages,
     vad.type = type;
     reservedPages_ += pages;
     peaks_.reservedPages = std::max(peaks_.reservedPages, reservedPages_);
+    return insertVad(vad);
+}
+
+Vad& AddressSpace::insertVad(Vad vad) {
+    // A node the pool or quota cannot hold stays on the host alone: callers checked
+    // vadQuotaLeft first where a refusal can be reported.
+    if (vadPool_)
+        vad.poolBlock = vadPool_->allocateVad(vad.type).value_or(0);
     return vads_.insert(vad);
+}
+
+void AddressSpace::removeVad(const Vad& vad) {
+    const Vad gone = vad;
+    vads_.remove(vad);
+    if (vadPool_ && gone.poolBlock != 0)
+        vadPool_->freeVad(gone.poolBlock, gone.type);
 }
 
 void AddressSpace::markThreadStack(const Vad& vad) {
@@ -152,7 +167,7 @@ bool AddressSpace::mapSystemPage(VirtualAddress va, Pfn frame) {
 void AddressSpace::unmapSystemPage(const Vad& vad) {
     const VirtualAddress va = vad.start();
     reservedPages_ -= 1;
-    vads_.remove(vad);
+    removeVad(vad);
     if (const auto at = tables_.findPte(va)) {
         tables_.write(*at, Pte());
         mmu_.unmapped(va);
@@ -304,16 +319,16 @@ void AddressSpace::release(const Vad& vad, VirtualAddress start, VirtualAddress 
     }
     decommit(start, end);
     reservedPages_ -= (end - start) / kPageSize;
-    vads_.remove(whole);
+    removeVad(whole);
     if (whole.start() < start) {
         Vad left = whole;
         left.endVpn = start.pageNumber() - 1;
-        vads_.insert(left);
+        insertVad(left);
     }
     if (end < whole.end()) {
         Vad right = whole;
         right.startVpn = end.pageNumber();
-        vads_.insert(right);
+        insertVad(right);
     }
 }
 

@@ -60,7 +60,11 @@ public:
     // its free-range node), and Windows charges it to the process's pool quota. More than
     // this is STATUS_QUOTA_EXCEEDED, so a guest cannot spend the host's memory on them.
     static constexpr std::uint64_t kVadQuota = 1u << 18;
-    bool vadQuotaLeft(std::uint64_t more = 1) const { return vads_.size() + more <= kVadQuota; }
+    bool vadQuotaLeft(std::uint64_t more = 1) const {
+        return vads_.size() + more <= kVadQuota && (!vadPool_ || vadPool_->roomFor(more));
+    }
+    // Where its VAD nodes live in pool (see VadPool); none by default.
+    void setVadPool(VadPool* pool) { vadPool_ = pool; }
     Vad& reserve(VirtualAddress start, std::uint64_t pages, std::uint32_t allocationProtect,
                  VadType type);
     // Commits [start, end), which must lie inside one allocation (else CONFLICTING_ADDRESSES).
@@ -204,6 +208,9 @@ private:
     // The committed page at `va` loses its frame or slot and reads as zeros again.
     void discardContents(VirtualAddress va, PhysicalAddress at, Pte pte);
     void unmapSystemPage(const Vad& vad);
+    // The VAD tree's changes, each node with its block in pool (if a VadPool keeps them).
+    Vad& insertVad(Vad vad);
+    void removeVad(const Vad& vad);
     void disarmGuard(VirtualAddress va, PhysicalAddress at, Pte pte);
     // `prot` with the cache attribute of the allocation holding `va`.
     MmProtection withAllocationCache(VirtualAddress va, MmProtection prot) const;
@@ -220,6 +227,7 @@ private:
     PageTables tables_;
     hal::Mmu& mmu_;
     VadTree vads_;
+    VadPool* vadPool_ = nullptr;
     WorkingSet workingSet_;
     std::uint64_t committedPages_ = 0;
     std::uint64_t reservedPages_ = 0;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "kernel/base/Types.h"
 #include "kernel/mm/Protection.h"
@@ -10,6 +11,19 @@
 namespace ntoy::mm {
 
 enum class VadType : std::uint8_t { Private, Image };
+
+// Who keeps VAD nodes in pool, as Windows does ('VadS' for a private allocation, 'Vad ' for
+// an image's), charged to the process's pool quota: the kernel. An address space without one
+// (unit tests) keeps its VADs on the host only.
+class VadPool {
+public:
+    // A node's block, or empty if the pool or the quota has no room.
+    virtual std::optional<std::uint64_t> allocateVad(VadType type) = 0;
+    virtual void freeVad(std::uint64_t block, VadType type) noexcept = 0;
+    // Whether `more` nodes would fit in the quota now.
+    virtual bool roomFor(std::uint64_t more) const = 0;
+    virtual ~VadPool() = default;
+};
 
 struct Vad {
     std::uint64_t startVpn = 0;
@@ -23,6 +37,8 @@ struct Vad {
     // its frame stays the system's (neither charged to the process nor in its working set),
     // and the process can neither commit, protect nor free it (AddressSpace::mapSystemPage).
     bool systemPage = false;
+    // Its node in nonpaged pool (VadPool), or 0 without one.
+    std::uint64_t poolBlock = 0;
 
     VirtualAddress start() const { return VirtualAddress(startVpn << kPageShift); }
     VirtualAddress end() const { return VirtualAddress((endVpn + 1) << kPageShift); }  // exclusive

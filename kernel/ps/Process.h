@@ -119,6 +119,8 @@ public:
     // pages of its handle table ('Obtb', freed when it ends).
     std::shared_ptr<ex::PoolQuota> poolQuota = std::make_shared<ex::PoolQuota>();
     ex::PoolBlocks handleTablePages;
+    // Its VAD nodes' keeper (the address space's VadPool), alive until the space is gone.
+    std::unique_ptr<mm::VadPool> vadNodes;
 
     // What it did, kept past its end (VM_COUNTERS of an ended process, `--stats`).
     std::uint64_t systemCalls = 0;

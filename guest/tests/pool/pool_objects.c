@@ -66,8 +66,8 @@ static HANDLE events[EVENTS];
 
 static SIZE_T nonpaged_quota_usage(void) {
     SIZE_T counters[11] = {0};
-    NtQueryInformationProcess(NT_CURRENT_PROCESS, PROCESS_VM_COUNTERS, counters,
-                              sizeof(counters), NULL);
+    NtQueryInformationProcess(NT_CURRENT_PROCESS, PROCESS_VM_COUNTERS, counters, sizeof(counters),
+                              NULL);
     return counters[8]; /* QuotaNonPagedPoolUsage */
 }
 
@@ -86,8 +86,8 @@ int start(void) {
     }
     ULONG needed = 0;
     CHECK_STATUS("a small buffer is a length mismatch",
-              NtQuerySystemInformation(SYSTEM_POOL_TAG_INFORMATION, tag_buffer, 8, &needed),
-              NTS_INFO_LENGTH_MISMATCH);
+                 NtQuerySystemInformation(SYSTEM_POOL_TAG_INFORMATION, tag_buffer, 8, &needed),
+                 NTS_INFO_LENGTH_MISMATCH);
     CHECK_TRUE("which says how much is needed", needed > 8 && (needed - 8) % 0x28 == 0);
 
     const Usage before = usage_of(even);
@@ -99,8 +99,7 @@ int start(void) {
     }
     CHECK_DEC("10000 events were created", created, EVENTS);
     const Usage during = usage_of(even);
-    CHECK_DEC("'Even' has 10000 more allocations", during.outstanding - before.outstanding,
-              EVENTS);
+    CHECK_DEC("'Even' has 10000 more allocations", during.outstanding - before.outstanding, EVENTS);
     CHECK_DEC("of 0x80 bytes each", during.bytes - before.bytes, (SIZE_T)EVENTS * EVENT_BYTES);
     CHECK_TRUE("charged to this process's nonpaged quota",
                nonpaged_quota_usage() >= (SIZE_T)EVENTS * EVENT_BYTES);
@@ -110,6 +109,21 @@ int start(void) {
     const Usage after = usage_of(even);
     CHECK_DEC("closing them gives every allocation back", after.outstanding, before.outstanding);
     CHECK_DEC("and every byte", after.bytes, before.bytes);
+
+    /* Each allocation's VAD is a node in pool ('VadS'). */
+    const ULONG vads = 'V' | 'a' << 8 | 'd' << 16 | 'S' << 24;
+    const Usage vads_before = usage_of(vads);
+    static void* regions[100];
+    for (int i = 0; i < 100; ++i) {
+        regions[i] = VirtualAlloc(NULL, 65536, MEM_RESERVE, PAGE_READWRITE);
+    }
+    CHECK_DEC("100 reservations are 100 more 'VadS' nodes",
+              usage_of(vads).outstanding - vads_before.outstanding, 100);
+    for (int i = 0; i < 100; ++i) {
+        VirtualFree(regions[i], 0, MEM_RELEASE);
+    }
+    CHECK_DEC("and releasing them gives them back", usage_of(vads).outstanding,
+              vads_before.outstanding);
 
     /* A child's objects go when it ends, closed or not. */
     CommandLine line;
@@ -134,7 +148,8 @@ int start(void) {
         }
         ++made;
     }
-    CHECK_STATUS("creating events ends in STATUS_QUOTA_EXCEEDED", (ULONG)status, NTS_QUOTA_EXCEEDED);
+    CHECK_STATUS("creating events ends in STATUS_QUOTA_EXCEEDED", (ULONG)status,
+                 NTS_QUOTA_EXCEEDED);
     CHECK_DEC("after 64 KiB of them", made, 64 * 1024 / EVENT_BYTES);
     CHECK_TRUE("CreateEvent fails too", CreateEventW(NULL, TRUE, FALSE, NULL) == NULL);
     CHECK_DEC("with ERROR_NOT_ENOUGH_QUOTA", GetLastError(), ERROR_NOT_ENOUGH_QUOTA);
@@ -142,8 +157,7 @@ int start(void) {
     for (int i = 0; i < 8; ++i) {
         NtClose(events[--made]); /* room for the file's object, not for a second one */
     }
-    HANDLE file =
-        CreateFileA("pool_objects.tmp", GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    HANDLE file = CreateFileA("pool_objects.tmp", GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
     DWORD wrote = 0;
     CHECK_TRUE("a file is created and written",
                file != INVALID_HANDLE_VALUE && WriteFile(file, "hello", 5, &wrote, NULL));
