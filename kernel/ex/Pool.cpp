@@ -78,6 +78,15 @@ public:
         cache_.fill({});
         system_.unpinAll();
     }
+    // Pages the pool gives back: their host addresses go with them.
+    void forget(VirtualAddress va, std::uint64_t pages) {
+        for (std::uint64_t i = 0; i < pages; ++i) {
+            const std::uint64_t page = va.value() + i * kPageSize;
+            if (Stable& s = stable_[(page >> kPageShift) % stable_.size()]; s.page == page)
+                s = {};
+        }
+        done();
+    }
     // Ends the operation even when it unwinds.
     struct Scope {
         Memory& m;
@@ -93,6 +102,14 @@ private:
     };
     std::byte* at(std::uint64_t va, bool write) {
         const std::uint64_t page = va & ~kPageMask;
+        if (kNonPaged.contains(page)) {
+            // A nonpaged page keeps its frame while it is mapped, and nothing of it is ever in
+            // the paging file: its host address holds across operations, reads and writes.
+            Stable& s = stable_[(page >> kPageShift) % stable_.size()];
+            if (s.page != page)
+                s = {page, system_.access(VirtualAddress(page), false)};
+            return s.host + (va & kPageMask);
+        }
         for (Entry& e : cache_)
             if (e.page == page) {
                 if (write && !e.written) {
@@ -120,9 +137,16 @@ private:
             n -= piece;
         }
     }
+    static constexpr mm::SystemRegionRange kNonPaged =
+        mm::systemRegion(mm::SystemRegion::NonPagedPool);
+    struct Stable {
+        std::uint64_t page = 1;
+        std::byte* host = nullptr;
+    };
     mm::SystemSpace& system_;
     std::array<Entry, 8> cache_{};
     unsigned next_ = 0;
+    std::array<Stable, 256> stable_{};  // direct-mapped by page number
 };
 
 Pool::Pool(mm::MemoryManager& mm)
@@ -518,6 +542,7 @@ void Pool::freeSmall(PoolKind kind, VirtualAddress va, std::optional<std::uint32
     if (size == kUnitsPerPage) {
         // The whole page is free: back to the system.
         smallPages_[k].erase(page);
+        memory_->forget(VirtualAddress(page), 1);
         --usage_[isPaged(kind)].pages;
         auto c = memory_->get<PoolDescriptorCounters>(descriptors_[k].value());
         c.totalPages = smallPages_[k].size();
@@ -574,7 +599,7 @@ void Pool::freeBig(VirtualAddress va, std::optional<std::uint32_t> tag) {
     usage_[isPaged(kind)].bigPages -= bytes / kPageSize;
     track(entry.key, isPaged(kind), -static_cast<std::int64_t>(bytes), false);
     noteUsage(kind, -static_cast<std::int64_t>(bytes));
-    memory_->done();  // no page of the block may stay pinned
+    memory_->forget(va, bytes / kPageSize);  // nor pinned, nor remembered
     system_.free(va, bytes / kPageSize);
 }
 
@@ -647,7 +672,7 @@ bool Pool::bigGrow() {
             }
         }
     }
-    memory_->done();
+    memory_->forget(old, pagesFor(oldEntries * sizeof(PoolTrackerBigPages)));
     system_.free(old, pagesFor(oldEntries * sizeof(PoolTrackerBigPages)));
     return true;
 }
