@@ -3,30 +3,10 @@
  * (paged and nonpaged together); the argument is how many tags to show (default 20).
  * Runs on ntoy as it is; on Windows it needs the same rights poolmon does. */
 #include "common/command_line.h"
+#include "common/pool_tags.h"
 #include "common/print.h"
 
-#define SYSTEM_POOL_TAG_INFORMATION 22
 #define STATUS_INFO_LENGTH_MISMATCH_ 0xC0000004u
-
-/* SYSTEM_POOLTAG and SYSTEM_POOLTAG_INFORMATION, x64. */
-typedef struct PoolTag {
-    unsigned char Tag[4];
-    ULONG PagedAllocs;
-    ULONG PagedFrees;
-    SIZE_T PagedUsed;
-    ULONG NonPagedAllocs;
-    ULONG NonPagedFrees;
-    SIZE_T NonPagedUsed;
-} PoolTag;
-typedef struct PoolTagInformation {
-    ULONG Count;
-    PoolTag TagInfo[1];
-} PoolTagInformation;
-_Static_assert(sizeof(PoolTag) == 0x28, "SYSTEM_POOLTAG");
-_Static_assert(__builtin_offsetof(PoolTagInformation, TagInfo) == 8, "TagInfo");
-
-NTSTATUS NTAPI NtQuerySystemInformation(ULONG info_class, PVOID buffer, ULONG length,
-                                        PULONG return_length);
 
 static void print_padded(unsigned long long value, int width) {
     char digits[24];
@@ -107,7 +87,8 @@ int start(void) {
         const PoolTag* t = &info->TagInfo[i];
         char tag[5];
         for (int k = 0; k < 4; ++k) {
-            tag[k] = t->Tag[k] >= 0x20 && t->Tag[k] < 0x7F ? (char)t->Tag[k] : '.';
+            const unsigned char c = (unsigned char)(t->Tag >> (8 * k));
+            tag[k] = c >= 0x20 && c < 0x7F ? (char)c : '.';
         }
         tag[4] = 0;
         if (t->NonPagedAllocs != 0) {

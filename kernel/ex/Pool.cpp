@@ -271,9 +271,6 @@ std::expected<VirtualAddress, NtStatus> Pool::allocateSmall(PoolKind kind, unsig
                                                             std::uint32_t tag) {
     const std::size_t k = index(kind);
     const std::uint64_t desc = descriptors_[k].value();
-    const PoolHeader allocated{
-        0,   0, static_cast<std::uint8_t>(units), static_cast<std::uint8_t>(baseType(kind) + 1),
-        tag, 0};
     // The lookaside list of this size: its newest block, whole.
     if (units <= kLookasideUnits && lookasideDepth_[k][units] != 0) {
         const std::uint64_t head = desc + kLookasideOffset + units * 16ull;
@@ -287,12 +284,7 @@ std::expected<VirtualAddress, NtStatus> Pool::allocateSmall(PoolKind kind, unsig
         memory_->put(head, memory_->get<std::uint64_t>(link));
         --lookasideDepth_[k][units];
         memory_->put(head + 8, lookasideDepth_[k][units]);
-        PoolHeader now = allocated;
-        now.previousSize = header.previousSize;
-        memory_->put(h, now);
-        track(tag, isPaged(kind), units * kUnit, true);
-        noteUsage(kind, units * kUnit);
-        return VirtualAddress(h + kUnit);
+        return handOut(kind, h, header.previousSize, units, tag);
     }
     // The smallest free block that fits, split.
     std::uint64_t h = 0;
@@ -328,9 +320,14 @@ std::expected<VirtualAddress, NtStatus> Pool::allocateSmall(PoolKind kind, unsig
     const unsigned size = found.blockSize == 0 ? kUnitsPerPage : found.blockSize;
     if (size > units)
         insertFree(kind, h + units * kUnit, units, size - units);
-    PoolHeader now = allocated;
-    now.previousSize = found.previousSize;
-    memory_->put(h, now);
+    return handOut(kind, h, found.previousSize, units, tag);
+}
+
+VirtualAddress Pool::handOut(PoolKind kind, std::uint64_t h, unsigned previousSize, unsigned units,
+                             std::uint32_t tag) {
+    memory_->put(
+        h, PoolHeader{static_cast<std::uint8_t>(previousSize), 0, static_cast<std::uint8_t>(units),
+                      static_cast<std::uint8_t>(baseType(kind) + 1), tag, 0});
     track(tag, isPaged(kind), units * kUnit, true);
     noteUsage(kind, units * kUnit);
     return VirtualAddress(h + kUnit);

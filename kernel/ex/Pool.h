@@ -157,6 +157,9 @@ private:
                                                           std::uint32_t tag);
     std::expected<VirtualAddress, NtStatus> allocateBig(PoolKind kind, std::uint64_t bytes,
                                                         std::uint32_t tag);
+    // Writes an allocated block's header at `h` and counts it: the block's address.
+    VirtualAddress handOut(PoolKind kind, std::uint64_t h, unsigned previousSize, unsigned units,
+                           std::uint32_t tag);
     void freeSmall(PoolKind kind, VirtualAddress va, std::optional<std::uint32_t> tag);
     void freeBig(VirtualAddress va, std::optional<std::uint32_t> tag);
     std::optional<VirtualAddress> newPage(PoolKind kind, std::uint64_t pages);

@@ -2,19 +2,12 @@
 #include <gtest/gtest.h>
 
 #include "kernel/ke/BugCheck.h"
+#include "tests/kernel/CaughtBugCheck.h"
 
 namespace ntoy::ke {
 namespace {
 
-BugCheck caught(auto&& f) {
-    try {
-        f();
-    } catch (const BugCheckStop& stop) {
-        return stop.check;
-    }
-    ADD_FAILURE() << "no bug check";
-    return {};
-}
+using test::caught;
 
 TEST(BugCheck, CarriesCodeParametersAndPlace) {
     const BugCheck c = caught([] {

@@ -10,6 +10,7 @@
 #include "kernel/ex/PoolLayout.h"
 #include "kernel/mm/Invariants.h"
 #include "tests/kernel/AddressSpaceFixture.h"
+#include "tests/kernel/CaughtBugCheck.h"
 #include "tests/kernel/fakes/TestSystem.h"
 
 namespace ntoy::test {
@@ -22,16 +23,6 @@ using ke::BugCheckStop;
 constexpr std::uint32_t tag(const char (&s)[5]) {
     return static_cast<std::uint32_t>(s[0]) | static_cast<std::uint32_t>(s[1]) << 8 |
            static_cast<std::uint32_t>(s[2]) << 16 | static_cast<std::uint32_t>(s[3]) << 24;
-}
-
-BugCheck caught(auto&& f) {
-    try {
-        f();
-    } catch (const BugCheckStop& stop) {
-        return stop.check;
-    }
-    ADD_FAILURE() << "no bug check";
-    return {};
 }
 
 class PoolTest : public ::testing::Test {

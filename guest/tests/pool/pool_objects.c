@@ -3,20 +3,18 @@
  * objects go back when it ends, and pool quota bounds what a process may create. Each check
  * is one line; the exit status is the number that failed. */
 #include "../framework/ntoy_nt.h"
+#include "common/pool_tags.h"
 #include "../framework/ntoy_test.h"
 #include "../threads/spawn.h"
 
 #define PROGRAM "pool_objects.exe"
 #define EVENTS 10000
 #define CHILD_EVENTS 1000
-#define SYSTEM_POOL_TAG_INFORMATION 22
 #define PROCESS_QUOTA_LIMITS 1
 #define PROCESS_VM_COUNTERS 3
 #define NTS_QUOTA_EXCEEDED 0xC0000044u
 #define EVENT_BYTES 0x80 /* pool header, quota info, OBJECT_HEADER, KEVENT */
 
-NTSTATUS NTAPI NtQuerySystemInformation(ULONG info_class, PVOID buffer, ULONG length,
-                                        PULONG return_length);
 NTSTATUS NTAPI NtQueryInformationProcess(HANDLE process, ULONG info_class, PVOID buffer,
                                          ULONG length, PULONG return_length);
 NTSTATUS NTAPI NtSetInformationProcess(HANDLE process, ULONG info_class, PVOID buffer,
@@ -25,15 +23,6 @@ NTSTATUS NTAPI NtCreateEvent(PHANDLE event, ACCESS_MASK access, PVOID attributes
                              BOOLEAN initial);
 NTSTATUS NTAPI NtClose(HANDLE handle);
 
-typedef struct PoolTag {
-    ULONG Tag;
-    ULONG PagedAllocs;
-    ULONG PagedFrees;
-    SIZE_T PagedUsed;
-    ULONG NonPagedAllocs;
-    ULONG NonPagedFrees;
-    SIZE_T NonPagedUsed;
-} PoolTag;
 
 typedef struct Usage {
     LONGLONG outstanding; /* allocations less frees */
