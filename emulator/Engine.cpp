@@ -234,6 +234,11 @@ bool Engine::setX87Control(X87Control r, std::uint64_t value) {
     return uc_reg_write(uc_, kUcX87Control[static_cast<std::size_t>(r)], &value) == UC_ERR_OK;
 }
 
+void Engine::halt() {
+    halted_ = true;
+    requestStop();
+}
+
 void Engine::requestStop() {
     stopFor({StopCause::Requested, reg(hal::Reg::Rip)});
 }
@@ -516,6 +521,18 @@ void Engine::enterKernelRoutine(std::uint64_t resume, bool inSyscallHook) {
         uc_reg_write(uc_, argumentRegisters[i], &call.args[i]);
     callDone_ = std::move(call.done);
     inKernelRoutine_ = true;
+    // Page-table changes the trap made must be visible to the routine too: it may reach the
+    // pages they unmapped.
+    dropStaleCode();
+    if (flushPending_)
+        enterFlushRoutine(call.routine, inSyscallHook);
+}
+
+void Engine::abandonKernelRoutine() {
+    uc_context_restore(uc_, callerContext_);
+    uc_reg_write(uc_, UC_X86_REG_RIP, &resumeAfterCall_);
+    inKernelRoutine_ = false;
+    callDone_ = nullptr;
 }
 
 void Engine::leaveKernelRoutine() {
@@ -628,6 +645,8 @@ std::expected<void, std::string> Engine::run() {
         }
         machineCheck(
             fmt::format("the CPU stopped at rip {:#x}: {}", reg(hal::Reg::Rip), ucError(e)));
+        if (inKernelRoutine_ && halted_)
+            abandonKernelRoutine();  // a bug check from a hook other than the fault's
     } while ((!(stopRequested_ || preemptedNow()) || inFlushRoutine_ || inKernelRoutine_) &&
              !machineCheck_);
     allowTimerStops(false);
@@ -809,6 +828,9 @@ bool Engine::removeBreakpoint(VirtualAddress at) {
 
 void Engine::onBreakpoint(uc_engine*, std::uint64_t address, std::uint32_t, void* self) {
     auto* e = static_cast<Engine*>(self);
+    // The kernel's own routines are not the guest's to stop in: they would restart forever.
+    if (e->inKernelRoutine_ || e->inFlushRoutine_)
+        return;
     if (e->skipBreakpointAt_ != address)
         e->stopFor({StopCause::Breakpoint, address});
 }
@@ -875,14 +897,13 @@ void Engine::onInterrupt(uc_engine*, std::uint32_t vector, void* self) {
         if (ex.vector == hal::Vector::PageFault)
             uc_reg_read(e->uc_, UC_X86_REG_CR2, &ex.cr2);
         e->deliver(ex);
-        if (e->stopRequested_) {
-            uc_context_restore(e->uc_, e->callerContext_);
-            e->inKernelRoutine_ = false;
-            e->callDone_ = nullptr;
+        if (e->halted_) {
+            e->abandonKernelRoutine();
             uc_emu_stop(e->uc_);
             return;
         }
-        e->resumeAfterTrap(e->reg(hal::Reg::Rip), false);
+        if (e->flushPending_)
+            e->enterFlushRoutine(e->reg(hal::Reg::Rip), false);
         return;
     }
     if (const auto early = std::exchange(e->earlyStepAt_, std::nullopt);
@@ -908,6 +929,11 @@ void Engine::onInterrupt(uc_engine*, std::uint32_t vector, void* self) {
     if (ex.vector == hal::Vector::PageFault)
         uc_reg_read(e->uc_, UC_X86_REG_CR2, &ex.cr2);
     e->deliver(ex);
+    if (e->pendingCall_ && !e->halted_ && !e->machineCheck_) {  // from int 0x2e
+        e->enterKernelRoutine(e->reg(hal::Reg::Rip), false);
+        return;
+    }
+    e->pendingCall_.reset();
     e->resumeAfterTrap(e->reg(hal::Reg::Rip), false);
 }
 
@@ -927,11 +953,13 @@ void Engine::onSyscall(uc_engine*, void* self) {
     e->traps_.systemCall(*e);
     // A handler that moved RIP (NtContinue, exception dispatch) must land where it said.
     const std::uint64_t target = e->reg(hal::Reg::Rip);
-    if (e->pendingCall_ && !e->stopRequested_) {
+    // A routine the call asked for runs now, even if a stop is pending (its end re-arms the
+    // stop); not on a machine that cannot go on.
+    if (e->pendingCall_ && !e->halted_ && !e->machineCheck_) {
         e->enterKernelRoutine(target != rip ? target : rip + kSyscallInstructionLength, true);
         return;
     }
-    e->pendingCall_.reset();  // a thread that stops here does not run it
+    e->pendingCall_.reset();
     if (target == rip && e->ripWrites_ == ripWrites && !e->flushPending_) {
         // The common return: RIP untouched, so 2.0.1 goes on to the next instruction by
         // itself, and a stop requested here (a wait that blocks) takes effect at the next
@@ -1135,6 +1163,8 @@ void Engine::setPauseCheck(PauseCheck* check) {
 
 void Engine::onBlockPauseCheck(uc_engine*, std::uint64_t address, std::uint32_t, void* self) {
     auto* e = static_cast<Engine*>(self);
+    if (e->inKernelRoutine_ || e->inFlushRoutine_)
+        return;  // the pause waits for the guest's own code
     if (e->pauseCheck_ && e->pauseCheck_->pauseRequested()) {
         e->stopFor({StopCause::Interrupted, address});
         e->stoppedBeforeBlock_ = address;

@@ -44,6 +44,9 @@ public:
     Vector128 xmm(unsigned index) override;
     void setXmm(unsigned index, const Vector128& value) override;
     void requestStop() override;
+    void halt() override;
+    // The machine cannot go on (the host refused a system alias): every run reports `what`.
+    void failMachine(std::string what) { machineCheck(std::move(what)); }
 
     // hal::Mmu (user half)
     void mapped(VirtualAddress va, Pfn pfn) override;
@@ -123,6 +126,9 @@ private:
     };
     void enterKernelRoutine(std::uint64_t resume, bool inSyscallHook);
     void leaveKernelRoutine();
+    // After a bug check: the thread's context back, the routine dropped.
+    void abandonKernelRoutine();
+    bool halted_ = false;
     std::optional<KernelCall> pendingCall_;
     KernelRoutineDone callDone_;
     bool inKernelRoutine_ = false;

@@ -9,10 +9,14 @@ namespace ntoy::emu {
 // Every system page the kernel maps lies in a region, so in a window.
 void SystemMmu::mapped(VirtualAddress va, Pfn pfn) {
     // The kernel keeps validPageHeadroom() above zero, so only the host itself can refuse.
-    if (AliasWindow* w = windowOf(va); w && !w->alias(va, pfn) && !failure_)
+    if (AliasWindow* w = windowOf(va); w && !w->alias(va, pfn)) {
+        // The CPU must not reach the page through a stale alias: every engine stops now.
         failure_ = fmt::format(
             "the host refused to map system page {:#x} ({} of {} host-mapping fragments in use)",
             va.value(), budget_.fragments(), budget_.limit());
+        for (Engine* e : engines_)
+            e->failMachine(*failure_);
+    }
 }
 
 void SystemMmu::unmapped(VirtualAddress va) {

@@ -571,10 +571,14 @@ std::expected<void, RunError> Kernel::reap() {
         }
         if (threads.empty())
             finished.push_back(process);
-    }
-    for (const auto& process : finished)
-        if (auto done = finishProcess(process); !done)
+    }  // Each goes as soon as it is finished, so that the last one's verification finds no
+    // other's object still alive.
+    for (auto& process : finished) {
+        auto done = finishProcess(process);
+        process.reset();
+        if (!done)
             return done;
+    }
     return {};
 }
 
@@ -794,18 +798,21 @@ std::expected<void, RunError> Kernel::verifyAfterExit(std::uint32_t processId,
                 if ((it->second -= block) == 0)
                     now.erase(it);
         }
-        if (now != poolBefore_)
-            for (const auto& [key, bytes] : now) {
-                const auto it = poolBefore_.find(key);
-                const std::uint64_t before = it == poolBefore_.end() ? 0 : it->second;
-                if (bytes != before)
+        if (now != poolBefore_) {
+            auto keys = now;
+            keys.insert(poolBefore_.begin(), poolBefore_.end());
+            for (const auto& [key, unused] : keys) {
+                const std::uint64_t before = poolBefore_.contains(key) ? poolBefore_.at(key) : 0;
+                const std::uint64_t after = now.contains(key) ? now.at(key) : 0;
+                if (after != before)
                     ke::bugCheck(ke::BugCheckCode::MemoryManagement, kLeakedAtExit, processId,
-                                 key.first, bytes - before,
+                                 key.first, after,
                                  fmt::format("{} pool tag '{}' holds {} bytes after the last "
                                              "process, {} before the first",
                                              key.second ? "paged" : "nonpaged", tagText(key.first),
-                                             bytes, before));
+                                             after, before));
             }
+        }
     } catch (const ke::BugCheckStop& stop) {
         bugCheck_ = stop.check;
         return std::unexpected(bugCheckError());
@@ -866,7 +873,7 @@ std::expected<std::uint32_t, RunError> Kernel::run(const std::filesystem::path& 
 template <typename F>
 void Kernel::trapEntry(hal::Cpu& cpu, F&& handler) {
     if (bugCheck_) {  // a stopped machine runs nothing
-        cpu.requestStop();
+        cpu.halt();
         return;
     }
     try {
@@ -877,7 +884,7 @@ void Kernel::trapEntry(hal::Cpu& cpu, F&& handler) {
             throw *stop;
     } catch (const ke::BugCheckStop& stop) {
         bugCheck_ = stop.check;
-        cpu.requestStop();
+        cpu.halt();
     }
 }
 
@@ -895,6 +902,10 @@ void Kernel::chargeHandleTable(ps::Process& process) {
             return;  // the table lives on the host; its page waits for pool
         process.handleTablePages.add(*pool_, *page, kHandleTableTag);
     }
+}
+
+void Kernel::guarded(hal::Cpu& cpu, const std::function<void()>& work) {
+    trapEntry(cpu, work);
 }
 
 RunError Kernel::bugCheckError() const {
@@ -1001,8 +1012,10 @@ bool Kernel::kernelModeTrap(hal::Cpu& cpu, const hal::CpuException& e) {
     }
     if (e.vector == hal::Vector::PageFault)
         ke::bugCheck(ke::BugCheckCode::PageFaultInNonpagedArea, e.cr2,
-                     (e.errorCode & hal::pf::kWrite) ? 2 : 0, rip, e.errorCode,
-                     "a page fault in kernel mode on a user address");
+                     (e.errorCode & hal::pf::kFetch)   ? 10
+                     : (e.errorCode & hal::pf::kWrite) ? 2
+                                                       : 0,
+                     rip, e.errorCode, "a page fault in kernel mode on a user address");
     ke::bugCheck(ke::BugCheckCode::UnexpectedKernelModeTrap, static_cast<std::uint64_t>(e.vector),
                  e.errorCode, rip, 0, "a CPU exception in kernel mode");
 }

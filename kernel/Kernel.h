@@ -6,6 +6,7 @@
 #include <array>
 #include <expected>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -172,6 +173,9 @@ public:
     // The ring-0 probes: one read or write of system memory at CPL0 (x86::kRing0ReadRoutine).
     VirtualAddress ring0ReadRoutine() const { return ring0Read_; }
     VirtualAddress ring0WriteRoutine() const { return ring0Write_; }
+    // Kernel work done on `cpu`'s behalf outside a trap (a kernel routine's end): a bug check
+    // it finds stops the machine as one in a trap would.
+    void guarded(hal::Cpu& cpu, const std::function<void()>& work);
     // Paged and nonpaged pool, where the kernel's objects live.
     ex::Pool& pool() { return *pool_; }
     const ex::Pool& pool() const { return *pool_; }

@@ -35,10 +35,13 @@ NtStatus NtoyKernelTestHook(SystemCall& call) {
     const auto runRoutine = [&](VirtualAddress routine, std::array<std::uint64_t, 4> args) {
         std::weak_ptr<ob::Object> process = call.process.weak_from_this();
         mm::UserMemory user = call.user;
+        hal::Cpu* cpu = &call.process.cpu();
+        Kernel* k = &kernel;
         const bool started = call.process.cpu().callKernelRoutine(
-            routine.value(), args, [process, user, result](std::uint64_t rax) mutable {
+            routine.value(), args, [process, user, result, cpu, k](std::uint64_t rax) mutable {
+                // Writing *Result may page it in, which may bug check.
                 if (!process.expired())
-                    (void)user.write(result, rax);
+                    k->guarded(*cpu, [&] { (void)user.write(result, rax); });
             });
         return started ? NtStatus::Success : NtStatus::NotImplemented;
     };

@@ -90,6 +90,9 @@ public:
     virtual void setXmm(unsigned index, const Vector128& value) = 0;
     // Stop running the guest once the current trap handler returns.
     virtual void requestStop() = 0;
+    // The kernel bug checked: nothing runs on this processor again, not even the rest of a
+    // kernel routine (it is abandoned). Implies requestStop().
+    virtual void halt() { requestStop(); }
 };
 
 }  // namespace ntoy::hal

@@ -268,10 +268,17 @@ PageFaultOutcome SystemSpace::handleKernelFault(VirtualAddress va, std::uint32_t
             ke::bugCheck(ke::BugCheckCode::AttemptedExecuteOfNoexecuteMemory, va.value(), pte.raw(),
                          rip, 0,
                          fmt::format("kernel-mode fetch from no-execute {:#x}", va.value()));
+        // The same fault twice in a row is no stale translation: something the walk checks
+        // beyond the leaf refuses it, and retrying would loop forever.
+        if (lastSpurious_ == std::pair(va.pageBase().value(), rip))
+            notMapped(va, write, fetch, rip);
+        lastSpurious_ = {va.pageBase().value(), rip};
+        mm_.systemMmu().downgraded(va);  // the retry walks the tables afresh
         o.kind = FaultKind::Spurious;
         o.response = PageFaultResponse::Resolved;
         return o;
     }
+    lastSpurious_ = {};
     if (!pte.isValid() && (pte.isTransition() || pte.isPagefile()) && isPageable(va)) {
         if (!bringBack(va, *at, pte, o))
             inPageFailure(va, *at, pte);

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "kernel/mm/FreeRanges.h"
@@ -92,6 +93,7 @@ private:
     std::uint64_t pagedPages_ = 0;
     WorkingSet workingSet_;
     std::vector<std::uint32_t> pinned_;
+    std::pair<std::uint64_t, std::uint64_t> lastSpurious_{};  // (page, rip) of the last one
 };
 
 }  // namespace ntoy::mm

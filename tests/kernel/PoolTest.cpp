@@ -452,6 +452,10 @@ TEST_F(PoolTest, AKernelProtectionFaultIsWindowsBugCheckForIt) {
     const auto o = mm().systemSpace().handleKernelFault(nx, kPresent | kWrite, 0);
     EXPECT_EQ(o.kind, mm::FaultKind::Spurious);
     EXPECT_EQ(o.response, mm::PageFaultResponse::Resolved);
+    // The same one again, at the same instruction: no stale translation, a loop; it stops.
+    EXPECT_EQ(
+        caught([&] { (void)mm().systemSpace().handleKernelFault(nx, kPresent | kWrite, 0); }).code,
+        0x50u);
     // The kernel image region is the boot's: the system VA allocator hands none of it out.
     EXPECT_FALSE(mm().systemSpace().allocate(mm::SystemRegion::KernelImage, 1, false,
                                              protection(mm::page::kReadWrite)));

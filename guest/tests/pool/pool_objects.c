@@ -67,6 +67,10 @@ static void set_nonpaged_limit(SIZE_T limit) {
 
 int start(void) {
     const ULONG even = 'E' | 'v' << 8 | 'e' << 16 | 'n' << 24;
+    if (argument_is(1, "sleeper")) {
+        Sleep(INFINITE); /* until its parent ends it */
+        return 0;
+    }
     if (argument_is(1, "child")) {
         for (int i = 0; i < CHILD_EVENTS; ++i) {
             CreateEventW(NULL, TRUE, FALSE, NULL); /* never closed: its end frees them */
@@ -172,5 +176,13 @@ int start(void) {
     HANDLE again = CreateEventW(NULL, TRUE, FALSE, NULL);
     CHECK_TRUE("once they are closed, an event can be created again", again != NULL);
     CloseHandle(again);
+
+    /* A child ended and the parent exiting at once: both go in one pass, and --verify must
+     * find the pools as they were (neither process's object left over). */
+    line_start(&line, PROGRAM, "sleeper");
+    PROCESS_INFORMATION sleeper;
+    if (CHECK_TRUE("a sleeping child starts", spawn(&line, 0, NULL, NULL, &sleeper))) {
+        CHECK_TRUE("and is ended", TerminateProcess(sleeper.hProcess, 7));
+    }
     return test_done();
 }
