@@ -297,6 +297,12 @@ std::expected<std::shared_ptr<ps::Thread>, NtStatus> Kernel::createThread(ps::Pr
                                     kAllocationGranularity);
     if (commit + 2 * kPageSize > reserve)
         reserve = alignUp(commit + 2 * kPageSize, 1ull << 20);
+    // Its stack and TEB are two allocations, whose VAD nodes the process's quota must hold.
+    if (!process.space().vadQuotaLeft(2)) {
+        if (spec.why)
+            *spec.why = "the process's quota holds no allocation for a thread's stack and TEB";
+        return std::unexpected(NtStatus::QuotaExceeded);
+    }
     auto environment =
         ps::buildThreadEnvironment(process, id, {reserve, commit}, process.threads().empty());
     if (!environment) {
@@ -312,12 +318,14 @@ std::expected<std::shared_ptr<ps::Thread>, NtStatus> Kernel::createThread(ps::Pr
         return std::unexpected(NtStatus::InsufficientResources);
     }
     auto thread = std::make_shared<ps::Thread>(id, owner);
-    if (ob::giveBody(*pool_, *thread, nullptr) != NtStatus::Success) {
+    // Its ETHREAD is charged to its process's quota, as Windows charges it.
+    if (const NtStatus s = ob::giveBody(*pool_, *thread, process.poolQuota);
+        s != NtStatus::Success) {
         freeKernelStack(*kernelStack);
         ps::freeThreadEnvironment(process, *environment);
         if (spec.why)
-            *spec.why = "no pool is left for a new thread object";
-        return std::unexpected(NtStatus::InsufficientResources);
+            *spec.why = "no pool quota is left for a new thread object";
+        return std::unexpected(s);
     }
     nextClientId_ += 4;
     thread->teb = environment->teb;

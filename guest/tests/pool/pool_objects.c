@@ -3,9 +3,9 @@
  * objects go back when it ends, and pool quota bounds what a process may create. Each check
  * is one line; the exit status is the number that failed. */
 #include "../framework/ntoy_nt.h"
-#include "common/pool_tags.h"
 #include "../framework/ntoy_test.h"
 #include "../threads/spawn.h"
+#include "common/pool_tags.h"
 
 #define PROGRAM "pool_objects.exe"
 #define EVENTS 10000
@@ -22,7 +22,6 @@ NTSTATUS NTAPI NtSetInformationProcess(HANDLE process, ULONG info_class, PVOID b
 NTSTATUS NTAPI NtCreateEvent(PHANDLE event, ACCESS_MASK access, PVOID attributes, ULONG type,
                              BOOLEAN initial);
 NTSTATUS NTAPI NtClose(HANDLE handle);
-
 
 typedef struct Usage {
     LONGLONG outstanding; /* allocations less frees */
@@ -52,6 +51,11 @@ static Usage usage_of(ULONG tag) {
 }
 
 static HANDLE events[EVENTS];
+
+static DWORD WINAPI idle_thread(LPVOID unused) {
+    (void)unused;
+    return 0;
+}
 
 static SIZE_T nonpaged_quota_usage(void) {
     SIZE_T counters[11] = {0};
@@ -145,7 +149,12 @@ int start(void) {
                  NTS_QUOTA_EXCEEDED);
     CHECK_DEC("after 64 KiB of them", made, 64 * 1024 / EVENT_BYTES);
     CHECK_TRUE("CreateEvent fails too", CreateEventW(NULL, TRUE, FALSE, NULL) == NULL);
-    CHECK_DEC("with ERROR_NOT_ENOUGH_QUOTA", GetLastError(), ERROR_NOT_ENOUGH_QUOTA);
+    CHECK_DEC("CreateEvent's error is ERROR_NOT_ENOUGH_QUOTA", GetLastError(),
+              ERROR_NOT_ENOUGH_QUOTA);
+    CHECK_TRUE("CreateThread is refused too (its stack, TEB and ETHREAD are charged)",
+               CreateThread(NULL, 0, idle_thread, NULL, 0, NULL) == NULL);
+    CHECK_DEC("CreateThread's error is ERROR_NOT_ENOUGH_QUOTA", GetLastError(),
+              ERROR_NOT_ENOUGH_QUOTA);
     /* A refusal changes nothing: a file CREATE_ALWAYS would truncate keeps its bytes. */
     for (int i = 0; i < 8; ++i) {
         NtClose(events[--made]); /* room for the file's object, not for a second one */
@@ -162,7 +171,8 @@ int start(void) {
     }
     file = CreateFileA("pool_objects.tmp", GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
     CHECK_TRUE("CREATE_ALWAYS is refused for quota", file == INVALID_HANDLE_VALUE);
-    CHECK_DEC("with ERROR_NOT_ENOUGH_QUOTA", GetLastError(), ERROR_NOT_ENOUGH_QUOTA);
+    CHECK_DEC("CreateFile's error is ERROR_NOT_ENOUGH_QUOTA", GetLastError(),
+              ERROR_NOT_ENOUGH_QUOTA);
     for (int i = 0; i < held; ++i) {
         NtClose(hold[i]);
     }
