@@ -61,8 +61,10 @@ NtStatus NtoyKernelTestHook(SystemCall& call) {
             return NtStatus::Success;
         }
         case NTOY_TEST_POOL_FREE:
-            pool.free(VirtualAddress(a),
-                      b == 0 ? std::nullopt : std::optional(static_cast<std::uint32_t>(b)));
+            if (b == 0)
+                ex::ExFreePool(pool, VirtualAddress(a));
+            else
+                ex::ExFreePoolWithTag(pool, VirtualAddress(a), static_cast<std::uint32_t>(b));
             return NtStatus::Success;
         case NTOY_TEST_RING0_READ:
             return runRoutine(kernel.ring0ReadRoutine(), {a, 0, 0, 0});

@@ -896,4 +896,34 @@ std::optional<std::string> Pool::verify() const {
     return std::nullopt;
 }
 
+// ---- the API as Windows names it --------------------------------------------------------
+
+VirtualAddress ExAllocatePool2(Pool& pool, std::uint64_t flags, std::uint64_t bytes,
+                               std::uint32_t tag, const std::shared_ptr<PoolQuota>& quota) {
+    const auto kind = Pool::kindOfFlags(flags);
+    if (!kind)
+        return VirtualAddress();
+    const auto block =
+        pool.allocate(*kind, bytes, tag, (flags & pool_flag::kUseQuota) ? quota : nullptr,
+                      (flags & pool_flag::kUninitialized) == 0);
+    return block.value_or(VirtualAddress());
+}
+
+VirtualAddress ExAllocatePoolWithTag(Pool& pool, std::uint32_t poolType, std::uint64_t bytes,
+                                     std::uint32_t tag) {
+    const auto kind = Pool::kindOfType(poolType);
+    if (!kind)
+        return VirtualAddress();
+    // Not zeroed, as ExAllocatePoolWithTag's blocks are not.
+    return pool.allocate(*kind, bytes, tag, nullptr, false).value_or(VirtualAddress());
+}
+
+void ExFreePoolWithTag(Pool& pool, VirtualAddress block, std::uint32_t tag) {
+    pool.free(block, tag);
+}
+
+void ExFreePool(Pool& pool, VirtualAddress block) {
+    pool.free(block, std::nullopt);
+}
+
 }  // namespace ntoy::ex

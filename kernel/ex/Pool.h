@@ -195,6 +195,17 @@ private:
     std::optional<ke::BugCheckStop> pendingStop_;
 };
 
+// The kernel-side API as Windows names it (wdm.h), on `pool`: a null address where Windows
+// returns NULL (flags naming no pool, or the pool or quota exhausted; ExAllocatePool2's
+// POOL_FLAG_USE_QUOTA charges `quota`). Frees with a wrong tag, twice, or of no allocation
+// bug check as Windows' do.
+VirtualAddress ExAllocatePool2(Pool& pool, std::uint64_t flags, std::uint64_t bytes,
+                               std::uint32_t tag, const std::shared_ptr<PoolQuota>& quota = {});
+VirtualAddress ExAllocatePoolWithTag(Pool& pool, std::uint32_t poolType, std::uint64_t bytes,
+                                     std::uint32_t tag);
+void ExFreePoolWithTag(Pool& pool, VirtualAddress block, std::uint32_t tag);
+void ExFreePool(Pool& pool, VirtualAddress block);
+
 // Pool blocks a host structure owns (a handle table's pages): freed with it, or before.
 class PoolBlocks {
 public:

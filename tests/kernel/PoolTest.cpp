@@ -192,6 +192,26 @@ TEST_F(PoolTest, ExecutableAndNoExecutePoolsAreApart) {
     EXPECT_EQ(ex::Pool::kindOfType(ex::pool_type::kNonPagedPool), PoolKind::NonPagedExecute);
 }
 
+TEST_F(PoolTest, TheWindowsNamedApiAllocatesAndFrees) {
+    using namespace ex::pool_flag;
+    const auto zeroed = ex::ExAllocatePool2(pool_, kNonPaged, 100, tag("Api2"));
+    EXPECT_EQ(ex::Pool::kindOf(zeroed), PoolKind::NonPagedNx);
+    EXPECT_TRUE(holds(zeroed, 100, 0));
+    EXPECT_EQ(ex::ExAllocatePool2(pool_, kPaged | kNonPaged, 100, tag("Api2")).value(), 0u)
+        << "two pools named: NULL";
+    auto quota = std::make_shared<ex::PoolQuota>();
+    const auto charged = ex::ExAllocatePool2(pool_, kPaged | kUseQuota, 100, tag("Api2"), quota);
+    EXPECT_EQ(quota->usage[1], 128u);
+    const auto typed =
+        ex::ExAllocatePoolWithTag(pool_, ex::pool_type::kPagedPool, 5000, tag("ApiT"));
+    EXPECT_EQ(pool_.bigPageAt(typed)->tag, tag("ApiT"));
+    ex::ExFreePoolWithTag(pool_, zeroed, tag("Api2"));
+    ex::ExFreePool(pool_, charged);  // no tag: no tag check
+    EXPECT_EQ(quota->usage[1], 0u);
+    ex::ExFreePoolWithTag(pool_, typed, tag("ApiT"));
+    expectConsistent();
+}
+
 TEST_F(PoolTest, QuotaIsChargedAndGivenBack) {
     auto quota = std::make_shared<ex::PoolQuota>();
     quota->limit[0] = 1024;

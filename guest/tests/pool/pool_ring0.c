@@ -7,15 +7,15 @@
  *   double_free  the same block freed twice                BAD_POOL_CALLER 0x7
  *   overrun      ring-0 code writes over the next header   BAD_POOL_HEADER 0x20
  *   unmapped     ring-0 code reads pool nothing maps       PAGE_FAULT_IN_NONPAGED_AREA */
-#include "../framework/ntoy_test.h"
 #include "../../include/ntoy/kernel_test_hook.h"
+#include "../framework/ntoy_faults.h"
+#include "../framework/ntoy_test.h"
 
 #define POOL_FLAG_NON_PAGED 0x40ull
 #define POOL_FLAG_PAGED 0x100ull
 #define TAG(a, b, c, d) ((ULONG64)(a) | (ULONG64)(b) << 8 | (ULONG64)(c) << 16 | (ULONG64)(d) << 24)
 
-typedef LONG(NTAPI* TestHook)(ULONG operation, ULONG64 a, ULONG64 b, ULONG64 c,
-                               ULONG64* result);
+typedef LONG(NTAPI* TestHook)(ULONG operation, ULONG64 a, ULONG64 b, ULONG64 c, ULONG64* result);
 static TestHook hook;
 
 static ULONG64 call(ULONG operation, ULONG64 a, ULONG64 b, ULONG64 c, LONG* status) {
@@ -49,12 +49,18 @@ int start(void) {
     } else if (argument_is(1, "unmapped")) {
         call(NTOY_TEST_RING0_READ, 0xFFFFF8A030000000ull, 0, 0, &status);
     }
-    if (argument_is(1, "wrong_tag") || argument_is(1, "double_free") ||
-        argument_is(1, "overrun") || argument_is(1, "unmapped")) {
+    if (argument_is(1, "wrong_tag") || argument_is(1, "double_free") || argument_is(1, "overrun") ||
+        argument_is(1, "unmapped")) {
         print_str("the machine should have stopped\n");
         return 100;
     }
 
+    /* User mode reaches none of it: the U/S bit, whatever the pool. */
+    if (fault_install()) {
+        CHECK_TRUE("user mode cannot read nonpaged pool", probe_read8(nonpaged) == PROBE_FAULTED);
+        CHECK_STATUS("it is an access violation", fault_log.code, EXCEPTION_ACCESS_VIOLATION);
+        CHECK_TRUE("nor paged pool", probe_read8(paged) == PROBE_FAULTED);
+    }
     call(NTOY_TEST_RING0_WRITE, paged + 8, 0x1122334455667788ull, 0, &status);
     CHECK_STATUS("ring-0 code writes the paged block", status, 0);
     call(NTOY_TEST_RING0_WRITE, nonpaged, 0x99, 0, &status);
