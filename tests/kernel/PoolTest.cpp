@@ -192,6 +192,32 @@ TEST_F(PoolTest, ExecutableAndNoExecutePoolsAreApart) {
     EXPECT_EQ(ex::Pool::kindOfType(ex::pool_type::kNonPagedPool), PoolKind::NonPagedExecute);
 }
 
+TEST_F(PoolTest, TheSystemVaAllocatorMapsPagesThatAreNotPool) {
+    auto& system = mm().systemSpace();
+    const auto& ptes = mm::systemRegion(mm::SystemRegion::SystemPtes);
+    const std::uint64_t charge = mm().commit().charge();
+    const auto va =
+        system.allocate(mm::SystemRegion::SystemPtes, 3, false, protection(mm::page::kReadWrite));
+    ASSERT_TRUE(va);
+    EXPECT_TRUE(ptes.contains(va->value()));
+    EXPECT_EQ(system.pages(mm::SystemRegion::SystemPtes), 3u);
+    EXPECT_EQ(mm().commit().charge(), charge + 3);
+    for (int i = 0; i < 3; ++i) {
+        const mm::Pte pte = mm().systemTables().pteAt(*va + i * kPageSize);
+        EXPECT_TRUE(pte.isValid());
+        EXPECT_FALSE(pte.has(mm::PteBit::User));  // supervisor only: user mode faults
+        EXPECT_EQ(system_.systemMmu().shownFrame(*va + i * kPageSize), pte.pfn())
+            << "announced to the MMU, so the CPU reaches it at CPL0";
+    }
+    EXPECT_FALSE(ex::Pool::kindOf(*va)) << "not pool";
+    expectConsistent();
+    system.free(*va, 3);
+    EXPECT_EQ(system.pages(mm::SystemRegion::SystemPtes), 0u);
+    EXPECT_EQ(mm().commit().charge(), charge);
+    EXPECT_FALSE(mm().systemTables().pteAt(*va).isValid());
+    expectConsistent();
+}
+
 TEST_F(PoolTest, TheWindowsNamedApiAllocatesAndFrees) {
     using namespace ex::pool_flag;
     const auto zeroed = ex::ExAllocatePool2(pool_, kNonPaged, 100, tag("Api2"));
