@@ -505,15 +505,6 @@ std::map<std::pair<std::uint32_t, bool>, std::uint64_t> poolBytesByTag(const ex:
     return bytes;
 }
 
-std::string tagText(std::uint32_t tag) {
-    std::string text;
-    for (int i = 0; i < 4; ++i) {
-        const auto c = static_cast<char>(tag >> (8 * i));
-        text += c >= 0x20 && c < 0x7F ? c : '.';
-    }
-    return text;
-}
-
 }  // namespace
 
 std::expected<void, RunError> Kernel::load(const std::filesystem::path& image,
@@ -817,8 +808,8 @@ std::expected<void, RunError> Kernel::verifyAfterExit(std::uint32_t processId,
                                  key.first, after,
                                  fmt::format("{} pool tag '{}' holds {} bytes after the last "
                                              "process, {} before the first",
-                                             key.second ? "paged" : "nonpaged", tagText(key.first),
-                                             after, before));
+                                             key.second ? "paged" : "nonpaged",
+                                             ex::tagText(key.first), after, before));
             }
         }
     } catch (const ke::BugCheckStop& stop) {

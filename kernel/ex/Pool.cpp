@@ -38,6 +38,16 @@ std::uint8_t baseType(PoolKind k) {
 
 }  // namespace
 
+std::string tagText(std::uint32_t tag) {
+    std::string text(4, '.');
+    for (unsigned i = 0; i < 4; ++i) {
+        const auto c = static_cast<unsigned char>(tag >> (8 * i));
+        if (c >= 0x20 && c < 0x7F)
+            text[i] = static_cast<char>(c);
+    }
+    return text;
+}
+
 const char* poolKindName(PoolKind kind) {
     switch (kind) {
         case PoolKind::NonPagedNx:
@@ -172,7 +182,7 @@ Pool::Pool(mm::MemoryManager& mm)
                                                                   : pool_type::kNonPagedPool,
                                    static_cast<std::uint32_t>(k), 0, 0, 0, 0, 0});
         for (unsigned i = 0; i < 256; ++i) {
-            const std::uint64_t head = descriptors_[k].value() + kListHeadsOffset + i * 16ull;
+            const std::uint64_t head = listHead(static_cast<PoolKind>(k), i);
             memory_->put(head, std::array<std::uint64_t, 2>{head, head});
         }
     }
@@ -270,10 +280,9 @@ std::expected<VirtualAddress, NtStatus> Pool::allocate(PoolKind kind, std::uint6
 std::expected<VirtualAddress, NtStatus> Pool::allocateSmall(PoolKind kind, unsigned units,
                                                             std::uint32_t tag) {
     const std::size_t k = index(kind);
-    const std::uint64_t desc = descriptors_[k].value();
     // The lookaside list of this size: its newest block, whole.
     if (units <= kLookasideUnits && lookasideDepth_[k][units] != 0) {
-        const std::uint64_t head = desc + kLookasideOffset + units * 16ull;
+        const std::uint64_t head = lookasideHead(kind, units);
         const auto link = memory_->get<std::uint64_t>(head);
         const std::uint64_t h = link - kLinkOffset;
         auto header = memory_->get<PoolHeader>(h);
@@ -292,7 +301,7 @@ std::expected<VirtualAddress, NtStatus> Pool::allocateSmall(PoolKind kind, unsig
     for (unsigned size = units; size < kUnitsPerPage && h == 0; ++size) {
         if (!listed_[k][size])
             continue;
-        const std::uint64_t head = desc + kListHeadsOffset + size * 16ull;
+        const std::uint64_t head = listHead(kind, size);
         const auto first = memory_->get<std::uint64_t>(head);
         if (first == head) {
             listed_[k][size] = false;
@@ -303,9 +312,7 @@ std::expected<VirtualAddress, NtStatus> Pool::allocateSmall(PoolKind kind, unsig
         if (found.blockSize != size || found.poolType != 0 || found.poolIndex == kLookasideIndex)
             ke::bugCheck(BugCheckCode::BadPoolHeader, 0x20, h, headerWord(found), size,
                          "a free block's header was overwritten");
-        unlink(first);
-        if (memory_->get<std::uint64_t>(head) == head)
-            listed_[k][size] = false;
+        unlink(kind, size, first);
     }
     if (h == 0) {
         const auto page = newPage(kind, 1);
@@ -345,7 +352,7 @@ void Pool::insertFree(PoolKind kind, std::uint64_t h, unsigned previousSize, uns
     if (size < 2)
         return;  // too small for a LIST_ENTRY: found again when a neighbour is freed
     const std::size_t k = index(kind);
-    const std::uint64_t head = descriptors_[k].value() + kListHeadsOffset + size * 16ull;
+    const std::uint64_t head = listHead(kind, size);
     const std::uint64_t entry = h + kLinkOffset;
     const auto first = memory_->get<std::uint64_t>(head);
     memory_->put(entry, std::array<std::uint64_t, 2>{first, head});
@@ -354,7 +361,15 @@ void Pool::insertFree(PoolKind kind, std::uint64_t h, unsigned previousSize, uns
     listed_[k][size] = true;
 }
 
-void Pool::unlink(std::uint64_t entry) {
+std::uint64_t Pool::listHead(PoolKind kind, unsigned size) const {
+    return descriptors_[index(kind)].value() + kListHeadsOffset + size * 16ull;
+}
+
+std::uint64_t Pool::lookasideHead(PoolKind kind, unsigned units) const {
+    return descriptors_[index(kind)].value() + kLookasideOffset + units * 16ull;
+}
+
+void Pool::unlink(PoolKind kind, unsigned size, std::uint64_t entry) {
     const auto [flink, blink] = memory_->get<std::array<std::uint64_t, 2>>(entry);
     const auto flinksBlink = memory_->get<std::uint64_t>(flink + 8);
     const auto blinksFlink = memory_->get<std::uint64_t>(blink);
@@ -363,6 +378,8 @@ void Pool::unlink(std::uint64_t entry) {
                      "a pool free list is corrupt");
     memory_->put(blink, flink);
     memory_->put(flink + 8, blink);
+    if (const std::uint64_t head = listHead(kind, size); memory_->get<std::uint64_t>(head) == head)
+        listed_[index(kind)][size] = false;
 }
 
 std::optional<VirtualAddress> Pool::newPage(PoolKind kind, std::uint64_t pages) {
@@ -491,10 +508,9 @@ void Pool::freeSmall(PoolKind kind, VirtualAddress va, std::optional<std::uint32
     }
     track(header.poolTag, isPaged(kind), -static_cast<std::int64_t>(units * kUnit), false);
     noteUsage(kind, -static_cast<std::int64_t>(units * kUnit));
-    const std::uint64_t desc = descriptors_[k].value();
     // The lookaside list, while it has room: whole, marked free, never coalesced.
     if (units <= kLookasideUnits && lookasideDepth_[k][units] < kLookasideDepth) {
-        const std::uint64_t head = desc + kLookasideOffset + units * 16ull;
+        const std::uint64_t head = lookasideHead(kind, units);
         header.poolType = 0;
         header.poolIndex = kLookasideIndex;
         header.processBilled = 0;
@@ -509,12 +525,8 @@ void Pool::freeSmall(PoolKind kind, VirtualAddress va, std::optional<std::uint32
     std::uint64_t start = h;
     unsigned size = units, previous = header.previousSize;
     const auto absorb = [&](std::uint64_t block, const PoolHeader& bh) {
-        if (bh.blockSize >= 2) {
-            unlink(block + kLinkOffset);
-            const std::uint64_t head = desc + kListHeadsOffset + bh.blockSize * 16ull;
-            if (memory_->get<std::uint64_t>(head) == head)
-                listed_[k][bh.blockSize] = false;
-        }
+        if (bh.blockSize >= 2)
+            unlink(kind, bh.blockSize, block + kLinkOffset);
         size += bh.blockSize;
     };
     if (const std::uint64_t next = h + units * kUnit; (next & (kPageSize - 1)) != 0) {
@@ -777,7 +789,6 @@ std::optional<std::string> Pool::verify() const {
     for (std::size_t k = 0; k < kPoolKindCount; ++k) {
         const auto kind = static_cast<PoolKind>(k);
         const bool paged = isPaged(kind);
-        const std::uint64_t desc = descriptors_[k].value();
         std::set<std::uint64_t> freeBlocks;
         std::map<unsigned, std::uint64_t> lookaside;  // size -> blocks
         for (const std::uint64_t page : smallPages_[k]) {
@@ -808,7 +819,7 @@ std::optional<std::string> Pool::verify() const {
         // Every listed block is free, of its list's size, and every free block is listed.
         std::uint64_t listed = 0;
         for (unsigned size = 0; size < kUnitsPerPage; ++size) {
-            const std::uint64_t head = desc + kListHeadsOffset + size * 16ull;
+            const std::uint64_t head = listHead(kind, size);
             for (auto e = memory_->get<std::uint64_t>(head); e != head;
                  e = memory_->get<std::uint64_t>(e)) {
                 const std::uint64_t h = e - kLinkOffset;
@@ -828,7 +839,7 @@ std::optional<std::string> Pool::verify() const {
             return fmt::format("{}: {} free blocks but {} on the lists", poolKindName(kind),
                                freeBlocks.size(), listed);
         for (unsigned size = 1; size <= kLookasideUnits; ++size) {
-            const std::uint64_t head = desc + kLookasideOffset + size * 16ull;
+            const std::uint64_t head = lookasideHead(kind, size);
             std::uint64_t n = 0;
             for (auto e = memory_->get<std::uint64_t>(head); e != 0 && n <= kLookasideDepth;
                  e = memory_->get<std::uint64_t>(e))

@@ -54,6 +54,9 @@ inline constexpr std::uint64_t kUseQuota = 0x1, kUninitialized = 0x2, kSession =
 inline constexpr std::uint64_t kRequired = 0xFFFF'FFFF;  // the flags a caller must understand
 }  // namespace pool_flag
 
+// A tag as its four bytes read in memory order ('Even'), non-printables as '.'.
+std::string tagText(std::uint32_t tag);
+
 // The three pools ntoy keeps, each with its descriptor.
 enum class PoolKind : std::uint8_t { NonPagedNx, NonPagedExecute, Paged };
 inline constexpr std::size_t kPoolKindCount = 3;
@@ -165,8 +168,12 @@ private:
     std::optional<VirtualAddress> newPage(PoolKind kind, std::uint64_t pages);
     // Makes [h, h + size units) a free block after one of `previousSize` units, and lists it.
     void insertFree(PoolKind kind, std::uint64_t h, unsigned previousSize, unsigned size);
-    // Takes the LIST_ENTRY at `entry` off its list, checking its neighbours point back.
-    void unlink(std::uint64_t entry);
+    // The descriptor's ListHeads[size] and lookaside head for blocks of `units`.
+    std::uint64_t listHead(PoolKind kind, unsigned size) const;
+    std::uint64_t lookasideHead(PoolKind kind, unsigned units) const;
+    // Takes the LIST_ENTRY at `entry` off ListHeads[size], checking its neighbours point back;
+    // a list left empty is marked so.
+    void unlink(PoolKind kind, unsigned size, std::uint64_t entry);
     // The checks a header gets before its block is freed (BAD_POOL_HEADER).
     void checkHeader(std::uint64_t h, const layout::PoolHeader& header);
     // The quota an allocation at `va` was charged to (BAD_POOL_CALLER 0xD if none).

@@ -52,20 +52,16 @@ enum class Residence : std::uint8_t { Resident, PagedOut, NotMapped };
 // transition, whose frame still holds it. Stops at a page in the paging file (or whose table
 // is) or that nothing maps, and says which; nothing is brought back.
 Residence readSystem(const mm::MemoryManager& mm, VirtualAddress va, std::span<std::byte> out) {
-    const mm::PageTables& tables = mm.systemTables();
     const hal::PhysicalMemory& ram = mm.pfns().memory();
-    for (std::size_t done = 0; done < out.size();) {
-        const VirtualAddress at = va + done;
-        const std::optional<mm::Pte> pte = tables.peekPte(at);
-        if (!pte || pte->isPagefile())
-            return Residence::PagedOut;
-        if (!pte->hasFrame() || !ram.contains(pte->pfn()))
-            return Residence::NotMapped;
-        const std::size_t n = std::min<std::size_t>(out.size() - done, kPageSize - at.pageOffset());
-        std::memcpy(out.data() + done, ram.at(pte->pfn().address() + at.pageOffset()), n);
-        done += n;
-    }
-    return Residence::Resident;
+    const std::uint64_t done = mm.systemTables().forEachPiece(
+        va, out.size(), [&](mm::Pte pte) { return pte.hasFrame() && ram.contains(pte.pfn()); },
+        [&](const std::byte* host, std::uint64_t offset, std::uint64_t n, mm::Pte) {
+            std::memcpy(out.data() + offset, host, n);
+        });
+    if (done == out.size())
+        return Residence::Resident;
+    const std::optional<mm::Pte> pte = mm.systemTables().peekPte(va + done);
+    return !pte || pte->isPagefile() ? Residence::PagedOut : Residence::NotMapped;
 }
 
 // Why readSystem did not read `page`, in one line.
@@ -82,17 +78,6 @@ std::string notResident(const mm::MemoryManager& mm, VirtualAddress page) {
 }
 
 // ---- tags and pools --------------------------------------------------------------------------
-
-// A tag as its four bytes read in memory order, non-printables as '.'.
-std::string tagText(std::uint32_t tag) {
-    std::string text(4, '.');
-    for (unsigned i = 0; i < 4; ++i) {
-        const auto c = static_cast<unsigned char>(tag >> (8 * i));
-        if (c >= 0x20 && c < 0x7F)
-            text[i] = static_cast<char>(c);
-    }
-    return text;
-}
 
 // A tag as typed: one to four characters, padded with spaces as drivers' tags are; '?'
 // matches any character. Case matters, as it does to the pool.
@@ -190,7 +175,7 @@ std::string_view blockState(const layout::PoolHeader& h) {
 std::string blockLine(const Block& b, std::string_view marker) {
     return fmt::format("{}{:016x} size: {:>4x} previous size: {:>4x}  {:<11} {}{}", marker, b.va,
                        b.bytes(), b.header.previousSize * layout::kUnit, blockState(b.header),
-                       marker, tagText(b.header.poolTag));
+                       marker, ex::tagText(b.header.poolTag));
 }
 
 // ---- !pool ---------------------------------------------------------------------------------
@@ -292,7 +277,7 @@ ExtensionResult poolCommand(Kernel& kernel, ExtensionArguments args) {
     for (const ex::Pool::BigPage& big : pool.bigPages())
         if (va >= big.va && va - big.va < alignUp(big.bytes, kPageSize))
             return fmt::format("{:016x} is a big allocation: {} bytes, tag '{}', {}\n",
-                               big.va.value(), big.bytes, tagText(big.tag), poolName(big.kind));
+                               big.va.value(), big.bytes, ex::tagText(big.tag), poolName(big.kind));
     return std::unexpected(notAPoolPage(pool, *kind, va));
 }
 
@@ -322,7 +307,7 @@ ExtensionResult poolusedCommand(Kernel& kernel, ExtensionArguments args) {
     });
     std::string_view sortedBy = "Tag";
     const auto byTag = [](const ex::PoolTagUsage& a, const ex::PoolTagUsage& b) {
-        return tagText(a.tag) < tagText(b.tag);
+        return ex::tagText(a.tag) < ex::tagText(b.tag);
     };
     if ((flags & 2) != 0) {
         sortedBy = "NonPaged Pool Consumed";
@@ -354,7 +339,7 @@ ExtensionResult poolusedCommand(Kernel& kernel, ExtensionArguments args) {
     for (const ex::PoolTagUsage& t : tags) {
         const std::int64_t npAllocs = std::int64_t{t.nonPagedAllocs} - t.nonPagedFrees;
         const std::int64_t pAllocs = std::int64_t{t.pagedAllocs} - t.pagedFrees;
-        out += row(tagText(t.tag), npAllocs, t.nonPagedBytes, pAllocs, t.pagedBytes);
+        out += row(ex::tagText(t.tag), npAllocs, t.nonPagedBytes, pAllocs, t.pagedBytes);
         totalNpAllocs += npAllocs;
         totalPAllocs += pAllocs;
         totalNpBytes += t.nonPagedBytes;
@@ -392,7 +377,7 @@ ExtensionResult poolfindCommand(Kernel& kernel, ExtensionArguments args) {
     for (const ex::Pool::BigPage& big : pool.bigPages())
         if (wanted(big.kind) && tag->matches(big.tag)) {
             out += fmt::format("{:016x} : tag {}, size {:#10x}, {}\n", big.va.value(),
-                               tagText(big.tag), big.bytes, poolName(big.kind));
+                               ex::tagText(big.tag), big.bytes, poolName(big.kind));
             ++found;
         }
     const auto search = [&](std::string_view name, mm::SystemRegion region,

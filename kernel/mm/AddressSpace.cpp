@@ -377,27 +377,20 @@ void AddressSpace::disarmGuard(VirtualAddress va, PhysicalAddress at, Pte pte) {
 }
 
 std::uint64_t AddressSpace::trim(std::uint64_t count) {
-    std::uint64_t trimmed = 0;
-    // Two turns of the clock at most: the first may only clear Accessed bits.
-    for (std::uint64_t visits = 2 * workingSet_.size(); trimmed < count && visits > 0; --visits) {
-        const auto slot = workingSet_.advance();
-        if (!slot)
-            break;
-        const VirtualAddress va = workingSet_.at(*slot);
+    return workingSet_.sweep(count, [&](std::uint32_t slot, VirtualAddress va) {
         const auto at = tables_.findPte(va);
         const Pte pte = at ? tables_.read(*at) : Pte();
-        NTOY_ASSERT(pte.isValid() && mm_.pfns().entry(pte.pfn()).wsIndex == *slot,
-                    ke::BugCheckCode::MemoryManagement, 0x5101, va.value(), pte.raw(), *slot);
+        NTOY_ASSERT(pte.isValid() && mm_.pfns().entry(pte.pfn()).wsIndex == slot,
+                    ke::BugCheckCode::MemoryManagement, 0x5101, va.value(), pte.raw(), slot);
         if (pte.has(PteBit::Accessed)) {
             // Touched since the hand last passed: another round. The TLB may keep the bit
             // from being set again until the next flush, which every trim pass ends with.
             tables_.write(*at, pte.without(PteBit::Accessed));
-            continue;
+            return false;
         }
         leaveWorkingSet(va, *at, pte);
-        ++trimmed;
-    }
-    return trimmed;
+        return true;
+    });
 }
 
 std::uint64_t AddressSpace::trimPageTables(std::optional<VirtualAddress> keep) {

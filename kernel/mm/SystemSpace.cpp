@@ -305,32 +305,26 @@ void SystemSpace::notMapped(VirtualAddress va, bool write, bool execute, std::ui
 std::uint64_t SystemSpace::trim(std::uint64_t count) {
     auto& tables = mm_.systemTables();
     auto& pfns = mm_.pfns();
-    std::uint64_t trimmed = 0;
-    for (std::uint64_t visits = 2 * workingSet_.size(); trimmed < count && visits > 0; --visits) {
-        const auto slot = workingSet_.advance();
-        if (!slot)
-            break;
-        const VirtualAddress va = workingSet_.at(*slot);
+    return workingSet_.sweep(count, [&](std::uint32_t slot, VirtualAddress va) {
         const auto at = tables.findPte(va);
         const Pte pte = at ? tables.read(*at) : Pte();
-        NTOY_ASSERT(pte.isValid() && pfns.entry(pte.pfn()).wsIndex == *slot,
-                    ke::BugCheckCode::MemoryManagement, 0x5303, va.value(), pte.raw(), *slot);
+        NTOY_ASSERT(pte.isValid() && pfns.entry(pte.pfn()).wsIndex == slot,
+                    ke::BugCheckCode::MemoryManagement, 0x5303, va.value(), pte.raw(), slot);
         if (pte.has(PteBit::Accessed)) {
             tables.write(*at, pte.without(PteBit::Accessed));
             mm_.systemMmu().downgraded(va);  // so that the next touch sets the bit again
-            continue;
+            return false;
         }
         if (pte.has(PteBit::Dirty))
             mm_.contentsChanged(pte.pfn());
         PfnEntry& e = pfns.entry(pte.pfn());
-        workingSet_.remove(*slot);
+        workingSet_.remove(slot);
         e.wsIndex = PfnEntry::kNone;
         tables.write(*at, Pte::transition(pte.pfn(), pte.validProtection()));
         pfns.deactivate(pte.pfn(), e.pagefileSlot != 0 ? PageState::Standby : PageState::Modified);
         mm_.systemMmu().unmapped(va);
-        ++trimmed;
-    }
-    return trimmed;
+        return true;
+    });
 }
 
 }  // namespace ntoy::mm

@@ -31,6 +31,20 @@ public:
     std::uint64_t peak() const { return peak_; }
     // The unlocked occupied slot under the clock hand, moving the hand past it; empty if none.
     std::optional<std::uint32_t> advance();
+    // The trimming sweep: visit(slot, va) for the unlocked slots in clock order, until
+    // `count` pages have left or two turns are done (the first may only age pages). `visit`
+    // returns whether its page left the set. Returns how many did.
+    template <typename Visit>
+    std::uint64_t sweep(std::uint64_t count, Visit&& visit) {
+        std::uint64_t left = 0;
+        for (std::uint64_t visits = 2 * size_; left < count && visits > 0; --visits) {
+            const auto slot = advance();
+            if (!slot)
+                break;
+            left += visit(*slot, at(*slot)) ? 1 : 0;
+        }
+        return left;
+    }
     // Every occupied slot, in slot order (for !wsle and the checks).
     template <typename F>
     void forEach(F&& f) const {
