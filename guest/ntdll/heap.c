@@ -57,6 +57,58 @@
 static RTL_CRITICAL_SECTION heap_list_lock = {(PVOID)(LONG_PTR)-1, -1, 0, NULL, NULL, 0};
 static LIST_ENTRY heap_list = {&heap_list, &heap_list};
 static ULONG heap_count;
+/* PEB.ProcessHeaps: the first 16 slots here, as Windows starts; a larger array from the
+ * process heap once they are full (the process heap is always the first). */
+static PVOID initial_peb_heaps[16];
+
+/* Adds HEAP to PEB.ProcessHeaps, growing the array when it is full; under heap_list_lock.
+ * A heap that does not fit (the process heap cannot give a larger array) stays off the PEB's
+ * list only: GetProcessHeaps, which walks heap_list, still counts it. */
+static VOID peb_add_heap(Heap* heap) {
+    BYTE* peb = ntoy_current_peb();
+    ULONG count = NTOY_FIELD(peb, NTOY_PEB_NUMBER_OF_HEAPS, ULONG);
+    ULONG maximum = NTOY_FIELD(peb, NTOY_PEB_MAXIMUM_NUMBER_OF_HEAPS, ULONG);
+    PVOID* heaps = NTOY_FIELD(peb, NTOY_PEB_PROCESS_HEAPS, PVOID*);
+    if (heaps == NULL) {
+        heaps = initial_peb_heaps;
+        maximum = sizeof initial_peb_heaps / sizeof initial_peb_heaps[0];
+        count = 0;
+    }
+    if (count == maximum) {
+        PVOID process_heap = NTOY_FIELD(peb, NTOY_PEB_PROCESS_HEAP, PVOID);
+        PVOID* larger = process_heap == NULL
+                            ? NULL
+                            : RtlAllocateHeap(process_heap, 0, 2 * maximum * sizeof(PVOID));
+        if (larger == NULL) {
+            return;
+        }
+        memcpy(larger, heaps, count * sizeof(PVOID));
+        if (heaps != initial_peb_heaps) {
+            RtlFreeHeap(process_heap, 0, heaps);
+        }
+        heaps = larger;
+        maximum *= 2;
+    }
+    heaps[count++] = heap;
+    NTOY_FIELD(peb, NTOY_PEB_PROCESS_HEAPS, PVOID*) = heaps;
+    NTOY_FIELD(peb, NTOY_PEB_MAXIMUM_NUMBER_OF_HEAPS, ULONG) = maximum;
+    NTOY_FIELD(peb, NTOY_PEB_NUMBER_OF_HEAPS, ULONG) = count;
+}
+
+/* Takes HEAP off PEB.ProcessHeaps, keeping the order of the others; under heap_list_lock. */
+static VOID peb_remove_heap(Heap* heap) {
+    BYTE* peb = ntoy_current_peb();
+    ULONG count = NTOY_FIELD(peb, NTOY_PEB_NUMBER_OF_HEAPS, ULONG);
+    PVOID* heaps = NTOY_FIELD(peb, NTOY_PEB_PROCESS_HEAPS, PVOID*);
+    for (ULONG i = 0; heaps != NULL && i < count; ++i) {
+        if (heaps[i] == heap) {
+            memmove(&heaps[i], &heaps[i + 1], (count - i - 1) * sizeof(PVOID));
+            heaps[count - 1] = NULL;
+            NTOY_FIELD(peb, NTOY_PEB_NUMBER_OF_HEAPS, ULONG) = count - 1;
+            return;
+        }
+    }
+}
 
 static void list_insert_tail(PLIST_ENTRY head, PLIST_ENTRY entry) {
     entry->Flink = head;
@@ -792,6 +844,7 @@ PVOID RtlCreateHeap(ULONG Flags, PVOID HeapBase, SIZE_T ReserveSize, SIZE_T Comm
     RtlEnterCriticalSection(&heap_list_lock);
     list_insert_tail(&heap_list, &heap->process_links);
     ++heap_count;
+    peb_add_heap(heap);
     RtlLeaveCriticalSection(&heap_list_lock);
     return heap;
 }
@@ -808,6 +861,7 @@ PVOID RtlDestroyHeap(PVOID HeapHandle) {
     RtlEnterCriticalSection(&heap_list_lock);
     list_remove(&heap->process_links);
     --heap_count;
+    peb_remove_heap(heap);
     RtlLeaveCriticalSection(&heap_list_lock);
     if (heap->page_heap) {
         ntoy_page_heap_destroy(heap);

@@ -22,6 +22,12 @@
 #define NTOY_PEB_PROCESS_HEAP 0x30
 #define NTOY_PEB_NUMBER_OF_PROCESSORS 0xB8
 #define NTOY_PEB_NT_GLOBAL_FLAG 0xBC /* FLG_HEAP_PAGE_ALLOCS (ntoy run --pageheap) */
+/* The process's heaps, as Windows lists them: ProcessHeaps points to an array of
+ * MaximumNumberOfHeaps handles, of which the first NumberOfHeaps are live (ntdll keeps it;
+ * the debugger and reports read it to tell heap memory from other private memory). */
+#define NTOY_PEB_NUMBER_OF_HEAPS 0xE8
+#define NTOY_PEB_MAXIMUM_NUMBER_OF_HEAPS 0xEC
+#define NTOY_PEB_PROCESS_HEAPS 0xF0
 #define NTOY_PEB_SIZE 0x1000
 
 /* RTL_USER_PROCESS_PARAMETERS */

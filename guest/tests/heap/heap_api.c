@@ -70,6 +70,45 @@ static void test_process_heap(void) {
     CHECK_TRUE("HeapDestroy(process heap) fails", !HeapDestroy(heap));
 }
 
+/* PEB.NumberOfHeaps (0xE8) and PEB.ProcessHeaps (0xF0) list the live heaps, the process heap
+ * first, past the initial 16 slots too; a destroyed heap leaves the list. */
+static BOOL peb_lists_heap(HANDLE heap) {
+    BYTE* peb = (BYTE*)ntoy_read_gs(0x60);
+    ULONG count = *(ULONG*)(peb + 0xE8);
+    HANDLE* heaps = *(HANDLE**)(peb + 0xF0);
+    for (ULONG i = 0; i < count; ++i) {
+        if (heaps[i] == heap) {
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+static void test_peb_heap_list(void) {
+    BYTE* peb = (BYTE*)ntoy_read_gs(0x60);
+    HANDLE* heaps = *(HANDLE**)(peb + 0xF0);
+    CHECK_EQ("PEB.ProcessHeaps[0] is the process heap", (ULONG_PTR)heaps[0],
+             (ULONG_PTR)GetProcessHeap());
+    HANDLE listed[64];
+    CHECK_EQ("PEB.NumberOfHeaps is what GetProcessHeaps counts", *(ULONG*)(peb + 0xE8),
+             GetProcessHeaps(64, listed));
+    HANDLE created[24];
+    BOOL all = TRUE;
+    for (int i = 0; i < 24; ++i) {
+        created[i] = HeapCreate(0, 0, 0);
+        all &= created[i] != NULL && peb_lists_heap(created[i]);
+    }
+    CHECK_TRUE("24 new heaps are all in PEB.ProcessHeaps", all);
+    CHECK_TRUE("MaximumNumberOfHeaps covers them", *(ULONG*)(peb + 0xEC) >= *(ULONG*)(peb + 0xE8));
+    BOOL gone = TRUE;
+    for (int i = 0; i < 24; ++i) {
+        HeapDestroy(created[i]);
+        gone &= !peb_lists_heap(created[i]);
+    }
+    CHECK_TRUE("destroyed heaps leave PEB.ProcessHeaps", gone);
+    CHECK_TRUE("the process heap is still listed", peb_lists_heap(GetProcessHeap()));
+}
+
 static void test_sizes_and_alignment(HANDLE heap) {
     static const SIZE_T sizes[] = {0, 1, 7, 15, 16, 17, 31, 100, 1000, 4095, 4096, 5000, 65536};
     BOOL aligned = TRUE, sized = TRUE, kept = TRUE;
@@ -481,6 +520,7 @@ static void test_raise_exception(void) {
 int start(void) {
     HANDLE process_heap = GetProcessHeap();
     test_process_heap();
+    test_peb_heap_list();
     test_sizes_and_alignment(process_heap);
     test_zeroing(process_heap);
     test_realloc(process_heap);
