@@ -66,6 +66,12 @@ std::expected<SplitCommandLine, std::string> splitCommandLine(const CLI::App& ap
                     usageError(fmt::format("unknown subcommand '{}' (the subcommands: {})", word,
                                            subcommandNames(app)),
                                nullptr));
+            // A subcommand that runs no image (report) has no guest words: CLI11 parses all.
+            if (sub->get_option_no_throw("image") == nullptr) {
+                for (++i; i < argc; ++i)
+                    split.ntoy.emplace_back(argv[i]);
+                break;
+            }
             continue;
         }
         if (imageNext || !isOption(word)) {

@@ -13,6 +13,7 @@
 #include "emulator/debugger/LineInput.h"
 #include "kernel/Kernel.h"
 #include "kernel/kd/ObserverFanOut.h"
+#include "kernel/kd/ReportBuilder.h"
 #include "tools/RamSize.h"
 #include "tools/TraceFile.h"
 
@@ -62,6 +63,13 @@ int runDebugCommand(const DebugOptions& options, const std::filesystem::path& sy
         }
         trace = std::move(*opened);
     }
+    // The session's events go to the report builder (.report), and to the trace file if any.
+    // Both outlive the kernel, which may tell its observer of processes it tears down.
+    kd::ReportBuilder report;
+    kd::TraceWriter tracer;
+    tracer.addSink(report);
+    if (trace)
+        tracer.addSink(trace->sink());
     auto disassembler = dbg::Disassembler::create();
     if (!disassembler) {
         fmt::print(stderr, "ntoy: {}\n", disassembler.error());
@@ -91,8 +99,8 @@ int runDebugCommand(const DebugOptions& options, const std::filesystem::path& sy
     std::vector<std::string> argv{options.image};
     argv.insert(argv.end(), options.guestArgs.begin(), options.guestArgs.end());
     // The tracer hears the process start; the debugger joins it once the process exists.
-    if (trace)
-        (*kernel)->setObserver(&trace->writer());
+    tracer.watch(**kernel);
+    (*kernel)->setObserver(&tracer);
     if (auto loaded = (*kernel)->load(options.image, argv, systemDir); !loaded) {
         fmt::print(stderr, "ntoy: {}: {}\n", options.image, loaded.error().message);
         return exitStatusFor(loaded.error());
@@ -110,8 +118,8 @@ int runDebugCommand(const DebugOptions& options, const std::filesystem::path& sy
     dbg::DebugSession session(**kernel, *disassembler, std::cout, interrupts->get());
     kd::ObserverFanOut observers;
     observers.add(session.observer());
-    if (trace)
-        observers.add(trace->writer());
+    observers.add(tracer);
+    session.setReportBuilder(report);
     (*kernel)->setObserver(&observers);
 
     dbg::TerminalInput terminal(**interrupts);
@@ -127,6 +135,8 @@ int runDebugCommand(const DebugOptions& options, const std::filesystem::path& sy
         }
         session.execute(*line);
     }
+    if (trace)
+        tracer.finish();  // the trace ends with the machine as the session left it
     (*kernel)->setObserver(nullptr);
     std::cout.flush();
     return session.exitCode();

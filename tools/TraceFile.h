@@ -1,5 +1,5 @@
-// `--trace FILE`: the JSON Lines file (or, for `-`, standard output) and the kernel observer
-// that writes it.
+// `--trace FILE`: the JSON Lines file (or, for `-`, standard output) and the sink that writes
+// the trace's events to it.
 #pragma once
 
 #include <expected>
@@ -19,18 +19,18 @@ public:
     // the guest's own output.
     static std::expected<std::unique_ptr<TraceFile>, std::string> open(const std::string& path);
 
-    // The writer holds a reference to the stream: a TraceFile stays where it was made.
+    // The sink holds a reference to the stream: a TraceFile stays where it was made.
     TraceFile(const TraceFile&) = delete;
     TraceFile& operator=(const TraceFile&) = delete;
 
-    kd::TraceWriter& writer() { return writer_; }
+    kd::TraceSink& sink() { return sink_; }
 
 private:
-    explicit TraceFile(std::ofstream file) : file_(std::move(file)), writer_(file_) {}
+    explicit TraceFile(std::ofstream file) : file_(std::move(file)), sink_(file_) {}
     explicit TraceFile(std::ostream& standardOutput)
-        : writer_(standardOutput, kd::TraceWriter::Flush::EachEvent) {}
+        : sink_(standardOutput, kd::StreamSink::Flush::EachEvent) {}
     std::ofstream file_;
-    kd::TraceWriter writer_;
+    kd::StreamSink sink_;
 };
 
 }  // namespace ntoy::cli

@@ -3,13 +3,19 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include "emulator/Machine.h"
 #include "emulator/UnicornQuirks.h"
 #include "kernel/ExitStatus.h"
 #include "kernel/Kernel.h"
 #include "kernel/io/FileRoot.h"
+#include "kernel/kd/MemorySnapshot.h"
+#include "kernel/kd/ReportBuilder.h"
+#include "kernel/kd/ReportPage.h"
 #include "tools/CommandLine.h"
 #include "tools/DebugCommand.h"
 #include "tools/GdbCommand.h"
@@ -17,6 +23,7 @@
 #include "tools/ImportsCommand.h"
 #include "tools/Pagefile.h"
 #include "tools/RamSize.h"
+#include "tools/ReportCommand.h"
 #include "tools/TraceFile.h"
 
 #ifndef NTOY_VERSION
@@ -36,16 +43,8 @@ std::string statsJson(const ntoy::Kernel& kernel, const ntoy::emu::Machine& mach
     using ntoy::mm::PageState;
     nlohmann::ordered_json j;
     j["exit_code"] = exitCode;
-    j["page_faults"] = {{"demand_zero", faults.demandZero},
-                        {"soft", faults.soft},
-                        {"access_violation", faults.accessViolation},
-                        {"guard", faults.guard},
-                        {"other", faults.other},
-                        {"stack_growth", faults.stackGrowth},
-                        {"copy_on_write", faults.copyOnWrite},
-                        {"hard", faults.hard},
-                        {"in_page_error", faults.inPageError},
-                        {"page_table", faults.pageTable}};
+    // The same counters as the trace's memory samples carry, so that reports match.
+    j["page_faults"] = ntoy::kd::faultCountersJson(faults);
     j["syscalls"] = kernel.statistics().syscalls;
     j["trimmed_pages"] = mm.trimmedPages();
     j["paged_out_tables"] = mm.pagedOutTables();
@@ -125,6 +124,7 @@ struct RunOptions {
     std::string schedule = "timed";
     std::uint64_t quantumBlocks = ntoy::Schedule::kDefaultQuantumBlocks;
     std::string traceFile;
+    std::string reportFile;
     std::string gdbAddress;
     std::string root;
 };
@@ -140,6 +140,23 @@ int run(const std::string& image, const std::vector<std::string>& args,
         }
         trace = std::move(*opened);
     }
+    // The report is written when the run ends; a path that cannot be written is refused now,
+    // before the guest runs, as the trace's is.
+    std::unique_ptr<ntoy::kd::ReportBuilder> report;
+    if (!options.reportFile.empty()) {
+        if (!std::ofstream(options.reportFile, std::ios::out | std::ios::trunc)) {
+            fmt::print(stderr, "ntoy: cannot write the report {}: {}\n", options.reportFile,
+                       std::strerror(errno));
+            return kExitUsage;
+        }
+        report = std::make_unique<ntoy::kd::ReportBuilder>();
+    }
+    // Declared before the kernel, which may tell its observer of processes it tears down.
+    ntoy::kd::TraceWriter tracer;
+    if (trace)
+        tracer.addSink(trace->sink());
+    if (report)
+        tracer.addSink(*report);
     auto machine = ntoy::emu::Machine::create(options.ram);
     if (!machine) {
         fmt::print(stderr, "ntoy: {}\n", machine.error());
@@ -174,8 +191,11 @@ int run(const std::string& image, const std::vector<std::string>& args,
     }
     std::vector<std::string> argv{image};
     argv.insert(argv.end(), args.begin(), args.end());
-    if (trace)
-        (*kernel)->setObserver(&trace->writer());
+    ntoy::kd::TraceWriter* observer = tracer.hasSinks() ? &tracer : nullptr;
+    if (observer) {
+        tracer.watch(**kernel);
+        (*kernel)->setObserver(observer);
+    }
     if (options.verify)
         (*kernel)->setVerifyExit(true);
     if (options.kernelTestHooks)
@@ -183,10 +203,22 @@ int run(const std::string& image, const std::vector<std::string>& args,
     if (options.pageHeap)
         (*kernel)->setNtGlobalFlag(ntoy::cli::kFlagHeapPageAllocs);
     std::fflush(stdout);
-    auto status = options.gdbAddress.empty()
-                      ? (*kernel)->run(image, argv, dlls)
-                      : ntoy::cli::runUnderGdb(**kernel, image, argv, dlls, options.gdbAddress,
-                                               trace ? &trace->writer() : nullptr);
+    auto status = options.gdbAddress.empty() ? (*kernel)->run(image, argv, dlls)
+                                             : ntoy::cli::runUnderGdb(**kernel, image, argv, dlls,
+                                                                      options.gdbAddress, observer);
+    // The trace and the report end with the machine as the run left it, even when the run
+    // failed: a bug check's report shows what led to it.
+    if (observer) {
+        tracer.finish();
+        (*kernel)->setObserver(nullptr);
+    }
+    if (report) {
+        const std::string title = std::filesystem::path(image).filename().string();
+        if (auto written =
+                ntoy::kd::writeReport(options.reportFile, report->model(title, "ntoy run"));
+            !written)
+            fmt::print(stderr, "ntoy: {}\n", written.error());
+    }
     if (!status) {
         fmt::print(stderr, "ntoy: {}: {}\n", image, status.error().message);
         return ntoy::exitStatusFor(status.error());
@@ -211,6 +243,8 @@ int main(int argc, char** argv) {
         "  ntoy run --stats images/touch_pages.exe 10000\n"
         "  ntoy run --ram 512M images/touch_pages.exe 100000\n"
         "  ntoy run --trace faults.jsonl images/touch_pages.exe 100\n"
+        "  ntoy run --report report.html images/touch_demo.exe\n"
+        "  ntoy report faults.jsonl -o report.html\n"
         "  ntoy run --root /tmp/sandbox images/files.exe\n"
         "  ntoy debug images/touch_demo.exe\n"
         "  ntoy imports prog.exe\n"
@@ -256,6 +290,12 @@ int main(int argc, char** argv) {
                      "Write every kernel event to FILE (JSON Lines); - is standard output")
         ->option_text("FILE");
     runCmd
+        ->add_option("--report", runOptions.reportFile,
+                     "When the run ends, write an HTML report to FILE: each process's address "
+                     "space (as VMMap), physical memory (as RAMMap), a fault timeline, the "
+                     "processes side by side and the pools (docs/report.md)")
+        ->option_text("FILE.html");
+    runCmd
         ->add_option("--root", runOptions.root,
                      "The host directory the guest sees as its drive C: (default: the current "
                      "directory, where the guest also starts). Every file the guest opens is "
@@ -271,6 +311,9 @@ int main(int argc, char** argv) {
     ntoy::cli::ImportsOptions importsOptions;
     auto* importsCmd = ntoy::cli::addImportsCommand(app, importsOptions);
 
+    ntoy::cli::ReportOptions reportOptions;
+    auto* reportCmd = ntoy::cli::addReportCommand(app, reportOptions);
+
     auto split = ntoy::cli::splitCommandLine(app, argc, argv);
     if (!split) {
         fmt::print(stderr, "ntoy: {}\n", split.error());
@@ -278,6 +321,8 @@ int main(int argc, char** argv) {
     }
     if (auto done = ntoy::cli::parseCommandLine(app, split->ntoy))
         return *done;
+    if (reportCmd->parsed())
+        return ntoy::cli::runReportCommand(reportOptions);
     const auto dlls = ntoy::cli::guestDllDirectory();
     if (!dlls) {
         fmt::print(stderr, "ntoy: {}\n", dlls.error());

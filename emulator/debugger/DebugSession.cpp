@@ -44,6 +44,7 @@ constexpr std::string_view kHelp =
     "  k [N]                    the call stack, N frames (20), unwound from .pdata\n"
     "Processes and threads (what the commands above read)\n"
     "  .process [PID]           put process PID in view (!process 0 0 lists them)\n"
+    "  .report FILE.html        write a report of the machine now and the run so far\n"
     "  ~                        the threads of the process in view ('.' marks the one in view)\n"
     "  ~N s                     put thread N in view; si steps only the one the guest stopped in\n"
     "Kernel extensions, as in WinDbg\n";
@@ -146,6 +147,8 @@ void DebugSession::dispatch(std::string_view line) {
         return threadsCommand(line);
     if (command == ".process")
         return processViewCommand(args);
+    if (command == ".report")
+        return reportCommand(args);
     if (command == "c" || command == "continue") {
         repeatable_ = line;
         return continueCommand(args);

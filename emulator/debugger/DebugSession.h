@@ -18,6 +18,7 @@
 #include "emulator/debugger/StopObserver.h"
 #include "emulator/debugger/Symbols.h"
 #include "kernel/Kernel.h"
+#include "kernel/kd/ReportBuilder.h"
 
 namespace ntoy::dbg {
 
@@ -34,6 +35,9 @@ public:
     DebugSession& operator=(const DebugSession&) = delete;
 
     StopObserver& observer() { return observer_; }
+    // What .report draws its timeline from: a builder that has heard the kernel's events
+    // since before the process started. Without one, .report says so.
+    void setReportBuilder(const kd::ReportBuilder& builder) { report_ = &builder; }
 
     // Says what was loaded and where the guest stands. Call once, after Kernel::load.
     void start(std::string_view imageName);
@@ -68,6 +72,8 @@ private:
     void extensionCommand(std::string_view line);
     // The system's processes and threads (SystemCommands.cpp).
     void processViewCommand(Words args);
+    // .report FILE: the machine as it is now, with the run so far (ReportCommand.cpp).
+    void reportCommand(Words args);
     void threadsCommand(std::string_view line);
     // The view changed: symbols and the places listings go on from are the new one's.
     void viewChanged();
@@ -122,6 +128,7 @@ private:
     unsigned nextBreakpoint_ = 1;
     std::string repeatable_;
     bool ended_ = false;
+    const kd::ReportBuilder* report_ = nullptr;
     int exitCode_ = 0;
 };
 

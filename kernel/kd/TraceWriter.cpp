@@ -11,6 +11,7 @@
 #include <optional>
 #include <span>
 
+#include "kernel/Kernel.h"
 #include "kernel/base/NtStatus.h"
 #include "kernel/kd/PageFaultReport.h"
 #include "kernel/ps/Process.h"
@@ -78,10 +79,49 @@ void putOrigin(Json& j, const ke::EventOrigin& origin) {
 
 }  // namespace
 
-void TraceWriter::write(const std::string& line) {
-    out_ << line << '\n';
+void StreamSink::event(const Json& e) {
+    out_ << e.dump() << '\n';
     if (flush_ == Flush::EachEvent)
         out_.flush();
+}
+
+TraceWriter::TraceWriter(std::ostream& out, Flush flush)
+    : ownSink_(std::make_unique<StreamSink>(out, flush)) {
+    addSink(*ownSink_);
+}
+
+void TraceWriter::write(Json& j) {
+    if (kernel_ != nullptr && !j.contains("t"))
+        j["t"] = static_cast<double>(kernel_->clock().interruptTime()) / 10'000.0;
+    for (TraceSink* sink : sinks_)
+        sink->event(j);
+}
+
+void TraceWriter::sample() {
+    if (kernel_ == nullptr)
+        return;
+    Json j = memorySample(*kernel_);
+    write(j);
+    lastSampleTime_ = kernel_->clock().interruptTime();
+    faultsSinceSample_ = 0;
+}
+
+void TraceWriter::sampleIfDue() {
+    constexpr std::uint64_t kSamplePeriod = 20'000;  // 2 ms, in 100 ns
+    constexpr std::uint64_t kSampleFaults = 512;
+    if (kernel_ != nullptr && (faultsSinceSample_ >= kSampleFaults ||
+                               kernel_->clock().interruptTime() - lastSampleTime_ >= kSamplePeriod))
+        sample();
+}
+
+void TraceWriter::finish() {
+    if (kernel_ == nullptr)
+        return;
+    sample();
+    Json j = memorySnapshot(*kernel_, "end of run");
+    write(j);
+    for (TraceSink* sink : sinks_)
+        sink->flush();
 }
 
 void TraceWriter::processStart(const ps::Process& process) {
@@ -98,12 +138,14 @@ void TraceWriter::processStart(const ps::Process& process) {
     j["event"] = "process_start";
     j["process_id"] = process.id();
     j["parent_id"] = process.parentId;
+    j["image"] = std::filesystem::path(process.imagePath).filename().string();
     j["thread_id"] = process.threads().empty() ? 0 : process.threads().front()->id();
     put(j, "peb", process.peb.value());
     if (!process.threads().empty())
         put(j, "teb", process.threads().front()->teb.value());
     j["modules"] = std::move(modules);
-    write(j.dump());
+    write(j);
+    sample();
 }
 
 void TraceWriter::pageFault(const ke::PageFaultEvent& e) {
@@ -126,7 +168,9 @@ void TraceWriter::pageFault(const ke::PageFaultEvent& e) {
     put(j, "pte_before", o.before.raw());
     put(j, "pte_after", o.after.raw());
     putOptional(j, "pfn", o.after.hasFrame() ? std::optional(o.after.pfn().value()) : std::nullopt);
-    write(j.dump());
+    write(j);
+    ++faultsSinceSample_;
+    sampleIfDue();
 }
 
 void TraceWriter::systemCall(const ke::SystemCallEvent& e) {
@@ -145,7 +189,8 @@ void TraceWriter::systemCall(const ke::SystemCallEvent& e) {
     }
     j["outputs"] = std::move(outputs);
     j["outputs_hex"] = std::move(outputsHex);
-    write(j.dump());
+    write(j);
+    sampleIfDue();
 }
 
 void TraceWriter::exception(const ke::ExceptionEvent& e) {
@@ -161,7 +206,8 @@ void TraceWriter::exception(const ke::ExceptionEvent& e) {
     putArray(j, "parameters", std::span(r.exceptionInformation).first(count));
     j["first_chance"] = e.firstChance;
     j["delivered"] = e.delivered;
-    write(j.dump());
+    write(j);
+    sampleIfDue();
 }
 
 void TraceWriter::threadStart(const ps::Thread& thread) {
@@ -171,7 +217,8 @@ void TraceWriter::threadStart(const ps::Thread& thread) {
     put(j, "teb", thread.teb.value());
     put(j, "stack_base", thread.stackBase.value());
     put(j, "stack_limit", thread.stackLimit.value());
-    write(j.dump());
+    write(j);
+    sampleIfDue();
 }
 
 void TraceWriter::threadExit(const ps::Thread& thread) {
@@ -179,7 +226,8 @@ void TraceWriter::threadExit(const ps::Thread& thread) {
     j["event"] = "thread_exit";
     putOrigin(j, {thread.process().id(), thread.id()});
     putStatus(j, "exit_code", thread.exitStatus.value_or(0));
-    write(j.dump());
+    write(j);
+    sampleIfDue();
 }
 
 void TraceWriter::trim(ke::EventOrigin origin, const ps::Process& owner, const mm::TrimEvent& e) {
@@ -193,7 +241,8 @@ void TraceWriter::trim(ke::EventOrigin origin, const ps::Process& owner, const m
                   : e.reason == mm::TrimReason::Empty      ? "empty"
                   : e.reason == mm::TrimReason::PageTables ? "page_tables"
                                                            : "hard_maximum";
-    write(j.dump());
+    write(j);
+    sampleIfDue();
 }
 
 void TraceWriter::pageIo(ke::EventOrigin origin, const mm::PageIoEvent& e) {
@@ -203,7 +252,8 @@ void TraceWriter::pageIo(ke::EventOrigin origin, const mm::PageIoEvent& e) {
     j["slot"] = e.firstSlot;
     j["pages"] = e.pages;
     j["ok"] = e.ok;
-    write(j.dump());
+    write(j);
+    sampleIfDue();
 }
 
 void TraceWriter::processExit(const ps::Process& process, std::uint32_t exitStatus) {
@@ -211,8 +261,24 @@ void TraceWriter::processExit(const ps::Process& process, std::uint32_t exitStat
     j["event"] = "process_exit";
     j["process_id"] = process.id();
     putStatus(j, "exit_code", exitStatus);
-    write(j.dump());
-    out_.flush();
+    // What --stats lists for the process: its final counts, and its peaks in pages.
+    j["image"] = std::filesystem::path(process.imagePath).filename().string();
+    j["parent_id"] = process.parentId;
+    j["threads"] = process.threadsCreated;
+    j["syscalls"] = process.systemCalls;
+    j["page_faults"] = process.pageFaults();
+    j["peak_commit"] = process.peaks().committedPages;
+    j["peak_working_set"] = process.peaks().workingSetPages;
+    j["peak_virtual"] = process.peaks().reservedPages;
+    write(j);
+    if (kernel_ != nullptr) {
+        sample();
+        Json snapshot = memorySnapshot(
+            *kernel_, fmt::format("exit of {} {}", process.id(), j["image"].get<std::string>()));
+        write(snapshot);
+    }
+    for (TraceSink* sink : sinks_)
+        sink->flush();
 }
 
 }  // namespace ntoy::kd

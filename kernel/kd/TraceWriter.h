@@ -1,20 +1,63 @@
-// `ntoy run --trace FILE`: every kernel event as one JSON object per line (JSON Lines), in
-// the order they happen. The schema is in docs/trace.md.
+// `ntoy run --trace FILE` and `--report FILE`: every kernel event as one JSON object, in the
+// order they happen, to each sink: a JSON Lines file (one object per line), the report
+// builder, or both. The schema is in docs/trace.md.
+//
+// Watching a kernel adds what the reports draw: each event's time ("t"), `memory` samples
+// (at process start and exit, and after events once 2 ms or 512 page faults have passed since
+// the last), a `snapshot` at each process's exit while its address space is still there, and,
+// from finish(), a last sample and the "end of run" snapshot.
 #pragma once
 
+#include <memory>
 #include <ostream>
+#include <vector>
 
+#include "kernel/kd/MemorySnapshot.h"
 #include "kernel/ke/KernelObserver.h"
+
+namespace ntoy {
+class Kernel;
+}
 
 namespace ntoy::kd {
 
-class TraceWriter final : public ke::KernelObserver {
+// Where trace events go.
+class TraceSink {
+public:
+    virtual ~TraceSink() = default;
+    virtual void event(const Json& e) = 0;
+    // The process ended, or the run: a good moment to write buffered lines out.
+    virtual void flush() {}
+};
+
+// JSON Lines on a stream.
+class StreamSink final : public TraceSink {
 public:
     // EachEvent for a stream shared with other output (standard output): each line leaves
-    // at once, in its place; otherwise the stream is flushed at the process's exit.
+    // at once, in its place; otherwise the stream is flushed at each process's exit.
     enum class Flush : std::uint8_t { AtExit, EachEvent };
-    explicit TraceWriter(std::ostream& out, Flush flush = Flush::AtExit)
+    explicit StreamSink(std::ostream& out, Flush flush = Flush::AtExit)
         : out_(out), flush_(flush) {}
+    void event(const Json& e) override;
+    void flush() override { out_.flush(); }
+
+private:
+    std::ostream& out_;
+    Flush flush_;
+};
+
+class TraceWriter final : public ke::KernelObserver {
+public:
+    using Flush = StreamSink::Flush;
+    TraceWriter() = default;
+    // One stream of its own.
+    explicit TraceWriter(std::ostream& out, Flush flush = Flush::AtExit);
+    void addSink(TraceSink& sink) { sinks_.push_back(&sink); }
+    bool hasSinks() const { return !sinks_.empty(); }
+    // Adds times, samples and snapshots (above).
+    void watch(Kernel& kernel) { kernel_ = &kernel; }
+    // The run is over: a last memory sample, and the snapshot labelled "end of run".
+    void finish();
 
     void processStart(const ps::Process& process) override;
     void pageFault(const ke::PageFaultEvent& e) override;
@@ -27,10 +70,15 @@ public:
     void processExit(const ps::Process& process, std::uint32_t status) override;
 
 private:
-    void write(const std::string& line);
+    void write(Json& j);
+    void sample();
+    void sampleIfDue();
 
-    std::ostream& out_;
-    Flush flush_;
+    std::unique_ptr<StreamSink> ownSink_;
+    std::vector<TraceSink*> sinks_;
+    Kernel* kernel_ = nullptr;
+    std::uint64_t lastSampleTime_ = 0;  // interrupt time, 100 ns
+    std::uint64_t faultsSinceSample_ = 0;
 };
 
 }  // namespace ntoy::kd

@@ -6,8 +6,11 @@
 // 1, 2, 3... in order, and a resolved demand-zero one lies in its allocation; with
 // --demand-zero, exactly N demand-zero faults at strictly ascending addresses; every
 // successful NtAllocateVirtualMemory hands back its BaseAddress and RegionSize; the last
-// line is the process exit (with --exit-code, that code); trims and paging I/O carry their
-// fields, and with --paging N there are at least N of each of trim, page_write and page_read.
+// process exit is the last process event (with --exit-code, that code), and the trace ends
+// with the "end of run" snapshot; every event has its time "t", never going back; memory
+// samples and snapshots carry their fields, and a snapshot's frame runs cover RAM; trims and
+// paging I/O carry their fields, and with --paging N there are at least N of each of trim,
+// page_write and page_read.
 // Prints what is wrong and exits 1, or exits 0.
 #include <cstdint>
 #include <cstdio>
@@ -74,7 +77,8 @@ int main(int argc, char** argv) {
     std::uint64_t faults = 0, demandZero = 0, syscalls = 0, lastVa = 0;
     std::uint64_t trims = 0, pageWrites = 0, pageReads = 0;
     std::size_t n = 0;
-    json last;
+    double lastT = 0;
+    json last, lastExit;
     for (std::string text; std::getline(in, text);) {
         ++n;
         json j = json::parse(text, nullptr, false);
@@ -83,8 +87,13 @@ int main(int argc, char** argv) {
         const std::string event = j["event"];
         if ((n == 1) != (event == "process_start"))
             return fail(n, "the process start is not the first event: " + text);
-        // Whose: every event but the process exit names its process and thread.
-        if (event != "process_exit" &&
+        if (!j["t"].is_number() || j["t"].get<double>() < lastT)
+            return fail(n, "an event without its time, or earlier than the one before: " + text);
+        lastT = j["t"].get<double>();
+        // Whose: every event but the process exit and the system-wide ones names its process
+        // and thread.
+        const bool systemWide = event == "memory" || event == "snapshot";
+        if (event != "process_exit" && !systemWide &&
             (!j["process_id"].is_number_unsigned() || !j["thread_id"].is_number_unsigned()))
             return fail(n, "an event without its process and thread ids: " + text);
         if (event == "process_start") {
@@ -152,21 +161,45 @@ int main(int argc, char** argv) {
                 return fail(n, "paging I/O without its slot, pages or result: " + text);
             ++(event == "page_write" ? pageWrites : pageReads);
         } else if (event == "process_exit") {
-            if (!j["process_id"].is_number_unsigned() || !numberWithHex(j, "exit_code"))
-                return fail(n, "process exit without its id or code: " + text);
+            if (!j["process_id"].is_number_unsigned() || !numberWithHex(j, "exit_code") ||
+                !hasFields(j, {"image", "threads", "syscalls", "page_faults", "peak_commit",
+                               "peak_working_set", "peak_virtual"}))
+                return fail(n, "process exit without its id, code or counts: " + text);
+            lastExit = j;
+        } else if (event == "memory") {
+            if (!j["commit_pages"].is_number_unsigned() || !j["lists"].is_object() ||
+                j["lists"].size() != 8 || !j["processes"].is_array() || !j["pool"].is_object() ||
+                !j["pool_tags"].is_array() || !j["faults"].is_object())
+                return fail(n, "memory sample without its fields: " + text);
+        } else if (event == "snapshot") {
+            if (!j["label"].is_string() || !j["processes"].is_array() || !j["physical"].is_object())
+                return fail(n, "snapshot without its label, processes or frames: " + text);
+            for (const json& p : j["processes"])
+                if (!p["summary"].is_array() || p["summary"].size() != 8 ||
+                    !p["regions"].is_array() || !p["pages"].is_array())
+                    return fail(n, "a snapshot's process without its summary, regions or pages");
+            std::uint64_t frames = 0;
+            for (const json& run : j["physical"]["state"])
+                frames += run[1].get<std::uint64_t>();
+            if (frames != j["physical"]["total"])
+                return fail(n, "a snapshot's frames do not cover RAM");
         } else {
             return fail(n, "unknown event: " + text);
         }
-        // A process's teardown reads its paged-out tables back (to free the slots their
-        // entries name) after its exit event: paging I/O may follow it.
-        if (event != "page_read" && event != "page_write")
-            last = std::move(j);
+        // After the last exit come its sample and snapshot, and a process's teardown reads its
+        // paged-out tables back (to free the slots their entries name): paging I/O.
+        if (lastExit.is_object() && event != "process_exit" && !systemWide &&
+            event != "page_read" && event != "page_write")
+            lastExit = json();
+        last = std::move(j);
     }
-    if (n == 0 || last["event"] != "process_exit")
-        return fail(n, "the trace does not end with the process exit (paging I/O aside)");
-    if (wantExit && last["exit_code"] != *wantExit)
+    if (!lastExit.is_object())
+        return fail(n, "no process exit after the process's last event");
+    if (n == 0 || last["event"] != "snapshot" || last["label"] != "end of run")
+        return fail(n, "the trace does not end with the \"end of run\" snapshot");
+    if (wantExit && lastExit["exit_code"] != *wantExit)
         return fail(
-            n, "exit code " + last["exit_code"].dump() + ", want " + std::to_string(*wantExit));
+            n, "exit code " + lastExit["exit_code"].dump() + ", want " + std::to_string(*wantExit));
     if (wantDemandZero && demandZero != *wantDemandZero)
         return fail(n, std::to_string(demandZero) + " demand-zero faults, want " +
                            std::to_string(*wantDemandZero));
