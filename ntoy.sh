@@ -14,10 +14,12 @@ build=${NTOY_BUILD_DIR:-build}
 # g++-mingw-w64-x86-64-win32: the C++ guests (crt_cxx_*) link with mingw's libstdc++.
 # clang-19 and libclang-rt-19-dev: libFuzzer for the host fuzzers (fuzz/); 19 is the first
 # clang whose concepts let libstdc++ 12 offer std::expected.
+# libjs-chart.js: Chart.js, built into every HTML report (docs/report.md); chromium and python3:
+# the browser tests that open those reports headless (tests/browser).
 packages="cmake ninja-build g++ pkg-config libunicorn-dev libcapstone-dev libcli11-dev
 googletest libgtest-dev libgmock-dev libfmt-dev nlohmann-json3-dev gcc-mingw-w64-x86-64
 g++-mingw-w64-x86-64-win32
-libreadline-dev gdb clang-19 libclang-rt-19-dev"
+libreadline-dev gdb clang-19 libclang-rt-19-dev libjs-chart.js chromium python3"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
