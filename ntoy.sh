@@ -1,6 +1,6 @@
 #!/bin/sh
 # The project's own set-up: installs what is missing with apt-get, builds, and then
-#   ./ntoy.sh demo   runs the default demo guest
+#   ./ntoy.sh demo   runs the default demo guest, and writes a report of it (build/touch_demo.html)
 #   ./ntoy.sh test   runs every test (CTest's summary at the end)
 #   ./ntoy.sh build  only builds
 # This is the developers' build: warnings are errors (NTOY_WERROR) and the libFuzzer fuzzers
@@ -37,7 +37,12 @@ cmake -S . -B "$build" -G Ninja -DNTOY_GUESTS=ON -DNTOY_WERROR=ON -DNTOY_FUZZERS
 cmake --build "$build" -j2
 
 case "$action" in
-    demo) exec "$build/ntoy" run --stats images/touch_demo.exe ;;
+    demo)
+        status=0
+        "$build/ntoy" run --stats --report "$build/touch_demo.html" images/touch_demo.exe ||
+            status=$?
+        echo "ntoy: a report of this run, to open in a browser: $build/touch_demo.html" >&2
+        exit $status ;;
     test) exec ctest --test-dir "$build" -j2 --output-on-failure ;;
     build) ;;
     *) echo "usage: $0 [demo|test|build]" >&2; exit 2 ;;

@@ -1878,10 +1878,9 @@
     }
     const cc = card('Pool bytes per tag over time', 'The ten tags with the largest peak in the chosen pool, stacked; the rest summed as \u201cother\u201d.');
     sec.appendChild(cc);
-    let kind = 'paged';
-    const hasPaged = samples.some((s) => arr(s.paged).some((v) => num(v) > 0));
-    const hasNon = samples.some((s) => arr(s.nonpaged).some((v) => num(v) > 0));
-    if (!hasPaged && hasNon) kind = 'nonpaged';
+    // Open on the pool that held more at its peak (the kernel's objects are nonpaged).
+    const peakOf = (k) => samples.reduce((m, s) => Math.max(m, arr(s[k]).reduce((a, v) => a + num(v), 0)), 0);
+    let kind = peakOf('nonpaged') >= peakOf('paged') ? 'nonpaged' : 'paged';
     let chart = null;
     if (!samples.length) {
       cc.appendChild(note('No pool samples were recorded over time.'));
