@@ -304,6 +304,30 @@ int main(int argc, char** argv) {
                         rate(kPairs / nativePairs, "pairs/s glibc malloc/free"),
                         fmt::format("{:.3f} of native", nativePairs / ntoyPairs)});
 
+        // 13. what a report costs (issue 14): 100,000 demand-zero faults recorded for
+        //    --report (an event each, memory samples, the snapshots), against the same run
+        //    without it. Both are the 100k-page run minus a 1-page run, so the snapshots and
+        //    the page's writing count only as far as they grow with the run.
+        {
+            const std::filesystem::path report = std::filesystem::temp_directory_path() /
+                                                 fmt::format("ntoy-bench-{}.html", getpid());
+            const std::vector<std::string> withReport{"--report", report.string()};
+            const auto [reported, plain] = alternate(
+                rounds,
+                [&] {
+                    return r.ntoyWork("fault_storm.exe", {std::to_string(kPages)}, {"1"}, "512M",
+                                      withReport);
+                },
+                [&] { return r.ntoyWork("fault_storm.exe", kPages, 1, "512M"); });
+            std::error_code ignored;
+            std::filesystem::remove(report, ignored);
+            results["report_faults_per_s"] = kPages / reported;
+            results["report_cost_ratio"] = plain / reported;
+            rows.push_back({"demand-zero faults with --report", rate(kPages / reported, "faults/s"),
+                            rate(kPages / plain, "faults/s without"),
+                            fmt::format("{:.2f} of without", plain / reported)});
+        }
+
         // 12. the pools (issue 13): ExAllocatePool2/ExFreePoolWithTag pairs of 64 bytes (a
         //     lookaside list's) and 4 KB (a big allocation: whole pages mapped and unmapped),
         //     against glibc's malloc/free of the same sizes.

@@ -18,9 +18,11 @@ std::uint64_t number(const Json& j, const char* name) {
     return it != j.end() && isCount(*it) ? it->get<std::uint64_t>() : 0;
 }
 
+// An event's time; 0 where it has none, or none a clock could give (negative, infinite).
 double time(const Json& j) {
     const auto it = j.find("t");
-    return it != j.end() && it->is_number() ? it->get<double>() : 0.0;
+    const double t = it != j.end() && it->is_number() ? it->get<double>() : 0.0;
+    return std::isfinite(t) && t >= 0 ? t : 0.0;
 }
 
 std::string text(const Json& j, const char* name) {
@@ -167,8 +169,10 @@ Json ReportBuilder::timeline(double end) const {
     std::vector<Json> events(buckets, Json::array());
     std::vector<std::uint64_t> more(buckets);
     for (const FaultRecord& f : faults_) {
-        const auto b = std::min<std::size_t>(
-            buckets - 1, static_cast<std::size_t>(std::max(0.0, std::floor(f.t / width))));
+        // Clamped as a double first: a trace's times are anyone's numbers (1e300, -5).
+        const double slot =
+            std::clamp(std::floor(f.t / width), 0.0, static_cast<double>(buckets - 1));
+        const auto b = static_cast<std::size_t>(slot);
         ++counts[b][f.kind];
         if (events[b].size() >= kEventsPerBucket) {
             ++more[b];

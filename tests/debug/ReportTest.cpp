@@ -341,6 +341,31 @@ TEST(ReportBuilder, BoundsWhatItKeeps) {
     EXPECT_EQ(withNow["default_snapshot"], ReportBuilder::kMaxSnapshots);
 }
 
+TEST(ReportBuilder, HostileValuesNeitherThrowNorBreakTheBuckets) {
+    ReportBuilder b;
+    std::istringstream in(
+        "{\"event\":\"page_fault\",\"t\":1e300,\"kind\":7,\"pfn\":-3,\"va\":\"x\"}\n"
+        "{\"event\":\"page_fault\",\"t\":-5,\"process_id\":99999999999}\n"
+        "{\"event\":\"memory\",\"lists\":[1],\"processes\":{\"a\":1},\"pool_tags\":[1,\"x\"]}\n"
+        "{\"event\":\"process_exit\",\"process_id\":\"1000\",\"peak_commit\":\"many\"}\n"
+        "{\"event\":\"snapshot\",\"processes\":7}\n");
+    ASSERT_TRUE(readTrace(in, b));
+    EXPECT_EQ(b.events(), 5u);
+    Json m;
+    ASSERT_NO_THROW(m = b.model("t", "test"));
+    std::uint64_t counted = 0;
+    for (const Json& bucket : m["timeline"]["buckets"])
+        for (const Json& c : bucket["counts"])
+            counted += c.get<std::uint64_t>();
+    EXPECT_EQ(counted, 2u);  // both faults, in the first and last buckets
+    ASSERT_NO_THROW((void)reportHtml(m));
+    // A number past a double's range is not a trace event, or a time of 0: never a crash.
+    std::istringstream huge("{\"event\":\"page_fault\",\"t\":1e999}\n");
+    ReportBuilder c;
+    (void)readTrace(huge, c);
+    ASSERT_NO_THROW((void)c.model("t", "test"));
+}
+
 TEST(ReportBuilder, ReadTraceNamesTheFirstBadLine) {
     ReportBuilder b;
     std::istringstream good(
