@@ -27,7 +27,31 @@ CLI::App* addReportCommand(CLI::App& app, ReportOptions& options) {
     return cmd;
 }
 
+std::expected<void, std::string> checkReportPath(const std::string& path,
+                                                 const std::string& trace) {
+    namespace fs = std::filesystem;
+    if (path == "-")
+        return std::unexpected("--report writes a file (- is standard output for --trace only)");
+    std::error_code ignored;
+    if (!trace.empty() && trace != "-" &&
+        fs::weakly_canonical(path, ignored) == fs::weakly_canonical(trace, ignored))
+        return std::unexpected(fmt::format("--report and --trace both name {}", path));
+    if (fs::is_directory(path, ignored))
+        return std::unexpected(fmt::format("cannot write the report {}: Is a directory", path));
+    const bool existed = fs::exists(path, ignored);
+    if (!std::ofstream(path, std::ios::out | std::ios::app))
+        return std::unexpected(
+            fmt::format("cannot write the report {}: {}", path, std::strerror(errno)));
+    if (!existed)
+        fs::remove(path, ignored);
+    return {};
+}
+
 int runReportCommand(const ReportOptions& options) {
+    if (std::error_code ignored; std::filesystem::is_directory(options.trace, ignored)) {
+        fmt::print(stderr, "ntoy: cannot read the trace {}: Is a directory\n", options.trace);
+        return kExitUsage;
+    }
     std::ifstream in(options.trace);
     if (!in) {
         fmt::print(stderr, "ntoy: cannot read the trace {}: {}\n", options.trace,
@@ -35,10 +59,16 @@ int runReportCommand(const ReportOptions& options) {
         return kExitUsage;
     }
     kd::ReportBuilder builder;
-    if (auto read = kd::readTrace(in, builder); !read) {
+    auto read = kd::readTrace(in, builder);
+    if (!read) {
         fmt::print(stderr, "ntoy: {}: {}\n", options.trace, read.error());
         return kExitUsage;
     }
+    if (read->cutShort)
+        fmt::print(stderr,
+                   "ntoy: {}: its last line is cut short (a run that was stopped?): the report "
+                   "is of the {} lines before it\n",
+                   options.trace, read->lines);
     if (builder.events() == 0) {
         fmt::print(stderr, "ntoy: {}: the trace has no events\n", options.trace);
         return kExitUsage;

@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <expected>
 #include <string>
 
 namespace ntoy::cli {
@@ -18,5 +19,10 @@ struct ReportOptions {
 
 CLI::App* addReportCommand(CLI::App& app, ReportOptions& options);
 int runReportCommand(const ReportOptions& options);
+
+// Whether `ntoy run --report PATH` (beside `--trace TRACE`, if any) can write its report, asked
+// before the guest runs: a message if not. Changes nothing on disk (an existing file is kept
+// as it is until the report replaces it).
+std::expected<void, std::string> checkReportPath(const std::string& path, const std::string& trace);
 
 }  // namespace ntoy::cli

@@ -131,6 +131,14 @@ struct RunOptions {
 
 int run(const std::string& image, const std::vector<std::string>& args,
         const std::filesystem::path& dlls, const RunOptions& options) {
+    // The report is written when the run ends; a path that cannot be written is refused now,
+    // before the guest runs, as the trace's is.
+    if (!options.reportFile.empty())
+        if (auto usable = ntoy::cli::checkReportPath(options.reportFile, options.traceFile);
+            !usable) {
+            fmt::print(stderr, "ntoy: {}\n", usable.error());
+            return kExitUsage;
+        }
     std::unique_ptr<ntoy::cli::TraceFile> trace;
     if (!options.traceFile.empty()) {
         auto opened = ntoy::cli::TraceFile::open(options.traceFile);
@@ -140,17 +148,9 @@ int run(const std::string& image, const std::vector<std::string>& args,
         }
         trace = std::move(*opened);
     }
-    // The report is written when the run ends; a path that cannot be written is refused now,
-    // before the guest runs, as the trace's is.
     std::unique_ptr<ntoy::kd::ReportBuilder> report;
-    if (!options.reportFile.empty()) {
-        if (!std::ofstream(options.reportFile, std::ios::out | std::ios::trunc)) {
-            fmt::print(stderr, "ntoy: cannot write the report {}: {}\n", options.reportFile,
-                       std::strerror(errno));
-            return kExitUsage;
-        }
+    if (!options.reportFile.empty())
         report = std::make_unique<ntoy::kd::ReportBuilder>();
-    }
     // Declared before the kernel, which may tell its observer of processes it tears down.
     ntoy::kd::TraceWriter tracer;
     if (trace)
@@ -216,8 +216,13 @@ int run(const std::string& image, const std::vector<std::string>& args,
         const std::string title = std::filesystem::path(image).filename().string();
         if (auto written =
                 ntoy::kd::writeReport(options.reportFile, report->model(title, "ntoy run"));
-            !written)
+            !written) {
+            // The run's output is lost: that is the command's failure, whatever the guest did.
             fmt::print(stderr, "ntoy: {}\n", written.error());
+            if (status && options.stats)
+                fmt::print(stderr, "{}\n", statsJson(**kernel, **machine, *status));
+            return kExitUsage;
+        }
     }
     if (!status) {
         fmt::print(stderr, "ntoy: {}: {}\n", image, status.error().message);

@@ -15,12 +15,16 @@ void DebugSession::reportCommand(Words args) {
         return error("usage: .report FILE.html");
     if (report_ == nullptr)
         return error(".report: this session does not record the kernel's events");
+    // The run so far, with the machine's totals at this stop as its latest sample (the last
+    // one taken may be some faults old).
+    kd::ReportBuilder run = *report_;
+    run.event(kd::memorySample(kernel_));
     const kd::Json now = kd::memorySnapshot(kernel_, "now (debugger)");
-    std::string title = report_->firstImage();
+    std::string title = run.firstImage();
     if (const ps::Process* process = kernel_.process())
         title = kd::imageName(*process);
     const std::string path(args[0]);
-    if (auto written = kd::writeReport(path, report_->model(title, "ntoy debug", now)); !written)
+    if (auto written = kd::writeReport(path, run.model(title, "ntoy debug", now)); !written)
         return error(fmt::format(".report: {}", written.error()));
     out_ << fmt::format("report written to {} ({} events so far)\n", path, report_->events());
 }

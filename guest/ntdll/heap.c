@@ -57,13 +57,15 @@
 static RTL_CRITICAL_SECTION heap_list_lock = {(PVOID)(LONG_PTR)-1, -1, 0, NULL, NULL, 0};
 static LIST_ENTRY heap_list = {&heap_list, &heap_list};
 static ULONG heap_count;
-/* PEB.ProcessHeaps: the first 16 slots here, as Windows starts; a larger array from the
- * process heap once they are full (the process heap is always the first). */
+/* PEB.ProcessHeaps: the first 16 slots here, as Windows starts; then arrays of whole pages
+ * straight from NtAllocateVirtualMemory (not from the process heap: this runs under
+ * heap_list_lock, and a thread holding the process heap's lock may be waiting for it). The
+ * process heap is always the first. */
 static PVOID initial_peb_heaps[16];
 
 /* Adds HEAP to PEB.ProcessHeaps, growing the array when it is full; under heap_list_lock.
- * A heap that does not fit (the process heap cannot give a larger array) stays off the PEB's
- * list only: GetProcessHeaps, which walks heap_list, still counts it. */
+ * A heap that does not fit (no memory for a larger array) stays off the PEB's list only:
+ * GetProcessHeaps, which walks heap_list, still counts it. */
 static VOID peb_add_heap(Heap* heap) {
     BYTE* peb = ntoy_current_peb();
     ULONG count = NTOY_FIELD(peb, NTOY_PEB_NUMBER_OF_HEAPS, ULONG);
@@ -75,19 +77,25 @@ static VOID peb_add_heap(Heap* heap) {
         count = 0;
     }
     if (count == maximum) {
-        PVOID process_heap = NTOY_FIELD(peb, NTOY_PEB_PROCESS_HEAP, PVOID);
-        PVOID* larger = process_heap == NULL
-                            ? NULL
-                            : RtlAllocateHeap(process_heap, 0, 2 * maximum * sizeof(PVOID));
-        if (larger == NULL) {
+        PVOID larger = NULL;
+        SIZE_T bytes = (2 * (SIZE_T)maximum * sizeof(PVOID) + 0xFFF) & ~(SIZE_T)0xFFF;
+        if (!NT_SUCCESS(NtAllocateVirtualMemory(NtCurrentProcess(), &larger, 0, &bytes,
+                                                MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE))) {
             return;
         }
         memcpy(larger, heaps, count * sizeof(PVOID));
-        if (heaps != initial_peb_heaps) {
-            RtlFreeHeap(process_heap, 0, heaps);
-        }
+        PVOID* old = heaps;
         heaps = larger;
-        maximum *= 2;
+        maximum = (ULONG)(bytes / sizeof(PVOID));
+        /* The new array is published before the old one goes, so that whoever reads the PEB
+         * (a debugger, a report) never follows a pointer to freed memory. */
+        NTOY_FIELD(peb, NTOY_PEB_PROCESS_HEAPS, PVOID*) = heaps;
+        NTOY_FIELD(peb, NTOY_PEB_MAXIMUM_NUMBER_OF_HEAPS, ULONG) = maximum;
+        if (old != initial_peb_heaps) {
+            PVOID base = old;
+            SIZE_T none = 0;
+            NtFreeVirtualMemory(NtCurrentProcess(), &base, &none, MEM_RELEASE);
+        }
     }
     heaps[count++] = heap;
     NTOY_FIELD(peb, NTOY_PEB_PROCESS_HEAPS, PVOID*) = heaps;

@@ -97,14 +97,26 @@ public:
         }
         done();
     }
-    // Ends the operation even when it unwinds.
-    struct Scope {
-        Memory& m;
-        ~Scope() { m.done(); }
+    // Ends the operation even when it unwinds. Scopes nest: only the outermost ends it, so
+    // that a look at the pool from inside an operation (a trace's sample taken while paging
+    // for it) leaves the operation's pins in place.
+    class Scope {
+    public:
+        explicit Scope(Memory& m) : m_(m) { ++m_.depth_; }
+        ~Scope() {
+            if (--m_.depth_ == 0)
+                m_.done();
+        }
+        Scope(const Scope&) = delete;
+        Scope& operator=(const Scope&) = delete;
+
+    private:
+        Memory& m_;
     };
 
 private:
     static constexpr std::uint64_t kPageMask = kPageSize - 1;
+    unsigned depth_ = 0;  // Scopes open
     struct Entry {
         std::uint64_t page = 1;  // never a page address
         std::byte* host = nullptr;

@@ -94,9 +94,6 @@ std::vector<std::uint64_t> processHeaps(const ps::Process& process) {
 struct ResidentPage {
     std::uint64_t vpn = 0, pfn = 0;
     bool locked = false;
-    // In an image: a page copied on write (its WRITECOPY became READWRITE), the process's
-    // own, as VMMap counts an image's private bytes.
-    bool written = false;
     bool system = false;  // a system page mapped in (KUSER_SHARED_DATA): not in the working set
 };
 
@@ -108,9 +105,7 @@ std::vector<ResidentPage> residentPages(const ps::Process& process) {
         const std::optional<mm::Pte> pte = space.tables().peekPte(va);
         if (!pte || !pte->isValid())
             return;
-        const mm::MmProtection prot = pte->protection();
-        pages.push_back({va.pageNumber(), pte->pfn().value(), space.workingSet().locked(slot),
-                         prot.writable() && !prot.copyOnWrite()});
+        pages.push_back({va.pageNumber(), pte->pfn().value(), space.workingSet().locked(slot)});
     });
     // The system's pages the process maps are drawn too (the processes side by side share
     // them), but count in no working set.
@@ -119,7 +114,7 @@ std::vector<ResidentPage> residentPages(const ps::Process& process) {
             for (std::uint64_t vpn = vad.startVpn; vpn <= vad.endVpn; ++vpn)
                 if (const auto pte = space.tables().peekPte(VirtualAddress(vpn << kPageShift));
                     pte && pte->isValid())
-                    pages.push_back({vpn, pte->pfn().value(), false, false, true});
+                    pages.push_back({vpn, pte->pfn().value(), false, true});
     std::ranges::sort(pages, {}, &ResidentPage::vpn);
     return pages;
 }
@@ -175,28 +170,84 @@ RegionIdentity identify(const ps::Process& process, const mm::Vad& vad,
     return {"Private", ""};
 }
 
-// MEMORY_BASIC_INFORMATION for `va`, or empty where a leaf table on the way is in the paging
-// file: its pages' states cannot be read without paging it in, which a report must not do.
-std::optional<mm::MemoryBasicInformation> queryWithoutPaging(const mm::AddressSpace& space,
-                                                             std::uint64_t va) {
-    try {
-        return mm::queryRegion(space, VirtualAddress(va));
-    } catch (const mm::TableNotResident&) {
-        return std::nullopt;
+// A region as the snapshot lists it: MEMORY_BASIC_INFORMATION, and whether its pages' states
+// could be read at all.
+struct Region {
+    mm::MemoryBasicInformation info{};
+    bool known = true;
+};
+
+// The region at `va` within its leaf table's stretch, when that table is in the paging file:
+// read from the file's copy of the table (peek: no statistics, nothing changes), with
+// queryRegion's rules (a run of pages in one state and protection). Unknown if the copy
+// cannot be read.
+Region fromPagedOutTable(const mm::MemoryManager& mm, const mm::AddressSpace& space,
+                         std::uint64_t va) {
+    const std::uint64_t stretchEnd = (va | (kLeafSpan - 1)) + 1;
+    const mm::Vad* vad = space.vads().find(VirtualAddress(va));
+    Region r;
+    r.info.baseAddress = va;
+    r.info.allocationBase = vad ? vad->start().value() : va;
+    r.info.allocationProtect = vad ? vad->allocationProtect : 0;
+    r.info.type = vad && vad->type == mm::VadType::Image ? mm::mem::kImage : mm::mem::kPrivate;
+    const std::uint64_t end = vad ? std::min(stretchEnd, vad->end().value()) : stretchEnd;
+    r.info.regionSize = end - va;
+    r.info.state = vad ? mm::mem::kCommit : mm::mem::kFree;
+    const auto pde = space.tables().findPde(VirtualAddress(va));
+    const mm::Pte entry = pde ? space.tables().read(*pde) : mm::Pte();
+    std::array<std::byte, kPageSize> table{};
+    if (vad == nullptr || !entry.isPagefile() || mm.pagingFile() == nullptr ||
+        !mm.pagingFile()->peek(entry.pagefileSlot(), table)) {
+        r.known = false;
+        return r;
     }
+    auto pteAt = [&](std::uint64_t at) {
+        std::uint64_t raw = 0;
+        std::memcpy(&raw, table.data() + ((at >> kPageShift) & 511) * 8, sizeof raw);
+        return mm::Pte(raw);
+    };
+    auto stateOf = [](mm::Pte pte) {
+        return pte.isCommitted() ? std::pair{mm::mem::kCommit, pte.protection().toWin32()}
+                                 : std::pair{mm::mem::kReserve, 0u};
+    };
+    const auto first = stateOf(pteAt(va));
+    std::uint64_t runEnd = va + kPageSize;
+    while (runEnd < end && stateOf(pteAt(runEnd)) == first)
+        runEnd += kPageSize;
+    r.info.regionSize = runEnd - va;
+    r.info.state = first.first;
+    r.info.protect = first.second;
+    return r;
 }
 
-// In its place: the rest of the stretch that table maps, as one region of the allocation.
-mm::MemoryBasicInformation unknownStretch(const mm::AddressSpace& space, std::uint64_t va) {
-    const mm::Vad* vad = space.vads().find(VirtualAddress(va));
-    const std::uint64_t stretchEnd = (va | (kLeafSpan - 1)) + 1;
-    mm::MemoryBasicInformation info{};
-    info.baseAddress = va;
-    info.allocationBase = vad ? vad->start().value() : va;
-    info.regionSize = (vad ? std::min(stretchEnd, vad->end().value()) : stretchEnd) - va;
-    info.state = vad ? mm::mem::kCommit : mm::mem::kFree;
-    info.type = vad && vad->type == mm::VadType::Image ? mm::mem::kImage : mm::mem::kPrivate;
-    return info;
+// Every region of the user half, as !address lists them, read without paging anything in:
+// one leaf table's stretch at a time (a walk past it could meet a table in the paging file),
+// the pieces of a region joined again.
+std::vector<Region> regionsOf(const mm::MemoryManager& mm, const mm::AddressSpace& space) {
+    std::vector<Region> regions;
+    for (std::uint64_t va = 0; va <= mm::kHighestUserAddress;) {
+        Region r;
+        try {
+            const std::uint64_t stretchEnd = (va | (kLeafSpan - 1)) + 1;
+            r.info = mm::queryRegion(space, VirtualAddress(va), VirtualAddress(stretchEnd));
+        } catch (const mm::TableNotResident&) {
+            r = fromPagedOutTable(mm, space, va);
+        }
+        va = r.info.baseAddress + r.info.regionSize;
+        if (!regions.empty()) {
+            Region& last = regions.back();
+            const mm::MemoryBasicInformation& a = last.info;
+            const mm::MemoryBasicInformation& b = r.info;
+            if (last.known && r.known && a.baseAddress + a.regionSize == b.baseAddress &&
+                a.state == b.state && a.protect == b.protect && a.type == b.type &&
+                a.allocationBase == b.allocationBase) {
+                last.info.regionSize += b.regionSize;
+                continue;
+            }
+        }
+        regions.push_back(r);
+    }
+    return regions;
 }
 
 Json amountsJson(std::string_view type, const Amounts& a) {
@@ -209,32 +260,28 @@ Json amountsJson(std::string_view type, const Amounts& a) {
                 {"blocks", a.blocks}};
 }
 
-Json processSnapshot(const ps::Process& process, std::uint64_t tableFrames,
-                     std::uint64_t residentTables) {
+Json processSnapshot(const mm::MemoryManager& mm, const ps::Process& process,
+                     std::uint64_t tableFrames, std::uint64_t residentTables) {
     const mm::AddressSpace& space = process.space();
     const std::vector<ResidentPage> pages = residentPages(process);
     const std::vector<std::uint64_t> heaps = processHeaps(process);
     // The working set's pages in [start, end): VMMap's working set, locked and private.
-    auto count = [&](std::uint64_t start, std::uint64_t end, Amounts& a, bool image) {
+    auto count = [&](std::uint64_t start, std::uint64_t end, Amounts& a) {
         auto it = std::ranges::lower_bound(pages, start >> kPageShift, {}, &ResidentPage::vpn);
         for (; it != pages.end() && it->vpn < (end >> kPageShift); ++it) {
             if (it->system)
                 continue;
             a.workingSet += kPageSize;
             a.locked += it->locked ? kPageSize : 0;
-            if (image && it->written)
-                a.privateBytes += kPageSize;
         }
     };
     std::array<Amounts, kSummaryRows.size()> summary{};
     std::vector<std::uint64_t> allocationsSeen;
     Json regions = Json::array();
-    for (std::uint64_t va = 0; va <= mm::kHighestUserAddress;) {
-        const std::optional<mm::MemoryBasicInformation> queried = queryWithoutPaging(space, va);
-        const bool known = queried.has_value();
-        const mm::MemoryBasicInformation info = known ? *queried : unknownStretch(space, va);
+    for (const Region& region : regionsOf(mm, space)) {
+        const mm::MemoryBasicInformation& info = region.info;
+        const bool known = region.known;
         const std::uint64_t end = info.baseAddress + info.regionSize;
-        va = end;
         if (info.state == mm::mem::kFree) {
             Amounts& free = summary[summaryRow("Free")];
             free.size += info.regionSize;
@@ -249,9 +296,12 @@ Json processSnapshot(const ps::Process& process, std::uint64_t tableFrames,
         a.size = info.regionSize;
         const bool committed = info.state == mm::mem::kCommit;
         a.committed = committed && known ? info.regionSize : 0;
-        count(info.baseAddress, end, a, who.type == "Image");
-        if (who.type != "Image")
-            a.privateBytes = a.committed;
+        count(info.baseAddress, end, a);
+        // Private bytes: committed ones, except in an image, where they are the pages copied
+        // on write (whose WRITECOPY became READWRITE), resident or not.
+        const auto prot = mm::MmProtection::fromWin32(info.protect);
+        const bool written = prot && prot->writable() && !prot->copyOnWrite();
+        a.privateBytes = who.type != "Image" || written ? a.committed : 0;
         if (!std::ranges::binary_search(allocationsSeen, info.allocationBase)) {
             allocationsSeen.insert(std::ranges::upper_bound(allocationsSeen, info.allocationBase),
                                    info.allocationBase);
@@ -263,7 +313,7 @@ Json processSnapshot(const ps::Process& process, std::uint64_t tableFrames,
         r["base_hex"] = hex(info.baseAddress);
         r["size"] = info.regionSize;
         r["alloc_base_hex"] = hex(info.allocationBase);
-        r["state"] = committed ? "commit" : "reserve";
+        r["state"] = !known ? "unknown" : committed ? "commit" : "reserve";
         r["type"] = who.type;
         r["protect"] = committed && known ? mm::win32ProtectionName(info.protect) : std::string();
         r["guard"] = committed && (info.protect & kPageGuard) != 0;
@@ -272,8 +322,9 @@ Json processSnapshot(const ps::Process& process, std::uint64_t tableFrames,
         r["working_set"] = a.workingSet;
         r["private"] = a.privateBytes;
         r["locked"] = a.locked;
-        r["details"] =
-            known ? who.details : "states not known: a page table here is in the paging file";
+        r["details"] = known ? who.details
+                             : "states not known: this stretch's page table is in the paging "
+                               "file and could not be read";
         regions.push_back(std::move(r));
     }
     Amounts& tables = summary[summaryRow("Page Table")];
@@ -384,7 +435,7 @@ Json memorySnapshot(Kernel& kernel, const std::string& label) {
                     resident += pfns.entry(pfn).state == mm::PageState::Active ? 1 : 0;
                 }
             });
-        processes.push_back(processSnapshot(*process, frames + inPagingFile, resident));
+        processes.push_back(processSnapshot(mm, *process, frames + inPagingFile, resident));
     }
     // The pools' frames are the ones their regions' leaf tables map.
     enum class TableOf : std::uint8_t { Other, PagedPool, NonpagedPool };

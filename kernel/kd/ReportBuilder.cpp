@@ -4,18 +4,32 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 namespace ntoy::kd {
 namespace {
 
-// A count, address or id: a JSON integer that is not negative (0 otherwise).
-bool isCount(const Json& j) {
-    return j.is_number_unsigned() || (j.is_number_integer() && j.get<std::int64_t>() >= 0);
+constexpr std::array<std::string_view, 8> kListNames = {
+    "Zeroed", "Free", "Standby", "Modified", "ModifiedNoWrite", "Bad", "Active", "Transition"};
+
+// A count, address or id: a JSON integer that is not negative (absent otherwise).
+std::optional<std::uint64_t> count(const Json& j, const char* name) {
+    const auto it = j.find(name);
+    if (it == j.end())
+        return std::nullopt;
+    if (it->is_number_unsigned())
+        return it->get<std::uint64_t>();
+    if (it->is_number_integer() && it->get<std::int64_t>() >= 0)
+        return static_cast<std::uint64_t>(it->get<std::int64_t>());
+    return std::nullopt;
 }
 
 std::uint64_t number(const Json& j, const char* name) {
-    const auto it = j.find(name);
-    return it != j.end() && isCount(*it) ? it->get<std::uint64_t>() : 0;
+    return count(j, name).value_or(0);
+}
+
+std::uint32_t id(const Json& j, const char* name) {
+    return static_cast<std::uint32_t>(std::min<std::uint64_t>(number(j, name), ~0u));
 }
 
 // An event's time; 0 where it has none, or none a clock could give (negative, infinite).
@@ -25,36 +39,129 @@ double time(const Json& j) {
     return std::isfinite(t) && t >= 0 ? t : 0.0;
 }
 
-std::string text(const Json& j, const char* name) {
+// A short text field (names, kinds): at most 64 bytes of it.
+std::string text(const Json& j, const char* name, std::size_t limit = 64) {
     const auto it = j.find(name);
-    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+    return it != j.end() && it->is_string() ? it->get<std::string>().substr(0, limit)
+                                            : std::string();
 }
 
 // Which timeline series a page_fault event adds to: its decision for the refused ones, else
 // its kind.
-std::uint8_t seriesOf(const std::string& kind, const std::string& decision) {
-    const auto& kinds = kFaultKinds;
-    auto index = [&](std::string_view name) {
-        return static_cast<std::uint8_t>(std::ranges::find(kinds, name) - kinds.begin());
+std::uint8_t seriesOf(std::string_view kind, std::string_view decision) {
+    auto index = [](std::string_view name) {
+        return static_cast<std::uint8_t>(std::ranges::find(kFaultKinds, name) -
+                                         kFaultKinds.begin());
     };
     if (decision == "access_violation")
         return index("access violation");
     if (decision == "in_page_error")
         return index("in-page error");
     const std::uint8_t i = index(kind);
-    return i < kinds.size() ? i : index("other");
+    return i < kFaultKinds.size() ? i : index("other");
+}
+
+Json optionalNumber(const std::optional<std::uint64_t>& v) {
+    return v ? Json(*v) : Json(nullptr);
 }
 
 }  // namespace
 
-ReportBuilder::ProcessRecord& ReportBuilder::process(std::uint32_t id) {
+// ---- the fault histogram ---------------------------------------------------------------------
+
+void ReportBuilder::Histogram::Slice::absorb(Slice&& other) {
+    for (std::size_t k = 0; k < counts.size(); ++k)
+        counts[k] += other.counts[k];
+    for (Fault& f : other.events) {
+        if (events.size() < kEventsPerBucket)
+            events.push_back(std::move(f));
+        else
+            ++more;
+    }
+    more += other.more;
+}
+
+void ReportBuilder::Histogram::add(double position, const Fault& f) {
+    // Past the last slice: each pair of slices becomes one, as often as it takes.
+    while (position >= width_ * static_cast<double>(slices_.size()) && std::isfinite(width_ * 2)) {
+        const std::size_t half = slices_.size() / 2;
+        for (std::size_t i = 0; i < half; ++i) {
+            Slice merged = std::move(slices_[2 * i]);
+            merged.absorb(std::move(slices_[2 * i + 1]));
+            slices_[i] = std::move(merged);
+        }
+        for (std::size_t i = half; i < slices_.size(); ++i)
+            slices_[i] = Slice{};
+        width_ *= 2;
+    }
+    const double at =
+        std::clamp(std::floor(position / width_), 0.0, static_cast<double>(slices_.size() - 1));
+    Slice& slice = slices_[static_cast<std::size_t>(at)];
+    ++slice.counts[f.kind];
+    if (slice.events.size() < kEventsPerBucket)
+        slice.events.push_back(f);
+    else
+        ++slice.more;
+}
+
+Json ReportBuilder::Histogram::buckets(double end) const {
+    // The slices up to `end`, joined in pairs (or more) until at most kMaxBuckets remain.
+    std::size_t used = 1;
+    while (used < slices_.size() && width_ * static_cast<double>(used) <= end)
+        ++used;
+    const std::size_t join = (used + kMaxBuckets - 1) / kMaxBuckets;
+    Json out = Json::array();
+    for (std::size_t first = 0; first < used; first += join) {
+        Slice bucket;
+        for (std::size_t i = first; i < std::min(used, first + join); ++i) {
+            Slice copy = slices_[i];
+            bucket.absorb(std::move(copy));
+        }
+        Json events = Json::array();
+        for (const Fault& f : bucket.events) {
+            Json ev;
+            ev["n"] = f.n;
+            ev["t"] = f.t;
+            ev["process_id"] = f.processId;
+            ev["thread_id"] = f.threadId;
+            ev["kind"] = f.traceKind;
+            ev["decision"] = f.decision;
+            ev["access"] = f.access;
+            ev["va_hex"] = fmt::format("{:#x}", f.va);
+            ev["rip_hex"] = fmt::format("{:#x}", f.rip);
+            ev["region"] = f.hasAllocation
+                               ? Json(fmt::format("{} {:#x}", f.image ? "MEM_IMAGE" : "MEM_PRIVATE",
+                                                  f.allocationBase))
+                               : Json(nullptr);
+            ev["result"] = f.hasPfn && f.decision == "resolved"
+                               ? fmt::format("{}: frame {:#x}", f.traceKind, f.pfn)
+                               : fmt::format("{}: {}", f.traceKind, f.decision);
+            events.push_back(std::move(ev));
+        }
+        out.push_back({{"t0", width_ * static_cast<double>(first)},
+                       {"t1", width_ * static_cast<double>(first + join)},
+                       {"counts", bucket.counts},
+                       {"events", std::move(events)},
+                       {"more", bucket.more}});
+    }
+    return out;
+}
+
+// ---- events ----------------------------------------------------------------------------------
+
+bool ReportBuilder::wants(std::string_view event) const {
+    return event == "process_start" || event == "process_exit" || event == "page_fault" ||
+           event == "memory" || event == "snapshot";
+}
+
+ReportBuilder::ProcessRecord& ReportBuilder::process(std::uint32_t processId) {
     // Client ids are not reused within a run (they only go up).
-    for (ProcessRecord& p : processes_)
-        if (p.id == id)
-            return p;
-    processes_.push_back({});
-    processes_.back().id = id;
-    return processes_.back();
+    const auto [it, added] = processIndex_.try_emplace(processId, processes_.size());
+    if (added) {
+        processes_.push_back({});
+        processes_.back().id = processId;
+    }
+    return processes_[it->second];
 }
 
 void ReportBuilder::event(const Json& e) {
@@ -62,16 +169,22 @@ void ReportBuilder::event(const Json& e) {
     lastT_ = std::max(lastT_, time(e));
     const std::string kind = text(e, "event");
     if (kind == "process_start") {
-        ProcessRecord& p = process(static_cast<std::uint32_t>(number(e, "process_id")));
-        p.parentId = static_cast<std::uint32_t>(number(e, "parent_id"));
-        p.image = text(e, "image");
+        ProcessRecord& p = process(id(e, "process_id"));
+        p.parentId = id(e, "parent_id");
+        p.image = text(e, "image", 260);
         p.startT = time(e);
     } else if (kind == "process_exit") {
-        ProcessRecord& p = process(static_cast<std::uint32_t>(number(e, "process_id")));
+        ProcessRecord& p = process(id(e, "process_id"));
         if (p.image.empty())
-            p.image = text(e, "image");
+            p.image = text(e, "image", 260);
         p.exitT = time(e);
-        p.exit = e;
+        p.exitCodeHex = text(e, "exit_code_hex");
+        p.threads = count(e, "threads");
+        p.syscalls = count(e, "syscalls");
+        p.pageFaults = count(e, "page_faults");
+        p.peakCommitExit = count(e, "peak_commit");
+        p.peakWorkingSetExit = count(e, "peak_working_set");
+        p.peakVirtual = count(e, "peak_virtual");
     } else if (kind == "page_fault") {
         addFault(e);
     } else if (kind == "memory") {
@@ -82,28 +195,31 @@ void ReportBuilder::event(const Json& e) {
 }
 
 void ReportBuilder::addFault(const Json& e) {
-    FaultRecord f;
+    Fault f;
     f.t = time(e);
     f.n = number(e, "n");
     f.va = number(e, "va");
     f.rip = number(e, "rip");
-    f.processId = static_cast<std::uint32_t>(number(e, "process_id"));
-    f.threadId = static_cast<std::uint32_t>(number(e, "thread_id"));
+    f.processId = id(e, "process_id");
+    f.threadId = id(e, "thread_id");
     f.access = text(e, "access");
     f.decision = text(e, "decision");
     f.traceKind = text(e, "kind");
     f.kind = seriesOf(f.traceKind, f.decision);
-    if (const auto it = e.find("allocation_base"); it != e.end() && isCount(*it)) {
+    if (const auto base = count(e, "allocation_base")) {
         f.hasAllocation = true;
-        f.allocationBase = it->get<std::uint64_t>();
+        f.allocationBase = *base;
         f.image = text(e, "region_type") == "MEM_IMAGE";
     }
-    if (const auto it = e.find("pfn"); it != e.end() && isCount(*it)) {
+    if (const auto pfn = count(e, "pfn")) {
         f.hasPfn = true;
-        f.pfn = it->get<std::uint64_t>();
+        f.pfn = *pfn;
     }
-    ++process(f.processId).faults[std::string(kFaultKinds[f.kind])];
-    faults_.push_back(std::move(f));
+    if (e.contains("process_id"))  // whose, if it says
+        ++process(f.processId).faults[f.kind];
+    byTime_.add(f.t, f);
+    byNumber_.add(static_cast<double>(faults_), f);
+    ++faults_;
 }
 
 void ReportBuilder::addSample(const Json& e) {
@@ -111,17 +227,23 @@ void ReportBuilder::addSample(const Json& e) {
     s.t = time(e);
     s.commit = number(e, "commit_pages");
     s.pagefileUsed = number(e, "pagefile_used_pages");
+    s.commitLimit = number(e, "commit_limit_pages");
+    s.commitPeak = number(e, "commit_peak_pages");
+    s.pagefilePages = number(e, "pagefile_pages");
     if (const auto it = e.find("lists"); it != e.end() && it->is_object())
-        for (const auto& [name, count] : it->items())
-            s.lists[name] = isCount(count) ? count.get<std::uint64_t>() : 0;
+        for (const std::string_view name : kListNames)
+            if (const auto n = count(*it, std::string(name).c_str()))
+                s.lists.emplace_back(name, *n);
     if (const auto it = e.find("processes"); it != e.end() && it->is_array())
         for (const Json& p : *it) {
-            const auto id = static_cast<std::uint32_t>(number(p, "process_id"));
+            if (!p.is_object() || s.workingSets.size() == kMaxSampleProcesses)
+                continue;
+            const std::uint32_t processId = id(p, "process_id");
             const std::uint64_t ws = number(p, "working_set_pages"),
                                 commit = number(p, "commit_pages");
-            s.workingSets.emplace_back(id, ws);
-            s.commits.emplace_back(id, commit);
-            ProcessRecord& record = process(id);
+            s.workingSets.emplace_back(processId, ws);
+            s.commits.emplace_back(processId, commit);
+            ProcessRecord& record = process(processId);
             record.peakWorkingSet = std::max(record.peakWorkingSet, ws);
             record.peakCommit = std::max(record.peakCommit, commit);
         }
@@ -129,143 +251,172 @@ void ReportBuilder::addSample(const Json& e) {
         s.pagedPool = number(*it, "paged");
         s.nonPagedPool = number(*it, "nonpaged");
     }
-    if (const auto it = e.find("pool_tags"); it != e.end() && it->is_array()) {
-        for (const Json& t : *it)
-            s.tags.push_back(
-                {text(t, "tag"), number(t, "paged_bytes"), number(t, "nonpaged_bytes"),
-                 number(t, "paged_allocs") -
-                     std::min(number(t, "paged_allocs"), number(t, "paged_frees")) +
-                     number(t, "nonpaged_allocs") -
-                     std::min(number(t, "nonpaged_allocs"), number(t, "nonpaged_frees"))});
-        s.tagRows = *it;
-    }
+    if (const auto it = e.find("pool_tags"); it != e.end() && it->is_array())
+        for (const Json& t : *it) {
+            if (!t.is_object() || s.tags.size() == kMaxTags)
+                continue;
+            TagSample tag{text(t, "tag", 8),
+                          number(t, "paged_allocs"),
+                          number(t, "paged_frees"),
+                          number(t, "paged_bytes"),
+                          number(t, "nonpaged_allocs"),
+                          number(t, "nonpaged_frees"),
+                          number(t, "nonpaged_bytes")};
+            if (tagPeaks_.size() < kMaxTags || tagPeaks_.contains(tag.tag)) {
+                auto& [paged, nonpaged] = tagPeaks_[tag.tag];
+                paged = std::max(paged, tag.pagedBytes);
+                nonpaged = std::max(nonpaged, tag.nonPagedBytes);
+            }
+            s.tags.push_back(std::move(tag));
+        }
     if (const auto it = e.find("faults"); it != e.end() && it->is_object())
-        s.faults = *it;
-    samples_.push_back(std::move(s));
+        for (const auto& [name, value] : it->items())
+            if (s.faults.size() < 32 && (value.is_number_unsigned() || value.is_number_integer()))
+                s.faults.emplace_back(name.substr(0, 64), number(*it, name.c_str()));
+    // Every sample counts for the peaks above; every sampleStride_-th is kept, and when twice
+    // kMaxSamples are kept every other one goes and the stride doubles. The latest is kept
+    // apart, so that the last figures are always the run's last.
+    if (samplesSeen_++ % sampleStride_ == 0) {
+        samples_.push_back(s);
+        if (samples_.size() == 2 * kMaxSamples) {
+            std::vector<Sample> half;
+            half.reserve(kMaxSamples);
+            for (std::size_t i = 0; i < samples_.size(); i += 2)
+                half.push_back(std::move(samples_[i]));
+            samples_ = std::move(half);
+            sampleStride_ *= 2;
+        }
+    }
+    latestSample_ = std::move(s);
 }
 
 void ReportBuilder::addSnapshot(const Json& e) {
-    // The first ones and the latest: past the limit, each new one replaces the previous last.
-    if (snapshots_.size() == kMaxSnapshots) {
-        snapshots_.pop_back();
-        ++snapshotsDropped_;
+    Snapshot s{snapshotsSeen_++, e};
+    if (firstSnapshots_.size() < kMaxSnapshots - 2) {
+        firstSnapshots_.push_back(std::move(s));
+        return;
     }
-    snapshots_.push_back(e);
+    const auto processes = e.find("processes");
+    if (processes != e.end() && processes->is_array() && !processes->empty())
+        latestWithProcesses_ = s;
+    latestSnapshot_ = std::move(s);
 }
 
 std::string ReportBuilder::firstImage() const {
     return processes_.empty() ? std::string() : processes_.front().image;
 }
 
-Json ReportBuilder::timeline(double end) const {
-    const auto& kinds = kFaultKinds;
-    const std::size_t buckets =
-        faults_.empty() ? 0 : std::clamp<std::size_t>(faults_.size(), 1, kMaxBuckets);
-    const double width = buckets == 0 || end <= 0 ? 1.0 : end / static_cast<double>(buckets);
-    Json out;
-    Json list = Json::array();
-    std::vector<std::vector<std::uint64_t>> counts(buckets,
-                                                   std::vector<std::uint64_t>(kinds.size()));
-    std::vector<Json> events(buckets, Json::array());
-    std::vector<std::uint64_t> more(buckets);
-    for (const FaultRecord& f : faults_) {
-        // Clamped as a double first: a trace's times are anyone's numbers (1e300, -5).
-        const double slot =
-            std::clamp(std::floor(f.t / width), 0.0, static_cast<double>(buckets - 1));
-        const auto b = static_cast<std::size_t>(slot);
-        ++counts[b][f.kind];
-        if (events[b].size() >= kEventsPerBucket) {
-            ++more[b];
-            continue;
-        }
-        Json ev;
-        ev["n"] = f.n;
-        ev["t"] = f.t;
-        ev["process_id"] = f.processId;
-        ev["thread_id"] = f.threadId;
-        ev["kind"] = f.traceKind;
-        ev["decision"] = f.decision;
-        ev["access"] = f.access;
-        ev["va_hex"] = fmt::format("{:#x}", f.va);
-        ev["rip_hex"] = fmt::format("{:#x}", f.rip);
-        ev["region"] = f.hasAllocation
-                           ? Json(fmt::format("{} {:#x}", f.image ? "MEM_IMAGE" : "MEM_PRIVATE",
-                                              f.allocationBase))
-                           : Json(nullptr);
-        ev["result"] = f.hasPfn ? fmt::format("{}: frame {:#x}", f.traceKind, f.pfn)
-                                : fmt::format("{}: {}", f.traceKind, f.decision);
-        events[b].push_back(std::move(ev));
+// ---- the model -------------------------------------------------------------------------------
+
+std::vector<const ReportBuilder::Sample*> ReportBuilder::keptSamples() const {
+    std::vector<const Sample*> kept;
+    for (const Sample& s : samples_)
+        kept.push_back(&s);
+    // The latest, unless it is the last kept already (the same sample).
+    if (latestSample_ && (kept.empty() || (samplesSeen_ - 1) % sampleStride_ != 0))
+        kept.push_back(&*latestSample_);
+    // Evenly thinned to kMaxSamples, the last kept.
+    if (kept.size() > kMaxSamples) {
+        const std::size_t step = (kept.size() + kMaxSamples - 1) / kMaxSamples;
+        std::vector<const Sample*> thinned;
+        for (std::size_t i = 0; i < kept.size(); ++i)
+            if (i % step == 0 || i + 1 == kept.size())
+                thinned.push_back(kept[i]);
+        kept = std::move(thinned);
     }
-    for (std::size_t b = 0; b < buckets; ++b)
-        list.push_back({{"t0", width * static_cast<double>(b)},
-                        {"t1", width * static_cast<double>(b + 1)},
-                        {"counts", counts[b]},
-                        {"events", std::move(events[b])},
-                        {"more", more[b]}});
-    out["buckets"] = std::move(list);
-    // Samples, thinned evenly to at most kMaxSamples, the last always kept.
+    return kept;
+}
+
+Json ReportBuilder::timeline(double end) const {
+    Json out;
+    // A run whose clock never moved (--schedule deterministic, with no thread waiting) is drawn
+    // against its faults' order instead of time.
+    const bool timed = end > 0;
+    out["axis"] = timed ? "ms" : "fault number";
+    out["buckets"] = faults_ == 0 ? Json::array()
+                     : timed      ? byTime_.buckets(end)
+                                  : byNumber_.buckets(static_cast<double>(faults_));
     Json samples = Json::array();
-    const std::size_t step =
-        samples_.size() <= kMaxSamples ? 1 : (samples_.size() + kMaxSamples - 1) / kMaxSamples;
-    for (std::size_t i = 0; i < samples_.size(); ++i) {
-        if (i % step != 0 && i + 1 != samples_.size())
-            continue;
-        const Sample& s = samples_[i];
-        Json ws = Json::object(), commits = Json::object();
-        for (const auto& [id, pages] : s.workingSets)
-            ws[std::to_string(id)] = pages;
-        for (const auto& [id, pages] : s.commits)
-            commits[std::to_string(id)] = pages;
-        samples.push_back({{"t", s.t},
-                           {"commit_pages", s.commit},
-                           {"pagefile_used_pages", s.pagefileUsed},
-                           {"lists", s.lists},
+    for (const Sample* s : keptSamples()) {
+        Json lists = Json::object(), ws = Json::object(), commits = Json::object();
+        for (const auto& [name, pages] : s->lists)
+            lists[name] = pages;
+        for (const auto& [processId, pages] : s->workingSets)
+            ws[std::to_string(processId)] = pages;
+        for (const auto& [processId, pages] : s->commits)
+            commits[std::to_string(processId)] = pages;
+        samples.push_back({{"t", s->t},
+                           {"commit_pages", s->commit},
+                           {"pagefile_used_pages", s->pagefileUsed},
+                           {"lists", std::move(lists)},
                            {"working_sets", std::move(ws)},
                            {"process_commit", std::move(commits)},
-                           {"pool", {{"paged", s.pagedPool}, {"nonpaged", s.nonPagedPool}}}});
+                           {"pool", {{"paged", s->pagedPool}, {"nonpaged", s->nonPagedPool}}}});
     }
     out["samples"] = std::move(samples);
     return out;
 }
 
 Json ReportBuilder::poolTags() const {
-    // Every tag seen, by its peak bytes.
-    std::map<std::string, std::uint64_t> peak;
-    for (const Sample& s : samples_)
-        for (const TagSample& t : s.tags)
-            peak[t.tag] = std::max(peak[t.tag], t.pagedBytes + t.nonPagedBytes);
-    std::vector<std::string> tags;
-    for (const auto& [tag, bytes] : peak)
-        tags.push_back(tag);
+    // The tags drawn: the kTagsPerPool largest at their peak in each pool; the others' bytes
+    // are summed as "(other)".
+    std::set<std::string> drawn;
+    for (const bool paged : {true, false}) {
+        std::vector<std::pair<std::uint64_t, std::string>> byPeak;
+        for (const auto& [tag, peaks] : tagPeaks_)
+            if (const std::uint64_t peak = paged ? peaks.first : peaks.second; peak > 0)
+                byPeak.emplace_back(peak, tag);
+        std::ranges::sort(byPeak, [](const auto& a, const auto& b) {
+            return a.first != b.first ? a.first > b.first : a.second < b.second;
+        });
+        for (std::size_t i = 0; i < std::min(byPeak.size(), kTagsPerPool); ++i)
+            drawn.insert(byPeak[i].second);
+    }
+    std::vector<std::string> tags(drawn.begin(), drawn.end());
     std::ranges::sort(tags, [&](const std::string& a, const std::string& b) {
-        return peak[a] != peak[b] ? peak[a] > peak[b] : a < b;
+        const auto pa = tagPeaks_.at(a), pb = tagPeaks_.at(b);
+        const std::uint64_t sa = pa.first + pa.second, sb = pb.first + pb.second;
+        return sa != sb ? sa > sb : a < b;
     });
-    std::map<std::string, std::size_t> column;
+    const bool others = tagPeaks_.size() > tags.size() ||
+                        (latestSample_ && latestSample_->tags.size() > tags.size());
+    if (others)
+        tags.push_back("(other)");
+    std::map<std::string, std::size_t, std::less<>> column;
     for (std::size_t i = 0; i < tags.size(); ++i)
         column[tags[i]] = i;
     Json samples = Json::array();
-    const std::size_t step =
-        samples_.size() <= kMaxSamples ? 1 : (samples_.size() + kMaxSamples - 1) / kMaxSamples;
-    for (std::size_t i = 0; i < samples_.size(); ++i) {
-        if (i % step != 0 && i + 1 != samples_.size())
-            continue;
+    for (const Sample* s : keptSamples()) {
         std::vector<std::uint64_t> paged(tags.size()), nonpaged(tags.size()), allocs(tags.size());
-        for (const TagSample& t : samples_[i].tags) {
-            const std::size_t c = column[t.tag];
-            paged[c] = t.pagedBytes;
-            nonpaged[c] = t.nonPagedBytes;
-            allocs[c] = t.allocs;
+        for (const TagSample& t : s->tags) {
+            const auto it = column.find(t.tag);
+            const std::size_t c = it != column.end() ? it->second : tags.size() - 1;
+            if (it == column.end() && !others)
+                continue;
+            paged[c] += t.pagedBytes;
+            nonpaged[c] += t.nonPagedBytes;
+            allocs[c] += t.pagedAllocs - std::min(t.pagedAllocs, t.pagedFrees) + t.nonPagedAllocs -
+                         std::min(t.nonPagedAllocs, t.nonPagedFrees);
         }
-        samples.push_back({{"t", samples_[i].t},
+        samples.push_back({{"t", s->t},
                            {"paged", std::move(paged)},
                            {"nonpaged", std::move(nonpaged)},
                            {"allocs", std::move(allocs)}});
     }
+    Json final = Json::array();
+    if (latestSample_)
+        for (const TagSample& t : latestSample_->tags)
+            final.push_back({{"tag", t.tag},
+                             {"paged_allocs", t.pagedAllocs},
+                             {"paged_frees", t.pagedFrees},
+                             {"paged_bytes", t.pagedBytes},
+                             {"nonpaged_allocs", t.nonPagedAllocs},
+                             {"nonpaged_frees", t.nonPagedFrees},
+                             {"nonpaged_bytes", t.nonPagedBytes}});
     Json out;
     out["tags"] = tags;
     out["samples"] = std::move(samples);
-    out["final"] = samples_.empty() || samples_.back().tagRows.is_null() ? Json::array()
-                                                                         : samples_.back().tagRows;
+    out["final"] = std::move(final);
     return out;
 }
 
@@ -284,77 +435,136 @@ Json ReportBuilder::model(const std::string& title, const std::string& source,
         j["image"] = p.image;
         j["start_t"] = p.startT;
         j["exit_t"] = p.exitT ? Json(*p.exitT) : Json(nullptr);
-        j["exit_code_hex"] = p.exit.contains("exit_code_hex") ? p.exit["exit_code_hex"] : Json();
+        j["exit_code_hex"] = p.exitT ? Json(p.exitCodeHex) : Json(nullptr);
         Json faults = Json::object();
-        for (const std::string_view kind : kFaultKinds) {
-            const auto it = p.faults.find(std::string(kind));
-            faults[std::string(kind)] = it != p.faults.end() ? it->second : 0;
-        }
+        for (std::size_t k = 0; k < kFaultKinds.size(); ++k)
+            faults[std::string(kFaultKinds[k])] = p.faults[k];
         j["faults"] = std::move(faults);
         // The kernel's own figures once the process ended (--stats prints the same); before,
         // what the samples saw.
-        j["peak_commit_pages"] =
-            p.exit.contains("peak_commit") ? p.exit["peak_commit"] : Json(p.peakCommit);
-        j["peak_working_set_pages"] = p.exit.contains("peak_working_set")
-                                          ? p.exit["peak_working_set"]
-                                          : Json(p.peakWorkingSet);
-        for (const char* field : {"threads", "syscalls", "page_faults", "peak_virtual"})
-            j[field] = p.exit.contains(field) ? p.exit[field] : Json(nullptr);
+        j["peak_commit_pages"] = p.peakCommitExit.value_or(p.peakCommit);
+        j["peak_working_set_pages"] = p.peakWorkingSetExit.value_or(p.peakWorkingSet);
+        j["threads"] = optionalNumber(p.threads);
+        j["syscalls"] = optionalNumber(p.syscalls);
+        j["page_faults"] = optionalNumber(p.pageFaults);
+        j["peak_virtual"] = optionalNumber(p.peakVirtual);
         processes.push_back(std::move(j));
     }
     m["processes"] = std::move(processes);
-    Json kinds = Json::array();
-    for (const std::string_view kind : kFaultKinds)
-        kinds.push_back(std::string(kind));
-    m["fault_kinds"] = std::move(kinds);
-    Json totals = Json::object();
+    Json kinds = Json::array(), totals = Json::object();
     std::array<std::uint64_t, kFaultKinds.size()> counted{};
-    for (const FaultRecord& f : faults_)
-        ++counted[f.kind];
-    for (std::size_t k = 0; k < kFaultKinds.size(); ++k)
+    for (const ProcessRecord& p : processes_)
+        for (std::size_t k = 0; k < counted.size(); ++k)
+            counted[k] += p.faults[k];
+    for (std::size_t k = 0; k < kFaultKinds.size(); ++k) {
+        kinds.push_back(std::string(kFaultKinds[k]));
         totals[std::string(kFaultKinds[k])] = counted[k];
+    }
+    m["fault_kinds"] = std::move(kinds);
     m["fault_totals"] = std::move(totals);
     // The kernel's counters as of the last sample: at the end of a run, what --stats prints.
-    m["fault_counters"] = samples_.empty() || samples_.back().faults.is_null()
-                              ? Json::object()
-                              : samples_.back().faults;
+    Json counters = Json::object();
+    if (latestSample_)
+        for (const auto& [name, value] : latestSample_->faults)
+            counters[name] = value;
+    m["fault_counters"] = std::move(counters);
+    // The machine, as the last sample saw it.
+    Json machine = Json::object();
+    if (latestSample_) {
+        std::uint64_t frames = 0;
+        for (const auto& [name, pages] : latestSample_->lists)
+            frames += pages;
+        machine = {{"frames", frames},
+                   {"commit_pages", latestSample_->commit},
+                   {"commit_limit_pages", latestSample_->commitLimit},
+                   {"commit_peak_pages", latestSample_->commitPeak},
+                   {"pagefile_pages", latestSample_->pagefilePages}};
+    }
+    m["machine"] = std::move(machine);
     double end = lastT_;
     if (now)
-        end = std::max(end, now->value("t", 0.0));
+        end = std::max(end, time(*now));
     m["timeline"] = timeline(end);
     m["pool_tags"] = poolTags();
+    // The first snapshots, the latest with a process and the latest, in the order they came.
+    std::vector<const Snapshot*> kept;
+    for (const Snapshot& s : firstSnapshots_)
+        kept.push_back(&s);
+    if (latestWithProcesses_ &&
+        (!latestSnapshot_ || latestSnapshot_->sequence != latestWithProcesses_->sequence))
+        kept.push_back(&*latestWithProcesses_);
+    if (latestSnapshot_)
+        kept.push_back(&*latestSnapshot_);
     Json snapshots = Json::array();
-    for (const Json& s : snapshots_)
-        snapshots.push_back(s);
+    for (const Snapshot* s : kept)
+        snapshots.push_back(s->body);
     if (now)
         snapshots.push_back(*now);
     // The last snapshot with a process in it is what the address-space views open on.
     std::size_t chosen = snapshots.empty() ? 0 : snapshots.size() - 1;
-    for (std::size_t i = snapshots.size(); i-- > 0;)
-        if (!snapshots[i]["processes"].empty()) {
+    for (std::size_t i = snapshots.size(); i-- > 0;) {
+        const auto processesOf = snapshots[i].find("processes");
+        if (processesOf != snapshots[i].end() && processesOf->is_array() && !processesOf->empty()) {
             chosen = i;
             break;
         }
+    }
     m["snapshots"] = std::move(snapshots);
-    m["snapshots_dropped"] = snapshotsDropped_;
+    m["snapshots_dropped"] = snapshotsSeen_ - kept.size();
     m["default_snapshot"] = chosen;
     return m;
 }
 
-std::expected<void, std::string> readTrace(std::istream& in, ReportBuilder& builder) {
+std::expected<TraceRead, std::string> readTrace(std::istream& in, ReportBuilder& builder) {
+    TraceRead read;
     std::string line;
-    for (std::uint64_t number = 1; std::getline(in, line); ++number) {
+    double lastT = 0;
+    std::set<std::uint64_t> started;
+    for (std::uint64_t lineNumber = 1; std::getline(in, line); ++lineNumber) {
         if (line.empty())
             continue;
-        Json e = Json::parse(line, nullptr, false);
-        if (e.is_discarded() || !e.is_object() || !e.contains("event") || !e["event"].is_string())
+        // Depth is checked as it is parsed: copying or printing a value nested thousands deep
+        // would recurse as deep.
+        bool tooDeep = false;
+        Json e = Json::parse(
+            line,
+            [&](int depth, Json::parse_event_t, Json&) {
+                tooDeep |= depth > kMaxTraceDepth;
+                return !tooDeep;
+            },
+            false);
+        if (tooDeep)
+            return std::unexpected(
+                fmt::format("line {}: nested deeper than {} levels", lineNumber, kMaxTraceDepth));
+        const bool event =
+            !e.is_discarded() && e.is_object() && e.contains("event") && e["event"].is_string();
+        if (!event && in.eof()) {  // the last line, with no newline after it
+            read.cutShort = true;
+            break;
+        }
+        if (!event)
             return std::unexpected(fmt::format(
-                "line {}: not a trace event (a JSON object with an \"event\")", number));
+                "line {}: not a trace event (a JSON object with an \"event\")", lineNumber));
+        // Times never go back within a run (events without one, from older traces, pass).
+        if (const auto it = e.find("t"); it != e.end() && it->is_number()) {
+            const double t = time(e);
+            if (t < lastT)
+                return std::unexpected(fmt::format(
+                    "line {}: its time ({} ms) is before the line's before it ({} ms): two "
+                    "traces joined?",
+                    lineNumber, t, lastT));
+            lastT = t;
+        }
+        if (e["event"] == "process_start" && !started.insert(number(e, "process_id")).second)
+            return std::unexpected(
+                fmt::format("line {}: process {} starts a second time: two traces joined?",
+                            lineNumber, number(e, "process_id")));
         builder.event(e);
+        ++read.lines;
     }
     if (in.bad())
         return std::unexpected("the trace could not be read");
-    return {};
+    return read;
 }
 
 }  // namespace ntoy::kd

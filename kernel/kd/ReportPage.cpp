@@ -22,11 +22,27 @@ struct Piece {
 
 std::string reportHtml(const Json& model) {
     // Names from the guest's files need not be UTF-8: such bytes become U+FFFD rather than
-    // failing the report. "</" is written "<\/" (the same JSON string) so that no text in the
-    // model can close the script element holding it.
-    std::string data = model.dump(-1, ' ', false, Json::error_handler_t::replace);
-    for (std::size_t at = 0; (at = data.find("</", at)) != std::string::npos; at += 3)
-        data.replace(at, 2, "<\\/");
+    // failing the report. Every <, > and & (only ever inside JSON strings) is written as its
+    // \u escape, the same string to JSON, so that no text in the model can end the script
+    // element holding it or open a comment ("<!--<script>") that would swallow the end.
+    const std::string dumped = model.dump(-1, ' ', false, Json::error_handler_t::replace);
+    std::string data;
+    data.reserve(dumped.size() + dumped.size() / 16);
+    for (const char c : dumped) {
+        switch (c) {
+            case '<':
+                data += "\\u003c";
+                break;
+            case '>':
+                data += "\\u003e";
+                break;
+            case '&':
+                data += "\\u0026";
+                break;
+            default:
+                data += c;
+        }
+    }
     // Each placeholder is found in the template itself, so that nothing inserted is taken for
     // one.
     std::array<Piece, 4> pieces = {{{"/*NTOY:CSS*/", kReportCss},

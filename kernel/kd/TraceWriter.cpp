@@ -80,7 +80,9 @@ void putOrigin(Json& j, const ke::EventOrigin& origin) {
 }  // namespace
 
 void StreamSink::event(const Json& e) {
-    out_ << e.dump() << '\n';
+    // Names from the guest's files need not be UTF-8: such bytes become U+FFFD rather than
+    // an exception in the middle of the kernel's work.
+    out_ << e.dump(-1, ' ', false, Json::error_handler_t::replace) << '\n';
     if (flush_ == Flush::EachEvent)
         out_.flush();
 }
@@ -95,6 +97,10 @@ void TraceWriter::write(Json& j) {
         j["t"] = static_cast<double>(kernel_->clock().interruptTime()) / 10'000.0;
     for (TraceSink* sink : sinks_)
         sink->event(j);
+}
+
+bool TraceWriter::wanted(std::string_view event) const {
+    return std::ranges::any_of(sinks_, [&](const TraceSink* sink) { return sink->wants(event); });
 }
 
 void TraceWriter::sample() {
@@ -149,6 +155,11 @@ void TraceWriter::processStart(const ps::Process& process) {
 }
 
 void TraceWriter::pageFault(const ke::PageFaultEvent& e) {
+    ++faultsSinceSample_;
+    if (!wanted("page_fault")) {
+        sampleIfDue();
+        return;
+    }
     const mm::PageFaultOutcome& o = e.outcome;
     Json j;
     j["event"] = "page_fault";
@@ -169,11 +180,14 @@ void TraceWriter::pageFault(const ke::PageFaultEvent& e) {
     put(j, "pte_after", o.after.raw());
     putOptional(j, "pfn", o.after.hasFrame() ? std::optional(o.after.pfn().value()) : std::nullopt);
     write(j);
-    ++faultsSinceSample_;
     sampleIfDue();
 }
 
 void TraceWriter::systemCall(const ke::SystemCallEvent& e) {
+    if (!wanted("syscall")) {
+        sampleIfDue();
+        return;
+    }
     Json j;
     j["event"] = "syscall";
     putOrigin(j, e.origin);
@@ -194,6 +208,10 @@ void TraceWriter::systemCall(const ke::SystemCallEvent& e) {
 }
 
 void TraceWriter::exception(const ke::ExceptionEvent& e) {
+    if (!wanted("exception")) {
+        sampleIfDue();
+        return;
+    }
     const ke::ExceptionRecord& r = e.record;
     const std::size_t count =
         std::min<std::size_t>(r.numberParameters, std::size(r.exceptionInformation));
@@ -211,6 +229,10 @@ void TraceWriter::exception(const ke::ExceptionEvent& e) {
 }
 
 void TraceWriter::threadStart(const ps::Thread& thread) {
+    if (!wanted("thread_start")) {
+        sampleIfDue();
+        return;
+    }
     Json j;
     j["event"] = "thread_start";
     putOrigin(j, {thread.process().id(), thread.id()});
@@ -222,6 +244,10 @@ void TraceWriter::threadStart(const ps::Thread& thread) {
 }
 
 void TraceWriter::threadExit(const ps::Thread& thread) {
+    if (!wanted("thread_exit")) {
+        sampleIfDue();
+        return;
+    }
     Json j;
     j["event"] = "thread_exit";
     putOrigin(j, {thread.process().id(), thread.id()});
@@ -230,7 +256,11 @@ void TraceWriter::threadExit(const ps::Thread& thread) {
     sampleIfDue();
 }
 
+// Trims and paging I/O happen inside the pager's work: no sample is taken there (a sample
+// reads the pool, which may be what the pager is working for).
 void TraceWriter::trim(ke::EventOrigin origin, const ps::Process& owner, const mm::TrimEvent& e) {
+    if (!wanted("trim"))
+        return;
     Json j;
     j["event"] = "trim";
     putOrigin(j, origin);
@@ -242,10 +272,11 @@ void TraceWriter::trim(ke::EventOrigin origin, const ps::Process& owner, const m
                   : e.reason == mm::TrimReason::PageTables ? "page_tables"
                                                            : "hard_maximum";
     write(j);
-    sampleIfDue();
 }
 
 void TraceWriter::pageIo(ke::EventOrigin origin, const mm::PageIoEvent& e) {
+    if (!wanted(e.write ? "page_write" : "page_read"))
+        return;
     Json j;
     j["event"] = e.write ? "page_write" : "page_read";
     putOrigin(j, origin);
@@ -253,7 +284,6 @@ void TraceWriter::pageIo(ke::EventOrigin origin, const mm::PageIoEvent& e) {
     j["pages"] = e.pages;
     j["ok"] = e.ok;
     write(j);
-    sampleIfDue();
 }
 
 void TraceWriter::processExit(const ps::Process& process, std::uint32_t exitStatus) {

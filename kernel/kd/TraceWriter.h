@@ -26,6 +26,9 @@ class TraceSink {
 public:
     virtual ~TraceSink() = default;
     virtual void event(const Json& e) = 0;
+    // Whether it wants events of this kind (`event`'s value): the writer builds none that no
+    // sink wants.
+    virtual bool wants(std::string_view /*event*/) const { return true; }
     // The process ended, or the run: a good moment to write buffered lines out.
     virtual void flush() {}
 };
@@ -71,6 +74,7 @@ public:
 
 private:
     void write(Json& j);
+    bool wanted(std::string_view event) const;
     void sample();
     void sampleIfDue();
 

@@ -8,7 +8,8 @@
 
 namespace ntoy::mm {
 
-MemoryBasicInformation queryRegion(const AddressSpace& space, VirtualAddress address) {
+MemoryBasicInformation queryRegion(const AddressSpace& space, VirtualAddress address,
+                                   VirtualAddress limit) {
     constexpr std::uint64_t kFirstNonUser = kHighestUserAddress + 1;
     MemoryBasicInformation info{};
     const VirtualAddress page = address.pageBase();
@@ -35,17 +36,17 @@ MemoryBasicInformation queryRegion(const AddressSpace& space, VirtualAddress add
     // whose leaf table is missing (skipped by the walk) are reserved.
     std::optional<VirtualAddress> runEnd;
     VirtualAddress unseen = page + kPageSize;
-    space.tables().forEachLeaf(unseen, vad->end(),
-                               [&](VirtualAddress va, PhysicalAddress, Pte pte) {
-                                   if (va != unseen && !reserved)
-                                       runEnd = unseen;
-                                   else if (stateOf(pte) != first)
-                                       runEnd = va;
-                                   unseen = va + kPageSize;
-                                   return !runEnd;
-                               });
+    const VirtualAddress end = std::min(vad->end(), std::max(limit, unseen));
+    space.tables().forEachLeaf(unseen, end, [&](VirtualAddress va, PhysicalAddress, Pte pte) {
+        if (va != unseen && !reserved)
+            runEnd = unseen;
+        else if (stateOf(pte) != first)
+            runEnd = va;
+        unseen = va + kPageSize;
+        return !runEnd;
+    });
     if (!runEnd)
-        runEnd = reserved ? vad->end() : unseen;
+        runEnd = reserved ? end : unseen;
     info.regionSize = *runEnd - page;
     info.state = first.first;
     info.protect = first.second;

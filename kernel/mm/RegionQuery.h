@@ -32,8 +32,11 @@ struct MemoryBasicInformation {
 };
 static_assert(sizeof(MemoryBasicInformation) == 48);
 
-// The region containing `address`, which must be a user address.
-MemoryBasicInformation queryRegion(const AddressSpace& space, VirtualAddress address);
+// The region containing `address`, which must be a user address. With `limit`, a region in an
+// allocation ends there at the latest (a reader that must not page walks one leaf table at a
+// time: a walk past it could meet a table in the paging file).
+MemoryBasicInformation queryRegion(const AddressSpace& space, VirtualAddress address,
+                                   VirtualAddress limit = VirtualAddress(~0ull));
 
 // MEMORY_REGION_INFORMATION, x64. Windows sets no RegionType flag for private memory nor for
 // the views Wine's test_query_region_information queries; neither does ntoy for an image.

@@ -1,5 +1,9 @@
 #include "tests/debug/LiveKernel.h"
 
+#include <filesystem>
+
+#include "kernel/mm/PagingFile.h"
+
 #include <gtest/gtest.h>
 
 namespace ntoy::test {
@@ -27,15 +31,26 @@ std::string imagePath(const std::string& name) {
 }
 
 std::unique_ptr<LiveKernel> LiveKernel::load(const std::string& image,
-                                             const std::vector<std::string>& args) {
+                                             const std::vector<std::string>& args,
+                                             std::uint64_t ram, std::uint64_t pagefilePages) {
     auto live = std::unique_ptr<LiveKernel>(new LiveKernel());
-    auto machine = emu::Machine::create(64ull << 20);
+    auto machine = emu::Machine::create(ram);
     if (!machine) {
         ADD_FAILURE() << machine.error();
         return nullptr;
     }
     live->machine_ = std::move(*machine);
-    auto kernel = Kernel::boot(*live->machine_);
+    std::unique_ptr<mm::PagingFile> pagefile;
+    if (pagefilePages != 0) {
+        auto created =
+            mm::PagingFile::create(pagefilePages, std::filesystem::temp_directory_path());
+        if (!created) {
+            ADD_FAILURE() << created.error();
+            return nullptr;
+        }
+        pagefile = std::move(*created);
+    }
+    auto kernel = Kernel::boot(*live->machine_, {}, std::move(pagefile));
     if (!kernel) {
         ADD_FAILURE() << kernel.error();
         return nullptr;

@@ -27,9 +27,12 @@ struct CapturedFault {
 
 class LiveKernel {
 public:
-    // Boots 64 MiB and loads images/IMAGE with `args`; fails the test (nullptr) if it cannot.
+    // Boots `ram` bytes (with a paging file of `pagefilePages` pages, if any) and loads
+    // images/IMAGE with `args`; fails the test (nullptr) if it cannot.
     static std::unique_ptr<LiveKernel> load(const std::string& image,
-                                            const std::vector<std::string>& args = {});
+                                            const std::vector<std::string>& args = {},
+                                            std::uint64_t ram = 64ull << 20,
+                                            std::uint64_t pagefilePages = 0);
     ~LiveKernel();
 
     Kernel& kernel() { return *kernel_; }

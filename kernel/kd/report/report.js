@@ -315,7 +315,7 @@
   function chartAvailable() { return typeof window.Chart === 'function'; }
   function makeChart(view, canvas, config) {
     if (!chartAvailable()) {
-      canvas.replaceWith(note('Charts are unavailable: Chart.js did not load.'));
+      canvas.replaceWith(note('No chart: this ntoy was built without Chart.js (Debian\'s libjs-chart.js; ./ntoy.sh installs it). The tables hold every number.'));
       return null;
     }
     config.options = Object.assign({ animation: false, responsive: true, maintainAspectRatio: false }, config.options || {});
@@ -385,9 +385,15 @@
     const meta = [
       ['Source', String(M.source || 'unknown')],
       ['Page size', fmtBytes(M.page_size || 4096)],
-      ['Snapshots', String(snaps.length)],
+      ['Snapshots', String(snaps.length) + (num(M.snapshots_dropped) > 0 ? ' (' + fmtInt(M.snapshots_dropped) + ' more not kept)' : '')],
     ];
     if (end > 0) meta.push(['Run length', fmtMs(end) + ' ms']);
+    const mach = M.machine || {};
+    const page = num(M.page_size) || 4096;
+    if (num(mach.frames) > 0) meta.push(['RAM', fmtBytes(num(mach.frames) * page)]);
+    if (num(mach.commit_limit_pages) > 0)
+      meta.push(['Commit peak / limit', fmtInt(mach.commit_peak_pages) + ' / ' + fmtInt(mach.commit_limit_pages) + ' pages']);
+    if (num(mach.pagefile_pages) > 0) meta.push(['Paging file', fmtBytes(num(mach.pagefile_pages) * page)]);
     const dl = el('dl', { class: 'meta', id: 'report-meta' });
     for (const [k, v] of meta) { dl.appendChild(el('dt', { text: k })); dl.appendChild(el('dd', { text: v })); }
     head.appendChild(dl);
@@ -395,7 +401,8 @@
     const ul = el('ul', { class: 'proc-chips', id: 'report-processes' });
     if (!procs.length) ul.appendChild(el('li', { class: 'muted', text: 'No processes.' }));
     for (const p of procs) {
-      const life = fmtMs(p.start_t) + '\u2013' + (p.exit_t == null ? 'running' : fmtMs(p.exit_t)) + ' ms';
+      const life = p.exit_t == null ? 'from ' + fmtMs(p.start_t) + ' ms, running'
+        : fmtMs(p.start_t) + '\u2013' + fmtMs(p.exit_t) + ' ms';
       const exit = p.exit_code_hex == null ? '' : 'exit ' + p.exit_code_hex;
       const li = el('li', { 'data-process-id': p.process_id, title: 'parent ' + p.parent_id }, [
         el('b', { text: String(p.process_id) }), ' ', el('span', { class: 'img', text: String(p.image || '') }),
@@ -551,8 +558,9 @@
         row.classList.add('selected');
         if (scroll) {
           const wrapTop = regWrap.getBoundingClientRect().top;
+          // Only the table scrolls: the page stays put, so that a double-click's second click
+          // still lands on the map.
           regWrap.scrollTop += row.getBoundingClientRect().top - wrapTop - regWrap.clientHeight / 3;
-          regWrap.scrollIntoView({ block: 'nearest' });
         }
       }
     }
@@ -1354,6 +1362,10 @@
     const fc = card('Page faults over time', 'Faults per kind in equal time slices of the run. Click a bar to list the faults in that slice.');
     sec.appendChild(fc);
     const panel = el('div', { id: 'bucket-panel', class: 'bucket-panel' });
+    // Slices are of time, or of the faults' order when the run's clock never moved.
+    const byTime = !(M.timeline && M.timeline.axis === 'fault number');
+    const sliceText = (b) => (byTime ? fmtMs(b.t0) + '\u2013' + fmtMs(b.t1) + ' ms'
+      : 'faults ' + (Math.round(num(b.t0)) + 1) + '\u2013' + Math.round(num(b.t1)));
     let faultChart = null;
     let selectedBucket = -1;
     guard('timeline: faults', () => {
@@ -1382,7 +1394,7 @@
         faultChart = makeChart('timeline', canvas, {
           type: 'bar',
           data: {
-            labels: buckets.map((b) => fmtMs(b.t0)),
+            labels: buckets.map((b) => (byTime ? fmtMs(b.t0) : String(Math.round(num(b.t0)) + 1))),
             datasets: kinds.map((k, i) => ({
               label: k,
               data: buckets.map((b) => num(arr(b.counts)[i])),
@@ -1396,7 +1408,7 @@
           options: {
             interaction: { mode: 'index', intersect: false },
             scales: {
-              x: { stacked: true, title: { display: true, text: 'bucket start (ms)' }, ticks: { maxRotation: 0, autoSkip: true, autoSkipPadding: 12 }, grid: { display: false } },
+              x: { stacked: true, title: { display: true, text: byTime ? 'slice start (ms)' : 'fault number (the run\'s clock did not move)' }, ticks: { maxRotation: 0, autoSkip: true, autoSkipPadding: 12 }, grid: { display: false } },
               y: { stacked: true, beginAtZero: true, title: { display: true, text: 'faults' }, ticks: { precision: 0 } },
             },
             plugins: {
@@ -1405,11 +1417,11 @@
                 filter: (item) => item.raw > 0,
                 callbacks: {
                   title: (items) => {
-                    const b = buckets[items[0].dataIndex];
-                    return b ? fmtMs(b.t0) + '\u2013' + fmtMs(b.t1) + ' ms' : '';
+                    const b = items.length ? buckets[items[0].dataIndex] : null;
+                    return b ? sliceText(b) : '';
                   },
                   footer: (items) => {
-                    const b = buckets[items[0].dataIndex];
+                    const b = items.length ? buckets[items[0].dataIndex] : null;
                     return b ? 'total ' + arr(b.counts).reduce((a, c) => a + num(c), 0) + ' \u00b7 click for the list' : '';
                   },
                 },
@@ -1439,7 +1451,7 @@
       if (faultChart) faultChart.draw();
       const events = arr(b.events);
       const total = arr(b.counts).reduce((a, c) => a + num(c), 0);
-      let h = '<h3>Bucket ' + (i + 1) + ' of ' + buckets.length + ': ' + fmtMs(b.t0) + '\u2013' + fmtMs(b.t1) + ' ms \u00b7 ' +
+      let h = '<h3>Slice ' + (i + 1) + ' of ' + buckets.length + ': ' + sliceText(b) + ' \u00b7 ' +
         fmtInt(total) + ' fault' + (total === 1 ? '' : 's') + (initial ? ' <span class="muted">(the busiest; click a bar for another)</span>' : '') + '</h3>';
       if (!events.length && !num(b.more)) {
         h += '<p class="note">No faults in this time slice.</p>';
@@ -1583,7 +1595,7 @@
           c += '<tr data-kind="' + esc(k) + '"><td class="mono">' + esc(k) + '</td><td class="num" data-kind="' + esc(k) + '" data-value="' + v + '">' + fmtInt(v) + '</td></tr>';
         });
         c += '</tbody></table>';
-        ft.appendChild(note('The kernel\'s fault counters at the end of the run (--stats prints the same): they count kernel-mode faults too, and a page-table fault nested in a user fault.'));
+        ft.appendChild(note('The kernel\'s own fault counters as of the last memory sample (at the end of a run, what --stats prints). They count what each fault\'s handler did, so they differ from the events above: kernel-mode faults on paged pool and page-table faults nested in a user fault are counted, and a copy-on-write fault on a page that was not resident counts as the fault that brought it back.'));
         ft.appendChild(el('div', { class: 'table-wrap', html: c }));
       }
 
@@ -1597,7 +1609,8 @@
         '<th class="num" data-type="num">Peak commit (pages)</th><th class="num" data-type="num">Peak WS (pages)</th><th class="num" data-type="num">Faults</th></tr></thead><tbody>';
       for (const pr of procs) {
         const faults = pr.faults || {};
-        const ftotal = Object.keys(faults).reduce((a, k) => a + num(faults[k]), 0);
+        // The kernel's count once the process ended (--stats prints it); before, its events.
+        const ftotal = pr.page_faults != null ? num(pr.page_faults) : Object.keys(faults).reduce((a, k) => a + num(faults[k]), 0);
         const breakdown = Object.keys(faults).filter((k) => num(faults[k]) > 0).map((k) => k + ': ' + faults[k]).join(', ');
         const code = pr.exit_code_hex == null ? '' : String(pr.exit_code_hex);
         p += '<tr data-process-id="' + esc(pr.process_id) + '">' +

@@ -1,0 +1,1 @@
+/* ntoy was built without Chart.js (Debian's libjs-chart.js): this report has no charts. */
