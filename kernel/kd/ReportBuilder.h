@@ -46,6 +46,7 @@ public:
     void event(const Json& e) override;
     // Only the kinds it draws: the writer builds no others for it.
     bool wants(std::string_view event) const override;
+    bool wantsEveryField() const override { return false; }
 
     // The model. `now`, if given, is one more snapshot, the latest (the debugger's).
     Json model(const std::string& title, const std::string& source,

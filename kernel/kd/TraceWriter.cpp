@@ -161,24 +161,46 @@ void TraceWriter::pageFault(const ke::PageFaultEvent& e) {
         return;
     }
     const mm::PageFaultOutcome& o = e.outcome;
+    // The fields for people (hex beside numbers, the decision in words, the PTEs) only when a
+    // sink keeps them: the report builder reads the numbers alone, and faults are many.
+    const bool full = std::ranges::any_of(sinks_, [](const TraceSink* sink) {
+        return sink->wants("page_fault") && sink->wantsEveryField();
+    });
+    const std::optional<std::uint64_t> base =
+        e.vad ? std::optional(e.vad->start().value()) : std::nullopt;
+    const std::optional<std::uint64_t> pfn =
+        o.after.hasFrame() ? std::optional(o.after.pfn().value()) : std::nullopt;
     Json j;
     j["event"] = "page_fault";
     putOrigin(j, e.origin);
     j["n"] = e.number;
-    put(j, "va", e.cr2);
-    put(j, "rip", e.rip);
-    j["error_code"] = e.errorCode;
+    if (full) {
+        put(j, "va", e.cr2);
+        put(j, "rip", e.rip);
+        j["error_code"] = e.errorCode;
+    } else {
+        j["va"] = e.cr2;
+        j["rip"] = e.rip;
+    }
     j["access"] = mm::accessKindName(o.access);
     j["kind"] = mm::faultKindName(o.kind);
     j["decision"] = responseName(o.response);
-    j["result"] = faultDecision(o);
-    putOptional(j, "allocation_base", e.vad ? std::optional(e.vad->start().value()) : std::nullopt);
+    if (full) {
+        j["result"] = faultDecision(o);
+        putOptional(j, "allocation_base", base);
+    } else {
+        j["allocation_base"] = base ? Json(*base) : Json(nullptr);
+    }
     j["region_type"] = !e.vad                              ? Json(nullptr)
                        : e.vad->type == mm::VadType::Image ? Json("MEM_IMAGE")
                                                            : Json("MEM_PRIVATE");
-    put(j, "pte_before", o.before.raw());
-    put(j, "pte_after", o.after.raw());
-    putOptional(j, "pfn", o.after.hasFrame() ? std::optional(o.after.pfn().value()) : std::nullopt);
+    if (full) {
+        put(j, "pte_before", o.before.raw());
+        put(j, "pte_after", o.after.raw());
+        putOptional(j, "pfn", pfn);
+    } else {
+        j["pfn"] = pfn ? Json(*pfn) : Json(nullptr);
+    }
     write(j);
     sampleIfDue();
 }

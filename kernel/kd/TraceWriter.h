@@ -29,6 +29,9 @@ public:
     // Whether it wants events of this kind (`event`'s value): the writer builds none that no
     // sink wants.
     virtual bool wants(std::string_view /*event*/) const { return true; }
+    // Whether it keeps the fields only people read (the "_hex" text beside numbers, a page
+    // fault's decision in words and its PTEs): a sink that reads numbers alone says no.
+    virtual bool wantsEveryField() const { return true; }
     // The process ended, or the run: a good moment to write buffered lines out.
     virtual void flush() {}
 };

@@ -934,8 +934,10 @@
       ctx.fillText(lt, 2, 10);
       ctx.fillText(rt, W - ctx.measureText(rt).width - 2, 10);
       const full = st.v0 <= 0 && st.v1 >= domainEnd();
-      rangeLabel.textContent = (full ? 'Whole user half' : 'Showing ' + hex(a0) + ' \u2013 ' + hex(a1)) + ' \u00b7 ' +
-        fmtBytes(a1 - a0) + ' of address space' + (st.mode === 'compressed' ? ' (free gaps dropped)' : '');
+      // Compressed, the view's width is the regions' bytes in it (the gaps are drawn thin).
+      const shown = st.mode === 'compressed' ? fmtBytes(st.v1 - st.v0) + ' of regions (free gaps dropped)'
+        : fmtBytes(a1 - a0) + ' of address space';
+      rangeLabel.textContent = (full ? 'Whole user half' : 'Showing ' + hex(a0) + ' \u2013 ' + hex(a1)) + ' \u00b7 ' + shown;
     }
 
     let pending = false;
