@@ -26,7 +26,10 @@ constexpr std::string_view kPrompt = "ntoy> ";
 }  // namespace
 
 CLI::App* addDebugCommand(CLI::App& app, DebugOptions& options) {
-    auto* cmd = app.add_subcommand("debug", "Debug a guest: step through its page faults");
+    auto* cmd = app.add_subcommand(
+        "debug",
+        "Debug a guest: step through its page faults (help, at the prompt, lists the commands; "
+        ".report FILE.html writes a report of the machine at a stop)");
     addRamOption(*cmd, options.ram);
     addPagefileOptions(*cmd, options.pagefile);
     cmd->add_option("--batch", options.batchFile,
