@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
 #include "kernel/ExitStatus.h"
 #include "kernel/kd/ReportBuilder.h"
 #include "kernel/kd/ReportPage.h"
@@ -27,27 +29,44 @@ CLI::App* addReportCommand(CLI::App& app, ReportOptions& options) {
     return cmd;
 }
 
+namespace {
+
+// The same file, however each is spelled (relative, with ./ or .., through a symbolic link),
+// whether or not it exists yet.
+bool sameFile(const std::string& a, const std::string& b) {
+    namespace fs = std::filesystem;
+    std::error_code ignored;
+    return fs::weakly_canonical(fs::absolute(a, ignored), ignored) ==
+           fs::weakly_canonical(fs::absolute(b, ignored), ignored);
+}
+
+}  // namespace
+
 std::expected<void, std::string> checkReportPath(const std::string& path,
                                                  const std::string& trace) {
     namespace fs = std::filesystem;
     if (path == "-")
         return std::unexpected("--report writes a file (- is standard output for --trace only)");
-    std::error_code ignored;
-    if (!trace.empty() && trace != "-" &&
-        fs::weakly_canonical(path, ignored) == fs::weakly_canonical(trace, ignored))
+    if (!trace.empty() && trace != "-" && sameFile(path, trace))
         return std::unexpected(fmt::format("--report and --trace both name {}", path));
+    std::error_code ignored;
     if (fs::is_directory(path, ignored))
         return std::unexpected(fmt::format("cannot write the report {}: Is a directory", path));
-    const bool existed = fs::exists(path, ignored);
-    if (!std::ofstream(path, std::ios::out | std::ios::app))
+    // Nothing is created or changed: an existing file (or what a symbolic link names) must be
+    // writable, else its folder.
+    const bool exists = fs::exists(path, ignored);
+    const fs::path folder = fs::absolute(path, ignored).parent_path();
+    if (::access(exists ? path.c_str() : folder.c_str(), W_OK) != 0)
         return std::unexpected(
             fmt::format("cannot write the report {}: {}", path, std::strerror(errno)));
-    if (!existed)
-        fs::remove(path, ignored);
     return {};
 }
 
 int runReportCommand(const ReportOptions& options) {
+    if (sameFile(options.trace, options.output)) {
+        fmt::print(stderr, "ntoy: the report would replace its own trace {}\n", options.trace);
+        return kExitUsage;
+    }
     if (std::error_code ignored; std::filesystem::is_directory(options.trace, ignored)) {
         fmt::print(stderr, "ntoy: cannot read the trace {}: Is a directory\n", options.trace);
         return kExitUsage;

@@ -217,9 +217,14 @@ int run(const std::string& image, const std::vector<std::string>& args,
         if (auto written =
                 ntoy::kd::writeReport(options.reportFile, report->model(title, "ntoy run"));
             !written) {
-            // The run's output is lost: that is the command's failure, whatever the guest did.
+            // The run's output is lost: that is the command's failure, whatever the guest did,
+            // unless the run failed worse (the machine, a bug check), which is said too.
             fmt::print(stderr, "ntoy: {}\n", written.error());
-            if (status && options.stats)
+            if (!status) {
+                fmt::print(stderr, "ntoy: {}: {}\n", image, status.error().message);
+                return std::max(kExitUsage, ntoy::exitStatusFor(status.error()));
+            }
+            if (options.stats)
                 fmt::print(stderr, "{}\n", statsJson(**kernel, **machine, *status));
             return kExitUsage;
         }

@@ -95,7 +95,10 @@ public:
             if (Stable& s = stable_[(page >> kPageShift) % stable_.size()]; s.page == page)
                 s = {};
         }
-        done();
+        // Their host addresses go; the pins only if no enclosing operation still needs its own.
+        cache_.fill({});
+        if (depth_ <= 1)
+            system_.unpinAll();
     }
     // Ends the operation even when it unwinds. Scopes nest: only the outermost ends it, so
     // that a look at the pool from inside an operation (a trace's sample taken while paging
@@ -144,6 +147,7 @@ private:
         Entry& e = cache_[next_++ % cache_.size()];
         if (e.host != nullptr)
             system_.unpin(VirtualAddress(e.page));
+        e = {};  // no stale address while access() works (it may page, and so be looked at)
         e = {page, system_.access(VirtualAddress(page), write), write};
         return e.host + (va & kPageMask);
     }

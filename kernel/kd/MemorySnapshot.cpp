@@ -26,6 +26,9 @@ constexpr std::array<std::string_view, kFrameUseCount> kUseNames = {
     "Paged Pool", "Nonpaged Pool",   "Kernel"};
 constexpr std::uint64_t kLeafSpan = 1ull << 21;  // what one leaf table maps
 constexpr std::uint32_t kPageGuard = 0x100, kPageNoAccess = 0x01;
+// A process's regions listed per snapshot (the summary counts them all): a program that makes
+// hundreds of thousands of allocations would make a report no browser opens.
+constexpr std::size_t kMaxRegions = 5000;
 
 std::string hex(std::uint64_t v) {
     return fmt::format("{:#x}", v);
@@ -278,6 +281,7 @@ Json processSnapshot(const mm::MemoryManager& mm, const ps::Process& process,
     std::array<Amounts, kSummaryRows.size()> summary{};
     std::vector<std::uint64_t> allocationsSeen;
     Json regions = Json::array();
+    std::uint64_t regionsNotListed = 0;
     for (const Region& region : regionsOf(mm, space)) {
         const mm::MemoryBasicInformation& info = region.info;
         const bool known = region.known;
@@ -325,7 +329,10 @@ Json processSnapshot(const mm::MemoryManager& mm, const ps::Process& process,
         r["details"] = known ? who.details
                              : "states not known: this stretch's page table is in the paging "
                                "file and could not be read";
-        regions.push_back(std::move(r));
+        if (regions.size() < kMaxRegions)
+            regions.push_back(std::move(r));
+        else
+            ++regionsNotListed;
     }
     Amounts& tables = summary[summaryRow("Page Table")];
     tables.size = tables.committed = tables.privateBytes = tableFrames * kPageSize;
@@ -351,6 +358,7 @@ Json processSnapshot(const mm::MemoryManager& mm, const ps::Process& process,
     p["user_end"] = mm::kHighestUserAddress + 1;
     p["summary"] = std::move(rows);
     p["regions"] = std::move(regions);
+    p["regions_not_listed"] = regionsNotListed;
     p["pages"] = std::move(runs);
     return p;
 }

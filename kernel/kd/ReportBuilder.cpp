@@ -36,7 +36,8 @@ std::uint32_t id(const Json& j, const char* name) {
 double time(const Json& j) {
     const auto it = j.find("t");
     const double t = it != j.end() && it->is_number() ? it->get<double>() : 0.0;
-    return std::isfinite(t) && t >= 0 ? t : 0.0;
+    constexpr double kCentury = 100.0 * 365 * 24 * 3600 * 1000;  // no run lasts longer
+    return std::isfinite(t) && t >= 0 && t <= kCentury ? t : 0.0;
 }
 
 // A short text field (names, kinds): at most 64 bytes of it.
@@ -81,9 +82,10 @@ void ReportBuilder::Histogram::Slice::absorb(Slice&& other) {
     more += other.more;
 }
 
-void ReportBuilder::Histogram::add(double position, const Fault& f) {
+void ReportBuilder::Histogram::reach(double position) {
     // Past the last slice: each pair of slices becomes one, as often as it takes.
-    while (position >= width_ * static_cast<double>(slices_.size()) && std::isfinite(width_ * 2)) {
+    while (position >= width_ * static_cast<double>(slices_.size()) &&
+           std::isfinite(width_ * 2 * static_cast<double>(slices_.size()))) {
         const std::size_t half = slices_.size() / 2;
         for (std::size_t i = 0; i < half; ++i) {
             Slice merged = std::move(slices_[2 * i]);
@@ -94,6 +96,10 @@ void ReportBuilder::Histogram::add(double position, const Fault& f) {
             slices_[i] = Slice{};
         width_ *= 2;
     }
+}
+
+void ReportBuilder::Histogram::add(double position, const Fault& f) {
+    reach(position);
     const double at =
         std::clamp(std::floor(position / width_), 0.0, static_cast<double>(slices_.size() - 1));
     Slice& slice = slices_[static_cast<std::size_t>(at)];
@@ -106,9 +112,10 @@ void ReportBuilder::Histogram::add(double position, const Fault& f) {
 
 Json ReportBuilder::Histogram::buckets(double end) const {
     // The slices up to `end`, joined in pairs (or more) until at most kMaxBuckets remain.
-    std::size_t used = 1;
-    while (used < slices_.size() && width_ * static_cast<double>(used) <= end)
-        ++used;
+    const double needed = std::floor(end / width_) + 1;  // through the slice holding `end`
+    const std::size_t used = needed >= static_cast<double>(slices_.size())
+                                 ? slices_.size()
+                                 : std::max<std::size_t>(1, static_cast<std::size_t>(needed));
     const std::size_t join = (used + kMaxBuckets - 1) / kMaxBuckets;
     Json out = Json::array();
     for (std::size_t first = 0; first < used; first += join) {
@@ -167,6 +174,7 @@ ReportBuilder::ProcessRecord& ReportBuilder::process(std::uint32_t processId) {
 void ReportBuilder::event(const Json& e) {
     ++events_;
     lastT_ = std::max(lastT_, time(e));
+    byTime_.reach(lastT_);  // the timeline's slices cover the run, not only its faults
     const std::string kind = text(e, "event");
     if (kind == "process_start") {
         ProcessRecord& p = process(id(e, "process_id"));
@@ -220,6 +228,7 @@ void ReportBuilder::addFault(const Json& e) {
     byTime_.add(f.t, f);
     byNumber_.add(static_cast<double>(faults_), f);
     ++faults_;
+    byNumber_.reach(static_cast<double>(faults_));
 }
 
 void ReportBuilder::addSample(const Json& e) {
@@ -317,7 +326,8 @@ std::vector<const ReportBuilder::Sample*> ReportBuilder::keptSamples() const {
         kept.push_back(&*latestSample_);
     // Evenly thinned to kMaxSamples, the last kept.
     if (kept.size() > kMaxSamples) {
-        const std::size_t step = (kept.size() + kMaxSamples - 1) / kMaxSamples;
+        // Every step-th from the first, and the last: at most kMaxSamples in all.
+        const std::size_t step = (kept.size() - 1 + kMaxSamples - 2) / (kMaxSamples - 1);
         std::vector<const Sample*> thinned;
         for (std::size_t i = 0; i < kept.size(); ++i)
             if (i % step == 0 || i + 1 == kept.size())
@@ -333,9 +343,15 @@ Json ReportBuilder::timeline(double end) const {
     // against its faults' order instead of time.
     const bool timed = end > 0;
     out["axis"] = timed ? "ms" : "fault number";
-    out["buckets"] = faults_ == 0 ? Json::array()
-                     : timed      ? byTime_.buckets(end)
-                                  : byNumber_.buckets(static_cast<double>(faults_));
+    if (faults_ == 0) {
+        out["buckets"] = Json::array();
+    } else if (timed) {
+        Histogram byTime = byTime_;  // the debugger's "now" may be later than any event
+        byTime.reach(end);
+        out["buckets"] = byTime.buckets(end);
+    } else {
+        out["buckets"] = byNumber_.buckets(static_cast<double>(faults_ - 1));  // the last's
+    }
     Json samples = Json::array();
     for (const Sample* s : keptSamples()) {
         Json lists = Json::object(), ws = Json::object(), commits = Json::object();
@@ -378,8 +394,10 @@ Json ReportBuilder::poolTags() const {
         const std::uint64_t sa = pa.first + pa.second, sb = pb.first + pb.second;
         return sa != sb ? sa > sb : a < b;
     });
-    const bool others = tagPeaks_.size() > tags.size() ||
-                        (latestSample_ && latestSample_->tags.size() > tags.size());
+    // "(other)" when a tag not drawn ever held bytes (or tags went past kMaxTags).
+    bool others = tagPeaks_.size() == kMaxTags;
+    for (const auto& [tag, peaks] : tagPeaks_)
+        others |= !drawn.contains(tag) && peaks.first + peaks.second > 0;
     if (others)
         tags.push_back("(other)");
     std::map<std::string, std::size_t, std::less<>> column;
@@ -521,6 +539,8 @@ std::expected<TraceRead, std::string> readTrace(std::istream& in, ReportBuilder&
     double lastT = 0;
     std::set<std::uint64_t> started;
     for (std::uint64_t lineNumber = 1; std::getline(in, line); ++lineNumber) {
+        if (!line.empty() && line.back() == '\r')  // a file with Windows' line ends
+            line.pop_back();
         if (line.empty())
             continue;
         // Depth is checked as it is parsed: copying or printing a value nested thousands deep
@@ -538,7 +558,9 @@ std::expected<TraceRead, std::string> readTrace(std::istream& in, ReportBuilder&
                 fmt::format("line {}: nested deeper than {} levels", lineNumber, kMaxTraceDepth));
         const bool event =
             !e.is_discarded() && e.is_object() && e.contains("event") && e["event"].is_string();
-        if (!event && in.eof()) {  // the last line, with no newline after it
+        // The last line, with no newline after it and not JSON, after lines that were: a run
+        // stopped while writing it.
+        if (!event && in.eof() && e.is_discarded() && read.lines > 0) {
             read.cutShort = true;
             break;
         }

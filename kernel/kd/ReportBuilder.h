@@ -79,8 +79,11 @@ private:
     // Faults per slice of [0, slices x width): counts per kind and the first events.
     class Histogram {
     public:
+        explicit Histogram(double width) : width_(width) {}
+        // Widens the slices (each pair becomes one) until they cover [0, position].
+        void reach(double position);
         void add(double position, const Fault& f);
-        // At most kMaxBuckets buckets covering [0, end].
+        // At most kMaxBuckets buckets covering [0, end], which reach() has covered.
         Json buckets(double end) const;
 
     private:
@@ -91,7 +94,7 @@ private:
             void absorb(Slice&& other);
         };
         std::vector<Slice> slices_ = std::vector<Slice>(2 * kMaxBuckets);
-        double width_ = 1.0 / 1024;  // doubles until the run fits
+        double width_;  // doubles until the run fits
     };
     struct TagSample {
         std::string tag;
@@ -124,7 +127,9 @@ private:
     double lastT_ = 0;
     std::vector<ProcessRecord> processes_;
     std::unordered_map<std::uint32_t, std::size_t> processIndex_;
-    Histogram byTime_, byNumber_;  // the second for a run whose clock never moved
+    // By time (ms, from 1 us slices), and by the faults' order for a run whose clock never
+    // moved (from one fault a slice).
+    Histogram byTime_{1.0 / 1024}, byNumber_{1.0};
     std::uint64_t faults_ = 0;
     std::vector<Sample> samples_;
     std::uint64_t sampleStride_ = 1, samplesSeen_ = 0;

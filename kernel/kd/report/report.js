@@ -337,7 +337,8 @@
     const bs = arr(tl.buckets);
     let lo = ts.length ? Math.min(0, ts[0]) : 0;
     let hi = ts.length ? ts[ts.length - 1] : 0;
-    if (bs.length) hi = Math.max(hi, num(bs[bs.length - 1].t1));
+    // Buckets are of time unless the run's clock never moved (then they count faults).
+    if (bs.length && tl.axis !== 'fault number') hi = Math.max(hi, num(bs[bs.length - 1].t1));
     const axis = { type: 'linear', title: { display: true, text: 'time (ms)' } };
     if (hi > lo) { axis.min = lo; axis.max = hi; }
     return axis;
@@ -380,7 +381,7 @@
     const samples = arr(M.timeline && M.timeline.samples);
     const buckets = arr(M.timeline && M.timeline.buckets);
     let end = 0;
-    if (buckets.length) end = num(buckets[buckets.length - 1].t1);
+    if (buckets.length && !(M.timeline && M.timeline.axis === 'fault number')) end = num(buckets[buckets.length - 1].t1);
     if (samples.length) end = Math.max(end, num(samples[samples.length - 1].t));
     const meta = [
       ['Source', String(M.source || 'unknown')],
@@ -568,7 +569,9 @@
     function renderRegions(p) {
       const regs = arr(p.proc.regions);
       regSub.textContent = regs.length + ' regions of ' + p.proc.process_id + ' ' + (p.proc.image || '') +
-        ' in snapshot ' + snapshotLabel(p.snap, p.si) + '. Free ranges between them are not listed. Click a header to sort.';
+        ' in snapshot ' + snapshotLabel(p.snap, p.si) + '. Free ranges between them are not listed. Click a header to sort.' +
+        (num(p.proc.regions_not_listed) > 0 ? ' ' + fmtInt(p.proc.regions_not_listed) + ' more regions, past the first ' +
+          fmtInt(regs.length) + ', are counted in the summary but not listed or drawn.' : '');
       const cols = [['base', 'Base', 'num'], ['size', 'Size', 'num'], ['alloc_base', 'Allocation base', 'num'],
         ['state', 'State', ''], ['type', 'Type', ''], ['protect', 'Protection', ''],
         ['committed', 'Committed', 'num'], ['working_set', 'Working Set', 'num'], ['private', 'Private', 'num'],
@@ -1911,8 +1914,11 @@
       cc.appendChild(box);
       const datasetsFor = (k) => {
         const peak = tags.map((_, i) => samples.reduce((m, s) => Math.max(m, num(arr(s[k])[i])), 0));
-        const idx = tags.map((_, i) => i).filter((i) => peak[i] > 0).sort((a, b) => peak[b] - peak[a]);
+        // The report's own "(other)" (tags it did not keep) joins the chart's other, never the top.
+        const idx = tags.map((_, i) => i).filter((i) => peak[i] > 0 && tags[i] !== '(other)').sort((a, b) => peak[b] - peak[a]);
         const top = idx.slice(0, 10), rest = idx.slice(10);
+        const kept = tags.indexOf('(other)');
+        if (kept >= 0 && peak[kept] > 0) rest.push(kept);
         const ds = top.map((i, n) => ({
           label: tags[i], data: samples.map((s) => ({ x: num(s.t), y: num(arr(s[k])[i]) })),
           borderColor: PALETTE[i % PALETTE.length], backgroundColor: alpha(PALETTE[i % PALETTE.length], 0.7),
@@ -1920,7 +1926,7 @@
         }));
         if (rest.length) {
           ds.push({
-            label: 'other (' + rest.length + ' tags)', data: samples.map((s) => ({ x: num(s.t), y: rest.reduce((a, i) => a + num(arr(s[k])[i]), 0) })),
+            label: kept >= 0 && rest.includes(kept) ? 'other' : 'other (' + rest.length + ' tags)', data: samples.map((s) => ({ x: num(s.t), y: rest.reduce((a, i) => a + num(arr(s[k])[i]), 0) })),
             borderColor: '#9aa5b1', backgroundColor: 'rgba(154,165,177,0.6)', fill: ds.length ? '-1' : 'origin', pointRadius: 0, borderWidth: 1, stack: 'pool',
           });
         }
