@@ -566,6 +566,8 @@ std::expected<void, RunError> Kernel::reap() {
             if (!process->terminating())
                 ps::freeThreadEnvironment(*process, {thread.stackAllocation, thread.stackBase,
                                                      thread.stackLimit, thread.teb});
+            else
+                process->endedThreads.push_back({thread.id(), thread.teb, thread.stackBase});
             it = threads.erase(it);
         }
         if (threads.empty())

@@ -154,20 +154,24 @@ RegionIdentity identify(const ps::Process& process, const mm::Vad& vad,
     const AllocationUsage usage = allocationUsage(process, vad);
     if (vad.type == mm::VadType::Image)
         return {"Image", usage.imagePath};
+    // Its threads: the live ones, and those that ended with it (their TEBs and stacks stay
+    // until it is torn down).
+    std::vector<ps::Process::EndedThread> threads = process.endedThreads;
+    for (const auto& thread : process.threads())
+        threads.push_back({thread->id(), thread->teb, thread->stackBase});
     if (vad.threadStack) {
-        for (const auto& thread : process.threads())
-            if (thread->stackBase.value() != 0 && vad.contains(thread->stackBase - 1))
-                return {"Stack", fmt::format("Thread {} stack", thread->id())};
+        for (const auto& thread : threads)
+            if (thread.stackBase.value() != 0 && vad.contains(thread.stackBase - 1))
+                return {"Stack", fmt::format("Thread {} stack", thread.id)};
         return {"Stack", "thread stack"};
     }
     if (std::ranges::binary_search(heaps, vad.start().value()))
         return {"Heap", fmt::format("Heap {:#x}", vad.start().value())};
     if (vad.systemPage)
         return {"Private", "KUSER_SHARED_DATA"};
-    if (usage.usage == "TEB")
-        for (const auto& thread : process.threads())
-            if (vad.contains(thread->teb))
-                return {"Private", fmt::format("TEB of thread {}", thread->id())};
+    for (const auto& thread : threads)
+        if (thread.teb.value() != 0 && vad.contains(thread.teb))
+            return {"Private", fmt::format("TEB of thread {}", thread.id)};
     if (usage.usage == "PEB")
         return {"Private", "PEB"};
     return {"Private", ""};

@@ -110,6 +110,14 @@ public:
     // Its live threads, in creation order.
     std::vector<std::shared_ptr<Thread>>& threads() { return threads_; }
     const std::vector<std::shared_ptr<Thread>>& threads() const { return threads_; }
+    // Threads that ended with the process (it was terminating), whose TEBs and stacks stay
+    // mapped until it is torn down: what a look at the ending process (a report's snapshot at
+    // its exit) names them by.
+    struct EndedThread {
+        std::uint32_t id = 0;
+        VirtualAddress teb, stackBase;
+    };
+    std::vector<EndedThread> endedThreads;
     // The thread whose registers are on the processor now, if any.
     Thread* onCpu = nullptr;
     // Whether the processor is preemptible now (hal::Processor::setPreemptible).

@@ -195,6 +195,37 @@ TEST(SnapshotUnderPressure, ReadsPagedOutTablesWithoutPagingThemIn) {
               (live->process().space().committedPages() + 1) * kPageSize);  // and KUSER_SHARED_DATA
 }
 
+// The snapshot at a process's exit, through the tracer's real path: its threads have ended,
+// but their TEBs and stacks, still mapped, are named by them.
+TEST(SnapshotAtExit, NamesTheEndedThreadsStacksAndTebs) {
+    auto live = LiveKernel::load("touch_pages.exe", {"3"});
+    ASSERT_TRUE(live);
+    struct Keep final : TraceSink {
+        std::vector<Json> snapshots;
+        void event(const Json& e) override {
+            if (e["event"] == "snapshot")
+                snapshots.push_back(e);
+        }
+    } keep;
+    TraceWriter tracer;
+    tracer.addSink(keep);
+    tracer.watch(live->kernel());
+    live->kernel().setObserver(&tracer);
+    ASSERT_TRUE(live->runToExit());
+    live->kernel().setObserver(nullptr);
+    ASSERT_FALSE(keep.snapshots.empty());
+    const Json& exit = keep.snapshots.front();
+    EXPECT_EQ(exit["label"], "exit of 1000 touch_pages.exe");
+    ASSERT_EQ(exit["processes"].size(), 1u);
+    bool stack = false, teb = false;
+    for (const Json& region : exit["processes"][0]["regions"]) {
+        stack |= region["details"] == "Thread 1004 stack";
+        teb |= region["details"] == "TEB of thread 1004";
+    }
+    EXPECT_TRUE(stack);
+    EXPECT_TRUE(teb);
+}
+
 TEST_F(SnapshotTest, LooksWithoutChangingAnything) {
     const mm::MemoryManager& mm = live->kernel().memoryManager();
     const std::uint64_t faults = live->process().pageFaults(), commit = mm.commit().charge(),
