@@ -409,13 +409,8 @@ Json memorySample(Kernel& kernel) {
     j["pool"] = {{"paged", pool.usage(true).used}, {"nonpaged", pool.usage(false).used}};
     Json tags = Json::array();
     for (const ex::PoolTagUsage& t : pool.tagUsage())
-        tags.push_back({{"tag", ex::tagText(t.tag)},
-                        {"paged_allocs", t.pagedAllocs},
-                        {"paged_frees", t.pagedFrees},
-                        {"paged_bytes", t.pagedBytes},
-                        {"nonpaged_allocs", t.nonPagedAllocs},
-                        {"nonpaged_frees", t.nonPagedFrees},
-                        {"nonpaged_bytes", t.nonPagedBytes}});
+        tags.push_back(poolTagJson({ex::tagText(t.tag), t.pagedAllocs, t.pagedFrees, t.pagedBytes,
+                                    t.nonPagedAllocs, t.nonPagedFrees, t.nonPagedBytes}));
     j["pool_tags"] = std::move(tags);
     j["faults"] = faultCountersJson(mm.faults());
     return j;
@@ -539,6 +534,16 @@ Json memorySnapshot(Kernel& kernel, const std::string& label) {
     j["processes"] = std::move(processes);
     j["physical"] = std::move(physical);
     return j;
+}
+
+Json poolTagJson(const PoolTagRow& row) {
+    return Json{{"tag", row.tag},
+                {"paged_allocs", row.pagedAllocs},
+                {"paged_frees", row.pagedFrees},
+                {"paged_bytes", row.pagedBytes},
+                {"nonpaged_allocs", row.nonPagedAllocs},
+                {"nonpaged_frees", row.nonPagedFrees},
+                {"nonpaged_bytes", row.nonPagedBytes}};
 }
 
 Json faultCountersJson(const mm::FaultCounters& f) {

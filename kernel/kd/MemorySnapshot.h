@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <string>
 
 namespace ntoy {
@@ -45,5 +46,13 @@ Json memorySnapshot(Kernel& kernel, const std::string& label);
 
 // The kernel's page-fault counters by kind, as --stats prints them ("demand_zero", ...).
 Json faultCountersJson(const mm::FaultCounters& faults);
+
+// One pool tag's counts, as poolmon shows them: a memory sample's "pool_tags" row.
+struct PoolTagRow {
+    std::string tag;
+    std::uint64_t pagedAllocs = 0, pagedFrees = 0, pagedBytes = 0;
+    std::uint64_t nonPagedAllocs = 0, nonPagedFrees = 0, nonPagedBytes = 0;
+};
+Json poolTagJson(const PoolTagRow& row);
 
 }  // namespace ntoy::kd

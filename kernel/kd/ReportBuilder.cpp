@@ -424,13 +424,7 @@ Json ReportBuilder::poolTags() const {
     Json final = Json::array();
     if (latestSample_)
         for (const TagSample& t : latestSample_->tags)
-            final.push_back({{"tag", t.tag},
-                             {"paged_allocs", t.pagedAllocs},
-                             {"paged_frees", t.pagedFrees},
-                             {"paged_bytes", t.pagedBytes},
-                             {"nonpaged_allocs", t.nonPagedAllocs},
-                             {"nonpaged_frees", t.nonPagedFrees},
-                             {"nonpaged_bytes", t.nonPagedBytes}});
+            final.push_back(poolTagJson(t));
     Json out;
     out["tags"] = tags;
     out["samples"] = std::move(samples);

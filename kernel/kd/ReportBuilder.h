@@ -96,11 +96,7 @@ private:
         std::vector<Slice> slices_ = std::vector<Slice>(2 * kMaxBuckets);
         double width_;  // doubles until the run fits
     };
-    struct TagSample {
-        std::string tag;
-        std::uint64_t pagedAllocs = 0, pagedFrees = 0, pagedBytes = 0;
-        std::uint64_t nonPagedAllocs = 0, nonPagedFrees = 0, nonPagedBytes = 0;
-    };
+    using TagSample = PoolTagRow;
     struct Sample {
         double t = 0;
         std::uint64_t commit = 0, pagefileUsed = 0, pagedPool = 0, nonPagedPool = 0;
