@@ -3,10 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include <cerrno>
-#include <cstring>
+#include <algorithm>
 #include <filesystem>
-#include <fstream>
 
 #include "emulator/Machine.h"
 #include "emulator/UnicornQuirks.h"

@@ -19,8 +19,6 @@
 namespace ntoy::kd {
 namespace {
 
-constexpr std::array<std::string_view, mm::kPageStateCount> kListNames = {
-    "Zeroed", "Free", "Standby", "Modified", "ModifiedNoWrite", "Bad", "Active", "Transition"};
 constexpr std::array<std::string_view, kFrameUseCount> kUseNames = {
     "Unused",     "Process Private", "Mapped Image", "Page Table",
     "Paged Pool", "Nonpaged Pool",   "Kernel"};
@@ -32,14 +30,6 @@ constexpr std::size_t kMaxRegions = 5000;
 
 std::string hex(std::uint64_t v) {
     return fmt::format("{:#x}", v);
-}
-
-double milliseconds(const Kernel& kernel) {
-    return static_cast<double>(kernel.clock().interruptTime()) / 10'000.0;
-}
-
-std::string_view listName(mm::PageState s) {
-    return kListNames[static_cast<std::size_t>(s)];
 }
 
 // Calls visit(pfn) for every frame of the user half's page tables: the PML4, and each table
@@ -149,16 +139,21 @@ struct RegionIdentity {
     std::string details;
 };
 
-RegionIdentity identify(const ps::Process& process, const mm::Vad& vad,
-                        const std::vector<std::uint64_t>& heaps) {
-    const AllocationUsage usage = allocationUsage(process, vad);
-    if (vad.type == mm::VadType::Image)
-        return {"Image", usage.imagePath};
-    // Its threads: the live ones, and those that ended with it (their TEBs and stacks stay
-    // until it is torn down).
+// A process's threads: the live ones, and those that ended with it (their TEBs and stacks
+// stay until it is torn down).
+std::vector<ps::Process::EndedThread> threadsOf(const ps::Process& process) {
     std::vector<ps::Process::EndedThread> threads = process.endedThreads;
     for (const auto& thread : process.threads())
         threads.push_back({thread->id(), thread->teb, thread->stackBase});
+    return threads;
+}
+
+RegionIdentity identify(const ps::Process& process, const mm::Vad& vad,
+                        const std::vector<std::uint64_t>& heaps,
+                        const std::vector<ps::Process::EndedThread>& threads) {
+    const AllocationUsage usage = allocationUsage(process, vad);
+    if (vad.type == mm::VadType::Image)
+        return {"Image", usage.imagePath};
     if (vad.threadStack) {
         for (const auto& thread : threads)
             if (thread.stackBase.value() != 0 && vad.contains(thread.stackBase - 1))
@@ -213,13 +208,9 @@ Region fromPagedOutTable(const mm::MemoryManager& mm, const mm::AddressSpace& sp
         std::memcpy(&raw, table.data() + ((at >> kPageShift) & 511) * 8, sizeof raw);
         return mm::Pte(raw);
     };
-    auto stateOf = [](mm::Pte pte) {
-        return pte.isCommitted() ? std::pair{mm::mem::kCommit, pte.protection().toWin32()}
-                                 : std::pair{mm::mem::kReserve, 0u};
-    };
-    const auto first = stateOf(pteAt(va));
+    const auto first = mm::pageRegionState(pteAt(va));
     std::uint64_t runEnd = va + kPageSize;
-    while (runEnd < end && stateOf(pteAt(runEnd)) == first)
+    while (runEnd < end && mm::pageRegionState(pteAt(runEnd)) == first)
         runEnd += kPageSize;
     r.info.regionSize = runEnd - va;
     r.info.state = first.first;
@@ -272,6 +263,7 @@ Json processSnapshot(const mm::MemoryManager& mm, const ps::Process& process,
     const mm::AddressSpace& space = process.space();
     const std::vector<ResidentPage> pages = residentPages(process);
     const std::vector<std::uint64_t> heaps = processHeaps(process);
+    const std::vector<ps::Process::EndedThread> threads = threadsOf(process);
     // The working set's pages in [start, end): VMMap's working set, locked and private.
     auto count = [&](std::uint64_t start, std::uint64_t end, Amounts& a) {
         auto it = std::ranges::lower_bound(pages, start >> kPageShift, {}, &ResidentPage::vpn);
@@ -299,7 +291,7 @@ Json processSnapshot(const mm::MemoryManager& mm, const ps::Process& process,
         const mm::Vad* vad = space.vads().find(VirtualAddress(info.allocationBase));
         if (vad == nullptr)  // queryRegion found one: a broken tree is not the report's to hide
             continue;
-        const RegionIdentity who = identify(process, *vad, heaps);
+        const RegionIdentity who = identify(process, *vad, heaps, threads);
         Amounts a;
         a.size = info.regionSize;
         const bool committed = info.state == mm::mem::kCommit;
@@ -388,7 +380,7 @@ Json memorySample(Kernel& kernel) {
     const mm::PfnDatabase& pfns = mm.pfns();
     Json j;
     j["event"] = "memory";
-    j["t"] = milliseconds(kernel);
+    j["t"] = eventTime(kernel);
     j["commit_pages"] = mm.commit().charge();
     j["commit_limit_pages"] = mm.commit().limit();
     j["commit_peak_pages"] = mm.commit().peak();
@@ -397,7 +389,8 @@ Json memorySample(Kernel& kernel) {
     j["pagefile_used_pages"] = file ? file->used() : 0;
     Json lists;
     for (std::size_t s = 0; s < mm::kPageStateCount; ++s)
-        lists[std::string(kListNames[s])] = pfns.count(static_cast<mm::PageState>(s));
+        lists[std::string(mm::pageStateName(static_cast<mm::PageState>(s)))] =
+            pfns.count(static_cast<mm::PageState>(s));
     j["lists"] = std::move(lists);
     Json processes = Json::array();
     for (const auto& [id, process] : kernel.processes())
@@ -497,7 +490,7 @@ Json memorySnapshot(Kernel& kernel, const std::string& label) {
     }
     Json useCounts = Json::array();
     std::array<std::uint64_t, mm::kPageStateCount> byList{};
-    auto row = [&](std::string_view name, const std::array<std::uint64_t, 8>& c) {
+    auto row = [&](std::string_view name, const std::array<std::uint64_t, mm::kPageStateCount>& c) {
         Json r;
         r["use"] = name;
         std::uint64_t sum = 0;
@@ -508,7 +501,7 @@ Json memorySnapshot(Kernel& kernel, const std::string& label) {
              {mm::PageState::Active, mm::PageState::Standby, mm::PageState::Modified,
               mm::PageState::ModifiedNoWrite, mm::PageState::Transition, mm::PageState::Zeroed,
               mm::PageState::Free, mm::PageState::Bad})
-            r[std::string(listName(s))] = c[static_cast<std::size_t>(s)];
+            r[std::string(mm::pageStateName(s))] = c[static_cast<std::size_t>(s)];
         useCounts.push_back(std::move(r));
     };
     for (std::size_t u = 0; u < kFrameUseCount; ++u) {
@@ -520,7 +513,10 @@ Json memorySnapshot(Kernel& kernel, const std::string& label) {
     Json physical;
     physical["first_pfn"] = first.value();
     physical["total"] = total;
-    physical["lists"] = kListNames;
+    Json lists = Json::array();
+    for (std::size_t s = 0; s < mm::kPageStateCount; ++s)
+        lists.push_back(mm::pageStateName(static_cast<mm::PageState>(s)));
+    physical["lists"] = std::move(lists);
     physical["uses"] = kUseNames;
     physical["state"] = runLength(states);
     physical["use"] = runLength(uses);
@@ -529,11 +525,15 @@ Json memorySnapshot(Kernel& kernel, const std::string& label) {
 
     Json j;
     j["event"] = "snapshot";
-    j["t"] = milliseconds(kernel);
+    j["t"] = eventTime(kernel);
     j["label"] = label;
     j["processes"] = std::move(processes);
     j["physical"] = std::move(physical);
     return j;
+}
+
+double eventTime(const Kernel& kernel) {
+    return static_cast<double>(kernel.clock().interruptTime()) / 10'000.0;
 }
 
 Json poolTagJson(const PoolTagRow& row) {

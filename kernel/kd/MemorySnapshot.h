@@ -36,6 +36,9 @@ enum class FrameUse : std::uint8_t {
 };
 inline constexpr std::size_t kFrameUseCount = 7;
 
+// An event's time, "t": the kernel's interrupt time in milliseconds since boot.
+double eventTime(const Kernel& kernel);
+
 // {"event": "memory", ...}: commit, the page lists, the paging file, every live process's
 // working set and commit, the pools and their tags, and the kernel's fault counters (the
 // ones --stats prints), all as they are now.

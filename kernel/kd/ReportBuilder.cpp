@@ -9,9 +9,6 @@
 namespace ntoy::kd {
 namespace {
 
-constexpr std::array<std::string_view, 8> kListNames = {
-    "Zeroed", "Free", "Standby", "Modified", "ModifiedNoWrite", "Bad", "Active", "Transition"};
-
 // A count, address or id: a JSON integer that is not negative (absent otherwise).
 std::optional<std::uint64_t> count(const Json& j, const char* name) {
     const auto it = j.find(name);
@@ -66,19 +63,28 @@ Json optionalNumber(const std::optional<std::uint64_t>& v) {
     return v ? Json(*v) : Json(nullptr);
 }
 
+// Whether a snapshot holds a process: the ones the address-space views can open on.
+bool hasProcesses(const Json& snapshot) {
+    const auto processes = snapshot.find("processes");
+    return processes != snapshot.end() && processes->is_array() && !processes->empty();
+}
+
 }  // namespace
 
 // ---- the fault histogram ---------------------------------------------------------------------
 
+void ReportBuilder::Histogram::Slice::keep(Fault f) {
+    if (events.size() < kEventsPerBucket)
+        events.push_back(std::move(f));
+    else
+        ++more;
+}
+
 void ReportBuilder::Histogram::Slice::absorb(Slice&& other) {
     for (std::size_t k = 0; k < counts.size(); ++k)
         counts[k] += other.counts[k];
-    for (Fault& f : other.events) {
-        if (events.size() < kEventsPerBucket)
-            events.push_back(std::move(f));
-        else
-            ++more;
-    }
+    for (Fault& f : other.events)
+        keep(std::move(f));
     more += other.more;
 }
 
@@ -104,10 +110,7 @@ void ReportBuilder::Histogram::add(double position, const Fault& f) {
         std::clamp(std::floor(position / width_), 0.0, static_cast<double>(slices_.size() - 1));
     Slice& slice = slices_[static_cast<std::size_t>(at)];
     ++slice.counts[f.kind];
-    if (slice.events.size() < kEventsPerBucket)
-        slice.events.push_back(f);
-    else
-        ++slice.more;
+    slice.keep(f);
 }
 
 Json ReportBuilder::Histogram::buckets(double end) const {
@@ -240,9 +243,11 @@ void ReportBuilder::addSample(const Json& e) {
     s.commitPeak = number(e, "commit_peak_pages");
     s.pagefilePages = number(e, "pagefile_pages");
     if (const auto it = e.find("lists"); it != e.end() && it->is_object())
-        for (const std::string_view name : kListNames)
-            if (const auto n = count(*it, std::string(name).c_str()))
+        for (std::size_t l = 0; l < mm::kPageStateCount; ++l) {
+            const std::string name(mm::pageStateName(static_cast<mm::PageState>(l)));
+            if (const auto n = count(*it, name.c_str()))
                 s.lists.emplace_back(name, *n);
+        }
     if (const auto it = e.find("processes"); it != e.end() && it->is_array())
         for (const Json& p : *it) {
             if (!p.is_object() || s.workingSets.size() == kMaxSampleProcesses)
@@ -305,8 +310,7 @@ void ReportBuilder::addSnapshot(const Json& e) {
         firstSnapshots_.push_back(std::move(s));
         return;
     }
-    const auto processes = e.find("processes");
-    if (processes != e.end() && processes->is_array() && !processes->empty())
+    if (hasProcesses(e))
         latestWithProcesses_ = s;
     latestSnapshot_ = std::move(s);
 }
@@ -337,7 +341,7 @@ std::vector<const ReportBuilder::Sample*> ReportBuilder::keptSamples() const {
     return kept;
 }
 
-Json ReportBuilder::timeline(double end) const {
+Json ReportBuilder::timeline(double end, const std::vector<const Sample*>& kept) const {
     Json out;
     // A run whose clock never moved (--schedule deterministic, with no thread waiting) is drawn
     // against its faults' order instead of time.
@@ -353,7 +357,7 @@ Json ReportBuilder::timeline(double end) const {
         out["buckets"] = byNumber_.buckets(static_cast<double>(faults_ - 1));  // the last's
     }
     Json samples = Json::array();
-    for (const Sample* s : keptSamples()) {
+    for (const Sample* s : kept) {
         Json lists = Json::object(), ws = Json::object(), commits = Json::object();
         for (const auto& [name, pages] : s->lists)
             lists[name] = pages;
@@ -373,7 +377,7 @@ Json ReportBuilder::timeline(double end) const {
     return out;
 }
 
-Json ReportBuilder::poolTags() const {
+Json ReportBuilder::poolTags(const std::vector<const Sample*>& kept) const {
     // The tags drawn: the kTagsPerPool largest at their peak in each pool; the others' bytes
     // are summed as "(other)".
     std::set<std::string> drawn;
@@ -404,7 +408,7 @@ Json ReportBuilder::poolTags() const {
     for (std::size_t i = 0; i < tags.size(); ++i)
         column[tags[i]] = i;
     Json samples = Json::array();
-    for (const Sample* s : keptSamples()) {
+    for (const Sample* s : kept) {
         std::vector<std::uint64_t> paged(tags.size()), nonpaged(tags.size()), allocs(tags.size());
         for (const TagSample& t : s->tags) {
             const auto it = column.find(t.tag);
@@ -496,8 +500,9 @@ Json ReportBuilder::model(const std::string& title, const std::string& source,
     double end = lastT_;
     if (now)
         end = std::max(end, time(*now));
-    m["timeline"] = timeline(end);
-    m["pool_tags"] = poolTags();
+    const std::vector<const Sample*> samples = keptSamples();
+    m["timeline"] = timeline(end, samples);
+    m["pool_tags"] = poolTags(samples);
     // The first snapshots, the latest with a process and the latest, in the order they came.
     std::vector<const Snapshot*> kept;
     for (const Snapshot& s : firstSnapshots_)
@@ -514,13 +519,11 @@ Json ReportBuilder::model(const std::string& title, const std::string& source,
         snapshots.push_back(*now);
     // The last snapshot with a process in it is what the address-space views open on.
     std::size_t chosen = snapshots.empty() ? 0 : snapshots.size() - 1;
-    for (std::size_t i = snapshots.size(); i-- > 0;) {
-        const auto processesOf = snapshots[i].find("processes");
-        if (processesOf != snapshots[i].end() && processesOf->is_array() && !processesOf->empty()) {
+    for (std::size_t i = snapshots.size(); i-- > 0;)
+        if (hasProcesses(snapshots[i])) {
             chosen = i;
             break;
         }
-    }
     m["snapshots"] = std::move(snapshots);
     m["snapshots_dropped"] = snapshotsSeen_ - kept.size();
     m["default_snapshot"] = chosen;

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "kernel/kd/TraceWriter.h"
+#include "kernel/mm/PfnDatabase.h"
 
 namespace ntoy::kd {
 
@@ -91,6 +92,7 @@ private:
             std::array<std::uint64_t, kFaultKinds.size()> counts{};
             std::vector<Fault> events;
             std::uint64_t more = 0;
+            void keep(Fault f);  // listed, or counted as one more
             void absorb(Slice&& other);
         };
         std::vector<Slice> slices_ = std::vector<Slice>(2 * kMaxBuckets);
@@ -116,8 +118,8 @@ private:
     void addSample(const Json& e);
     void addSnapshot(const Json& e);
     std::vector<const Sample*> keptSamples() const;
-    Json timeline(double end) const;
-    Json poolTags() const;
+    Json timeline(double end, const std::vector<const Sample*>& samples) const;
+    Json poolTags(const std::vector<const Sample*>& samples) const;
 
     std::uint64_t events_ = 0;
     double lastT_ = 0;

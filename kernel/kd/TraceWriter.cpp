@@ -13,6 +13,7 @@
 
 #include "kernel/Kernel.h"
 #include "kernel/base/NtStatus.h"
+#include "kernel/kd/KernelState.h"
 #include "kernel/kd/PageFaultReport.h"
 #include "kernel/ps/Process.h"
 #include "kernel/ps/Thread.h"
@@ -94,7 +95,7 @@ TraceWriter::TraceWriter(std::ostream& out, Flush flush)
 
 void TraceWriter::write(Json& j) {
     if (kernel_ != nullptr && !j.contains("t"))
-        j["t"] = static_cast<double>(kernel_->clock().interruptTime()) / 10'000.0;
+        j["t"] = eventTime(*kernel_);
     for (TraceSink* sink : sinks_)
         sink->event(j);
 }
@@ -120,14 +121,19 @@ void TraceWriter::sampleIfDue() {
         sample();
 }
 
-void TraceWriter::finish() {
-    if (kernel_ == nullptr)
-        return;
-    sample();
-    Json j = memorySnapshot(*kernel_, "end of run");
-    write(j);
+void TraceWriter::sampleAndSnapshot(const std::string& label) {
+    if (kernel_ != nullptr) {
+        sample();
+        Json snapshot = memorySnapshot(*kernel_, label);
+        write(snapshot);
+    }
     for (TraceSink* sink : sinks_)
         sink->flush();
+}
+
+void TraceWriter::finish() {
+    if (kernel_ != nullptr)
+        sampleAndSnapshot("end of run");
 }
 
 void TraceWriter::processStart(const ps::Process& process) {
@@ -144,7 +150,7 @@ void TraceWriter::processStart(const ps::Process& process) {
     j["event"] = "process_start";
     j["process_id"] = process.id();
     j["parent_id"] = process.parentId;
-    j["image"] = std::filesystem::path(process.imagePath).filename().string();
+    j["image"] = imageName(process);
     j["thread_id"] = process.threads().empty() ? 0 : process.threads().front()->id();
     put(j, "peb", process.peb.value());
     if (!process.threads().empty())
@@ -314,7 +320,8 @@ void TraceWriter::processExit(const ps::Process& process, std::uint32_t exitStat
     j["process_id"] = process.id();
     putStatus(j, "exit_code", exitStatus);
     // What --stats lists for the process: its final counts, and its peaks in pages.
-    j["image"] = std::filesystem::path(process.imagePath).filename().string();
+    const std::string image = imageName(process);
+    j["image"] = image;
     j["parent_id"] = process.parentId;
     j["threads"] = process.threadsCreated;
     j["syscalls"] = process.systemCalls;
@@ -323,14 +330,7 @@ void TraceWriter::processExit(const ps::Process& process, std::uint32_t exitStat
     j["peak_working_set"] = process.peaks().workingSetPages;
     j["peak_virtual"] = process.peaks().reservedPages;
     write(j);
-    if (kernel_ != nullptr) {
-        sample();
-        Json snapshot = memorySnapshot(
-            *kernel_, fmt::format("exit of {} {}", process.id(), j["image"].get<std::string>()));
-        write(snapshot);
-    }
-    for (TraceSink* sink : sinks_)
-        sink->flush();
+    sampleAndSnapshot(fmt::format("exit of {} {}", process.id(), image));
 }
 
 }  // namespace ntoy::kd

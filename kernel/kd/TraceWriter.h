@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <ostream>
+#include <string>
 #include <vector>
 
 #include "kernel/kd/MemorySnapshot.h"
@@ -80,6 +81,8 @@ private:
     bool wanted(std::string_view event) const;
     void sample();
     void sampleIfDue();
+    // A sample and a snapshot labelled `label` (with a kernel watched), then every sink flushed.
+    void sampleAndSnapshot(const std::string& label);
 
     std::unique_ptr<StreamSink> ownSink_;
     std::vector<TraceSink*> sinks_;

@@ -8,6 +8,11 @@
 
 namespace ntoy::mm {
 
+std::pair<std::uint32_t, std::uint32_t> pageRegionState(Pte pte) {
+    return pte.isCommitted() ? std::pair{mem::kCommit, pte.protection().toWin32()}
+                             : std::pair{mem::kReserve, 0u};
+}
+
 MemoryBasicInformation queryRegion(const AddressSpace& space, VirtualAddress address,
                                    VirtualAddress limit) {
     constexpr std::uint64_t kFirstNonUser = kHighestUserAddress + 1;
@@ -26,11 +31,7 @@ MemoryBasicInformation queryRegion(const AddressSpace& space, VirtualAddress add
     info.allocationBase = vad->start().value();
     info.allocationProtect = vad->allocationProtect;
     info.type = vad->type == VadType::Image ? mem::kImage : mem::kPrivate;
-    auto stateOf = [&](Pte pte) {
-        return pte.isCommitted() ? std::pair{mem::kCommit, pte.protection().toWin32()}
-                                 : std::pair{mem::kReserve, 0u};
-    };
-    const auto first = stateOf(space.tables().pteAt(page));
+    const auto first = pageRegionState(space.tables().pteAt(page));
     const bool reserved = first.first == mem::kReserve;
     // The run ends at the first page in another state, up to the allocation's end. Pages
     // whose leaf table is missing (skipped by the walk) are reserved.
@@ -40,7 +41,7 @@ MemoryBasicInformation queryRegion(const AddressSpace& space, VirtualAddress add
     space.tables().forEachLeaf(unseen, end, [&](VirtualAddress va, PhysicalAddress, Pte pte) {
         if (va != unseen && !reserved)
             runEnd = unseen;
-        else if (stateOf(pte) != first)
+        else if (pageRegionState(pte) != first)
             runEnd = va;
         unseen = va + kPageSize;
         return !runEnd;

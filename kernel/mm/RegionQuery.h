@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 
 #include "kernel/mm/AddressSpace.h"
 
@@ -31,6 +32,10 @@ struct MemoryBasicInformation {
     std::uint32_t reserved1;
 };
 static_assert(sizeof(MemoryBasicInformation) == 48);
+
+// A page's state and Win32 protection as a region query reads its PTE: committed with its
+// protection, or reserved (0).
+std::pair<std::uint32_t, std::uint32_t> pageRegionState(Pte pte);
 
 // The region containing `address`, which must be a user address. With `limit`, a region in an
 // allocation ends there at the latest (a reader that must not page walks one leaf table at a

@@ -7,7 +7,7 @@ are kept in the artifacts folder.
 
     report_browser_test.py --ntoy NTOY --images DIR --artifacts DIR CASE
 
-CASE is one of: demo, trace, debugger, processes, paging, large. Exit status 0 when every
+CASE is one of: demo, debugger, processes, paging, large. Exit status 0 when every
 check passed, 1 when one failed (each failure is printed), 77 when Chromium is not installed
 (CTest shows the test as skipped, with the message).
 """
@@ -37,7 +37,9 @@ def check(condition, message):
 
 
 def equal(got, want, what):
-    return check(got == want, f"{what}: the page shows {got!r}, the kernel says {want!r}")
+    # Both sides unreadable is a failure too, not a match.
+    return check(want is not None and got == want,
+                 f"{what}: the page shows {got!r}, the kernel says {want!r}")
 
 
 # ---- a DOM from Chromium's --dump-dom -------------------------------------------------------
@@ -178,27 +180,29 @@ def value(cell):
     return int(cell.attrs["data-value"]) if cell is not None else None
 
 
+def table_numbers(table, row_key, cell_key):
+    """{row's row_key attribute: {cell's cell_key attribute: its data-value}} of a table."""
+    rows = {}
+    for row in table.all("tr"):
+        if row_key in row.attrs:
+            rows[row.attrs[row_key]] = {cell.attrs[cell_key]: int(cell.attrs["data-value"])
+                                        for cell in row.all("td") if cell_key in cell.attrs}
+    return rows
+
+
 def use_counts(dom, snapshot):
     table = dom.first("table", class_="use-counts", data_snapshot=str(snapshot))
-    rows = {}
-    if check(table is not None, f"no use-counts table for snapshot {snapshot}"):
-        for row in table.all("tr"):
-            if "data-use" in row.attrs:
-                rows[row.attrs["data-use"]] = {cell.attrs["data-list"]: int(cell.attrs["data-value"])
-                                               for cell in row.all("td") if "data-list" in cell.attrs}
-    return rows
+    if not check(table is not None, f"no use-counts table for snapshot {snapshot}"):
+        return {}
+    return table_numbers(table, "data-use", "data-list")
 
 
 def vmmap_summary(dom, snapshot, process_id):
     table = dom.first("table", class_="vmmap-summary", data_snapshot=str(snapshot),
                       data_process_id=str(process_id))
-    rows = {}
-    if check(table is not None, f"no summary table for process {process_id}, snapshot {snapshot}"):
-        for row in table.all("tr"):
-            if "data-type" in row.attrs:
-                rows[row.attrs["data-type"]] = {cell.attrs["data-field"]: int(cell.attrs["data-value"])
-                                                for cell in row.all("td") if "data-field" in cell.attrs}
-    return rows
+    if not check(table is not None, f"no summary table for process {process_id}, snapshot {snapshot}"):
+        return {}
+    return table_numbers(table, "data-type", "data-field")
 
 
 def run_ntoy(args, **kwargs):
