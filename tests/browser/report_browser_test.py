@@ -298,11 +298,11 @@ def summary_size(text, row):
 
 
 def case_debugger(opts, browser):
-    """.report at a stop against !memusage and !address -summary at the same stop."""
+    """.report at a stop against !memusage, !vm and !address -summary at the same stop."""
     report = os.path.join(opts.artifacts, "debugger.html")
     commands = os.path.join(opts.artifacts, "debugger.cmds")
     with open(commands, "w") as f:
-        f.write("c\n" * 12 + "!memusage\n!address -summary\n.report " + report +
+        f.write("c\n" * 12 + "!memusage\n!vm\n!address -summary\n.report " + report +
                 "\nbreak-on none\nc\n")
     done = run_ntoy([opts.ntoy, "debug", "--batch", commands,
                      os.path.join(opts.images, "touch_pages.exe"), "40"])
@@ -321,6 +321,19 @@ def case_debugger(opts, browser):
                           ("Active", "Active/Valid:"), ("Transition", "Transition:"),
                           ("Bad", "Bad:"), ("Total", "TOTAL:")]:
         equal(total.get(column), number_after(out, label), f"debugger: {column} against !memusage")
+    counts = use_counts(dom, now)
+    for column, label in [("Zeroed", "Zeroed Pages:"), ("Free", "Free Pages:"),
+                          ("Active", "Active Pages:"), ("Modified", "Modified Pages:"),
+                          ("Standby", "Standby Pages:"), ("Bad", "Bad Pages:"),
+                          ("Total", "Physical Memory:")]:
+        equal(total.get(column), number_after(out, label), f"debugger: {column} against !vm")
+    for use, label in [("Process Private", "Private Pages:"), ("Mapped Image", "Image Pages:"),
+                       ("Page Table", "Page Table Pages:")]:
+        equal(counts.get(use, {}).get("Total"), number_after(out, label),
+              f"debugger: {use} frames against !vm")
+    kernel = sum(counts.get(use, {}).get("Total", 0)
+                 for use in ("Paged Pool", "Nonpaged Pool", "Kernel"))
+    equal(kernel, number_after(out, "Kernel Pages:"), "debugger: kernel frames against !vm")
     process = model["snapshots"][now]["processes"][0]
     shown = vmmap_summary(dom, now, process["process_id"])
     for row, usage in [("Image", "Image"), ("Stack", "Stack"), ("Free", "Free")]:
