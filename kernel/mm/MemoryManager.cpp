@@ -10,6 +10,25 @@
 namespace ntoy::mm {
 namespace {
 
+// The frames the balance set manager keeps obtainable when a paging file is in use: trimming
+// starts below the low mark and goes on to the high one.
+std::uint64_t pagerLowMark(std::uint64_t frames) {
+    return std::clamp<std::uint64_t>(frames / 64, 16, 256);
+}
+std::uint64_t pagerHighMark(std::uint64_t frames) {
+    return 2 * pagerLowMark(frames);
+}
+
+// RAM plus the paging file, less the pager's working margin: a page charged against the limit
+// always has a home then, in the file or in a frame outside that margin, so the pager can
+// always get back to its high mark (by writing a Modified page or dropping a resident page's
+// file copy) instead of trimming forever once commit is full.
+std::uint64_t commitLimit(const hal::PhysicalMemory& ram, const PagingFile* file) {
+    if (!file)
+        return ram.frameCount();
+    return ram.frameCount() + file->usablePages() - pagerHighMark(ram.frameCount());
+}
+
 Pfn allocateRoot(PfnDatabase& pfns) {
     // The very first frame of an empty database: cannot fail.
     return *pfns.allocateZeroed(PageUse::PageTable);
@@ -21,7 +40,7 @@ MemoryManager::MemoryManager(hal::PhysicalMemory ram, hal::Mmu& systemMmu,
                              std::unique_ptr<PagingFile> pagingFile)
     : pfns_(ram),
       // the master PML4, charged from the start
-      commit_(ram.frameCount() + (pagingFile ? pagingFile->usablePages() : 0), 1),
+      commit_(commitLimit(ram, pagingFile.get()), 1),
       systemTables_(pfns_, commit_, allocateRoot(pfns_)),
       systemMmu_(systemMmu),
       pagingFile_(std::move(pagingFile)) {
@@ -113,8 +132,8 @@ void MemoryManager::makeRoomForValidPage(bool tablesMayGo, const AddressSpace* f
         return;
     // Frames: the same, counting what can be handed out. Modified pages are written first,
     // since they cost no soft faults; trimming makes more of them.
-    const std::uint64_t low = std::clamp<std::uint64_t>(pfns_.total() / 64, 16, 256);
-    const std::uint64_t high = 2 * low;
+    const std::uint64_t low = pagerLowMark(pfns_.total());
+    const std::uint64_t high = pagerHighMark(pfns_.total());
     if (pfns_.obtainable() >= low)
         return;
     // Page tables first: one whose pages have all gone to the paging file holds a frame for
