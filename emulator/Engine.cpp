@@ -18,6 +18,7 @@ constexpr std::array<int, static_cast<std::size_t>(hal::Reg::Count)> kUcRegs = {
     UC_X86_REG_R15,     UC_X86_REG_RIP,   UC_X86_REG_RFLAGS, UC_X86_REG_CS,   UC_X86_REG_SS,
     UC_X86_REG_DS,      UC_X86_REG_ES,    UC_X86_REG_FS,     UC_X86_REG_GS,   UC_X86_REG_FS_BASE,
     UC_X86_REG_GS_BASE, UC_X86_REG_MXCSR, UC_X86_REG_FPCW,   UC_X86_REG_FPSW,
+    UC_X86_REG_INVALID,  // CR8: 2.0.1 keeps none (Engine::cr8_)
 };
 
 // Every region is readable and writable to Unicorn's own region check, never executable: the
@@ -175,6 +176,8 @@ std::expected<void, std::string> Engine::mapRegions(const GuestRam& ram,
 }
 
 std::uint64_t Engine::reg(hal::Reg r) {
+    if (r == hal::Reg::Cr8)
+        return cr8_;
     if (r == hal::Reg::Rflags && ownsTrapFlag_) {
         std::uint64_t flags = 0;
         uc_reg_read(uc_, UC_X86_REG_RFLAGS, &flags);
@@ -187,6 +190,10 @@ std::uint64_t Engine::reg(hal::Reg r) {
 }
 
 void Engine::setReg(hal::Reg r, std::uint64_t value) {
+    if (r == hal::Reg::Cr8) {
+        cr8_ = value & 0xF;
+        return;
+    }
     if (r == hal::Reg::Cs) {
         // A selector alone would not change the mode (UnicornQuirks.h): patch the segment.
         if (value != reg(hal::Reg::Cs))
@@ -354,6 +361,7 @@ struct EngineContext final : hal::SavedContext {
     EngineContext& operator=(const EngineContext&) = delete;
     uc_context* context = nullptr;
     bool guestTrapFlag = false;
+    std::uint64_t cr8 = 0;
 };
 
 }  // namespace
@@ -368,6 +376,7 @@ void Engine::saveContext(std::unique_ptr<hal::SavedContext>& into) {
     }
     uc_context_save(uc_, saved.context);
     saved.guestTrapFlag = guestTrapFlag_;
+    saved.cr8 = cr8_;
 }
 
 void Engine::restoreContext(const hal::SavedContext& context) {
@@ -376,6 +385,7 @@ void Engine::restoreContext(const hal::SavedContext& context) {
     if (saved.context)
         uc_context_restore(uc_, saved.context);
     guestTrapFlag_ = saved.guestTrapFlag;
+    cr8_ = saved.cr8;
     std::uint64_t mxcsr = 0;
     uc_reg_read(uc_, UC_X86_REG_MXCSR, &mxcsr);
     noteMxcsr(mxcsr);
@@ -383,6 +393,7 @@ void Engine::restoreContext(const hal::SavedContext& context) {
 
 void Engine::resetContext() {
     uc_context_restore(uc_, bootContext_);
+    cr8_ = 0;
     guestTrapFlag_ = false;
     ownsTrapFlag_ = false;
 }
@@ -1020,8 +1031,16 @@ void Engine::chooseInstruction(std::uint64_t va) {
     uc_reg_read(uc_, UC_X86_REG_CR3, &cr3);
     std::array<std::uint8_t, 15> bytes{};
     const std::size_t n = walker_.read(cr3, va, bytes);
-    const auto site = simdClassifier_.classify(std::span<const std::uint8_t>(bytes.data(), n));
-    const bool chosen = site && (site->alignment != 0 || site->loadsMxcsrAt ||
+    const std::span<const std::uint8_t> code(bytes.data(), n);
+    std::optional<SimdSite> site;
+    if (const auto move = cr8Move(code)) {
+        site.emplace();
+        site->length = kCr8MoveLength;
+        site->cr8 = *move;
+    } else {
+        site = simdClassifier_.classify(code);
+    }
+    const bool chosen = site && (site->alignment != 0 || site->loadsMxcsrAt || site->cr8 ||
                                  (site->arithmetic && simdArithmetic_));
     if (!chosen) {
         setCodeHookRange(*simdHook_, *simdRange_, kNoInstruction, kNoInstruction);
@@ -1064,6 +1083,40 @@ bool Engine::readUser(std::uint64_t va, std::span<std::uint8_t> out) {
     return walker_.read(cr3, va, out) == out.size();
 }
 
+void Engine::moveCr8(std::uint64_t rip, const Cr8Move& move) {
+    // At CPL 3 the instruction runs and raises #GP itself.
+    if ((reg(hal::Reg::Cs) & 3) != 0)
+        return;
+    static constexpr std::array<int, 16> kGprs = {
+        UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RBX,
+        UC_X86_REG_RSP, UC_X86_REG_RBP, UC_X86_REG_RSI, UC_X86_REG_RDI,
+        UC_X86_REG_R8,  UC_X86_REG_R9,  UC_X86_REG_R10, UC_X86_REG_R11,
+        UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15};
+    const int gpr = kGprs[move.gpr];
+    if (move.write) {
+        std::uint64_t value = 0;
+        uc_reg_read(uc_, gpr, &value);
+        if (value > 0xF) {  // bits 4-63 are reserved
+            deliver(hal::CpuException{hal::Vector::GeneralProtection, 0, 0});
+            resumeAfterTrap(reg(hal::Reg::Rip), false);
+            return;
+        }
+        const std::uint64_t from = std::exchange(cr8_, value);
+        // Moving RIP leaves the block before the instruction runs (UnicornQuirks.h).
+        setReg(hal::Reg::Rip, rip + kCr8MoveLength);
+        if (from != value) {
+            // The kernel may change page tables (the verifier trims at a raise): a flush
+            // before the next instruction.
+            traps_.irqlChanged(*this, static_cast<std::uint8_t>(from),
+                               static_cast<std::uint8_t>(value));
+            resumeAfterTrap(reg(hal::Reg::Rip), false);
+        }
+        return;
+    }
+    uc_reg_write(uc_, gpr, &cr8_);
+    setReg(hal::Reg::Rip, rip + kCr8MoveLength);
+}
+
 void Engine::checkSimdSite(std::uint64_t rip, const SimdSite& site) {
     const auto regValue = [this](int r) {
         std::uint64_t v = 0;
@@ -1075,6 +1128,10 @@ void Engine::checkSimdSite(std::uint64_t rip, const SimdSite& site) {
         deliver(hal::CpuException{vector, 0, 0});
         resumeAfterTrap(reg(hal::Reg::Rip), false);
     };
+    if (site.cr8) {
+        moveCr8(rip, *site.cr8);
+        return;
+    }
     std::optional<std::uint64_t> address;
     if (site.memory)
         address = effectiveAddress(*site.memory, rip + site.length, regValue);

@@ -267,6 +267,9 @@ private:
     void chooseInstruction(std::uint64_t va);
     static void onSimdSite(uc_engine* uc, std::uint64_t address, std::uint32_t size, void* self);
     void checkSimdSite(std::uint64_t rip, const SimdSite& site);
+    // MOV to or from CR8 at CPL0, on cr8_ (SimdChecks.h: Cr8Move).
+    void moveCr8(std::uint64_t rip, const Cr8Move& move);
+    std::uint64_t cr8_ = 0;
     // Reads user-accessible guest memory, all of it or nothing (the instruction then faults
     // by itself when it runs).
     bool readUser(std::uint64_t va, std::span<std::uint8_t> out);

@@ -268,6 +268,16 @@ SimdClassifier::~SimdClassifier() {
         cs_close(&capstone_);
 }
 
+std::optional<Cr8Move> cr8Move(std::span<const std::uint8_t> code) {
+    // REX with R set (CR8 is CR0 + 8; W and X change nothing), 0F 20 (read) or 0F 22 (write),
+    // then a register operand (mod 11) whose reg field is 0.
+    if (code.size() < kCr8MoveLength || (code[0] & 0xF4) != 0x44 || code[1] != 0x0F ||
+        (code[2] != 0x20 && code[2] != 0x22) || (code[3] & 0xF8) != 0xC0)
+        return std::nullopt;
+    return Cr8Move{code[2] == 0x22,
+                   static_cast<std::uint8_t>((code[3] & 7) | ((code[0] & 1) != 0 ? 8 : 0))};
+}
+
 std::optional<SimdSite> SimdClassifier::classify(std::span<const std::uint8_t> code) const {
     if (!insn_ || !mayNeedCheck(code))
         return std::nullopt;

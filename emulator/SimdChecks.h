@@ -54,6 +54,16 @@ struct MemoryOperand {
     unsigned bytes = 0;        // the operand's size
 };
 
+// Not SIMD, but chosen and run the same way: MOV to or from CR8. 2.0.1 runs it against an APIC
+// it does not have (a write is lost, a read gives 0), so the engine keeps CR8 itself and the
+// instruction's hook moves it; on x64 CR8 is the IRQL, which kernel code sets inline.
+struct Cr8Move {
+    bool write = false;    // MOV CR8, reg (else MOV reg, CR8)
+    std::uint8_t gpr = 0;  // 0 RAX ... 15 R15
+};
+inline constexpr std::uint8_t kCr8MoveLength = 4;  // REX.R 0F 20/22 /r
+std::optional<Cr8Move> cr8Move(std::span<const std::uint8_t> code);
+
 struct SimdSite {
     std::uint8_t length = 0;               // the instruction's
     std::optional<MemoryOperand> memory;   // its memory operand, if any
@@ -62,6 +72,7 @@ struct SimdSite {
     int destination = 0, source = 0;       // arithmetic: UC_X86_REG_XMMn (source 0: memory)
     std::optional<unsigned> loadsMxcsrAt;  // LDMXCSR, FXRSTOR, XRSTOR: MXCSR's offset in memory
     bool reservedMxcsrFaults = false;      // LDMXCSR, FXRSTOR: MXCSR bits 16-31 set are #GP
+    std::optional<Cr8Move> cr8;            // the engine runs it (Cr8Move)
 };
 
 class SimdClassifier {

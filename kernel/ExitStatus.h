@@ -9,6 +9,7 @@ namespace ntoy {
 inline constexpr int kExitUsage = 2;     // a usage error, or an image that cannot be loaded
 inline constexpr int kExitMachine = 3;   // the host or the emulator could not run the machine
 inline constexpr int kExitBugCheck = 4;  // the kernel stopped the machine with a bug check
+inline constexpr int kExitDriverFailed = 1;  // a driver's DriverEntry returned an error
 
 inline int exitStatusFor(const RunError& error) {
     switch (error.kind) {
@@ -18,6 +19,8 @@ inline int exitStatusFor(const RunError& error) {
             return kExitMachine;
         case RunError::Kind::BugCheck:
             return kExitBugCheck;
+        case RunError::Kind::DriverFailed:
+            return kExitDriverFailed;
     }
     return kExitMachine;
 }

@@ -1,4 +1,5 @@
 #include "kernel/Kernel.h"
+#include "kernel/io/SystemImages.h"
 
 #include <algorithm>
 
@@ -58,6 +59,16 @@ Kernel::Kernel(hal::Machine& machine, Schedule schedule, std::unique_ptr<mm::Pag
 
 Kernel::~Kernel() {
     timer_.reset();  // no preemption of processors about to go
+    drivers_.clear();
+    if (system_) {
+        for (const auto& thread : system_->threads())
+            waits_.dropWait(*thread);
+        try {
+            systemImages_.reset();
+            system_->teardown();
+        } catch (const ke::BugCheckStop&) {
+        }
+    }
     // A run that ended with threads still waiting (a deadlock, a debugger's quit): their
     // waits hold references, to themselves too, which would keep every object alive.
     for (auto& [id, process] : processes_) {
@@ -382,16 +393,19 @@ void Kernel::terminateThread(ps::Thread& thread, std::uint32_t status) {
     thread.exitStatus = status;
     thread.state = ps::Thread::State::Terminated;
     --liveThreads_;
-    if (observer_)
+    // The System process's threads are the kernel's, not a program's: traces leave them out.
+    const bool system = isSystemThread(thread);
+    if (observer_ && !system)
         observer_->threadExit(thread);
     scheduler_.remove(thread);
     waits_.threadEnded(thread);
     ps::Process& process = thread.process();
     if (&thread == running_)
         process.cpu().requestStop();
-    // The last thread's end is the process's, with its status.
-    const bool last = std::ranges::all_of(
-        process.threads(), [](const auto& t) { return t->state == ps::Thread::State::Terminated; });
+    // The last thread's end is the process's, with its status; the System process stays.
+    const bool last = !system && std::ranges::all_of(process.threads(), [](const auto& t) {
+        return t->state == ps::Thread::State::Terminated;
+    });
     if (last)
         process.terminate(status);
 }
@@ -460,6 +474,8 @@ void Kernel::focusOn(ps::Thread& thread) {
 }
 
 ps::Thread& Kernel::trappedThread(hal::Cpu& cpu) {
+    if (system_ && static_cast<hal::Cpu*>(&system_->cpu()) == &cpu && system_->onCpu)
+        return *system_->onCpu;
     for (auto& [id, process] : processes_)
         if (process->hasAddressSpace() && static_cast<hal::Cpu*>(&process->cpu()) == &cpu &&
             process->onCpu)
@@ -545,6 +561,22 @@ std::expected<void, RunError> Kernel::load(const std::filesystem::path& image,
 }
 
 std::expected<void, RunError> Kernel::reap() {
+    if (system_) {
+        auto& threads = system_->threads();
+        for (auto it = threads.begin(); it != threads.end();) {
+            ps::Thread& thread = **it;
+            if (thread.state != ps::Thread::State::Terminated) {
+                ++it;
+                continue;
+            }
+            scheduler_.remove(thread);
+            if (system_->onCpu == &thread)
+                system_->onCpu = nullptr;
+            freeKernelStack(thread.kernelStack);
+            thread.context.reset();
+            it = threads.erase(it);
+        }
+    }
     std::vector<std::shared_ptr<ps::Process>> finished;
     for (auto& [id, process] : processes_) {
         if (process->terminating())
@@ -687,7 +719,7 @@ std::expected<Kernel::RunState, RunError> Kernel::resume() {
     for (;;) {
         if (auto reaped = reap(); !reaped)
             return std::unexpected(reaped.error());
-        if (processes_.empty())
+        if (processes_.empty() && (!system_ || system_->threads().empty()))
             return RunState::Exited;
         if (std::exchange(pauseRequested_, false))
             return RunState::Paused;
@@ -928,6 +960,10 @@ void Kernel::dispatchSystemCall(hal::Cpu& cpu) {
         cpu.requestStop();  // ended: nothing of it runs or is serviced again
         return;
     }
+    if ((cpu.reg(hal::Reg::Cs) & 3) == 0) {
+        dispatchKernelService(cpu, thread);
+        return;
+    }
     ++stats_.syscalls;
     ++process.systemCalls;
     // What SYSCALL saved and SYSRET restores, so RCX and R11 hold them afterwards, as on
@@ -1001,10 +1037,14 @@ void Kernel::raiseFromCpu(hal::Cpu& cpu, NtStatus code, std::span<const std::uin
 }
 
 bool Kernel::kernelModeTrap(hal::Cpu& cpu, const hal::CpuException& e) {
+    const std::uint64_t rip = cpu.reg(hal::Reg::Rip);
+    // Code of a loaded image (ntoskrnl.exe or a driver) runs by the rules drivers live by;
+    // the kernel's own routines (the test hooks' probes) by the older, simpler ones below.
+    if (systemImages_ && systemImages_->containing(VirtualAddress(rip)))
+        return driverTrap(cpu, e);
     // Ring-0 code (a kernel routine) faulting on system space: paged pool comes back and the
     // instruction retries, anything else is the bug check Windows gives. Any other trap at
     // CPL0 is a kernel bug.
-    const std::uint64_t rip = cpu.reg(hal::Reg::Rip);
     if (e.vector == hal::Vector::PageFault && mm::isSystemAddress(e.cr2)) {
         const mm::PageFaultOutcome o =
             mm_->systemSpace().handleKernelFault(VirtualAddress(e.cr2), e.errorCode, rip);
@@ -1019,6 +1059,65 @@ bool Kernel::kernelModeTrap(hal::Cpu& cpu, const hal::CpuException& e) {
                      rip, e.errorCode, "a page fault in kernel mode on a user address");
     ke::bugCheck(ke::BugCheckCode::UnexpectedKernelModeTrap, static_cast<std::uint64_t>(e.vector),
                  e.errorCode, rip, 0, "a CPU exception in kernel mode");
+}
+
+bool Kernel::driverTrap(hal::Cpu& cpu, const hal::CpuException& e) {
+    const std::uint64_t rip = cpu.reg(hal::Reg::Rip);
+    const std::uint64_t irql = cpu.reg(hal::Reg::Cr8);
+    const bool write = (e.errorCode & hal::pf::kWrite) != 0;
+    const bool fetch = (e.errorCode & hal::pf::kFetch) != 0;
+    const bool present = (e.errorCode & hal::pf::kPresent) != 0;
+    const auto located = [&](std::string what) {
+        return fmt::format("{} {}", what, ring0Location(cpu, rip));
+    };
+    if (e.vector != hal::Vector::PageFault)
+        ke::bugCheck(ke::BugCheckCode::KmodeExceptionNotHandled,
+                     raw(e.vector == hal::Vector::DivideError     ? NtStatus::IntegerDivideByZero
+                         : e.vector == hal::Vector::InvalidOpcode ? NtStatus::IllegalInstruction
+                         : e.vector == hal::Vector::Breakpoint    ? NtStatus::Breakpoint
+                                                               : NtStatus::PrivilegedInstruction),
+                     rip, 0, 0,
+                     located(fmt::format("CPU exception {} in kernel mode, no handler",
+                                         static_cast<int>(e.vector))));
+    ++faultNumber_;
+    // At DISPATCH_LEVEL and above the pager cannot run, so a page that is not there is a bug
+    // check even when it could be paged in: the fault itself is the bug.
+    constexpr std::uint64_t kDispatchLevel = 2;
+    if (irql >= kDispatchLevel && !present) {
+        const io::SystemImage* image = systemImages_->containing(VirtualAddress(rip));
+        const bool inDriver = image && image != ntoskrnl_;
+        ke::bugCheck(inDriver ? ke::BugCheckCode::DriverIrqlNotLessOrEqual
+                              : ke::BugCheckCode::IrqlNotLessOrEqual,
+                     e.cr2, irql,
+                     inDriver ? (fetch   ? 8
+                                 : write ? 1
+                                         : 0)
+                              : ((write ? 1 : 0) | (fetch ? 8 : 0)),
+                     rip, located(fmt::format("a page fault on {:#x} at IRQL {}", e.cr2, irql)));
+    }
+    if (mm::isSystemAddress(e.cr2)) {
+        try {
+            const mm::PageFaultOutcome o =
+                mm_->systemSpace().handleKernelFault(VirtualAddress(e.cr2), e.errorCode, rip);
+            return o.response == mm::PageFaultResponse::Resolved;
+        } catch (ke::BugCheckStop& stop) {
+            stop.check.detail = located(stop.check.detail);
+            throw;
+        }
+    }
+    // A user address: the current process's own pages, paged in as for its own code.
+    ps::Thread& thread = trappedThread(cpu);
+    if (!isSystemThread(thread) && thread.process().hasAddressSpace()) {
+        const auto o = thread.process().space().handleFault(VirtualAddress(e.cr2), e.errorCode);
+        if (o.response == mm::PageFaultResponse::Resolved)
+            return true;
+    }
+    // An access violation, which no kernel-mode handler takes (ntoy's ring-0 code has none).
+    ke::bugCheck(ke::BugCheckCode::KmodeExceptionNotHandled, raw(NtStatus::AccessViolation), rip,
+                 write   ? 1
+                 : fetch ? 8
+                         : 0,
+                 e.cr2, located(fmt::format("an access violation on {:#x}", e.cr2)));
 }
 
 void Kernel::dispatchException(hal::Cpu& cpu, const hal::CpuException& e) {

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,8 @@
 
 namespace ntoy::io {
 class FileRoot;
+class SystemImages;
+struct SystemImage;
 }
 
 namespace ntoy {
@@ -78,9 +81,11 @@ struct Schedule {
 };
 
 // Why a run did not produce an exit status: the image could not be loaded, the machine failed
-// (the host or the emulator), or the kernel stopped it with a bug check.
+// (the host or the emulator), the kernel stopped it with a bug check, or a driver refused to
+// load.
 struct RunError {
-    enum class Kind { BadImage, Machine, BugCheck } kind;
+    // DriverFailed: a driver's DriverEntry returned an error status (the driver was unloaded).
+    enum class Kind { BadImage, Machine, BugCheck, DriverFailed } kind;
     std::string message;
 };
 
@@ -263,6 +268,31 @@ public:
     void deliverUserApc(ps::Thread& thread, hal::Cpu& cpu,
                         std::optional<std::uint64_t> rip = std::nullopt);
 
+    // --- Kernel-mode drivers (docs/drivers.md). The System process (id 4, no user half) runs
+    // them in system threads that start at CPL0 on a kernel stack.
+    static constexpr std::uint32_t kSystemProcessId = 4;
+    // Driver Verifier's options (`--verifier`).
+    struct Verifier {
+        // Force IRQL checking: every raise to DISPATCH_LEVEL or above pages out everything
+        // pageable, so that a touch of pageable memory there always bug checks.
+        bool irqlChecking = false;
+    };
+    void setVerifier(const Verifier& verifier) { verifier_ = verifier; }
+    // Loads a driver: ntoskrnl.exe from `systemDir` first if it is not loaded yet, then the
+    // driver's image, its DRIVER_OBJECT and registry path, and runs its DriverEntry to the
+    // end in a system thread. A DriverEntry that fails unloads the driver again; the error
+    // says with what status.
+    std::expected<void, RunError> loadDriver(const std::filesystem::path& driver,
+                                             const std::filesystem::path& systemDir);
+    // Runs each loaded driver's unload routine (the last loaded first), then unloads it.
+    std::expected<void, RunError> unloadDrivers();
+    // The images in system space (ntoskrnl.exe and the drivers); null before the first driver.
+    const io::SystemImages* systemImages() const { return systemImages_.get(); }
+    // The System process, once a driver made it.
+    ps::Process* systemProcess() { return system_.get(); }
+    // The CPU's IRQL changed from `from` to `to` (MOV CR8).
+    void irqlChanged(hal::Cpu& cpu, std::uint8_t from, std::uint8_t to) override;
+
     // ke::ReadyQueue, for the waits.
     void ready(ps::Thread& thread) override { scheduler_.ready(thread); }
     bool yield(ps::Thread& running) override;
@@ -290,7 +320,28 @@ private:
     void pageFault(hal::Cpu& cpu, const hal::CpuException& e);
     // A trap at CPL0: true once resolved (the instruction retries); otherwise a bug check.
     bool kernelModeTrap(hal::Cpu& cpu, const hal::CpuException& e);
+    // The same for code of a loaded image: IRQL rules, user pages of the current process, and
+    // the bug checks Windows gives a driver.
+    bool driverTrap(hal::Cpu& cpu, const hal::CpuException& e);
     void dispatchSystemCall(hal::Cpu& cpu);
+    // A SYSCALL at CPL0: a service of ntoskrnl.exe's (ntoy/kernel_services.h).
+    void dispatchKernelService(hal::Cpu& cpu, ps::Thread& thread);
+    // Driver support (KernelDrivers.cpp).
+    ps::Process& makeSystemProcess();
+    std::expected<std::shared_ptr<ps::Thread>, NtStatus> createSystemThread(VirtualAddress routine,
+                                                                            std::uint64_t a,
+                                                                            std::uint64_t b);
+    // Runs the scheduler until `thread` has ended; its exit status.
+    std::expected<std::uint32_t, RunError> runUntilEnded(const std::shared_ptr<ps::Thread>& thread);
+    // Host access to system memory, a page at a time (a paged-out page comes back).
+    void readSystem(VirtualAddress va, std::span<std::byte> out);
+    void writeSystem(VirtualAddress va, std::span<const std::byte> in);
+    // What a bug check's detail says about where ring-0 code was: the image and offset of
+    // `rip`, the IRQL, the process and thread.
+    std::string ring0Location(hal::Cpu& cpu, std::uint64_t rip);
+    bool isSystemThread(const ps::Thread& thread) const {
+        return system_ && &thread.process() == system_.get();
+    }
     void dispatchException(hal::Cpu& cpu, const hal::CpuException& e);
     // Runs a trap handler; a bug check inside it stops the processor for good.
     template <typename F>
@@ -356,6 +407,17 @@ private:
     mm::MemoryBaseline beforeProcesses_;
     // ... and the pools' bytes by (tag, paged), when exits are verified.
     std::map<std::pair<std::uint32_t, bool>, std::uint64_t> poolBefore_;
+    // Drivers: the System process, the images in system space, the drivers loaded (last
+    // loaded last) with their DRIVER_OBJECTs in nonpaged pool.
+    std::shared_ptr<ps::Process> system_;
+    std::unique_ptr<io::SystemImages> systemImages_;
+    io::SystemImage* ntoskrnl_ = nullptr;
+    struct LoadedDriver {
+        io::SystemImage* image = nullptr;
+        VirtualAddress driverObject;
+    };
+    std::vector<LoadedDriver> drivers_;
+    Verifier verifier_;
     std::unique_ptr<ke::PreemptionTimer> timer_;  // last: stopped first
 };
 

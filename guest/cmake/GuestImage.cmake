@@ -6,13 +6,14 @@
 # written to NTOY_IMAGES_DIR.
 #
 #   ntoy_add_guest_dll(<name> DEF <file.def> IMAGE_BASE <address> SOURCES <files...>
-#                      [ENTRY <symbol>] [FLAGS <compiler flags...>]
+#                      [ENTRY <symbol>] [SUFFIX <exe>] [FLAGS <compiler flags...>]
 #                      [LINK_DLLS <guest dll names...>] [CHECK_SOURCES <files...>])
 #   ntoy_add_guest_program(<name> SOURCES <files...> [FLAGS <compiler flags...>]
 #                          [LINK_DLLS <guest libraries...>] [INSTALL])
 #   ntoy_add_guest_library(<name> SOURCES <files...> [DEF <file.def>] [ENTRY <symbol>]
 #                          [FLAGS <compiler flags...>] [LINK_DLLS <guest libraries...>])
 #   ntoy_add_crt_program(<name> SOURCES <files...> [FLAGS <compiler flags...>] [CXX])
+#   ntoy_add_guest_driver(<name> SOURCES <files...> [FLAGS <compiler flags...>] [MINGW_IMPORTS])
 #
 # `cmake --install` puts every guest DLL in NTOY_INSTALL_GUEST_DLL_DIR, where the installed
 # ntoy looks for them, and programs marked INSTALL (the demos) in NTOY_INSTALL_EXAMPLES_DIR.
@@ -130,7 +131,7 @@ set(NTOY_GUEST_THIRD_PARTY_FLAGS -fno-tree-loop-distribute-patterns -I${NTOY_GUE
 # one imports from; it links against those DLL files directly. CHECK_SOURCES are compiled
 # (they must compile) but not linked: compile-time checks such as prototype comparisons.
 function(ntoy_add_guest_dll name)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "DEF;IMAGE_BASE;ENTRY"
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "DEF;IMAGE_BASE;ENTRY;SUFFIX"
                         "SOURCES;FLAGS;LINK_DLLS;CHECK_SOURCES")
   if(NOT ARG_DEF OR NOT ARG_IMAGE_BASE OR NOT ARG_SOURCES)
     message(FATAL_ERROR "ntoy_add_guest_dll(${name}) needs DEF, IMAGE_BASE and SOURCES")
@@ -150,7 +151,11 @@ function(ntoy_add_guest_dll name)
   if(NOT entry)
     set(entry 0)
   endif()
-  set(output ${NTOY_IMAGES_DIR}/${name}.dll)
+  set(suffix dll)
+  if(ARG_SUFFIX)
+    set(suffix ${ARG_SUFFIX})
+  endif()
+  set(output ${NTOY_IMAGES_DIR}/${name}.${suffix})
   _ntoy_guest_link(${name} ${output}
     COMMAND ${NTOY_MINGW_GCC} -shared ${NTOY_GUEST_IMAGE_LINK_FLAGS}
             -Wl,--image-base,${ARG_IMAGE_BASE} -Wl,--entry=${entry}
@@ -204,7 +209,11 @@ function(ntoy_add_guest_library name)
   if(NOT entry)
     set(entry 0)
   endif()
-  set(output ${NTOY_IMAGES_DIR}/${name}.dll)
+  set(suffix dll)
+  if(ARG_SUFFIX)
+    set(suffix ${ARG_SUFFIX})
+  endif()
+  set(output ${NTOY_IMAGES_DIR}/${name}.${suffix})
   _ntoy_guest_link(${name} ${output}
     COMMAND ${NTOY_MINGW_GCC} -shared ${NTOY_GUEST_IMAGE_LINK_FLAGS} -Wl,--entry=${entry}
             -o ${output} ${objects} ${def_path} ${dll_paths} -lkernel32 -lntdll -lgcc
@@ -242,4 +251,31 @@ function(ntoy_add_crt_program name)
     COMMAND ${driver} -Wall -Wextra $<$<BOOL:${NTOY_WERROR}>:-Werror> ${ARG_FLAGS}
             ${sources} -o ${output}
     DEPENDS ${sources})
+endfunction()
+
+# A kernel-mode driver, built as the README's recipe builds one: ntoy's <ntoy/ntddk.h>, native
+# subsystem, DriverEntry as the entry point, imports from ntoy's ntoskrnl.exe (linked against
+# the image itself, which exports everything ntddk.h declares), or with MINGW_IMPORTS from
+# mingw-w64's own import library (-lntoskrnl), which lacks the newer exports (ExAllocatePool2).
+function(ntoy_add_guest_driver name)
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "MINGW_IMPORTS" "" "SOURCES;FLAGS")
+  if(NOT ARG_SOURCES)
+    message(FATAL_ERROR "ntoy_add_guest_driver(${name}) needs SOURCES")
+  endif()
+  _ntoy_guest_compile(objects ${name}
+    SOURCES ${ARG_SOURCES}
+    FLAGS -I${NTOY_GUEST_DIR}/include -fno-tree-loop-distribute-patterns ${ARG_FLAGS})
+  if(ARG_MINGW_IMPORTS)
+    set(imports -lntoskrnl)
+    set(import_files)
+  else()
+    set(imports ${NTOY_IMAGES_DIR}/ntoskrnl.exe)
+    set(import_files ${imports})
+  endif()
+  set(output ${NTOY_IMAGES_DIR}/${name}.sys)
+  _ntoy_guest_link(${name} ${output}
+    COMMAND ${NTOY_MINGW_GCC} -shared ${NTOY_GUEST_IMAGE_LINK_FLAGS} -Wl,--subsystem,native
+            -e DriverEntry -o ${output} ${objects} ${imports} -lgcc
+    DEPENDS ${objects} ${import_files}
+    AFTER guest_ntoskrnl)
 endfunction()

@@ -38,6 +38,8 @@ enum class Reg : std::uint8_t {
     MxCsr,
     FpuControl,
     FpuStatus,
+    // The task-priority register, which is the IRQL on x64 (MOV CR8 in kernel code).
+    Cr8,
     Count
 };
 

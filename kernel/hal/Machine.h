@@ -26,6 +26,12 @@ public:
     // it. The handler sets what SYSRET would leave (RAX, RCX, R11).
     virtual void systemCall(Cpu& cpu) = 0;
     virtual void exception(Cpu& cpu, const CpuException& e) = 0;
+    // Ring-0 code moved CR8 (the IRQL) from `from` to `to`; RIP is past the instruction.
+    virtual void irqlChanged(Cpu& cpu, std::uint8_t from, std::uint8_t to) {
+        (void)cpu;
+        (void)from;
+        (void)to;
+    }
 };
 
 // The system registers a new processor starts with, chosen by the kernel.

@@ -15,6 +15,23 @@ std::optional<SimdSite> classify(std::vector<std::uint8_t> code) {
     return classifier.classify(code);
 }
 
+TEST(SimdChecks, Cr8MovesAreFoundWithTheirRegister) {
+    const auto move = [](std::vector<std::uint8_t> code) { return cr8Move(code); };
+    const auto write = move({0x44, 0x0F, 0x22, 0xC0});  // mov cr8, rax
+    ASSERT_TRUE(write);
+    EXPECT_TRUE(write->write);
+    EXPECT_EQ(write->gpr, 0u);
+    const auto read = move({0x44, 0x0F, 0x20, 0xC3});  // mov rbx, cr8
+    ASSERT_TRUE(read);
+    EXPECT_FALSE(read->write);
+    EXPECT_EQ(read->gpr, 3u);
+    EXPECT_EQ(move({0x4D, 0x0F, 0x20, 0xC7})->gpr, 15u);  // mov r15, cr8 (REX.W too)
+    EXPECT_FALSE(move({0x0F, 0x22, 0xC0}));               // mov cr0, rax: no REX.R
+    EXPECT_FALSE(move({0x0F, 0x20, 0xD8}));               // mov rax, cr3
+    EXPECT_FALSE(move({0x44, 0x0F, 0x22, 0xD8}));         // mov cr11 (reg field 3): not CR8
+    EXPECT_FALSE(move({0x44, 0x0F, 0x22}));               // cut short
+}
+
 TEST(SimdChecks, AlignedSseMemoryFormsNeedSixteenBytes) {
     const auto movdqa = classify({0x66, 0x0F, 0x6F, 0x00});  // movdqa xmm0, [rax]
     ASSERT_TRUE(movdqa);

@@ -1,0 +1,57 @@
+/* Faulty drivers, one bug each (NTOY_BUG_<name>), for the bug-check tests: each is what Windows
+ * answers with the bug check named beside it. The bug is in DriverEntry unless said. */
+#include <ntoy/ntddk.h>
+
+#define TAG_BUGS 0x73677542 /* 'Bugs' */
+
+/* volatile: the compiler must not see through the bugs. */
+static volatile ULONG64 sink;
+static volatile ULONG_PTR null_page_address = 0x10;
+static volatile ULONG_PTR unmapped_system_address = 0xFFFFF88010000000ULL;
+
+#if !defined(NTOY_BUG_entry_fails)
+__attribute__((noinline)) static void the_bug(void) {
+#if defined(NTOY_BUG_null_deref)
+    /* KMODE_EXCEPTION_NOT_HANDLED (0x1E): an access violation no kernel handler takes. */
+    sink = *(volatile ULONG64*)null_page_address;
+#elif defined(NTOY_BUG_nonpaged_hole)
+    /* PAGE_FAULT_IN_NONPAGED_AREA (0x50): nothing is mapped there. */
+    sink = *(volatile ULONG64*)unmapped_system_address;
+#elif defined(NTOY_BUG_write_code)
+    /* ATTEMPTED_WRITE_TO_READONLY_MEMORY (0xBE): the driver's own code. */
+    *(volatile UCHAR*)(ULONG_PTR)&the_bug = 0xCC;
+#elif defined(NTOY_BUG_paged_at_dispatch)
+    /* DRIVER_IRQL_NOT_LESS_OR_EQUAL (0xD1): paged pool touched at DISPATCH_LEVEL. It faults
+     * only if the page is out at that moment, which on a real machine is luck; the verifier's
+     * IRQL checking (--verifier irql) pages everything pageable out at every raise, so that it
+     * always is. Without it this driver loads fine. */
+    volatile UCHAR* block = ExAllocatePool2(POOL_FLAG_PAGED, 4096, TAG_BUGS);
+    if (!block)
+        return;
+    block[0] = 1;
+    KIRQL old;
+    KeRaiseIrql(DISPATCH_LEVEL, &old);
+    sink = block[0];
+    KeLowerIrql(old);
+    ExFreePoolWithTag((PVOID)block, TAG_BUGS);
+#elif defined(NTOY_BUG_bugcheck_call)
+    /* The driver's own bug check, with its parameters. */
+    KeBugCheckEx(0xDEAD, 1, 2, 3, 4);
+#endif
+}
+#endif
+
+NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) {
+    UNREFERENCED_PARAMETER(RegistryPath);
+#if defined(NTOY_BUG_entry_fails)
+    UNREFERENCED_PARAMETER(DriverObject);
+    DbgPrint("refusing to load\n");
+    return STATUS_INSUFFICIENT_RESOURCES;
+#else
+    UNREFERENCED_PARAMETER(DriverObject);
+    DbgPrint("about to fail\n");
+    the_bug();
+    DbgPrint("still here\n");
+    return STATUS_SUCCESS;
+#endif
+}

@@ -1,0 +1,31 @@
+/* The kernel services: how ntoy's guest ntoskrnl.exe enters the hosted kernel from ring 0, as
+ * ntdll.dll enters it from ring 3 (ntoy/syscalls.h). A SYSCALL at CPL0 is a kernel service,
+ * numbered from this table; its arguments are those of the x64 calling convention (the first
+ * in R10, as the stub moves it there, then RDX, R8, R9 and the stack), its result is RAX.
+ * Plain C, shared by the host kernel (kernel/ke/KernelServices.cpp) and ntoskrnl.
+ *
+ *   X(number, name, argument count) */
+#ifndef NTOY_KERNEL_SERVICES_H
+#define NTOY_KERNEL_SERVICES_H
+
+/* clang-format off */
+#define NTOY_KERNEL_SERVICES(X)                                                                 \
+    X(0, NtoyKsEndSystemThread, 1)  /* (status): the thread's start routine returned */        \
+    X(1, NtoyKsDebugPrint, 3)       /* (text, length, caller): DbgPrint's line */               \
+    X(2, NtoyKsAllocatePool, 4)     /* (POOL_FLAG_*, bytes, tag, caller) -> block or NULL */    \
+    X(3, NtoyKsAllocatePoolType, 4) /* (POOL_TYPE, bytes, tag, caller) -> block or NULL */      \
+    X(4, NtoyKsFreePool, 3)         /* (block, tag or 0 for ExFreePool, caller) */              \
+    X(5, NtoyKsBugCheck, 6)         /* (code, p1, p2, p3, p4, caller): never returns */         \
+    X(6, NtoyKsCurrentIds, 1)       /* (0: process id, 1: thread id) */                         \
+    X(7, NtoyKsIsAddressValid, 1)   /* (address) -> 1 if a read there would not fault */
+/* clang-format on */
+
+#define NTOY_KS_CURRENT_PROCESS_ID 0
+#define NTOY_KS_CURRENT_THREAD_ID 1
+
+/* ntoskrnl's entry for a system thread the kernel starts (a driver's DriverEntry, its unload
+ * routine, PsCreateSystemThread's start routine): calls ROUTINE(A, B) and ends the thread with
+ * what it returned. Exported under this name for the kernel to find. */
+#define NTOY_SYSTEM_THREAD_START_EXPORT "NtoySystemThreadStart"
+
+#endif

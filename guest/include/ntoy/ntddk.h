@@ -1,0 +1,225 @@
+/* ntoy's declarations for kernel-mode drivers: the part of the WDK's ntddk.h/wdm.h that ntoy's
+ * ntoskrnl.exe implements, with the WDK's names, types, structure layouts (x64) and calling
+ * conventions, so that a driver written against the WDK builds against this one header with
+ * the Debian toolchain alone:
+ *
+ *   x86_64-w64-mingw32-gcc -I<ntoy>/guest/include -ffreestanding -mno-red-zone -nostdlib \
+ *       -shared -Wl,--subsystem,native -e DriverEntry -o mydriver.sys mydriver.c -lntoskrnl
+ *
+ * (docs/drivers.md). Our own text, written from the WDK's documentation. */
+#ifndef NTOY_NTDDK_H
+#define NTOY_NTDDK_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NTAPI __stdcall
+/* ntoskrnl.exe's own sources define what the drivers import. */
+#ifdef NTOY_BUILDING_NTOSKRNL
+#define NTKERNELAPI
+#else
+#define NTKERNELAPI __declspec(dllimport)
+#endif
+
+typedef void VOID, *PVOID;
+typedef char CHAR, *PCHAR;
+typedef const char* PCSTR;
+typedef unsigned char UCHAR, *PUCHAR, BOOLEAN, *PBOOLEAN;
+typedef short SHORT, CSHORT;
+typedef unsigned short USHORT, *PUSHORT, WCHAR, *PWCHAR, *PWSTR;
+typedef const unsigned short* PCWSTR;
+typedef int32_t LONG, *PLONG;
+typedef uint32_t ULONG, *PULONG;
+typedef int64_t LONGLONG, LONG_PTR;
+typedef uint64_t ULONGLONG, ULONG_PTR, SIZE_T, *PSIZE_T, ULONG64;
+typedef LONG NTSTATUS;
+typedef UCHAR KIRQL, *PKIRQL;
+typedef PVOID HANDLE;
+
+#define TRUE 1
+#define FALSE 0
+#ifndef NULL
+#define NULL ((void*)0)
+#endif
+#define IN
+#define OUT
+#define OPTIONAL
+#define UNREFERENCED_PARAMETER(p) ((void)(p))
+
+#define NT_SUCCESS(s) ((NTSTATUS)(s) >= 0)
+#define STATUS_SUCCESS ((NTSTATUS)0x00000000)
+#define STATUS_UNSUCCESSFUL ((NTSTATUS)0xC0000001)
+#define STATUS_NOT_IMPLEMENTED ((NTSTATUS)0xC0000002)
+#define STATUS_INVALID_PARAMETER ((NTSTATUS)0xC000000D)
+#define STATUS_NO_MEMORY ((NTSTATUS)0xC0000017)
+#define STATUS_ACCESS_VIOLATION ((NTSTATUS)0xC0000005)
+#define STATUS_INSUFFICIENT_RESOURCES ((NTSTATUS)0xC000009A)
+#define STATUS_BUFFER_TOO_SMALL ((NTSTATUS)0xC0000023)
+
+/* ---- IRQL: on x64 it is CR8, which these read and write inline, as the WDK's do. */
+#define PASSIVE_LEVEL 0
+#define LOW_LEVEL 0
+#define APC_LEVEL 1
+#define DISPATCH_LEVEL 2
+#define HIGH_LEVEL 15
+
+#ifndef NTOY_BUILDING_NTOSKRNL
+static __inline__ KIRQL KeGetCurrentIrql(void) {
+    ULONG64 irql;
+    __asm__ __volatile__("movq %%cr8, %0" : "=r"(irql));
+    return (KIRQL)irql;
+}
+static __inline__ void KeLowerIrql(KIRQL NewIrql) {
+    __asm__ __volatile__("movq %0, %%cr8" : : "r"((ULONG64)NewIrql) : "memory");
+}
+static __inline__ KIRQL KfRaiseIrql(KIRQL NewIrql) {
+    KIRQL old = KeGetCurrentIrql();
+    __asm__ __volatile__("movq %0, %%cr8" : : "r"((ULONG64)NewIrql) : "memory");
+    return old;
+}
+#define KeRaiseIrql(NewIrql, OldIrql) (*(OldIrql) = KfRaiseIrql(NewIrql))
+static __inline__ KIRQL KeRaiseIrqlToDpcLevel(void) {
+    return KfRaiseIrql(DISPATCH_LEVEL);
+}
+#else
+/* ntoskrnl.exe exports the same, for drivers built against headers that call them. */
+KIRQL NTAPI KeGetCurrentIrql(void);
+VOID NTAPI KeLowerIrql(KIRQL NewIrql);
+KIRQL NTAPI KfRaiseIrql(KIRQL NewIrql);
+KIRQL NTAPI KeRaiseIrqlToDpcLevel(void);
+#define KeRaiseIrql(NewIrql, OldIrql) (*(OldIrql) = KfRaiseIrql(NewIrql))
+#endif
+
+/* ---- strings */
+typedef struct _UNICODE_STRING {
+    USHORT Length;        /* bytes, without a terminator */
+    USHORT MaximumLength; /* bytes */
+    PWSTR Buffer;
+} UNICODE_STRING, *PUNICODE_STRING;
+typedef const UNICODE_STRING* PCUNICODE_STRING;
+
+typedef struct _STRING {
+    USHORT Length;
+    USHORT MaximumLength;
+    PCHAR Buffer;
+} ANSI_STRING, *PANSI_STRING, STRING, *PSTRING;
+typedef const ANSI_STRING* PCANSI_STRING;
+
+#define RTL_CONSTANT_STRING(s) \
+    { sizeof(s) - sizeof((s)[0]), sizeof(s), (PWSTR)(s) }
+
+NTKERNELAPI VOID NTAPI RtlInitUnicodeString(PUNICODE_STRING Destination, PCWSTR Source);
+NTKERNELAPI VOID NTAPI RtlInitAnsiString(PANSI_STRING Destination, PCSTR Source);
+NTKERNELAPI VOID NTAPI RtlCopyUnicodeString(PUNICODE_STRING Destination, PCUNICODE_STRING Source);
+NTKERNELAPI BOOLEAN NTAPI RtlEqualUnicodeString(PCUNICODE_STRING String1, PCUNICODE_STRING String2,
+                                                BOOLEAN CaseInSensitive);
+NTKERNELAPI LONG NTAPI RtlCompareUnicodeString(PCUNICODE_STRING String1, PCUNICODE_STRING String2,
+                                               BOOLEAN CaseInSensitive);
+NTKERNELAPI NTSTATUS NTAPI RtlAppendUnicodeStringToString(PUNICODE_STRING Destination,
+                                                          PCUNICODE_STRING Source);
+NTKERNELAPI NTSTATUS NTAPI RtlAppendUnicodeToString(PUNICODE_STRING Destination, PCWSTR Source);
+NTKERNELAPI SIZE_T NTAPI RtlCompareMemory(const VOID* Source1, const VOID* Source2, SIZE_T Length);
+
+NTKERNELAPI void* __cdecl memcpy(void* destination, const void* source, size_t count);
+NTKERNELAPI void* __cdecl memmove(void* destination, const void* source, size_t count);
+NTKERNELAPI void* __cdecl memset(void* destination, int value, size_t count);
+NTKERNELAPI int __cdecl memcmp(const void* a, const void* b, size_t count);
+NTKERNELAPI size_t __cdecl strlen(const char* s);
+NTKERNELAPI size_t __cdecl wcslen(const WCHAR* s);
+NTKERNELAPI int __cdecl _vsnprintf(char* buffer, size_t count, const char* format, va_list args);
+NTKERNELAPI int __cdecl _snprintf(char* buffer, size_t count, const char* format, ...);
+#define RtlCopyMemory(d, s, n) memcpy((d), (s), (n))
+#define RtlMoveMemory(d, s, n) memmove((d), (s), (n))
+#define RtlFillMemory(d, n, v) memset((d), (v), (n))
+#define RtlZeroMemory(d, n) memset((d), 0, (n))
+#define RtlEqualMemory(a, b, n) (memcmp((a), (b), (n)) == 0)
+
+/* ---- pools */
+typedef enum _POOL_TYPE {
+    NonPagedPool = 0,
+    NonPagedPoolExecute = 0,
+    PagedPool = 1,
+    NonPagedPoolCacheAligned = 4,
+    PagedPoolCacheAligned = 5,
+    NonPagedPoolNx = 512,
+} POOL_TYPE;
+typedef ULONG64 POOL_FLAGS;
+#define POOL_FLAG_USE_QUOTA 0x0000000000000001ULL
+#define POOL_FLAG_UNINITIALIZED 0x0000000000000002ULL
+#define POOL_FLAG_CACHE_ALIGNED 0x0000000000000008ULL
+#define POOL_FLAG_RAISE_ON_FAILURE 0x0000000000000020ULL
+#define POOL_FLAG_NON_PAGED 0x0000000000000040ULL
+#define POOL_FLAG_NON_PAGED_EXECUTE 0x0000000000000080ULL
+#define POOL_FLAG_PAGED 0x0000000000000100ULL
+
+NTKERNELAPI PVOID NTAPI ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag);
+NTKERNELAPI PVOID NTAPI ExAllocatePoolWithTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag);
+NTKERNELAPI PVOID NTAPI ExAllocatePool(POOL_TYPE PoolType, SIZE_T NumberOfBytes);
+NTKERNELAPI VOID NTAPI ExFreePoolWithTag(PVOID P, ULONG Tag);
+NTKERNELAPI VOID NTAPI ExFreePool(PVOID P);
+
+/* ---- processes, memory, bug checks, debug output */
+NTKERNELAPI HANDLE NTAPI PsGetCurrentProcessId(void);
+NTKERNELAPI HANDLE NTAPI PsGetCurrentThreadId(void);
+NTKERNELAPI BOOLEAN NTAPI MmIsAddressValid(PVOID VirtualAddress);
+NTKERNELAPI __attribute__((noreturn)) VOID NTAPI KeBugCheckEx(ULONG BugCheckCode,
+                                                              ULONG_PTR BugCheckParameter1,
+                                                              ULONG_PTR BugCheckParameter2,
+                                                              ULONG_PTR BugCheckParameter3,
+                                                              ULONG_PTR BugCheckParameter4);
+NTKERNELAPI __attribute__((noreturn)) VOID NTAPI KeBugCheck(ULONG BugCheckCode);
+NTKERNELAPI ULONG __cdecl DbgPrint(PCSTR Format, ...);
+
+/* ---- driver objects */
+struct _DEVICE_OBJECT;
+struct _DRIVER_OBJECT;
+struct _IRP;
+typedef NTSTATUS NTAPI DRIVER_INITIALIZE(struct _DRIVER_OBJECT* DriverObject,
+                                         PUNICODE_STRING RegistryPath);
+typedef VOID NTAPI DRIVER_UNLOAD(struct _DRIVER_OBJECT* DriverObject);
+typedef DRIVER_UNLOAD* PDRIVER_UNLOAD;
+typedef NTSTATUS NTAPI DRIVER_DISPATCH(struct _DEVICE_OBJECT* DeviceObject, struct _IRP* Irp);
+typedef DRIVER_DISPATCH* PDRIVER_DISPATCH;
+
+#define IRP_MJ_CREATE 0x00
+#define IRP_MJ_CLOSE 0x02
+#define IRP_MJ_READ 0x03
+#define IRP_MJ_WRITE 0x04
+#define IRP_MJ_DEVICE_CONTROL 0x0e
+#define IRP_MJ_MAXIMUM_FUNCTION 0x1b
+
+typedef struct _DRIVER_EXTENSION {
+    struct _DRIVER_OBJECT* DriverObject;
+    PVOID AddDevice;
+    ULONG Count;
+    UNICODE_STRING ServiceKeyName;
+} DRIVER_EXTENSION, *PDRIVER_EXTENSION;
+
+typedef struct _DRIVER_OBJECT {
+    CSHORT Type; /* IO_TYPE_DRIVER (4) */
+    CSHORT Size; /* sizeof(DRIVER_OBJECT) */
+    struct _DEVICE_OBJECT* DeviceObject;
+    ULONG Flags;
+    PVOID DriverStart;
+    ULONG DriverSize;
+    PVOID DriverSection;
+    PDRIVER_EXTENSION DriverExtension;
+    UNICODE_STRING DriverName; /* \Driver\<name> */
+    PUNICODE_STRING HardwareDatabase;
+    PVOID FastIoDispatch;
+    DRIVER_INITIALIZE* DriverInit;
+    PVOID DriverStartIo;
+    PDRIVER_UNLOAD DriverUnload;
+    PDRIVER_DISPATCH MajorFunction[IRP_MJ_MAXIMUM_FUNCTION + 1];
+} DRIVER_OBJECT, *PDRIVER_OBJECT;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
