@@ -1,4 +1,5 @@
 #include "kernel/Kernel.h"
+#include "kernel/io/IoManager.h"
 #include "kernel/io/SystemImages.h"
 
 #include <algorithm>
@@ -719,8 +720,19 @@ std::expected<Kernel::RunState, RunError> Kernel::resume() {
     for (;;) {
         if (auto reaped = reap(); !reaped)
             return std::unexpected(reaped.error());
-        if (processes_.empty() && (!system_ || system_->threads().empty()))
+        if (!io_->closes()->empty() && ntoskrnl_)
+            try {
+                sendCloses();
+            } catch (const ke::BugCheckStop& stop) {
+                bugCheck_ = stop.check;
+                return std::unexpected(bugCheckError());
+            }
+        if (processes_.empty() && (!system_ || system_->threads().empty())) {
+            if (const auto deferred = std::exchange(deferredLeakCheck_, std::nullopt))
+                if (auto verified = verifyAfterExit(deferred->first, deferred->second); !verified)
+                    return std::unexpected(verified.error());
             return RunState::Exited;
+        }
         if (std::exchange(pauseRequested_, false))
             return RunState::Paused;
         waits_.expire(clock_.interruptTime());
@@ -741,6 +753,8 @@ std::expected<Kernel::RunState, RunError> Kernel::resume() {
         }
         switchTo(*thread);
         thread->state = ps::Thread::State::Running;
+        // A queued DPC runs first, on whichever thread this is.
+        runQueuedDpc(*thread, thread->process().cpu());
         running_ = thread;
         focus_ = thread->processRef();
         focusThread_.reset();
@@ -761,6 +775,14 @@ std::expected<Kernel::RunState, RunError> Kernel::resume() {
             return std::unexpected(bugCheckError());
         if (!ran)
             return std::unexpected(RunError{RunError::Kind::Machine, ran.error()});
+        // A driver routine in this thread's context starts or ends between runs.
+        if (thread->state == ps::Thread::State::Running && !thread->process().terminating() &&
+            ringZeroStep(*thread, cpu)) {
+            if (bugCheck_)
+                return std::unexpected(bugCheckError());
+            scheduler_.readyFirst(*thread);
+            continue;
+        }
         if (thread->state != ps::Thread::State::Running || thread->process().terminating())
             continue;  // it waits, was suspended or ended: the loop sees to it
         if (mode_ == ScheduleMode::Deterministic && cpu.preempted()) {
@@ -787,6 +809,8 @@ std::vector<const mm::AddressSpace*> Kernel::addressSpaces() const {
     for (const auto& [id, process] : processes_)
         if (process->hasAddressSpace())
             spaces.push_back(&process->space());
+    if (system_)
+        spaces.push_back(&system_->space());
     return spaces;
 }
 
@@ -811,9 +835,14 @@ std::expected<void, RunError> Kernel::verifyAfterExit(std::uint32_t processId,
         return {};
     try {
         bugCheckIfBroken(kBrokenAfterExit, processId, exitStatus, 0);
-        // Other processes still hold memory until the last one ends.
+        // Other processes still hold memory until the last one ends; drivers hold what the
+        // processes' device handles made them keep until the closes have run.
         if (!processes_.empty())
             return {};
+        if (!io_->closes()->empty() || (system_ && !system_->threads().empty())) {
+            deferredLeakCheck_ = std::pair(processId, exitStatus);
+            return {};
+        }
         if (auto leaked = mm::checkNothingLeaked(*mm_, beforeProcesses_)) {
             const mm::MemoryBaseline after = mm::MemoryBaseline::of(*mm_);
             ke::bugCheck(ke::BugCheckCode::MemoryManagement, kLeakedAtExit, processId,

@@ -4,18 +4,21 @@
 #pragma once
 
 #include <array>
+#include <deque>
 #include <expected>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "kernel/ex/Pool.h"
 #include "kernel/hal/Machine.h"
+#include "kernel/io/IoManager.h"
 #include "kernel/ke/BugCheck.h"
 #include "kernel/ke/Clock.h"
 #include "kernel/ke/ExceptionDispatch.h"
@@ -33,6 +36,10 @@
 #ifndef NTOY_CHECKED
 #define NTOY_CHECKED 0
 #endif
+
+namespace ntoy::ke {
+struct SystemCall;
+}
 
 namespace ntoy::io {
 class FileRoot;
@@ -292,6 +299,42 @@ public:
     ps::Process* systemProcess() { return system_.get(); }
     // The CPU's IRQL changed from `from` to `to` (MOV CR8).
     void irqlChanged(hal::Cpu& cpu, std::uint8_t from, std::uint8_t to) override;
+    // Devices, symbolic links and open devices (KernelIo.cpp).
+    io::IoManager& ioManager() { return *io_; }
+    // An IRP for a driver: what the I/O system calls send.
+    struct IrpRequest {
+        std::uint8_t major = 0;
+        VirtualAddress device, fileObject;
+        // The stack location's Parameters, as quadwords (ntoy/ntddk.h's union).
+        std::array<std::uint64_t, 4> parameters{};
+        VirtualAddress systemBuffer;  // METHOD_BUFFERED and DO_BUFFERED_IO: nonpaged pool
+        VirtualAddress userBuffer;    // Irp->UserBuffer
+        // Once the dispatch routine has returned, with the IRP's final status and
+        // Information: finishes the request (copies out, frees) and gives the system call's
+        // status.
+        std::function<NtStatus(NtStatus status, std::uint64_t information)> finish;
+    };
+    // Sends `request` to its device's driver: the dispatch routine runs at CPL0 in the calling
+    // thread's context once the system call's trap has returned, and the call returns when
+    // it has (the trap's RAX is set then). The trap must report `replacesContext`. A driver
+    // without a routine for the request completes it with STATUS_INVALID_DEVICE_REQUEST at
+    // once, here.
+    NtStatus sendIrp(ke::SystemCall& call, IrpRequest request);
+    // Host access to system memory, a page at a time (a paged-out page comes back).
+    void readSystemMemory(VirtualAddress va, std::span<std::byte> out) { readSystem(va, out); }
+    void writeSystemMemory(VirtualAddress va, std::span<const std::byte> in) {
+        writeSystem(va, in);
+    }
+    template <typename T>
+    T readSystemValue(VirtualAddress va) {
+        T v{};
+        readSystem(va, std::as_writable_bytes(std::span(&v, 1)));
+        return v;
+    }
+    template <typename T>
+    void writeSystemValue(VirtualAddress va, T v) {
+        writeSystem(va, std::as_bytes(std::span(&v, 1)));
+    }
 
     // ke::ReadyQueue, for the waits.
     void ready(ps::Thread& thread) override { scheduler_.ready(thread); }
@@ -328,9 +371,31 @@ private:
     void dispatchKernelService(hal::Cpu& cpu, ps::Thread& thread);
     // Driver support (KernelDrivers.cpp).
     ps::Process& makeSystemProcess();
-    std::expected<std::shared_ptr<ps::Thread>, NtStatus> createSystemThread(VirtualAddress routine,
-                                                                            std::uint64_t a,
-                                                                            std::uint64_t b);
+    // A system thread that starts in `entry` (ntoskrnl's NtoySystemThreadStart, or
+    // NtoyCallDriverRoutine for a ring-zero call) with `routine`, `a` and `b`.
+    std::expected<std::shared_ptr<ps::Thread>, NtStatus> createSystemThread(
+        VirtualAddress routine, std::uint64_t a, std::uint64_t b,
+        std::optional<VirtualAddress> entry = std::nullopt);
+    // The ring-zero call of `thread` (ps::Thread::RingZeroCall): entered or left here, between
+    // runs; true if it moved.
+    bool ringZeroStep(ps::Thread& thread, hal::Processor& cpu);
+    // The oldest queued DPC, run on `thread` (whatever process it is in) at DISPATCH_LEVEL
+    // before it goes on; true if one started.
+    bool runQueuedDpc(ps::Thread& thread, hal::Processor& cpu);
+    // IRP_MJ_CLOSE for every device handle gone, each from a system thread.
+    void sendCloses();
+    std::expected<VirtualAddress, NtStatus> buildIrp(const IrpRequest& request, bool fromUserMode);
+    // The driver's dispatch routine for `major` on `device` (0: none).
+    std::uint64_t dispatchRoutine(VirtualAddress device, std::uint8_t major);
+    // What a dispatch routine left in the IRP: its IoStatus if it completed it, else what it
+    // returned.
+    std::pair<NtStatus, std::uint64_t> irpOutcome(VirtualAddress irp, std::uint64_t returned);
+    std::u16string readDriverString(VirtualAddress unicodeString);
+    // IoCreateDevice and IoDeleteDevice.
+    NtStatus createDevice(VirtualAddress driverObject, std::uint64_t extensionSize,
+                          std::uint64_t name, std::uint64_t deviceType, bool exclusive,
+                          VirtualAddress deviceOut);
+    void deleteDevice(VirtualAddress device);
     // Runs the scheduler until `thread` has ended; its exit status.
     std::expected<std::uint32_t, RunError> runUntilEnded(const std::shared_ptr<ps::Thread>& thread);
     // Host access to system memory, a page at a time (a paged-out page comes back).
@@ -417,6 +482,13 @@ private:
         VirtualAddress driverObject;
     };
     std::vector<LoadedDriver> drivers_;
+    std::unique_ptr<io::IoManager> io_ = std::make_unique<io::IoManager>();
+    VirtualAddress callRoutineEntry_;        // ntoskrnl!NtoyCallDriverRoutine
+    VirtualAddress runDpcRoutine_;           // ntoskrnl!NtoyRunDpc
+    std::deque<VirtualAddress> dpcQueue_;    // KDPCs queued, oldest first
+    std::set<std::uint64_t> completedIrps_;  // IRPs IoCompleteRequest has seen
+    // The last process's leak check, waiting for the device closes its end queued.
+    std::optional<std::pair<std::uint32_t, std::uint32_t>> deferredLeakCheck_;
     Verifier verifier_;
     std::unique_ptr<ke::PreemptionTimer> timer_;  // last: stopped first
 };

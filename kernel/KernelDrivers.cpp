@@ -68,7 +68,7 @@ ps::Process& Kernel::makeSystemProcess() {
 }
 
 std::expected<std::shared_ptr<ps::Thread>, NtStatus> Kernel::createSystemThread(
-    VirtualAddress routine, std::uint64_t a, std::uint64_t b) {
+    VirtualAddress routine, std::uint64_t a, std::uint64_t b, std::optional<VirtualAddress> entry) {
     ps::Process& process = makeSystemProcess();
     auto kernelStack = allocateKernelStack();
     if (!kernelStack)
@@ -80,10 +80,12 @@ std::expected<std::shared_ptr<ps::Thread>, NtStatus> Kernel::createSystemThread(
     }
     nextClientId_ += 4;
     thread->kernelStack = *kernelStack;
+    thread->systemRoutine = routine;
 
     // It starts at CPL0 in ntoskrnl!NtoySystemThreadStart(routine, a, b), on its kernel stack
     // as after a call, with home space above: no user half, no TEB.
-    const auto entry = systemImages_->exportAddress(*ntoskrnl_, NTOY_SYSTEM_THREAD_START_EXPORT);
+    if (!entry)
+        entry = systemImages_->exportAddress(*ntoskrnl_, NTOY_SYSTEM_THREAD_START_EXPORT);
     hal::Processor& p = process.cpu();
     std::unique_ptr<hal::SavedContext> caller;
     p.saveContext(caller);
@@ -162,9 +164,12 @@ std::expected<void, RunError> Kernel::loadDriver(const std::filesystem::path& dr
             return badImage(fmt::format("cannot load ntoskrnl.exe from {}: {}", systemDir.string(),
                                         kernel.error().message));
         ntoskrnl_ = *kernel;
-        if (!io::SystemImages::exportAddress(*ntoskrnl_, NTOY_SYSTEM_THREAD_START_EXPORT))
-            return badImage(fmt::format("{} does not export {}", ntoskrnl_->path,
-                                        NTOY_SYSTEM_THREAD_START_EXPORT));
+        for (const char* name :
+             {NTOY_SYSTEM_THREAD_START_EXPORT, NTOY_CALL_ROUTINE_EXPORT, NTOY_RUN_DPC_EXPORT})
+            if (!io::SystemImages::exportAddress(*ntoskrnl_, name))
+                return badImage(fmt::format("{} does not export {}", ntoskrnl_->path, name));
+        callRoutineEntry_ = *io::SystemImages::exportAddress(*ntoskrnl_, NTOY_CALL_ROUTINE_EXPORT);
+        runDpcRoutine_ = *io::SystemImages::exportAddress(*ntoskrnl_, NTOY_RUN_DPC_EXPORT);
     }
     const std::string name = driver.filename().string();
     for (const LoadedDriver& d : drivers_)
@@ -239,6 +244,10 @@ std::expected<void, RunError> Kernel::loadDriver(const std::filesystem::path& dr
 std::expected<void, RunError> Kernel::unloadDrivers() {
     if (bugCheck_)
         return std::unexpected(bugCheckError());
+    // Handles closed by the processes' ends send their IRP_MJ_CLOSE first.
+    while (!io_->closes()->empty() || (system_ && !system_->threads().empty()))
+        if (auto state = resume(); !state)
+            return std::unexpected(state.error());
     while (!drivers_.empty()) {
         const LoadedDriver d = drivers_.back();
         std::uint64_t unload = 0;

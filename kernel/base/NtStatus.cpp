@@ -252,6 +252,8 @@ std::string_view ntStatusName(NtStatus s) {
             return "STATUS_EAS_NOT_SUPPORTED";
         case NtStatus::CannotDelete:
             return "STATUS_CANNOT_DELETE";
+        case NtStatus::NotSupported:
+            return "STATUS_NOT_SUPPORTED";
     }
     return "STATUS_UNKNOWN";
 }

@@ -109,6 +109,7 @@ enum class NtStatus : std::uint32_t {
     PipeBroken = 0xC000014B,
     EasNotSupported = 0xC000004F,
     CannotDelete = 0xC0000121,
+    NotSupported = 0xC00000BB,
 };
 
 constexpr std::uint32_t raw(NtStatus s) {

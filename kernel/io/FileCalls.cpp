@@ -9,6 +9,7 @@
 
 #include <cerrno>
 
+#include "kernel/io/DeviceCalls.h"
 #include "kernel/io/File.h"
 #include "kernel/io/FileSupport.h"
 #include "kernel/ke/SystemCall.h"
@@ -206,6 +207,13 @@ NtStatus createFile(SystemCall& call, VirtualAddress handleOut, ob::AccessMask d
         return s;
     request.granted = ob::grantedAccess(ob::ObjectType::File, desired);
     request.share = share;
+    // A device a driver made ("\??\Name" through its symbolic link, or "\Device\Name"): its
+    // driver opens it.
+    // Any other device name is refused below, as a path outside the drive (GuestPath.h).
+    if (const auto name = io::absoluteName(call, attributes))
+        if (io::Device* device = io::deviceForPath(call, name->first))
+            return io::openDevice(call, *device, handleOut, request.granted, name->second,
+                                  ioStatus);
     if (auto s = checkRequest(request, share); s != NtStatus::Success)
         return s;
     auto name = io::captureFileName(call, attributes);

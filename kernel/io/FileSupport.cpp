@@ -76,6 +76,20 @@ std::expected<std::shared_ptr<ke::Event>, NtStatus> completionEvent(ke::SystemCa
     return std::move(*event);
 }
 
+std::optional<std::pair<std::u16string, std::uint32_t>> absoluteName(ke::SystemCall& call,
+                                                                     VirtualAddress attributes) {
+    const auto oa = call.user.read<ObjectAttributes>(attributes);
+    if (!oa || oa->length != sizeof(ObjectAttributes) || oa->rootDirectory != 0 ||
+        oa->objectName == 0)
+        return std::nullopt;
+    auto name =
+        readUnicodeString(call, VirtualAddress(oa->objectName), NtStatus::ObjectNameInvalid);
+    if (!name)
+        return std::nullopt;
+    return std::pair(std::move(*name),
+                     (oa->attributes & kObjInherit) ? ob::attribute::kInherit : 0u);
+}
+
 std::expected<CapturedName, NtStatus> captureFileName(ke::SystemCall& call,
                                                       VirtualAddress attributes) {
     const auto oa = call.user.read<ObjectAttributes>(attributes);

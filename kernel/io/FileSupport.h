@@ -54,6 +54,11 @@ std::expected<std::u16string, NtStatus> readUnicodeString(ke::SystemCall& call,
 std::expected<std::shared_ptr<ke::Event>, NtStatus> completionEvent(ke::SystemCall& call,
                                                                     std::uint64_t handle);
 
+// The name an OBJECT_ATTRIBUTES gives without a root directory, and its handle attributes;
+// none if it gives no such name or cannot be read (captureFileName then says why).
+std::optional<std::pair<std::u16string, std::uint32_t>> absoluteName(ke::SystemCall& call,
+                                                                     VirtualAddress attributes);
+
 struct CapturedName {
     GuestComponents components;
     std::uint32_t handleAttributes = 0;  // OBJ_INHERIT as a handle attribute

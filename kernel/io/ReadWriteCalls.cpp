@@ -17,6 +17,7 @@
 #include <cerrno>
 
 #include "kernel/io/Console.h"
+#include "kernel/io/DeviceCalls.h"
 #include "kernel/io/File.h"
 #include "kernel/io/FileRoot.h"
 #include "kernel/io/FileSupport.h"
@@ -204,13 +205,17 @@ NtStatus transfer(SystemCall& call, bool write) {
     if (!entry)
         return entry.error();
     const ob::ObjectType type = entry->object->type();
-    if (type != ob::ObjectType::Console && type != ob::ObjectType::File)
+    if (type != ob::ObjectType::Console && type != ob::ObjectType::File &&
+        type != ob::ObjectType::DeviceFile)
         return NtStatus::ObjectTypeMismatch;
     // Writing needs either right (FILE_APPEND_DATA alone appends); reading FILE_READ_DATA.
     if ((entry->granted & needed) == 0)
         return NtStatus::AccessDenied;
     if (apcRoutine != 0)
         return NtStatus::InvalidParameter;
+    if (type == ob::ObjectType::DeviceFile)
+        return io::deviceTransfer(call, static_cast<const io::DeviceFile&>(*entry->object), write,
+                                  eventHandle, ioStatus, buffer, length, byteOffset);
     if (auto s = call.user.probeForWrite(ioStatus, sizeof(IoStatusBlock)); s != NtStatus::Success)
         return s;
     // The whole buffer must be accessible before any of it moves; then it goes in pieces, so

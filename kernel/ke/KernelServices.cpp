@@ -25,6 +25,16 @@ constexpr std::uint64_t kDebugPrintLimit = 512;
 
 }  // namespace
 
+// A driver's UNICODE_STRING (in system memory, as a driver's are).
+std::u16string Kernel::readDriverString(VirtualAddress at) {
+    const auto length = readSystemValue<std::uint16_t>(at);
+    const auto buffer = readSystemValue<std::uint64_t>(at + 8);
+    std::u16string text(length / 2, u'\0');
+    if (!text.empty())
+        readSystem(VirtualAddress(buffer), std::as_writable_bytes(std::span(text)));
+    return text;
+}
+
 void Kernel::dispatchKernelService(hal::Cpu& cpu, ps::Thread& thread) {
     std::array<std::uint64_t, 6> a{cpu.reg(hal::Reg::R10),
                                    cpu.reg(hal::Reg::Rdx),
@@ -33,9 +43,17 @@ void Kernel::dispatchKernelService(hal::Cpu& cpu, ps::Thread& thread) {
                                    0,
                                    0};
     const auto result = [&](std::uint64_t v) { cpu.setReg(hal::Reg::Rax, v); };
+    // The driver a call came from: its return address's image, or when that is ntoskrnl's
+    // own (the driver tail-called it), the driver routine the thread is running.
     const auto callerName = [&](std::uint64_t caller) {
         const io::SystemImage* image =
             systemImages_ ? systemImages_->containing(VirtualAddress(caller)) : nullptr;
+        if (systemImages_ && (!image || image == ntoskrnl_)) {
+            const VirtualAddress routine =
+                thread.ringZero ? thread.ringZero->routine : thread.systemRoutine;
+            if (const io::SystemImage* running = systemImages_->containing(routine))
+                image = running;
+        }
         return image ? image->name : std::string("kernel");
     };
     switch (static_cast<Service>(cpu.reg(hal::Reg::Rax))) {
@@ -91,6 +109,54 @@ void Kernel::dispatchKernelService(hal::Cpu& cpu, ps::Thread& thread) {
                                                : thread.process().space().tables();
             const auto pte = tables.findPte(va);
             result(pte && tables.read(*pte).isValid() ? 1 : 0);
+            return;
+        }
+        case Service::NtoyKsCreateDevice: {
+            readSystem(VirtualAddress(cpu.reg(hal::Reg::Rsp) + 0x28),
+                       std::as_writable_bytes(std::span(&a[4], 2)));
+            result(raw(createDevice(VirtualAddress(a[0]), a[1], a[2], a[3], a[4] != 0,
+                                    VirtualAddress(a[5]))));
+            return;
+        }
+        case Service::NtoyKsDeleteDevice:
+            deleteDevice(VirtualAddress(a[0]));
+            result(0);
+            return;
+        case Service::NtoyKsSymbolicLink: {
+            const std::u16string link = readDriverString(VirtualAddress(a[0]));
+            result(raw(a[1] == 0 ? io_->removeLink(link)
+                                 : io_->addLink(link, readDriverString(VirtualAddress(a[1])))));
+            return;
+        }
+        case Service::NtoyKsQueueDpc: {
+            constexpr std::uint64_t kDpcData = 0x38;  // non-NULL while queued
+            if (readSystemValue<std::uint64_t>(VirtualAddress(a[0]) + kDpcData) != 0) {
+                result(0);
+                return;
+            }
+            writeSystemValue<std::uint64_t>(VirtualAddress(a[0]) + kDpcData, 1);
+            dpcQueue_.push_back(VirtualAddress(a[0]));
+            result(1);
+            return;
+        }
+        case Service::NtoyKsCompleteRequest:
+            completedIrps_.insert(a[0]);
+            result(0);
+            return;
+        case Service::NtoyKsRoutineDone: {
+            if (!thread.ringZero || !thread.ringZero->entered)
+                ke::bugCheck(ke::BugCheckCode::UnexpectedKernelModeTrap, 0, a[0],
+                             cpu.reg(hal::Reg::Rip), 0, "a driver routine ended that never began");
+            thread.ringZero->ended = true;
+            thread.ringZero->result = a[0];
+            if (isSystemThread(thread)) {
+                // A system thread's routine (a close): finished here, and the thread with it.
+                const std::uint64_t status =
+                    thread.ringZero->done ? thread.ringZero->done(a[0]) : a[0];
+                thread.ringZero.reset();
+                terminateThread(thread, static_cast<std::uint32_t>(status));
+            }
+            cpu.requestStop();
             return;
         }
     }

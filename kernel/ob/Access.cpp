@@ -52,6 +52,7 @@ const GenericMapping& genericMapping(ObjectType type) {
             return kSemaphoreMapping;
         case ObjectType::Console:
         case ObjectType::File:
+        case ObjectType::DeviceFile:
             return kFileMapping;
     }
     return kFileMapping;  // unreachable: every type is listed

@@ -20,6 +20,7 @@ std::string_view typeName(ObjectType type) {
         case ObjectType::Console:
             return "Console";
         case ObjectType::File:
+        case ObjectType::DeviceFile:
             return "File";
     }
     return "Unknown";

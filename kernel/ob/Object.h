@@ -19,7 +19,17 @@ class Pool;
 
 namespace ntoy::ob {
 
-enum class ObjectType : std::uint8_t { Process, Thread, Event, Mutant, Semaphore, Console, File };
+// DeviceFile: an open device (a driver's), which Windows also calls a File.
+enum class ObjectType : std::uint8_t {
+    Process,
+    Thread,
+    Event,
+    Mutant,
+    Semaphore,
+    Console,
+    File,
+    DeviceFile
+};
 
 std::string_view typeName(ObjectType type);
 

@@ -33,6 +33,8 @@ std::optional<BodyShape> bodyShapeOf(ObjectType type) {
             return BodyShape{tagOf("File"), 0xD8, -1};  // FILE_OBJECT
         case ObjectType::Console:
             return std::nullopt;  // a handle to the host's console: no Windows object
+        case ObjectType::DeviceFile:
+            return std::nullopt;  // its FILE_OBJECT outlives it, until the driver's close
     }
     return std::nullopt;
 }

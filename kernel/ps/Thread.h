@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <list>
 #include <memory>
 #include <optional>
@@ -61,6 +62,29 @@ public:
     // Alerted (NtAlertThread) while not in an alertable wait: its next one ends at once with
     // STATUS_ALERTED.
     bool alerted = false;
+
+    // A driver routine this thread runs at CPL0 in its own context (a dispatch routine for an
+    // IRP its system call made; Kernel::callInThread): asked for in the trap, entered and
+    // left between runs. A system thread runs one from its start.
+    struct RingZeroCall {
+        VirtualAddress routine;
+        std::uint64_t a = 0, b = 0;
+        std::uint64_t returnRip = 0, returnFlags = 0;  // the system call's, as SYSRET takes them
+        // Turns what the routine returned into the system call's status, once it has.
+        std::function<std::uint64_t(std::uint64_t)> done;
+        bool entered = false, ended = false;
+        std::uint64_t result = 0;
+        // An interruption (a DPC), not a system call's request: the thread's registers come
+        // back exactly as they were, RAX too.
+        bool interrupt = false;
+        std::uint8_t irql = 0;  // CR8 while it runs
+    };
+    std::optional<RingZeroCall> ringZero;
+    // The driver routine a system thread was started for: whose output its DbgPrint is
+    // when the call's return address does not say (a tail call from the driver).
+    VirtualAddress systemRoutine;
+    // Its user-mode registers while it runs one.
+    std::unique_ptr<hal::SavedContext> userContext;
 
     bool signaledFor(const Thread&) const override { return state == State::Terminated; }
 

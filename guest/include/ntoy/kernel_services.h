@@ -17,7 +17,13 @@
     X(4, NtoyKsFreePool, 3)         /* (block, tag or 0 for ExFreePool, caller) */              \
     X(5, NtoyKsBugCheck, 6)         /* (code, p1, p2, p3, p4, caller): never returns */         \
     X(6, NtoyKsCurrentIds, 1)       /* (0: process id, 1: thread id) */                         \
-    X(7, NtoyKsIsAddressValid, 1)   /* (address) -> 1 if a read there would not fault */
+    X(7, NtoyKsIsAddressValid, 1)   /* (address) -> 1 if a read there would not fault */        \
+    X(8, NtoyKsCreateDevice, 6)     /* (driver, extension, name, type, flags, &device) */      \
+    X(9, NtoyKsDeleteDevice, 1)     /* (device) */                                             \
+    X(10, NtoyKsSymbolicLink, 2)    /* (link name, device name or NULL to delete) */           \
+    X(11, NtoyKsCompleteRequest, 1) /* (irp) */                                                \
+    X(12, NtoyKsRoutineDone, 1)     /* (result): a routine run in a thread's context ended */   \
+    X(13, NtoyKsQueueDpc, 1)        /* (dpc) -> 1 if queued, 0 if it was already */
 /* clang-format on */
 
 #define NTOY_KS_CURRENT_PROCESS_ID 0
@@ -27,5 +33,14 @@
  * routine, PsCreateSystemThread's start routine): calls ROUTINE(A, B) and ends the thread with
  * what it returned. Exported under this name for the kernel to find. */
 #define NTOY_SYSTEM_THREAD_START_EXPORT "NtoySystemThreadStart"
+
+/* ntoskrnl's entry for a driver routine the kernel runs in a thread's context (a dispatch
+ * routine for an IRP the thread's system call made): calls ROUTINE(A, B), then
+ * NtoyKsRoutineDone with what it returned. */
+#define NTOY_CALL_ROUTINE_EXPORT "NtoyCallDriverRoutine"
+
+/* The routine the kernel runs (through NtoyCallDriverRoutine, at DISPATCH_LEVEL) for a queued
+ * KDPC: calls its DeferredRoutine with its context and arguments. */
+#define NTOY_RUN_DPC_EXPORT "NtoyRunDpc"
 
 #endif

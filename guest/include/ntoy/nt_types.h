@@ -61,6 +61,8 @@ typedef const WCHAR* LPCWSTR;
 #define FALSE 0
 
 #define NT_SUCCESS(status) ((NTSTATUS)(status) >= 0)
+/* An error (severity 3), not a warning or information. */
+#define NT_ERROR(status) ((ULONG)(status) >> 30 == 3)
 #define NT_WARNING(status) (((ULONG)(status) >> 30) == 2)
 
 /* The pseudo-handles every process and thread use for themselves. */

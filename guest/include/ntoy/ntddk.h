@@ -175,10 +175,32 @@ NTKERNELAPI __attribute__((noreturn)) VOID NTAPI KeBugCheckEx(ULONG BugCheckCode
 NTKERNELAPI __attribute__((noreturn)) VOID NTAPI KeBugCheck(ULONG BugCheckCode);
 NTKERNELAPI ULONG __cdecl DbgPrint(PCSTR Format, ...);
 
-/* ---- driver objects */
+/* ---- DPCs: a routine queued to run soon at DISPATCH_LEVEL, in whatever process and thread are
+ * current when it runs (never the queuer's, necessarily). */
+struct _KDPC;
+typedef VOID NTAPI KDEFERRED_ROUTINE(struct _KDPC* Dpc, PVOID DeferredContext,
+                                     PVOID SystemArgument1, PVOID SystemArgument2);
+typedef KDEFERRED_ROUTINE* PKDEFERRED_ROUTINE;
+typedef struct _KDPC {
+    UCHAR Type; /* DpcObject (19) */
+    UCHAR Importance;
+    USHORT Number;
+    PVOID DpcListEntry_[2];
+    PKDEFERRED_ROUTINE DeferredRoutine;
+    PVOID DeferredContext;
+    PVOID SystemArgument1;
+    PVOID SystemArgument2;
+    PVOID DpcData; /* non-NULL while queued */
+} KDPC, *PKDPC;
+NTKERNELAPI VOID NTAPI KeInitializeDpc(PKDPC Dpc, PKDEFERRED_ROUTINE DeferredRoutine,
+                                       PVOID DeferredContext);
+NTKERNELAPI BOOLEAN NTAPI KeInsertQueueDpc(PKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument2);
+
+/* ---- driver and device objects, IRPs (x64 layouts) */
 struct _DEVICE_OBJECT;
 struct _DRIVER_OBJECT;
 struct _IRP;
+struct _FILE_OBJECT;
 typedef NTSTATUS NTAPI DRIVER_INITIALIZE(struct _DRIVER_OBJECT* DriverObject,
                                          PUNICODE_STRING RegistryPath);
 typedef VOID NTAPI DRIVER_UNLOAD(struct _DRIVER_OBJECT* DriverObject);
@@ -191,6 +213,7 @@ typedef DRIVER_DISPATCH* PDRIVER_DISPATCH;
 #define IRP_MJ_READ 0x03
 #define IRP_MJ_WRITE 0x04
 #define IRP_MJ_DEVICE_CONTROL 0x0e
+#define IRP_MJ_CLEANUP 0x12
 #define IRP_MJ_MAXIMUM_FUNCTION 0x1b
 
 typedef struct _DRIVER_EXTENSION {
@@ -217,6 +240,154 @@ typedef struct _DRIVER_OBJECT {
     PDRIVER_UNLOAD DriverUnload;
     PDRIVER_DISPATCH MajorFunction[IRP_MJ_MAXIMUM_FUNCTION + 1];
 } DRIVER_OBJECT, *PDRIVER_OBJECT;
+
+typedef ULONG DEVICE_TYPE;
+#define FILE_DEVICE_UNKNOWN 0x00000022
+#define FILE_DEVICE_SECURE_OPEN 0x00000100
+#define DO_BUFFERED_IO 0x00000004
+#define DO_EXCLUSIVE 0x00000008
+#define DO_DIRECT_IO 0x00000010
+#define DO_DEVICE_INITIALIZING 0x00000080
+
+typedef struct _DEVICE_OBJECT {
+    CSHORT Type; /* IO_TYPE_DEVICE (3) */
+    USHORT Size;
+    LONG ReferenceCount;
+    struct _DRIVER_OBJECT* DriverObject;
+    struct _DEVICE_OBJECT* NextDevice;
+    struct _DEVICE_OBJECT* AttachedDevice;
+    struct _IRP* CurrentIrp;
+    PVOID Timer;
+    ULONG Flags;
+    ULONG Characteristics;
+    PVOID Vpb;
+    PVOID DeviceExtension;
+    DEVICE_TYPE DeviceType;
+    CHAR StackSize;
+    UCHAR Reserved_[0x150 - 0x4D]; /* the rest, which ntoy does not use */
+} DEVICE_OBJECT, *PDEVICE_OBJECT;
+
+typedef struct _FILE_OBJECT {
+    CSHORT Type; /* IO_TYPE_FILE (5) */
+    CSHORT Size;
+    PDEVICE_OBJECT DeviceObject;
+    PVOID Vpb;
+    PVOID FsContext; /* the driver's, per open */
+    PVOID FsContext2;
+    UCHAR Reserved_[0xD8 - 0x28];
+} FILE_OBJECT, *PFILE_OBJECT;
+
+typedef struct _IO_STATUS_BLOCK {
+    union {
+        NTSTATUS Status;
+        PVOID Pointer;
+    };
+    ULONG_PTR Information;
+} IO_STATUS_BLOCK, *PIO_STATUS_BLOCK;
+
+typedef struct _IO_STACK_LOCATION {
+    UCHAR MajorFunction;
+    UCHAR MinorFunction;
+    UCHAR Flags;
+    UCHAR Control;
+    union {
+        struct {
+            ULONG OutputBufferLength;
+            ULONG __attribute__((aligned(8))) InputBufferLength;
+            ULONG __attribute__((aligned(8))) IoControlCode;
+            PVOID Type3InputBuffer;
+        } DeviceIoControl;
+        struct {
+            ULONG Length;
+            ULONG __attribute__((aligned(8))) Key;
+            LONGLONG ByteOffset;
+        } Read;
+        struct {
+            ULONG Length;
+            ULONG __attribute__((aligned(8))) Key;
+            LONGLONG ByteOffset;
+        } Write;
+        struct {
+            PVOID Argument1, Argument2, Argument3, Argument4;
+        } Others;
+    } Parameters;
+    PDEVICE_OBJECT DeviceObject;
+    PFILE_OBJECT FileObject;
+    PVOID CompletionRoutine;
+    PVOID Context;
+} IO_STACK_LOCATION, *PIO_STACK_LOCATION;
+
+struct _MDL;
+typedef struct _IRP {
+    CSHORT Type; /* IO_TYPE_IRP (6) */
+    USHORT Size;
+    struct _MDL* MdlAddress;
+    ULONG Flags;
+    union {
+        struct _IRP* MasterIrp;
+        LONG IrpCount;
+        PVOID SystemBuffer;
+    } AssociatedIrp;
+    PVOID ThreadListEntry_[2];
+    IO_STATUS_BLOCK IoStatus;
+    CHAR RequestorMode; /* KernelMode 0, UserMode 1 */
+    BOOLEAN PendingReturned;
+    CHAR StackCount;
+    CHAR CurrentLocation;
+    BOOLEAN Cancel;
+    KIRQL CancelIrql;
+    CHAR ApcEnvironment;
+    UCHAR AllocationFlags;
+    PIO_STATUS_BLOCK UserIosb;
+    PVOID UserEvent;
+    PVOID Overlay_[2];
+    PVOID CancelRoutine;
+    PVOID UserBuffer;
+    union {
+        struct {
+            PVOID DriverContext[4];
+            PVOID Thread;
+            PCHAR AuxiliaryBuffer;
+            PVOID ListEntry_[2];
+            PIO_STACK_LOCATION CurrentStackLocation;
+            PFILE_OBJECT OriginalFileObject;
+        } Overlay;
+        UCHAR Apc_[0x58]; /* a KAPC, which ntoy does not use */
+    } Tail;
+} IRP, *PIRP;
+
+static __inline__ PIO_STACK_LOCATION IoGetCurrentIrpStackLocation(PIRP Irp) {
+    return Irp->Tail.Overlay.CurrentStackLocation;
+}
+
+#define METHOD_BUFFERED 0
+#define METHOD_IN_DIRECT 1
+#define METHOD_OUT_DIRECT 2
+#define METHOD_NEITHER 3
+#define FILE_ANY_ACCESS 0
+#define FILE_READ_ACCESS 1
+#define FILE_WRITE_ACCESS 2
+#define CTL_CODE(DeviceType, Function, Method, Access) \
+    (((DeviceType) << 16) | ((Access) << 14) | ((Function) << 2) | (Method))
+#define METHOD_FROM_CTL_CODE(ctl) ((ULONG)((ctl)&3))
+
+#define IO_NO_INCREMENT 0
+#define STATUS_INVALID_DEVICE_REQUEST ((NTSTATUS)0xC0000010)
+#define STATUS_PENDING ((NTSTATUS)0x00000103)
+#define STATUS_OBJECT_NAME_COLLISION ((NTSTATUS)0xC0000035)
+#define STATUS_END_OF_FILE ((NTSTATUS)0xC0000011)
+#define STATUS_INVALID_BUFFER_SIZE ((NTSTATUS)0xC0000206)
+
+NTKERNELAPI NTSTATUS NTAPI IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize,
+                                          PUNICODE_STRING DeviceName, DEVICE_TYPE DeviceType,
+                                          ULONG DeviceCharacteristics, BOOLEAN Exclusive,
+                                          PDEVICE_OBJECT* DeviceObject);
+NTKERNELAPI VOID NTAPI IoDeleteDevice(PDEVICE_OBJECT DeviceObject);
+NTKERNELAPI NTSTATUS NTAPI IoCreateSymbolicLink(PUNICODE_STRING SymbolicLinkName,
+                                                PUNICODE_STRING DeviceName);
+NTKERNELAPI NTSTATUS NTAPI IoDeleteSymbolicLink(PUNICODE_STRING SymbolicLinkName);
+NTKERNELAPI VOID __fastcall IofCompleteRequest(PIRP Irp, CHAR PriorityBoost);
+#define IoCompleteRequest(Irp, PriorityBoost) IofCompleteRequest((Irp), (PriorityBoost))
 
 #ifdef __cplusplus
 }

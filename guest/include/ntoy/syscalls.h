@@ -69,6 +69,7 @@
     X(56, NtLockVirtualMemory, 4)            \
     X(57, NtUnlockVirtualMemory, 4)          \
     X(58, NtSetInformationProcess, 4)        \
-    X(59, NtoyKernelTestHook, 5)
+    X(59, NtoyKernelTestHook, 5)             \
+    X(60, NtDeviceIoControlFile, 10)
 
 #endif
