@@ -1130,7 +1130,7 @@ bool Kernel::driverTrap(hal::Cpu& cpu, const hal::CpuException& e) {
                 mm_->systemSpace().handleKernelFault(VirtualAddress(e.cr2), e.errorCode, rip);
             return o.response == mm::PageFaultResponse::Resolved;
         } catch (ke::BugCheckStop& stop) {
-            stop.check.detail = located(stop.check.detail);
+            stop.check.detail = located(stop.check.detail) + specialPoolNote(e.cr2);
             throw;
         }
     }

@@ -283,6 +283,10 @@ public:
         // Force IRQL checking: every raise to DISPATCH_LEVEL or above pages out everything
         // pageable, so that a touch of pageable memory there always bug checks.
         bool irqlChecking = false;
+        // Special pool: a driver's allocations each end at a page's end before a guard page.
+        bool specialPool = false;
+        // Pool tracking: a driver's allocations still there at its unload are a bug check.
+        bool poolTracking = false;
     };
     void setVerifier(const Verifier& verifier) { verifier_ = verifier; }
     // Loads a driver: ntoskrnl.exe from `systemDir` first if it is not loaded yet, then the
@@ -404,6 +408,27 @@ private:
     // What a bug check's detail says about where ring-0 code was: the image and offset of
     // `rip`, the IRQL, the process and thread.
     std::string ring0Location(hal::Cpu& cpu, std::uint64_t rip);
+    // Driver Verifier's pool options (DriverVerifier.cpp). A driver's pool calls go through
+    // these; `caller` is the driver code's address.
+    struct VerifiedBlock {
+        VirtualAddress block;
+        std::uint64_t bytes = 0;
+        std::uint32_t tag = 0;
+        std::uint64_t caller = 0;
+        bool special = false;
+        std::string driver;
+        bool freed = false;
+    };
+    VirtualAddress verifiedAllocate(std::optional<ex::PoolKind> kind, std::uint64_t bytes,
+                                    std::uint32_t tag, bool zero, std::uint64_t caller);
+    void verifiedFree(VirtualAddress block, std::optional<std::uint32_t> tag);
+    // The driver image holding `caller`, not ntoskrnl.exe; null if none.
+    const io::SystemImage* driverOf(std::uint64_t caller) const;
+    std::string describeBlock(const VerifiedBlock& block) const;
+    // What a fault on `address` hit in special pool, for a bug check's detail (or nothing).
+    std::string specialPoolNote(std::uint64_t address) const;
+    // Pool tracking at `driver`'s unload.
+    void checkLeaks(const io::SystemImage& driver);
     bool isSystemThread(const ps::Thread& thread) const {
         return system_ && &thread.process() == system_.get();
     }
@@ -486,6 +511,9 @@ private:
     VirtualAddress callRoutineEntry_;        // ntoskrnl!NtoyCallDriverRoutine
     VirtualAddress runDpcRoutine_;           // ntoskrnl!NtoyRunDpc
     std::deque<VirtualAddress> dpcQueue_;    // KDPCs queued, oldest first
+    std::uint64_t specialNext_ = 0;          // the next special pool page
+    std::map<std::uint64_t, VerifiedBlock> specialPages_;   // by page, freed ones too
+    std::map<std::uint64_t, VerifiedBlock> trackedBlocks_;  // pool tracking, by block
     std::set<std::uint64_t> completedIrps_;  // IRPs IoCompleteRequest has seen
     // The last process's leak check, waiting for the device closes its end queued.
     std::optional<std::pair<std::uint32_t, std::uint32_t>> deferredLeakCheck_;

@@ -265,6 +265,13 @@ std::expected<void, RunError> Kernel::unloadDrivers() {
                                             "no kernel stack or pool left for a system thread"});
         if (auto ended = runUntilEnded(*thread); !ended)
             return std::unexpected(ended.error());
+        if (verifier_.poolTracking)
+            try {
+                checkLeaks(*d.image);
+            } catch (const ke::BugCheckStop& stop) {
+                bugCheck_ = stop.check;
+                return std::unexpected(bugCheckError());
+            }
         drivers_.pop_back();
         pool_->free(d.driverObject, kDriverObjectTag);
         systemImages_->unload(*d.image);

@@ -136,11 +136,13 @@ std::expected<ntoy::Kernel::Verifier, std::string> parseVerifier(
     for (const std::string& o : options) {
         if (o == "irql")
             v.irqlChecking = true;
-        else if (o == "special-pool" || o == "pool-tracking")
-            return std::unexpected(fmt::format(
-                "--verifier {}: not in ntoy yet (docs/drivers.md says what is); irql is", o));
+        else if (o == "special-pool")
+            v.specialPool = true;
+        else if (o == "pool-tracking")
+            v.poolTracking = true;
         else
-            return std::unexpected(fmt::format("--verifier: unknown option '{}' (irql)", o));
+            return std::unexpected(fmt::format(
+                "--verifier: unknown option '{}' (irql, special-pool, pool-tracking)", o));
     }
     return v;
 }
@@ -156,7 +158,9 @@ void addDriverOptions(CLI::App& command, RunOptions& options, bool repeatDriver)
     command
         .add_option("--verifier", options.verifier,
                     "Driver Verifier's options, comma-separated: irql (force IRQL checking: "
-                    "every raise to DISPATCH_LEVEL pages out everything pageable)")
+                    "every raise to DISPATCH_LEVEL pages out everything pageable), "
+                    "special-pool (each driver allocation at a page's end before a guard "
+                    "page), pool-tracking (allocations left at unload are a bug check)")
         ->delimiter(',')
         ->option_text("OPTIONS");
 }

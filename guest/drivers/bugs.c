@@ -9,7 +9,15 @@ static volatile ULONG64 sink;
 static volatile ULONG_PTR null_page_address = 0x10;
 static volatile ULONG_PTR unmapped_system_address = 0xFFFFF88010000000ULL;
 
-#if !defined(NTOY_BUG_entry_fails)
+#if defined(NTOY_BUG_pool_leak)
+static PVOID leaked[2];
+static VOID NTAPI LeakyUnload(PDRIVER_OBJECT DriverObject) {
+    UNREFERENCED_PARAMETER(DriverObject);
+    DbgPrint("unloading, %p and %p still allocated\n", leaked[0], leaked[1]);
+}
+#endif
+
+#if !defined(NTOY_BUG_entry_fails) && !defined(NTOY_BUG_pool_leak)
 __attribute__((noinline)) static void the_bug(void) {
 #if defined(NTOY_BUG_null_deref)
     /* KMODE_EXCEPTION_NOT_HANDLED (0x1E): an access violation no kernel handler takes. */
@@ -34,6 +42,30 @@ __attribute__((noinline)) static void the_bug(void) {
     sink = block[0];
     KeLowerIrql(old);
     ExFreePoolWithTag((PVOID)block, TAG_BUGS);
+#elif defined(NTOY_BUG_pool_overrun)
+    /* One byte past a 64-byte block: harmless-looking in ordinary pool (the next block's
+     * header takes it); special pool puts the block against a guard page, so the write
+     * itself faults: PAGE_FAULT_IN_NONPAGED_AREA (0x50) naming the block. */
+    volatile UCHAR* block = ExAllocatePool2(POOL_FLAG_NON_PAGED, 64, TAG_BUGS);
+    if (!block)
+        return;
+    block[64] = 1;
+    ExFreePoolWithTag((PVOID)block, TAG_BUGS);
+#elif defined(NTOY_BUG_pool_underrun)
+    /* One byte before the block, found when it is freed: with special pool,
+     * SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION (0xC1). */
+    volatile UCHAR* block = ExAllocatePool2(POOL_FLAG_NON_PAGED, 40, TAG_BUGS);
+    if (!block)
+        return;
+    block[-1] = 1;
+    ExFreePoolWithTag((PVOID)block, TAG_BUGS);
+#elif defined(NTOY_BUG_pool_use_after_free)
+    /* A read of a freed block: special pool unmaps its page for good (0x50). */
+    volatile UCHAR* block = ExAllocatePool2(POOL_FLAG_NON_PAGED, 32, TAG_BUGS);
+    if (!block)
+        return;
+    ExFreePoolWithTag((PVOID)block, TAG_BUGS);
+    sink = block[0];
 #elif defined(NTOY_BUG_bugcheck_call)
     /* The driver's own bug check, with its parameters. */
     KeBugCheckEx(0xDEAD, 1, 2, 3, 4);
@@ -47,6 +79,12 @@ NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Registry
     UNREFERENCED_PARAMETER(DriverObject);
     DbgPrint("refusing to load\n");
     return STATUS_INSUFFICIENT_RESOURCES;
+#elif defined(NTOY_BUG_pool_leak)
+    /* Two blocks never freed: pool tracking names them at unload (0xC4, 0x62). */
+    leaked[0] = ExAllocatePool2(POOL_FLAG_NON_PAGED, 100, TAG_BUGS);
+    leaked[1] = ExAllocatePool2(POOL_FLAG_PAGED, 5000, TAG_BUGS);
+    DriverObject->DriverUnload = LeakyUnload;
+    return STATUS_SUCCESS;
 #else
     UNREFERENCED_PARAMETER(DriverObject);
     DbgPrint("about to fail\n");

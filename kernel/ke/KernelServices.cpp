@@ -75,20 +75,22 @@ void Kernel::dispatchKernelService(hal::Cpu& cpu, ps::Thread& thread) {
             return;
         }
         case Service::NtoyKsAllocatePool:
-            result(ex::ExAllocatePool2(*pool_, a[0], a[1], static_cast<std::uint32_t>(a[2]), {})
+            // ExAllocatePool2: zeroed unless POOL_FLAG_UNINITIALIZED.
+            result(verifiedAllocate(ex::Pool::kindOfFlags(a[0]), a[1],
+                                    static_cast<std::uint32_t>(a[2]),
+                                    (a[0] & ex::pool_flag::kUninitialized) == 0, a[3])
                        .value());
             return;
         case Service::NtoyKsAllocatePoolType:
-            result(ex::ExAllocatePoolWithTag(*pool_, static_cast<std::uint32_t>(a[0]), a[1],
-                                             static_cast<std::uint32_t>(a[2]))
+            // ExAllocatePoolWithTag: not zeroed.
+            result(verifiedAllocate(ex::Pool::kindOfType(static_cast<std::uint32_t>(a[0])), a[1],
+                                    static_cast<std::uint32_t>(a[2]), false, a[3])
                        .value());
             return;
         case Service::NtoyKsFreePool:
-            if (a[1] == 0)
-                ex::ExFreePool(*pool_, VirtualAddress(a[0]));
-            else
-                ex::ExFreePoolWithTag(*pool_, VirtualAddress(a[0]),
-                                      static_cast<std::uint32_t>(a[1]));
+            verifiedFree(VirtualAddress(a[0]), a[1] == 0 ? std::nullopt
+                                                         : std::optional<std::uint32_t>(
+                                                               static_cast<std::uint32_t>(a[1])));
             result(0);
             return;
         case Service::NtoyKsBugCheck: {
