@@ -371,6 +371,9 @@ private:
     // the bug checks Windows gives a driver.
     bool driverTrap(hal::Cpu& cpu, const hal::CpuException& e);
     void dispatchSystemCall(hal::Cpu& cpu);
+    std::expected<void, RunError> loadDriverUnguarded(const std::filesystem::path& driver,
+                                                      const std::filesystem::path& systemDir);
+    std::expected<void, RunError> unloadDriversUnguarded();
     // A SYSCALL at CPL0: a service of ntoskrnl.exe's (ntoy/kernel_services.h).
     void dispatchKernelService(hal::Cpu& cpu, ps::Thread& thread);
     // Driver support (KernelDrivers.cpp).

@@ -149,8 +149,29 @@ void Kernel::writeSystem(VirtualAddress va, std::span<const std::byte> in) {
     }
 }
 
+// Outside any trap: a bug check on the way (a pool header the driver broke, say) stops the
+// machine here as in a trap.
 std::expected<void, RunError> Kernel::loadDriver(const std::filesystem::path& driver,
                                                  const std::filesystem::path& systemDir) {
+    try {
+        return loadDriverUnguarded(driver, systemDir);
+    } catch (const ke::BugCheckStop& stop) {
+        bugCheck_ = stop.check;
+        return std::unexpected(bugCheckError());
+    }
+}
+
+std::expected<void, RunError> Kernel::unloadDrivers() {
+    try {
+        return unloadDriversUnguarded();
+    } catch (const ke::BugCheckStop& stop) {
+        bugCheck_ = stop.check;
+        return std::unexpected(bugCheckError());
+    }
+}
+
+std::expected<void, RunError> Kernel::loadDriverUnguarded(const std::filesystem::path& driver,
+                                                          const std::filesystem::path& systemDir) {
     if (bugCheck_)
         return std::unexpected(bugCheckError());
     const auto badImage = [](std::string m) {
@@ -241,7 +262,7 @@ std::expected<void, RunError> Kernel::loadDriver(const std::filesystem::path& dr
     return {};
 }
 
-std::expected<void, RunError> Kernel::unloadDrivers() {
+std::expected<void, RunError> Kernel::unloadDriversUnguarded() {
     if (bugCheck_)
         return std::unexpected(bugCheckError());
     // Handles closed by the processes' ends send their IRP_MJ_CLOSE first.
@@ -266,12 +287,7 @@ std::expected<void, RunError> Kernel::unloadDrivers() {
         if (auto ended = runUntilEnded(*thread); !ended)
             return std::unexpected(ended.error());
         if (verifier_.poolTracking)
-            try {
-                checkLeaks(*d.image);
-            } catch (const ke::BugCheckStop& stop) {
-                bugCheck_ = stop.check;
-                return std::unexpected(bugCheckError());
-            }
+            checkLeaks(*d.image);
         drivers_.pop_back();
         pool_->free(d.driverObject, kDriverObjectTag);
         systemImages_->unload(*d.image);

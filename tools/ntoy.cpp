@@ -14,6 +14,7 @@
 #include "kernel/kd/MemorySnapshot.h"
 #include "kernel/kd/ReportBuilder.h"
 #include "kernel/kd/ReportPage.h"
+#include "tools/BugCheckScreen.h"
 #include "tools/CommandLine.h"
 #include "tools/DebugCommand.h"
 #include "tools/GdbCommand.h"
@@ -246,11 +247,17 @@ int run(const std::string& image, const std::vector<std::string>& args,
         (*kernel)->setNtGlobalFlag(ntoy::cli::kFlagHeapPageAllocs);
     (*kernel)->setVerifier(*verifier);
     std::fflush(stdout);
+    // A failed run's last words: the error, and after a driver's bug check what the
+    // instruction was and how the CPU walked to the address.
+    const auto failed = [&](const std::string& subject, const ntoy::RunError& error) {
+        fmt::print(stderr, "ntoy: {}: {}\n", subject, error.message);
+        if (const auto& check = (*kernel)->bugCheck())
+            fmt::print(stderr, "{}", ntoy::cli::bugCheckAnalysis(**kernel, *check));
+        return ntoy::exitStatusFor(error);
+    };
     for (const std::string& driver : options.drivers)
-        if (auto loaded = (*kernel)->loadDriver(driver, dlls); !loaded) {
-            fmt::print(stderr, "ntoy: {}: {}\n", driver, loaded.error().message);
-            return ntoy::exitStatusFor(loaded.error());
-        }
+        if (auto loaded = (*kernel)->loadDriver(driver, dlls); !loaded)
+            return failed(driver, loaded.error());
     std::expected<std::uint32_t, ntoy::RunError> status = 0u;
     if (!image.empty())
         status = options.gdbAddress.empty() ? (*kernel)->run(image, argv, dlls)
@@ -284,10 +291,8 @@ int run(const std::string& image, const std::vector<std::string>& args,
             return kExitUsage;
         }
     }
-    if (!status) {
-        fmt::print(stderr, "ntoy: {}: {}\n", subject, status.error().message);
-        return ntoy::exitStatusFor(status.error());
-    }
+    if (!status)
+        return failed(subject, status.error());
     if (options.stats)
         fmt::print(stderr, "{}\n", statsJson(**kernel, **machine, *status));
     return ntoy::guestExitStatus(*status, (*kernel)->exitReason());
