@@ -52,15 +52,16 @@ VirtualAddress Kernel::verifiedAllocate(std::optional<ex::PoolKind> kind, std::u
                                         std::uint32_t tag, bool zero, std::uint64_t caller) {
     const io::SystemImage* driver = driverOf(caller);
     VirtualAddress block;
+    const auto& region = mm::systemRegion(mm::SystemRegion::SystemPtes);
+    if (specialNext_ == 0)
+        specialNext_ = region.base;
+    // Once the region is used up (addresses are never used twice), ordinary pool, as Windows
+    // falls back when special pool runs out.
     const bool special = driver && verifier_.specialPool && kind && bytes != 0 &&
-                         bytes <= kPageSize - kSpecialAlignment;
+                         bytes <= kPageSize - kSpecialAlignment &&
+                         specialNext_ + 2 * kPageSize <= region.base + region.size;
     if (special) {
-        // A page of its own, then a page never mapped; addresses are never used twice.
-        const auto& region = mm::systemRegion(mm::SystemRegion::SystemPtes);
-        if (specialNext_ == 0)
-            specialNext_ = region.base;
-        if (specialNext_ + 2 * kPageSize > region.base + region.size)
-            return VirtualAddress();
+        // A page of its own, then a page never mapped.
         const VirtualAddress page(specialNext_);
         const auto rw = *mm::MmProtection::fromWin32(mm::page::kReadWrite);
         const auto frame = mm_->mapSystemPage(page, rw);
@@ -121,6 +122,21 @@ void Kernel::verifiedFree(VirtualAddress block, std::optional<std::uint32_t> tag
     }
     mm_->unmapSystemPage(base);
     page->second.freed = true;
+}
+
+void Kernel::specialPoolFault(hal::Cpu& cpu, std::uint64_t address, bool write, std::uint64_t rip) {
+    const auto page = specialPages_.find(address & ~kPageMask);
+    const auto before = specialPages_.find((address & ~kPageMask) - kPageSize);
+    const bool freed = page != specialPages_.end() && page->second.freed;
+    const bool beyond =
+        page == specialPages_.end() && before != specialPages_.end() && !before->second.freed;
+    if (!freed && !beyond)
+        return;
+    ke::bugCheck(freed ? ke::BugCheckCode::DriverPageFaultInFreedSpecialPool
+                       : ke::BugCheckCode::DriverPageFaultBeyondEndOfAllocation,
+                 address, write ? 1 : 0, rip, 0,
+                 fmt::format("a {} of {:#x} {}{}", write ? "write" : "read", address,
+                             ring0Location(cpu, rip), specialPoolNote(address)));
 }
 
 std::string Kernel::specialPoolNote(std::uint64_t address) const {

@@ -573,6 +573,7 @@ std::expected<void, RunError> Kernel::reap() {
             scheduler_.remove(thread);
             if (system_->onCpu == &thread)
                 system_->onCpu = nullptr;
+            abandonRingZero(thread);
             freeKernelStack(thread.kernelStack);
             thread.context.reset();
             it = threads.erase(it);
@@ -593,6 +594,7 @@ std::expected<void, RunError> Kernel::reap() {
             scheduler_.remove(thread);
             if (process->onCpu == &thread)
                 process->onCpu = nullptr;
+            abandonRingZero(thread);
             freeKernelStack(thread.kernelStack);
             thread.context.reset();
             // A process that ends gives its whole address space back at once.
@@ -720,6 +722,8 @@ std::expected<Kernel::RunState, RunError> Kernel::resume() {
     for (;;) {
         if (auto reaped = reap(); !reaped)
             return std::unexpected(reaped.error());
+        if (bugCheck_)
+            return std::unexpected(bugCheckError());
         if (!io_->closes()->empty() && ntoskrnl_)
             try {
                 sendCloses();
@@ -1109,6 +1113,9 @@ bool Kernel::driverTrap(hal::Cpu& cpu, const hal::CpuException& e) {
                      located(fmt::format("CPU exception {} in kernel mode, no handler",
                                          static_cast<int>(e.vector))));
     ++faultNumber_;
+    // Special pool's own pages first, at any IRQL: a touch past a block's end or of a freed
+    // block, as Driver Verifier reports them.
+    specialPoolFault(cpu, e.cr2, write, rip);
     // At DISPATCH_LEVEL and above the pager cannot run, so a page that is not there is a bug
     // check even when it could be paged in: the fault itself is the bug.
     constexpr std::uint64_t kDispatchLevel = 2;

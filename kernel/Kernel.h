@@ -252,6 +252,17 @@ public:
     void withUserRegisters(ps::Thread& thread, F&& fn) {
         ps::Process& process = thread.process();
         hal::Processor& cpu = process.cpu();
+        // In a driver routine (ps::Thread::RingZeroCall) its registers are the driver's: its
+        // user registers wait in userContext, and only those are the caller's to see.
+        if (thread.ringZero && thread.ringZero->entered && thread.userContext) {
+            std::unique_ptr<hal::SavedContext> current;
+            cpu.saveContext(current);
+            cpu.restoreContext(*thread.userContext);
+            fn(static_cast<hal::Cpu&>(cpu));
+            cpu.saveContext(thread.userContext);
+            cpu.restoreContext(*current);
+            return;
+        }
         if (process.onCpu == &thread) {
             fn(static_cast<hal::Cpu&>(cpu));
             return;
@@ -386,12 +397,16 @@ private:
     // The ring-zero call of `thread` (ps::Thread::RingZeroCall): entered or left here, between
     // runs; true if it moved.
     bool ringZeroStep(ps::Thread& thread, hal::Processor& cpu);
+    // A thread ended inside a driver routine (its process was terminated): its request is
+    // finished as cancelled, so that its IRP and buffers go back.
+    void abandonRingZero(ps::Thread& thread);
     // The oldest queued DPC, run on `thread` (whatever process it is in) at DISPATCH_LEVEL
     // before it goes on; true if one started.
     bool runQueuedDpc(ps::Thread& thread, hal::Processor& cpu);
     // IRP_MJ_CLOSE for every device handle gone, each from a system thread.
     void sendCloses();
     std::expected<VirtualAddress, NtStatus> buildIrp(const IrpRequest& request, bool fromUserMode);
+    void freeIrp(VirtualAddress irp);
     // The driver's dispatch routine for `major` on `device` (0: none).
     std::uint64_t dispatchRoutine(VirtualAddress device, std::uint8_t major);
     // What a dispatch routine left in the IRP: its IoStatus if it completed it, else what it
@@ -430,6 +445,9 @@ private:
     std::string describeBlock(const VerifiedBlock& block) const;
     // What a fault on `address` hit in special pool, for a bug check's detail (or nothing).
     std::string specialPoolNote(std::uint64_t address) const;
+    // A fault on a special pool page: DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION (0xD6) or
+    // DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL (0xD5); nothing for any other address.
+    void specialPoolFault(hal::Cpu& cpu, std::uint64_t address, bool write, std::uint64_t rip);
     // Pool tracking at `driver`'s unload.
     void checkLeaks(const io::SystemImage& driver);
     bool isSystemThread(const ps::Thread& thread) const {
@@ -518,6 +536,8 @@ private:
     std::map<std::uint64_t, VerifiedBlock> specialPages_;   // by page, freed ones too
     std::map<std::uint64_t, VerifiedBlock> trackedBlocks_;  // pool tracking, by block
     std::set<std::uint64_t> completedIrps_;  // IRPs IoCompleteRequest has seen
+    std::set<std::uint64_t> irpsInFlight_;   // built and not yet freed
+    std::set<std::uint64_t> pendingIrps_;    // left pending by their dispatch routine
     // The last process's leak check, waiting for the device closes its end queued.
     std::optional<std::pair<std::uint32_t, std::uint32_t>> deferredLeakCheck_;
     Verifier verifier_;

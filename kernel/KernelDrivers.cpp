@@ -7,6 +7,7 @@
 
 #include "kernel/Kernel.h"
 #include "kernel/arch/X86.h"
+#include "kernel/io/IoManager.h"
 #include "kernel/io/SystemImages.h"
 #include "kernel/ob/ObjectBody.h"
 #include "ntoy/kernel_services.h"
@@ -24,6 +25,7 @@ constexpr std::uint64_t kRegistryPathOffset = kDriverExtensionOffset + kDriverEx
 constexpr std::uint64_t kStringsOffset = kRegistryPathOffset + 16;
 constexpr std::uint64_t kDriverUnloadOffset = 0x68;
 constexpr std::int16_t kIoTypeDriver = 4;
+constexpr std::uint64_t kIrpMjMaximumFunction = 0x1B;
 
 template <typename T>
 void put(std::vector<std::byte>& block, std::uint64_t offset, T value) {
@@ -185,8 +187,8 @@ std::expected<void, RunError> Kernel::loadDriverUnguarded(const std::filesystem:
             return badImage(fmt::format("cannot load ntoskrnl.exe from {}: {}", systemDir.string(),
                                         kernel.error().message));
         ntoskrnl_ = *kernel;
-        for (const char* name :
-             {NTOY_SYSTEM_THREAD_START_EXPORT, NTOY_CALL_ROUTINE_EXPORT, NTOY_RUN_DPC_EXPORT})
+        for (const char* name : {NTOY_SYSTEM_THREAD_START_EXPORT, NTOY_CALL_ROUTINE_EXPORT,
+                                 NTOY_RUN_DPC_EXPORT, NTOY_INVALID_REQUEST_EXPORT})
             if (!io::SystemImages::exportAddress(*ntoskrnl_, name))
                 return badImage(fmt::format("{} does not export {}", ntoskrnl_->path, name));
         callRoutineEntry_ = *io::SystemImages::exportAddress(*ntoskrnl_, NTOY_CALL_ROUTINE_EXPORT);
@@ -231,6 +233,10 @@ std::expected<void, RunError> Kernel::loadDriverUnguarded(const std::filesystem:
     putString(bytes, 0x38, nameAt, object, driverName);
     const std::uint64_t entry = (image.base + image.image->entryPointRva()).value();
     put<std::uint64_t>(bytes, 0x58, entry);  // DriverInit
+    const std::uint64_t invalid =
+        io::SystemImages::exportAddress(*ntoskrnl_, NTOY_INVALID_REQUEST_EXPORT)->value();
+    for (std::uint64_t major = 0; major <= kIrpMjMaximumFunction; ++major)
+        put<std::uint64_t>(bytes, io::wdk::kDriverMajorFunction + 8 * major, invalid);
     put<std::uint64_t>(bytes, kDriverExtensionOffset, object.value());
     putString(bytes, kDriverExtensionOffset + 0x18, serviceAt, object, serviceKey);
     putString(bytes, kRegistryPathOffset, registryAt, object, registryPath);
@@ -265,10 +271,15 @@ std::expected<void, RunError> Kernel::loadDriverUnguarded(const std::filesystem:
 std::expected<void, RunError> Kernel::unloadDriversUnguarded() {
     if (bugCheck_)
         return std::unexpected(bugCheckError());
-    // Handles closed by the processes' ends send their IRP_MJ_CLOSE first.
-    while (!io_->closes()->empty() || (system_ && !system_->threads().empty()))
+    // Handles closed by the processes' ends send their IRP_MJ_CLOSE first (while that makes
+    // progress: closes that can never get a thread are not waited for forever).
+    while (!io_->closes()->empty() || (system_ && !system_->threads().empty())) {
+        const std::size_t waiting = io_->closes()->size();
         if (auto state = resume(); !state)
             return std::unexpected(state.error());
+        if (io_->closes()->size() == waiting && (!system_ || system_->threads().empty()))
+            break;
+    }
     while (!drivers_.empty()) {
         const LoadedDriver d = drivers_.back();
         std::uint64_t unload = 0;

@@ -48,14 +48,21 @@ std::expected<VirtualAddress, NtStatus> Kernel::buildIrp(const IrpRequest& r, bo
     put(s + io::wdk::kStackDeviceObject, r.device.value());
     put(s + io::wdk::kStackFileObject, r.fileObject.value());
     writeSystem(irp, bytes);
+    irpsInFlight_.insert(irp.value());
     return irp;
+}
+
+void Kernel::freeIrp(VirtualAddress irp) {
+    irpsInFlight_.erase(irp.value());
+    completedIrps_.erase(irp.value());
+    pool_->free(irp, io::wdk::kIrpTag);
 }
 
 std::pair<NtStatus, std::uint64_t> Kernel::irpOutcome(VirtualAddress irp, std::uint64_t returned) {
     // A completed IRP says how it went in its IoStatus; one the driver returned without
     // completing (a driver bug, or STATUS_PENDING, which ntoy does not keep yet) is finished
     // with what the routine returned.
-    if (completedIrps_.erase(irp.value()) == 0)
+    if (!completedIrps_.contains(irp.value()))
         return {static_cast<NtStatus>(static_cast<std::uint32_t>(returned)), 0};
     return {static_cast<NtStatus>(readSystemValue<std::uint32_t>(irp + io::wdk::kIrpIoStatus)),
             readSystemValue<std::uint64_t>(irp + io::wdk::kIrpIoStatus + 8)};
@@ -80,7 +87,12 @@ NtStatus Kernel::sendIrp(ke::SystemCall& call, IrpRequest request) {
             [this, irp = *irp, finish = std::move(request.finish)](std::uint64_t returned) {
                 const auto [status, information] = irpOutcome(irp, returned);
                 const NtStatus result = finish(status, information);
-                pool_->free(irp, io::wdk::kIrpTag);
+                // A pending IRP stays for the driver to complete later (its request is over
+                // here: ntoy has no asynchronous completion yet); any other goes.
+                if (status != NtStatus::Pending)
+                    freeIrp(irp);
+                else
+                    pendingIrps_.insert(irp.value());
                 return static_cast<std::uint64_t>(raw(result));
             },
         .entered = false,
@@ -129,6 +141,18 @@ bool Kernel::ringZeroStep(ps::Thread& thread, hal::Processor& cpu) {
     return true;
 }
 
+void Kernel::abandonRingZero(ps::Thread& thread) {
+    auto call = std::exchange(thread.ringZero, std::nullopt);
+    if (!call || !call->done || call->ended)
+        return;
+    try {
+        call->done(raw(NtStatus::Cancelled));
+    } catch (const ke::BugCheckStop& stop) {
+        if (!bugCheck_)
+            bugCheck_ = stop.check;
+    }
+}
+
 bool Kernel::runQueuedDpc(ps::Thread& thread, hal::Processor& cpu) {
     // One at a time, on a thread that is not in a driver routine already (no nesting).
     if (dpcQueue_.empty() || thread.ringZero || !ntoskrnl_)
@@ -152,9 +176,10 @@ bool Kernel::runQueuedDpc(ps::Thread& thread, hal::Processor& cpu) {
 
 void Kernel::sendCloses() {
     auto& closes = *io_->closes();
-    while (!closes.empty()) {
+    // A few at a time: each takes a system thread and its kernel stack.
+    constexpr int kClosesAtOnce = 16;
+    for (int sent = 0; sent < kClosesAtOnce && !closes.empty(); ++sent) {
         const io::PendingClose c = closes.front();
-        closes.pop_front();
         const auto freeFile = [this, c] {
             pool_->free(c.fileObject, io::wdk::kFileObjectTag);
             io::Device* d = io_->device(c.device);
@@ -169,20 +194,22 @@ void Kernel::sendCloses() {
         request.major = io::wdk::kIrpMjClose;
         request.device = c.device;
         request.fileObject = c.fileObject;
-        auto irp = routine != 0 ? buildIrp(request, false)
-                                : std::expected<VirtualAddress, NtStatus>(
-                                      std::unexpected(NtStatus::InvalidDeviceRequest));
-        if (!irp) {
+        if (routine == 0) {
+            closes.pop_front();
             freeFile();
             continue;
         }
+        // Out of pool or kernel stacks: the close waits for the next turn, never dropped.
+        auto irp = buildIrp(request, false);
+        if (!irp)
+            return;
         auto thread = createSystemThread(VirtualAddress(routine), c.device.value(), irp->value(),
                                          callRoutineEntry_);
         if (!thread) {
-            pool_->free(*irp, io::wdk::kIrpTag);
-            freeFile();
-            continue;
+            freeIrp(*irp);
+            return;
         }
+        closes.pop_front();
         (*thread)->ringZero =
             ps::Thread::RingZeroCall{.routine = VirtualAddress(routine),
                                      .a = c.device.value(),
@@ -192,7 +219,7 @@ void Kernel::sendCloses() {
                                      .done =
                                          [this, irp = *irp, freeFile](std::uint64_t returned) {
                                              irpOutcome(irp, returned);
-                                             pool_->free(irp, io::wdk::kIrpTag);
+                                             freeIrp(irp);
                                              freeFile();
                                              return returned;
                                          },
@@ -260,7 +287,7 @@ void Kernel::deleteDevice(VirtualAddress device) {
     }
     // Its name goes now; the object once no open file refers to it (the last close frees it).
     if (io::Device* d = io_->device(device); d && d->opens != 0) {
-        d->deleted = true;
+        io_->unname(device);
         return;
     }
     io_->removeDevice(device);

@@ -28,6 +28,8 @@ std::optional<Fault> faultOf(const ke::BugCheck& c) {
         case ke::BugCheckCode::PageFaultInNonpagedArea:
         case ke::BugCheckCode::AttemptedWriteToReadonlyMemory:
         case ke::BugCheckCode::AttemptedExecuteOfNoexecuteMemory:
+        case ke::BugCheckCode::DriverPageFaultInFreedSpecialPool:
+        case ke::BugCheckCode::DriverPageFaultBeyondEndOfAllocation:
             return Fault{p[2], p[0]};
         case ke::BugCheckCode::KmodeExceptionNotHandled:
             return p[0] == 0xC0000005 ? Fault{p[1], p[3]} : Fault{p[1], std::nullopt};

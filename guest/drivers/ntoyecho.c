@@ -109,7 +109,7 @@ static NTSTATUS NTAPI EchoControl(PDEVICE_OBJECT device, PIRP irp) {
 
 static VOID NTAPI EchoUnload(PDRIVER_OBJECT driver) {
     UNREFERENCED_PARAMETER(driver);
-    UNICODE_STRING link = RTL_CONSTANT_STRING(L"\\??\\NtoyEcho");
+    UNICODE_STRING link = RTL_CONSTANT_STRING(L"\\DosDevices\\NtoyEcho");
     IoDeleteSymbolicLink(&link);
     struct device_state* s = state_of(echo_device);
     DbgPrint("unloading after %u opens\n", s->opens_ever);
@@ -120,7 +120,7 @@ static VOID NTAPI EchoUnload(PDRIVER_OBJECT driver) {
 NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING registry) {
     UNREFERENCED_PARAMETER(registry);
     UNICODE_STRING name = RTL_CONSTANT_STRING(L"\\Device\\NtoyEcho");
-    UNICODE_STRING link = RTL_CONSTANT_STRING(L"\\??\\NtoyEcho");
+    UNICODE_STRING link = RTL_CONSTANT_STRING(L"\\DosDevices\\NtoyEcho");
     NTSTATUS status = IoCreateDevice(driver, sizeof(struct device_state), &name,
                                      FILE_DEVICE_UNKNOWN, 0, FALSE, &echo_device);
     if (!NT_SUCCESS(status))

@@ -53,6 +53,16 @@ VOID NTAPI NtoyIoCompleteRequest(PIRP Irp, CHAR PriorityBoost) {
     IofCompleteRequest(Irp, PriorityBoost);
 }
 
+/* What every MajorFunction slot a driver leaves alone points at, as Windows' does at
+ * IopInvalidDeviceRequest. */
+NTSTATUS NTAPI NtoyInvalidDeviceRequest(PDEVICE_OBJECT DeviceObject, PIRP Irp) {
+    (void)DeviceObject;
+    Irp->IoStatus.Status = STATUS_INVALID_DEVICE_REQUEST;
+    Irp->IoStatus.Information = 0;
+    IofCompleteRequest(Irp, IO_NO_INCREMENT);
+    return STATUS_INVALID_DEVICE_REQUEST;
+}
+
 typedef ULONG64 (*driver_routine)(PVOID a, PVOID b);
 
 void NtoyCallDriverRoutine(driver_routine routine, PVOID a, PVOID b) {

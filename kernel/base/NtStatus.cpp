@@ -254,6 +254,8 @@ std::string_view ntStatusName(NtStatus s) {
             return "STATUS_CANNOT_DELETE";
         case NtStatus::NotSupported:
             return "STATUS_NOT_SUPPORTED";
+        case NtStatus::Cancelled:
+            return "STATUS_CANCELLED";
     }
     return "STATUS_UNKNOWN";
 }

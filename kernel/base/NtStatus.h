@@ -110,6 +110,7 @@ enum class NtStatus : std::uint32_t {
     EasNotSupported = 0xC000004F,
     CannotDelete = 0xC0000121,
     NotSupported = 0xC00000BB,
+    Cancelled = 0xC0000120,
 };
 
 constexpr std::uint32_t raw(NtStatus s) {

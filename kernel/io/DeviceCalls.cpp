@@ -123,7 +123,7 @@ NtStatus openDevice(ke::SystemCall& call, Device& device, VirtualAddress handleO
     return kernel.sendIrp(call, std::move(request));
 }
 
-NtStatus deviceTransfer(ke::SystemCall& call, const DeviceFile& file, bool write,
+NtStatus deviceTransfer(ke::SystemCall& call, std::shared_ptr<const DeviceFile> file, bool write,
                         std::uint64_t eventHandle, VirtualAddress ioStatus, VirtualAddress buffer,
                         std::uint32_t length, VirtualAddress byteOffset) {
     Kernel& kernel = *call.kernel;
@@ -139,14 +139,14 @@ NtStatus deviceTransfer(ke::SystemCall& call, const DeviceFile& file, bool write
     auto event = completionEvent(call, eventHandle);
     if (!event)
         return event.error();
-    const auto flags = kernel.readSystemValue<std::uint32_t>(file.device() + wdk::kDeviceFlags);
+    const auto flags = kernel.readSystemValue<std::uint32_t>(file->device() + wdk::kDeviceFlags);
     if ((flags & wdk::kDoDirectIo) != 0)
         return NtStatus::NotSupported;  // MDLs: not in ntoy yet (docs/drivers.md)
     const bool buffered = (flags & wdk::kDoBufferedIo) != 0;
     Kernel::IrpRequest request;
     request.major = write ? wdk::kIrpMjWrite : wdk::kIrpMjRead;
-    request.device = file.device();
-    request.fileObject = file.fileObject();
+    request.device = file->device();
+    request.fileObject = file->fileObject();
     request.parameters = {length, 0, static_cast<std::uint64_t>(offset), 0};
     SystemBuffer sysbuf;
     if (buffered) {
@@ -169,7 +169,9 @@ NtStatus deviceTransfer(ke::SystemCall& call, const DeviceFile& file, bool write
         request.userBuffer = buffer;  // the driver's to probe
     }
     const Completion complete{&call.process, ioStatus, *event, call.waits};
-    request.finish = [&kernel, sysbuf, complete, write, buffer, length](
+    // The request holds the open file, as an IRP does on Windows: a close while it is in the
+    // driver waits for it.
+    request.finish = [&kernel, sysbuf, complete, write, buffer, length, file](
                          NtStatus status, std::uint64_t information) mutable {
         information = std::min<std::uint64_t>(information, length);
         if (!write && sysbuf.va.value() != 0 && !isError(status)) {
@@ -212,7 +214,7 @@ NtStatus NtDeviceIoControlFile(SystemCall& call) {
     if ((*reference)->type() != ob::ObjectType::DeviceFile)
         return (*reference)->type() == ob::ObjectType::File ? NtStatus::InvalidDeviceRequest
                                                             : NtStatus::ObjectTypeMismatch;
-    const auto& file = static_cast<const io::DeviceFile&>(**reference);
+    const auto file = std::static_pointer_cast<const io::DeviceFile>(*reference);
     if (auto s = call.user.probeForWrite(ioStatus, sizeof(io::IoStatusBlock));
         s != NtStatus::Success)
         return s;
@@ -224,8 +226,8 @@ NtStatus NtDeviceIoControlFile(SystemCall& call) {
     const std::uint32_t method = code & 3;
     Kernel::IrpRequest request;
     request.major = io::wdk::kIrpMjDeviceControl;
-    request.device = file.device();
-    request.fileObject = file.fileObject();
+    request.device = file->device();
+    request.fileObject = file->fileObject();
     request.parameters = {outputLength, inputLength, code,
                           method == kMethodNeither ? input.value() : 0};
     io::SystemBuffer sysbuf;
@@ -254,7 +256,7 @@ NtStatus NtDeviceIoControlFile(SystemCall& call) {
         return NtStatus::NotSupported;  // METHOD_IN/OUT_DIRECT need MDLs: not in ntoy yet
     }
     const io::Completion complete{&call.process, ioStatus, *event, call.waits};
-    request.finish = [&kernel, sysbuf, complete, output, outputLength, method](
+    request.finish = [&kernel, sysbuf, complete, output, outputLength, method, file](
                          NtStatus status, std::uint64_t information) mutable {
         if (method == kMethodBuffered) {
             information = std::min<std::uint64_t>(information, outputLength);

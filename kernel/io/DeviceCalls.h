@@ -26,7 +26,7 @@ NtStatus openDevice(ke::SystemCall& call, Device& device, VirtualAddress handleO
                     VirtualAddress ioStatus);
 
 // IRP_MJ_READ or IRP_MJ_WRITE, buffered (DO_BUFFERED_IO) or with the user's pointer.
-NtStatus deviceTransfer(ke::SystemCall& call, const DeviceFile& file, bool write,
+NtStatus deviceTransfer(ke::SystemCall& call, std::shared_ptr<const DeviceFile> file, bool write,
                         std::uint64_t eventHandle, VirtualAddress ioStatus, VirtualAddress buffer,
                         std::uint32_t length, VirtualAddress byteOffset);
 

@@ -3,7 +3,19 @@
 namespace ntoy::io {
 
 std::u16string IoManager::key(std::u16string_view name) {
+    // \DosDevices\ and \GLOBAL??\ are other names of \??\ (the WDK samples use the first).
     std::u16string k(name);
+    for (std::u16string_view alias : {u"\\DosDevices\\", u"\\GLOBAL??\\"})
+        if (k.size() >= alias.size() &&
+            std::equal(alias.begin(), alias.end(), k.begin(), [](char16_t a, char16_t b) {
+                const auto up = [](char16_t c) {
+                    return c >= u'a' && c <= u'z' ? static_cast<char16_t>(c - u'a' + u'A') : c;
+                };
+                return up(a) == up(b);
+            })) {
+            k = u"\\??\\" + k.substr(alias.size());
+            break;
+        }
     for (char16_t& c : k)
         if (c >= u'a' && c <= u'z')
             c = static_cast<char16_t>(c - u'a' + u'A');
@@ -20,6 +32,20 @@ NtStatus IoManager::addDevice(Device device) {
 
 void IoManager::removeDevice(VirtualAddress object) {
     std::erase_if(devices_, [&](const auto& d) { return d.second.object == object; });
+}
+
+void IoManager::unname(VirtualAddress object) {
+    for (auto it = devices_.begin(); it != devices_.end(); ++it)
+        if (it->second.object == object) {
+            Device d = std::move(it->second);
+            devices_.erase(it);
+            d.deleted = true;
+            // Kept, nameless, under a key no name can have.
+            devices_.emplace(
+                u"\x01" + std::u16string(reinterpret_cast<const char16_t*>(&d.object), 4),
+                std::move(d));
+            return;
+        }
 }
 
 Device* IoManager::device(VirtualAddress object) {

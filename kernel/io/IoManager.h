@@ -93,6 +93,8 @@ public:
     // IoCreateDevice's bookkeeping: STATUS_OBJECT_NAME_COLLISION for a name taken.
     NtStatus addDevice(Device device);
     void removeDevice(VirtualAddress object);
+    // IoDeleteDevice with files still open: the name goes now, the record stays for them.
+    void unname(VirtualAddress object);
     Device* device(VirtualAddress object);
     std::vector<const Device*> devicesOf(VirtualAddress driverObject) const;
     // IoCreateSymbolicLink: `link` ("\??\NtoyEcho") names `target` ("\Device\NtoyEcho").

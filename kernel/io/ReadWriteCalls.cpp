@@ -214,8 +214,9 @@ NtStatus transfer(SystemCall& call, bool write) {
     if (apcRoutine != 0)
         return NtStatus::InvalidParameter;
     if (type == ob::ObjectType::DeviceFile)
-        return io::deviceTransfer(call, static_cast<const io::DeviceFile&>(*entry->object), write,
-                                  eventHandle, ioStatus, buffer, length, byteOffset);
+        return io::deviceTransfer(call,
+                                  std::static_pointer_cast<const io::DeviceFile>(entry->object),
+                                  write, eventHandle, ioStatus, buffer, length, byteOffset);
     if (auto s = call.user.probeForWrite(ioStatus, sizeof(IoStatusBlock)); s != NtStatus::Success)
         return s;
     // The whole buffer must be accessible before any of it moves; then it goes in pieces, so

@@ -10,6 +10,16 @@ std::string bugCheckName(std::uint32_t code) {
     switch (static_cast<BugCheckCode>(code)) {
         case BugCheckCode::IrqlNotLessOrEqual:
             return "IRQL_NOT_LESS_OR_EQUAL";
+        case BugCheckCode::MultipleIrpCompleteRequests:
+            return "MULTIPLE_IRP_COMPLETE_REQUESTS";
+        case BugCheckCode::IrqlGtZeroAtSystemService:
+            return "IRQL_GT_ZERO_AT_SYSTEM_SERVICE";
+        case BugCheckCode::IrqlUnexpectedValue:
+            return "IRQL_UNEXPECTED_VALUE";
+        case BugCheckCode::DriverPageFaultInFreedSpecialPool:
+            return "DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL";
+        case BugCheckCode::DriverPageFaultBeyondEndOfAllocation:
+            return "DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION";
         case BugCheckCode::KmodeExceptionNotHandled:
             return "KMODE_EXCEPTION_NOT_HANDLED";
         case BugCheckCode::BadPoolHeader:

@@ -19,6 +19,8 @@ namespace ntoy::ke {
 enum class BugCheckCode : std::uint32_t {
     IrqlNotLessOrEqual = 0x0A,
     KmodeExceptionNotHandled = 0x1E,
+    MultipleIrpCompleteRequests = 0x44,
+    IrqlGtZeroAtSystemService = 0x4A,
     BadPoolHeader = 0x19,
     MemoryManagement = 0x1A,
     NoPagesAvailable = 0x4D,
@@ -32,7 +34,10 @@ enum class BugCheckCode : std::uint32_t {
     BadPoolCaller = 0xC2,
     DriverVerifierDetectedViolation = 0xC4,
     DriverUnloadedWithoutCancellingPendingOperations = 0xCE,
+    IrqlUnexpectedValue = 0xC8,
     DriverIrqlNotLessOrEqual = 0xD1,
+    DriverPageFaultInFreedSpecialPool = 0xD5,
+    DriverPageFaultBeyondEndOfAllocation = 0xD6,
     AttemptedExecuteOfNoexecuteMemory = 0xFC,
 };
 

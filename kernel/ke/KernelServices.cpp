@@ -142,16 +142,38 @@ void Kernel::dispatchKernelService(hal::Cpu& cpu, ps::Thread& thread) {
             return;
         }
         case Service::NtoyKsCompleteRequest:
+            // Completing an IRP that is not in flight (twice, or one never sent) is Windows'
+            // MULTIPLE_IRP_COMPLETE_REQUESTS.
+            if (!irpsInFlight_.contains(a[0]) || completedIrps_.contains(a[0]))
+                ke::bugCheck(ke::BugCheckCode::MultipleIrpCompleteRequests, a[0], 0, 0, 0,
+                             "IoCompleteRequest of an IRP already completed or never sent, " +
+                                 ring0Location(cpu, cpu.reg(hal::Reg::Rip)));
             completedIrps_.insert(a[0]);
+            // One the dispatch routine left pending and completes now: its request was
+            // finished then, so it goes now.
+            if (pendingIrps_.erase(a[0]) != 0)
+                freeIrp(VirtualAddress(a[0]));
             result(0);
             return;
         case Service::NtoyKsRoutineDone: {
             if (!thread.ringZero || !thread.ringZero->entered)
                 ke::bugCheck(ke::BugCheckCode::UnexpectedKernelModeTrap, 0, a[0],
                              cpu.reg(hal::Reg::Rip), 0, "a driver routine ended that never began");
+            // A routine must leave the IRQL as it found it (Windows: a system service returning
+            // at raised IRQL, a DPC that changed it).
+            if (const std::uint64_t irql = cpu.reg(hal::Reg::Cr8); irql != thread.ringZero->irql)
+                ke::bugCheck(thread.ringZero->interrupt
+                                 ? ke::BugCheckCode::IrqlUnexpectedValue
+                                 : ke::BugCheckCode::IrqlGtZeroAtSystemService,
+                             thread.ringZero->routine.value(), irql, thread.ringZero->irql, 0,
+                             "a driver routine returned at IRQL " + std::to_string(irql) +
+                                 ", not " + std::to_string(thread.ringZero->irql) + ": " +
+                                 ring0Location(cpu, thread.ringZero->routine.value()));
             thread.ringZero->ended = true;
             thread.ringZero->result = a[0];
-            if (isSystemThread(thread)) {
+            // A system thread's own routine (a close) ends the thread; a DPC it ran for a
+            // moment only returns it to what it was doing (ringZeroStep).
+            if (isSystemThread(thread) && !thread.ringZero->interrupt) {
                 // A system thread's routine (a close): finished here, and the thread with it.
                 const std::uint64_t status =
                     thread.ringZero->done ? thread.ringZero->done(a[0]) : a[0];

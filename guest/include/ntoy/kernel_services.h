@@ -43,4 +43,7 @@
  * KDPC: calls its DeferredRoutine with its context and arguments. */
 #define NTOY_RUN_DPC_EXPORT "NtoyRunDpc"
 
+/* Where a DRIVER_OBJECT's MajorFunction slots point until the driver sets them. */
+#define NTOY_INVALID_REQUEST_EXPORT "NtoyInvalidDeviceRequest"
+
 #endif
