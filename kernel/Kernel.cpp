@@ -561,24 +561,24 @@ std::expected<void, RunError> Kernel::load(const std::filesystem::path& image,
     return {};
 }
 
+void Kernel::releaseEndedThread(ps::Process& process, ps::Thread& thread) {
+    scheduler_.remove(thread);
+    if (process.onCpu == &thread)
+        process.onCpu = nullptr;
+    abandonRingZero(thread);
+    freeKernelStack(thread.kernelStack);
+    thread.context.reset();
+}
+
 std::expected<void, RunError> Kernel::reap() {
-    if (system_) {
-        auto& threads = system_->threads();
-        for (auto it = threads.begin(); it != threads.end();) {
-            ps::Thread& thread = **it;
-            if (thread.state != ps::Thread::State::Terminated) {
-                ++it;
-                continue;
-            }
-            scheduler_.remove(thread);
-            if (system_->onCpu == &thread)
-                system_->onCpu = nullptr;
-            abandonRingZero(thread);
-            freeKernelStack(thread.kernelStack);
-            thread.context.reset();
-            it = threads.erase(it);
-        }
-    }
+    // The System process's ended threads go; the process stays.
+    if (system_)
+        std::erase_if(system_->threads(), [&](const std::shared_ptr<ps::Thread>& thread) {
+            if (thread->state != ps::Thread::State::Terminated)
+                return false;
+            releaseEndedThread(*system_, *thread);
+            return true;
+        });
     std::vector<std::shared_ptr<ps::Process>> finished;
     for (auto& [id, process] : processes_) {
         if (process->terminating())
@@ -591,12 +591,7 @@ std::expected<void, RunError> Kernel::reap() {
                 ++it;
                 continue;
             }
-            scheduler_.remove(thread);
-            if (process->onCpu == &thread)
-                process->onCpu = nullptr;
-            abandonRingZero(thread);
-            freeKernelStack(thread.kernelStack);
-            thread.context.reset();
+            releaseEndedThread(*process, thread);
             // A process that ends gives its whole address space back at once.
             if (!process->terminating())
                 ps::freeThreadEnvironment(*process, {thread.stackAllocation, thread.stackBase,

@@ -372,6 +372,8 @@ private:
     // Ends the threads of terminating processes, frees ended threads and finishes processes
     // that have none left.
     std::expected<void, RunError> reap();
+    // An ended thread off the scheduler and its processor, its kernel stack and registers gone.
+    void releaseEndedThread(ps::Process& process, ps::Thread& thread);
     std::expected<void, RunError> finishProcess(const std::shared_ptr<ps::Process>& process);
     RunError deadlockError() const;
     void raiseFromCpu(hal::Cpu& cpu, NtStatus code, std::span<const std::uint64_t> info);

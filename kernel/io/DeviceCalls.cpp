@@ -56,6 +56,20 @@ std::expected<SystemBuffer, NtStatus> systemBuffer(Kernel& kernel, std::uint64_t
     return SystemBuffer{&kernel.pool(), *block};
 }
 
+// A buffered request's output: `bytes` of the system buffer back to the user's buffer; an
+// access violation if the user's buffer is gone.
+NtStatus copyOut(Kernel& kernel, const SystemBuffer& from, ps::Process& process, VirtualAddress to,
+                 std::uint64_t bytes) {
+    if (bytes == 0 || from.va.value() == 0)
+        return NtStatus::Success;
+    std::vector<std::byte> data(bytes);
+    kernel.readSystemMemory(from.va, data);
+    return mm::UserMemory(process.space()).write(to, std::span<const std::byte>(data)) ==
+                   NtStatus::Success
+               ? NtStatus::Success
+               : NtStatus::AccessViolation;
+}
+
 // Moves `bytes` between user memory and a system buffer, through a host copy.
 NtStatus copyIn(ke::SystemCall& call, Kernel& kernel, VirtualAddress from, VirtualAddress to,
                 std::uint64_t bytes) {
@@ -174,13 +188,10 @@ NtStatus deviceTransfer(ke::SystemCall& call, std::shared_ptr<const DeviceFile> 
     request.finish = [&kernel, sysbuf, complete, write, buffer, length, file](
                          NtStatus status, std::uint64_t information) mutable {
         information = std::min<std::uint64_t>(information, length);
-        if (!write && sysbuf.va.value() != 0 && !isError(status)) {
-            std::vector<std::byte> data(information);
-            kernel.readSystemMemory(sysbuf.va, data);
-            if (mm::UserMemory(complete.process->space())
-                    .write(buffer, std::span<const std::byte>(data)) != NtStatus::Success)
-                status = NtStatus::AccessViolation;
-        }
+        if (!write && !isError(status))
+            if (const NtStatus s = copyOut(kernel, sysbuf, *complete.process, buffer, information);
+                s != NtStatus::Success)
+                status = s;
         sysbuf.release();
         complete(status, information);
         return status;
@@ -260,13 +271,11 @@ NtStatus NtDeviceIoControlFile(SystemCall& call) {
                          NtStatus status, std::uint64_t information) mutable {
         if (method == kMethodBuffered) {
             information = std::min<std::uint64_t>(information, outputLength);
-            if (!io::isError(status) && information != 0) {
-                std::vector<std::byte> data(information);
-                kernel.readSystemMemory(sysbuf.va, data);
-                if (mm::UserMemory(complete.process->space())
-                        .write(output, std::span<const std::byte>(data)) != NtStatus::Success)
-                    status = NtStatus::AccessViolation;
-            }
+            if (!io::isError(status))
+                if (const NtStatus s =
+                        io::copyOut(kernel, sysbuf, *complete.process, output, information);
+                    s != NtStatus::Success)
+                    status = s;
         }
         sysbuf.release();
         complete(status, information);
