@@ -1,6 +1,8 @@
 #include "kernel/io/DeviceCalls.h"
 
 #include <algorithm>
+#include <functional>
+#include <optional>
 #include <vector>
 
 #include "kernel/Kernel.h"
@@ -68,6 +70,31 @@ NtStatus copyOut(Kernel& kernel, const SystemBuffer& from, ps::Process& process,
                    NtStatus::Success
                ? NtStatus::Success
                : NtStatus::AccessViolation;
+}
+
+// How a read, write or IOCTL finishes once its dispatch routine has returned: Information
+// clipped to `limit` (if given), that much of the system buffer copied back to `to` when
+// `copyBack` and the request did not fail, the buffer freed, then the I/O status block and
+// the event. The request holds the open file, as an IRP does on Windows: a close while it is
+// in the driver waits for it.
+std::function<NtStatus(NtStatus, std::uint64_t)> finishing(Kernel& kernel, SystemBuffer sysbuf,
+                                                           Completion complete,
+                                                           std::shared_ptr<const DeviceFile> file,
+                                                           VirtualAddress to,
+                                                           std::optional<std::uint64_t> limit,
+                                                           bool copyBack) {
+    return [&kernel, sysbuf, complete, file = std::move(file), to, limit, copyBack](
+               NtStatus status, std::uint64_t information) mutable {
+        if (limit)
+            information = std::min(information, *limit);
+        if (copyBack && !isError(status))
+            if (const NtStatus s = copyOut(kernel, sysbuf, *complete.process, to, information);
+                s != NtStatus::Success)
+                status = s;
+        sysbuf.release();
+        complete(status, information);
+        return status;
+    };
 }
 
 // Moves `bytes` between user memory and a system buffer, through a host copy.
@@ -182,20 +209,9 @@ NtStatus deviceTransfer(ke::SystemCall& call, std::shared_ptr<const DeviceFile> 
     } else {
         request.userBuffer = buffer;  // the driver's to probe
     }
-    const Completion complete{&call.process, ioStatus, *event, call.waits};
-    // The request holds the open file, as an IRP does on Windows: a close while it is in the
-    // driver waits for it.
-    request.finish = [&kernel, sysbuf, complete, write, buffer, length, file](
-                         NtStatus status, std::uint64_t information) mutable {
-        information = std::min<std::uint64_t>(information, length);
-        if (!write && !isError(status))
-            if (const NtStatus s = copyOut(kernel, sysbuf, *complete.process, buffer, information);
-                s != NtStatus::Success)
-                status = s;
-        sysbuf.release();
-        complete(status, information);
-        return status;
-    };
+    request.finish =
+        finishing(kernel, sysbuf, Completion{&call.process, ioStatus, *event, call.waits},
+                  std::move(file), buffer, length, !write);
     return kernel.sendIrp(call, std::move(request));
 }
 
@@ -266,21 +282,10 @@ NtStatus NtDeviceIoControlFile(SystemCall& call) {
     } else {
         return NtStatus::NotSupported;  // METHOD_IN/OUT_DIRECT need MDLs: not in ntoy yet
     }
-    const io::Completion complete{&call.process, ioStatus, *event, call.waits};
-    request.finish = [&kernel, sysbuf, complete, output, outputLength, method, file](
-                         NtStatus status, std::uint64_t information) mutable {
-        if (method == kMethodBuffered) {
-            information = std::min<std::uint64_t>(information, outputLength);
-            if (!io::isError(status))
-                if (const NtStatus s =
-                        io::copyOut(kernel, sysbuf, *complete.process, output, information);
-                    s != NtStatus::Success)
-                    status = s;
-        }
-        sysbuf.release();
-        complete(status, information);
-        return status;
-    };
+    const bool buffered = method == kMethodBuffered;
+    request.finish = io::finishing(
+        kernel, sysbuf, io::Completion{&call.process, ioStatus, *event, call.waits}, file, output,
+        buffered ? std::optional<std::uint64_t>(outputLength) : std::nullopt, buffered);
     return kernel.sendIrp(call, std::move(request));
 }
 
