@@ -1,8 +1,8 @@
 // Driver Verifier's memory options for drivers' pool calls (`--verifier`):
 // - special pool: each allocation of a driver gets a page of its own in the system-PTE
-//   region, ending at the page's end (to 16 bytes) before a page never mapped; the rest of
-//   the page holds a pattern checked at free (SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION, 0xC1),
-//   and a freed page is unmapped for good, so an overrun or a use after free faults at the
+//   region (its lower half), ending at the page's end (to 16 bytes) before a page never mapped; the
+//   rest of the page holds a pattern checked at free (SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION,
+//   0xC1), and a freed page is unmapped for good, so an overrun or a use after free faults at the
 //   instruction (PAGE_FAULT_IN_NONPAGED_AREA), the report naming the block;
 // - pool tracking: a driver's blocks are remembered until freed, and any still there when its
 //   unload routine has run is DRIVER_VERIFIER_DETECTED_VIOLATION (0xC4, 0x62), each listed.
@@ -59,7 +59,7 @@ VirtualAddress Kernel::verifiedAllocate(std::optional<ex::PoolKind> kind, std::u
     // falls back when special pool runs out.
     const bool special = driver && verifier_.specialPool && kind && bytes != 0 &&
                          bytes <= kPageSize - kSpecialAlignment &&
-                         specialNext_ + 2 * kPageSize <= region.base + region.size;
+                         specialNext_ + 2 * kPageSize <= mm::kLockedMappingsBase;
     if (special) {
         // A page of its own, then a page never mapped.
         const VirtualAddress page(specialNext_);

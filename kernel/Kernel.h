@@ -28,6 +28,7 @@
 #include "kernel/ke/SharedUserData.h"
 #include "kernel/ke/Wait.h"
 #include "kernel/mm/Invariants.h"
+#include "kernel/mm/LockedPages.h"
 #include "kernel/mm/MemoryManager.h"
 #include "kernel/ps/Process.h"
 
@@ -316,6 +317,33 @@ public:
     void irqlChanged(hal::Cpu& cpu, std::uint8_t from, std::uint8_t to) override;
     // Devices, symbolic links and open devices (KernelIo.cpp).
     io::IoManager& ioManager() { return *io_; }
+    // MDLs (KernelMdl.cpp), a driver's through the kernel services and the I/O manager's for
+    // direct I/O. The kernel keeps its own record of each locked MDL, so a driver that
+    // scribbles on one cannot unlock frames it never locked.
+    // MmProbeAndLockPages: the MDL's range (user addresses in `thread`'s process, or system
+    // addresses when not `userMode`) made resident and locked for a read or a write, its
+    // frames written into the MDL. STATUS_ACCESS_VIOLATION and the like for a range the
+    // access cannot have, with nothing locked.
+    NtStatus probeAndLockMdl(ps::Thread& thread, VirtualAddress mdl, bool userMode, bool write,
+                             std::uint64_t caller);
+    // MmUnlockPages (its system mapping goes first, if any).
+    void unlockMdl(VirtualAddress mdl, std::uint64_t caller);
+    // MmMapLockedPagesSpecifyCache in system space: the mapping's address of the MDL's first
+    // byte, or 0 when the region is full.
+    std::uint64_t mapMdl(VirtualAddress mdl, std::uint64_t caller);
+    // MmUnmapLockedPages of a system mapping.
+    void unmapMdl(VirtualAddress va, VirtualAddress mdl, std::uint64_t caller);
+    // MmBuildMdlForNonPagedPool: the frames of an MDL describing nonpaged memory.
+    void buildMdlForNonPagedPool(VirtualAddress mdl, std::uint64_t caller);
+    // IoFreeMdl's check: an MDL freed with its pages locked is a driver bug.
+    void freeingMdl(VirtualAddress mdl, std::uint64_t caller);
+    // The I/O manager's MDL for a direct request's user buffer (METHOD_IN/OUT_DIRECT,
+    // DO_DIRECT_IO), locked for `write` (the device writes the buffer); releaseUserBuffer
+    // unmaps, unlocks and frees it when the request is over.
+    std::expected<VirtualAddress, NtStatus> lockUserBuffer(ps::Thread& thread,
+                                                           VirtualAddress buffer,
+                                                           std::uint32_t length, bool write);
+    void releaseUserBuffer(VirtualAddress mdl);
     // An IRP for a driver: what the I/O system calls send.
     struct IrpRequest {
         std::uint8_t major = 0;
@@ -324,6 +352,7 @@ public:
         std::array<std::uint64_t, 4> parameters{};
         VirtualAddress systemBuffer;  // METHOD_BUFFERED and DO_BUFFERED_IO: nonpaged pool
         VirtualAddress userBuffer;    // Irp->UserBuffer
+        VirtualAddress mdl;           // Irp->MdlAddress: direct I/O's locked user buffer
         // Once the dispatch routine has returned, with the IRP's final status and
         // Information: finishes the request (copies out, frees) and gives the system call's
         // status.
@@ -537,6 +566,13 @@ private:
     std::uint64_t specialNext_ = 0;          // the next special pool page
     std::map<std::uint64_t, VerifiedBlock> specialPages_;   // by page, freed ones too
     std::map<std::uint64_t, VerifiedBlock> trackedBlocks_;  // pool tracking, by block
+    struct LockedMdl {
+        std::vector<Pfn> frames;
+        VirtualAddress mapping;  // its system mapping's first page, if mapped
+        std::uint64_t caller = 0;
+    };
+    std::map<std::uint64_t, LockedMdl> lockedMdls_;  // by MDL address
+    std::unique_ptr<mm::LockedMappings> lockedMappings_;
     std::set<std::uint64_t> completedIrps_;  // IRPs IoCompleteRequest has seen
     std::set<std::uint64_t> irpsInFlight_;   // built and not yet freed
     std::set<std::uint64_t> pendingIrps_;    // left pending by their dispatch routine

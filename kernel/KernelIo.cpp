@@ -35,6 +35,7 @@ std::expected<VirtualAddress, NtStatus> Kernel::buildIrp(const IrpRequest& r, bo
     put(0x00, io::wdk::kTypeIrp);
     put(0x02, static_cast<std::uint16_t>(size));
     put(io::wdk::kIrpSystemBuffer, r.systemBuffer.value());
+    put(io::wdk::kIrpMdlAddress, r.mdl.value());
     put(io::wdk::kIrpRequestorMode, static_cast<std::uint8_t>(fromUserMode ? 1 : 0));
     put(io::wdk::kIrpStackCount, std::uint8_t{1});
     put(io::wdk::kIrpCurrentLocation, std::uint8_t{1});

@@ -66,6 +66,24 @@ __attribute__((noinline)) static void the_bug(void) {
         return;
     ExFreePoolWithTag((PVOID)block, TAG_BUGS);
     sink = block[0];
+#elif defined(NTOY_BUG_mdl_unlock_twice)
+    /* MmUnlockPages of pages no longer locked: MEMORY_MANAGEMENT (0x1A), ntoy's 0x4102. */
+    static UCHAR buffer[64];
+    PMDL mdl = IoAllocateMdl(buffer, sizeof buffer, FALSE, FALSE, NULL);
+    if (!mdl)
+        return;
+    MmProbeAndLockPages(mdl, KernelMode, IoWriteAccess);
+    MmUnlockPages(mdl);
+    MmUnlockPages(mdl);
+    IoFreeMdl(mdl);
+#elif defined(NTOY_BUG_mdl_bad_buffer)
+    /* MmProbeAndLockPages of memory that is not there raises STATUS_ACCESS_VIOLATION; with no
+     * __try around it, KMODE_EXCEPTION_NOT_HANDLED (0x1E). */
+    PMDL mdl = IoAllocateMdl((PVOID)null_page_address, 64, FALSE, FALSE, NULL);
+    if (!mdl)
+        return;
+    MmProbeAndLockPages(mdl, UserMode, IoReadAccess);
+    IoFreeMdl(mdl);
 #elif defined(NTOY_BUG_bugcheck_call)
     /* The driver's own bug check, with its parameters. */
     KeBugCheckEx(0xDEAD, 1, 2, 3, 4);

@@ -2,7 +2,10 @@
  * caller's raw output pointer; IOCTL_STASH_FIRE queues a DPC that writes through it. A user
  * pointer means something only in the process that passed it, and a DPC runs in whatever
  * process is current when it runs: fired from another process, the write lands in that
- * process, at the same address, in memory that has nothing to do with the request. */
+ * process, at the same address, in memory that has nothing to do with the request.
+ * IOCTL_STASH_REMEMBER_LOCKED is the fix: the driver locks the caller's buffer with an MDL and
+ * keeps the system mapping of its pages, which the DPC reaches from any process; the pages
+ * stay locked until the handle that sent it is closed. */
 #include <ntoy/ntddk.h>
 
 #include "ntoystash_ioctl.h"
@@ -11,6 +14,38 @@ static PDEVICE_OBJECT stash_device;
 static KDPC stash_dpc;
 static char* stashed_pointer; /* a user address, of the process that sent REMEMBER */
 static ULONG stashed_by;
+static PMDL stashed_mdl;          /* REMEMBER_LOCKED: the caller's pages, locked */
+static PFILE_OBJECT stashed_file; /* ... for as long as this open lasts */
+
+static void forget_locked(void) {
+    if (stashed_mdl == NULL)
+        return;
+    MmUnlockPages(stashed_mdl); /* the system mapping goes with it */
+    IoFreeMdl(stashed_mdl);
+    stashed_mdl = NULL;
+    stashed_file = NULL;
+    stashed_pointer = NULL;
+}
+
+/* The fix: lock the caller's buffer and keep its system address, valid in every process. */
+static NTSTATUS remember_locked(PIRP irp, PFILE_OBJECT file) {
+    forget_locked();
+    PMDL mdl = IoAllocateMdl(irp->UserBuffer, STASH_BYTES, FALSE, FALSE, NULL);
+    if (mdl == NULL)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    MmProbeAndLockPages(mdl, UserMode, IoWriteAccess); /* raises on a bad buffer */
+    char* mapped = MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority | MdlMappingNoExecute);
+    if (mapped == NULL) {
+        MmUnlockPages(mdl);
+        IoFreeMdl(mdl);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    stashed_mdl = mdl;
+    stashed_file = file;
+    stashed_pointer = mapped;
+    stashed_by = (ULONG)(ULONG_PTR)PsGetCurrentProcessId();
+    return STATUS_SUCCESS;
+}
 
 static NTSTATUS complete(PIRP irp, NTSTATUS status, ULONG_PTR information) {
     irp->IoStatus.Status = status;
@@ -25,13 +60,20 @@ static VOID NTAPI StashWrite(PKDPC dpc, PVOID context, PVOID a1, PVOID a2) {
     UNREFERENCED_PARAMETER(a1);
     UNREFERENCED_PARAMETER(a2);
     ULONG now = (ULONG)(ULONG_PTR)PsGetCurrentProcessId();
-    DbgPrint("DPC at IRQL %u in process %u writes through the pointer process %u gave\n",
-             KeGetCurrentIrql(), now, stashed_by);
+    DbgPrint("DPC at IRQL %u in process %u writes through %s process %u gave\n", KeGetCurrentIrql(),
+             now, stashed_mdl ? "the system mapping of the buffer" : "the pointer", stashed_by);
     _snprintf(stashed_pointer, STASH_BYTES, "written by the DPC, in process %u", now);
 }
 
-static NTSTATUS NTAPI StashOpenClose(PDEVICE_OBJECT device, PIRP irp) {
+static NTSTATUS NTAPI StashOpen(PDEVICE_OBJECT device, PIRP irp) {
     UNREFERENCED_PARAMETER(device);
+    return complete(irp, STATUS_SUCCESS, 0);
+}
+
+static NTSTATUS NTAPI StashClose(PDEVICE_OBJECT device, PIRP irp) {
+    UNREFERENCED_PARAMETER(device);
+    if (IoGetCurrentIrpStackLocation(irp)->FileObject == stashed_file)
+        forget_locked();
     return complete(irp, STATUS_SUCCESS, 0);
 }
 
@@ -42,9 +84,14 @@ static NTSTATUS NTAPI StashControl(PDEVICE_OBJECT device, PIRP irp) {
         case IOCTL_STASH_REMEMBER:
             if (sp->Parameters.DeviceIoControl.OutputBufferLength < STASH_BYTES)
                 return complete(irp, STATUS_BUFFER_TOO_SMALL, 0);
+            forget_locked();
             stashed_pointer = irp->UserBuffer; /* the bug: kept past the request */
             stashed_by = (ULONG)(ULONG_PTR)PsGetCurrentProcessId();
             return complete(irp, STATUS_SUCCESS, 0);
+        case IOCTL_STASH_REMEMBER_LOCKED:
+            if (sp->Parameters.DeviceIoControl.OutputBufferLength < STASH_BYTES)
+                return complete(irp, STATUS_BUFFER_TOO_SMALL, 0);
+            return complete(irp, remember_locked(irp, sp->FileObject), 0);
         case IOCTL_STASH_FIRE:
             if (!stashed_pointer)
                 return complete(irp, STATUS_INVALID_DEVICE_REQUEST, 0);
@@ -59,6 +106,7 @@ static VOID NTAPI StashUnload(PDRIVER_OBJECT driver) {
     UNREFERENCED_PARAMETER(driver);
     UNICODE_STRING link = RTL_CONSTANT_STRING(L"\\??\\NtoyStash");
     IoDeleteSymbolicLink(&link);
+    forget_locked();
     IoDeleteDevice(stash_device);
 }
 
@@ -76,8 +124,8 @@ NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING registry) {
         return status;
     }
     KeInitializeDpc(&stash_dpc, StashWrite, NULL);
-    driver->MajorFunction[IRP_MJ_CREATE] = StashOpenClose;
-    driver->MajorFunction[IRP_MJ_CLOSE] = StashOpenClose;
+    driver->MajorFunction[IRP_MJ_CREATE] = StashOpen;
+    driver->MajorFunction[IRP_MJ_CLOSE] = StashClose;
     driver->MajorFunction[IRP_MJ_DEVICE_CONTROL] = StashControl;
     driver->DriverUnload = StashUnload;
     stash_device->Flags &= ~DO_DEVICE_INITIALIZING;

@@ -2,7 +2,9 @@
  * images/stash_client.exe`. This process hands ntoystash.sys a pointer to its buffer
  * (METHOD_NEITHER), then starts a copy of itself, which asks the driver to fire its DPC. The
  * DPC runs in the copy's process and writes there, at the same address: into the copy's own
- * buffer. This one's buffer never changes. */
+ * buffer. This one's buffer never changes.
+ * `stash_client.exe locked` shows the fix: the driver locks this process's buffer with an MDL
+ * and the DPC writes through the system mapping, into this buffer, from the copy's process. */
 #include <windows.h>
 
 #include "../drivers/ntoystash_ioctl.h"
@@ -46,8 +48,10 @@ int start(void) {
         CloseHandle(device);
         return 0;
     }
-    if (!DeviceIoControl(device, IOCTL_STASH_REMEMBER, NULL, 0, buffer, sizeof buffer, &returned,
-                         NULL)) {
+    const DWORD remember = argument_is(1, "locked") || argument_is(1, "locked-exit")
+                               ? IOCTL_STASH_REMEMBER_LOCKED
+                               : IOCTL_STASH_REMEMBER;
+    if (!DeviceIoControl(device, remember, NULL, 0, buffer, sizeof buffer, &returned, NULL)) {
         print_last_error("DeviceIoControl(REMEMBER)");
         return 1;
     }
@@ -73,6 +77,9 @@ int start(void) {
     }
     WaitForSingleObject(child.hProcess, INFINITE);
     show("requesting process, after ");
-    CloseHandle(device);
+    /* `locked-exit` leaves the handle (and the driver's lock on our page) for the process's end:
+     * the page goes before the driver's close unlocks it, which must lose nothing. */
+    if (!argument_is(1, "locked-exit"))
+        CloseHandle(device);
     return 0;
 }

@@ -72,18 +72,29 @@ NtStatus copyOut(Kernel& kernel, const SystemBuffer& from, ps::Process& process,
                : NtStatus::AccessViolation;
 }
 
+// A direct request's locked user buffer (Irp->MdlAddress), released with the request.
+struct DirectBuffer {
+    Kernel* kernel = nullptr;
+    VirtualAddress mdl;
+    void release() {
+        if (kernel && mdl.value() != 0)
+            kernel->releaseUserBuffer(mdl);
+        mdl = VirtualAddress();
+    }
+};
+
 // How a read, write or IOCTL finishes once its dispatch routine has returned: Information
 // clipped to `limit` (if given), that much of the system buffer copied back to `to` when
-// `copyBack` and the request did not fail, the buffer freed, then the I/O status block and
-// the event. The request holds the open file, as an IRP does on Windows: a close while it is
-// in the driver waits for it.
+// `copyBack` and the request did not fail, the buffers freed (a direct one unlocked), then
+// the I/O status block and the event. The request holds the open file, as an IRP does on Windows: a
+// close while it is in the driver waits for it.
 std::function<NtStatus(NtStatus, std::uint64_t)> finishing(Kernel& kernel, SystemBuffer sysbuf,
-                                                           Completion complete,
+                                                           DirectBuffer direct, Completion complete,
                                                            std::shared_ptr<const DeviceFile> file,
                                                            VirtualAddress to,
                                                            std::optional<std::uint64_t> limit,
                                                            bool copyBack) {
-    return [&kernel, sysbuf, complete, file = std::move(file), to, limit, copyBack](
+    return [&kernel, sysbuf, direct, complete, file = std::move(file), to, limit, copyBack](
                NtStatus status, std::uint64_t information) mutable {
         if (limit)
             information = std::min(information, *limit);
@@ -92,6 +103,7 @@ std::function<NtStatus(NtStatus, std::uint64_t)> finishing(Kernel& kernel, Syste
                 s != NtStatus::Success)
                 status = s;
         sysbuf.release();
+        direct.release();
         complete(status, information);
         return status;
     };
@@ -181,16 +193,25 @@ NtStatus deviceTransfer(ke::SystemCall& call, std::shared_ptr<const DeviceFile> 
     if (!event)
         return event.error();
     const auto flags = kernel.readSystemValue<std::uint32_t>(file->device() + wdk::kDeviceFlags);
-    if ((flags & wdk::kDoDirectIo) != 0)
-        return NtStatus::NotSupported;  // MDLs: not in ntoy yet (docs/drivers.md)
     const bool buffered = (flags & wdk::kDoBufferedIo) != 0;
+    const bool direct = !buffered && (flags & wdk::kDoDirectIo) != 0;
     Kernel::IrpRequest request;
     request.major = write ? wdk::kIrpMjWrite : wdk::kIrpMjRead;
     request.device = file->device();
     request.fileObject = file->fileObject();
     request.parameters = {length, 0, static_cast<std::uint64_t>(offset), 0};
     SystemBuffer sysbuf;
-    if (buffered) {
+    DirectBuffer locked;
+    if (direct) {
+        // The user's buffer itself, locked for the device to read (a write) or fill (a read).
+        if (length != 0) {
+            auto mdl = kernel.lockUserBuffer(*call.thread, buffer, length, !write);
+            if (!mdl)
+                return mdl.error();
+            locked = DirectBuffer{&kernel, *mdl};
+            request.mdl = *mdl;
+        }
+    } else if (buffered) {
         if (auto s = write ? call.user.probeForRead(buffer, length)
                            : call.user.probeForWrite(buffer, length);
             s != NtStatus::Success)
@@ -210,8 +231,8 @@ NtStatus deviceTransfer(ke::SystemCall& call, std::shared_ptr<const DeviceFile> 
         request.userBuffer = buffer;  // the driver's to probe
     }
     request.finish =
-        finishing(kernel, sysbuf, Completion{&call.process, ioStatus, *event, call.waits},
-                  std::move(file), buffer, length, !write);
+        finishing(kernel, sysbuf, locked, Completion{&call.process, ioStatus, *event, call.waits},
+                  std::move(file), buffer, length, buffered && !write);
     return kernel.sendIrp(call, std::move(request));
 }
 
@@ -258,6 +279,7 @@ NtStatus NtDeviceIoControlFile(SystemCall& call) {
     request.parameters = {outputLength, inputLength, code,
                           method == kMethodNeither ? input.value() : 0};
     io::SystemBuffer sysbuf;
+    io::DirectBuffer locked;
     if (method == kMethodBuffered) {
         // One buffer for both ways, as large as the larger: the input copied in, the output
         // copied back (as much as the driver says it wrote).
@@ -280,12 +302,38 @@ NtStatus NtDeviceIoControlFile(SystemCall& call) {
     } else if (method == kMethodNeither) {
         request.userBuffer = output;  // raw user pointers: the driver's to probe
     } else {
-        return NtStatus::NotSupported;  // METHOD_IN/OUT_DIRECT need MDLs: not in ntoy yet
+        // METHOD_IN_DIRECT and METHOD_OUT_DIRECT: the input buffered as above, the output
+        // buffer locked in place (for the device to read, or to fill) and described by the
+        // IRP's MDL.
+        if (auto s = call.user.probeForRead(input, inputLength); s != NtStatus::Success)
+            return s;
+        auto made = io::systemBuffer(kernel, inputLength);
+        if (!made)
+            return made.error();
+        sysbuf = *made;
+        if (inputLength != 0)
+            if (const NtStatus s = io::copyIn(call, kernel, input, sysbuf.va, inputLength);
+                s != NtStatus::Success) {
+                sysbuf.release();
+                return s;
+            }
+        request.systemBuffer = sysbuf.va;
+        if (outputLength != 0) {
+            constexpr std::uint32_t kMethodOutDirect = 2;
+            auto mdl = kernel.lockUserBuffer(*call.thread, output, outputLength,
+                                             method == kMethodOutDirect);
+            if (!mdl) {
+                sysbuf.release();
+                return mdl.error();
+            }
+            locked = io::DirectBuffer{&kernel, *mdl};
+            request.mdl = *mdl;
+        }
     }
     const bool buffered = method == kMethodBuffered;
     request.finish = io::finishing(
-        kernel, sysbuf, io::Completion{&call.process, ioStatus, *event, call.waits}, file, output,
-        buffered ? std::optional<std::uint64_t>(outputLength) : std::nullopt, buffered);
+        kernel, sysbuf, locked, io::Completion{&call.process, ioStatus, *event, call.waits}, file,
+        output, buffered ? std::optional<std::uint64_t>(outputLength) : std::nullopt, buffered);
     return kernel.sendIrp(call, std::move(request));
 }
 

@@ -44,6 +44,14 @@ inline constexpr std::uint32_t kDeviceObjectTag = 0x69766544;  // 'Devi'
 inline constexpr std::uint32_t kFileObjectTag = 0x656C6946;    // 'File'
 inline constexpr std::uint32_t kIrpTag = 0x20707249;           // 'Irp '
 inline constexpr std::uint32_t kSystemBufferTag = 0x66754253;  // 'SBuf'
+inline constexpr std::uint32_t kMdlTag = 0x206C644D;           // 'Mdl '
+// MDL: header, then one PFN per page the range spans.
+inline constexpr std::uint64_t kMdlSize = 0x08, kMdlFlags = 0x0A, kMdlProcess = 0x10,
+                               kMdlMappedSystemVa = 0x18, kMdlStartVa = 0x20, kMdlByteCount = 0x28,
+                               kMdlByteOffset = 0x2C, kMdlHeaderSize = 0x30;
+inline constexpr std::uint16_t kMdlMappedToSystemVa = 0x1, kMdlPagesLocked = 0x2,
+                               kMdlSourceIsNonPagedPool = 0x4, kMdlAllocatedFixedSize = 0x8,
+                               kMdlWriteOperation = 0x80;
 }  // namespace wdk
 
 struct Device {

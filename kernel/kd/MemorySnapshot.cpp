@@ -477,6 +477,9 @@ Json memorySnapshot(Kernel& kernel, const std::string& label) {
                       : systemTable[*table] == TableOf::NonpagedPool ? FrameUse::NonpagedPool
                                                                      : FrameUse::Kernel;
                 break;
+            case mm::PageUse::IoLocked:  // a freed page an MDL still locks
+                use = FrameUse::Kernel;
+                break;
         }
         const bool inUse = e.state != mm::PageState::Zeroed && e.state != mm::PageState::Free &&
                            e.state != mm::PageState::Bad;

@@ -141,6 +141,31 @@ void Kernel::dispatchKernelService(hal::Cpu& cpu, ps::Thread& thread) {
             result(1);
             return;
         }
+        case Service::NtoyKsProbeAndLockPages: {
+            constexpr std::uint64_t kUserMode = 1, kIoReadAccess = 0;
+            result(raw(probeAndLockMdl(thread, VirtualAddress(a[0]), a[1] == kUserMode,
+                                       a[2] != kIoReadAccess, a[3])));
+            return;
+        }
+        case Service::NtoyKsUnlockPages:
+            unlockMdl(VirtualAddress(a[0]), a[1]);
+            result(0);
+            return;
+        case Service::NtoyKsMapLockedPages:
+            result(mapMdl(VirtualAddress(a[0]), a[1]));
+            return;
+        case Service::NtoyKsUnmapLockedPages:
+            unmapMdl(VirtualAddress(a[0]), VirtualAddress(a[1]), a[2]);
+            result(0);
+            return;
+        case Service::NtoyKsBuildMdlForNonPagedPool:
+            buildMdlForNonPagedPool(VirtualAddress(a[0]), a[1]);
+            result(0);
+            return;
+        case Service::NtoyKsFreeMdl:
+            freeingMdl(VirtualAddress(a[0]), a[1]);
+            result(0);
+            return;
         case Service::NtoyKsCompleteRequest:
             // Completing an IRP that is not in flight (twice, or one never sent) is Windows'
             // MULTIPLE_IRP_COMPLETE_REQUESTS.

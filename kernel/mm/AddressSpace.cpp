@@ -382,6 +382,8 @@ std::uint64_t AddressSpace::trim(std::uint64_t count) {
         const Pte pte = at ? tables_.read(*at) : Pte();
         NTOY_ASSERT(pte.isValid() && mm_.pfns().entry(pte.pfn()).wsIndex == slot,
                     ke::BugCheckCode::MemoryManagement, 0x5101, va.value(), pte.raw(), slot);
+        if (mm_.pfns().entry(pte.pfn()).ioLocks != 0)
+            return false;  // an MDL locks it: it stays until MmUnlockPages
         if (pte.has(PteBit::Accessed)) {
             // Touched since the hand last passed: another round. The TLB may keep the bit
             // from being set again until the next flush, which every trim pass ends with.
@@ -474,7 +476,7 @@ std::uint64_t AddressSpace::emptyWorkingSet() {
     std::vector<VirtualAddress> leaving;
     leaving.reserve(workingSet_.size() - workingSet_.lockedCount());
     workingSet_.forEach([&](std::uint32_t slot, VirtualAddress va) {
-        if (!workingSet_.locked(slot))
+        if (!workingSet_.locked(slot) && !lockedForIo(va))
             leaving.push_back(va);
     });
     for (VirtualAddress va : leaving) {
@@ -558,7 +560,7 @@ NtStatus AddressSpace::unlockPages(VirtualAddress start, VirtualAddress end) {
         allLocked = false;
         // Not locked but in the set: it leaves (Windows' MiFreeWsle here).
         const auto at = tables_.findPte(va);
-        if (const Pte pte = at ? tables_.read(*at) : Pte(); pte.isValid())
+        if (const Pte pte = at ? tables_.read(*at) : Pte(); pte.isValid() && !lockedForIo(va))
             leaveWorkingSet(va, *at, pte);
     }
     if (!allLocked)
@@ -566,6 +568,11 @@ NtStatus AddressSpace::unlockPages(VirtualAddress start, VirtualAddress end) {
     for (VirtualAddress va = start; va < end; va = va + kPageSize)
         workingSet_.setLocked(mm_.pfns().entry(tables_.pteAt(va).pfn()).wsIndex, false);
     return NtStatus::Success;
+}
+
+bool AddressSpace::lockedForIo(VirtualAddress va) const {
+    const Pte pte = tables_.pteAt(va);
+    return pte.isValid() && mm_.pfns().entry(pte.pfn()).ioLocks != 0;
 }
 
 bool AddressSpace::readResident(VirtualAddress va, std::span<std::byte> out) const {

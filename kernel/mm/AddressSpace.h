@@ -167,6 +167,8 @@ public:
     // leave it on the way (the documented way to trim a range).
     NtStatus unlockPages(VirtualAddress start, VirtualAddress end);
     bool isLocked(VirtualAddress va) const;
+    // Whether an MDL locks the page's frame (MmProbeAndLockPages): no trim takes it.
+    bool lockedForIo(VirtualAddress va) const;
 
 private:
     AddressSpace(MemoryManager& mm, PageTables tables, hal::Mmu& userMmu)

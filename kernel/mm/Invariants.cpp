@@ -334,6 +334,20 @@ std::optional<std::string> checkMappingsAndCharge(const MemoryManager& mm,
                 ++systemTables;
                 for (unsigned i1 = 0; i1 < kEntries; ++i1) {
                     const Pte e1 = entryAt(ram, e2.pfn(), i1);
+                    // A mapping of locked frames (an MDL's) names another owner's frame,
+                    // which must stay locked while it does.
+                    const std::uint64_t va = 0xFFFF'0000'0000'0000ull | (std::uint64_t{i4} << 39) |
+                                             (std::uint64_t{i3} << 30) | (std::uint64_t{i2} << 21) |
+                                             (std::uint64_t{i1} << 12);
+                    if (va >= kLockedMappingsBase && va < kLockedMappingsEnd) {
+                        if (e1.raw() != 0 && (!e1.isValid() || !pfns.contains(e1.pfn()) ||
+                                              pfns.entry(e1.pfn()).ioLocks == 0))
+                            return fmt::format(
+                                "locked mapping {:#x} has PTE {:#x}, not a valid "
+                                "entry naming a locked frame",
+                                va, e1.raw());
+                        continue;
+                    }
                     kernelPages += e1.hasFrame();
                     systemPages += e1.isCommitted();
                     if (e1.isPagefile())

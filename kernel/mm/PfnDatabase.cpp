@@ -14,8 +14,8 @@ std::string_view pageStateName(PageState s) {
 }
 
 std::string_view pageUseName(PageUse u) {
-    static constexpr std::string_view kNames[] = {"none", "private", "image", "page table",
-                                                  "kernel"};
+    static constexpr std::string_view kNames[] = {"none",       "private", "image",
+                                                  "page table", "kernel",  "locked for I/O"};
     return kNames[static_cast<std::size_t>(u)];
 }
 
@@ -120,6 +120,17 @@ void PfnDatabase::release(Pfn pfn) {
                     e.pagefileSlot == 0,
                 ke::BugCheckCode::PfnListCorrupt, 0x99, pfn.value(),
                 static_cast<std::uint64_t>(e.state), e.pagefileSlot);
+    if (e.ioLocks != 0) {
+        // Its page is gone, but an MDL still names the frame: it waits for the last unlock.
+        NTOY_ASSERT(e.state == PageState::Active, ke::BugCheckCode::PfnListCorrupt, 0x9D,
+                    pfn.value(), static_cast<std::uint64_t>(e.state), e.ioLocks);
+        --useCounts_[static_cast<std::size_t>(e.use)];
+        ++useCounts_[static_cast<std::size_t>(PageUse::IoLocked)];
+        e.use = PageUse::IoLocked;
+        e.pteAddress = PhysicalAddress();
+        e.wsIndex = PfnEntry::kNone;
+        return;
+    }
     if (isLinked(e.state))
         unlink(i);
     else
@@ -133,6 +144,25 @@ void PfnDatabase::release(Pfn pfn) {
     e.pteAddress = PhysicalAddress();
     e.wsIndex = PfnEntry::kNone;
     pushBack(e.badPending ? PageState::Bad : PageState::Free, i);
+}
+
+bool PfnDatabase::lockForIo(Pfn pfn) {
+    PfnEntry& e = entry(pfn);
+    NTOY_ASSERT(e.state == PageState::Active && e.use != PageUse::IoLocked,
+                ke::BugCheckCode::PfnListCorrupt, 0x9E, pfn.value(),
+                static_cast<std::uint64_t>(e.state), static_cast<std::uint64_t>(e.use));
+    if (e.ioLocks == 0xFFFF)
+        return false;
+    ++e.ioLocks;
+    return true;
+}
+
+void PfnDatabase::unlockForIo(Pfn pfn) {
+    PfnEntry& e = entry(pfn);
+    // PFN_LIST_CORRUPT 7: a page's lock count going below zero.
+    NTOY_ASSERT(e.ioLocks != 0, ke::BugCheckCode::PfnListCorrupt, 7, pfn.value(), 0, 0);
+    if (--e.ioLocks == 0 && e.use == PageUse::IoLocked)
+        release(pfn);
 }
 
 void PfnDatabase::deactivate(Pfn pfn, PageState list) {

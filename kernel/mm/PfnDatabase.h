@@ -44,6 +44,10 @@ enum class PageUse : std::uint8_t {
     UserImage,    // a page of a mapped image
     PageTable,    // a page-table page at any level
     Kernel,       // system space: the kernel window, process structures
+    // A page freed while an MDL still locks its frame (MmProbeAndLockPages): the frame stays,
+    // unmapped from its owner, until MmUnlockPages lets it go, as Windows' reference count
+    // keeps it.
+    IoLocked,
 };
 std::string_view pageUseName(PageUse u);
 
@@ -61,6 +65,9 @@ struct PfnEntry {
     bool discardable = false;
     // Found bad while in use: it goes to the Bad list, not the Free list, when it is freed.
     bool badPending = false;
+    // Locks taken by MDLs (MmProbeAndLockPages): a locked frame never leaves its working set,
+    // and one freed while locked waits as IoLocked for its last unlock.
+    std::uint16_t ioLocks = 0;
     PhysicalAddress pteAddress;     // the entry that maps this frame, if any
     std::uint32_t wsIndex = kNone;  // its working-set slot while Active in a working set
     // The paging-file slot holding a copy of the page, or 0. Always set on Standby, never on
@@ -82,7 +89,12 @@ public:
     std::optional<Pfn> allocateForOverwrite(PageUse use) { return allocate(use, false); }
     // A frame in use (Active or on a transition list) goes back to the free list. It must
     // hold no paging-file slot: whoever frees the page gives that back first.
+    // An IoLocked frame (see PageUse) goes with its last unlock instead.
     void release(Pfn pfn);
+    // An MDL's lock on an Active frame, and its end; false if the frame is locked too often
+    // (the count is 16 bits). The last unlock of an IoLocked frame releases it.
+    bool lockForIo(Pfn pfn);
+    void unlockForIo(Pfn pfn);
     // The modified-page writer's moves: a Modified frame whose page was written to `slot`
     // goes to Standby; a Standby frame whose copy went stale goes back to Modified.
     void markWritten(Pfn pfn, std::uint32_t slot);
@@ -150,7 +162,7 @@ private:
     hal::PhysicalMemory memory_;
     std::vector<PfnEntry> entries_;
     std::array<List, kPageStateCount> lists_{};
-    std::array<std::uint64_t, 5> useCounts_{};
+    std::array<std::uint64_t, 6> useCounts_{};
     std::uint64_t badOnStandby_ = 0;  // Standby frames with badPending
     std::uint64_t zeroedOnDemand_ = 0;
     std::uint64_t repurposed_ = 0;

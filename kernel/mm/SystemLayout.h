@@ -60,6 +60,12 @@ inline constexpr std::uint64_t kNonPagedPoolExecuteBase =
     systemRegion(SystemRegion::NonPagedPool).base +
     systemRegion(SystemRegion::NonPagedPool).size / 4 * 3;
 
+// The system-PTE region's upper half maps pages that MDLs lock (MmMapLockedPagesSpecifyCache);
+// Driver Verifier's special pool takes the lower half.
+inline constexpr std::uint64_t kLockedMappingsBase =
+    systemRegion(SystemRegion::SystemPtes).base + systemRegion(SystemRegion::SystemPtes).size / 2;
+inline constexpr std::uint64_t kLockedMappingsEnd = systemRegion(SystemRegion::SystemPtes).end();
+
 // The kernel window: the kernel image region, the system pages the CPU itself touches.
 inline constexpr std::uint64_t kKernelWindowBase = systemRegion(SystemRegion::KernelImage).base;
 inline constexpr std::uint64_t kKernelWindowSize = systemRegion(SystemRegion::KernelImage).size;

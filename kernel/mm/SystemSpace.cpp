@@ -166,7 +166,8 @@ std::byte* SystemSpace::access(VirtualAddress va, bool write) {
         pte = tables.read(*at);
     }
     PfnEntry& e = mm_.pfns().entry(pte.pfn());
-    if (e.wsIndex != PfnEntry::kNone) {
+    // A user frame an MDL mapping shows here is in its process's working set, not ours.
+    if (e.wsIndex != PfnEntry::kNone && e.use == PageUse::Kernel) {
         if (!workingSet_.locked(e.wsIndex)) {
             workingSet_.setLocked(e.wsIndex, true);
             pinned_.push_back(e.wsIndex);
@@ -187,7 +188,10 @@ void SystemSpace::unpin(VirtualAddress va) {
     const Pte pte = at ? mm_.systemTables().read(*at) : Pte();
     if (!pte.isValid())
         return;
-    const std::uint32_t slot = mm_.pfns().entry(pte.pfn()).wsIndex;
+    const PfnEntry& e = mm_.pfns().entry(pte.pfn());
+    if (e.use != PageUse::Kernel)
+        return;
+    const std::uint32_t slot = e.wsIndex;
     if (const auto it = std::ranges::find(pinned_, slot); it != pinned_.end()) {
         workingSet_.setLocked(slot, false);
         pinned_.erase(it);
@@ -310,6 +314,8 @@ std::uint64_t SystemSpace::trim(std::uint64_t count) {
         const Pte pte = at ? tables.read(*at) : Pte();
         NTOY_ASSERT(pte.isValid() && pfns.entry(pte.pfn()).wsIndex == slot,
                     ke::BugCheckCode::MemoryManagement, 0x5303, va.value(), pte.raw(), slot);
+        if (pfns.entry(pte.pfn()).ioLocks != 0)
+            return false;  // an MDL locks it
         if (pte.has(PteBit::Accessed)) {
             tables.write(*at, pte.without(PteBit::Accessed));
             mm_.systemMmu().downgraded(va);  // so that the next touch sets the bit again

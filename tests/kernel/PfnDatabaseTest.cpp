@@ -158,6 +158,37 @@ TEST_F(PfnDatabaseTest, VerifyFindsACorruptedEntry) {
     EXPECT_NE(problem->find("Standby"), std::string::npos) << *problem;
 }
 
+// MmProbeAndLockPages' locks: a page freed while an MDL locks its frame keeps the frame, out
+// of its owner's hands, until the last unlock; only then may it hold another page.
+TEST_F(PfnDatabaseTest, AFrameFreedWhileLockedWaitsForItsLastUnlock) {
+    const Pfn pfn = *pfns_.allocateZeroed(PageUse::UserPrivate);
+    ASSERT_TRUE(pfns_.lockForIo(pfn));
+    ASSERT_TRUE(pfns_.lockForIo(pfn));  // two MDLs on one page
+    pfns_.release(pfn);                 // VirtualFree, or the process's end
+    EXPECT_EQ(pfns_.entry(pfn).state, PageState::Active);
+    EXPECT_EQ(pfns_.entry(pfn).use, PageUse::IoLocked);
+    EXPECT_EQ(pfns_.count(PageUse::UserPrivate), 0u);
+    EXPECT_EQ(pfns_.count(PageUse::IoLocked), 1u);
+    EXPECT_EQ(pfns_.available(), kFrames - 1);
+    EXPECT_EQ(pfns_.verify(), std::nullopt);
+    pfns_.unlockForIo(pfn);
+    EXPECT_EQ(pfns_.entry(pfn).use, PageUse::IoLocked) << "one lock is left";
+    pfns_.unlockForIo(pfn);
+    EXPECT_EQ(pfns_.entry(pfn).state, PageState::Free);
+    EXPECT_EQ(pfns_.count(PageUse::IoLocked), 0u);
+    EXPECT_EQ(pfns_.available(), kFrames);
+    EXPECT_EQ(pfns_.verify(), std::nullopt);
+}
+
+TEST_F(PfnDatabaseTest, AnUnlockedFrameInUseStaysItsOwners) {
+    const Pfn pfn = *pfns_.allocateZeroed(PageUse::UserPrivate);
+    ASSERT_TRUE(pfns_.lockForIo(pfn));
+    pfns_.unlockForIo(pfn);
+    EXPECT_EQ(pfns_.entry(pfn).state, PageState::Active);
+    EXPECT_EQ(pfns_.entry(pfn).use, PageUse::UserPrivate);
+    EXPECT_EQ(pfns_.entry(pfn).ioLocks, 0);
+}
+
 // The paging lists. A frame that "holds a page" has a transition PTE naming it, as the
 // address space would write it, in a frame of its own (the page table).
 class PfnPagingListsTest : public PfnDatabaseTest {
@@ -255,6 +286,7 @@ TEST(PfnNames, NameEveryStateAndUse) {
     EXPECT_EQ(pageStateName(PageState::Transition), "Transition");
     EXPECT_EQ(pageUseName(PageUse::PageTable), "page table");
     EXPECT_EQ(pageUseName(PageUse::UserPrivate), "private");
+    EXPECT_EQ(pageUseName(PageUse::IoLocked), "locked for I/O");
 }
 
 }  // namespace

@@ -23,7 +23,13 @@
     X(10, NtoyKsSymbolicLink, 2)    /* (link name, device name or NULL to delete) */           \
     X(11, NtoyKsCompleteRequest, 1) /* (irp) */                                                \
     X(12, NtoyKsRoutineDone, 1)     /* (result): a routine run in a thread's context ended */   \
-    X(13, NtoyKsQueueDpc, 1)        /* (dpc) -> 1 if queued, 0 if it was already */
+    X(13, NtoyKsQueueDpc, 1)        /* (dpc) -> 1 if queued, 0 if it was already */          \
+    X(14, NtoyKsProbeAndLockPages, 4) /* (mdl, access mode, operation, caller) -> status */   \
+    X(15, NtoyKsUnlockPages, 2)     /* (mdl, caller) */                                        \
+    X(16, NtoyKsMapLockedPages, 2)  /* (mdl, caller) -> system address or NULL */              \
+    X(17, NtoyKsUnmapLockedPages, 3) /* (address, mdl, caller) */                              \
+    X(18, NtoyKsBuildMdlForNonPagedPool, 2) /* (mdl, caller) */                                \
+    X(19, NtoyKsFreeMdl, 2)         /* (mdl, caller): IoFreeMdl's check */
 /* clang-format on */
 
 #define NTOY_KS_CURRENT_PROCESS_ID 0

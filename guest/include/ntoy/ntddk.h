@@ -196,6 +196,84 @@ NTKERNELAPI VOID NTAPI KeInitializeDpc(PKDPC Dpc, PKDEFERRED_ROUTINE DeferredRou
                                        PVOID DeferredContext);
 NTKERNELAPI BOOLEAN NTAPI KeInsertQueueDpc(PKDPC Dpc, PVOID SystemArgument1, PVOID SystemArgument2);
 
+/* ---- MDLs: a buffer's pages, locked in memory (MmProbeAndLockPages) and mapped a second time
+ * in system space (MmGetSystemAddressForMdlSafe), so that a driver can reach them from any
+ * process and at DISPATCH_LEVEL. */
+typedef CHAR KPROCESSOR_MODE;
+#define KernelMode 0
+#define UserMode 1
+typedef enum _LOCK_OPERATION {
+    IoReadAccess = 0,
+    IoWriteAccess = 1,
+    IoModifyAccess = 2
+} LOCK_OPERATION;
+typedef enum _MEMORY_CACHING_TYPE {
+    MmNonCached = 0,
+    MmCached = 1,
+    MmWriteCombined = 2
+} MEMORY_CACHING_TYPE;
+typedef enum _MM_PAGE_PRIORITY {
+    LowPagePriority = 0,
+    NormalPagePriority = 16,
+    HighPagePriority = 32
+} MM_PAGE_PRIORITY;
+#define MdlMappingNoExecute 0x40000000
+#define MdlMappingNoWrite 0x80000000
+typedef ULONG64 PFN_NUMBER, *PPFN_NUMBER;
+struct _EPROCESS;
+typedef struct _EPROCESS* PEPROCESS;
+
+typedef struct _MDL {
+    struct _MDL* Next;
+    CSHORT Size; /* bytes: this header and the PFN array after it */
+    CSHORT MdlFlags;
+    PEPROCESS Process;
+    PVOID MappedSystemVa;
+    PVOID StartVa; /* page-aligned */
+    ULONG ByteCount;
+    ULONG ByteOffset;
+} MDL, *PMDL;
+#define MDL_MAPPED_TO_SYSTEM_VA 0x0001
+#define MDL_PAGES_LOCKED 0x0002
+#define MDL_SOURCE_IS_NONPAGED_POOL 0x0004
+#define MDL_ALLOCATED_FIXED_SIZE 0x0008
+#define MDL_WRITE_OPERATION 0x0080
+
+#define PAGE_SIZE 0x1000
+#define PAGE_SHIFT 12
+#define PAGE_ALIGN(va) ((PVOID)((ULONG_PTR)(va) & ~(PAGE_SIZE - 1)))
+#define BYTE_OFFSET(va) ((ULONG)((ULONG_PTR)(va) & (PAGE_SIZE - 1)))
+#define ADDRESS_AND_SIZE_TO_SPAN_PAGES(va, size) \
+    ((ULONG)((((ULONG_PTR)(va) & (PAGE_SIZE - 1)) + (size) + (PAGE_SIZE - 1)) >> PAGE_SHIFT))
+#define MmGetMdlVirtualAddress(mdl) ((PVOID)((PCHAR)((mdl)->StartVa) + (mdl)->ByteOffset))
+#define MmGetMdlByteCount(mdl) ((mdl)->ByteCount)
+#define MmGetMdlByteOffset(mdl) ((mdl)->ByteOffset)
+#define MmGetMdlPfnArray(mdl) ((PPFN_NUMBER)((mdl) + 1))
+
+struct _IRP;
+NTKERNELAPI PMDL NTAPI IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer,
+                                     BOOLEAN ChargeQuota, struct _IRP* Irp);
+NTKERNELAPI VOID NTAPI IoFreeMdl(PMDL Mdl);
+/* Raises STATUS_ACCESS_VIOLATION (or the fault's status) if the range cannot have the access:
+ * call it inside __try (docs/drivers.md, "Exceptions"). */
+NTKERNELAPI VOID NTAPI MmProbeAndLockPages(PMDL MemoryDescriptorList, KPROCESSOR_MODE AccessMode,
+                                           LOCK_OPERATION Operation);
+NTKERNELAPI VOID NTAPI MmUnlockPages(PMDL MemoryDescriptorList);
+NTKERNELAPI PVOID NTAPI MmMapLockedPagesSpecifyCache(PMDL MemoryDescriptorList,
+                                                     KPROCESSOR_MODE AccessMode,
+                                                     MEMORY_CACHING_TYPE CacheType,
+                                                     PVOID RequestedAddress,
+                                                     ULONG BugCheckOnFailure, ULONG Priority);
+NTKERNELAPI VOID NTAPI MmUnmapLockedPages(PVOID BaseAddress, PMDL MemoryDescriptorList);
+NTKERNELAPI VOID NTAPI MmBuildMdlForNonPagedPool(PMDL MemoryDescriptorList);
+#define MmGetSystemAddressForMdlSafe(mdl, priority)                              \
+    (((mdl)->MdlFlags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL)) \
+         ? (mdl)->MappedSystemVa                                                 \
+         : MmMapLockedPagesSpecifyCache((mdl), KernelMode, MmCached, NULL, FALSE, (priority)))
+
+/* ---- exceptions */
+NTKERNELAPI __attribute__((noreturn)) VOID NTAPI ExRaiseStatus(NTSTATUS Status);
+
 /* ---- driver and device objects, IRPs (x64 layouts) */
 struct _DEVICE_OBJECT;
 struct _DRIVER_OBJECT;
@@ -317,7 +395,6 @@ typedef struct _IO_STACK_LOCATION {
     PVOID Context;
 } IO_STACK_LOCATION, *PIO_STACK_LOCATION;
 
-struct _MDL;
 typedef struct _IRP {
     CSHORT Type; /* IO_TYPE_IRP (6) */
     USHORT Size;
