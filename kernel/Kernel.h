@@ -405,6 +405,11 @@ private:
     void releaseEndedThread(ps::Process& process, ps::Thread& thread);
     std::expected<void, RunError> finishProcess(const std::shared_ptr<ps::Process>& process);
     RunError deadlockError() const;
+    // Whether the System process has threads the machine waits for: every one but the
+    // drivers' own (PsCreateSystemThread), and those too once the drivers are unloaded.
+    bool systemBusy() const;
+    // The last process's leak check, if it waits for System threads to end.
+    std::expected<void, RunError> runDeferredLeakCheck();
     void raiseFromCpu(hal::Cpu& cpu, NtStatus code, std::span<const std::uint64_t> info);
     void pageFault(hal::Cpu& cpu, const hal::CpuException& e);
     // A trap at CPL0: true once resolved (the instruction retries); otherwise a bug check.
@@ -563,6 +568,7 @@ private:
     VirtualAddress callRoutineEntry_;        // ntoskrnl!NtoyCallDriverRoutine
     VirtualAddress runDpcRoutine_;           // ntoskrnl!NtoyRunDpc
     std::deque<VirtualAddress> dpcQueue_;    // KDPCs queued, oldest first
+    bool drainingDriverThreads_ = false;     // the drivers are gone: their threads run out
     std::uint64_t specialNext_ = 0;          // the next special pool page
     std::map<std::uint64_t, VerifiedBlock> specialPages_;   // by page, freed ones too
     std::map<std::uint64_t, VerifiedBlock> trackedBlocks_;  // pool tracking, by block

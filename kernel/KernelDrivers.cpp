@@ -66,6 +66,10 @@ ps::Process& Kernel::makeSystemProcess() {
         (*cpu)->setBlockQuantum(quantumBlocks_);
     system_ = std::make_shared<ps::Process>(kSystemProcessId, std::move(*cpu), std::move(space));
     system_->imagePath = "System";
+    // Its EPROCESS, which PsGetCurrentProcess gives drivers in its threads.
+    if (ob::giveBody(*pool_, *system_, nullptr) != NtStatus::Success)
+        ke::bugCheck(ke::BugCheckCode::NoPagesAvailable, 0, 0, 0, 0,
+                     "no pool for the System process's object");
     return *system_;
 }
 
@@ -273,11 +277,11 @@ std::expected<void, RunError> Kernel::unloadDriversUnguarded() {
         return std::unexpected(bugCheckError());
     // Handles closed by the processes' ends send their IRP_MJ_CLOSE first (while that makes
     // progress: closes that can never get a thread are not waited for forever).
-    while (!io_->closes()->empty() || (system_ && !system_->threads().empty())) {
+    while (!io_->closes()->empty() || systemBusy()) {
         const std::size_t waiting = io_->closes()->size();
         if (auto state = resume(); !state)
             return std::unexpected(state.error());
-        if (io_->closes()->size() == waiting && (!system_ || system_->threads().empty()))
+        if (io_->closes()->size() == waiting && !systemBusy())
             break;
     }
     while (!drivers_.empty()) {
@@ -303,6 +307,24 @@ std::expected<void, RunError> Kernel::unloadDriversUnguarded() {
         pool_->free(d.driverObject, kDriverObjectTag);
         systemImages_->unload(*d.image);
     }
+    // The drivers' own threads that are still there run out now; one that wakes in its
+    // unloaded driver is DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS. One that waits
+    // for ever is left waiting when the machine stops.
+    drainingDriverThreads_ = true;
+    while (system_ && !system_->threads().empty()) {
+        auto state = resume();
+        if (!state) {
+            if (bugCheck_)
+                return std::unexpected(state.error());
+            break;  // only waits that never end are left
+        }
+        if (*state == RunState::Exited)
+            break;
+    }
+    // A leak check still waiting for System threads: any left wait for ever, and hold what
+    // they hold.
+    if (system_ && !system_->threads().empty())
+        return runDeferredLeakCheck();
     return {};
 }
 

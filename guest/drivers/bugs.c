@@ -17,6 +17,20 @@ static VOID NTAPI LeakyUnload(PDRIVER_OBJECT DriverObject) {
 }
 #endif
 
+#if defined(NTOY_BUG_thread_outlives_driver)
+static VOID NTAPI SleepyThread(PVOID context) {
+    UNREFERENCED_PARAMETER(context);
+    LARGE_INTEGER interval;
+    interval.QuadPart = -50 * 10000; /* 50 ms: the driver is unloaded by then */
+    KeDelayExecutionThread(KernelMode, FALSE, &interval);
+    DbgPrint("never printed: this code is gone\n");
+}
+static VOID NTAPI ForgetfulUnload(PDRIVER_OBJECT DriverObject) {
+    UNREFERENCED_PARAMETER(DriverObject);
+    DbgPrint("unloading without waiting for the thread\n");
+}
+#endif
+
 #if !defined(NTOY_BUG_entry_fails) && !defined(NTOY_BUG_pool_leak)
 __attribute__((noinline)) static void the_bug(void) {
 #if defined(NTOY_BUG_null_deref)
@@ -84,6 +98,21 @@ __attribute__((noinline)) static void the_bug(void) {
         return;
     MmProbeAndLockPages(mdl, UserMode, IoReadAccess);
     IoFreeMdl(mdl);
+#elif defined(NTOY_BUG_spin_lock_twice)
+    /* A spin lock acquired again by its holder: SPIN_LOCK_ALREADY_OWNED (0xF), where Windows
+     * without a checked kernel would spin for ever at DISPATCH_LEVEL. */
+    static KSPIN_LOCK lock;
+    KeInitializeSpinLock(&lock);
+    KIRQL first, second;
+    KeAcquireSpinLock(&lock, &first);
+    KeAcquireSpinLock(&lock, &second);
+#elif defined(NTOY_BUG_thread_outlives_driver)
+    /* A thread of the driver's that the unload routine does not wait for: it wakes in code
+     * that is gone, DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS (0xCE). */
+    HANDLE thread;
+    if (NT_SUCCESS(
+            PsCreateSystemThread(&thread, THREAD_ALL_ACCESS, NULL, NULL, NULL, SleepyThread, NULL)))
+        ZwClose(thread);
 #elif defined(NTOY_BUG_bugcheck_call)
     /* The driver's own bug check, with its parameters. */
     KeBugCheckEx(0xDEAD, 1, 2, 3, 4);
@@ -104,7 +133,11 @@ NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Registry
     DriverObject->DriverUnload = LeakyUnload;
     return STATUS_SUCCESS;
 #else
+#if defined(NTOY_BUG_thread_outlives_driver)
+    DriverObject->DriverUnload = ForgetfulUnload;
+#else
     UNREFERENCED_PARAMETER(DriverObject);
+#endif
     DbgPrint("about to fail\n");
     the_bug();
     DbgPrint("still here\n");

@@ -76,3 +76,15 @@ VOID NTAPI ExRaiseStatus(NTSTATUS Status) {
     NtoyKsBugCheck(0x1E, (ULONG64)(ULONG)Status, NTOY_CALLER(), 0, 0, NTOY_CALLER());
     __builtin_unreachable();
 }
+
+PEPROCESS NTAPI PsGetCurrentProcess(void) {
+    return (PEPROCESS)NtoyKsCurrentIds(NTOY_KS_CURRENT_PROCESS);
+}
+
+PEPROCESS NTAPI IoGetCurrentProcess(void) {
+    return (PEPROCESS)NtoyKsCurrentIds(NTOY_KS_CURRENT_PROCESS);
+}
+
+PETHREAD NTAPI PsGetCurrentThread(void) {
+    return (PETHREAD)NtoyKsCurrentIds(NTOY_KS_CURRENT_THREAD);
+}

@@ -172,10 +172,20 @@ void SystemImages::discardInit(SystemImage& image) {
 }
 
 void SystemImages::unload(SystemImage& image) {
+    unloaded_.push_back({image.name, image.base, image.size});
     for (VirtualAddress va : image.pages)
         mm_.unmapSystemPage(va);
     free_.give(image.base.value(), image.base.value() + image.size);
     images_.remove_if([&](const SystemImage& i) { return &i == &image; });
+}
+
+const SystemImages::UnloadedImage* SystemImages::unloadedAt(VirtualAddress va) const {
+    if (containing(va))
+        return nullptr;
+    for (auto it = unloaded_.rbegin(); it != unloaded_.rend(); ++it)
+        if (va.value() >= it->base.value() && va.value() - it->base.value() < it->size)
+            return &*it;
+    return nullptr;
 }
 
 const SystemImage* SystemImages::containing(VirtualAddress va) const {

@@ -68,10 +68,19 @@ public:
     // "ntoyecho.sys+0x1a2b", or the address in hex when no image holds it.
     std::string locate(VirtualAddress va) const;
     const std::list<SystemImage>& images() const { return images_; }
+    // Where an unloaded image was (Windows' MmUnloadedDrivers), for DRIVER_UNLOADED_WITHOUT_
+    // CANCELLING_PENDING_OPERATIONS: the latest holding `va`, unless a loaded image does now.
+    struct UnloadedImage {
+        std::string name;
+        VirtualAddress base;
+        std::uint64_t size = 0;
+    };
+    const UnloadedImage* unloadedAt(VirtualAddress va) const;
 
 private:
     mm::MemoryManager& mm_;
     std::list<SystemImage> images_;
+    std::vector<UnloadedImage> unloaded_;
     mm::FreeRanges free_;
 };
 

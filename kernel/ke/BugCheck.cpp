@@ -10,6 +10,12 @@ std::string bugCheckName(std::uint32_t code) {
     switch (static_cast<BugCheckCode>(code)) {
         case BugCheckCode::IrqlNotLessOrEqual:
             return "IRQL_NOT_LESS_OR_EQUAL";
+        case BugCheckCode::SpinLockAlreadyOwned:
+            return "SPIN_LOCK_ALREADY_OWNED";
+        case BugCheckCode::SpinLockNotOwned:
+            return "SPIN_LOCK_NOT_OWNED";
+        case BugCheckCode::DpcWatchdogViolation:
+            return "DPC_WATCHDOG_VIOLATION";
         case BugCheckCode::MultipleIrpCompleteRequests:
             return "MULTIPLE_IRP_COMPLETE_REQUESTS";
         case BugCheckCode::IrqlGtZeroAtSystemService:

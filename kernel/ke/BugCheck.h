@@ -18,6 +18,9 @@ namespace ntoy::ke {
 // Windows' codes, with their names from bugcodes.h.
 enum class BugCheckCode : std::uint32_t {
     IrqlNotLessOrEqual = 0x0A,
+    SpinLockAlreadyOwned = 0x0F,
+    SpinLockNotOwned = 0x10,
+    DpcWatchdogViolation = 0x133,
     KmodeExceptionNotHandled = 0x1E,
     MultipleIrpCompleteRequests = 0x44,
     IrqlGtZeroAtSystemService = 0x4A,

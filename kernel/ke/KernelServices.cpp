@@ -102,8 +102,75 @@ void Kernel::dispatchKernelService(hal::Cpu& cpu, ps::Thread& thread) {
                          "KeBugCheckEx called " + ring0Location(cpu, a[5]));
         }
         case Service::NtoyKsCurrentIds:
-            result(a[0] == NTOY_KS_CURRENT_PROCESS_ID ? thread.process().id() : thread.id());
+            switch (a[0]) {
+                case NTOY_KS_CURRENT_PROCESS_ID:
+                    result(thread.process().id());
+                    return;
+                case NTOY_KS_CURRENT_THREAD_ID:
+                    result(thread.id());
+                    return;
+                case NTOY_KS_CURRENT_PROCESS:
+                    result(thread.process().body().value());
+                    return;
+                default:
+                    result(thread.body().value());
+                    return;
+            }
+        case Service::NtoyKsCreateSystemThread: {
+            // PsCreateSystemThread: a System thread at ntoskrnl's shim (a[0]) for the driver's
+            // start routine (a[1]) and context, and a kernel handle to it.
+            readSystem(VirtualAddress(cpu.reg(hal::Reg::Rsp) + 0x28),
+                       std::as_writable_bytes(std::span(&a[4], 1)));
+            auto created = createSystemThread(VirtualAddress(a[0]), a[1], a[2]);
+            if (!created) {
+                result(raw(created.error()));
+                return;
+            }
+            ps::Thread& started = **created;
+            started.systemRoutine = VirtualAddress(a[1]);  // named after the driver's routine
+            started.driverThread = true;
+            auto handle = system_->handles().insert(*created, ob::access::kThreadAllAccess);
+            if (!handle) {
+                terminateThread(started, raw(handle.error()));
+                result(raw(handle.error()));
+                return;
+            }
+            writeSystemValue<std::uint64_t>(VirtualAddress(a[3]), handle->value());
+            if (a[4] != 0) {
+                writeSystemValue<std::uint64_t>(VirtualAddress(a[4]), system_->id());
+                writeSystemValue<std::uint64_t>(VirtualAddress(a[4]) + 8, started.id());
+            }
+            result(0);
             return;
+        }
+        case Service::NtoyKsClose:
+            // A kernel handle: the System process's table, whatever process is current.
+            result(raw(system_ ? system_->handles().close(ob::Handle(a[0]))
+                               : NtStatus::InvalidHandle));
+            return;
+        case Service::NtoyKsDelay: {
+            // KeDelayExecutionThread: a wait, so never at DISPATCH_LEVEL or above.
+            constexpr std::uint64_t kDispatchLevel = 2;
+            if (const std::uint64_t irql = cpu.reg(hal::Reg::Cr8); irql >= kDispatchLevel)
+                ke::bugCheck(ke::BugCheckCode::IrqlNotLessOrEqual, 0, irql, 0,
+                             cpu.reg(hal::Reg::Rip),
+                             "KeDelayExecutionThread at IRQL " + std::to_string(irql) + ", " +
+                                 ring0Location(cpu, cpu.reg(hal::Reg::Rip)));
+            const auto interval = static_cast<std::int64_t>(a[0]);
+            const bool alertable = (a[1] & 0xFF) != 0;
+            if (interval == 0 && !alertable) {
+                result(raw(waits_.yield(thread)));
+            } else {
+                const std::uint64_t now = clock_.interruptTime();
+                const auto outcome = waits_.delay(
+                    thread, alertable, ke::deadlineFor(interval, now, clock_.systemTime()), now);
+                // A wait that blocks ends with its status in RAX (resumeRax).
+                result(raw(outcome.isBlocked() ? NtStatus::Pending : outcome.status));
+            }
+            if (thread.state != ps::Thread::State::Running)
+                cpu.requestStop();
+            return;
+        }
         case Service::NtoyKsIsAddressValid: {
             const VirtualAddress va(a[0]);
             const mm::PageTables& tables = mm::isSystemAddress(va.value())

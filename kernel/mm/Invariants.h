@@ -64,8 +64,10 @@ struct MemoryBaseline {
     std::string describe() const;
 };
 
-// Nothing if `mm` is back at `before`; else what a process kept after its exit.
-std::optional<std::string> checkNothingLeaked(const MemoryManager& mm,
-                                              const MemoryBaseline& before);
+// Nothing if `mm` is back at `before`; else what a process kept after its exit. With
+// `othersMayGive` (drivers ran alongside: they may have given back since what they held
+// before), only growth is a leak.
+std::optional<std::string> checkNothingLeaked(const MemoryManager& mm, const MemoryBaseline& before,
+                                              bool othersMayGive = false);
 
 }  // namespace ntoy::mm

@@ -83,6 +83,9 @@ public:
     // The driver routine a system thread was started for: whose output its DbgPrint is
     // when the call's return address does not say (a tail call from the driver).
     VirtualAddress systemRoutine;
+    // A driver's own thread (PsCreateSystemThread): the machine does not wait for it to end
+    // before the drivers unload, and it may outlive its driver.
+    bool driverThread = false;
     // Its user-mode registers while it runs one.
     std::unique_ptr<hal::SavedContext> userContext;
 

@@ -29,11 +29,16 @@
     X(16, NtoyKsMapLockedPages, 2)  /* (mdl, caller) -> system address or NULL */              \
     X(17, NtoyKsUnmapLockedPages, 3) /* (address, mdl, caller) */                              \
     X(18, NtoyKsBuildMdlForNonPagedPool, 2) /* (mdl, caller) */                                \
-    X(19, NtoyKsFreeMdl, 2)         /* (mdl, caller): IoFreeMdl's check */
+    X(19, NtoyKsFreeMdl, 2)         /* (mdl, caller): IoFreeMdl's check */                   \
+    X(20, NtoyKsCreateSystemThread, 5) /* (routine, a, b, &handle, &client id) -> status */    \
+    X(21, NtoyKsClose, 1)           /* (kernel handle) -> status */                            \
+    X(22, NtoyKsDelay, 2)           /* (interval, as NT timeouts go; alertable) -> status */
 /* clang-format on */
 
 #define NTOY_KS_CURRENT_PROCESS_ID 0
 #define NTOY_KS_CURRENT_THREAD_ID 1
+#define NTOY_KS_CURRENT_PROCESS 2 /* its EPROCESS */
+#define NTOY_KS_CURRENT_THREAD 3  /* its ETHREAD */
 
 /* ntoskrnl's entry for a system thread the kernel starts (a driver's DriverEntry, its unload
  * routine, PsCreateSystemThread's start routine): calls ROUTINE(A, B) and ends the thread with

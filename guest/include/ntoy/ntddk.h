@@ -39,7 +39,12 @@ typedef int64_t LONGLONG, LONG_PTR;
 typedef uint64_t ULONGLONG, ULONG_PTR, SIZE_T, *PSIZE_T, ULONG64;
 typedef LONG NTSTATUS;
 typedef UCHAR KIRQL, *PKIRQL;
-typedef PVOID HANDLE;
+typedef PVOID HANDLE, *PHANDLE;
+typedef CHAR KPROCESSOR_MODE;
+#define KernelMode 0
+#define UserMode 1
+struct _EPROCESS;
+typedef struct _EPROCESS* PEPROCESS;
 
 #define TRUE 1
 #define FALSE 0
@@ -175,6 +180,110 @@ NTKERNELAPI __attribute__((noreturn)) VOID NTAPI KeBugCheckEx(ULONG BugCheckCode
 NTKERNELAPI __attribute__((noreturn)) VOID NTAPI KeBugCheck(ULONG BugCheckCode);
 NTKERNELAPI ULONG __cdecl DbgPrint(PCSTR Format, ...);
 
+/* ---- spin locks: raise to DISPATCH_LEVEL, then spin. A thread that acquires a lock it holds
+ * is SPIN_LOCK_ALREADY_OWNED (0xF), a release of a lock not held SPIN_LOCK_NOT_OWNED (0x10);
+ * spinning far too long is DPC_WATCHDOG_VIOLATION (0x133), where Windows would hang. */
+typedef ULONG_PTR KSPIN_LOCK, *PKSPIN_LOCK;
+#define KeInitializeSpinLock(SpinLock) (*(SpinLock) = 0)
+NTKERNELAPI KIRQL NTAPI KeAcquireSpinLockRaiseToDpc(PKSPIN_LOCK SpinLock);
+NTKERNELAPI VOID NTAPI KeReleaseSpinLock(PKSPIN_LOCK SpinLock, KIRQL NewIrql);
+NTKERNELAPI VOID NTAPI KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock);
+NTKERNELAPI VOID NTAPI KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK SpinLock);
+NTKERNELAPI BOOLEAN NTAPI KeTryToAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock);
+#define KeAcquireSpinLock(SpinLock, OldIrql) (*(OldIrql) = KeAcquireSpinLockRaiseToDpc(SpinLock))
+
+/* ---- lookaside lists: fixed-size blocks kept for reuse, up to Depth of them (256; Windows
+ * tunes it between 4 and 256). A block comes from the list, else from Allocate (default
+ * ExAllocatePoolWithTag), and goes back to it, else to Free (default ExFreePool). */
+typedef PVOID NTAPI ALLOCATE_FUNCTION(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag);
+typedef ALLOCATE_FUNCTION* PALLOCATE_FUNCTION;
+typedef VOID NTAPI FREE_FUNCTION(PVOID Buffer);
+typedef FREE_FUNCTION* PFREE_FUNCTION;
+typedef struct _LIST_ENTRY {
+    struct _LIST_ENTRY* Flink;
+    struct _LIST_ENTRY* Blink;
+} LIST_ENTRY, *PLIST_ENTRY;
+typedef struct __attribute__((aligned(16))) _NTOY_SLIST_HEADER {
+    PVOID Next;       /* the first free block */
+    ULONG64 DepthSeq; /* the count (low 16 bits) and a change counter */
+} NTOY_SLIST_HEADER;
+typedef struct __attribute__((aligned(64))) _GENERAL_LOOKASIDE {
+    NTOY_SLIST_HEADER ListHead;
+    USHORT Depth;
+    USHORT MaximumDepth;
+    ULONG TotalAllocates;
+    ULONG AllocateMisses;
+    ULONG TotalFrees;
+    ULONG FreeMisses;
+    POOL_TYPE Type;
+    ULONG Tag;
+    ULONG Size;
+    PALLOCATE_FUNCTION Allocate;
+    PFREE_FUNCTION Free;
+    LIST_ENTRY ListEntry;
+    ULONG LastTotalAllocates;
+    ULONG LastAllocateMisses;
+    ULONG Future[2];
+} GENERAL_LOOKASIDE;
+typedef struct _NPAGED_LOOKASIDE_LIST {
+    GENERAL_LOOKASIDE L;
+} NPAGED_LOOKASIDE_LIST, *PNPAGED_LOOKASIDE_LIST;
+typedef struct _PAGED_LOOKASIDE_LIST {
+    GENERAL_LOOKASIDE L;
+} PAGED_LOOKASIDE_LIST, *PPAGED_LOOKASIDE_LIST;
+NTKERNELAPI VOID NTAPI ExInitializeNPagedLookasideList(PNPAGED_LOOKASIDE_LIST Lookaside,
+                                                       PALLOCATE_FUNCTION Allocate,
+                                                       PFREE_FUNCTION Free, ULONG Flags,
+                                                       SIZE_T Size, ULONG Tag, USHORT Depth);
+NTKERNELAPI VOID NTAPI ExDeleteNPagedLookasideList(PNPAGED_LOOKASIDE_LIST Lookaside);
+NTKERNELAPI PVOID NTAPI ExAllocateFromNPagedLookasideList(PNPAGED_LOOKASIDE_LIST Lookaside);
+NTKERNELAPI VOID NTAPI ExFreeToNPagedLookasideList(PNPAGED_LOOKASIDE_LIST Lookaside, PVOID Entry);
+NTKERNELAPI VOID NTAPI ExInitializePagedLookasideList(PPAGED_LOOKASIDE_LIST Lookaside,
+                                                      PALLOCATE_FUNCTION Allocate,
+                                                      PFREE_FUNCTION Free, ULONG Flags, SIZE_T Size,
+                                                      ULONG Tag, USHORT Depth);
+NTKERNELAPI VOID NTAPI ExDeletePagedLookasideList(PPAGED_LOOKASIDE_LIST Lookaside);
+NTKERNELAPI PVOID NTAPI ExAllocateFromPagedLookasideList(PPAGED_LOOKASIDE_LIST Lookaside);
+NTKERNELAPI VOID NTAPI ExFreeToPagedLookasideList(PPAGED_LOOKASIDE_LIST Lookaside, PVOID Entry);
+
+/* ---- system threads */
+typedef VOID NTAPI KSTART_ROUTINE(PVOID StartContext);
+typedef KSTART_ROUTINE* PKSTART_ROUTINE;
+typedef struct _CLIENT_ID {
+    HANDLE UniqueProcess;
+    HANDLE UniqueThread;
+} CLIENT_ID, *PCLIENT_ID;
+typedef union _LARGE_INTEGER {
+    struct {
+        ULONG LowPart;
+        LONG HighPart;
+    };
+    LONGLONG QuadPart;
+} LARGE_INTEGER, *PLARGE_INTEGER;
+struct _OBJECT_ATTRIBUTES;
+struct _ETHREAD;
+typedef struct _ETHREAD* PETHREAD;
+typedef ULONG ACCESS_MASK;
+#define THREAD_ALL_ACCESS 0x001FFFFF
+#define STATUS_ALERTED ((NTSTATUS)0x00000101)
+/* A thread of the System process, at PASSIVE_LEVEL, starting at StartRoutine(StartContext);
+ * ProcessHandle must be NULL (ntoy has no threads of drivers in other processes). The handle
+ * is a kernel handle for ZwClose. The thread ends when StartRoutine returns or calls
+ * PsTerminateSystemThread; the driver must see it end before it unloads, as on Windows. */
+NTKERNELAPI NTSTATUS NTAPI PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAccess,
+                                                struct _OBJECT_ATTRIBUTES* ObjectAttributes,
+                                                HANDLE ProcessHandle, PCLIENT_ID ClientId,
+                                                PKSTART_ROUTINE StartRoutine, PVOID StartContext);
+NTKERNELAPI __attribute__((noreturn)) NTSTATUS NTAPI PsTerminateSystemThread(NTSTATUS ExitStatus);
+NTKERNELAPI NTSTATUS NTAPI ZwClose(HANDLE Handle);
+/* Interval: negative is relative, positive absolute, in 100 ns units. Only at PASSIVE_LEVEL or
+ * APC_LEVEL. */
+NTKERNELAPI NTSTATUS NTAPI KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable,
+                                                  PLARGE_INTEGER Interval);
+NTKERNELAPI PEPROCESS NTAPI PsGetCurrentProcess(void);
+NTKERNELAPI PEPROCESS NTAPI IoGetCurrentProcess(void);
+NTKERNELAPI PETHREAD NTAPI PsGetCurrentThread(void);
+
 /* ---- DPCs: a routine queued to run soon at DISPATCH_LEVEL, in whatever process and thread are
  * current when it runs (never the queuer's, necessarily). */
 struct _KDPC;
@@ -199,9 +308,6 @@ NTKERNELAPI BOOLEAN NTAPI KeInsertQueueDpc(PKDPC Dpc, PVOID SystemArgument1, PVO
 /* ---- MDLs: a buffer's pages, locked in memory (MmProbeAndLockPages) and mapped a second time
  * in system space (MmGetSystemAddressForMdlSafe), so that a driver can reach them from any
  * process and at DISPATCH_LEVEL. */
-typedef CHAR KPROCESSOR_MODE;
-#define KernelMode 0
-#define UserMode 1
 typedef enum _LOCK_OPERATION {
     IoReadAccess = 0,
     IoWriteAccess = 1,
@@ -220,9 +326,6 @@ typedef enum _MM_PAGE_PRIORITY {
 #define MdlMappingNoExecute 0x40000000
 #define MdlMappingNoWrite 0x80000000
 typedef ULONG64 PFN_NUMBER, *PPFN_NUMBER;
-struct _EPROCESS;
-typedef struct _EPROCESS* PEPROCESS;
-
 typedef struct _MDL {
     struct _MDL* Next;
     CSHORT Size; /* bytes: this header and the PFN array after it */
