@@ -656,6 +656,12 @@ bool Kernel::yield(ps::Thread& running) {
     return true;
 }
 
+std::pair<VirtualAddress, VirtualAddress> Kernel::kernelStackBounds(
+    const ps::Thread& thread) const {
+    const VirtualAddress top = thread.kernelStack + kKernelStackSlot;
+    return {top - kKernelStackPages * kPageSize, top};
+}
+
 VirtualAddress Kernel::entryFrameAddress(const ps::Thread& thread) {
     return thread.kernelStack + kKernelStackSlot - sizeof(EntryFrame);
 }
@@ -1133,15 +1139,16 @@ bool Kernel::driverTrap(hal::Cpu& cpu, const hal::CpuException& e) {
     const auto located = [&](std::string what) {
         return fmt::format("{} {}", what, ring0Location(cpu, rip));
     };
-    if (e.vector != hal::Vector::PageFault)
-        ke::bugCheck(ke::BugCheckCode::KmodeExceptionNotHandled,
-                     raw(e.vector == hal::Vector::DivideError     ? NtStatus::IntegerDivideByZero
-                         : e.vector == hal::Vector::InvalidOpcode ? NtStatus::IllegalInstruction
-                         : e.vector == hal::Vector::Breakpoint    ? NtStatus::Breakpoint
-                                                               : NtStatus::PrivilegedInstruction),
-                     rip, 0, 0,
-                     located(fmt::format("CPU exception {} in kernel mode, no handler",
-                                         static_cast<int>(e.vector))));
+    // Any other CPU exception is an exception for the kernel's handlers (KernelExceptions.cpp).
+    if (e.vector != hal::Vector::PageFault) {
+        raiseInKernel(cpu,
+                      e.vector == hal::Vector::DivideError     ? NtStatus::IntegerDivideByZero
+                      : e.vector == hal::Vector::InvalidOpcode ? NtStatus::IllegalInstruction
+                      : e.vector == hal::Vector::Breakpoint    ? NtStatus::Breakpoint
+                                                               : NtStatus::PrivilegedInstruction,
+                      {});
+        return true;
+    }
     ++faultNumber_;
     // Special pool's own pages first, at any IRQL: a touch past a block's end or of a freed
     // block, as Driver Verifier reports them.
@@ -1178,12 +1185,11 @@ bool Kernel::driverTrap(hal::Cpu& cpu, const hal::CpuException& e) {
         if (o.response == mm::PageFaultResponse::Resolved)
             return true;
     }
-    // An access violation, which no kernel-mode handler takes (ntoy's ring-0 code has none).
-    ke::bugCheck(ke::BugCheckCode::KmodeExceptionNotHandled, raw(NtStatus::AccessViolation), rip,
-                 write   ? 1
-                 : fetch ? 8
-                         : 0,
-                 e.cr2, located(fmt::format("an access violation on {:#x}", e.cr2)));
+    // An access violation on a user address: an exception, for a __try around the access (or
+    // around the call that made it); with none, KMODE_EXCEPTION_NOT_HANDLED.
+    const std::array<std::uint64_t, 2> information{write ? 1u : fetch ? 8u : 0u, e.cr2};
+    raiseInKernel(cpu, NtStatus::AccessViolation, information);
+    return true;
 }
 
 void Kernel::dispatchException(hal::Cpu& cpu, const hal::CpuException& e) {

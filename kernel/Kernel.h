@@ -408,6 +408,11 @@ private:
     // Whether the System process has threads the machine waits for: every one but the
     // drivers' own (PsCreateSystemThread), and those too once the drivers are unloaded.
     bool systemBusy() const;
+    // Kernel-mode exceptions (KernelExceptions.cpp): ring-0 code's exception goes to
+    // ntoskrnl's dispatcher on the thread's kernel stack, as a user-mode one goes to ntdll's.
+    void raiseInKernel(hal::Cpu& cpu, NtStatus code, std::span<const std::uint64_t> information);
+    // The thread's kernel stack: its lowest mapped address and its top.
+    std::pair<VirtualAddress, VirtualAddress> kernelStackBounds(const ps::Thread& thread) const;
     // The last process's leak check, if it waits for System threads to end.
     std::expected<void, RunError> runDeferredLeakCheck();
     void raiseFromCpu(hal::Cpu& cpu, NtStatus code, std::span<const std::uint64_t> info);
@@ -567,6 +572,7 @@ private:
     std::unique_ptr<io::IoManager> io_ = std::make_unique<io::IoManager>();
     VirtualAddress callRoutineEntry_;        // ntoskrnl!NtoyCallDriverRoutine
     VirtualAddress runDpcRoutine_;           // ntoskrnl!NtoyRunDpc
+    VirtualAddress kernelExceptionEntry_;    // ntoskrnl!NtoyKernelExceptionDispatcher
     std::deque<VirtualAddress> dpcQueue_;    // KDPCs queued, oldest first
     bool drainingDriverThreads_ = false;     // the drivers are gone: their threads run out
     std::uint64_t specialNext_ = 0;          // the next special pool page

@@ -191,12 +191,15 @@ std::expected<void, RunError> Kernel::loadDriverUnguarded(const std::filesystem:
             return badImage(fmt::format("cannot load ntoskrnl.exe from {}: {}", systemDir.string(),
                                         kernel.error().message));
         ntoskrnl_ = *kernel;
-        for (const char* name : {NTOY_SYSTEM_THREAD_START_EXPORT, NTOY_CALL_ROUTINE_EXPORT,
-                                 NTOY_RUN_DPC_EXPORT, NTOY_INVALID_REQUEST_EXPORT})
+        for (const char* name :
+             {NTOY_SYSTEM_THREAD_START_EXPORT, NTOY_CALL_ROUTINE_EXPORT, NTOY_RUN_DPC_EXPORT,
+              NTOY_INVALID_REQUEST_EXPORT, NTOY_KERNEL_EXCEPTION_EXPORT})
             if (!io::SystemImages::exportAddress(*ntoskrnl_, name))
                 return badImage(fmt::format("{} does not export {}", ntoskrnl_->path, name));
         callRoutineEntry_ = *io::SystemImages::exportAddress(*ntoskrnl_, NTOY_CALL_ROUTINE_EXPORT);
         runDpcRoutine_ = *io::SystemImages::exportAddress(*ntoskrnl_, NTOY_RUN_DPC_EXPORT);
+        kernelExceptionEntry_ =
+            *io::SystemImages::exportAddress(*ntoskrnl_, NTOY_KERNEL_EXCEPTION_EXPORT);
     }
     const std::string name = driver.filename().string();
     for (const LoadedDriver& d : drivers_)

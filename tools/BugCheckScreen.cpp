@@ -32,7 +32,8 @@ std::optional<Fault> faultOf(const ke::BugCheck& c) {
         case ke::BugCheckCode::DriverPageFaultBeyondEndOfAllocation:
             return Fault{p[2], p[0]};
         case ke::BugCheckCode::KmodeExceptionNotHandled:
-            return p[0] == 0xC0000005 ? Fault{p[1], p[3]} : Fault{p[1], std::nullopt};
+            // An access violation's address is its second parameter; a raised one has none.
+            return p[0] == 0xC0000005 && p[3] != 0 ? Fault{p[1], p[3]} : Fault{p[1], std::nullopt};
         default:
             return std::nullopt;
     }

@@ -53,6 +53,12 @@ if(NTOY_WERROR)
   list(APPEND NTOY_GUEST_CFLAGS -Werror)
 endif()
 
+# clang for the mingw target, for drivers that use __try/__except (ntoy_add_guest_driver
+# CLANG): gcc has no structured exception handling. Optional: without it those drivers and
+# their tests are left out, saying so.
+find_program(NTOY_GUEST_CLANG NAMES clang-19 clang)
+set(NTOY_GUEST_CLANG_CFLAGS --target=x86_64-w64-mingw32 -fms-extensions ${NTOY_GUEST_CFLAGS})
+
 # Relocatable and NX-compatible, as Windows expects of any image today.
 set(NTOY_GUEST_IMAGE_LINK_FLAGS -nostdlib -Wl,--dynamicbase,--nxcompat)
 
@@ -63,7 +69,12 @@ endif()
 # Compiles SOURCES (relative to the calling directory) for image IMAGE; sets OUT_VAR to the
 # object files.
 function(_ntoy_guest_compile out_var image)
-  cmake_parse_arguments(PARSE_ARGV 2 ARG "" "" "SOURCES;FLAGS")
+  cmake_parse_arguments(PARSE_ARGV 2 ARG "CLANG" "" "SOURCES;FLAGS")
+  if(ARG_CLANG)
+    set(compiler ${NTOY_GUEST_CLANG} ${NTOY_GUEST_CLANG_CFLAGS})
+  else()
+    set(compiler ${NTOY_MINGW_GCC} ${NTOY_GUEST_CFLAGS})
+  endif()
   # Ninja makes an output's folder itself; Make does not, and gcc cannot write the
   # dependency file into a folder that is not there.
   set(object_dir ${CMAKE_CURRENT_BINARY_DIR}/${image}.objects)
@@ -77,7 +88,7 @@ function(_ntoy_guest_compile out_var image)
     set(object ${object_dir}/${object_name}.o)
     add_custom_command(
       OUTPUT ${object}
-      COMMAND ${NTOY_MINGW_GCC} ${NTOY_GUEST_CFLAGS} ${ARG_FLAGS}
+      COMMAND ${compiler} ${ARG_FLAGS}
               -MD -MF ${object}.d -c ${source_path} -o ${object}
       DEPENDS ${source_path}
       DEPFILE ${object}.d
@@ -257,14 +268,21 @@ endfunction()
 # subsystem, DriverEntry as the entry point, imports from ntoy's ntoskrnl.exe (linked against
 # the image itself, which exports everything ntddk.h declares), or with MINGW_IMPORTS from
 # mingw-w64's own import library (-lntoskrnl), which lacks the newer exports (ExAllocatePool2).
+# CLANG compiles it with clang for the mingw target, for __try/__except (NTOY_GUEST_CLANG).
 function(ntoy_add_guest_driver name)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "MINGW_IMPORTS" "" "SOURCES;FLAGS")
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "MINGW_IMPORTS;CLANG" "" "SOURCES;FLAGS")
   if(NOT ARG_SOURCES)
     message(FATAL_ERROR "ntoy_add_guest_driver(${name}) needs SOURCES")
   endif()
-  _ntoy_guest_compile(objects ${name}
-    SOURCES ${ARG_SOURCES}
-    FLAGS -I${NTOY_GUEST_DIR}/include -fno-tree-loop-distribute-patterns ${ARG_FLAGS})
+  if(ARG_CLANG)
+    _ntoy_guest_compile(objects ${name} CLANG
+      SOURCES ${ARG_SOURCES}
+      FLAGS -I${NTOY_GUEST_DIR}/include -fno-builtin ${ARG_FLAGS})
+  else()
+    _ntoy_guest_compile(objects ${name}
+      SOURCES ${ARG_SOURCES}
+      FLAGS -I${NTOY_GUEST_DIR}/include -fno-tree-loop-distribute-patterns ${ARG_FLAGS})
+  endif()
   if(ARG_MINGW_IMPORTS)
     set(imports -lntoskrnl)
     set(import_files)

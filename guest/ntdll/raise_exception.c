@@ -3,18 +3,20 @@
  * As on Windows x64, the CONTEXT is the caller's state as if RtlRaiseException had just
  * returned: RIP its return address, RSP the caller's stack pointer after the return, the
  * non-volatile registers as the caller left them. ExceptionAddress becomes that RIP. The
- * kernel then dispatches the exception first-chance (NtRaiseException, FirstChance TRUE), as
- * it dispatches a fault: a handler that continues resumes the CONTEXT, so the call returns to
- * its caller; if nothing handles it, the process ends with the code.
+ * exception is then dispatched first-chance by ntoy_raise_with_context, which each side
+ * defines: ntdll's hands it to the kernel (NtRaiseException, FirstChance TRUE), as a fault is
+ * dispatched; ntoskrnl's walks the kernel stack's frames itself. A handler that continues
+ * resumes the CONTEXT, so the call returns to its caller.
  *
- * The capture is assembly because C cannot see its caller's registers. */
+ * The capture is assembly because C cannot see its caller's registers. Shared by ntdll.dll
+ * and ntoskrnl.exe. */
 #include "ntoy/nt_status.h"
 #include "ntoy/ntdll_exports.h"
 
 #define FRAME_BYTES 0x4F8 /* 0x20 home space, the CONTEXT, 8 to keep RSP 16-byte aligned */
 #define CONTEXT_AT 0x20
 
-__attribute__((used)) void ntoy_raise_with_context(PEXCEPTION_RECORD record, PCONTEXT context);
+#include "unwind.h"
 
 #define NTOY_STRINGIFY_VALUE(x) #x
 #define NTOY_STRINGIFY(x) NTOY_STRINGIFY_VALUE(x)
@@ -72,20 +74,3 @@ __asm__("\t.text\n"
         "\tcall ntoy_raise_with_context\n"
         "\tud2\n"
         "\t.seh_endproc\n");
-
-void ntoy_raise_with_context(PEXCEPTION_RECORD record, PCONTEXT context) {
-    record->ExceptionAddress = (PVOID)context->Rip;
-    NTSTATUS status = NtRaiseException(record, context, TRUE);
-    /* The kernel refused the record (more than 15 parameters, say): as Windows, that status
-     * is raised instead, from the same place. */
-    EXCEPTION_RECORD refusal;
-    memset(&refusal, 0, sizeof(refusal));
-    refusal.ExceptionCode = (DWORD)status;
-    refusal.ExceptionFlags = EXCEPTION_NONCONTINUABLE;
-    refusal.ExceptionRecord = record;
-    refusal.ExceptionAddress = (PVOID)context->Rip;
-    for (;;) {
-        NtRaiseException(&refusal, context, TRUE);
-        NtTerminateProcess(NtCurrentProcess(), status);
-    }
-}

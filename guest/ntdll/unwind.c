@@ -1,8 +1,9 @@
-/* The x64 unwinder: RtlCaptureContext, RtlLookupFunctionEntry (the loaded modules' exception
- * directories, then the tables added with RtlAddFunctionTable), RtlVirtualUnwind,
- * RtlUnwindEx and RtlUnwind, and the frame-based half of exception dispatch
- * (ntoy_dispatch_to_frames, which KiUserExceptionDispatcher runs after the vectored
- * handlers, as Windows' RtlDispatchException).
+/* The x64 unwinder: RtlCaptureContext, RtlVirtualUnwind, RtlUnwindEx and RtlUnwind, and the
+ * frame-based half of exception dispatch (ntoy_dispatch_to_frames, which
+ * KiUserExceptionDispatcher runs after the vectored handlers, as Windows'
+ * RtlDispatchException). Shared by ntdll.dll and ntoskrnl.exe: what differs between user mode
+ * and kernel mode (RtlLookupFunctionEntry, the stack's bounds, how a context is resumed) each
+ * provides (unwind.h; ntdll/unwind_user.c, ntoskrnl/exceptions.c).
  *
  * The format is Windows' (UNWIND_INFO versions 1 and 2, every UNWIND_CODE, chained info) and
  * so are the rules: codes of a prolog that has not finished are skipped, a pc inside an
@@ -19,10 +20,7 @@
  * used). */
 #include "unwind.h"
 
-#include "loader.h"
-#include "ntoy/image_types.h"
 #include "ntoy/nt_status.h"
-#include "ntoy/teb.h"
 
 /* ---- RtlCaptureContext --------------------------------------------------------------------- */
 
@@ -82,73 +80,16 @@ __attribute__((noinline)) static void raise_status(NTSTATUS status, PEXCEPTION_R
     record.ExceptionAddress = NULL;
     record.NumberParameters = 0;
     RtlRaiseException(&record);
-    for (;;) {
-        NtTerminateProcess(NtCurrentProcess(), status);
-    }
+    ntoy_unwind_give_up(status);
 }
 
 /* ---- Function tables ----------------------------------------------------------------------- */
 
 #define RUNTIME_FUNCTION_INDIRECT 0x1
-#define IMAGE_DIRECTORY_ENTRY_EXCEPTION 3
-
-/* The tables RtlAddFunctionTable added, newest first, under the loader lock. */
-typedef struct DynamicTable {
-    struct DynamicTable* Next;
-    PRUNTIME_FUNCTION Entries;
-    DWORD Count;
-    DWORD64 Base;
-    DWORD64 Low, High; /* the addresses the entries cover */
-} DynamicTable;
-static DynamicTable* dynamic_tables;
-
-BOOLEAN RtlAddFunctionTable(PRUNTIME_FUNCTION FunctionTable, DWORD EntryCount,
-                            DWORD64 BaseAddress) {
-    DynamicTable* table = ldrp_allocate(sizeof(*table));
-    if (table == NULL) {
-        return FALSE;
-    }
-    table->Entries = FunctionTable;
-    table->Count = EntryCount;
-    table->Base = BaseAddress;
-    table->Low = ~0ULL;
-    table->High = 0;
-    for (DWORD i = 0; i < EntryCount; ++i) {
-        if (BaseAddress + FunctionTable[i].BeginAddress < table->Low) {
-            table->Low = BaseAddress + FunctionTable[i].BeginAddress;
-        }
-        if (BaseAddress + FunctionTable[i].EndAddress > table->High) {
-            table->High = BaseAddress + FunctionTable[i].EndAddress;
-        }
-    }
-    ldrp_lock_loader();
-    table->Next = dynamic_tables;
-    dynamic_tables = table;
-    ldrp_unlock_loader();
-    return TRUE;
-}
-
-BOOLEAN RtlDeleteFunctionTable(PRUNTIME_FUNCTION FunctionTable) {
-    ldrp_lock_loader();
-    DynamicTable** link = &dynamic_tables;
-    while (*link != NULL && (*link)->Entries != FunctionTable) {
-        link = &(*link)->Next;
-    }
-    DynamicTable* table = *link;
-    if (table != NULL) {
-        *link = table->Next;
-    }
-    ldrp_unlock_loader();
-    if (table == NULL) {
-        return FALSE;
-    }
-    ldrp_free(table);
-    return TRUE;
-}
 
 /* The entry for RVA in a sorted table (an image's .pdata), following indirect entries. */
-static PRUNTIME_FUNCTION search_sorted(PRUNTIME_FUNCTION entries, DWORD count, DWORD rva,
-                                       DWORD64 base) {
+PRUNTIME_FUNCTION ntoy_search_function_table(PRUNTIME_FUNCTION entries, DWORD count, DWORD rva,
+                                             DWORD64 base) {
     DWORD low = 0, high = count;
     while (low < high) {
         DWORD middle = low + (high - low) / 2;
@@ -166,43 +107,6 @@ static PRUNTIME_FUNCTION search_sorted(PRUNTIME_FUNCTION entries, DWORD count, D
         }
     }
     return NULL;
-}
-
-PRUNTIME_FUNCTION RtlLookupFunctionEntry(DWORD64 ControlPc, PDWORD64 ImageBase,
-                                         PUNWIND_HISTORY_TABLE HistoryTable) {
-    (void)HistoryTable;
-    PRUNTIME_FUNCTION found = NULL;
-    PLDR_DATA_TABLE_ENTRY module = NULL;
-    ldrp_lock_loader();
-    if (NT_SUCCESS(LdrFindEntryForAddress((PVOID)ControlPc, &module))) {
-        DWORD64 base = (DWORD64)module->DllBase;
-        ULONG size = 0;
-        PRUNTIME_FUNCTION table =
-            ntoy_image_directory(module->DllBase, IMAGE_DIRECTORY_ENTRY_EXCEPTION, &size);
-        if (table != NULL) {
-            found = search_sorted(table, size / sizeof(RUNTIME_FUNCTION), (DWORD)(ControlPc - base),
-                                  base);
-        }
-        *ImageBase = base;
-    } else {
-        /* Tables added at run time (generated code): any order, so a linear search. */
-        for (DynamicTable* table = dynamic_tables; table != NULL && found == NULL;
-             table = table->Next) {
-            if (ControlPc < table->Low || ControlPc >= table->High) {
-                continue;
-            }
-            DWORD rva = (DWORD)(ControlPc - table->Base);
-            for (DWORD i = 0; i < table->Count; ++i) {
-                if (rva >= table->Entries[i].BeginAddress && rva < table->Entries[i].EndAddress) {
-                    found = &table->Entries[i];
-                    *ImageBase = table->Base;
-                    break;
-                }
-            }
-        }
-    }
-    ldrp_unlock_loader();
-    return found;
 }
 
 /* ---- RtlVirtualUnwind ---------------------------------------------------------------------- */
@@ -493,12 +397,8 @@ static PEXCEPTION_ROUTINE unwind_frame(DWORD type, PCONTEXT context, PDISPATCHER
 
 /* Whether FRAME is a plausible establisher frame: on the thread's stack and 8-byte aligned. */
 static BOOLEAN frame_on_stack(DWORD64 frame) {
-    BYTE* teb = ntoy_current_teb();
-    DWORD64 base = NTOY_FIELD(teb, NTOY_TEB_STACK_BASE, DWORD64);
-    DWORD64 limit = NTOY_FIELD(teb, NTOY_TEB_DEALLOCATION_STACK, DWORD64);
-    if (limit == 0) {
-        limit = NTOY_FIELD(teb, NTOY_TEB_STACK_LIMIT, DWORD64);
-    }
+    DWORD64 limit, base;
+    ntoy_unwind_stack_bounds(&limit, &base);
     return frame >= limit && frame < base && (frame & 7) == 0;
 }
 
@@ -596,13 +496,13 @@ VOID RtlUnwindEx(PVOID TargetFrame, PVOID TargetIp, PEXCEPTION_RECORD ExceptionR
         }
         if (TargetFrame == NULL && (next.Rip == 0 || !frame_on_stack(next.Rsp))) {
             /* An exit unwind ran every handler: the thread ends, as on Windows. */
-            RtlExitUserThread((NTSTATUS)ExceptionRecord->ExceptionCode);
+            ntoy_unwind_exit((NTSTATUS)ExceptionRecord->ExceptionCode);
         }
         *context = next;
     }
     context->Rax = (DWORD64)ReturnValue;
     context->Rip = (DWORD64)TargetIp;
-    NtContinue(context, FALSE);
+    ntoy_unwind_resume(context);
 }
 
 VOID RtlUnwind(PVOID TargetFrame, PVOID TargetIp, PEXCEPTION_RECORD ExceptionRecord,

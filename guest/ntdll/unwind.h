@@ -27,6 +27,22 @@ EXCEPTION_DISPOSITION __C_specific_handler(PEXCEPTION_RECORD ExceptionRecord,
                                            PVOID EstablisherFrame, PCONTEXT ContextRecord,
                                            PDISPATCHER_CONTEXT DispatcherContext);
 
+/* Where the unwinder runs (ntdll/unwind_user.c for user mode, ntoskrnl/exceptions.c for
+ * kernel mode): the current stack's bounds; a context resumed; the end of a thread whose exit
+ * unwind ran every handler; the end when even raising a status failed. */
+void ntoy_unwind_stack_bounds(DWORD64* limit, DWORD64* base);
+__attribute__((noreturn)) void ntoy_unwind_resume(PCONTEXT context);
+__attribute__((noreturn)) void ntoy_unwind_exit(NTSTATUS status);
+__attribute__((noreturn)) void ntoy_unwind_give_up(NTSTATUS status);
+/* RtlRaiseException's second half (raise_exception.c has the capture): dispatches RECORD,
+ * raised with the caller's CONTEXT; does not return unless the exception is continued. */
+__attribute__((used)) void ntoy_raise_with_context(PEXCEPTION_RECORD record, PCONTEXT context);
+
+/* The entry for RVA in a sorted function table (an image's .pdata), following indirect
+ * entries; NULL if none covers it. */
+PRUNTIME_FUNCTION ntoy_search_function_table(PRUNTIME_FUNCTION entries, DWORD count, DWORD rva,
+                                             DWORD64 base);
+
 /* RtlDispatchException's frame walk: from CONTEXT (the exception's), each frame's exception
  * handler in turn. TRUE when one said ExceptionContinueExecution (resume CONTEXT); FALSE when
  * none took it. A handler that executes an __except block does not return here. */

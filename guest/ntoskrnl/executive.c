@@ -70,13 +70,6 @@ KIRQL NTAPI KeRaiseIrqlToDpcLevel(void) {
     return KfRaiseIrql(DISPATCH_LEVEL);
 }
 
-/* An exception raised in kernel mode that nothing handles: KMODE_EXCEPTION_NOT_HANDLED, with
- * the status and the address that raised it. */
-VOID NTAPI ExRaiseStatus(NTSTATUS Status) {
-    NtoyKsBugCheck(0x1E, (ULONG64)(ULONG)Status, NTOY_CALLER(), 0, 0, NTOY_CALLER());
-    __builtin_unreachable();
-}
-
 PEPROCESS NTAPI PsGetCurrentProcess(void) {
     return (PEPROCESS)NtoyKsCurrentIds(NTOY_KS_CURRENT_PROCESS);
 }

@@ -44,6 +44,10 @@ void restoreContext(hal::Cpu& cpu, const Context& c) {
     // User mode gets one of its two code segments, whatever the CONTEXT asks (as Windows
     // sanitizes SegCs): compatibility mode for 0x23, 64-bit for anything else.
     cpu.setReg(Reg::Cs, c.segCs == x86::kUserCompatCs ? x86::kUserCompatCs : x86::kUserCs);
+    restoreKernelContext(cpu, c);
+}
+
+void restoreKernelContext(hal::Cpu& cpu, const Context& c) {
     for (std::size_t i = 0; i < std::size(kIntegerOrder); ++i)
         cpu.setReg(kIntegerOrder[i], *integerSlot(const_cast<Context&>(c), i));
     cpu.setReg(Reg::Rflags, (c.eFlags & kUserFlags) | kInterruptFlag);

@@ -68,5 +68,7 @@ static_assert(sizeof(ExceptionRecord) == 0x98);
 // and lets user code change only the arithmetic and direction/trap flags.
 Context captureContext(hal::Cpu& cpu);
 void restoreContext(hal::Cpu& cpu, const Context& ctx);
+// The same at CPL0, for ring-0 code's own exceptions: the segments stay the kernel's.
+void restoreKernelContext(hal::Cpu& cpu, const Context& ctx);
 
 }  // namespace ntoy::ke

@@ -9,6 +9,7 @@
 
 #include "kernel/Kernel.h"
 #include "kernel/io/SystemImages.h"
+#include "kernel/ke/Context.h"
 #include "ntoy/kernel_services.h"
 
 namespace ntoy {
@@ -233,6 +234,48 @@ void Kernel::dispatchKernelService(hal::Cpu& cpu, ps::Thread& thread) {
             freeingMdl(VirtualAddress(a[0]), a[1]);
             result(0);
             return;
+        case Service::NtoyKsImageBase: {
+            const io::SystemImage* image =
+                systemImages_ ? systemImages_->containing(VirtualAddress(a[0])) : nullptr;
+            result(image ? image->base.value() : 0);
+            return;
+        }
+        case Service::NtoyKsStackBounds: {
+            const auto [lowest, top] = kernelStackBounds(thread);
+            result(a[0] == 0 ? lowest.value() : top.value());
+            return;
+        }
+        case Service::NtoyKsContinue: {
+            // A context the unwinder made: ring-0 code on this thread's kernel stack, or a
+            // driver handing over garbage, which may not leave ring 0 for user code.
+            ke::Context context{};
+            readSystem(VirtualAddress(a[0]), std::as_writable_bytes(std::span(&context, 1)));
+            const auto [lowest, top] = kernelStackBounds(thread);
+            if (!mm::isSystemAddress(context.rip) || context.rsp < lowest.value() ||
+                context.rsp > top.value())
+                ke::bugCheck(ke::BugCheckCode::KmodeExceptionNotHandled,
+                             raw(NtStatus::InvalidUnwindTarget), context.rip, 0, context.rsp,
+                             "a kernel-mode context resumed off its kernel stack or outside "
+                             "system space, " +
+                                 ring0Location(cpu, cpu.reg(hal::Reg::Rip)));
+            ke::restoreKernelContext(cpu, context);
+            return;
+        }
+        case Service::NtoyKsUnhandledException: {
+            ke::ExceptionRecord record{};
+            readSystem(VirtualAddress(a[0]), std::as_writable_bytes(std::span(&record, 1)));
+            const std::uint32_t count = std::min<std::uint32_t>(record.numberParameters, 15);
+            const std::uint64_t p0 = count > 0 ? record.exceptionInformation[0] : 0;
+            const std::uint64_t p1 = count > 1 ? record.exceptionInformation[1] : 0;
+            const auto code = static_cast<NtStatus>(record.exceptionCode);
+            const std::string where = ring0Location(cpu, record.exceptionAddress);
+            ke::bugCheck(ke::BugCheckCode::KmodeExceptionNotHandled, record.exceptionCode,
+                         record.exceptionAddress, p0, p1,
+                         code == NtStatus::AccessViolation && count >= 2
+                             ? fmt::format("an access violation on {:#x} {}", p1, where)
+                             : fmt::format("{} ({:#010x}) raised {}, which no handler took",
+                                           ntStatusName(code), record.exceptionCode, where));
+        }
         case Service::NtoyKsCompleteRequest:
             // Completing an IRP that is not in flight (twice, or one never sent) is Windows'
             // MULTIPLE_IRP_COMPLETE_REQUESTS.

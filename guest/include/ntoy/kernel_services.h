@@ -32,7 +32,11 @@
     X(19, NtoyKsFreeMdl, 2)         /* (mdl, caller): IoFreeMdl's check */                   \
     X(20, NtoyKsCreateSystemThread, 5) /* (routine, a, b, &handle, &client id) -> status */    \
     X(21, NtoyKsClose, 1)           /* (kernel handle) -> status */                            \
-    X(22, NtoyKsDelay, 2)           /* (interval, as NT timeouts go; alertable) -> status */
+    X(22, NtoyKsDelay, 2)           /* (interval, as NT timeouts go; alertable) -> status */  \
+    X(23, NtoyKsImageBase, 1)       /* (address) -> base of the loaded image holding it, or 0 */ \
+    X(24, NtoyKsStackBounds, 1)     /* (0: lowest address, 1: top) of this thread's stack */    \
+    X(25, NtoyKsContinue, 1)        /* (CONTEXT): resumes it at CPL0, never returns */          \
+    X(26, NtoyKsUnhandledException, 2) /* (record, CONTEXT): KMODE_EXCEPTION_NOT_HANDLED */
 /* clang-format on */
 
 #define NTOY_KS_CURRENT_PROCESS_ID 0
@@ -53,6 +57,10 @@
 /* The routine the kernel runs (through NtoyCallDriverRoutine, at DISPATCH_LEVEL) for a queued
  * KDPC: calls its DeferredRoutine with its context and arguments. */
 #define NTOY_RUN_DPC_EXPORT "NtoyRunDpc"
+
+/* Where the kernel resumes a thread that took an exception at CPL0, with a CONTEXT and an
+ * EXCEPTION_RECORD pushed on its kernel stack as for user mode (ntdll/exception_entry.h). */
+#define NTOY_KERNEL_EXCEPTION_EXPORT "NtoyKernelExceptionDispatcher"
 
 /* Where a DRIVER_OBJECT's MajorFunction slots point until the driver sets them. */
 #define NTOY_INVALID_REQUEST_EXPORT "NtoyInvalidDeviceRequest"

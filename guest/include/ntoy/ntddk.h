@@ -374,8 +374,25 @@ NTKERNELAPI VOID NTAPI MmBuildMdlForNonPagedPool(PMDL MemoryDescriptorList);
          ? (mdl)->MappedSystemVa                                                 \
          : MmMapLockedPagesSpecifyCache((mdl), KernelMode, MmCached, NULL, FALSE, (priority)))
 
-/* ---- exceptions */
+/* ---- exceptions: structured exception handling in kernel mode is the x64 table-based kind,
+ * which gcc cannot emit: build a driver that uses __try/__except or __try/__finally with clang
+ * for the mingw target (`clang --target=x86_64-w64-mingw32 -fms-extensions`, docs/drivers.md).
+ * clang covers the calls inside a __try, not the function's own instructions: an access to
+ * memory that may fault goes through a call (RtlCopyMemory, ProbeForRead), as here. */
+#define EXCEPTION_EXECUTE_HANDLER 1
+#define EXCEPTION_CONTINUE_SEARCH 0
+#define EXCEPTION_CONTINUE_EXECUTION (-1)
+#define STATUS_DATATYPE_MISALIGNMENT ((NTSTATUS)0x80000002)
+#if defined(__clang__)
+#define GetExceptionCode _exception_code
+#define GetExceptionInformation() ((struct _EXCEPTION_POINTERS*)_exception_info())
+#define AbnormalTermination _abnormal_termination
+#endif
 NTKERNELAPI __attribute__((noreturn)) VOID NTAPI ExRaiseStatus(NTSTATUS Status);
+/* A user buffer's alignment and range (and ProbeForWrite: that each page can be written):
+ * STATUS_DATATYPE_MISALIGNMENT or STATUS_ACCESS_VIOLATION raised, for the caller's __except. */
+NTKERNELAPI VOID NTAPI ProbeForRead(const volatile VOID* Address, SIZE_T Length, ULONG Alignment);
+NTKERNELAPI VOID NTAPI ProbeForWrite(volatile VOID* Address, SIZE_T Length, ULONG Alignment);
 
 /* ---- driver and device objects, IRPs (x64 layouts) */
 struct _DEVICE_OBJECT;
