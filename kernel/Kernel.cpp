@@ -968,6 +968,13 @@ void Kernel::trapEntry(hal::Cpu& cpu, F&& handler) {
             throw *stop;
     } catch (const ke::BugCheckStop& stop) {
         bugCheck_ = stop.check;
+        if ((cpu.reg(hal::Reg::Cs) & 3) == 0) {
+            std::array<std::uint64_t, 17> registers{};
+            for (unsigned i = 0; i < 16; ++i)  // hal::Reg starts with the 16 GPRs, RAX first
+                registers[i] = cpu.reg(static_cast<hal::Reg>(i));
+            registers[16] = cpu.reg(hal::Reg::Rip);
+            bugCheckRegisters_ = registers;
+        }
         cpu.halt();
     }
 }

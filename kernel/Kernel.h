@@ -163,6 +163,11 @@ public:
     ps::ExitReason exitReason() const { return exitReason_; }
     // Set once the kernel has stopped the machine; it never runs a guest again.
     const std::optional<ke::BugCheck>& bugCheck() const { return bugCheck_; }
+    // The registers of ring-0 code that bug checked (its stack for the bug-check screen's
+    // `k`); nothing if the bug check did not come from ring 0.
+    const std::optional<std::array<std::uint64_t, 17>>& bugCheckRegisters() const {
+        return bugCheckRegisters_;
+    }
 
     void setObserver(ke::KernelObserver* observer);
 
@@ -574,7 +579,9 @@ private:
     VirtualAddress runDpcRoutine_;           // ntoskrnl!NtoyRunDpc
     VirtualAddress kernelExceptionEntry_;    // ntoskrnl!NtoyKernelExceptionDispatcher
     std::deque<VirtualAddress> dpcQueue_;    // KDPCs queued, oldest first
-    bool drainingDriverThreads_ = false;     // the drivers are gone: their threads run out
+    bool drainingDriverThreads_ = false;
+    std::optional<std::array<std::uint64_t, 17>>
+        bugCheckRegisters_;  // 16 GPRs, then RIP     // the drivers are gone: their threads run out
     std::uint64_t specialNext_ = 0;          // the next special pool page
     std::map<std::uint64_t, VerifiedBlock> specialPages_;   // by page, freed ones too
     std::map<std::uint64_t, VerifiedBlock> trackedBlocks_;  // pool tracking, by block

@@ -2,13 +2,17 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
+#include <map>
 #include <optional>
 
 #include "emulator/debugger/Disassembler.h"
 #include "kernel/io/SystemImages.h"
 #include "kernel/kd/Extensions.h"
+#include "kernel/kd/WinDbgText.h"
 #include "kernel/mm/SystemLayout.h"
+#include "kernel/rtl/Unwind.h"
 
 namespace ntoy::cli {
 namespace {
@@ -39,13 +43,67 @@ std::optional<Fault> faultOf(const ke::BugCheck& c) {
     }
 }
 
+// The stack of the ring-0 code that bug checked, as `k` shows it: each frame unwound with its
+// image's unwind data (.pdata), from the registers at the bug check, while the frames are in
+// loaded images.
+std::string stackText(Kernel& kernel, const io::SystemImages& images) {
+    constexpr int kFrames = 24;
+    const auto& registers = kernel.bugCheckRegisters();
+    if (!registers)
+        return {};
+    rtl::UnwindContext context;
+    std::copy_n(registers->begin(), context.gpr.size(), context.gpr.begin());
+    context.rip = (*registers)[16];
+    std::map<const io::SystemImage*, rtl::FunctionTable> tables;
+    const rtl::StackReader readStack = [&](std::uint64_t va) -> std::optional<std::uint64_t> {
+        if (!mm::isSystemAddress(va))
+            return std::nullopt;
+        try {
+            return kernel.readSystemValue<std::uint64_t>(VirtualAddress(va));
+        } catch (const ke::BugCheckStop&) {
+            return std::nullopt;  // not mapped: the walk ends there
+        }
+    };
+    std::string out = "\nSTACK_TEXT (k):\n # Child-SP          RetAddr               Call Site\n";
+    for (int n = 0; n < kFrames; ++n) {
+        const io::SystemImage* image = images.containing(VirtualAddress(context.rip));
+        if (!image)
+            break;
+        auto table = tables.find(image);
+        if (table == tables.end()) {
+            auto parsed = rtl::FunctionTable::parse(
+                image->image->mappedImage(),
+                image->image->dataDirectory(ldr::pe::DirectoryIndex::Exception));
+            table = tables.emplace(image, parsed ? std::move(*parsed) : rtl::FunctionTable()).first;
+        }
+        const rtl::LoadedImage loaded{image->base.value(), image->image->mappedImage(),
+                                      &table->second};
+        rtl::UnwindContext caller = context;
+        const std::string site = images.locate(VirtualAddress(context.rip));
+        if (!rtl::virtualUnwind(&loaded, caller, readStack)) {
+            out += fmt::format("{:02x} {} ????????`????????     {}\n", n,
+                               kd::address64(context.rsp()), site);
+            break;
+        }
+        out += fmt::format("{:02x} {} {}     {}\n", n, kd::address64(context.rsp()),
+                           kd::address64(caller.rip), site);
+        if (caller.rsp() <= context.rsp())
+            break;  // a loop, or the stack's end
+        context = caller;
+    }
+    return out;
+}
+
 }  // namespace
 
 std::string bugCheckAnalysis(Kernel& kernel, const ke::BugCheck& check) {
-    const auto fault = faultOf(check);
     const io::SystemImages* images = kernel.systemImages();
-    if (!fault || !images || !images->containing(VirtualAddress(fault->rip)))
+    if (!images)
         return {};
+    const std::string stack = stackText(kernel, *images);
+    const auto fault = faultOf(check);
+    if (!fault || !images->containing(VirtualAddress(fault->rip)))
+        return stack;
     std::string out = fmt::format("FAULTING_IP: {}\n", images->locate(VirtualAddress(fault->rip)));
     // The instruction's bytes, from the image's own page (never past it).
     const std::uint64_t rip = fault->rip;
@@ -76,7 +134,7 @@ std::string bugCheckAnalysis(Kernel& kernel, const ke::BugCheck& check) {
         else
             out += pte.error() + "\n";
     }
-    return out;
+    return out + stack;
 }
 
 }  // namespace ntoy::cli
