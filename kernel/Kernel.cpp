@@ -747,7 +747,8 @@ std::expected<Kernel::RunState, RunError> Kernel::resume() {
                 return std::unexpected(bugCheckError());
             }
         // The last process's leak check waits for every System thread, the drivers' own too.
-        if (processes_.empty() && deferredLeakCheck_ && (!system_ || system_->threads().empty()))
+        if (processes_.empty() && deferredLeakCheck_ && drivers_.empty() &&
+            (!system_ || system_->threads().empty()))
             if (auto verified = runDeferredLeakCheck(); !verified)
                 return std::unexpected(verified.error());
         if (processes_.empty() && !systemBusy())
@@ -858,7 +859,10 @@ std::expected<void, RunError> Kernel::verifyAfterExit(std::uint32_t processId,
         // processes' device handles made them keep until the closes have run.
         if (!processes_.empty())
             return {};
-        if (!io_->closes()->empty() || (system_ && !system_->threads().empty())) {
+        // Loaded drivers may hold what the program made them allocate until they unload: the
+        // check waits for that (unloadDrivers).
+        if (!io_->closes()->empty() || (system_ && !system_->threads().empty()) ||
+            !drivers_.empty()) {
             deferredLeakCheck_ = std::pair(processId, exitStatus);
             return {};
         }

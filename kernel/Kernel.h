@@ -595,7 +595,8 @@ private:
     std::set<std::uint64_t> completedIrps_;  // IRPs IoCompleteRequest has seen
     std::set<std::uint64_t> irpsInFlight_;   // built and not yet freed
     std::set<std::uint64_t> pendingIrps_;    // left pending by their dispatch routine
-    // The last process's leak check, waiting for the device closes its end queued.
+    // The last process's leak check, waiting for the device closes its end queued, the System
+    // threads and, when drivers are loaded, their unload.
     std::optional<std::pair<std::uint32_t, std::uint32_t>> deferredLeakCheck_;
     Verifier verifier_;
     std::unique_ptr<ke::PreemptionTimer> timer_;  // last: stopped first

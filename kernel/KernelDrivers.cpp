@@ -324,11 +324,9 @@ std::expected<void, RunError> Kernel::unloadDriversUnguarded() {
         if (*state == RunState::Exited)
             break;
     }
-    // A leak check still waiting for System threads: any left wait for ever, and hold what
-    // they hold.
-    if (system_ && !system_->threads().empty())
-        return runDeferredLeakCheck();
-    return {};
+    // The last process's leak check, which waited for the drivers to go (any thread of theirs
+    // still here waits for ever, and holds what it holds).
+    return runDeferredLeakCheck();
 }
 
 std::string Kernel::ring0Location(hal::Cpu& cpu, std::uint64_t rip) {
