@@ -89,6 +89,8 @@ VirtualAddress Kernel::verifiedAllocate(std::optional<ex::PoolKind> kind, std::u
 }
 
 void Kernel::verifiedFree(VirtualAddress block, std::optional<std::uint32_t> tag) {
+    // An MDL freed as plain pool with its pages still locked (IoFreeMdl checks the same).
+    freeingMdl(block, 0);
     trackedBlocks_.erase(block.value());
     const auto& region = mm::systemRegion(mm::SystemRegion::SystemPtes);
     if (!region.contains(block.value())) {

@@ -595,6 +595,7 @@ private:
     std::set<std::uint64_t> completedIrps_;  // IRPs IoCompleteRequest has seen
     std::set<std::uint64_t> irpsInFlight_;   // built and not yet freed
     std::set<std::uint64_t> pendingIrps_;    // left pending by their dispatch routine
+    std::map<std::uint64_t, VirtualAddress> irpMdls_;  // direct I/O's MDL of each IRP
     // The last process's leak check, waiting for the device closes its end queued, the System
     // threads and, when drivers are loaded, their unload.
     std::optional<std::pair<std::uint32_t, std::uint32_t>> deferredLeakCheck_;

@@ -324,6 +324,7 @@ std::expected<void, RunError> Kernel::unloadDriversUnguarded() {
         if (*state == RunState::Exited)
             break;
     }
+    drainingDriverThreads_ = false;
     // The last process's leak check, which waited for the drivers to go (any thread of theirs
     // still here waits for ever, and holds what it holds).
     return runDeferredLeakCheck();

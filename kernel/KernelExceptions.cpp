@@ -15,6 +15,8 @@ namespace {
 
 constexpr std::uint64_t kRecordOffset = 0x4F0;
 constexpr std::uint64_t kDoubleFault = 8;  // UNEXPECTED_KERNEL_MODE_TRAP's first parameter
+// What the dispatch needs below the frame: the unwinder keeps CONTEXTs of its own.
+constexpr std::uint64_t kDispatchRoom = 0x1800;
 
 }  // namespace
 
@@ -27,9 +29,11 @@ void Kernel::raiseInKernel(hal::Cpu& cpu, NtStatus code,
     record.exceptionAddress = context.rip;
     record.numberParameters = static_cast<std::uint32_t>(information.size());
     std::ranges::copy(information, record.exceptionInformation);
-    // No room left on the kernel stack for the frame: Windows' double fault.
+    // No room left on the kernel stack for the frame and its dispatch, or a stack pointer
+    // off the thread's kernel stack: Windows' double fault.
+    const auto [lowest, top] = kernelStackBounds(thread);
     const std::uint64_t frame = (context.rsp - kRecordOffset - sizeof record) & ~0xFull;
-    if (frame < kernelStackBounds(thread).first.value() || frame > context.rsp)
+    if (context.rsp > top.value() || frame > context.rsp || frame < lowest.value() + kDispatchRoom)
         ke::bugCheck(
             ke::BugCheckCode::UnexpectedKernelModeTrap, kDoubleFault, context.rsp, context.rip, 0,
             "no kernel stack left to dispatch an exception, " + ring0Location(cpu, context.rip));

@@ -50,12 +50,18 @@ std::expected<VirtualAddress, NtStatus> Kernel::buildIrp(const IrpRequest& r, bo
     put(s + io::wdk::kStackFileObject, r.fileObject.value());
     writeSystem(irp, bytes);
     irpsInFlight_.insert(irp.value());
+    if (r.mdl.value() != 0)
+        irpMdls_[irp.value()] = r.mdl;
     return irp;
 }
 
 void Kernel::freeIrp(VirtualAddress irp) {
     irpsInFlight_.erase(irp.value());
     completedIrps_.erase(irp.value());
+    // A direct request's locked buffer lasts as long as its IRP: one left pending keeps it
+    // until the driver completes it.
+    if (const auto mdl = irpMdls_.extract(irp.value()))
+        releaseUserBuffer(mdl.mapped());
     pool_->free(irp, io::wdk::kIrpTag);
 }
 
@@ -71,11 +77,16 @@ std::pair<NtStatus, std::uint64_t> Kernel::irpOutcome(VirtualAddress irp, std::u
 
 NtStatus Kernel::sendIrp(ke::SystemCall& call, IrpRequest request) {
     const std::uint64_t routine = dispatchRoutine(request.device, request.major);
+    const auto fail = [&](NtStatus status) {
+        if (request.mdl.value() != 0)
+            releaseUserBuffer(request.mdl);
+        return request.finish(status, 0);
+    };
     if (routine == 0)
-        return request.finish(NtStatus::InvalidDeviceRequest, 0);
+        return fail(NtStatus::InvalidDeviceRequest);
     auto irp = buildIrp(request, true);
     if (!irp)
-        return request.finish(irp.error(), 0);
+        return fail(irp.error());
     ps::Thread& thread = *call.thread;
     const std::uint64_t returnRip = call.cpu.reg(hal::Reg::Rip) + x86::kSyscallLength;
     thread.ringZero = ps::Thread::RingZeroCall{

@@ -167,8 +167,10 @@ void Kernel::buildMdlForNonPagedPool(VirtualAddress mdl, std::uint64_t caller) {
 void Kernel::freeingMdl(VirtualAddress mdl, std::uint64_t caller) {
     if (lockedMdls_.contains(mdl.value()))
         ke::bugCheck(ke::BugCheckCode::MemoryManagement, kMdlFreedLocked, mdl.value(), caller, 0,
-                     "IoFreeMdl of an MDL whose pages are still locked, " +
-                         systemImages_->locate(VirtualAddress(caller)));
+                     caller != 0
+                         ? "IoFreeMdl of an MDL whose pages are still locked, " +
+                               systemImages_->locate(VirtualAddress(caller))
+                         : std::string("ExFreePool of an MDL whose pages are still locked"));
 }
 
 std::expected<VirtualAddress, NtStatus> Kernel::lockUserBuffer(ps::Thread& thread,

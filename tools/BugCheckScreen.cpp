@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <map>
 #include <optional>
 
@@ -55,14 +56,18 @@ std::string stackText(Kernel& kernel, const io::SystemImages& images) {
     std::copy_n(registers->begin(), context.gpr.size(), context.gpr.begin());
     context.rip = (*registers)[16];
     std::map<const io::SystemImage*, rtl::FunctionTable> tables;
+    // What is resident only: the dead machine's memory stays as it was (no page comes back).
+    const mm::MemoryManager& mm = kernel.memoryManager();
     const rtl::StackReader readStack = [&](std::uint64_t va) -> std::optional<std::uint64_t> {
-        if (!mm::isSystemAddress(va))
+        if (!mm::isSystemAddress(va) || (va & kPageMask) > kPageSize - 8)
             return std::nullopt;
-        try {
-            return kernel.readSystemValue<std::uint64_t>(VirtualAddress(va));
-        } catch (const ke::BugCheckStop&) {
-            return std::nullopt;  // not mapped: the walk ends there
-        }
+        const auto at = mm.systemTables().findPte(VirtualAddress(va));
+        const mm::Pte pte = at ? mm.systemTables().read(*at) : mm::Pte();
+        if (!pte.isValid())
+            return std::nullopt;
+        std::uint64_t value;
+        std::memcpy(&value, mm.pfns().memory().at(pte.pfn().address() + (va & kPageMask)), 8);
+        return value;
     };
     std::string out = "\nSTACK_TEXT (k):\n # Child-SP          RetAddr               Call Site\n";
     for (int n = 0; n < kFrames; ++n) {

@@ -90,6 +90,15 @@ __attribute__((noinline)) static void the_bug(void) {
     MmUnlockPages(mdl);
     MmUnlockPages(mdl);
     IoFreeMdl(mdl);
+#elif defined(NTOY_BUG_mdl_freed_locked)
+    /* An MDL freed as plain pool while its pages are locked: MEMORY_MANAGEMENT, 0x4104 (the
+     * kernel's record of the lock would otherwise outlive it). */
+    static UCHAR buffer[64];
+    PMDL mdl = IoAllocateMdl(buffer, sizeof buffer, FALSE, FALSE, NULL);
+    if (!mdl)
+        return;
+    MmProbeAndLockPages(mdl, KernelMode, IoReadAccess);
+    ExFreePool(mdl);
 #elif defined(NTOY_BUG_mdl_bad_buffer)
     /* MmProbeAndLockPages of memory that is not there raises STATUS_ACCESS_VIOLATION; with no
      * __try around it, KMODE_EXCEPTION_NOT_HANDLED (0x1E). */

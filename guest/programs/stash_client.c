@@ -48,7 +48,10 @@ int start(void) {
         CloseHandle(device);
         return 0;
     }
-    const DWORD remember = argument_is(1, "locked") || argument_is(1, "locked-exit")
+    /* `locked-noaccess` makes the locked page inaccessible while the driver holds it (its PTE
+     * goes transition, its frame must stay the driver's), then accessible again to read it. */
+    const BOOL noaccess = argument_is(1, "locked-noaccess");
+    const DWORD remember = argument_is(1, "locked") || argument_is(1, "locked-exit") || noaccess
                                ? IOCTL_STASH_REMEMBER_LOCKED
                                : IOCTL_STASH_REMEMBER;
     if (!DeviceIoControl(device, remember, NULL, 0, buffer, sizeof buffer, &returned, NULL)) {
@@ -56,6 +59,11 @@ int start(void) {
         return 1;
     }
     show("requesting process, before");
+    DWORD old_protection = 0;
+    if (noaccess && !VirtualProtect(buffer, sizeof buffer, PAGE_NOACCESS, &old_protection)) {
+        print_last_error("VirtualProtect(PAGE_NOACCESS)");
+        return 1;
+    }
     char self[MAX_PATH], line[MAX_PATH + 16];
     GetModuleFileNameA(NULL, self, sizeof self);
     char* at = line;
@@ -76,6 +84,10 @@ int start(void) {
         return 1;
     }
     WaitForSingleObject(child.hProcess, INFINITE);
+    if (noaccess && !VirtualProtect(buffer, sizeof buffer, old_protection, &old_protection)) {
+        print_last_error("VirtualProtect(back)");
+        return 1;
+    }
     show("requesting process, after ");
     /* `locked-exit` leaves the handle (and the driver's lock on our page) for the process's end:
      * the page goes before the driver's close unlocks it, which must lose nothing. */

@@ -72,29 +72,19 @@ NtStatus copyOut(Kernel& kernel, const SystemBuffer& from, ps::Process& process,
                : NtStatus::AccessViolation;
 }
 
-// A direct request's locked user buffer (Irp->MdlAddress), released with the request.
-struct DirectBuffer {
-    Kernel* kernel = nullptr;
-    VirtualAddress mdl;
-    void release() {
-        if (kernel && mdl.value() != 0)
-            kernel->releaseUserBuffer(mdl);
-        mdl = VirtualAddress();
-    }
-};
-
 // How a read, write or IOCTL finishes once its dispatch routine has returned: Information
 // clipped to `limit` (if given), that much of the system buffer copied back to `to` when
-// `copyBack` and the request did not fail, the buffers freed (a direct one unlocked), then
-// the I/O status block and the event. The request holds the open file, as an IRP does on Windows: a
+// `copyBack` and the request did not fail, the system buffer freed, then the I/O status
+// block and the event (a direct request's MDL goes with its IRP: Kernel::freeIrp). The
+// request holds the open file, as an IRP does on Windows: a
 // close while it is in the driver waits for it.
 std::function<NtStatus(NtStatus, std::uint64_t)> finishing(Kernel& kernel, SystemBuffer sysbuf,
-                                                           DirectBuffer direct, Completion complete,
+                                                           Completion complete,
                                                            std::shared_ptr<const DeviceFile> file,
                                                            VirtualAddress to,
                                                            std::optional<std::uint64_t> limit,
                                                            bool copyBack) {
-    return [&kernel, sysbuf, direct, complete, file = std::move(file), to, limit, copyBack](
+    return [&kernel, sysbuf, complete, file = std::move(file), to, limit, copyBack](
                NtStatus status, std::uint64_t information) mutable {
         if (limit)
             information = std::min(information, *limit);
@@ -103,7 +93,6 @@ std::function<NtStatus(NtStatus, std::uint64_t)> finishing(Kernel& kernel, Syste
                 s != NtStatus::Success)
                 status = s;
         sysbuf.release();
-        direct.release();
         complete(status, information);
         return status;
     };
@@ -201,14 +190,12 @@ NtStatus deviceTransfer(ke::SystemCall& call, std::shared_ptr<const DeviceFile> 
     request.fileObject = file->fileObject();
     request.parameters = {length, 0, static_cast<std::uint64_t>(offset), 0};
     SystemBuffer sysbuf;
-    DirectBuffer locked;
     if (direct) {
         // The user's buffer itself, locked for the device to read (a write) or fill (a read).
         if (length != 0) {
             auto mdl = kernel.lockUserBuffer(*call.thread, buffer, length, !write);
             if (!mdl)
                 return mdl.error();
-            locked = DirectBuffer{&kernel, *mdl};
             request.mdl = *mdl;
         }
     } else if (buffered) {
@@ -231,7 +218,7 @@ NtStatus deviceTransfer(ke::SystemCall& call, std::shared_ptr<const DeviceFile> 
         request.userBuffer = buffer;  // the driver's to probe
     }
     request.finish =
-        finishing(kernel, sysbuf, locked, Completion{&call.process, ioStatus, *event, call.waits},
+        finishing(kernel, sysbuf, Completion{&call.process, ioStatus, *event, call.waits},
                   std::move(file), buffer, length, buffered && !write);
     return kernel.sendIrp(call, std::move(request));
 }
@@ -279,7 +266,6 @@ NtStatus NtDeviceIoControlFile(SystemCall& call) {
     request.parameters = {outputLength, inputLength, code,
                           method == kMethodNeither ? input.value() : 0};
     io::SystemBuffer sysbuf;
-    io::DirectBuffer locked;
     if (method == kMethodBuffered) {
         // One buffer for both ways, as large as the larger: the input copied in, the output
         // copied back (as much as the driver says it wrote).
@@ -326,14 +312,13 @@ NtStatus NtDeviceIoControlFile(SystemCall& call) {
                 sysbuf.release();
                 return mdl.error();
             }
-            locked = io::DirectBuffer{&kernel, *mdl};
             request.mdl = *mdl;
         }
     }
     const bool buffered = method == kMethodBuffered;
     request.finish = io::finishing(
-        kernel, sysbuf, locked, io::Completion{&call.process, ioStatus, *event, call.waits}, file,
-        output, buffered ? std::optional<std::uint64_t>(outputLength) : std::nullopt, buffered);
+        kernel, sysbuf, io::Completion{&call.process, ioStatus, *event, call.waits}, file, output,
+        buffered ? std::optional<std::uint64_t>(outputLength) : std::nullopt, buffered);
     return kernel.sendIrp(call, std::move(request));
 }
 

@@ -158,7 +158,9 @@ void Kernel::dispatchKernelService(hal::Cpu& cpu, ps::Thread& thread) {
                              "KeDelayExecutionThread at IRQL " + std::to_string(irql) + ", " +
                                  ring0Location(cpu, cpu.reg(hal::Reg::Rip)));
             const auto interval = static_cast<std::int64_t>(a[0]);
-            const bool alertable = (a[1] & 0xFF) != 0;
+            // Alertable waits are for user APCs, which ntoy delivers only to user mode: a
+            // ring-0 wait is never alerted.
+            constexpr bool alertable = false;
             if (interval == 0 && !alertable) {
                 result(raw(waits_.yield(thread)));
             } else {

@@ -134,9 +134,11 @@ std::optional<std::string> checkLeaf(const MemoryManager& mm, const AddressSpace
                            va.value());
     const auto& e = pfns.entry(frame);
     // Valid: Active and in the working set at its slot. Transition: on a transition list.
+    // (A transition page's frame an MDL holds stays Active until its last unlock.)
     const bool stateFits = pte.isValid()
                                ? e.state == PageState::Active
-                               : e.state == PageState::Modified || e.state == PageState::Standby;
+                               : e.state == PageState::Modified || e.state == PageState::Standby ||
+                                     (e.state == PageState::Active && e.ioLocks != 0);
     if (!stateFits || (e.use != PageUse::UserPrivate && e.use != PageUse::UserImage))
         return fmt::format(
             "frame {:#x} of page {:#x} ({} PTE) is {} / {}, not a user frame in "

@@ -9,6 +9,9 @@
 namespace ntoy::mm {
 namespace {
 
+// Valid pages left to the rest of the machine when a mapping is made.
+constexpr std::uint64_t kMappingReserve = 1024;
+
 // A system page's frame, resident, for a lock: any mapped system page outside the locked
 // mappings themselves (their frames are another owner's).
 std::expected<Pfn, NtStatus> systemFrame(MemoryManager& mm, VirtualAddress va, bool write) {
@@ -91,6 +94,10 @@ std::optional<VirtualAddress> LockedMappings::map(std::span<const Pfn> frames) {
     const auto base =
         free_.lowest(frames.size() * kPageSize, kLockedMappingsBase, kLockedMappingsEnd);
     if (!base)
+        return std::nullopt;
+    // Each page is one more valid page the host maps and nothing trims: refused, as a full
+    // region is, when the machine has no room for them.
+    if (mm_.systemMmu().validPageHeadroom() < frames.size() + kMappingReserve)
         return std::nullopt;
     auto& tables = mm_.systemTables();
     const auto rw = *MmProtection::fromWin32(page::kReadWrite);

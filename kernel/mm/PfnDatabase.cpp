@@ -122,7 +122,7 @@ void PfnDatabase::release(Pfn pfn) {
                 static_cast<std::uint64_t>(e.state), e.pagefileSlot);
     if (e.ioLocks != 0) {
         // Its page is gone, but an MDL still names the frame: it waits for the last unlock.
-        NTOY_ASSERT(e.state == PageState::Active, ke::BugCheckCode::PfnListCorrupt, 0x9D,
+        NTOY_ASSERT(e.state == PageState::Active, ke::BugCheckCode::PfnListCorrupt, 0x9F,
                     pfn.value(), static_cast<std::uint64_t>(e.state), e.ioLocks);
         --useCounts_[static_cast<std::size_t>(e.use)];
         ++useCounts_[static_cast<std::size_t>(PageUse::IoLocked)];
@@ -161,8 +161,16 @@ void PfnDatabase::unlockForIo(Pfn pfn) {
     PfnEntry& e = entry(pfn);
     // PFN_LIST_CORRUPT 7: a page's lock count going below zero.
     NTOY_ASSERT(e.ioLocks != 0, ke::BugCheckCode::PfnListCorrupt, 7, pfn.value(), 0, 0);
-    if (--e.ioLocks == 0 && e.use == PageUse::IoLocked)
+    if (--e.ioLocks != 0)
+        return;
+    if (e.use == PageUse::IoLocked) {
         release(pfn);
+        return;
+    }
+    // Its page left while it was held (deactivate): the frame goes to its list now.
+    const Pte owner = e.pteAddress.value() != 0 ? memory_.read<Pte>(e.pteAddress) : Pte();
+    if (owner.isTransition() && owner.pfn() == pfn)
+        deactivate(pfn, e.pagefileSlot != 0 ? PageState::Standby : PageState::Modified);
 }
 
 void PfnDatabase::deactivate(Pfn pfn, PageState list) {
@@ -172,6 +180,12 @@ void PfnDatabase::deactivate(Pfn pfn, PageState list) {
         e.state == PageState::Active && (list == PageState::Modified || list == PageState::Standby),
         ke::BugCheckCode::PfnListCorrupt, 0x9A, pfn.value(), static_cast<std::uint64_t>(e.state),
         static_cast<std::uint64_t>(list));
+    e.wsIndex = PfnEntry::kNone;
+    // An MDL holds it: its page may leave the working set (a protection that forbids access
+    // makes its PTE transition), but the frame stays Active, on no list, so that nothing can
+    // repurpose it, until the last unlock puts it on its list.
+    if (e.ioLocks != 0)
+        return;
     --lists_[static_cast<std::size_t>(PageState::Active)].count;
     e.wsIndex = PfnEntry::kNone;
     pushBack(list, i);
@@ -180,6 +194,8 @@ void PfnDatabase::deactivate(Pfn pfn, PageState list) {
 void PfnDatabase::activate(Pfn pfn) {
     const std::uint32_t i = static_cast<std::uint32_t>(index(pfn));
     PfnEntry& e = entries_[i];
+    if (e.state == PageState::Active && e.ioLocks != 0)
+        return;  // held by an MDL: it never left (deactivate)
     NTOY_ASSERT(e.state == PageState::Modified || e.state == PageState::Standby,
                 ke::BugCheckCode::PfnListCorrupt, 0x9B, pfn.value(),
                 static_cast<std::uint64_t>(e.state), 0);
@@ -280,6 +296,13 @@ std::optional<std::string> PfnDatabase::verify() const {
             (!slotAllowed && e.pagefileSlot != 0))
             return fmt::format("frame {:#x} is {} with paging-file slot {:#x}", pfnAt(i).value(),
                                pageStateName(e.state), e.pagefileSlot);
+    }
+    for (std::uint32_t i = 0; i < entries_.size(); ++i) {
+        const PfnEntry& e = entries_[i];
+        if ((e.ioLocks != 0 && e.state != PageState::Active) ||
+            (e.use == PageUse::IoLocked && e.ioLocks == 0))
+            return fmt::format("frame {:#x} is {} / {} with {} I/O locks", pfnAt(i).value(),
+                               pageStateName(e.state), pageUseName(e.use), e.ioLocks);
     }
     std::uint64_t badOnStandby = 0;
     for (const PfnEntry& e : entries_)

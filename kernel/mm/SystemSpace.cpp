@@ -134,13 +134,17 @@ SystemSpace::Census SystemSpace::census() const {
             const auto pde = tables.findPde(VirtualAddress(va));
             c.tables += pde && tables.read(*pde).isValid();
         }
-        tables.forEachLeaf(VirtualAddress(r.base), VirtualAddress(r.end()),
-                           [&](VirtualAddress, PhysicalAddress, Pte pte) {
-                               c.pages += pte.isCommitted();
-                               c.frames += pte.hasFrame();
-                               c.valid += pte.isValid();
-                               return true;
-                           });
+        tables.forEachLeaf(
+            VirtualAddress(r.base), VirtualAddress(r.end()),
+            [&](VirtualAddress va, PhysicalAddress, Pte pte) {
+                // MDLs' mappings name other owners' frames (LockedPages.h).
+                if (va.value() >= kLockedMappingsBase && va.value() < kLockedMappingsEnd)
+                    return true;
+                c.pages += pte.isCommitted();
+                c.frames += pte.hasFrame();
+                c.valid += pte.isValid();
+                return true;
+            });
     }
     return c;
 }

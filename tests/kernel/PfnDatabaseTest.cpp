@@ -206,6 +206,28 @@ protected:
     }
 };
 
+// A locked frame whose page leaves its working set (PAGE_NOACCESS makes its PTE transition)
+// stays Active, on no list, so that nothing repurposes it; the last unlock lists it.
+TEST_F(PfnPagingListsTest, ALockedFrameWhosePageLeavesIsListedAtItsLastUnlock) {
+    const Pfn table = *pfns_.allocateZeroed(PageUse::PageTable);
+    const Pfn frame = *pfns_.allocateZeroed(PageUse::UserPrivate);
+    ASSERT_TRUE(pfns_.lockForIo(frame));
+    const MmProtection rw = *MmProtection::fromWin32(page::kReadWrite);
+    pfns_.entry(frame).pteAddress = table.address();
+    pfns_.memory().write(table.address(), Pte::transition(frame, rw));
+    pfns_.deactivate(frame, PageState::Modified);
+    EXPECT_EQ(pfns_.entry(frame).state, PageState::Active);
+    EXPECT_EQ(pfns_.count(PageState::Modified), 0u);
+    EXPECT_EQ(pfns_.verify(), std::nullopt);
+    pfns_.activate(frame);  // a soft fault while still held: it never left
+    EXPECT_EQ(pfns_.entry(frame).state, PageState::Active);
+    pfns_.deactivate(frame, PageState::Modified);
+    pfns_.unlockForIo(frame);
+    EXPECT_EQ(pfns_.entry(frame).state, PageState::Modified);
+    EXPECT_EQ(pfns_.count(PageState::Modified), 1u);
+    EXPECT_EQ(pfns_.verify(), std::nullopt);
+}
+
 TEST_F(PfnPagingListsTest, ModifiedToStandbyAndBack) {
     const Pfn table = *pfns_.allocateZeroed(PageUse::PageTable);
     const Pfn frame = pageOut(table, PageState::Modified);
