@@ -269,6 +269,13 @@ public:
             cpu.restoreContext(*current);
             return;
         }
+        withThreadRegisters(thread, std::forward<F>(fn));
+    }
+    // The registers `thread` runs with now, a driver routine's included (the debugger's view).
+    template <typename F>
+    void withThreadRegisters(ps::Thread& thread, F&& fn) {
+        ps::Process& process = thread.process();
+        hal::Processor& cpu = process.cpu();
         if (process.onCpu == &thread) {
             fn(static_cast<hal::Cpu&>(cpu));
             return;

@@ -124,4 +124,21 @@ std::optional<int> parseCommandLine(CLI::App& app, const std::vector<std::string
     return std::nullopt;
 }
 
+std::expected<Kernel::Verifier, std::string> parseVerifier(
+    const std::vector<std::string>& options) {
+    Kernel::Verifier v;
+    for (const std::string& o : options) {
+        if (o == "irql")
+            v.irqlChecking = true;
+        else if (o == "special-pool")
+            v.specialPool = true;
+        else if (o == "pool-tracking")
+            v.poolTracking = true;
+        else
+            return std::unexpected(fmt::format(
+                "--verifier: unknown option '{}' (irql, special-pool, pool-tracking)", o));
+    }
+    return v;
+}
+
 }  // namespace ntoy::cli

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "kernel/Kernel.h"
+
 namespace ntoy::cli {
 
 // --pageheap, shared by run and debug: Windows' full page heap (gflags /p /enable /full) in
@@ -46,5 +48,9 @@ std::expected<SplitCommandLine, std::string> splitCommandLine(const CLI::App& ap
 // Parses `words` (as split above) with `app`. Returns the exit status if ntoy should end now:
 // 0 after --help or --version, 2 (printing the error) for a usage error.
 std::optional<int> parseCommandLine(CLI::App& app, const std::vector<std::string>& words);
+
+// `--verifier` options, as Driver Verifier names its memory options: irql, special-pool,
+// pool-tracking.
+std::expected<Kernel::Verifier, std::string> parseVerifier(const std::vector<std::string>& options);
 
 }  // namespace ntoy::cli

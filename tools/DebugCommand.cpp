@@ -39,6 +39,16 @@ CLI::App* addDebugCommand(CLI::App& app, DebugOptions& options) {
                     "Also write every kernel event to FILE (JSON Lines); - is standard output")
         ->option_text("FILE");
     cmd->add_flag("--pageheap", options.pageHeap, kPageHeapHelp);
+    cmd->add_option("--driver", options.drivers,
+                    "Load the kernel-mode driver FILE.sys (and run its DriverEntry) before the "
+                    "program; repeat for more. lm lists it, k walks its routines' kernel "
+                    "stacks (docs/drivers.md)")
+        ->option_text("FILE.sys");
+    cmd->add_option("--verifier", options.verifier,
+                    "Driver Verifier's options for the drivers, comma-separated: irql, "
+                    "special-pool, pool-tracking (as ntoy run's)")
+        ->delimiter(',')
+        ->option_text("OPTIONS");
     addImageArguments(*cmd, options.image, options.guestArgs, "The PE32+ image to debug");
     return cmd;
 }
@@ -99,6 +109,18 @@ int runDebugCommand(const DebugOptions& options, const std::filesystem::path& sy
     }
     if (options.pageHeap)
         (*kernel)->setNtGlobalFlag(kFlagHeapPageAllocs);
+    const auto verifier = parseVerifier(options.verifier);
+    if (!verifier) {
+        fmt::print(stderr, "ntoy: {}\n", verifier.error());
+        return kExitBadArguments;
+    }
+    (*kernel)->setVerifier(*verifier);
+    // The drivers first, as ntoy run loads them; they stay loaded for the session.
+    for (const std::string& driver : options.drivers)
+        if (auto loaded = (*kernel)->loadDriver(driver, systemDir); !loaded) {
+            fmt::print(stderr, "ntoy: {}: {}\n", driver, loaded.error().message);
+            return exitStatusFor(loaded.error());
+        }
     std::vector<std::string> argv{options.image};
     argv.insert(argv.end(), options.guestArgs.begin(), options.guestArgs.end());
     // The tracer hears the process start; the debugger joins it once the process exists.

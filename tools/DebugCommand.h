@@ -18,6 +18,8 @@ struct DebugOptions {
     std::string batchFile;
     std::string traceFile;
     bool pageHeap = false;
+    std::vector<std::string> drivers;  // --driver, loaded in this order before the program
+    std::vector<std::string> verifier;
     std::string image;
     std::vector<std::string> guestArgs;
 };

@@ -130,24 +130,6 @@ struct RunOptions {
     std::vector<std::string> verifier;
 };
 
-// `--verifier` options, as Driver Verifier names its memory options.
-std::expected<ntoy::Kernel::Verifier, std::string> parseVerifier(
-    const std::vector<std::string>& options) {
-    ntoy::Kernel::Verifier v;
-    for (const std::string& o : options) {
-        if (o == "irql")
-            v.irqlChecking = true;
-        else if (o == "special-pool")
-            v.specialPool = true;
-        else if (o == "pool-tracking")
-            v.poolTracking = true;
-        else
-            return std::unexpected(fmt::format(
-                "--verifier: unknown option '{}' (irql, special-pool, pool-tracking)", o));
-    }
-    return v;
-}
-
 void addDriverOptions(CLI::App& command, RunOptions& options, bool repeatDriver) {
     if (repeatDriver)
         command
@@ -169,7 +151,7 @@ void addDriverOptions(CLI::App& command, RunOptions& options, bool repeatDriver)
 // Runs `image` (none: `ntoy load`, the drivers alone), with the drivers loaded first.
 int run(const std::string& image, const std::vector<std::string>& args,
         const std::filesystem::path& dlls, const RunOptions& options) {
-    const auto verifier = parseVerifier(options.verifier);
+    const auto verifier = ntoy::cli::parseVerifier(options.verifier);
     if (!verifier) {
         fmt::print(stderr, "ntoy: {}\n", verifier.error());
         return kExitUsage;

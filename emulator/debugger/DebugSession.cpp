@@ -110,7 +110,7 @@ void DebugSession::start(std::string_view imageName) {
         target().setPauseCheck(interrupts_);
         observer_.interrupts = interrupts_;  // for the processes the guest starts
     }
-    symbols_.update(*p);
+    symbols_.update(*p, kernel_.systemImages());
     stoppedProcess_ = p->id();
     stoppedThread_ = kernel_.thread()->id();
     out_ << fmt::format(

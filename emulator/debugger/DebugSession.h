@@ -93,7 +93,7 @@ private:
     template <typename F>
     void withRegisters(F&& fn) {
         if (ps::Thread* thread = kernel_.thread())
-            kernel_.withUserRegisters(*thread, std::forward<F>(fn));
+            kernel_.withThreadRegisters(*thread, std::forward<F>(fn));
         else
             fn(static_cast<hal::Cpu&>(kernel_.process()->cpu()));
     }

@@ -77,10 +77,13 @@ void DebugSession::stackCommand(Words args) {
             context.gpr[i] = cpu.reg(static_cast<hal::Reg>(i));  // hal::Reg starts in this order
         context.rip = cpu.reg(hal::Reg::Rip);
     });
-    if (!mm::isUserAddress(context.rip))
-        return error(fmt::format(
-            "the thread is not in user mode (rip {:#x}): there is no user stack to walk yet",
-            context.rip));
+    // User mode walks the user stack; ring-0 code (a driver's routine) its kernel stack, which
+    // the process's page tables reach too.
+    if (!mm::isUserAddress(context.rip) && !symbols_.moduleAt(context.rip))
+        return error(
+            fmt::format("the thread is in the kernel's own code (rip {:#x}), not in "
+                        "user mode or a loaded image: there is no stack to walk",
+                        context.rip));
     const mm::AddressSpace& space = kernel_.process()->space();
     const rtl::StackReader readStack = [&](std::uint64_t va) -> std::optional<std::uint64_t> {
         std::uint64_t value;
@@ -104,9 +107,11 @@ void DebugSession::stackCommand(Words args) {
         }
         out_ << fmt::format("{:02x} {} {}     {}\n", n, kd::address64(context.rsp()),
                             kd::address64(caller.rip), callSite);
-        // The thread's first frame returns nowhere; a frame that does not move the stack up
-        // would loop.
-        if (caller.rip == 0 || !mm::isUserAddress(caller.rip))
+        // The thread's first frame returns nowhere (in user mode), or outside every image (a
+        // ring-0 routine's entry); a frame that does not move the stack up would loop.
+        const bool kernelFrame = mm::isSystemAddress(context.rip);
+        if (caller.rip == 0 || (!kernelFrame && !mm::isUserAddress(caller.rip)) ||
+            (kernelFrame && (!mm::isSystemAddress(caller.rip) || !symbols_.moduleAt(caller.rip))))
             return;
         if (caller.rsp() <= context.rsp())
             return error("the walk stops: the caller's stack pointer is not above this frame's");

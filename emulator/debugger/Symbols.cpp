@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "kernel/io/SystemImages.h"
 #include "kernel/ldr/AsciiText.h"
 #include "kernel/ldr/CoffSymbols.h"
 #include "kernel/ldr/ImageFile.h"
@@ -102,8 +103,18 @@ std::optional<rtl::LoadedImage> Module::unwindImage() const {
     return rtl::LoadedImage{base, image->mappedImage(), &functions};
 }
 
-void Symbols::update(const ps::Process& process) {
-    const auto& images = process.images();
+void Symbols::update(const ps::Process& process, const io::SystemImages* system) {
+    std::vector<ps::LoadedImage> images(process.images().begin(), process.images().end());
+    if (system)
+        for (const io::SystemImage& s : system->images()) {
+            ps::LoadedImage loaded;
+            loaded.name = s.name;
+            loaded.path = s.path;
+            loaded.base = s.base;
+            loaded.size = s.size;
+            loaded.image = s.image;
+            images.push_back(std::move(loaded));
+        }
     std::vector<std::unique_ptr<Module>> next;
     next.reserve(images.size());
     for (const ps::LoadedImage& loaded : images) {

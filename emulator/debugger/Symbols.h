@@ -16,6 +16,10 @@
 #include "kernel/ps/Process.h"
 #include "kernel/rtl/Unwind.h"
 
+namespace ntoy::io {
+class SystemImages;
+}
+
 namespace ntoy::dbg {
 
 struct Symbol {
@@ -42,7 +46,8 @@ struct Module {
 class Symbols {
 public:
     // Brings the list in step with the process's images: new ones are read once.
-    void update(const ps::Process& process);
+    // The modules of `process`, then the system images (ntoskrnl.exe and the drivers), if any.
+    void update(const ps::Process& process, const io::SystemImages* system = nullptr);
     // In load order.
     const std::vector<std::unique_ptr<Module>>& modules() const { return modules_; }
     const Module* moduleAt(std::uint64_t va) const;

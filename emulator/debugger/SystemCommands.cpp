@@ -30,7 +30,7 @@ std::optional<std::size_t> indexOf(ps::Process& process, const ps::Thread& threa
 }  // namespace
 
 void DebugSession::viewChanged() {
-    symbols_.update(*kernel_.process());
+    symbols_.update(*kernel_.process(), kernel_.systemImages());
     // Listings without an address go on from the new thread's registers.
     nextDisplay_.reset();
     nextUnassemble_.reset();
