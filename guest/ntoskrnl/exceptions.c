@@ -101,26 +101,26 @@ __attribute__((noreturn)) VOID ExRaiseStatus(NTSTATUS Status) {
  * the highest user address (STATUS_DATATYPE_MISALIGNMENT, STATUS_ACCESS_VIOLATION); a length
  * of zero passes. ProbeForWrite also writes each page (what it was, back), so that a
  * read-only or absent page raises here, inside the caller's __try. */
-VOID ProbeForRead(const volatile VOID* Address, SIZE_T Length, ULONG Alignment) {
-    if (Length == 0)
-        return;
-    const ULONG_PTR start = (ULONG_PTR)Address;
-    if ((start & (Alignment - 1)) != 0)
+/* The alignment and range both probes check; the range's end. */
+static ULONG_PTR probe_range(ULONG_PTR start, SIZE_T length, ULONG alignment) {
+    if ((start & (alignment - 1)) != 0)
         ExRaiseStatus(STATUS_DATATYPE_MISALIGNMENT);
-    const ULONG_PTR end = start + Length;
+    const ULONG_PTR end = start + length;
     if (end < start || end > USER_PROBE_ADDRESS)
         ExRaiseStatus(STATUS_ACCESS_VIOLATION);
+    return end;
+}
+
+VOID ProbeForRead(const volatile VOID* Address, SIZE_T Length, ULONG Alignment) {
+    if (Length != 0)
+        probe_range((ULONG_PTR)Address, Length, Alignment);
 }
 
 VOID ProbeForWrite(volatile VOID* Address, SIZE_T Length, ULONG Alignment) {
     if (Length == 0)
         return;
     const ULONG_PTR start = (ULONG_PTR)Address;
-    if ((start & (Alignment - 1)) != 0)
-        ExRaiseStatus(STATUS_DATATYPE_MISALIGNMENT);
-    const ULONG_PTR end = start + Length;
-    if (end < start || end > USER_PROBE_ADDRESS)
-        ExRaiseStatus(STATUS_ACCESS_VIOLATION);
+    const ULONG_PTR end = probe_range(start, Length, Alignment);
     for (ULONG_PTR page = start & ~0xFFFULL; page < end; page += 0x1000) {
         volatile BYTE* at = (volatile BYTE*)(page < start ? start : page);
         *at = *at;

@@ -108,6 +108,23 @@ NtStatus copyIn(ke::SystemCall& call, Kernel& kernel, VirtualAddress from, Virtu
     return NtStatus::Success;
 }
 
+// A buffered request's input: a system buffer of `size` bytes holding the `length` bytes at
+// `from` (probed for reading first); freed again if the copy fails.
+std::expected<SystemBuffer, NtStatus> bufferedInput(ke::SystemCall& call, Kernel& kernel,
+                                                    VirtualAddress from, std::uint32_t length,
+                                                    std::uint64_t size) {
+    if (auto s = call.user.probeForRead(from, length); s != NtStatus::Success)
+        return std::unexpected(s);
+    auto made = systemBuffer(kernel, size);
+    if (!made || length == 0)
+        return made;
+    if (const NtStatus s = copyIn(call, kernel, from, made->va, length); s != NtStatus::Success) {
+        made->release();
+        return std::unexpected(s);
+    }
+    return made;
+}
+
 }  // namespace
 
 Device* deviceForPath(ke::SystemCall& call, std::u16string_view path) {
@@ -269,20 +286,13 @@ NtStatus NtDeviceIoControlFile(SystemCall& call) {
     if (method == kMethodBuffered) {
         // One buffer for both ways, as large as the larger: the input copied in, the output
         // copied back (as much as the driver says it wrote).
-        if (auto s = call.user.probeForRead(input, inputLength); s != NtStatus::Success)
-            return s;
         if (auto s = call.user.probeForWrite(output, outputLength); s != NtStatus::Success)
             return s;
-        auto made = io::systemBuffer(kernel, std::max(inputLength, outputLength));
+        auto made = io::bufferedInput(call, kernel, input, inputLength,
+                                      std::max(inputLength, outputLength));
         if (!made)
             return made.error();
         sysbuf = *made;
-        if (inputLength != 0)
-            if (const NtStatus s = io::copyIn(call, kernel, input, sysbuf.va, inputLength);
-                s != NtStatus::Success) {
-                sysbuf.release();
-                return s;
-            }
         request.systemBuffer = sysbuf.va;
         request.userBuffer = output;
     } else if (method == kMethodNeither) {
@@ -291,18 +301,10 @@ NtStatus NtDeviceIoControlFile(SystemCall& call) {
         // METHOD_IN_DIRECT and METHOD_OUT_DIRECT: the input buffered as above, the output
         // buffer locked in place (for the device to read, or to fill) and described by the
         // IRP's MDL.
-        if (auto s = call.user.probeForRead(input, inputLength); s != NtStatus::Success)
-            return s;
-        auto made = io::systemBuffer(kernel, inputLength);
+        auto made = io::bufferedInput(call, kernel, input, inputLength, inputLength);
         if (!made)
             return made.error();
         sysbuf = *made;
-        if (inputLength != 0)
-            if (const NtStatus s = io::copyIn(call, kernel, input, sysbuf.va, inputLength);
-                s != NtStatus::Success) {
-                sysbuf.release();
-                return s;
-            }
         request.systemBuffer = sysbuf.va;
         if (outputLength != 0) {
             constexpr std::uint32_t kMethodOutDirect = 2;
