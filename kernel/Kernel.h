@@ -347,6 +347,9 @@ public:
     void unmapMdl(VirtualAddress va, VirtualAddress mdl, std::uint64_t caller);
     // MmBuildMdlForNonPagedPool: the frames of an MDL describing nonpaged memory.
     void buildMdlForNonPagedPool(VirtualAddress mdl, std::uint64_t caller);
+    // At `driver`'s unload: an MDL it locked and never unlocked is
+    // DRIVER_LEFT_LOCKED_PAGES_IN_PROCESS (0xCB).
+    void checkLockedPages(const io::SystemImage& driver);
     // IoFreeMdl's check: an MDL freed with its pages locked is a driver bug.
     void freeingMdl(VirtualAddress mdl, std::uint64_t caller);
     // The I/O manager's MDL for a direct request's user buffer (METHOD_IN/OUT_DIRECT,

@@ -304,6 +304,7 @@ std::expected<void, RunError> Kernel::unloadDriversUnguarded() {
                                             "no kernel stack or pool left for a system thread"});
         if (auto ended = runUntilEnded(*thread); !ended)
             return std::unexpected(ended.error());
+        checkLockedPages(*d.image);
         if (verifier_.poolTracking)
             checkLeaks(*d.image);
         drivers_.pop_back();

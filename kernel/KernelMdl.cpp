@@ -164,6 +164,17 @@ void Kernel::buildMdlForNonPagedPool(VirtualAddress mdl, std::uint64_t caller) {
     writeSystemValue(mdl + w::kMdlMappedSystemVa, r.start);
 }
 
+void Kernel::checkLockedPages(const io::SystemImage& driver) {
+    for (const auto& [mdl, record] : lockedMdls_)
+        if (driver.contains(VirtualAddress(record.caller)))
+            ke::bugCheck(ke::BugCheckCode::DriverLeftLockedPagesInProcess, record.caller, 0, mdl,
+                         record.frames.size(),
+                         fmt::format("{} unloaded with an MDL's {} pages still locked (MDL "
+                                     "{:#x}, locked at {})",
+                                     driver.name, record.frames.size(), mdl,
+                                     systemImages_->locate(VirtualAddress(record.caller))));
+}
+
 void Kernel::freeingMdl(VirtualAddress mdl, std::uint64_t caller) {
     if (lockedMdls_.contains(mdl.value()))
         ke::bugCheck(ke::BugCheckCode::MemoryManagement, kMdlFreedLocked, mdl.value(), caller, 0,

@@ -17,6 +17,13 @@ static VOID NTAPI LeakyUnload(PDRIVER_OBJECT DriverObject) {
 }
 #endif
 
+#if defined(NTOY_BUG_mdl_left_locked)
+static VOID NTAPI LockedUnload(PDRIVER_OBJECT DriverObject) {
+    UNREFERENCED_PARAMETER(DriverObject);
+    DbgPrint("unloading with the MDL still locked\n");
+}
+#endif
+
 #if defined(NTOY_BUG_thread_outlives_driver)
 static VOID NTAPI SleepyThread(PVOID context) {
     UNREFERENCED_PARAMETER(context);
@@ -99,6 +106,14 @@ __attribute__((noinline)) static void the_bug(void) {
         return;
     MmProbeAndLockPages(mdl, KernelMode, IoReadAccess);
     ExFreePool(mdl);
+#elif defined(NTOY_BUG_mdl_left_locked)
+    /* Pages locked and never unlocked before the unload: DRIVER_LEFT_LOCKED_PAGES_IN_PROCESS
+     * (0xCB) at the unload. */
+    static UCHAR buffer[64];
+    PMDL mdl = IoAllocateMdl(buffer, sizeof buffer, FALSE, FALSE, NULL);
+    if (!mdl)
+        return;
+    MmProbeAndLockPages(mdl, KernelMode, IoReadAccess);
 #elif defined(NTOY_BUG_mdl_bad_buffer)
     /* MmProbeAndLockPages of memory that is not there raises STATUS_ACCESS_VIOLATION; with no
      * __try around it, KMODE_EXCEPTION_NOT_HANDLED (0x1E). */
@@ -144,6 +159,8 @@ NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Registry
 #else
 #if defined(NTOY_BUG_thread_outlives_driver)
     DriverObject->DriverUnload = ForgetfulUnload;
+#elif defined(NTOY_BUG_mdl_left_locked)
+    DriverObject->DriverUnload = LockedUnload;
 #else
     UNREFERENCED_PARAMETER(DriverObject);
 #endif

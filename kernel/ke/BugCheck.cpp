@@ -10,6 +10,8 @@ std::string bugCheckName(std::uint32_t code) {
     switch (static_cast<BugCheckCode>(code)) {
         case BugCheckCode::IrqlNotLessOrEqual:
             return "IRQL_NOT_LESS_OR_EQUAL";
+        case BugCheckCode::DriverLeftLockedPagesInProcess:
+            return "DRIVER_LEFT_LOCKED_PAGES_IN_PROCESS";
         case BugCheckCode::SpinLockAlreadyOwned:
             return "SPIN_LOCK_ALREADY_OWNED";
         case BugCheckCode::SpinLockNotOwned:

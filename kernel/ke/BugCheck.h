@@ -36,6 +36,7 @@ enum class BugCheckCode : std::uint32_t {
     SpecialPoolDetectedMemoryCorruption = 0xC1,
     BadPoolCaller = 0xC2,
     DriverVerifierDetectedViolation = 0xC4,
+    DriverLeftLockedPagesInProcess = 0xCB,
     DriverUnloadedWithoutCancellingPendingOperations = 0xCE,
     IrqlUnexpectedValue = 0xC8,
     DriverIrqlNotLessOrEqual = 0xD1,
