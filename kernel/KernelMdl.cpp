@@ -26,10 +26,6 @@ struct MdlRange {
     std::uint64_t pages = 0;
 };
 
-}  // namespace
-
-namespace {
-
 MdlRange readRange(Kernel& k, VirtualAddress mdl) {
     namespace w = io::wdk;
     const auto startVa = k.readSystemValue<std::uint64_t>(mdl + w::kMdlStartVa);
@@ -39,6 +35,26 @@ MdlRange readRange(Kernel& k, VirtualAddress mdl) {
     if (count != 0)
         r.pages = (((r.start & kPageMask) + count + kPageMask) >> 12);
     return r;
+}
+
+// The MDL's range, once its Size leaves room for a PFN per page (the kernel writes them):
+// else MEMORY_MANAGEMENT, kMdlTooSmall.
+MdlRange readSizedRange(Kernel& k, VirtualAddress mdl, std::uint64_t caller,
+                        const io::SystemImages& images) {
+    const MdlRange r = readRange(k, mdl);
+    const auto size = k.readSystemValue<std::uint16_t>(mdl + io::wdk::kMdlSize);
+    if (size < io::wdk::kMdlHeaderSize + 8 * r.pages)
+        ke::bugCheck(ke::BugCheckCode::MemoryManagement, kMdlTooSmall, mdl.value(), caller, 0,
+                     fmt::format("an MDL of {} bytes for {} pages, ", size, r.pages) +
+                         images.locate(VirtualAddress(caller)));
+    return r;
+}
+
+// The MDL's MdlFlags with `set` set and `clear` cleared.
+void changeMdlFlags(Kernel& k, VirtualAddress mdl, std::uint16_t set, std::uint16_t clear) {
+    const auto flags = k.readSystemValue<std::uint16_t>(mdl + io::wdk::kMdlFlags);
+    k.writeSystemValue(mdl + io::wdk::kMdlFlags,
+                       static_cast<std::uint16_t>((flags | set) & ~clear));
 }
 
 }  // namespace
@@ -52,10 +68,7 @@ NtStatus Kernel::probeAndLockMdl(ps::Thread& thread, VirtualAddress mdl, bool us
     };
     if (lockedMdls_.contains(mdl.value()))
         misuse(kMdlAlreadyLocked, "MmProbeAndLockPages of an MDL whose pages are locked already");
-    const MdlRange r = readRange(*this, mdl);
-    const auto size = readSystemValue<std::uint16_t>(mdl + w::kMdlSize);
-    if (size < w::kMdlHeaderSize + 8 * r.pages)
-        misuse(kMdlTooSmall, fmt::format("an MDL of {} bytes for {} pages", size, r.pages));
+    const MdlRange r = readSizedRange(*this, mdl, caller, *systemImages_);
     // A user-mode request may name user addresses only, as Windows' probe checks.
     if (userMode && r.bytes != 0 && !mm::isUserAddress(r.start + r.bytes - 1))
         return NtStatus::AccessViolation;
@@ -70,10 +83,9 @@ NtStatus Kernel::probeAndLockMdl(ps::Thread& thread, VirtualAddress mdl, bool us
     for (const Pfn f : *frames)
         numbers.push_back(f.value());
     writeSystem(mdl + w::kMdlHeaderSize, std::as_bytes(std::span(numbers)));
-    auto flags = readSystemValue<std::uint16_t>(mdl + w::kMdlFlags);
-    flags = static_cast<std::uint16_t>(flags | w::kMdlPagesLocked |
-                                       (write ? w::kMdlWriteOperation : 0));
-    writeSystemValue(mdl + w::kMdlFlags, flags);
+    changeMdlFlags(
+        *this, mdl,
+        static_cast<std::uint16_t>(w::kMdlPagesLocked | (write ? w::kMdlWriteOperation : 0)), 0);
     writeSystemValue<std::uint64_t>(
         mdl + w::kMdlProcess, mm::isUserAddress(r.start) ? thread.process().body().value() : 0);
     lockedMdls_[mdl.value()] = LockedMdl{std::move(*frames), VirtualAddress(), caller};
@@ -90,10 +102,7 @@ void Kernel::unlockMdl(VirtualAddress mdl, std::uint64_t caller) {
         unmapMdl(it->second.mapping, mdl, caller);
     mm::unlock(*mm_, it->second.frames);
     lockedMdls_.erase(it);
-    const auto flags = readSystemValue<std::uint16_t>(mdl + io::wdk::kMdlFlags);
-    writeSystemValue(mdl + io::wdk::kMdlFlags,
-                     static_cast<std::uint16_t>(
-                         flags & ~(io::wdk::kMdlPagesLocked | io::wdk::kMdlWriteOperation)));
+    changeMdlFlags(*this, mdl, 0, io::wdk::kMdlPagesLocked | io::wdk::kMdlWriteOperation);
 }
 
 std::uint64_t Kernel::mapMdl(VirtualAddress mdl, std::uint64_t caller) {
@@ -111,9 +120,7 @@ std::uint64_t Kernel::mapMdl(VirtualAddress mdl, std::uint64_t caller) {
         if (!va)
             return 0;
         it->second.mapping = *va;
-        const auto flags = readSystemValue<std::uint16_t>(mdl + w::kMdlFlags);
-        writeSystemValue(mdl + w::kMdlFlags,
-                         static_cast<std::uint16_t>(flags | w::kMdlMappedToSystemVa));
+        changeMdlFlags(*this, mdl, w::kMdlMappedToSystemVa, 0);
         writeSystemValue(mdl + w::kMdlMappedSystemVa, va->value() + (r.start & kPageMask));
     }
     return it->second.mapping.value() + (r.start & kPageMask);
@@ -130,20 +137,13 @@ void Kernel::unmapMdl(VirtualAddress va, VirtualAddress mdl, std::uint64_t calle
                          systemImages_->locate(VirtualAddress(caller)));
     lockedMappings_->unmap(it->second.mapping, it->second.frames.size());
     it->second.mapping = VirtualAddress();
-    const auto flags = readSystemValue<std::uint16_t>(mdl + w::kMdlFlags);
-    writeSystemValue(mdl + w::kMdlFlags,
-                     static_cast<std::uint16_t>(flags & ~w::kMdlMappedToSystemVa));
+    changeMdlFlags(*this, mdl, 0, w::kMdlMappedToSystemVa);
     writeSystemValue<std::uint64_t>(mdl + w::kMdlMappedSystemVa, 0);
 }
 
 void Kernel::buildMdlForNonPagedPool(VirtualAddress mdl, std::uint64_t caller) {
     namespace w = io::wdk;
-    const MdlRange r = readRange(*this, mdl);
-    const auto size = readSystemValue<std::uint16_t>(mdl + w::kMdlSize);
-    if (size < w::kMdlHeaderSize + 8 * r.pages)
-        ke::bugCheck(ke::BugCheckCode::MemoryManagement, kMdlTooSmall, mdl.value(), caller, 0,
-                     fmt::format("an MDL of {} bytes for {} pages, ", size, r.pages) +
-                         systemImages_->locate(VirtualAddress(caller)));
+    const MdlRange r = readSizedRange(*this, mdl, caller, *systemImages_);
     const auto pool = ex::Pool::kindOf(VirtualAddress(r.start));
     std::vector<std::uint64_t> numbers;
     for (std::uint64_t i = 0; i < r.pages; ++i) {
@@ -158,9 +158,7 @@ void Kernel::buildMdlForNonPagedPool(VirtualAddress mdl, std::uint64_t caller) {
         numbers.push_back(pte.pfn().value());
     }
     writeSystem(mdl + w::kMdlHeaderSize, std::as_bytes(std::span(numbers)));
-    const auto flags = readSystemValue<std::uint16_t>(mdl + w::kMdlFlags);
-    writeSystemValue(mdl + w::kMdlFlags,
-                     static_cast<std::uint16_t>(flags | w::kMdlSourceIsNonPagedPool));
+    changeMdlFlags(*this, mdl, w::kMdlSourceIsNonPagedPool, 0);
     writeSystemValue(mdl + w::kMdlMappedSystemVa, r.start);
 }
 
